@@ -1,0 +1,118 @@
+// Package activities holds every side effect of a channel removal. Each
+// activity is a method on Activities, idempotent, and reports permanent
+// failures as non-retryable application errors typed with a domain code.
+package activities
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/mail"
+	"github.com/crm/channel-removal/metagraph"
+	"github.com/crm/channel-removal/postgres"
+)
+
+// Store is what the activities need from the database.
+type Store interface {
+	UserByID(ctx context.Context, id string) (domain.User, error)
+	AccountAdminEmail(ctx context.Context, accountID string) (string, error)
+	Channel(ctx context.Context, id string) (domain.Channel, error)
+	ActiveAttendances(ctx context.Context, channelID string, limit int) ([]domain.Attendance, error)
+	ConversationCount(ctx context.Context, channelID string) (int, error)
+	ReferenceCounts(ctx context.Context, channelID string) (domain.References, error)
+	OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChannelID string) (int, error)
+	PrepareCode(ctx context.Context, d postgres.CodeDraft) (postgres.Challenge, error)
+	MarkCodeSent(ctx context.Context, removalID, runID string, seq int, now time.Time) error
+	RecordAttempt(ctx context.Context, removalID, runID string, seq int, hash []byte, now time.Time) (postgres.AttemptOutcome, error)
+	RemoveChannel(ctx context.Context, in postgres.RemoveChannelInput) (postgres.RemoveChannelResult, error)
+	UnlinkJob(ctx context.Context, removalID, runID string) (postgres.Unlink, bool, error)
+	RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (postgres.Unlink, error)
+	AppendAudit(ctx context.Context, e postgres.AuditEntry) error
+}
+
+// Graph is what the activities need from the Meta Graph API.
+type Graph interface {
+	UnsubscribeApp(ctx context.Context, objectID, token string) (metagraph.Outcome, error)
+}
+
+// Policy holds the verification rules (SPEC §1.3–1.4).
+type Policy struct {
+	CodeTTL        time.Duration
+	ResendInterval time.Duration
+	MaxAttempts    int
+}
+
+// DefaultPolicy is the contract's defaults.
+var DefaultPolicy = Policy{CodeTTL: 10 * time.Minute, ResendInterval: 60 * time.Second, MaxAttempts: 5}
+
+// Activities holds the dependencies of every activity.
+type Activities struct {
+	Store      Store
+	Mail       mail.Sender
+	Graph      Graph
+	CodeSecret []byte
+	Policy     Policy
+	Now        func() time.Time
+	Log        *slog.Logger
+}
+
+func (a *Activities) now() time.Time {
+	if a.Now != nil {
+		return a.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (a *Activities) log() *slog.Logger {
+	if a.Log != nil {
+		return a.Log
+	}
+	return slog.Default()
+}
+
+// Step identifies the removal run an activity works for, and who asked.
+type Step struct {
+	RemovalID string       `json:"removal_id"`
+	RunID     string       `json:"run_id"`
+	AccountID string       `json:"account_id,omitempty"`
+	ChannelID string       `json:"channel_id"`
+	Actor     domain.Actor `json:"actor"`
+}
+
+func (s Step) key(action string, extra ...string) string {
+	k := s.RemovalID + "/" + s.RunID + "/" + action
+	for _, e := range extra {
+		k += "/" + e
+	}
+	return k
+}
+
+func (s Step) audit(action string, detail map[string]any, key string) postgres.AuditEntry {
+	return postgres.AuditEntry{RemovalID: s.RemovalID, RunID: s.RunID, AccountID: s.AccountID, ChannelID: s.ChannelID,
+		Actor: s.Actor, Action: action, Detail: detail, Key: key}
+}
+
+// retryable domain codes; every other domain code is permanent.
+var retryable = map[domain.Code]bool{domain.CodeMetaTransient: true, domain.CodeUnavailable: true, domain.CodeInternal: true}
+
+// toTemporal turns a domain error into an application error whose type is the
+// domain code, so workflow and API read it back without parsing messages.
+// Errors outside the domain vocabulary (a dropped connection) stay retryable.
+func toTemporal(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	if retryable[de.Code] {
+		return temporal.NewApplicationError(de.Message, string(de.Code), de.Fields)
+	}
+	return temporal.NewNonRetryableApplicationError(de.Message, string(de.Code), nil, de.Fields)
+}

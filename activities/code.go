@@ -1,0 +1,143 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/crm/channel-removal/mail"
+	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/vcode"
+)
+
+// SendCodeInput asks for send number Seq of the run's code (1 = first send).
+type SendCodeInput struct {
+	Step
+	ChannelName string `json:"channel_name"`
+	Seq         int    `json:"seq"`
+}
+
+// SendCodeResult says where the code went (masked) and until when it is valid.
+type SendCodeResult struct {
+	Recipient string    `json:"recipient"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// SendVerificationCode mints a code, stores its keyed hash and e-mails it to the
+// account administrator. A retry of the same Seq re-sends the same code if the
+// mail was not accepted yet, and sends nothing if it was: it never mints a second
+// code. A new Seq within the resend interval fails with resend_too_soon.
+func (a *Activities) SendVerificationCode(ctx context.Context, in SendCodeInput) (SendCodeResult, error) {
+	res, err := a.sendCode(ctx, in)
+	return res, toTemporal(err)
+}
+
+func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeResult, error) {
+	to, err := a.Store.AccountAdminEmail(ctx, in.AccountID)
+	if err != nil {
+		return SendCodeResult{}, err
+	}
+	nonce, err := vcode.NewNonce()
+	if err != nil {
+		return SendCodeResult{}, err
+	}
+	now := a.now()
+	draft := postgres.CodeDraft{
+		RemovalID: in.RemovalID, RunID: in.RunID, AccountID: in.AccountID, ChannelID: in.ChannelID, Recipient: to,
+		Seq: in.Seq, Nonce: nonce, Now: now, ExpiresAt: now.Add(a.Policy.CodeTTL),
+		MinInterval: a.Policy.ResendInterval, MaxAttempts: a.Policy.MaxAttempts,
+	}
+	draft.Hash, _ = vcode.Decode(vcode.Hash(a.CodeSecret, in.RemovalID, vcode.Derive(a.CodeSecret, nonce)))
+	ch, err := a.Store.PrepareCode(ctx, draft)
+	if err != nil {
+		return SendCodeResult{}, err
+	}
+	res := SendCodeResult{Recipient: MaskEmail(ch.Recipient), ExpiresAt: ch.ExpiresAt.UTC()}
+	if ch.SendSeq != in.Seq || ch.SentAt.Valid || ch.CodeNonce == nil {
+		return res, nil // this send already went out
+	}
+	code := vcode.Derive(a.CodeSecret, ch.CodeNonce)
+	if err := a.Mail.Send(ctx, codeMail(ch.Recipient, in.ChannelName, code, a.Policy.CodeTTL)); err != nil {
+		a.log().Warn("verification e-mail not sent", "removal_id", in.RemovalID, "seq", in.Seq, "error", err)
+		return SendCodeResult{}, err
+	}
+	if err := a.Store.MarkCodeSent(ctx, in.RemovalID, in.RunID, in.Seq, a.now()); err != nil {
+		return SendCodeResult{}, err
+	}
+	a.log().Info("verification e-mail sent", "removal_id", in.RemovalID, "seq", in.Seq, "to", res.Recipient)
+	err = a.Store.AppendAudit(ctx, in.Step.audit("code_sent",
+		map[string]any{"recipient": res.Recipient, "seq": in.Seq, "expires_at": res.ExpiresAt}, in.key("code_sent", fmt.Sprint(in.Seq))))
+	return res, err
+}
+
+func codeMail(to, channel, code string, ttl time.Duration) mail.Message {
+	minutes := int(ttl.Minutes())
+	text := fmt.Sprintf(`Olá,
+
+Recebemos um pedido para remover o canal de atendimento "%s" da sua conta.
+A remoção é irreversível.
+
+Código de verificação: %s
+
+O código expira em %d minutos. Se você não pediu esta remoção, ignore este e-mail
+e avise a equipe: nada será removido sem este código.
+`, channel, code, minutes)
+	html := fmt.Sprintf(`<p>Olá,</p><p>Recebemos um pedido para remover o canal de atendimento <strong>%s</strong> da sua conta. A remoção é irreversível.</p>
+<p>Código de verificação: <strong style="font-size:1.4em;letter-spacing:.2em">%s</strong></p>
+<p>O código expira em %d minutos. Se você não pediu esta remoção, ignore este e-mail e avise a equipe: nada será removido sem este código.</p>`,
+		htmlEscape(channel), code, minutes)
+	return mail.Message{To: to, Subject: "Código de verificação para remover o canal " + channel, Text: text, HTML: html}
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}
+
+// MaskEmail shows enough of an address to recognise it: a***@demo.local.
+func MaskEmail(e string) string {
+	at := strings.IndexByte(e, '@')
+	if at <= 0 {
+		return "***"
+	}
+	return e[:1] + "***" + e[at:]
+}
+
+// VerifyInput is one submitted code, as its keyed hash (vcode.Hash).
+type VerifyInput struct {
+	Step
+	Seq      int    `json:"seq"`
+	CodeHash string `json:"code_hash"`
+}
+
+// VerifyResult is the outcome of one attempt.
+type VerifyResult struct {
+	OK           bool `json:"ok"`
+	AttemptsLeft int  `json:"attempts_left"`
+	Expired      bool `json:"expired"`
+	Locked       bool `json:"locked"`
+}
+
+// VerifyCode checks a code hash against the stored one in constant time and
+// counts wrong attempts in the database; a retry of the same Seq is not counted twice.
+func (a *Activities) VerifyCode(ctx context.Context, in VerifyInput) (VerifyResult, error) {
+	hash, err := vcode.Decode(in.CodeHash)
+	if err != nil {
+		hash = make([]byte, 32) // malformed input is a wrong code, and counts as one
+	}
+	out, err := a.Store.RecordAttempt(ctx, in.RemovalID, in.RunID, in.Seq, hash, a.now())
+	if err != nil {
+		return VerifyResult{}, toTemporal(err)
+	}
+	res := VerifyResult{OK: out.OK, AttemptsLeft: out.AttemptsLeft, Expired: out.Expired, Locked: out.Locked}
+	action := "code_rejected"
+	switch {
+	case out.OK:
+		action = "code_verified"
+	case out.Expired:
+		action = "code_expired"
+	}
+	err = a.Store.AppendAudit(ctx, in.Step.audit(action, map[string]any{"attempts_left": out.AttemptsLeft}, in.key("verify", fmt.Sprint(in.Seq))))
+	return res, toTemporal(err)
+}
+

@@ -1,0 +1,154 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/crm/channel-removal/domain"
+)
+
+// PreflightInput asks whether RequestedBy may remove ChannelID.
+type PreflightInput struct {
+	Step
+	RequestedBy string `json:"requested_by"`
+}
+
+// PreflightResult is the verdict and the impact found.
+type PreflightResult struct {
+	OK        bool            `json:"ok"`
+	Reasons   []domain.Reason `json:"reasons"`
+	AccountID string          `json:"account_id"`
+	Impact    domain.Impact   `json:"impact"`
+}
+
+// Preflight checks role, ownership, state and active attendances, and collects
+// the impact. A rejection is a result, not an error: the run ends `rejected`.
+// It only reads, so retrying it is harmless.
+func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (PreflightResult, error) {
+	res, err := a.preflight(ctx, in)
+	if err != nil {
+		return res, toTemporal(err)
+	}
+	in.Step.AccountID = res.AccountID
+	action, detail := "preflight_passed", map[string]any{"impact": res.Impact}
+	if !res.OK {
+		action, detail = "preflight_rejected", map[string]any{"reasons": res.Reasons}
+	}
+	if err := a.Store.AppendAudit(ctx, in.Step.audit(action, detail, in.key("preflight"))); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func (a *Activities) preflight(ctx context.Context, in PreflightInput) (PreflightResult, error) {
+	res := PreflightResult{Reasons: []domain.Reason{}, Impact: domain.Impact{ActiveAttendances: []domain.Attendance{}, Warnings: []string{}}}
+	reject := func(code domain.Code, msg string) { res.Reasons = append(res.Reasons, domain.Reason{Code: code, Message: msg}) }
+
+	user, err := a.Store.UserByID(ctx, in.RequestedBy)
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		reject(domain.CodeForbidden, "usuário solicitante não encontrado")
+		return res, nil
+	} else if err != nil {
+		return res, err
+	}
+	ch, err := a.Store.Channel(ctx, in.ChannelID)
+	if domain.ErrorCode(err) == domain.CodeNotFound || (err == nil && ch.AccountID != user.AccountID) {
+		// Another account's channel is indistinguishable from a missing one.
+		reject(domain.CodeNotFound, "canal não encontrado")
+		return res, nil
+	} else if err != nil {
+		return res, err
+	}
+	res.AccountID = ch.AccountID
+	if user.Role != domain.RoleAdmin {
+		reject(domain.CodeForbidden, "apenas administradores da conta podem remover canais")
+	}
+	if ch.Status == domain.ChannelRemoved {
+		reject(domain.CodeChannelRemoved, "este canal já foi removido")
+		return res, nil
+	}
+
+	im := &res.Impact
+	im.ChannelName, im.Kind, im.OfficialIntegration = ch.Name, ch.Kind, ch.Kind.Official()
+	if im.ActiveAttendances, err = a.Store.ActiveAttendances(ctx, ch.ID, 50); err != nil {
+		return res, err
+	}
+	if im.Conversations, err = a.Store.ConversationCount(ctx, ch.ID); err != nil {
+		return res, err
+	}
+	if im.References, err = a.Store.ReferenceCounts(ctx, ch.ID); err != nil {
+		return res, err
+	}
+	if n := len(im.ActiveAttendances); n > 0 {
+		reject(domain.CodeActiveAttendances, fmt.Sprintf("há %d atendimento(s) ativo(s) neste canal; encerre-os antes de remover", n))
+	}
+	if err := a.metaImpact(ctx, ch, im); err != nil {
+		return res, err
+	}
+	if r := im.References; r.Automations+r.RoutingRules+r.Chatbots+r.Webhooks > 0 {
+		im.Warnings = append(im.Warnings, fmt.Sprintf(
+			"%d automação(ões), %d regra(s) de roteamento, %d chatbot(s) e %d webhook(s) serão desvinculados deste canal.",
+			r.Automations, r.RoutingRules, r.Chatbots, r.Webhooks))
+	}
+	if im.Conversations > 0 {
+		im.Warnings = append(im.Warnings, fmt.Sprintf(
+			"As %d conversa(s) continuarão visíveis, marcadas como de um canal removido; não será possível enviar mensagens por elas.",
+			im.Conversations))
+	}
+	im.Warnings = append(im.Warnings, "A remoção é irreversível: o canal não poderá ser reativado.")
+	res.OK = len(res.Reasons) == 0
+	return res, nil
+}
+
+func (a *Activities) metaImpact(ctx context.Context, ch domain.Channel, im *domain.Impact) error {
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	im.Meta = domain.MetaObjects{WABAID: deref(ch.WABAID), PhoneNumberID: deref(ch.PhoneNumber), PageID: deref(ch.PageID)}
+	switch ch.Kind {
+	case domain.KindWhatsAppCloud:
+		if im.Meta.WABAID == "" {
+			return nil
+		}
+		others, err := a.Store.OtherLiveChannelsOnWABA(ctx, im.Meta.WABAID, ch.ID)
+		if err != nil {
+			return err
+		}
+		if others > 0 {
+			im.Warnings = append(im.Warnings, fmt.Sprintf(
+				"A WABA %s é usada por outro canal ativo: o aplicativo continuará inscrito nela.", im.Meta.WABAID))
+		} else {
+			im.Warnings = append(im.Warnings, fmt.Sprintf(
+				"Integração oficial: o aplicativo será desinscrito da WABA %s na Meta.", im.Meta.WABAID))
+		}
+		im.Warnings = append(im.Warnings,
+			"O número de telefone não será descadastrado da Meta; para usá-lo de novo pode ser necessário vinculá-lo novamente no Meta Business.")
+	case domain.KindMessenger, domain.KindInstagram:
+		if im.Meta.PageID != "" {
+			im.Warnings = append(im.Warnings, fmt.Sprintf(
+				"Integração oficial: o aplicativo será desinscrito da página %s na Meta.", im.Meta.PageID))
+		}
+	}
+	return nil
+}
+
+// AuditInput is a workflow-level step to record (acknowledged, cancelled, ...).
+type AuditInput struct {
+	Step
+	Action string            `json:"action"`
+	Detail map[string]string `json:"detail,omitempty"`
+	// Seq distinguishes repeated actions of one run (e.g. refused resends).
+	Seq int `json:"seq,omitempty"`
+}
+
+// RecordAudit appends an audit record; a retry writes it once.
+func (a *Activities) RecordAudit(ctx context.Context, in AuditInput) error {
+	detail := map[string]any{}
+	for k, v := range in.Detail {
+		detail[k] = v
+	}
+	return toTemporal(a.Store.AppendAudit(ctx, in.Step.audit(in.Action, detail, in.key(in.Action, fmt.Sprint(in.Seq)))))
+}

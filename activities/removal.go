@@ -1,0 +1,134 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/metagraph"
+	"github.com/crm/channel-removal/postgres"
+)
+
+// DeleteResult says what the tombstoning did.
+type DeleteResult struct {
+	AlreadyRemoved     bool `json:"already_removed"`
+	DetachedReferences int  `json:"detached_references"`
+	UnlinkPending      bool `json:"unlink_pending"`
+}
+
+// DeleteChannel tombstones the channel in one transaction (see
+// postgres.Store.RemoveChannel). An attendance opened since preflight fails it
+// with a non-retryable active_attendances error; a second run changes nothing.
+func (a *Activities) DeleteChannel(ctx context.Context, in Step) (DeleteResult, error) {
+	r, err := a.Store.RemoveChannel(ctx, postgres.RemoveChannelInput{
+		ChannelID: in.ChannelID, RemovalID: in.RemovalID, RunID: in.RunID, Actor: in.Actor, Now: a.now()})
+	if err != nil {
+		return DeleteResult{}, toTemporal(err)
+	}
+	return DeleteResult{AlreadyRemoved: r.AlreadyRemoved, DetachedReferences: r.DetachedReferences, UnlinkPending: r.UnlinkPending}, nil
+}
+
+// Unlink outcomes.
+const (
+	UnlinkNotNeeded = "not_needed" // no official integration to unlink
+	UnlinkDone      = postgres.UnlinkDone
+	UnlinkSkipped   = postgres.UnlinkSkipped
+)
+
+// UnlinkResult is a settled unlink.
+type UnlinkResult struct {
+	Status   string `json:"status"`
+	Attempts int    `json:"attempts"`
+	Detail   string `json:"detail,omitempty"`
+}
+
+// UnlinkMeta unsubscribes our app from the channel's WABA (unless another live
+// channel of ours still uses it) or Page. Transient Graph failures are retryable
+// errors; permanent ones are non-retryable meta_permanent errors carrying
+// attempts and last_error; "already gone" counts as unlinked. Settled unlinks
+// are not called again.
+func (a *Activities) UnlinkMeta(ctx context.Context, in Step) (UnlinkResult, error) {
+	job, ok, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID)
+	if err != nil {
+		return UnlinkResult{}, err
+	}
+	if !ok {
+		return UnlinkResult{Status: UnlinkNotNeeded}, nil
+	}
+	if job.Status == postgres.UnlinkDone || job.Status == postgres.UnlinkSkipped {
+		return UnlinkResult{Status: job.Status, Attempts: job.Attempts}, nil
+	}
+	record := func(status, lastErr string) (postgres.Unlink, error) {
+		return a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, status, lastErr, a.now())
+	}
+	if job.ObjectKind == "waba" {
+		others, err := a.Store.OtherLiveChannelsOnWABA(ctx, job.ObjectID, job.ChannelID)
+		if err != nil {
+			return UnlinkResult{}, err
+		}
+		if others > 0 {
+			u, err := record(postgres.UnlinkSkipped, "")
+			if err != nil {
+				return UnlinkResult{}, err
+			}
+			a.audit(ctx, in, "meta_unlink_skipped", map[string]any{"waba_id": job.ObjectID, "other_live_channels": others}, u.Attempts)
+			return UnlinkResult{Status: postgres.UnlinkSkipped, Attempts: u.Attempts,
+				Detail: fmt.Sprintf("a WABA %s continua em uso por outro canal ativo; inscrição mantida", job.ObjectID)}, nil
+		}
+	}
+	if !job.AccessToken.Valid || job.AccessToken.String == "" {
+		u, err := record(postgres.UnlinkFailed, "canal sem token de acesso da Meta")
+		if err != nil {
+			return UnlinkResult{}, err
+		}
+		return UnlinkResult{}, toTemporal(unlinkErr(domain.CodeMetaPermanent, u))
+	}
+	outcome, gerr := a.Graph.UnsubscribeApp(ctx, job.ObjectID, job.AccessToken.String)
+	if gerr != nil {
+		status, code := postgres.UnlinkPending, domain.CodeMetaTransient
+		var ge *metagraph.Error
+		if errors.As(gerr, &ge) && !ge.Transient {
+			status, code = postgres.UnlinkFailed, domain.CodeMetaPermanent
+		}
+		u, err := record(status, gerr.Error())
+		if err != nil {
+			return UnlinkResult{}, err
+		}
+		a.audit(ctx, in, "meta_unlink_failed", map[string]any{"error": gerr.Error(), "permanent": status == postgres.UnlinkFailed}, u.Attempts)
+		return UnlinkResult{}, toTemporal(unlinkErr(code, u))
+	}
+	u, err := record(postgres.UnlinkDone, "")
+	if err != nil {
+		return UnlinkResult{}, err
+	}
+	a.audit(ctx, in, "meta_unlinked", map[string]any{"object_kind": job.ObjectKind, "object_id": job.ObjectID, "outcome": string(outcome)}, u.Attempts)
+	return UnlinkResult{Status: postgres.UnlinkDone, Attempts: u.Attempts, Detail: string(outcome)}, nil
+}
+
+func unlinkErr(code domain.Code, u postgres.Unlink) *domain.Error {
+	return &domain.Error{Code: code, Message: u.LastError.String,
+		Fields: map[string]any{"attempts": u.Attempts, "last_error": u.LastError.String}}
+}
+
+// AbandonUnlink settles an unlink nobody retried within the bounded wait: the
+// token is erased and the failure stays in the audit log.
+func (a *Activities) AbandonUnlink(ctx context.Context, in Step) error {
+	if _, ok, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID); err != nil || !ok {
+		return err
+	}
+	u, err := a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, postgres.UnlinkAbandoned, "nenhuma nova tentativa dentro do prazo", a.now())
+	if err != nil {
+		return err
+	}
+	a.audit(ctx, in, "meta_unlink_abandoned", map[string]any{"attempts": u.Attempts}, u.Attempts)
+	return nil
+}
+
+// audit writes a best-effort record keyed by attempt; a lost write is logged,
+// not fatal, because the unlink's own row already holds the outcome.
+func (a *Activities) audit(ctx context.Context, in Step, action string, detail map[string]any, attempt int) {
+	if err := a.Store.AppendAudit(ctx, in.audit(action, detail, in.key(action, fmt.Sprint(attempt)))); err != nil {
+		a.log().Error("audit write failed", "removal_id", in.RemovalID, "action", action, "error", err)
+	}
+}

@@ -1,0 +1,83 @@
+package domain
+
+import "time"
+
+// ChannelKind is the kind of customer-service channel.
+type ChannelKind string
+
+const (
+	KindWhatsAppCloud ChannelKind = "whatsapp_cloud"
+	KindWhatsAppWeb   ChannelKind = "whatsapp_web"
+	KindMessenger     ChannelKind = "messenger"
+	KindInstagram     ChannelKind = "instagram"
+	KindEmail         ChannelKind = "email"
+	KindWebChat       ChannelKind = "webchat"
+)
+
+// Official reports whether the kind is an official Meta integration.
+func (k ChannelKind) Official() bool {
+	switch k {
+	case KindWhatsAppCloud, KindMessenger, KindInstagram:
+		return true
+	}
+	return false
+}
+
+// Channel statuses.
+const (
+	ChannelActive  = "active"
+	ChannelRemoved = "removed"
+)
+
+// Roles.
+const (
+	RoleAdmin = "admin"
+	RoleAgent = "agent"
+)
+
+// Conversation statuses; open and pending are active attendances.
+const (
+	ConversationOpen    = "open"
+	ConversationPending = "pending"
+	ConversationClosed  = "closed"
+)
+
+// User is an authenticated CRM user.
+type User struct {
+	ID        string `db:"id" json:"id"`
+	AccountID string `db:"account_id" json:"account_id"`
+	Email     string `db:"email" json:"email"`
+	Name      string `db:"name" json:"name"`
+	Role      string `db:"role" json:"role"`
+}
+
+// Channel is a channel as the API lists it; credentials never leave the store.
+type Channel struct {
+	ID          string      `db:"id" json:"id"`
+	AccountID   string      `db:"account_id" json:"-"`
+	Name        string      `db:"name" json:"name"`
+	Kind        ChannelKind `db:"kind" json:"kind"`
+	Official    bool        `db:"official" json:"official"`
+	Status      string      `db:"status" json:"status"`
+	WABAID      *string     `db:"waba_id" json:"-"`
+	PhoneNumber *string     `db:"phone_number_id" json:"-"`
+	PageID      *string     `db:"page_id" json:"-"`
+	RemovedAt   *time.Time  `db:"removed_at" json:"-"`
+}
+
+// Conversation as listed under a channel.
+type Conversation struct {
+	ID             string `db:"id" json:"id"`
+	ChannelID      string `db:"channel_id" json:"-"`
+	AccountID      string `db:"account_id" json:"-"`
+	Contact        string `db:"contact" json:"contact"`
+	Status         string `db:"status" json:"status"`
+	ChannelRemoved bool   `db:"channel_removed" json:"channel_removed"`
+}
+
+// Attendance is an active conversation that blocks a removal.
+type Attendance struct {
+	ConversationID string `db:"id" json:"conversation_id"`
+	Contact        string `db:"contact" json:"contact"`
+	Status         string `db:"status" json:"status"`
+}

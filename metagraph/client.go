@@ -1,0 +1,125 @@
+// Package metagraph is our client of the Meta Graph API, limited to what a
+// channel removal needs: unsubscribing our app from a WABA or a Page.
+package metagraph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Client calls the Graph API with a channel's token.
+type Client struct {
+	baseURL string
+	version string
+	http    *http.Client
+}
+
+// New builds a client; baseURL is META_GRAPH_BASE_URL, version META_GRAPH_VERSION.
+func New(baseURL, version string, timeout time.Duration) *Client {
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	return &Client{baseURL: strings.TrimRight(baseURL, "/"), version: version, http: &http.Client{Timeout: timeout}}
+}
+
+// Error is a failed Graph call, classified per SPEC §1.6.
+type Error struct {
+	HTTPStatus int
+	Code       int
+	Subcode    int
+	Type       string
+	Message    string
+	Transient  bool
+}
+
+func (e *Error) Error() string {
+	kind := "permanent"
+	if e.Transient {
+		kind = "transient"
+	}
+	if e.Code == 0 {
+		return fmt.Sprintf("graph API %s failure: HTTP %d: %s", kind, e.HTTPStatus, e.Message)
+	}
+	return fmt.Sprintf("graph API %s failure: HTTP %d, code %d (subcode %d): %s", kind, e.HTTPStatus, e.Code, e.Subcode, e.Message)
+}
+
+// Outcome of an unsubscribe that did not fail.
+type Outcome string
+
+const (
+	Unsubscribed Outcome = "unsubscribed"
+	AlreadyGone  Outcome = "already_gone" // Graph code 100: nothing left to unlink
+)
+
+// UnsubscribeApp calls DELETE /{version}/{objectID}/subscribed_apps, for a WABA
+// or a Page alike. It never deregisters a phone number.
+func (c *Client) UnsubscribeApp(ctx context.Context, objectID, token string) (Outcome, error) {
+	u := fmt.Sprintf("%s/%s/%s/subscribed_apps", c.baseURL, c.version, url.PathEscape(objectID))
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, u, nil)
+	if err != nil {
+		return "", &Error{Message: err.Error()}
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// Network trouble and timeouts are transient; the URL (not the token) is safe to show.
+		var ne net.Error
+		msg := err.Error()
+		if errors.As(err, &ne) && ne.Timeout() {
+			msg = "timeout: " + msg
+		}
+		return "", &Error{Message: msg, Transient: true}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return Unsubscribed, nil
+	}
+	e := parseError(resp.StatusCode, body)
+	if e.Code == 100 {
+		return AlreadyGone, nil
+	}
+	return "", e
+}
+
+func parseError(status int, body []byte) *Error {
+	var env struct {
+		Error struct {
+			Message string `json:"message"`
+			Type    string `json:"type"`
+			Code    int    `json:"code"`
+			Subcode int    `json:"error_subcode"`
+		} `json:"error"`
+	}
+	e := &Error{HTTPStatus: status}
+	if json.Unmarshal(body, &env) == nil && (env.Error.Code != 0 || env.Error.Message != "") {
+		e.Code, e.Subcode, e.Type, e.Message = env.Error.Code, env.Error.Subcode, env.Error.Type, env.Error.Message
+	} else {
+		e.Message = strings.TrimSpace(string(body))
+		if len(e.Message) > 200 {
+			e.Message = e.Message[:200]
+		}
+	}
+	e.Transient = transient(status, e.Code)
+	return e
+}
+
+// transient says whether a retry may succeed (SPEC §1.6).
+func transient(status, code int) bool {
+	switch {
+	case code == 190, code == 10, code >= 200 && code <= 299, code == 100:
+		return false
+	case code == 1, code == 2, code == 4, code == 17, code == 32, code == 341, code == 613,
+		code >= 80001 && code <= 80014, code == 130429:
+		return true
+	}
+	return status == http.StatusTooManyRequests || status >= 500
+}

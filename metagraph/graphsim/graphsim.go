@@ -1,0 +1,130 @@
+// Package graphsim simulates the slice of the Meta Graph API our app calls
+// (DELETE /{version}/{object}/subscribed_apps). `dev` serves it locally and
+// tests use it as an httptest server; it can be told to fail the next N calls.
+package graphsim
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Failure is an injected error response.
+type Failure struct {
+	HTTPStatus int    `json:"http_status"`
+	Code       int    `json:"code"`
+	Subcode    int    `json:"subcode"`
+	Message    string `json:"message"`
+}
+
+// Call is one request the simulator received.
+type Call struct {
+	Method   string
+	Path     string
+	ObjectID string
+	HasToken bool
+}
+
+// Sim is the simulator; the zero value is not usable, call New.
+type Sim struct {
+	mu           sync.Mutex
+	calls        []Call
+	failures     []Failure
+	unsubscribed map[string]bool
+	gone         map[string]bool
+}
+
+// New returns a simulator where every object has our app subscribed.
+func New() *Sim {
+	return &Sim{unsubscribed: map[string]bool{}, gone: map[string]bool{}}
+}
+
+// FailNext makes the next n calls answer with f.
+func (s *Sim) FailNext(n int, f Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := 0; i < n; i++ {
+		s.failures = append(s.failures, f)
+	}
+}
+
+// MarkGone makes an object answer Graph code 100 (it no longer exists).
+func (s *Sim) MarkGone(objectID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gone[objectID] = true
+}
+
+// Calls returns what was received so far.
+func (s *Sim) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// Unsubscribed reports whether our app was unsubscribed from objectID.
+func (s *Sim) Unsubscribed(objectID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unsubscribed[objectID]
+}
+
+// ServeHTTP answers Graph calls, and POST /_sim/fail?count=N&code=C&http_status=S
+// so a developer can make the next calls fail from curl.
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/_sim/fail" && r.Method == http.MethodPost {
+		q := r.URL.Query()
+		n, _ := strconv.Atoi(q.Get("count"))
+		code, _ := strconv.Atoi(q.Get("code"))
+		st, _ := strconv.Atoi(q.Get("http_status"))
+		if n <= 0 {
+			n = 1
+		}
+		if st == 0 {
+			st = http.StatusBadRequest
+		}
+		s.FailNext(n, Failure{HTTPStatus: st, Code: code, Message: q.Get("message")})
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if r.Method != http.MethodDelete || len(parts) != 3 || parts[2] != "subscribed_apps" {
+		writeErr(w, Failure{HTTPStatus: http.StatusBadRequest, Code: 100, Message: "Unsupported request"})
+		return
+	}
+	object := parts[1]
+	hasToken := strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") && len(r.Header.Get("Authorization")) > len("Bearer ")
+	s.mu.Lock()
+	s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, ObjectID: object, HasToken: hasToken})
+	var f *Failure
+	switch {
+	case len(s.failures) > 0:
+		f = &s.failures[0]
+		s.failures = s.failures[1:]
+	case !hasToken:
+		f = &Failure{HTTPStatus: http.StatusUnauthorized, Code: 190, Message: "Invalid OAuth access token."}
+	case s.gone[object]:
+		f = &Failure{HTTPStatus: http.StatusBadRequest, Code: 100, Subcode: 33,
+			Message: fmt.Sprintf("Unsupported delete request. Object with ID '%s' does not exist", object)}
+	default:
+		s.unsubscribed[object] = true
+	}
+	s.mu.Unlock()
+	if f != nil {
+		writeErr(w, *f)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(`{"success":true}`))
+}
+
+func writeErr(w http.ResponseWriter, f Failure) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(f.HTTPStatus)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
+		"message": f.Message, "type": "OAuthException", "code": f.Code, "error_subcode": f.Subcode, "fbtrace_id": "sim",
+	}})
+}

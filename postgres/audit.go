@@ -1,0 +1,74 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/crm/channel-removal/domain"
+)
+
+// AuditEntry is one append-only record of a removal step.
+type AuditEntry struct {
+	RemovalID string
+	RunID     string
+	AccountID string
+	ChannelID string
+	Actor     domain.Actor
+	Action    string
+	Detail    map[string]any
+	// Key makes the write idempotent: an activity retry records its step once.
+	Key string
+}
+
+// AppendAudit writes an audit record; a second write with the same key is a no-op.
+func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) error {
+	return mapErr(appendAudit(ctx, s.db, e))
+}
+
+func appendAudit(ctx context.Context, q sqlx.ExecerContext, e AuditEntry) error {
+	detail, err := json.Marshal(e.Detail)
+	if err != nil {
+		return err
+	}
+	if e.Detail == nil {
+		detail = []byte("{}")
+	}
+	_, err = q.ExecContext(ctx, `
+		INSERT INTO removal_audit_log (removal_id, run_id, account_id, channel_id, actor_user_id, actor_ip, action, detail, idempotency_key)
+		VALUES ($1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), $7, $8, $9)
+		ON CONFLICT (idempotency_key) DO NOTHING`,
+		e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, detail, e.Key)
+	return err
+}
+
+// AuditRecord is an audit row as read back.
+type AuditRecord struct {
+	RemovalID string          `db:"removal_id"`
+	RunID     string          `db:"run_id"`
+	ActorUser *string         `db:"actor_user_id"`
+	ActorIP   *string         `db:"actor_ip"`
+	Action    string          `db:"action"`
+	Detail    json.RawMessage `db:"detail"`
+}
+
+// AuditTrail returns a removal's audit records in order.
+func (s *Store) AuditTrail(ctx context.Context, removalID string) ([]AuditRecord, error) {
+	var rs []AuditRecord
+	err := s.db.SelectContext(ctx, &rs, `
+		SELECT removal_id, run_id, actor_user_id, actor_ip, action, detail
+		FROM removal_audit_log WHERE removal_id = $1 ORDER BY id`, removalID)
+	return rs, mapErr(err)
+}
+
+func activeAttendances(ctx context.Context, q sqlx.QueryerContext, channelID string, limit int) ([]domain.Attendance, error) {
+	as := []domain.Attendance{}
+	err := sqlx.SelectContext(ctx, q, &as, `
+		SELECT v.id, ct.name AS contact, v.status
+		FROM conversations v JOIN contacts ct ON ct.id = v.contact_id
+		WHERE v.channel_id = $1 AND v.status IN ('open', 'pending')
+		ORDER BY v.updated_at DESC
+		LIMIT $2`, channelID, limit)
+	return as, mapErr(err)
+}

@@ -1,0 +1,116 @@
+// Package postgres adapts the domain to PostgreSQL through sqlx and lib/pq.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/crm/channel-removal/domain"
+)
+
+// Store is the app database.
+type Store struct {
+	db *sqlx.DB
+}
+
+// New wraps an open database.
+func New(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// DB exposes the handle for health checks and tests.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Open connects and pings.
+func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// EnsureDatabase creates the database named in dsn if it does not exist, by
+// connecting to the server's maintenance database "postgres".
+func EnsureDatabase(ctx context.Context, dsn string) error {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" {
+		return nil
+	}
+	admin := *u
+	admin.Path = "/postgres"
+	db, err := sqlx.Open("postgres", admin.String())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var exists bool
+	if err := db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name); err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	_, err = db.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name))
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "42P04" { // created concurrently
+		return nil
+	}
+	return err
+}
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return mapErr(err)
+	}
+	return mapErr(tx.Commit())
+}
+
+// mapErr turns driver errors into the domain vocabulary where one fits.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Errorf(domain.CodeNotFound, "registro não encontrado")
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code.Name() {
+		case "unique_violation":
+			return &domain.Error{Code: domain.CodeConflict, Message: "registro já existe", Fields: map[string]any{"constraint": pqErr.Constraint}}
+		case "foreign_key_violation":
+			return &domain.Error{Code: domain.CodeInvalid, Message: "referência inexistente", Fields: map[string]any{"constraint": pqErr.Constraint}}
+		case "check_violation":
+			return domain.Errorf(domain.CodeInvalid, "%s", pqErr.Message)
+		case "invalid_text_representation": // e.g. a malformed uuid in a path
+			return domain.Errorf(domain.CodeNotFound, "registro não encontrado")
+		}
+	}
+	return err
+}

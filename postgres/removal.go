@@ -1,0 +1,154 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/crm/channel-removal/domain"
+)
+
+// RemoveChannelInput identifies the removal that tombstones a channel.
+type RemoveChannelInput struct {
+	ChannelID string
+	RemovalID string
+	RunID     string
+	Actor     domain.Actor
+	Now       time.Time
+}
+
+// RemoveChannelResult says what the removal did.
+type RemoveChannelResult struct {
+	AlreadyRemoved     bool
+	DetachedReferences int
+	// UnlinkPending: a Meta unlink is owed (the token moved to meta_unlinks).
+	UnlinkPending bool
+}
+
+// RemoveChannel tombstones a channel in one transaction: lock the row, re-check
+// there is no active attendance, move the token to the unlink job, wipe the
+// credentials, detach references, mark it removed and write the audit record.
+// No statement writes to conversations or messages: its cost does not depend on
+// how many there are. A second call finds the tombstone and changes nothing.
+func (s *Store) RemoveChannel(ctx context.Context, in RemoveChannelInput) (RemoveChannelResult, error) {
+	var res RemoveChannelResult
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var ch domain.Channel
+		if err := tx.GetContext(ctx, &ch, `SELECT `+channelCols+` FROM channels WHERE id = $1 FOR UPDATE`, in.ChannelID); err != nil {
+			return err
+		}
+		if ch.Status == domain.ChannelRemoved {
+			res.AlreadyRemoved = true
+			var pending bool
+			err := tx.GetContext(ctx, &pending, `SELECT EXISTS (SELECT 1 FROM meta_unlinks WHERE removal_id = $1 AND run_id = $2)`, in.RemovalID, in.RunID)
+			res.UnlinkPending = pending
+			return err
+		}
+		active, err := activeAttendances(ctx, tx, in.ChannelID, 20)
+		if err != nil {
+			return err
+		}
+		if len(active) > 0 {
+			return (&domain.Error{Code: domain.CodeActiveAttendances,
+				Message: "o canal tem atendimentos ativos; encerre-os antes de remover"}).With("active_attendances", active)
+		}
+		if kind, object := unlinkTarget(ch); object != "" {
+			_, err := tx.ExecContext(ctx, `
+				INSERT INTO meta_unlinks (removal_id, run_id, channel_id, object_kind, object_id, access_token, updated_at)
+				VALUES ($1, $2, $3, $4, $5, (SELECT access_token FROM channel_credentials WHERE channel_id = $3), $6)
+				ON CONFLICT (removal_id, run_id) DO NOTHING`,
+				in.RemovalID, in.RunID, ch.ID, kind, object, in.Now)
+			if err != nil {
+				return err
+			}
+			res.UnlinkPending = true
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM channel_credentials WHERE channel_id = $1`, ch.ID); err != nil {
+			return err
+		}
+		r, err := tx.ExecContext(ctx, `
+			UPDATE channel_references SET detached_channel_id = channel_id, channel_id = NULL, detached_at = $2
+			WHERE channel_id = $1`, ch.ID, in.Now)
+		if err != nil {
+			return err
+		}
+		n, _ := r.RowsAffected()
+		res.DetachedReferences = int(n)
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE channels SET status = 'removed', removed_at = $2, removed_by = $3 WHERE id = $1`,
+			ch.ID, in.Now, in.RemovalID); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, AuditEntry{
+			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
+			Action: "channel_removed", Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
+			Detail: map[string]any{"detached_references": n, "unlink_pending": res.UnlinkPending},
+		})
+	})
+	return res, err
+}
+
+// unlinkTarget is the Meta object our app is subscribed to for a channel.
+func unlinkTarget(ch domain.Channel) (kind, object string) {
+	switch ch.Kind {
+	case domain.KindWhatsAppCloud:
+		if ch.WABAID != nil {
+			return "waba", *ch.WABAID
+		}
+	case domain.KindMessenger, domain.KindInstagram:
+		if ch.PageID != nil {
+			return "page", *ch.PageID
+		}
+	}
+	return "", ""
+}
+
+// Unlink is the Meta unlink owed by a removal run.
+type Unlink struct {
+	RemovalID   string         `db:"removal_id"`
+	RunID       string         `db:"run_id"`
+	ChannelID   string         `db:"channel_id"`
+	ObjectKind  string         `db:"object_kind"`
+	ObjectID    string         `db:"object_id"`
+	AccessToken sql.NullString `db:"access_token"`
+	Status      string         `db:"status"`
+	Attempts    int            `db:"attempts"`
+	LastError   sql.NullString `db:"last_error"`
+}
+
+// Unlink statuses.
+const (
+	UnlinkPending   = "pending"
+	UnlinkDone      = "unlinked"
+	UnlinkSkipped   = "skipped" // another live channel still uses the WABA
+	UnlinkFailed    = "failed"  // permanent failure; ops may retry
+	UnlinkAbandoned = "abandoned"
+)
+
+// UnlinkJob reads a run's unlink job; ok is false when none is owed.
+func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u Unlink, ok bool, err error) {
+	err = s.db.GetContext(ctx, &u, `SELECT removal_id, run_id, channel_id, object_kind, object_id, access_token, status, attempts, last_error
+		FROM meta_unlinks WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, false, nil
+	}
+	return u, err == nil, mapErr(err)
+}
+
+// RecordUnlinkAttempt counts one attempt and its outcome. Settled outcomes
+// (unlinked, skipped, abandoned) erase the token: nothing is left to call Meta with.
+func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (Unlink, error) {
+	var u Unlink
+	err := s.db.GetContext(ctx, &u, `
+		UPDATE meta_unlinks SET
+			attempts = attempts + CASE WHEN $3 = 'abandoned' THEN 0 ELSE 1 END,
+			status = $3, last_error = NULLIF($4, ''), updated_at = $5,
+			access_token = CASE WHEN $3 IN ('unlinked', 'skipped', 'abandoned') THEN NULL ELSE access_token END
+		WHERE removal_id = $1 AND run_id = $2
+		RETURNING removal_id, run_id, channel_id, object_kind, object_id, access_token, status, attempts, last_error`,
+		removalID, runID, status, lastError, now)
+	return u, mapErr(err)
+}
