@@ -140,4 +140,3 @@ func (a *Activities) VerifyCode(ctx context.Context, in VerifyInput) (VerifyResu
 	err = a.Store.AppendAudit(ctx, in.Step.audit(action, map[string]any{"attempts_left": out.AttemptsLeft}, in.key("verify", fmt.Sprint(in.Seq))))
 	return res, toTemporal(err)
 }
-

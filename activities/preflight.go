@@ -42,7 +42,9 @@ func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (Prefligh
 
 func (a *Activities) preflight(ctx context.Context, in PreflightInput) (PreflightResult, error) {
 	res := PreflightResult{Reasons: []domain.Reason{}, Impact: domain.Impact{ActiveAttendances: []domain.Attendance{}, Warnings: []string{}}}
-	reject := func(code domain.Code, msg string) { res.Reasons = append(res.Reasons, domain.Reason{Code: code, Message: msg}) }
+	reject := func(code domain.Code, msg string) {
+		res.Reasons = append(res.Reasons, domain.Reason{Code: code, Message: msg})
+	}
 
 	user, err := a.Store.UserByID(ctx, in.RequestedBy)
 	if domain.ErrorCode(err) == domain.CodeNotFound {

@@ -1,0 +1,105 @@
+package activities_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
+)
+
+func reasons(r activities.PreflightResult) []domain.Code {
+	var cs []domain.Code
+	for _, x := range r.Reasons {
+		cs = append(cs, x.Code)
+	}
+	return cs
+}
+
+func TestPreflightRejections(t *testing.T) {
+	e := newEnv(t)
+	ch := e.channel("whatsapp_cloud", "W1", "")
+	busy := e.channel("messenger", "", "P1")
+	pending := e.channel("instagram", "", "P2")
+	e.must(e.b.Conversation("", e.account, busy, e.contact, "open"))
+	e.must(e.b.Conversation("", e.account, pending, e.contact, "pending"))
+	other := e.must(e.b.Account("", "Outra Loja", "x@outra.test"))
+	otherAdmin := e.must(e.b.User("", other, "admin@outra.test", "Outro", "admin"))
+	removed := e.channel("email", "", "")
+	if _, err := e.acts.DeleteChannel(e.ctx, e.step(removed)); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := []struct {
+		name, user, channel string
+		want                domain.Code
+	}{
+		{"agent is not admin", e.agent, ch, domain.CodeForbidden},
+		{"unknown user", "00000000-0000-4000-8000-00000000dead", ch, domain.CodeForbidden},
+		{"another account's channel", otherAdmin, ch, domain.CodeNotFound},
+		{"missing channel", e.admin, "00000000-0000-4000-8000-00000000beef", domain.CodeNotFound},
+		{"already removed", e.admin, removed, domain.CodeChannelRemoved},
+		{"open attendance", e.admin, busy, domain.CodeActiveAttendances},
+		{"pending attendance", e.admin, pending, domain.CodeActiveAttendances},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(c.channel), RequestedBy: c.user})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.OK || len(res.Reasons) == 0 || res.Reasons[0].Code != c.want {
+				t.Fatalf("want rejection %s, got ok=%v reasons=%v", c.want, res.OK, reasons(res))
+			}
+		})
+	}
+	res, _ := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(busy), RequestedBy: e.admin})
+	if len(res.Impact.ActiveAttendances) != 1 || res.Impact.ActiveAttendances[0].Contact != "Cliente" {
+		t.Fatalf("active attendances not listed: %+v", res.Impact.ActiveAttendances)
+	}
+	trail, err := e.store.AuditTrail(e.ctx, "remove-channel:"+busy)
+	if err != nil || len(trail) != 1 || trail[0].Action != "preflight_rejected" {
+		t.Fatalf("audit: %+v %v", trail, err)
+	}
+}
+
+func TestPreflightImpact(t *testing.T) {
+	e := newEnv(t)
+	ch := e.channel("whatsapp_cloud", "W1", "")
+	e.channel("whatsapp_cloud", "W2", "") // another WABA: not shared
+	for i := 0; i < 3; i++ {
+		e.must(e.b.Conversation("", e.account, ch, e.contact, "closed"))
+	}
+	e.must(e.b.Reference("", e.account, "automation", "A", ch))
+	e.must(e.b.Reference("", e.account, "routing_rule", "R", ch))
+	e.must(e.b.Reference("", e.account, "webhook", "H", ch))
+
+	res, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin})
+	if err != nil || !res.OK {
+		t.Fatalf("preflight: %v %+v", err, res.Reasons)
+	}
+	im := res.Impact
+	if !im.OfficialIntegration || im.Meta.WABAID != "W1" || im.Meta.PhoneNumberID != "PN-W1" || im.Conversations != 3 ||
+		im.References != (domain.References{Automations: 1, RoutingRules: 1, Webhooks: 1}) || res.AccountID != e.account {
+		t.Fatalf("impact: %+v", im)
+	}
+	all := strings.Join(im.Warnings, "\n")
+	for _, want := range []string{"desinscrito da WABA W1", "Meta Business", "irreversível", "1 automação(ões)"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("warnings lack %q:\n%s", want, all)
+		}
+	}
+
+	shared := e.channel("whatsapp_cloud", "W1", "") // second live channel on W1
+	_ = shared
+	res, _ = e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin})
+	if !strings.Contains(strings.Join(res.Impact.Warnings, "\n"), "usada por outro canal ativo") {
+		t.Fatalf("shared WABA not warned: %v", res.Impact.Warnings)
+	}
+
+	qr := e.channel("whatsapp_web", "", "")
+	res, _ = e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(qr), RequestedBy: e.admin})
+	if !res.OK || res.Impact.OfficialIntegration {
+		t.Fatalf("unofficial channel: %+v", res)
+	}
+}

@@ -1,0 +1,200 @@
+package activities_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/metagraph/graphsim"
+)
+
+func TestDeleteChannelTombstonesOnceAndLeavesConversationsAlone(t *testing.T) {
+	e := newEnv(t)
+	ch := e.channel("whatsapp_cloud", "W1", "")
+	e.must(e.b.Conversation("", e.account, ch, e.contact, "closed"))
+	e.must(e.b.Reference("", e.account, "automation", "A", ch))
+	e.must(e.b.Reference("", e.account, "chatbot", "C", ch))
+	db := e.store.DB()
+	var xminBefore string
+	db.Get(&xminBefore, `SELECT string_agg(xmin::text, ',') FROM conversations WHERE channel_id = $1`, ch)
+
+	r1, err := e.acts.DeleteChannel(e.ctx, e.step(ch))
+	if err != nil || r1.AlreadyRemoved || r1.DetachedReferences != 2 || !r1.UnlinkPending {
+		t.Fatalf("first delete: %+v %v", r1, err)
+	}
+	r2, err := e.acts.DeleteChannel(e.ctx, e.step(ch))
+	if err != nil || !r2.AlreadyRemoved || r2.DetachedReferences != 0 || !r2.UnlinkPending {
+		t.Fatalf("second delete must change nothing: %+v %v", r2, err)
+	}
+	var st struct {
+		Status string `db:"status"`
+		Creds  int    `db:"creds"`
+		Refs   int    `db:"refs"`
+		Det    int    `db:"det"`
+		Token  string `db:"token"`
+		Audit  int    `db:"audit"`
+	}
+	err = db.Get(&st, `SELECT
+		(SELECT status FROM channels WHERE id = $1) AS status,
+		(SELECT count(*) FROM channel_credentials WHERE channel_id = $1) AS creds,
+		(SELECT count(*) FROM channel_references WHERE channel_id = $1) AS refs,
+		(SELECT count(*) FROM channel_references WHERE detached_channel_id = $1) AS det,
+		(SELECT access_token FROM meta_unlinks WHERE channel_id = $1) AS token,
+		(SELECT count(*) FROM removal_audit_log WHERE channel_id = $1 AND action = 'channel_removed') AS audit`, ch)
+	if err != nil || st.Status != "removed" || st.Creds != 0 || st.Refs != 0 || st.Det != 2 || st.Token != "tok-whatsapp_cloudW1" || st.Audit != 1 {
+		t.Fatalf("tombstone: %+v %v", st, err)
+	}
+	var xminAfter string
+	db.Get(&xminAfter, `SELECT string_agg(xmin::text, ',') FROM conversations WHERE channel_id = $1`, ch)
+	if xminAfter != xminBefore {
+		t.Fatal("a conversation row was rewritten by the removal")
+	}
+	convs, _ := e.store.Conversations(e.ctx, ch, 10)
+	if len(convs) != 1 || !convs[0].ChannelRemoved {
+		t.Fatalf("conversations must read as channel_removed: %+v", convs)
+	}
+	if _, err := db.Exec(`UPDATE channels SET status = 'active', removed_at = NULL WHERE id = $1`, ch); err == nil {
+		t.Fatal("a tombstone was re-activated")
+	}
+	if _, err := db.Exec(`DELETE FROM removal_audit_log`); err == nil {
+		t.Fatal("audit log accepted a delete")
+	}
+}
+
+func TestDeleteChannelRefusesAnAttendanceOpenedAfterPreflight(t *testing.T) {
+	e := newEnv(t)
+	ch := e.channel("messenger", "", "P1")
+	res, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin})
+	if err != nil || !res.OK {
+		t.Fatalf("preflight: %+v %v", res, err)
+	}
+	e.must(e.b.Conversation("", e.account, ch, e.contact, "open")) // a customer writes in meanwhile
+	_, err = e.acts.DeleteChannel(e.ctx, e.step(ch))
+	ae := appErr(t, err, "active_attendances", false)
+	var f map[string]any
+	if ae.Details(&f) != nil || length(f["active_attendances"]) != 1 {
+		t.Fatalf("details: %v", f)
+	}
+	c, _ := e.store.Channel(e.ctx, ch)
+	var creds int
+	e.store.DB().Get(&creds, `SELECT count(*) FROM channel_credentials WHERE channel_id = $1`, ch)
+	if c.Status != "active" || creds != 1 {
+		t.Fatal("a refused removal changed the channel")
+	}
+}
+
+func (e *env) removed(kind, waba, page string) string {
+	ch := e.channel(kind, waba, page)
+	if _, err := e.acts.DeleteChannel(e.ctx, e.step(ch)); err != nil {
+		e.t.Fatal(err)
+	}
+	return ch
+}
+
+func TestUnlinkMeta(t *testing.T) {
+	t.Run("waba unsubscribed with the channel token, token erased", func(t *testing.T) {
+		e := newEnv(t)
+		ch := e.removed("whatsapp_cloud", "W1", "")
+		r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+		if err != nil || r.Status != "unlinked" || r.Attempts != 1 || !e.graph.Unsubscribed("W1") {
+			t.Fatalf("%+v %v", r, err)
+		}
+		calls := e.graph.Calls()
+		if len(calls) != 1 || calls[0].Path != "/v23.0/W1/subscribed_apps" || !calls[0].HasToken {
+			t.Fatalf("calls: %+v", calls)
+		}
+		u, _, _ := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")
+		if u.AccessToken.Valid {
+			t.Fatal("token kept after unlink")
+		}
+		if r2, _ := e.acts.UnlinkMeta(e.ctx, e.step(ch)); r2.Status != "unlinked" || len(e.graph.Calls()) != 1 {
+			t.Fatal("a settled unlink called Meta again")
+		}
+	})
+	t.Run("messenger page", func(t *testing.T) {
+		e := newEnv(t)
+		ch := e.removed("messenger", "", "P1")
+		if r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch)); err != nil || r.Status != "unlinked" || !e.graph.Unsubscribed("P1") {
+			t.Fatalf("%+v %v", r, err)
+		}
+	})
+	t.Run("code 2 is retried, then success", func(t *testing.T) {
+		e := newEnv(t)
+		ch := e.removed("whatsapp_cloud", "W1", "")
+		e.graph.FailNext(1, graphsim.Failure{HTTPStatus: 500, Code: 2, Message: "Service temporarily unavailable"})
+		_, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+		appErr(t, err, "meta_transient", true)
+		r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+		if err != nil || r.Status != "unlinked" || r.Attempts != 2 {
+			t.Fatalf("%+v %v", r, err)
+		}
+	})
+	t.Run("transient classification", func(t *testing.T) {
+		for _, f := range []graphsim.Failure{{HTTPStatus: 400, Code: 4}, {HTTPStatus: 400, Code: 80004}, {HTTPStatus: 400, Code: 130429},
+			{HTTPStatus: 429}, {HTTPStatus: 503}, {HTTPStatus: 400, Code: 613}} {
+			e := newEnv(t)
+			ch := e.removed("messenger", "", "P1")
+			e.graph.FailNext(1, f)
+			_, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+			appErr(t, err, "meta_transient", true)
+		}
+	})
+	t.Run("190 invalid token is permanent", func(t *testing.T) {
+		e := newEnv(t)
+		ch := e.removed("whatsapp_cloud", "W1", "")
+		e.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
+		_, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+		ae := appErr(t, err, "meta_permanent", false)
+		var f map[string]any
+		ae.Details(&f)
+		if num(f["attempts"]) != 1 || f["last_error"] == "" {
+			t.Fatalf("details: %v", f)
+		}
+		for _, code := range []int{10, 200, 299} {
+			e.graph.FailNext(1, graphsim.Failure{HTTPStatus: 403, Code: code, Message: fmt.Sprint("permission ", code)})
+			_, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+			appErr(t, err, "meta_permanent", false)
+		}
+		if r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch)); err != nil || r.Status != "unlinked" || r.Attempts != 5 {
+			t.Fatalf("ops retry after a permanent failure: %+v %v", r, err)
+		}
+	})
+	t.Run("100 already gone counts as unlinked", func(t *testing.T) {
+		e := newEnv(t)
+		ch := e.removed("whatsapp_cloud", "W1", "")
+		e.graph.MarkGone("W1")
+		if r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch)); err != nil || r.Status != "unlinked" || r.Detail != "already_gone" {
+			t.Fatalf("%+v %v", r, err)
+		}
+	})
+	t.Run("shared WABA stays subscribed", func(t *testing.T) {
+		e := newEnv(t)
+		e.channel("whatsapp_cloud", "W1", "") // still live on W1
+		ch := e.removed("whatsapp_cloud", "W1", "")
+		r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+		if err != nil || r.Status != "skipped" || len(e.graph.Calls()) != 0 {
+			t.Fatalf("%+v %v calls=%d", r, err, len(e.graph.Calls()))
+		}
+	})
+	t.Run("unofficial channel needs no unlink", func(t *testing.T) {
+		e := newEnv(t)
+		ch := e.removed("whatsapp_web", "", "")
+		if r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch)); err != nil || r.Status != "not_needed" {
+			t.Fatalf("%+v %v", r, err)
+		}
+	})
+	t.Run("abandon erases the token", func(t *testing.T) {
+		e := newEnv(t)
+		ch := e.removed("messenger", "", "P1")
+		e.graph.FailNext(1, graphsim.Failure{HTTPStatus: http.StatusUnauthorized, Code: 190})
+		e.acts.UnlinkMeta(e.ctx, e.step(ch))
+		if err := e.acts.AbandonUnlink(e.ctx, e.step(ch)); err != nil {
+			t.Fatal(err)
+		}
+		u, _, _ := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")
+		if u.Status != "abandoned" || u.AccessToken.Valid {
+			t.Fatalf("%+v", u)
+		}
+	})
+}

@@ -1,0 +1,103 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Demo ids are fixed so that `dev` prints the same ids on every start and the
+// README's walk-through can name them.
+const (
+	DemoAccountID         = "10000000-0000-4000-8000-000000000001"
+	DemoAdminID           = "20000000-0000-4000-8000-000000000001"
+	DemoAgentID           = "20000000-0000-4000-8000-000000000002"
+	DemoWhatsAppOficialID = "30000000-0000-4000-8000-000000000001"
+	DemoWhatsAppVendasID  = "30000000-0000-4000-8000-000000000002"
+	DemoMessengerID       = "30000000-0000-4000-8000-000000000003"
+	DemoWhatsAppQRID      = "30000000-0000-4000-8000-000000000004"
+	DemoEmailID           = "30000000-0000-4000-8000-000000000005"
+	DemoAdminEmail        = "admin@demo.local"
+	DemoAgentEmail        = "agent@demo.local"
+)
+
+// DemoChannel is a seeded channel, for the dev banner.
+type DemoChannel struct{ ID, Name, Kind string }
+
+// DemoChannels lists the seeded channels in banner order.
+var DemoChannels = []DemoChannel{
+	{DemoWhatsAppOficialID, "WhatsApp Oficial", "whatsapp_cloud"},
+	{DemoWhatsAppVendasID, "WhatsApp Vendas", "whatsapp_cloud"},
+	{DemoMessengerID, "Messenger Loja", "messenger"},
+	{DemoWhatsAppQRID, "WhatsApp QR", "whatsapp_web"},
+	{DemoEmailID, "E-mail Suporte", "email"},
+}
+
+// Demo seeds SPEC §5's account. Running it again changes nothing, and a channel
+// removed in an earlier session stays removed.
+func Demo(ctx context.Context, db *sqlx.DB) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	type step struct {
+		q    string
+		args []any
+	}
+	var steps []step
+	add := func(q string, args ...any) { steps = append(steps, step{q, args}) }
+
+	add(`INSERT INTO accounts (id, name, admin_email) VALUES ($1, 'Loja Demo', $2) ON CONFLICT (id) DO NOTHING`, DemoAccountID, DemoAdminEmail)
+	add(`INSERT INTO users (id, account_id, email, name, role) VALUES ($1, $2, $3, 'Ana Admin', 'admin') ON CONFLICT (id) DO NOTHING`, DemoAdminID, DemoAccountID, DemoAdminEmail)
+	add(`INSERT INTO users (id, account_id, email, name, role) VALUES ($1, $2, $3, 'Beto Atendente', 'agent') ON CONFLICT (id) DO NOTHING`, DemoAgentID, DemoAccountID, DemoAgentEmail)
+	ch := func(id, name, kind, waba, phone, page, token string) {
+		add(`INSERT INTO channels (id, account_id, name, kind, official, waba_id, phone_number_id, page_id)
+			VALUES ($1, $2, $3, $4, $4 IN ('whatsapp_cloud', 'messenger', 'instagram'), NULLIF($5, ''), NULLIF($6, ''), NULLIF($7, ''))
+			ON CONFLICT (id) DO NOTHING`, id, DemoAccountID, name, kind, waba, phone, page)
+		if token != "" {
+			add(`INSERT INTO channel_credentials (channel_id, access_token) SELECT id, $2 FROM channels WHERE id = $1 AND status = 'active'
+				ON CONFLICT (channel_id) DO NOTHING`, id, token)
+		}
+	}
+	ch(DemoWhatsAppOficialID, "WhatsApp Oficial", "whatsapp_cloud", "100000000000001", "110000000000001", "", "EAAdemoTokenWhatsAppOficial")
+	ch(DemoWhatsAppVendasID, "WhatsApp Vendas", "whatsapp_cloud", "100000000000002", "110000000000002", "", "EAAdemoTokenWhatsAppVendas")
+	ch(DemoMessengerID, "Messenger Loja", "messenger", "", "", "200000000000001", "EAAdemoTokenMessenger")
+	ch(DemoWhatsAppQRID, "WhatsApp QR", "whatsapp_web", "", "", "", "")
+	ch(DemoEmailID, "E-mail Suporte", "email", "", "", "", "")
+
+	contacts := []string{"Maria Souza", "João Pereira", "Carla Lima", "Pedro Alves", "Fernanda Costa"}
+	for i, name := range contacts {
+		add(`INSERT INTO contacts (id, account_id, name, handle) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+			fmt.Sprintf("40000000-0000-4000-8000-%012d", i+1), DemoAccountID, name, fmt.Sprintf("+55119990000%02d", i+1))
+	}
+	conv := func(n int, channel, contact int, status string) {
+		add(`INSERT INTO conversations (id, account_id, channel_id, contact_id, status) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+			fmt.Sprintf("50000000-0000-4000-8000-%012d", n), DemoAccountID, DemoChannels[channel].ID,
+			fmt.Sprintf("40000000-0000-4000-8000-%012d", contact), status)
+	}
+	conv(1, 0, 1, "closed") // WhatsApp Oficial: closed conversations only
+	conv(2, 0, 2, "closed")
+	conv(3, 0, 3, "closed")
+	conv(4, 1, 4, "open") // WhatsApp Vendas: one open attendance
+	conv(5, 1, 5, "closed")
+	conv(6, 2, 1, "closed") // Messenger Loja
+	conv(7, 3, 2, "closed") // WhatsApp QR
+	conv(8, 4, 3, "closed") // E-mail Suporte
+	ref := func(n int, kind, name string, channel int) {
+		add(`INSERT INTO channel_references (id, account_id, kind, name, channel_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+			fmt.Sprintf("60000000-0000-4000-8000-%012d", n), DemoAccountID, kind, name, DemoChannels[channel].ID)
+	}
+	ref(1, "automation", "Boas-vindas WhatsApp", 0)
+	ref(2, "routing_rule", "Fila Atendimento Geral", 0)
+	ref(3, "chatbot", "Bot de Pedidos", 2)
+	ref(4, "webhook", "Webhook ERP", 2)
+
+	for _, s := range steps {
+		if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+	}
+	return tx.Commit()
+}
