@@ -1,0 +1,235 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/vcode"
+)
+
+var testSecret = []byte("unit-secret")
+
+const testChannel = "ch-1"
+
+// harness runs the workflow on the test environment (time skipping) with
+// activities mocked to behave like the real ones on the test clock.
+type harness struct {
+	t   *testing.T
+	env *testsuite.TestWorkflowEnvironment
+
+	preflight   activities.PreflightResult
+	sendErr     error
+	deleteErr   error
+	deleteRes   activities.DeleteResult
+	unlinks     []func() (activities.UnlinkResult, error) // one per attempt; the last repeats
+	unlinkCalls int
+
+	codes        []string // mailed codes, by send
+	hash         string   // current code's hash
+	expiresAt    time.Time
+	attemptsLeft int
+	deleted      int
+	abandoned    int
+
+	pending, seq int // updates sent and not yet answered
+
+	statuses []string // RemovalStatus upserts, in order
+	accounts []string
+	audits   []string
+}
+
+func newHarness(t *testing.T) *harness {
+	var s testsuite.WorkflowTestSuite
+	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), attemptsLeft: MaxCodeAttempts}
+	h.preflight = activities.PreflightResult{OK: true, AccountID: "acc-1", Reasons: []domain.Reason{},
+		Impact: domain.Impact{ChannelName: "WhatsApp Oficial", Kind: domain.KindWhatsAppCloud, OfficialIntegration: true,
+			Meta: domain.MetaObjects{WABAID: "W1"}, ActiveAttendances: []domain.Attendance{}, Warnings: []string{"irreversível"}}}
+	h.deleteRes = activities.DeleteResult{UnlinkPending: true}
+	h.unlinks = []func() (activities.UnlinkResult, error){func() (activities.UnlinkResult, error) {
+		return activities.UnlinkResult{Status: activities.UnlinkDone, Attempts: h.unlinkCalls}, nil
+	}}
+	env := h.env
+	env.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
+	env.RegisterActivity(a)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: WorkflowID(testChannel), TaskQueue: TaskQueue})
+
+	env.OnActivity(a.Preflight, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.PreflightInput) (activities.PreflightResult, error) { return h.preflight, nil })
+	env.OnActivity(a.SendVerificationCode, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.SendCodeInput) (activities.SendCodeResult, error) {
+			if h.sendErr != nil {
+				return activities.SendCodeResult{}, h.sendErr
+			}
+			code := fmt.Sprintf("%06d", 111111*in.Seq)
+			h.codes = append(h.codes, code)
+			h.hash = vcode.Hash(testSecret, in.RemovalID, code)
+			h.expiresAt = env.Now().Add(10 * time.Minute)
+			return activities.SendCodeResult{Recipient: "a***@demo.local", ExpiresAt: h.expiresAt}, nil
+		})
+	env.OnActivity(a.VerifyCode, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.VerifyInput) (activities.VerifyResult, error) {
+			switch {
+			case h.attemptsLeft <= 0:
+				return activities.VerifyResult{Locked: true}, nil
+			case !env.Now().Before(h.expiresAt):
+				return activities.VerifyResult{Expired: true, AttemptsLeft: h.attemptsLeft}, nil
+			case in.CodeHash == h.hash:
+				return activities.VerifyResult{OK: true, AttemptsLeft: h.attemptsLeft}, nil
+			}
+			h.attemptsLeft--
+			return activities.VerifyResult{AttemptsLeft: h.attemptsLeft, Locked: h.attemptsLeft == 0}, nil
+		})
+	env.OnActivity(a.DeleteChannel, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.Step) (activities.DeleteResult, error) {
+			h.deleted++
+			return h.deleteRes, h.deleteErr
+		})
+	env.OnActivity(a.UnlinkMeta, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.Step) (activities.UnlinkResult, error) {
+			h.unlinkCalls++
+			f := h.unlinks[0]
+			if len(h.unlinks) > 1 {
+				h.unlinks = h.unlinks[1:]
+			}
+			return f()
+		})
+	env.OnActivity(a.AbandonUnlink, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.Step) error { h.abandoned++; return nil })
+	env.OnActivity(a.RecordAudit, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.AuditInput) error { h.audits = append(h.audits, in.Action); return nil })
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		sa := args.Get(0).(temporal.SearchAttributes)
+		if s, ok := sa.GetKeyword(SARemovalStatus); ok {
+			h.statuses = append(h.statuses, s)
+		}
+		if acc, ok := sa.GetKeyword(SAAccountID); ok {
+			h.accounts = append(h.accounts, acc)
+		}
+	}).Return(nil)
+	return h
+}
+
+func (h *harness) at(d time.Duration, f func()) { h.env.RegisterDelayedCallback(f, d) }
+
+func (h *harness) signal(name string, arg any) { h.env.SignalWorkflow(name, arg) }
+
+func (h *harness) code(i int) string { return h.codes[i] }
+
+func (h *harness) hashOf(code string) string { return vcode.Hash(testSecret, WorkflowID(testChannel), code) }
+
+func (h *harness) query() Removal {
+	h.t.Helper()
+	v, err := h.env.QueryWorkflow(QueryStatus)
+	if err != nil {
+		h.t.Fatalf("query: %v", err)
+	}
+	var r Removal
+	if err := v.Get(&r); err != nil {
+		h.t.Fatal(err)
+	}
+	return r
+}
+
+// update sends an update; check runs with its result or its error's domain
+// code once the workflow answers. run fails if any update went unanswered.
+func (h *harness) update(name string, arg any, check func(doc Removal, code domain.Code, fields map[string]any)) {
+	args := []any{}
+	if arg != nil {
+		args = append(args, arg)
+	}
+	h.pending++
+	finish := func(doc Removal, err error) {
+		h.pending--
+		var code domain.Code
+		var fields map[string]any
+		if err != nil {
+			code, fields = errCode(err)
+		}
+		check(doc, code, fields)
+	}
+	h.seq++
+	h.env.UpdateWorkflow(name, fmt.Sprint("u-", h.seq), &testsuite.TestUpdateCallback{
+		OnAccept: func() {},
+		OnReject: func(err error) { finish(Removal{}, err) },
+		OnComplete: func(res any, err error) {
+			doc, _ := res.(Removal)
+			finish(doc, err)
+		},
+	}, args...)
+}
+
+func errCode(err error) (domain.Code, map[string]any) {
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) {
+		return domain.CodeInternal, nil
+	}
+	var f map[string]any
+	if ae.HasDetails() {
+		ae.Details(&f)
+	}
+	return domain.Code(ae.Type()), f
+}
+
+func (h *harness) run() Removal {
+	h.t.Helper()
+	h.env.ExecuteWorkflow(RemoveChannelWorkflow, Input{ChannelID: testChannel, RequestedBy: "admin-1", Actor: domain.Actor{UserID: "admin-1", IP: "10.0.0.1"}})
+	if !h.env.IsWorkflowCompleted() {
+		h.t.Fatal("workflow did not complete")
+	}
+	if err := h.env.GetWorkflowError(); err != nil {
+		h.t.Fatalf("workflow error: %v", err)
+	}
+	var r Removal
+	if err := h.env.GetWorkflowResult(&r); err != nil {
+		h.t.Fatal(err)
+	}
+	if h.pending != 0 {
+		h.t.Fatalf("%d update(s) never answered", h.pending)
+	}
+	return r
+}
+
+func (h *harness) wantStatuses(want ...domain.Status) {
+	h.t.Helper()
+	got := fmt.Sprint(h.statuses)
+	ws := make([]string, len(want))
+	for i, w := range want {
+		ws[i] = string(w)
+	}
+	if got != fmt.Sprint(ws) {
+		h.t.Fatalf("RemovalStatus upserts:\n got %s\nwant %s", got, fmt.Sprint(ws))
+	}
+}
+
+func ack() AcknowledgeRequest { return AcknowledgeRequest{Acknowledged: true, Actor: domain.Actor{UserID: "admin-1"}} }
+
+func transientUnlink() (activities.UnlinkResult, error) {
+	return activities.UnlinkResult{}, temporal.NewApplicationError("graph API transient failure: code 2", string(domain.CodeMetaTransient),
+		map[string]any{"attempts": 1, "last_error": "code 2"})
+}
+
+func permanentUnlink() (activities.UnlinkResult, error) {
+	return activities.UnlinkResult{}, temporal.NewNonRetryableApplicationError("invalid token", string(domain.CodeMetaPermanent), nil,
+		map[string]any{"attempts": 1, "last_error": "graph API permanent failure: HTTP 401, code 190: Error validating access token"})
+}
+
+// num reads a number from update error details (int in-process, float64 after JSON).
+func num(v any) float64 {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case float64:
+		return x
+	}
+	return -1
+}

@@ -1,0 +1,60 @@
+// Package workflows holds RemoveChannelWorkflow and every name the worker, the
+// API and ops share with it: task queue, ids, signals, updates, query, search
+// attributes, input and document types. Nothing else spells these strings.
+package workflows
+
+import (
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+const (
+	TaskQueue    = "channel-removal"
+	WorkflowName = "RemoveChannelWorkflow"
+
+	// Signals: every step can be driven by these alone (Temporal Web, temporal CLI).
+	SignalAcknowledge = "acknowledge"
+	SignalVerifyCode  = "verify-code"
+	SignalResendCode  = "resend-code"
+	SignalCancel      = "cancel"
+	SignalRetryUnlink = "retry-unlink"
+
+	// QueryStatus returns the removal document.
+	QueryStatus = "status"
+
+	// Updates give the API synchronous answers; each mirrors a signal.
+	UpdateAwaitPreflight = "await-preflight"
+	UpdateAcknowledge    = "acknowledge-update"
+	UpdateVerifyCode     = "verify-code-update"
+	UpdateResendCode     = "resend-code-update"
+	UpdateCancel         = "cancel-update"
+)
+
+// Search attributes (Keyword), kept current for filtering in Temporal Web.
+var (
+	SAChannelID     = temporal.NewSearchAttributeKeyKeyword("ChannelId")
+	SAAccountID     = temporal.NewSearchAttributeKeyKeyword("AccountId")
+	SARemovalStatus = temporal.NewSearchAttributeKeyKeyword("RemovalStatus")
+)
+
+// SearchAttributeNames lists them for registration on a server.
+var SearchAttributeNames = []string{SAChannelID.GetName(), SAAccountID.GetName(), SARemovalStatus.GetName()}
+
+const idPrefix = "remove-channel:"
+
+// WorkflowID is the removal id of a channel: at most one running removal per channel.
+func WorkflowID(channelID string) string { return idPrefix + channelID }
+
+// ChannelIDOf returns the channel id inside a removal id, ok false if it is not one.
+func ChannelIDOf(removalID string) (string, bool) {
+	if !strings.HasPrefix(removalID, idPrefix) || len(removalID) == len(idPrefix) {
+		return "", false
+	}
+	return strings.TrimPrefix(removalID, idPrefix), true
+}
+
+// RegisterOptions registers RemoveChannelWorkflow under its contract name,
+// whatever the Go function is called.
+func RegisterOptions() workflow.RegisterOptions { return workflow.RegisterOptions{Name: WorkflowName} }

@@ -1,0 +1,86 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/crm/channel-removal/domain"
+)
+
+// Input starts a removal. Zero durations take the contract's defaults.
+type Input struct {
+	ChannelID   string       `json:"channel_id"`
+	RequestedBy string       `json:"requested_by"` // user id
+	Actor       domain.Actor `json:"actor"`
+	// AckTimeout bounds the wait for the acknowledgement (default 15 min).
+	AckTimeout time.Duration `json:"ack_timeout,omitempty"`
+	// ResendInterval is the resend throttle (default 60 s); the activity enforces it too.
+	ResendInterval time.Duration `json:"resend_interval,omitempty"`
+	// UnlinkRetryWindow bounds how long a failed unlink waits for retry-unlink (default 7 days).
+	UnlinkRetryWindow time.Duration `json:"unlink_retry_window,omitempty"`
+}
+
+// Defaults of SPEC §1.
+const (
+	DefaultAckTimeout        = 15 * time.Minute
+	DefaultResendInterval    = 60 * time.Second
+	DefaultUnlinkRetryWindow = 7 * 24 * time.Hour
+	MaxCodeAttempts          = 5
+)
+
+func (in *Input) withDefaults() {
+	if in.AckTimeout <= 0 {
+		in.AckTimeout = DefaultAckTimeout
+	}
+	if in.ResendInterval <= 0 {
+		in.ResendInterval = DefaultResendInterval
+	}
+	if in.UnlinkRetryWindow <= 0 {
+		in.UnlinkRetryWindow = DefaultUnlinkRetryWindow
+	}
+}
+
+// MetaUnlink is the state of the Meta unlink.
+type MetaUnlink struct {
+	Status    string `json:"status"` // not_started, not_needed, unlinking, unlinked, skipped, failed, abandoned
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"last_error,omitempty"`
+}
+
+// Removal is the removal document (SPEC §3): the query result, the update
+// answer and the workflow result.
+type Removal struct {
+	ID            string          `json:"id"`
+	RunID         string          `json:"run_id"`
+	ChannelID     string          `json:"channel_id"`
+	AccountID     string          `json:"account_id,omitempty"`
+	Status        domain.Status   `json:"status"`
+	Step          string          `json:"step"`
+	Impact        *domain.Impact  `json:"impact"`
+	Reasons       []domain.Reason `json:"reasons,omitempty"`
+	CodeSentTo    string          `json:"code_sent_to,omitempty"`
+	CodeExpiresAt *time.Time      `json:"code_expires_at"`
+	CodeSentAt    *time.Time      `json:"-"`
+	AttemptsLeft  int             `json:"attempts_left"`
+	MetaUnlink    MetaUnlink      `json:"meta_unlink"`
+	Notes         []string        `json:"notes"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+	CompletedAt   *time.Time      `json:"completed_at"`
+}
+
+// AcknowledgeRequest confirms the irreversible-removal alert.
+type AcknowledgeRequest struct {
+	Acknowledged bool         `json:"acknowledged"`
+	Actor        domain.Actor `json:"actor"`
+}
+
+// VerifyCodeRequest carries the keyed hash of a code (vcode.Hash), never the code.
+type VerifyCodeRequest struct {
+	CodeHash string       `json:"code_hash"`
+	Actor    domain.Actor `json:"actor"`
+}
+
+// ActorRequest is the payload of resend-code, cancel and retry-unlink.
+type ActorRequest struct {
+	Actor domain.Actor `json:"actor"`
+}

@@ -1,0 +1,451 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
+)
+
+// a names the activities; workflow code never calls them directly.
+var a *activities.Activities
+
+// Command kinds in the inbox.
+const (
+	kindAcknowledge = "acknowledge"
+	kindVerify      = "verify"
+	kindResend      = "resend"
+	kindCancel      = "cancel"
+	kindRetryUnlink = "retry-unlink"
+)
+
+// command is one human input, from a signal (ID "") or an update (its update id).
+type command struct {
+	ID       string
+	Kind     string
+	CodeHash string
+	Actor    domain.Actor
+}
+
+type answer struct {
+	Doc Removal
+	Err *domain.Error
+}
+
+// removal is the workflow's state.
+type removal struct {
+	in         Input
+	doc        Removal
+	inbox      []command
+	answers    map[string]answer
+	sendSeq    int
+	attemptSeq int
+	auditSeq   int
+	actor      domain.Actor // who verified the code: the removal's author for delete/unlink
+}
+
+// RemoveChannelWorkflow removes a channel: preflight, acknowledgement,
+// verification code, tombstone, Meta unlink (SPEC §1). Every outcome, timeouts
+// included, is a status of the returned document, not a workflow error.
+func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Removal, error) {
+	in.withDefaults()
+	r := &removal{in: in, answers: map[string]answer{}}
+	if err := r.setup(ctx); err != nil {
+		return Removal{}, err
+	}
+	r.run(ctx)
+	r.refuseRemaining()
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return r.doc, err
+	}
+	return r.doc, nil
+}
+
+func (r *removal) run(ctx workflow.Context) {
+	info := workflow.GetInfo(ctx)
+	now := workflow.Now(ctx)
+	r.doc = Removal{ID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, ChannelID: r.in.ChannelID,
+		AttemptsLeft: MaxCodeAttempts, MetaUnlink: MetaUnlink{Status: "not_started"}, Notes: []string{}, CreatedAt: now}
+	r.setStatus(ctx, domain.StatusPreflight, "Verificando permissões, atendimentos ativos e impacto da remoção")
+
+	ack, ok := r.preflightAndAcknowledgement(ctx)
+	if !ok {
+		return
+	}
+	if !r.firstCode(ctx, ack) {
+		return
+	}
+	verified, ok := r.awaitCode(ctx)
+	if !ok {
+		return
+	}
+	unlinkOwed, ok := r.deleteChannel(ctx, verified)
+	if !ok {
+		return
+	}
+	r.unlink(ctx, unlinkOwed)
+}
+
+func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bool) {
+	var res activities.PreflightResult
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, preflightOptions()), a.Preflight,
+		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy}).Get(ctx, &res)
+	if err != nil {
+		r.finish(ctx, domain.StatusFailed, "Falha no preflight: "+errText(err))
+		return command{}, false
+	}
+	r.doc.AccountID, r.doc.Impact = res.AccountID, &res.Impact
+	if !res.OK {
+		r.doc.Reasons = res.Reasons
+		msgs := make([]string, len(res.Reasons))
+		for i, x := range res.Reasons {
+			msgs[i] = x.Message
+		}
+		r.finish(ctx, domain.StatusRejected, "Remoção recusada: "+strings.Join(msgs, "; "))
+		return command{}, false
+	}
+
+	deadline := workflow.Now(ctx).Add(r.in.AckTimeout)
+	r.setStatus(ctx, domain.StatusAwaitingAcknowledgement, fmt.Sprintf(
+		"Aguardando o administrador confirmar o alerta de remoção irreversível (até %s)", deadline.UTC().Format(time.RFC3339)))
+	for {
+		cmd, ok := r.next(ctx, deadline)
+		if !ok {
+			r.end(ctx, domain.StatusExpired, "Expirada: a confirmação do alerta não chegou a tempo; nada foi alterado", r.in.Actor)
+			return command{}, false
+		}
+		switch cmd.Kind {
+		case kindAcknowledge:
+			r.audit(ctx, "acknowledged", cmd.Actor, map[string]string{"text": "Estou ciente e desejo prosseguir com a remoção"})
+			return cmd, true
+		case kindCancel:
+			r.cancel(ctx, cmd)
+			return command{}, false
+		default:
+			r.refuse(cmd, invalidState(r.doc.Status))
+		}
+	}
+}
+
+// firstCode sends the first code and answers the acknowledgement with the new state.
+func (r *removal) firstCode(ctx workflow.Context, ack command) bool {
+	if err := r.sendCode(ctx, ack.Actor); err != nil {
+		r.finish(ctx, domain.StatusFailed, "Não foi possível enviar o código de verificação: "+err.Message)
+		r.reply(ack, nil)
+		return false
+	}
+	r.setAwaitingCode(ctx)
+	r.reply(ack, nil)
+	return true
+}
+
+func (r *removal) setAwaitingCode(ctx workflow.Context) {
+	r.setStatus(ctx, domain.StatusAwaitingCode, fmt.Sprintf(
+		"Aguardando o código enviado para %s (expira %s; %d tentativa(s) restante(s))",
+		r.doc.CodeSentTo, r.doc.CodeExpiresAt.UTC().Format(time.RFC3339), r.doc.AttemptsLeft))
+}
+
+func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Error {
+	r.sendSeq++
+	var res activities.SendCodeResult
+	name := ""
+	if r.doc.Impact != nil {
+		name = r.doc.Impact.ChannelName
+	}
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
+		activities.SendCodeInput{Step: r.step(actor), ChannelName: name, Seq: r.sendSeq}).Get(ctx, &res)
+	if err != nil {
+		return asDomain(err)
+	}
+	sentAt := workflow.Now(ctx)
+	r.doc.CodeSentTo, r.doc.CodeExpiresAt, r.doc.CodeSentAt = res.Recipient, &res.ExpiresAt, &sentAt
+	return nil
+}
+
+// awaitCode handles codes, resends and cancel until a code is verified.
+func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
+	for {
+		cmd, ok := r.next(ctx, *r.doc.CodeExpiresAt)
+		if !ok {
+			r.end(ctx, domain.StatusExpired, "Expirada: o código de verificação não foi informado a tempo; nada foi alterado", r.in.Actor)
+			return command{}, false
+		}
+		switch cmd.Kind {
+		case kindVerify:
+			r.attemptSeq++
+			var v activities.VerifyResult
+			err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, verifyOptions()), a.VerifyCode,
+				activities.VerifyInput{Step: r.step(cmd.Actor), Seq: r.attemptSeq, CodeHash: cmd.CodeHash}).Get(ctx, &v)
+			if err != nil {
+				r.finish(ctx, domain.StatusFailed, "Falha ao verificar o código: "+errText(err))
+				r.refuse(cmd, asDomain(err))
+				return command{}, false
+			}
+			r.doc.AttemptsLeft = v.AttemptsLeft
+			switch {
+			case v.OK:
+				return cmd, true
+			case v.Locked:
+				r.end(ctx, domain.StatusLocked, "Bloqueada: 5 códigos incorretos; nada foi alterado", cmd.Actor)
+				r.refuse(cmd, domain.Errorf(domain.CodeLocked, "muitas tentativas incorretas; a remoção foi bloqueada").With("attempts_left", 0))
+				return command{}, false
+			case v.Expired:
+				r.end(ctx, domain.StatusExpired, "Expirada: o código de verificação expirou; nada foi alterado", cmd.Actor)
+				r.refuse(cmd, domain.Errorf(domain.CodeCodeExpired, "o código expirou; inicie uma nova remoção"))
+				return command{}, false
+			default:
+				r.setAwaitingCode(ctx)
+				r.refuse(cmd, domain.Errorf(domain.CodeInvalidCode, "código incorreto").With("attempts_left", v.AttemptsLeft))
+			}
+		case kindResend:
+			if e := r.resendTooSoon(ctx); e != nil {
+				r.refuse(cmd, e)
+				continue
+			}
+			if e := r.sendCode(ctx, cmd.Actor); e != nil {
+				r.refuse(cmd, e)
+				continue
+			}
+			r.setAwaitingCode(ctx)
+			r.reply(cmd, nil)
+		case kindCancel:
+			r.cancel(ctx, cmd)
+			return command{}, false
+		default:
+			r.refuse(cmd, invalidState(r.doc.Status))
+		}
+	}
+}
+
+func (r *removal) resendTooSoon(ctx workflow.Context) *domain.Error {
+	if r.doc.CodeSentAt == nil {
+		return nil
+	}
+	if wait := r.doc.CodeSentAt.Add(r.in.ResendInterval).Sub(workflow.Now(ctx)); wait > 0 {
+		return domain.Errorf(domain.CodeResendTooSoon, "aguarde antes de pedir um novo código").
+			With("retry_after", int((wait+time.Second-1)/time.Second))
+	}
+	return nil
+}
+
+// deleteChannel tombstones the channel; it answers the verification first, since
+// from here the removal no longer depends on anyone.
+func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkOwed bool, ok bool) {
+	r.actor = verified.Actor
+	r.setStatus(ctx, domain.StatusRemoving, "Código verificado; removendo o canal")
+	r.reply(verified, nil)
+	var d activities.DeleteResult
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, deleteOptions()), a.DeleteChannel, r.step(r.actor)).Get(ctx, &d)
+	if err != nil {
+		de := asDomain(err)
+		if de.Code == domain.CodeActiveAttendances {
+			var f struct {
+				ActiveAttendances []domain.Attendance `json:"active_attendances"`
+			}
+			appDetails(err, &f)
+			if r.doc.Impact != nil {
+				r.doc.Impact.ActiveAttendances = f.ActiveAttendances
+			}
+			r.doc.Reasons = []domain.Reason{{Code: domain.CodeActiveAttendances, Message: de.Message}}
+			r.finish(ctx, domain.StatusRejected, "Remoção recusada: um atendimento foi aberto depois do preflight; nada foi alterado")
+			return false, false
+		}
+		r.finish(ctx, domain.StatusFailed, "Falha ao remover o canal: "+de.Message)
+		return false, false
+	}
+	return d.UnlinkPending, true
+}
+
+// unlink unsubscribes our app in Meta. A failure leaves the removal done but
+// completed_with_warnings, open for retry-unlink until the retry window closes.
+func (r *removal) unlink(ctx workflow.Context, owed bool) {
+	if !owed {
+		r.doc.MetaUnlink.Status = "not_needed"
+		r.complete(ctx)
+		return
+	}
+	var deadline time.Time
+	for {
+		r.doc.MetaUnlink.Status = "unlinking"
+		r.setStatus(ctx, domain.StatusUnlinking, "Canal removido; desvinculando o aplicativo na Meta")
+		var u activities.UnlinkResult
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, unlinkOptions()), a.UnlinkMeta, r.step(r.actor)).Get(ctx, &u)
+		if err == nil {
+			r.doc.MetaUnlink = MetaUnlink{Status: u.Status, Attempts: u.Attempts}
+			if u.Status == activities.UnlinkSkipped {
+				r.doc.Notes = append(r.doc.Notes, "A WABA continua em uso por outro canal ativo: a inscrição do aplicativo foi mantida.")
+			}
+			r.complete(ctx)
+			return
+		}
+		var f struct {
+			Attempts  int    `json:"attempts"`
+			LastError string `json:"last_error"`
+		}
+		appDetails(err, &f)
+		if f.LastError == "" {
+			f.LastError = errText(err)
+		}
+		r.doc.MetaUnlink = MetaUnlink{Status: "failed", Attempts: f.Attempts, LastError: f.LastError}
+		if deadline.IsZero() {
+			deadline = workflow.Now(ctx).Add(r.in.UnlinkRetryWindow)
+		}
+		r.setStatus(ctx, domain.StatusCompletedWithWarnings, fmt.Sprintf(
+			"Canal removido, mas a Meta recusou o desvínculo: %s. Envie o sinal %q para tentar de novo (até %s).",
+			f.LastError, SignalRetryUnlink, deadline.UTC().Format(time.RFC3339)))
+		if !r.awaitRetryUnlink(ctx, deadline) {
+			var none any
+			if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink, r.step(r.actor)).Get(ctx, &none); err != nil {
+				workflow.GetLogger(ctx).Error("abandon unlink failed", "error", err)
+			}
+			r.doc.MetaUnlink.Status = "abandoned"
+			r.finish(ctx, domain.StatusCompletedWithWarnings, "Canal removido; o desvínculo na Meta não foi concluído dentro do prazo de novas tentativas")
+			return
+		}
+	}
+}
+
+func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) bool {
+	for {
+		cmd, ok := r.next(ctx, deadline)
+		if !ok {
+			return false
+		}
+		if cmd.Kind == kindRetryUnlink {
+			r.audit(ctx, "retry_unlink_requested", cmd.Actor, nil)
+			return true
+		}
+		r.refuse(cmd, invalidState(r.doc.Status))
+	}
+}
+
+func (r *removal) complete(ctx workflow.Context) {
+	if r.doc.Impact != nil && r.doc.Impact.Kind == domain.KindWhatsAppCloud {
+		r.doc.Notes = append(r.doc.Notes,
+			"Canal do WhatsApp Business API removido: para usar este número de novo pode ser necessário vinculá-lo novamente no Meta Business.")
+	}
+	r.end(ctx, domain.StatusCompleted, "Canal removido e integrações desvinculadas", r.actor)
+}
+
+func (r *removal) cancel(ctx workflow.Context, cmd command) {
+	r.end(ctx, domain.StatusCancelled, "Cancelada pelo administrador; nada foi alterado", cmd.Actor)
+	r.reply(cmd, nil)
+}
+
+// end finishes the run and writes the final audit record.
+func (r *removal) end(ctx workflow.Context, status domain.Status, step string, actor domain.Actor) {
+	r.finish(ctx, status, step)
+	r.audit(ctx, "removal_"+string(status), actor, nil)
+}
+
+func (r *removal) finish(ctx workflow.Context, status domain.Status, step string) {
+	now := workflow.Now(ctx)
+	r.doc.CompletedAt = &now
+	r.setStatus(ctx, status, step)
+}
+
+func (r *removal) audit(ctx workflow.Context, action string, actor domain.Actor, detail map[string]string) {
+	r.auditSeq++
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.RecordAudit,
+		activities.AuditInput{Step: r.step(actor), Action: action, Detail: detail, Seq: r.auditSeq}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Error("audit record failed", "action", action, "error", err)
+	}
+}
+
+func (r *removal) step(actor domain.Actor) activities.Step {
+	return activities.Step{RemovalID: r.doc.ID, RunID: r.doc.RunID, AccountID: r.doc.AccountID, ChannelID: r.doc.ChannelID, Actor: actor}
+}
+
+// setStatus records a status change where ops look: query, search attributes
+// and Temporal Web's current details.
+func (r *removal) setStatus(ctx workflow.Context, status domain.Status, step string) {
+	r.doc.Status, r.doc.Step, r.doc.UpdatedAt = status, step, workflow.Now(ctx)
+	sas := []temporal.SearchAttributeUpdate{SAChannelID.ValueSet(r.doc.ChannelID), SARemovalStatus.ValueSet(string(status))}
+	if r.doc.AccountID != "" {
+		sas = append(sas, SAAccountID.ValueSet(r.doc.AccountID))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, sas...); err != nil {
+		workflow.GetLogger(ctx).Error("search attribute upsert failed", "error", err)
+	}
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — %s", status, step))
+}
+
+// next waits for the next human input until deadline; false means it timed out.
+func (r *removal) next(ctx workflow.Context, deadline time.Time) (command, bool) {
+	if len(r.inbox) == 0 {
+		remaining := deadline.Sub(workflow.Now(ctx))
+		if remaining <= 0 {
+			return command{}, false
+		}
+		ok, err := workflow.AwaitWithTimeout(ctx, remaining, func() bool { return len(r.inbox) > 0 })
+		if err != nil || !ok {
+			return command{}, false
+		}
+	}
+	cmd := r.inbox[0]
+	r.inbox = r.inbox[1:]
+	return cmd, true
+}
+
+func (r *removal) reply(cmd command, err *domain.Error) {
+	if cmd.ID != "" {
+		r.answers[cmd.ID] = answer{Doc: r.doc, Err: err}
+	}
+}
+
+func (r *removal) refuse(cmd command, err *domain.Error) {
+	r.reply(cmd, err)
+	if cmd.ID == "" {
+		r.doc.Notes = append(r.doc.Notes, fmt.Sprintf("Sinal %q ignorado: %s", cmd.Kind, err.Message))
+	}
+}
+
+// refuseRemaining answers inputs that arrived too late, so no update waits forever.
+func (r *removal) refuseRemaining() {
+	for _, cmd := range r.inbox {
+		if cmd.ID != "" {
+			r.answers[cmd.ID] = answer{Doc: r.doc, Err: invalidState(r.doc.Status)}
+		}
+	}
+	r.inbox = nil
+}
+
+func invalidState(s domain.Status) *domain.Error {
+	return domain.Errorf(domain.CodeInvalidState, "a remoção está em %q e não aceita esta ação", s).With("status", string(s))
+}
+
+// asDomain reads the domain error an activity returned.
+func asDomain(err error) *domain.Error {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && ae.Type() != "" {
+		de := &domain.Error{Code: domain.Code(ae.Type()), Message: ae.Message()}
+		var f map[string]any
+		if ae.HasDetails() && ae.Details(&f) == nil {
+			de.Fields = f
+		}
+		return de
+	}
+	return &domain.Error{Code: domain.CodeInternal, Message: errText(err)}
+}
+
+func appDetails(err error, into any) {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && ae.HasDetails() {
+		_ = ae.Details(into)
+	}
+}
+
+func errText(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Message()
+	}
+	return err.Error()
+}

@@ -1,0 +1,299 @@
+package workflows
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
+)
+
+func TestHappyPathBySignalsWithQueryAtEachStage(t *testing.T) {
+	h := newHarness(t)
+	seen := map[string]Removal{}
+	h.at(30*time.Second, func() { seen["before ack"] = h.query() })
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+	h.at(90*time.Second, func() { seen["after ack"] = h.query() })
+	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
+	r := h.run()
+
+	if b := seen["before ack"]; b.Status != domain.StatusAwaitingAcknowledgement || b.Impact == nil || !b.Impact.OfficialIntegration ||
+		b.ID != "remove-channel:ch-1" || b.AccountID != "acc-1" || b.CodeExpiresAt != nil {
+		t.Fatalf("before ack: %+v", b)
+	}
+	if a := seen["after ack"]; a.Status != domain.StatusAwaitingCode || a.CodeExpiresAt == nil || a.AttemptsLeft != 5 || a.CodeSentTo != "a***@demo.local" {
+		t.Fatalf("after ack: %+v", a)
+	}
+	if r.Status != domain.StatusCompleted || r.CompletedAt == nil || r.MetaUnlink.Status != "unlinked" || h.deleted != 1 {
+		t.Fatalf("result: %+v", r)
+	}
+	if !strings.Contains(strings.Join(r.Notes, " "), "Meta Business") {
+		t.Fatalf("WhatsApp Business API note missing: %v", r.Notes)
+	}
+	h.wantStatuses(domain.StatusPreflight, domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode,
+		domain.StatusRemoving, domain.StatusUnlinking, domain.StatusCompleted)
+	if h.accounts[len(h.accounts)-1] != "acc-1" {
+		t.Fatalf("AccountId not upserted: %v", h.accounts)
+	}
+	if strings.Join(h.audits, ",") != "acknowledged,removal_completed" {
+		t.Fatalf("audits: %v", h.audits)
+	}
+}
+
+func TestHappyPathByUpdates(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Second, func() {
+		h.update(UpdateAwaitPreflight, nil, func(doc Removal, code domain.Code, _ map[string]any) {
+			if code != "" || doc.Status != domain.StatusAwaitingAcknowledgement {
+				t.Errorf("await-preflight: %s %+v", code, doc)
+			}
+		})
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: "x"}, func(_ Removal, code domain.Code, _ map[string]any) {
+			if code != domain.CodeInvalidState {
+				t.Errorf("verify before ack: %s", code)
+			}
+		})
+		h.update(UpdateAcknowledge, AcknowledgeRequest{}, func(_ Removal, code domain.Code, _ map[string]any) {
+			if code != domain.CodeInvalid {
+				t.Errorf("ack without acknowledged=true: %s", code)
+			}
+		})
+	})
+	h.at(time.Minute, func() {
+		h.update(UpdateAcknowledge, ack(), func(doc Removal, code domain.Code, _ map[string]any) {
+			if code != "" || doc.Status != domain.StatusAwaitingCode {
+				t.Errorf("ack: %s %+v", code, doc)
+			}
+		})
+	})
+	h.at(70*time.Second, func() {
+		h.update(UpdateAcknowledge, ack(), func(_ Removal, code domain.Code, _ map[string]any) {
+			if code != domain.CodeInvalidState {
+				t.Errorf("second ack: %s", code)
+			}
+		})
+	})
+	h.at(2*time.Minute, func() {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf("999999")}, func(_ Removal, code domain.Code, f map[string]any) {
+			if code != domain.CodeInvalidCode || num(f["attempts_left"]) != 4 {
+				t.Errorf("wrong code: %s %v", code, f)
+			}
+		})
+	})
+	h.at(150*time.Second, func() {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(doc Removal, code domain.Code, _ map[string]any) {
+			if code != "" || doc.Status != domain.StatusRemoving {
+				t.Errorf("right code: %s %+v", code, doc)
+			}
+		})
+	})
+	if r := h.run(); r.Status != domain.StatusCompleted || r.AttemptsLeft != 4 {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestAcknowledgementTimeoutExpires(t *testing.T) {
+	h := newHarness(t)
+	r := h.run()
+	if r.Status != domain.StatusExpired || len(h.codes) != 0 || h.deleted != 0 {
+		t.Fatalf("%+v codes=%d", r, len(h.codes))
+	}
+	if got := r.CompletedAt.Sub(r.CreatedAt); got != DefaultAckTimeout {
+		t.Fatalf("expired after %v, want %v", got, DefaultAckTimeout)
+	}
+	h.wantStatuses(domain.StatusPreflight, domain.StatusAwaitingAcknowledgement, domain.StatusExpired)
+}
+
+func TestCodeTimeoutExpires(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+	r := h.run()
+	if r.Status != domain.StatusExpired || h.deleted != 0 || r.CompletedAt.Sub(r.CreatedAt) != 11*time.Minute {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestResendThenNewCodeWorksAndOldFails(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+	h.at(90*time.Second, func() {
+		h.update(UpdateResendCode, ActorRequest{}, func(_ Removal, code domain.Code, f map[string]any) {
+			if code != domain.CodeResendTooSoon || num(f["retry_after"]) != 30 {
+				t.Errorf("early resend: %s %v", code, f)
+			}
+		})
+	})
+	h.at(3*time.Minute, func() { h.signal(SignalResendCode, ActorRequest{}) })
+	h.at(4*time.Minute, func() {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(_ Removal, code domain.Code, _ map[string]any) {
+			if code != domain.CodeInvalidCode {
+				t.Errorf("old code after resend: %s", code)
+			}
+		})
+	})
+	h.at(5*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(1))}) })
+	r := h.run()
+	if len(h.codes) != 2 || r.Status != domain.StatusCompleted || r.AttemptsLeft != 4 {
+		t.Fatalf("codes=%d %+v", len(h.codes), r)
+	}
+}
+
+func TestResendExtendsTheCodeDeadline(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+	h.at(9*time.Minute, func() { h.signal(SignalResendCode, ActorRequest{}) })
+	h.at(15*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(1))}) })
+	if r := h.run(); r.Status != domain.StatusCompleted {
+		t.Fatalf("a resent code must be valid for 10 min from its send: %+v", r)
+	}
+}
+
+func TestFiveWrongCodesLock(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+	for i := 0; i < 4; i++ {
+		h.at(2*time.Minute+time.Duration(i)*time.Second, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf("000000")}) })
+	}
+	h.at(3*time.Minute, func() {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf("000000")}, func(_ Removal, code domain.Code, f map[string]any) {
+			if code != domain.CodeLocked || num(f["attempts_left"]) != 0 {
+				t.Errorf("fifth wrong code: %s %v", code, f)
+			}
+		})
+	})
+	r := h.run()
+	if r.Status != domain.StatusLocked || r.AttemptsLeft != 0 || h.deleted != 0 {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestCancelBeforeAndAfterVerification(t *testing.T) {
+	t.Run("awaiting acknowledgement, by update", func(t *testing.T) {
+		h := newHarness(t)
+		h.at(time.Minute, func() {
+			h.update(UpdateCancel, ActorRequest{}, func(doc Removal, code domain.Code, _ map[string]any) {
+				if code != "" || doc.Status != domain.StatusCancelled {
+					t.Errorf("%s %+v", code, doc)
+				}
+			})
+		})
+		if r := h.run(); r.Status != domain.StatusCancelled || len(h.codes) != 0 {
+			t.Fatalf("%+v", r)
+		}
+	})
+	t.Run("awaiting code, by signal", func(t *testing.T) {
+		h := newHarness(t)
+		h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+		h.at(2*time.Minute, func() { h.signal(SignalCancel, ActorRequest{}) })
+		if r := h.run(); r.Status != domain.StatusCancelled || h.deleted != 0 {
+			t.Fatalf("%+v", r)
+		}
+		if h.audits[len(h.audits)-1] != "removal_cancelled" {
+			t.Fatalf("audits %v", h.audits)
+		}
+	})
+	t.Run("after verification it is refused", func(t *testing.T) {
+		h := newHarness(t)
+		h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink}
+		h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+		h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
+		h.at(3*time.Minute, func() {
+			h.update(UpdateCancel, ActorRequest{}, func(_ Removal, code domain.Code, _ map[string]any) {
+				if code != domain.CodeInvalidState {
+					t.Errorf("cancel after verification: %s", code)
+				}
+			})
+			h.signal(SignalCancel, ActorRequest{})
+		})
+		h.at(4*time.Minute, func() { h.signal(SignalRetryUnlink, ActorRequest{}) })
+		h.unlinks = append(h.unlinks, func() (activities.UnlinkResult, error) {
+			return activities.UnlinkResult{Status: activities.UnlinkDone, Attempts: 2}, nil
+		})
+		r := h.run()
+		if r.Status != domain.StatusCompleted || h.deleted != 1 || !strings.Contains(strings.Join(r.Notes, " "), `"cancel" ignorado`) {
+			t.Fatalf("%+v", r)
+		}
+	})
+}
+
+func TestPreflightRejection(t *testing.T) {
+	h := newHarness(t)
+	h.preflight.OK = false
+	h.preflight.Reasons = []domain.Reason{{Code: domain.CodeActiveAttendances, Message: "há 1 atendimento(s) ativo(s)"}}
+	r := h.run()
+	if r.Status != domain.StatusRejected || len(r.Reasons) != 1 || r.Reasons[0].Code != domain.CodeActiveAttendances || len(h.codes) != 0 {
+		t.Fatalf("%+v", r)
+	}
+	h.wantStatuses(domain.StatusPreflight, domain.StatusRejected)
+}
+
+func TestAttendanceAppearsBeforeDelete(t *testing.T) {
+	h := newHarness(t)
+	h.deleteErr = toApp((&domain.Error{Code: domain.CodeActiveAttendances, Message: "o canal tem atendimentos ativos"}).
+		With("active_attendances", []domain.Attendance{{ConversationID: "c9", Contact: "Maria", Status: "open"}}))
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
+	r := h.run()
+	if r.Status != domain.StatusRejected || h.deleted != 1 || len(r.Impact.ActiveAttendances) != 1 || r.Impact.ActiveAttendances[0].Contact != "Maria" {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestMetaTransientFailuresThenSuccess(t *testing.T) {
+	h := newHarness(t)
+	h.unlinks = []func() (activities.UnlinkResult, error){transientUnlink, transientUnlink, func() (activities.UnlinkResult, error) {
+		return activities.UnlinkResult{Status: activities.UnlinkDone, Attempts: 3}, nil
+	}}
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
+	r := h.run()
+	if r.Status != domain.StatusCompleted || h.unlinkCalls != 3 || r.MetaUnlink.Attempts != 3 {
+		t.Fatalf("calls=%d %+v", h.unlinkCalls, r)
+	}
+}
+
+func TestMetaPermanentFailureThenRetryUnlinkSucceeds(t *testing.T) {
+	h := newHarness(t)
+	h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink, func() (activities.UnlinkResult, error) {
+		return activities.UnlinkResult{Status: activities.UnlinkDone, Attempts: 2}, nil
+	}}
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
+	var warned Removal
+	h.at(time.Hour, func() { warned = h.query(); h.signal(SignalRetryUnlink, ActorRequest{Actor: domain.Actor{UserID: "ops"}}) })
+	r := h.run()
+	if warned.Status != domain.StatusCompletedWithWarnings || warned.MetaUnlink.Status != "failed" ||
+		!strings.Contains(warned.MetaUnlink.LastError, "190") || !strings.Contains(warned.Step, "retry-unlink") {
+		t.Fatalf("while waiting: %+v", warned)
+	}
+	if r.Status != domain.StatusCompleted || h.unlinkCalls != 2 || r.MetaUnlink.Status != "unlinked" {
+		t.Fatalf("%+v", r)
+	}
+	h.wantStatuses(domain.StatusPreflight, domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode, domain.StatusRemoving,
+		domain.StatusUnlinking, domain.StatusCompletedWithWarnings, domain.StatusUnlinking, domain.StatusCompleted)
+}
+
+func TestMetaPermanentFailureUnretriedIsAbandonedAfterTheWindow(t *testing.T) {
+	h := newHarness(t)
+	h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink}
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
+	r := h.run()
+	if r.Status != domain.StatusCompletedWithWarnings || r.MetaUnlink.Status != "abandoned" || h.abandoned != 1 ||
+		r.CompletedAt.Sub(r.CreatedAt) < DefaultUnlinkRetryWindow {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestUnofficialChannelNeedsNoUnlink(t *testing.T) {
+	h := newHarness(t)
+	h.preflight.Impact.Kind, h.preflight.Impact.OfficialIntegration = domain.KindWhatsAppWeb, false
+	h.deleteRes.UnlinkPending = false
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
+	r := h.run()
+	if r.Status != domain.StatusCompleted || h.unlinkCalls != 0 || r.MetaUnlink.Status != "not_needed" || len(r.Notes) != 0 {
+		t.Fatalf("%+v", r)
+	}
+}
