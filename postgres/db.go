@@ -114,3 +114,6 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }

@@ -64,7 +64,9 @@ func newHarness(t *testing.T) *harness {
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: WorkflowID(testChannel), TaskQueue: TaskQueue})
 
 	env.OnActivity(a.Preflight, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.PreflightInput) (activities.PreflightResult, error) { return h.preflight, nil })
+		func(_ context.Context, in activities.PreflightInput) (activities.PreflightResult, error) {
+			return h.preflight, nil
+		})
 	env.OnActivity(a.SendVerificationCode, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.SendCodeInput) (activities.SendCodeResult, error) {
 			if h.sendErr != nil {
@@ -106,7 +108,10 @@ func newHarness(t *testing.T) *harness {
 	env.OnActivity(a.AbandonUnlink, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.Step) error { h.abandoned++; return nil })
 	env.OnActivity(a.RecordAudit, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.AuditInput) error { h.audits = append(h.audits, in.Action); return nil })
+		func(_ context.Context, in activities.AuditInput) error {
+			h.audits = append(h.audits, in.Action)
+			return nil
+		})
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		sa := args.Get(0).(temporal.SearchAttributes)
 		if s, ok := sa.GetKeyword(SARemovalStatus); ok {
@@ -125,7 +130,9 @@ func (h *harness) signal(name string, arg any) { h.env.SignalWorkflow(name, arg)
 
 func (h *harness) code(i int) string { return h.codes[i] }
 
-func (h *harness) hashOf(code string) string { return vcode.Hash(testSecret, WorkflowID(testChannel), code) }
+func (h *harness) hashOf(code string) string {
+	return vcode.Hash(testSecret, WorkflowID(testChannel), code)
+}
 
 func (h *harness) query() Removal {
 	h.t.Helper()
@@ -211,7 +218,9 @@ func (h *harness) wantStatuses(want ...domain.Status) {
 	}
 }
 
-func ack() AcknowledgeRequest { return AcknowledgeRequest{Acknowledged: true, Actor: domain.Actor{UserID: "admin-1"}} }
+func ack() AcknowledgeRequest {
+	return AcknowledgeRequest{Acknowledged: true, Actor: domain.Actor{UserID: "admin-1"}}
+}
 
 func transientUnlink() (activities.UnlinkResult, error) {
 	return activities.UnlinkResult{}, temporal.NewApplicationError("graph API transient failure: code 2", string(domain.CodeMetaTransient),

@@ -261,7 +261,10 @@ func TestMetaPermanentFailureThenRetryUnlinkSucceeds(t *testing.T) {
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
 	var warned Removal
-	h.at(time.Hour, func() { warned = h.query(); h.signal(SignalRetryUnlink, ActorRequest{Actor: domain.Actor{UserID: "ops"}}) })
+	h.at(time.Hour, func() {
+		warned = h.query()
+		h.signal(SignalRetryUnlink, ActorRequest{Actor: domain.Actor{UserID: "ops"}})
+	})
 	r := h.run()
 	if warned.Status != domain.StatusCompletedWithWarnings || warned.MetaUnlink.Status != "failed" ||
 		!strings.Contains(warned.MetaUnlink.LastError, "190") || !strings.Contains(warned.Step, "retry-unlink") {

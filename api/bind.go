@@ -1,0 +1,48 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/crm/channel-removal/domain"
+)
+
+// bind decodes a JSON body strictly: unknown fields and wrong types are a 400,
+// a body over 64 KiB a 413. With optional, an empty body is accepted.
+func bind(c *gin.Context, v any, optional bool) bool {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("mais de um valor JSON no corpo")
+	}
+	if err == nil || (optional && errors.Is(err, io.EOF)) {
+		return true
+	}
+	var tooBig *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooBig):
+		fail(c, domain.Errorf(domain.CodeTooLarge, "o corpo da requisição passa de 64 KiB"))
+	case errors.As(err, &typeErr):
+		fail(c, domain.Errorf(domain.CodeInvalid, "o campo %q deve ser do tipo %s", typeErr.Field, typeErr.Type.String()))
+	case errors.Is(err, io.EOF):
+		fail(c, domain.Errorf(domain.CodeInvalid, "corpo JSON obrigatório"))
+	default:
+		fail(c, domain.Errorf(domain.CodeInvalid, "JSON inválido: %s", err.Error()))
+	}
+	return false
+}
+
+// noBody accepts an empty body or an empty JSON object, nothing else.
+func noBody(c *gin.Context) bool {
+	var v struct{}
+	return bind(c, &v, true)
+}
+
+func ok(c *gin.Context, status int, v any) { c.JSON(status, v) }
+

@@ -1,0 +1,84 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/crm/channel-removal/domain"
+)
+
+// ownChannel loads a channel of the caller's account; any other is a 404.
+func (s *Server) ownChannel(c *gin.Context, id string) (domain.Channel, bool) {
+	ch, err := s.store.Channel(c.Request.Context(), id)
+	if err == nil && ch.AccountID != currentUser(c).AccountID {
+		err = domain.Errorf(domain.CodeNotFound, "canal não encontrado")
+	}
+	if err != nil {
+		if domain.ErrorCode(err) == domain.CodeNotFound {
+			err = domain.Errorf(domain.CodeNotFound, "canal não encontrado")
+		}
+		fail(c, err)
+		return ch, false
+	}
+	return ch, true
+}
+
+func (s *Server) listChannels(c *gin.Context) {
+	chs, err := s.store.Channels(c.Request.Context(), currentUser(c).AccountID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, gin.H{"channels": chs})
+}
+
+func (s *Server) listConversations(c *gin.Context) {
+	ch, found := s.ownChannel(c, c.Param("id"))
+	if !found {
+		return
+	}
+	convs, err := s.store.Conversations(c.Request.Context(), ch.ID, 200)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, gin.H{"conversations": convs})
+}
+
+type messageRequest struct {
+	Text string `json:"text"`
+}
+
+// sendMessage stores an outgoing message; on a removed channel it fails with
+// channel_removed and the user-facing text of SPEC §1.7.
+func (s *Server) sendMessage(c *gin.Context) {
+	var req messageRequest
+	if !bind(c, &req, false) {
+		return
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		fail(c, domain.Errorf(domain.CodeInvalid, "o campo \"text\" é obrigatório"))
+		return
+	}
+	ctx := c.Request.Context()
+	conv, err := s.store.Conversation(ctx, c.Param("id"))
+	if err == nil && conv.AccountID != currentUser(c).AccountID {
+		err = domain.Errorf(domain.CodeNotFound, "conversa não encontrada")
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if conv.ChannelRemoved {
+		fail(c, domain.Errorf(domain.CodeChannelRemoved, domain.MsgChannelRemovedSend))
+		return
+	}
+	id, err := s.store.AddMessage(ctx, conv.ID, currentUser(c).ID, req.Text)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, http.StatusAccepted, gin.H{"id": id, "conversation_id": conv.ID, "status": "queued"})
+}

@@ -1,0 +1,183 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/workflows"
+)
+
+// Removals drives removal workflows for the API.
+type Removals interface {
+	// Start starts a removal and waits for its preflight.
+	Start(ctx context.Context, accountID string, in workflows.Input) (workflows.Removal, error)
+	// Get returns the latest run's document.
+	Get(ctx context.Context, removalID string) (workflows.Removal, error)
+	// Update sends one of the workflow's updates and returns the new document.
+	Update(ctx context.Context, removalID, update string, arg any) (workflows.Removal, error)
+	Ready(ctx context.Context) error
+}
+
+// TemporalRemovals is Removals over a Temporal client.
+type TemporalRemovals struct {
+	Client client.Client
+}
+
+// Start begins RemoveChannelWorkflow under the channel's removal id. A running
+// removal of the same channel is a removal_in_progress conflict; a closed one
+// (rejected, cancelled, expired, locked) lets a new run start under the same id.
+func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workflows.Input) (workflows.Removal, error) {
+	id := workflows.WorkflowID(in.ChannelID)
+	run, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       id,
+		TaskQueue:                                workflows.TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SAChannelID.ValueSet(in.ChannelID),
+			workflows.SAAccountID.ValueSet(accountID),
+			workflows.SARemovalStatus.ValueSet(string(domain.StatusPreflight)),
+		),
+		StaticSummary: "Remoção do canal " + in.ChannelID,
+	}, workflows.WorkflowName, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return workflows.Removal{}, (&domain.Error{Code: domain.CodeRemovalInProgress,
+			Message: "já existe uma remoção em andamento para este canal"}).With("id", id)
+	}
+	if err != nil {
+		return workflows.Removal{}, unavailable(err)
+	}
+	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: id, RunID: run.GetRunID(), UpdateName: workflows.UpdateAwaitPreflight, WaitForStage: client.WorkflowUpdateStageCompleted})
+	var doc workflows.Removal
+	if err == nil {
+		err = h.Get(ctx, &doc)
+	}
+	if err != nil {
+		// The run may have ended (a rejected preflight) before the update landed.
+		if rerr := run.Get(ctx, &doc); rerr == nil {
+			return doc, nil
+		}
+		return doc, t.updateError(err)
+	}
+	return doc, nil
+}
+
+// Get reads the latest run: its live state while running, its result once closed.
+func (t TemporalRemovals) Get(ctx context.Context, removalID string) (workflows.Removal, error) {
+	var doc workflows.Removal
+	desc, err := t.Client.DescribeWorkflowExecution(ctx, removalID, "")
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return doc, domain.Errorf(domain.CodeNotFound, "remoção não encontrada")
+	}
+	if err != nil {
+		return doc, unavailable(err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		v, err := t.Client.QueryWorkflow(ctx, removalID, "", workflows.QueryStatus)
+		if err != nil {
+			return doc, unavailable(err)
+		}
+		return doc, v.Get(&doc)
+	}
+	if err := t.Client.GetWorkflow(ctx, removalID, info.GetExecution().GetRunId()).Get(ctx, &doc); err != nil {
+		// Terminated or failed outside the workflow's own outcomes: report it as failed.
+		doc = workflows.Removal{ID: removalID, RunID: info.GetExecution().GetRunId(), Status: domain.StatusFailed,
+			Step: "A execução terminou de forma anormal: " + info.GetStatus().String(), Notes: []string{}}
+		if ct := info.GetCloseTime(); ct != nil {
+			at := ct.AsTime()
+			doc.CompletedAt = &at
+		}
+		doc.CreatedAt = info.GetStartTime().AsTime()
+		doc.UpdatedAt = doc.CreatedAt
+		if doc.CompletedAt != nil {
+			doc.UpdatedAt = *doc.CompletedAt
+		}
+	}
+	return doc, nil
+}
+
+// Update sends an update to the running removal. When the run is already
+// closed, the answer depends on how it ended (e.g. code_expired, locked).
+func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, arg any) (workflows.Removal, error) {
+	var doc workflows.Removal
+	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: removalID, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err == nil {
+		err = h.Get(ctx, &doc)
+	}
+	if err == nil {
+		return doc, nil
+	}
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) || isCompletedErr(err) {
+		cur, gerr := t.Get(ctx, removalID)
+		if gerr != nil {
+			return doc, gerr
+		}
+		return cur, closedError(update, cur.Status)
+	}
+	return doc, t.updateError(err)
+}
+
+// isCompletedErr: the server answers an update to a closed run with NotFound
+// or, on some paths, a plain error saying so.
+func isCompletedErr(err error) bool {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return false
+	}
+	return strings.Contains(err.Error(), "already completed")
+}
+
+// closedError answers an action on a closed run.
+func closedError(update string, s domain.Status) error {
+	if update == workflows.UpdateVerifyCode {
+		switch s {
+		case domain.StatusExpired:
+			return domain.Errorf(domain.CodeCodeExpired, "o código expirou; inicie uma nova remoção")
+		case domain.StatusLocked:
+			return domain.Errorf(domain.CodeLocked, "muitas tentativas incorretas; a remoção foi bloqueada").With("attempts_left", 0)
+		}
+	}
+	return domain.Errorf(domain.CodeInvalidState, "a remoção está em %q e não aceita esta ação", s).With("status", string(s))
+}
+
+// updateError turns an update's failure into the domain error it carries.
+func (t TemporalRemovals) updateError(err error) error {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && ae.Type() != "" {
+		de := &domain.Error{Code: domain.Code(ae.Type()), Message: ae.Message()}
+		var f map[string]any
+		if ae.HasDetails() && ae.Details(&f) == nil {
+			de.Fields = f
+		}
+		return de
+	}
+	return unavailable(err)
+}
+
+func unavailable(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return domain.Errorf(domain.CodeUnavailable, "o Temporal não respondeu a tempo")
+	}
+	return fmt.Errorf("temporal: %w", err)
+}
+
+// Ready checks that the Temporal frontend answers.
+func (t TemporalRemovals) Ready(ctx context.Context) error {
+	_, err := t.Client.CheckHealth(ctx, &client.CheckHealthRequest{})
+	return err
+}

@@ -1,0 +1,127 @@
+// Package app assembles the processes from config: database, Temporal client,
+// activities, worker and API. `dev`, `api`, `worker` and the end-to-end tests
+// all build the system here, so they cannot drift apart.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/api"
+	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/mail"
+	"github.com/crm/channel-removal/metagraph"
+	"github.com/crm/channel-removal/migrations"
+	"github.com/crm/channel-removal/postgres"
+)
+
+// Logger builds the process logger.
+func Logger(cfg config.Config, w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: cfg.Level()}))
+}
+
+// ErrPostgresDown is returned when the database cannot be reached at all.
+var ErrPostgresDown = errors.New("postgres down")
+
+// OpenDatabase connects; with dev it first creates the database if missing and
+// then migrates (production runs `migrate up` once, before the API starts).
+func OpenDatabase(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger) (*sqlx.DB, error) {
+	create, migrate := dev, dev
+	if create {
+		if err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+			return nil, postgresError(err)
+		}
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, postgresError(err)
+	}
+	if migrate {
+		if err := migrations.Up(ctx, db.DB, log); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+func postgresError(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) || strings.Contains(err.Error(), "connection refused") {
+		return fmt.Errorf("%w: %v", ErrPostgresDown, err)
+	}
+	return err
+}
+
+// DialTemporal connects a client with the SDK's logs going through slog.
+func DialTemporal(ctx context.Context, address, namespace string, log *slog.Logger) (client.Client, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return client.DialContext(ctx, client.Options{
+		HostPort:  address,
+		Namespace: namespace,
+		Logger:    sdklog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	})
+}
+
+// Mailer picks SendGrid when a key is set, else the console (dev only).
+func Mailer(cfg config.Config, console io.Writer) mail.Sender {
+	if cfg.SendGridAPIKey != "" {
+		return mail.NewSendGrid(string(cfg.SendGridAPIKey), cfg.SendGridBaseURL, cfg.MailFrom, 10*time.Second)
+	}
+	return mail.NewConsole(console)
+}
+
+// Activities builds the activities' dependencies.
+func Activities(cfg config.Config, store *postgres.Store, m mail.Sender, graphURL string, log *slog.Logger) *activities.Activities {
+	return &activities.Activities{
+		Store:      store,
+		Mail:       m,
+		Graph:      metagraph.New(graphURL, cfg.MetaGraphVersion, 15*time.Second),
+		CodeSecret: []byte(cfg.CodeSecret),
+		Policy:     activities.DefaultPolicy,
+		Log:        log,
+	}
+}
+
+// API builds the HTTP API.
+func API(cfg config.Config, store *postgres.Store, c client.Client, log *slog.Logger) *api.Server {
+	return api.New(api.Config{
+		Store:      store,
+		Removals:   api.TemporalRemovals{Client: c},
+		JWTSecret:  []byte(cfg.AuthJWTSecret),
+		CodeSecret: []byte(cfg.CodeSecret),
+		Log:        log,
+	})
+}
+
+// Serve runs an HTTP server until ctx ends, then shuts it down gracefully.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// Stderr is where processes log.
+var Stderr io.Writer = os.Stderr

@@ -1,0 +1,128 @@
+//go:build !nodev
+
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/crm/channel-removal/api"
+	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/seed"
+	"github.com/crm/channel-removal/temporaldev"
+	"github.com/crm/channel-removal/worker"
+	"github.com/crm/channel-removal/workflows"
+)
+
+// DevAvailable says this build carries the embedded Temporal server.
+const DevAvailable = true
+
+// Dev runs the whole system in one process (SPEC §2 `dev`) until ctx ends.
+func Dev(ctx context.Context, cfg config.Config, out io.Writer) error {
+	log := Logger(cfg, out)
+	for _, name := range cfg.ApplyDevDefaults() {
+		log.Warn("DEV ONLY: using the fixed development value for "+name+"; never run production like this", "variable", name)
+	}
+
+	db, err := OpenDatabase(ctx, cfg, true, log)
+	if errors.Is(err, ErrPostgresDown) {
+		return fmt.Errorf("PostgreSQL não responde em DATABASE_URL (%s). Inicie-o com: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start", redactDSN(cfg.DatabaseURL))
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := seed.Demo(ctx, db); err != nil {
+		return err
+	}
+	store := postgres.New(db)
+
+	address, uiURL := cfg.TemporalAddress, ""
+	if address == "" {
+		srv, err := temporaldev.Start(temporaldev.Options{Port: cfg.TemporalPort, UIPort: cfg.TemporalUIPort, DBFile: cfg.TemporalDBFile,
+			Namespace: cfg.TemporalNamespace, SearchAttributes: workflows.SearchAttributeNames,
+			Logger: slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelError}))})
+		if err != nil {
+			return err
+		}
+		defer srv.Stop()
+		address, uiURL = srv.Address, srv.UIURL
+	}
+	tc, err := DialTemporal(ctx, address, cfg.TemporalNamespace, log)
+	if err != nil {
+		return fmt.Errorf("temporal at %s: %w", address, err)
+	}
+	defer tc.Close()
+
+	graphURL := cfg.MetaGraphBaseURL
+	if graphURL == "" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		graphURL = "http://" + ln.Addr().String()
+		go http.Serve(ln, graphsim.New())
+	}
+
+	acts := Activities(cfg, store, Mailer(cfg, out), graphURL, log)
+	w := worker.New(tc, acts)
+	if err := w.Start(); err != nil {
+		return err
+	}
+	defer w.Stop()
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	if err := banner(ctx, out, cfg, store, "http://"+ln.Addr().String(), uiURL, graphURL); err != nil {
+		return err
+	}
+	return Serve(ctx, ln, API(cfg, store, tc, log).Handler())
+}
+
+func banner(ctx context.Context, out io.Writer, cfg config.Config, store *postgres.Store, apiURL, uiURL, graphURL string) error {
+	tokens := map[string]string{}
+	for _, email := range []string{seed.DemoAdminEmail, seed.DemoAgentEmail} {
+		u, err := store.UserByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		if tokens[email], err = api.IssueToken([]byte(cfg.AuthJWTSecret), u.ID, 7*24*time.Hour); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(out, "\n================ channel-removal dev ================\n")
+	fmt.Fprintf(out, "API:            %s\n", apiURL)
+	if uiURL != "" {
+		fmt.Fprintf(out, "Temporal Web:   %s/namespaces/%s/workflows\n", uiURL, cfg.TemporalNamespace)
+	} else {
+		fmt.Fprintf(out, "Temporal:       %s (external)\n", cfg.TemporalAddress)
+	}
+	fmt.Fprintf(out, "Meta Graph API: %s", graphURL)
+	if cfg.MetaGraphBaseURL == "" {
+		fmt.Fprintf(out, " (local simulator; make the next calls fail: curl -X POST '%s/_sim/fail?count=1&code=190&http_status=401')", graphURL)
+	}
+	fmt.Fprintf(out, "\nE-mail:         ")
+	if cfg.SendGridAPIKey == "" {
+		fmt.Fprintf(out, "printed here (console mailer)\n")
+	} else {
+		fmt.Fprintf(out, "SendGrid (%s)\n", cfg.SendGridBaseURL)
+	}
+	fmt.Fprintf(out, "\nDemo channels (conta Loja Demo):\n")
+	for _, ch := range seed.DemoChannels {
+		fmt.Fprintf(out, "  %-17s %-15s %s\n", ch.Name, ch.Kind, ch.ID)
+	}
+	fmt.Fprintf(out, "\nTokens (valid 7 days):\n  export ADMIN_TOKEN=%s\n  export AGENT_TOKEN=%s\n", tokens[seed.DemoAdminEmail], tokens[seed.DemoAgentEmail])
+	fmt.Fprintf(out, "\nTry:  curl -s %s/v1/channels -H \"Authorization: Bearer $ADMIN_TOKEN\"\n", apiURL)
+	fmt.Fprintf(out, "=====================================================\n\n")
+	return nil
+}

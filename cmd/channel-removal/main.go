@@ -1,0 +1,178 @@
+// Command channel-removal runs the channel removal service: `dev` (everything
+// in one process), `api`, `worker`, `migrate up`, `token --email E` and
+// `code-hash` (for driving verify-code by signal from the temporal CLI).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/crm/channel-removal/api"
+	"github.com/crm/channel-removal/app"
+	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/migrations"
+	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/vcode"
+	"github.com/crm/channel-removal/worker"
+)
+
+const usage = `usage: channel-removal <command>
+
+  dev                 the whole system in one process (embedded Temporal + Web, demo data)
+  api                 the HTTP API (needs TEMPORAL_ADDRESS, AUTH_JWT_SECRET, CODE_SECRET)
+  worker              the Temporal worker (needs TEMPORAL_ADDRESS, CODE_SECRET, SENDGRID_API_KEY)
+  migrate up          apply database migrations
+  token --email E     print a bearer token for an existing user
+  code-hash --removal ID --code C
+                      print the keyed hash to send in a verify-code signal
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := config.Load()
+	if err == nil {
+		err = run(ctx, cfg, os.Args[1], os.Args[2:])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "channel-removal:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg config.Config, cmd string, args []string) error {
+	switch cmd {
+	case "dev":
+		return app.Dev(ctx, cfg, os.Stdout)
+	case "api":
+		return runAPI(ctx, cfg)
+	case "worker":
+		return runWorker(ctx, cfg)
+	case "migrate":
+		if len(args) != 1 || args[0] != "up" {
+			return errors.New("usage: channel-removal migrate up")
+		}
+		return migrateUp(ctx, cfg)
+	case "token":
+		return token(ctx, cfg, args)
+	case "code-hash":
+		return codeHash(cfg, args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+func runAPI(ctx context.Context, cfg config.Config) error {
+	if err := cfg.Require("AUTH_JWT_SECRET", "CODE_SECRET", "TEMPORAL_ADDRESS"); err != nil {
+		return err
+	}
+	log := app.Logger(cfg, os.Stderr)
+	db, err := app.OpenDatabase(ctx, cfg, false, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tc, err := app.DialTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log)
+	if err != nil {
+		return fmt.Errorf("temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	defer tc.Close()
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	log.Info("api listening", "addr", ln.Addr().String(), "temporal", cfg.TemporalAddress)
+	return app.Serve(ctx, ln, app.API(cfg, postgres.New(db), tc, log).Handler())
+}
+
+func runWorker(ctx context.Context, cfg config.Config) error {
+	if err := cfg.Require("CODE_SECRET", "SENDGRID_API_KEY", "TEMPORAL_ADDRESS"); err != nil {
+		return err
+	}
+	log := app.Logger(cfg, os.Stderr)
+	db, err := app.OpenDatabase(ctx, cfg, false, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tc, err := app.DialTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log)
+	if err != nil {
+		return fmt.Errorf("temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	defer tc.Close()
+	log.Info("worker started", "temporal", cfg.TemporalAddress, "graph", cfg.MetaGraphURL())
+	return worker.Run(ctx, tc, app.Activities(cfg, postgres.New(db), app.Mailer(cfg, os.Stdout), cfg.MetaGraphURL(), log))
+}
+
+func migrateUp(ctx context.Context, cfg config.Config) error {
+	if err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return migrations.Up(ctx, db.DB, app.Logger(cfg, os.Stderr))
+}
+
+func token(ctx context.Context, cfg config.Config, args []string) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	email := fs.String("email", "", "e-mail of an existing user")
+	ttl := fs.Duration("ttl", 24*time.Hour, "validity")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return errors.New("usage: channel-removal token --email E [--ttl 24h]")
+	}
+	if err := cfg.Require("AUTH_JWT_SECRET"); err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := postgres.New(db).UserByEmail(ctx, *email)
+	if err != nil {
+		return fmt.Errorf("user %s: %w", *email, err)
+	}
+	t, err := api.IssueToken([]byte(cfg.AuthJWTSecret), u.ID, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Println(t)
+	return nil
+}
+
+func codeHash(cfg config.Config, args []string) error {
+	fs := flag.NewFlagSet("code-hash", flag.ContinueOnError)
+	removal := fs.String("removal", "", "removal id, remove-channel:<channel-id>")
+	code := fs.String("code", "", "the code from the e-mail")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *removal == "" || *code == "" {
+		return errors.New("usage: channel-removal code-hash --removal remove-channel:<id> --code 123456")
+	}
+	if cfg.CodeSecret == "" {
+		cfg.ApplyDevDefaults()
+		fmt.Fprintln(os.Stderr, "CODE_SECRET unset: hashing with the dev value")
+	}
+	fmt.Println(vcode.Hash([]byte(cfg.CodeSecret), *removal, *code))
+	return nil
+}

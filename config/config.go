@@ -1,0 +1,107 @@
+// Package config reads the environment (SPEC §2) into one typed struct with
+// caarlos0/env: defaults, required values and durations are declared on the
+// fields instead of hand-parsed.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is every setting of every process.
+type Config struct {
+	DatabaseURL       string `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/channel_removal?sslmode=disable"`
+	HTTPAddr          string `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	TemporalAddress   string `env:"TEMPORAL_ADDRESS"`
+	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
+	TemporalPort      int    `env:"TEMPORAL_PORT" envDefault:"7233"`
+	TemporalUIPort    int    `env:"TEMPORAL_UI_PORT" envDefault:"8233"`
+	TemporalDBFile    string `env:"TEMPORAL_DB_FILE" envDefault:".data/temporal.db"`
+	AuthJWTSecret     Secret `env:"AUTH_JWT_SECRET"`
+	CodeSecret        Secret `env:"CODE_SECRET"`
+	SendGridAPIKey    Secret `env:"SENDGRID_API_KEY"`
+	SendGridBaseURL   string `env:"SENDGRID_BASE_URL" envDefault:"https://api.sendgrid.com"`
+	MailFrom          string `env:"MAIL_FROM" envDefault:"no-reply@localhost"`
+	MetaGraphBaseURL  string `env:"META_GRAPH_BASE_URL"`
+	MetaGraphVersion  string `env:"META_GRAPH_VERSION" envDefault:"v23.0"`
+	LogLevel          string `env:"LOG_LEVEL" envDefault:"info"`
+}
+
+// Secret is a string that never prints itself.
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// LogValue keeps secrets out of slog output.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Dev values: fixed so tokens printed by one `dev` start work after a restart.
+const (
+	DevJWTSecret  = "dev-only-jwt-secret-do-not-use-in-production"
+	DevCodeSecret = "dev-only-code-secret-do-not-use-in-production"
+)
+
+// Load reads the environment.
+func Load() (Config, error) {
+	var c Config
+	if err := env.Parse(&c); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// ApplyDevDefaults fills what `dev` may default, and says which it filled.
+func (c *Config) ApplyDevDefaults() (filled []string) {
+	if c.AuthJWTSecret == "" {
+		c.AuthJWTSecret, filled = DevJWTSecret, append(filled, "AUTH_JWT_SECRET")
+	}
+	if c.CodeSecret == "" {
+		c.CodeSecret, filled = DevCodeSecret, append(filled, "CODE_SECRET")
+	}
+	return filled
+}
+
+// Require checks the variables a production process cannot run without.
+func (c Config) Require(names ...string) error {
+	values := map[string]string{
+		"AUTH_JWT_SECRET": string(c.AuthJWTSecret), "CODE_SECRET": string(c.CodeSecret),
+		"SENDGRID_API_KEY": string(c.SendGridAPIKey), "TEMPORAL_ADDRESS": c.TemporalAddress,
+		"META_GRAPH_BASE_URL": c.MetaGraphURL(), "DATABASE_URL": c.DatabaseURL,
+	}
+	var missing []string
+	for _, n := range names {
+		if values[n] == "" {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return errors.New("missing required environment variable(s): " + strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// MetaGraphURL is the Graph API base outside dev.
+func (c Config) MetaGraphURL() string {
+	if c.MetaGraphBaseURL == "" {
+		return "https://graph.facebook.com"
+	}
+	return c.MetaGraphBaseURL
+}
+
+// Level is the slog level of LOG_LEVEL.
+func (c Config) Level() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
