@@ -32,14 +32,14 @@ func TestCodeIsMailedToAccountAdministratorAndStoredOnlyAsKeyedHash(t *testing.T
 	if err != nil {
 		t.Fatal(err)
 	}
-	mails := e.sg.sent()
+	mails := e.sg.Sent()
 	if len(mails) != 1 || mails[0].To != "dono@loja.test" || mails[0].Auth != "Bearer SG.test-key" {
 		t.Fatalf("mails: %+v", mails)
 	}
 	if !strings.HasPrefix(mails[0].Subject, "Código de verificação para remover o canal") || !strings.Contains(mails[0].Text, "expira em 10 minutos") {
 		t.Fatalf("pt-BR mail expected: %+v", mails[0])
 	}
-	code := mails[0].code(t)
+	code := mails[0].Code(t)
 	if res.Recipient != "d***@loja.test" || !res.ExpiresAt.Equal(e.clock.Now().Add(10*time.Minute)) {
 		t.Fatalf("result: %+v", res)
 	}
@@ -79,10 +79,10 @@ func TestRetriedSendNeverMintsASecondCode(t *testing.T) {
 	}
 	var hash2 []byte
 	e.store.DB().Get(&hash2, `SELECT code_hash FROM verification_challenges`)
-	if !bytes.Equal(hash1, hash2) || len(e.sg.sent()) != 1 {
-		t.Fatalf("retry minted a new code or mailed twice: same hash %v, mails %d", bytes.Equal(hash1, hash2), len(e.sg.sent()))
+	if !bytes.Equal(hash1, hash2) || len(e.sg.Sent()) != 1 {
+		t.Fatalf("retry minted a new code or mailed twice: same hash %v, mails %d", bytes.Equal(hash1, hash2), len(e.sg.Sent()))
 	}
-	if r := e.verify(ch, 1, e.sg.sent()[0].code(t)); !r.OK {
+	if r := e.verify(ch, 1, e.sg.Sent()[0].Code(t)); !r.OK {
 		t.Fatal("the code mailed on retry must be the stored one")
 	}
 }
@@ -104,8 +104,8 @@ func TestResendIsThrottledAndReplacesTheCode(t *testing.T) {
 	if _, err := e.send(ch, 2); err != nil {
 		t.Fatal(err)
 	}
-	mails := e.sg.sent()
-	old, fresh := mails[0].code(t), mails[1].code(t)
+	mails := e.sg.Sent()
+	old, fresh := mails[0].Code(t), mails[1].Code(t)
 	if old == fresh {
 		t.Skip("codes collided by chance (1e-6)")
 	}
@@ -121,7 +121,7 @@ func TestWrongCodesLockAfterFiveAndRetriesAreNotCounted(t *testing.T) {
 	e := newEnv(t)
 	ch := e.channel("messenger", "", "P1")
 	e.send(ch, 1)
-	right := e.sg.sent()[0].code(t)
+	right := e.sg.Sent()[0].Code(t)
 	wrong := "000000"
 	if wrong == right {
 		wrong = "111111"
@@ -148,7 +148,7 @@ func TestExpiredCode(t *testing.T) {
 	ch := e.channel("messenger", "", "P1")
 	e.send(ch, 1)
 	e.clock.Advance(10*time.Minute + time.Second)
-	if r := e.verify(ch, 1, e.sg.sent()[0].code(t)); r.OK || !r.Expired || r.AttemptsLeft != 5 {
+	if r := e.verify(ch, 1, e.sg.Sent()[0].Code(t)); r.OK || !r.Expired || r.AttemptsLeft != 5 {
 		t.Fatalf("expired code: %+v", r)
 	}
 }

@@ -2,14 +2,10 @@ package activities_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"reflect"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/internal/fakesendgrid"
 	"github.com/crm/channel-removal/internal/testdb"
 	"github.com/crm/channel-removal/mail"
 	"github.com/crm/channel-removal/metagraph"
@@ -24,93 +21,6 @@ import (
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/seed"
 )
-
-// fakeSendGrid stands in for the SendGrid v3 API.
-type fakeSendGrid struct {
-	mu       sync.Mutex
-	statuses []int // answered in order; the last one repeats; 0 = hang
-	mails    []sentMail
-	srv      *httptest.Server
-}
-
-type sentMail struct {
-	To, Subject, Text, Auth string
-}
-
-func newFakeSendGrid(t testing.TB, statuses ...int) *fakeSendGrid {
-	f := &fakeSendGrid{statuses: statuses}
-	if len(f.statuses) == 0 {
-		f.statuses = []int{http.StatusAccepted}
-	}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fakeSendGrid) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	f.mu.Lock()
-	st := f.statuses[0]
-	if len(f.statuses) > 1 {
-		f.statuses = f.statuses[1:]
-	}
-	f.mu.Unlock()
-	if st == 0 {
-		select { // hang until the client gives up
-		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
-		}
-		return
-	}
-	if r.URL.Path != "/v3/mail/send" || r.Method != http.MethodPost {
-		http.Error(w, "wrong endpoint", http.StatusNotFound)
-		return
-	}
-	if st >= 200 && st < 300 {
-		var m struct {
-			Personalizations []struct {
-				To []struct{ Email string } `json:"to"`
-			} `json:"personalizations"`
-			Subject string `json:"subject"`
-			Content []struct{ Type, Value string }
-		}
-		json.Unmarshal(body, &m)
-		sm := sentMail{Subject: m.Subject, Auth: r.Header.Get("Authorization")}
-		if len(m.Personalizations) > 0 && len(m.Personalizations[0].To) > 0 {
-			sm.To = m.Personalizations[0].To[0].Email
-		}
-		for _, c := range m.Content {
-			if c.Type == "text/plain" {
-				sm.Text = c.Value
-			}
-		}
-		f.mu.Lock()
-		f.mails = append(f.mails, sm)
-		f.mu.Unlock()
-		w.WriteHeader(st)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(st)
-	w.Write([]byte(`{"errors":[{"message":"simulated failure","field":null}]}`))
-}
-
-func (f *fakeSendGrid) sent() []sentMail {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]sentMail(nil), f.mails...)
-}
-
-var codeRe = regexp.MustCompile(`Código de verificação: (\d{6,})`)
-
-func (m sentMail) code(t testing.TB) string {
-	t.Helper()
-	g := codeRe.FindStringSubmatch(m.Text)
-	if g == nil {
-		t.Fatalf("no code in mail %q", m.Text)
-	}
-	return g[1]
-}
 
 type clock struct {
 	mu sync.Mutex
@@ -126,7 +36,7 @@ type env struct {
 	store *postgres.Store
 	b     seed.Builder
 	acts  *activities.Activities
-	sg    *fakeSendGrid
+	sg    *fakesendgrid.Server
 	graph *graphsim.Sim
 	clock *clock
 
@@ -139,13 +49,13 @@ func newEnv(t testing.TB, sendgridStatuses ...int) *env {
 	t.Helper()
 	_, db := testdb.New(t)
 	e := &env{t: t, ctx: context.Background(), store: postgres.New(db), b: seed.Builder{DB: db},
-		sg: newFakeSendGrid(t, sendgridStatuses...), graph: graphsim.New(),
+		sg: fakesendgrid.New(t, sendgridStatuses...), graph: graphsim.New(),
 		clock: &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}}
 	gs := httptest.NewServer(e.graph)
 	t.Cleanup(gs.Close)
 	e.acts = &activities.Activities{
 		Store:      e.store,
-		Mail:       mail.NewSendGrid("SG.test-key", e.sg.srv.URL, "no-reply@localhost", 300*time.Millisecond),
+		Mail:       mail.NewSendGrid("SG.test-key", e.sg.URL(), "no-reply@localhost", 300*time.Millisecond),
 		Graph:      metagraph.New(gs.URL, "v23.0", 2*time.Second),
 		CodeSecret: secret,
 		Policy:     activities.DefaultPolicy,

@@ -45,4 +45,3 @@ func noBody(c *gin.Context) bool {
 }
 
 func ok(c *gin.Context, status int, v any) { c.JSON(status, v) }
-

@@ -35,7 +35,7 @@ func (s *Server) startRemoval(c *gin.Context) {
 	}
 	user := currentUser(c)
 	doc, err := s.removals.Start(c.Request.Context(), user.AccountID, workflows.Input{
-		ChannelID: ch.ID, RequestedBy: user.ID, Actor: s.actor(c)})
+		ChannelID: ch.ID, RequestedBy: user.ID, Actor: s.actor(c), ResendInterval: s.resend})
 	if err != nil {
 		fail(c, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
@@ -31,6 +32,7 @@ type Server struct {
 	codeSecret []byte
 	log        *slog.Logger
 	engine     *gin.Engine
+	resend     time.Duration
 }
 
 // Config wires a Server.
@@ -40,6 +42,8 @@ type Config struct {
 	JWTSecret  []byte
 	CodeSecret []byte
 	Log        *slog.Logger
+	// ResendInterval is the workflow's resend throttle; zero keeps its default.
+	ResendInterval time.Duration
 	// Middleware runs first on every request (e.g. metrics).
 	Middleware []gin.HandlerFunc
 }
@@ -52,7 +56,7 @@ func init() {
 
 // New builds the router.
 func New(c Config) *Server {
-	s := &Server{store: c.Store, removals: c.Removals, jwtSecret: c.JWTSecret, codeSecret: c.CodeSecret, log: c.Log}
+	s := &Server{store: c.Store, removals: c.Removals, jwtSecret: c.JWTSecret, codeSecret: c.CodeSecret, log: c.Log, resend: c.ResendInterval}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

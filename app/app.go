@@ -105,6 +105,8 @@ func API(cfg config.Config, store *postgres.Store, c client.Client, log *slog.Lo
 		JWTSecret:  []byte(cfg.AuthJWTSecret),
 		CodeSecret: []byte(cfg.CodeSecret),
 		Log:        log,
+		// The workflow's throttle matches the activity's, which is the authority.
+		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	})
 }
 

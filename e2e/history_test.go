@@ -1,0 +1,60 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+func (s *stack) history(id string) *historypb.History {
+	s.t.Helper()
+	it := s.tc.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	h := &historypb.History{}
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		h.Events = append(h.Events, ev)
+	}
+	return h
+}
+
+// assertNoCodeInHistory scans every event's raw bytes (payloads included, as
+// stored) for the plaintext code.
+func (s *stack) assertNoCodeInHistory(id, code string) {
+	s.t.Helper()
+	h := s.history(id)
+	for _, ev := range h.Events {
+		raw, _ := proto.Marshal(ev)
+		if bytes.Contains(raw, []byte(code)) {
+			s.t.Fatalf("plaintext code in history event %d (%s)", ev.EventId, ev.EventType)
+		}
+	}
+	s.t.Logf("history of %s: %d events, no plaintext code", id, len(h.Events))
+}
+
+// captureHistory writes the run's history for the replay tests when
+// UPDATE_HISTORIES=1 (go test ./e2e -run ... with it set, then commit).
+func (s *stack) captureHistory(id, name string) {
+	s.t.Helper()
+	if os.Getenv("UPDATE_HISTORIES") == "" {
+		return
+	}
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(s.history(id))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	path := filepath.Join("..", "workflows", "testdata", name)
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Logf("wrote %s", path)
+}

@@ -1,0 +1,146 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/crm/channel-removal/app"
+	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/vcode"
+	"github.com/crm/channel-removal/worker"
+	"github.com/crm/channel-removal/workflows"
+)
+
+// TestStackRestartBetweenAcknowledgementAndVerification stops the API, the
+// worker and the Temporal server itself after the acknowledgement, starts them
+// again on the same SQLite file, and finishes the removal.
+func TestStackRestartBetweenAcknowledgementAndVerification(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	ch := s.channel("messenger", "", "PR-"+s.account[:8])
+	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
+	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+	code := s.lastCode()
+
+	s.stop()
+	temporalSrv.Stop()
+	if err := startTemporal(); err != nil {
+		t.Fatal(err)
+	}
+	s.start(true)
+
+	if g := s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 200, ""); g.str("status") != "awaiting_code" {
+		t.Fatalf("after restart: %s", g.Raw)
+	}
+	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": code}), 200, "")
+	s.until(id, "completed")
+}
+
+const helperEnv = "CR_E2E_HELPER_WORKER"
+
+// runHelperWorker is a worker process of its own, started by the test below
+// and killed with SIGKILL mid-run.
+func runHelperWorker() {
+	cfg := config.Config{DatabaseURL: os.Getenv("CR_E2E_DSN"), CodeSecret: codeSecret, SendGridAPIKey: "SG.e2e",
+		SendGridBaseURL: os.Getenv("CR_E2E_SENDGRID"), MailFrom: "no-reply@localhost", MetaGraphVersion: "v23.0"}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	tc, err := app.DialTemporal(ctx, os.Getenv("CR_E2E_TEMPORAL"), "default", quietLog())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println("helper worker ready")
+	worker.Run(ctx, tc, app.Activities(cfg, postgres.New(db), app.Mailer(cfg, os.Stdout), os.Getenv("CR_E2E_GRAPH"), quietLog()))
+}
+
+// TestWorkerKilledMidRunIsFinishedByANewWorker runs the only worker in another
+// process, kills it with SIGKILL after the acknowledgement, sends the code by
+// signal while no worker runs, and shows a new worker finishing the removal.
+func TestWorkerKilledMidRunIsFinishedByANewWorker(t *testing.T) {
+	s := newStack(t)
+	s.start(false)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=1", "CR_E2E_DSN="+s.dsn, "CR_E2E_TEMPORAL="+temporalAddr,
+		"CR_E2E_SENDGRID="+s.sg.URL(), "CR_E2E_GRAPH="+s.graphS.URL)
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+
+	ch := s.channel("whatsapp_cloud", "WK-"+s.account[:8], "")
+	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
+	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+	code := s.lastCode()
+
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	err := s.tc.SignalWorkflow(context.Background(), id, "", workflows.SignalVerifyCode,
+		workflows.VerifyCodeRequest{CodeHash: vcode.Hash([]byte(codeSecret), id, code), Actor: domain.Actor{UserID: "ops"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if c, _ := s.store.Channel(context.Background(), ch); c.Status != "active" {
+		t.Fatal("channel removed with no worker running")
+	}
+
+	s.startWorker() // the new worker
+	done := s.until(id, "completed")
+	if !strings.Contains(done.Raw, `"status":"unlinked"`) {
+		t.Fatalf("%s", done.Raw)
+	}
+	t.Logf("helper worker output: %s", strings.TrimSpace(out.String()))
+}
+
+// TestMetaPermanentFailureThenRetryUnlinkSignal shows a 190 from Graph leaving
+// the removal completed_with_warnings (visible in the API and by search
+// attribute), then ops' retry-unlink signal completing it.
+func TestMetaPermanentFailureThenRetryUnlinkSignal(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	ch := s.channel("whatsapp_cloud", "WP-"+s.account[:8], "")
+	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
+	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+	s.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token: Session has expired"})
+	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	w := s.until(id, "completed_with_warnings")
+	mu := w.Body["meta_unlink"].(map[string]any)
+	if mu["status"] != "failed" || !strings.Contains(mu["last_error"].(string), "190") || w.Body["completed_at"] != nil {
+		t.Fatalf("warnings: %s", w.Raw)
+	}
+	if c, _ := s.store.Channel(context.Background(), ch); c.Status != "removed" {
+		t.Fatal("a failed unlink must not undo the removal")
+	}
+	s.eventually(func() bool {
+		res, err := s.tc.ListWorkflow(context.Background(), listReq(fmt.Sprintf("RemovalStatus = 'completed_with_warnings' AND ChannelId = '%s'", ch)))
+		return err == nil && len(res.Executions) == 1
+	})
+	if err := s.tc.SignalWorkflow(context.Background(), id, "", workflows.SignalRetryUnlink, workflows.ActorRequest{Actor: domain.Actor{UserID: "ops"}}); err != nil {
+		t.Fatal(err)
+	}
+	done := s.until(id, "completed")
+	if mu := done.Body["meta_unlink"].(map[string]any); mu["status"] != "unlinked" || mu["attempts"].(float64) != 2 {
+		t.Fatalf("after retry: %s", done.Raw)
+	}
+	s.captureHistory(id, "unlink_failed_then_retry.json")
+}

@@ -1,0 +1,261 @@
+// Package e2e drives the real system through HTTP: embedded Temporal dev
+// server, real Postgres, the worker with real activities, the Gin API over a
+// real socket, a SendGrid fake and the Graph simulator.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/api"
+	"github.com/crm/channel-removal/app"
+	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/internal/fakesendgrid"
+	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/seed"
+	"github.com/crm/channel-removal/temporaldev"
+	"github.com/crm/channel-removal/worker"
+	"github.com/crm/channel-removal/workflows"
+)
+
+var (
+	temporalAddr   string
+	temporalPort   int
+	temporalDBFile string
+	temporalSrv    *temporaldev.Server
+)
+
+const (
+	jwtSecret  = "e2e-jwt-secret"
+	codeSecret = "e2e-code-secret"
+)
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		runHelperWorker() // a worker in its own process, for the kill -9 test
+		return
+	}
+	dir, _ := os.MkdirTemp("", "cr-e2e-temporal-")
+	temporalDBFile = filepath.Join(dir, "temporal.db")
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	temporalPort = ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	if err := startTemporal(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	temporalSrv.Stop()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func startTemporal() error {
+	srv, err := temporaldev.Start(temporaldev.Options{Port: temporalPort, DBFile: temporalDBFile,
+		SearchAttributes: workflows.SearchAttributeNames,
+		Logger:           slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return err
+	}
+	temporalSrv, temporalAddr = srv, srv.Address
+	return nil
+}
+
+// stack is one test's system: its own database and account, sharing the
+// package's Temporal server (removal ids differ because channel ids do).
+type stack struct {
+	t      *testing.T
+	dsn    string
+	store  *postgres.Store
+	b      seed.Builder
+	sg     *fakesendgrid.Server
+	graph  *graphsim.Sim
+	graphS *httptest.Server
+	tc     client.Client
+	w      sdkworker.Worker
+	http   *httptest.Server
+	policy activities.Policy
+
+	account, admin, agent, contact string
+	adminToken, agentToken         string
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	dsn, db := testdb.New(t)
+	s := &stack{t: t, dsn: dsn, store: postgres.New(db), b: seed.Builder{DB: db}, sg: fakesendgrid.New(t), graph: graphsim.New(),
+		policy: activities.DefaultPolicy}
+	s.graphS = httptest.NewServer(s.graph)
+	t.Cleanup(s.graphS.Close)
+	s.account = s.must(s.b.Account("", "Loja E2E", "dono@loja.test"))
+	s.admin = s.must(s.b.User("", s.account, fmt.Sprintf("admin-%s@loja.test", s.account[:8]), "Admin", "admin"))
+	s.agent = s.must(s.b.User("", s.account, fmt.Sprintf("agent-%s@loja.test", s.account[:8]), "Agente", "agent"))
+	s.contact = s.must(s.b.Contact("", s.account, "Maria", "+5511988887777"))
+	s.adminToken, s.agentToken = s.token(s.admin, time.Hour), s.token(s.agent, time.Hour)
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *stack) config() config.Config {
+	return config.Config{DatabaseURL: s.dsn, AuthJWTSecret: jwtSecret, CodeSecret: codeSecret, SendGridAPIKey: "SG.e2e",
+		SendGridBaseURL: s.sg.URL(), MailFrom: "no-reply@localhost", MetaGraphBaseURL: s.graphS.URL, MetaGraphVersion: "v23.0",
+		TemporalAddress: temporalAddr, TemporalNamespace: "default"}
+}
+
+// start brings up the Temporal client, the worker and the API.
+func (s *stack) start(withWorker bool) {
+	s.t.Helper()
+	tc, err := app.DialTemporal(context.Background(), temporalAddr, "default", quietLog())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.tc = tc
+	if withWorker {
+		s.startWorker()
+	}
+	s.http = httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: tc},
+		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog(), ResendInterval: s.policy.ResendInterval}).Handler())
+}
+
+func (s *stack) startWorker() {
+	cfg := s.config()
+	acts := app.Activities(cfg, s.store, app.Mailer(cfg, io.Discard), cfg.MetaGraphBaseURL, quietLog())
+	acts.Policy = s.policy
+	s.w = worker.New(s.tc, acts)
+	if err := s.w.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *stack) stop() {
+	if s.http != nil {
+		s.http.Close()
+		s.http = nil
+	}
+	if s.w != nil {
+		s.w.Stop()
+		s.w = nil
+	}
+	if s.tc != nil {
+		s.tc.Close()
+		s.tc = nil
+	}
+}
+
+func (s *stack) must(id string, err error) string {
+	s.t.Helper()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return id
+}
+
+func (s *stack) token(userID string, ttl time.Duration) string {
+	tok, err := api.IssueToken([]byte(jwtSecret), userID, ttl)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return tok
+}
+
+func (s *stack) channel(kind, waba, page string) string {
+	return s.must(s.b.Channel(seed.ChannelSpec{AccountID: s.account, Name: "Canal " + kind + waba + page, Kind: kind,
+		WABAID: waba, Page: page, Token: "tok-" + kind}))
+}
+
+// resp is a decoded HTTP answer.
+type resp struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    string
+}
+
+func (r resp) str(k string) string { v, _ := r.Body[k].(string); return v }
+
+func (s *stack) do(method, path, token string, body any) resp {
+	s.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, s.http.URL+path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := resp{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
+	json.Unmarshal(raw, &out.Body)
+	return out
+}
+
+// want asserts status and, for errors, the problem+json code.
+func (s *stack) want(r resp, status int, code string) resp {
+	s.t.Helper()
+	if r.Status != status {
+		s.t.Fatalf("want %d %s, got %d: %s", status, code, r.Status, r.Raw)
+	}
+	if code != "" {
+		if r.str("code") != code || r.Header.Get("Content-Type") != "application/problem+json" || r.str("title") == "" || r.str("detail") == "" {
+			s.t.Fatalf("want problem+json code %s, got %s %s", code, r.Header.Get("Content-Type"), r.Raw)
+		}
+	}
+	return r
+}
+
+// until polls GET /v1/removals/{id} until the status is one of want.
+func (s *stack) until(id string, want ...string) resp {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var r resp
+	for time.Now().Before(deadline) {
+		r = s.do("GET", "/v1/removals/"+id, s.adminToken, nil)
+		for _, w := range want {
+			if r.str("status") == w {
+				return r
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.t.Fatalf("removal %s never reached %v: %s", id, want, r.Raw)
+	return r
+}
+
+func (s *stack) lastCode() string {
+	s.t.Helper()
+	mails := s.sg.Sent()
+	if len(mails) == 0 {
+		s.t.Fatal("no mail sent")
+	}
+	return mails[len(mails)-1].Code(s.t)
+}
