@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -32,6 +33,7 @@ const usage = `usage: channel-removal <command>
   token --email E     print a bearer token for an existing user
   code-hash --removal ID --code C
                       print the keyed hash to send in a verify-code signal
+  probe URL           exit 0 if URL answers 200 (container health checks)
 `
 
 func main() {
@@ -68,6 +70,8 @@ func run(ctx context.Context, cfg config.Config, cmd string, args []string) erro
 		return token(ctx, cfg, args)
 	case "code-hash":
 		return codeHash(cfg, args)
+	case "probe":
+		return probe(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
@@ -174,5 +178,22 @@ func codeHash(cfg config.Config, args []string) error {
 		fmt.Fprintln(os.Stderr, "CODE_SECRET unset: hashing with the dev value")
 	}
 	fmt.Println(vcode.Hash([]byte(cfg.CodeSecret), *removal, *code))
+	return nil
+}
+
+// probe is for health checks in images that have no curl.
+func probe(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: channel-removal probe URL")
+	}
+	c := &http.Client{Timeout: 5 * time.Second}
+	res, err := c.Get(args[0])
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %d", args[0], res.StatusCode)
+	}
 	return nil
 }
