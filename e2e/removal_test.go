@@ -34,7 +34,9 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 		im["conversations"].(float64) != 1 || r.Header.Get("Location") != "/v1/removals/"+id {
 		t.Fatalf("start: %s", r.Raw)
 	}
-	s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 409, "removal_in_progress")
+	if dup := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 409, "removal_in_progress"); dup.str("id") != id {
+		t.Fatalf("removal_in_progress must name the running removal: %s", dup.Raw)
+	}
 	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": "123456"}), 409, "invalid_state")
 	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": false}), 400, "invalid_request")
 
@@ -255,4 +257,16 @@ func TestResendCodeOverHTTP(t *testing.T) {
 
 func listReq(q string) *workflowservice.ListWorkflowExecutionsRequest {
 	return &workflowservice.ListWorkflowExecutionsRequest{Query: q}
+}
+
+func TestReadyzReports503WhenADependencyIsDown(t *testing.T) {
+	s := newStack(t)
+	s.start(false)
+	s.want(s.do("GET", "/readyz", "", nil), 200, "")
+	s.store.DB().Close()
+	r := s.do("GET", "/readyz", "", nil)
+	if r.Status != 503 || !strings.Contains(r.Raw, `"temporal":"ok"`) || strings.Contains(r.Raw, `"postgres":"ok"`) {
+		t.Fatalf("readyz with Postgres down: %d %s", r.Status, r.Raw)
+	}
+	s.want(s.do("GET", "/healthz", "", nil), 200, "")
 }
