@@ -46,6 +46,8 @@ type Config struct {
 	ResendInterval time.Duration
 	// Middleware runs first on every request (e.g. metrics).
 	Middleware []gin.HandlerFunc
+	// Metrics, when set, is served unauthenticated at /metrics for Prometheus.
+	Metrics http.Handler
 }
 
 func init() {
@@ -74,6 +76,9 @@ func New(c Config) *Server {
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
+	if c.Metrics != nil {
+		e.GET("/metrics", gin.WrapH(c.Metrics))
+	}
 
 	v1 := e.Group("/v1", s.authenticate)
 	v1.GET("/channels", s.listChannels)

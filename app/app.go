@@ -15,15 +15,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/config"
 	"github.com/crm/channel-removal/mail"
 	"github.com/crm/channel-removal/metagraph"
+	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/postgres"
 )
@@ -66,15 +67,11 @@ func postgresError(err error) error {
 	return err
 }
 
-// DialTemporal connects a client with the SDK's logs going through slog.
+// DialTemporal connects a plaintext client (embedded server, tests).
 func DialTemporal(ctx context.Context, address, namespace string, log *slog.Logger) (client.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return client.DialContext(ctx, client.Options{
-		HostPort:  address,
-		Namespace: namespace,
-		Logger:    sdklog.NewStructuredLogger(log.With("component", "temporal-sdk")),
-	})
+	return client.DialContext(ctx, clientOptions(address, namespace, nil, log))
 }
 
 // Mailer picks SendGrid when a key is set, else the console (dev only).
@@ -97,9 +94,16 @@ func Activities(cfg config.Config, store *postgres.Store, m mail.Sender, graphUR
 	}
 }
 
-// API builds the HTTP API.
-func API(cfg config.Config, store *postgres.Store, c client.Client, log *slog.Logger) *api.Server {
+// API builds the HTTP API; with a registry it counts requests and serves /metrics.
+func API(cfg config.Config, store *postgres.Store, c client.Client, reg *metrics.Registry, log *slog.Logger) *api.Server {
+	var mw []gin.HandlerFunc
+	var metricsHandler http.Handler
+	if reg != nil {
+		mw, metricsHandler = []gin.HandlerFunc{reg.Middleware()}, reg.Handler()
+	}
 	return api.New(api.Config{
+		Middleware: mw,
+		Metrics:    metricsHandler,
 		Store:      store,
 		Removals:   api.TemporalRemovals{Client: c},
 		JWTSecret:  []byte(cfg.AuthJWTSecret),

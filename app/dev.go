@@ -12,9 +12,12 @@ import (
 	"net/http"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/config"
 	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/seed"
 	"github.com/crm/channel-removal/temporaldev"
@@ -56,7 +59,8 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer) error {
 		defer srv.Stop()
 		address, uiURL = srv.Address, srv.UIURL
 	}
-	tc, err := DialTemporal(ctx, address, cfg.TemporalNamespace, log)
+	reg := metrics.New()
+	tc, err := client.DialContext(ctx, clientOptions(address, cfg.TemporalNamespace, reg.SDKHandler(), log))
 	if err != nil {
 		return fmt.Errorf("temporal at %s: %w", address, err)
 	}
@@ -86,7 +90,7 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer) error {
 	if err := banner(ctx, out, cfg, store, "http://"+ln.Addr().String(), uiURL, graphURL); err != nil {
 		return err
 	}
-	return Serve(ctx, ln, API(cfg, store, tc, log).Handler())
+	return Serve(ctx, ln, API(cfg, store, tc, reg, log).Handler())
 }
 
 func banner(ctx context.Context, out io.Writer, cfg config.Config, store *postgres.Store, apiURL, uiURL, graphURL string) error {

@@ -29,6 +29,17 @@ type Config struct {
 	MetaGraphBaseURL  string `env:"META_GRAPH_BASE_URL"`
 	MetaGraphVersion  string `env:"META_GRAPH_VERSION" envDefault:"v23.0"`
 	LogLevel          string `env:"LOG_LEVEL" envDefault:"info"`
+
+	// Temporal outside the process: mTLS (self-hosted) or an API key (Temporal Cloud).
+	TemporalTLSCert       string `env:"TEMPORAL_TLS_CERT"` // client certificate file (PEM)
+	TemporalTLSKey        string `env:"TEMPORAL_TLS_KEY"`  // its private key file (PEM)
+	TemporalTLSCA         string `env:"TEMPORAL_TLS_CA"`   // CA bundle to verify the server; system roots if unset
+	TemporalTLSServerName string `env:"TEMPORAL_TLS_SERVER_NAME"`
+	TemporalAPIKey        Secret `env:"TEMPORAL_API_KEY"`
+
+	// MetricsAddr is where `worker` serves /metrics ("off" disables); the API
+	// serves /metrics on HTTP_ADDR.
+	MetricsAddr string `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"`
 }
 
 // Secret is a string that never prints itself.

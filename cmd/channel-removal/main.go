@@ -18,6 +18,7 @@ import (
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/app"
 	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/vcode"
@@ -89,9 +90,10 @@ func runAPI(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	defer db.Close()
-	tc, err := app.DialTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log)
+	reg := metrics.New()
+	tc, err := app.DialTemporalConfig(ctx, cfg, reg.SDKHandler(), log)
 	if err != nil {
-		return fmt.Errorf("temporal at %s: %w", cfg.TemporalAddress, err)
+		return err
 	}
 	defer tc.Close()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -99,7 +101,7 @@ func runAPI(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	log.Info("api listening", "addr", ln.Addr().String(), "temporal", cfg.TemporalAddress)
-	return app.Serve(ctx, ln, app.API(cfg, postgres.New(db), tc, log).Handler())
+	return app.Serve(ctx, ln, app.API(cfg, postgres.New(db), tc, reg, log).Handler())
 }
 
 func runWorker(ctx context.Context, cfg config.Config) error {
@@ -112,11 +114,22 @@ func runWorker(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	defer db.Close()
-	tc, err := app.DialTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log)
+	reg := metrics.New()
+	tc, err := app.DialTemporalConfig(ctx, cfg, reg.SDKHandler(), log)
 	if err != nil {
-		return fmt.Errorf("temporal at %s: %w", cfg.TemporalAddress, err)
+		return err
 	}
 	defer tc.Close()
+	if cfg.MetricsAddr != "off" {
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", reg.Handler())
+		go app.Serve(ctx, ln, mux)
+		log.Info("worker metrics", "addr", ln.Addr().String())
+	}
 	log.Info("worker started", "temporal", cfg.TemporalAddress, "graph", cfg.MetaGraphURL())
 	return worker.Run(ctx, tc, app.Activities(cfg, postgres.New(db), app.Mailer(cfg, os.Stdout), cfg.MetaGraphURL(), log))
 }

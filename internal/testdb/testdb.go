@@ -68,3 +68,19 @@ func Name(dsn string) string {
 	u, _ := url.Parse(dsn)
 	return strings.TrimPrefix(u.Path, "/")
 }
+
+// Empty names a database that does not exist yet (for `migrate up` to create),
+// dropped when the test ends.
+func Empty(tb testing.TB) string {
+	tb.Helper()
+	name := fmt.Sprintf("cr_empty_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6, seq.Add(1))
+	tb.Cleanup(func() {
+		if a, err := sqlx.Open("postgres", AdminURL()); err == nil {
+			a.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+			a.Close()
+		}
+	})
+	u, _ := url.Parse(AdminURL())
+	u.Path = "/" + name
+	return u.String()
+}
