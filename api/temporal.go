@@ -152,18 +152,12 @@ func closedError(update string, s domain.Status) error {
 			return domain.Errorf(domain.CodeLocked, "muitas tentativas incorretas; a remoção foi bloqueada").With("attempts_left", 0)
 		}
 	}
-	return domain.Errorf(domain.CodeInvalidState, "a remoção está em %q e não aceita esta ação", s).With("status", string(s))
+	return workflows.InvalidState(s)
 }
 
 // updateError turns an update's failure into the domain error it carries.
 func (t TemporalRemovals) updateError(err error) error {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) && ae.Type() != "" {
-		de := &domain.Error{Code: domain.Code(ae.Type()), Message: ae.Message()}
-		var f map[string]any
-		if ae.HasDetails() && ae.Details(&f) == nil {
-			de.Fields = f
-		}
+	if de, ok := workflows.DomainError(err); ok {
 		return de
 	}
 	return unavailable(err)

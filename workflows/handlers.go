@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crm/channel-removal/domain"
@@ -119,14 +118,5 @@ func (r *removal) expect(statuses ...domain.Status) error {
 			return nil
 		}
 	}
-	return toApp(invalidState(r.doc.Status))
-}
-
-// toApp carries a domain error to the caller: its code is the error type.
-func toApp(e *domain.Error) error {
-	opts := temporal.ApplicationErrorOptions{NonRetryable: true}
-	if len(e.Fields) > 0 {
-		opts.Details = []any{e.Fields}
-	}
-	return temporal.NewApplicationErrorWithOptions(e.Message, string(e.Code), opts)
+	return toApp(InvalidState(r.doc.Status))
 }

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -128,7 +127,7 @@ func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bo
 			r.cancel(ctx, cmd)
 			return command{}, false
 		default:
-			r.refuse(cmd, invalidState(r.doc.Status))
+			r.refuse(cmd, InvalidState(r.doc.Status))
 		}
 	}
 }
@@ -218,7 +217,7 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 			r.cancel(ctx, cmd)
 			return command{}, false
 		default:
-			r.refuse(cmd, invalidState(r.doc.Status))
+			r.refuse(cmd, InvalidState(r.doc.Status))
 		}
 	}
 }
@@ -321,7 +320,7 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) boo
 			r.audit(ctx, "retry_unlink_requested", cmd.Actor, nil)
 			return true
 		}
-		r.refuse(cmd, invalidState(r.doc.Status))
+		r.refuse(cmd, InvalidState(r.doc.Status))
 	}
 }
 
@@ -411,41 +410,8 @@ func (r *removal) refuse(cmd command, err *domain.Error) {
 func (r *removal) refuseRemaining() {
 	for _, cmd := range r.inbox {
 		if cmd.ID != "" {
-			r.answers[cmd.ID] = answer{Doc: r.doc, Err: invalidState(r.doc.Status)}
+			r.answers[cmd.ID] = answer{Doc: r.doc, Err: InvalidState(r.doc.Status)}
 		}
 	}
 	r.inbox = nil
-}
-
-func invalidState(s domain.Status) *domain.Error {
-	return domain.Errorf(domain.CodeInvalidState, "a remoção está em %q e não aceita esta ação", s).With("status", string(s))
-}
-
-// asDomain reads the domain error an activity returned.
-func asDomain(err error) *domain.Error {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) && ae.Type() != "" {
-		de := &domain.Error{Code: domain.Code(ae.Type()), Message: ae.Message()}
-		var f map[string]any
-		if ae.HasDetails() && ae.Details(&f) == nil {
-			de.Fields = f
-		}
-		return de
-	}
-	return &domain.Error{Code: domain.CodeInternal, Message: errText(err)}
-}
-
-func appDetails(err error, into any) {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) && ae.HasDetails() {
-		_ = ae.Details(into)
-	}
-}
-
-func errText(err error) string {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		return ae.Message()
-	}
-	return err.Error()
 }

@@ -8,12 +8,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/jmoiron/sqlx"
+	"go.temporal.io/sdk/client"
 
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/app"
@@ -80,58 +84,68 @@ func run(ctx context.Context, cfg config.Config, cmd string, args []string) erro
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
 
+// process is what `api` and `worker` both need: logger, database (already
+// migrated by `migrate up`), metrics registry and a Temporal client.
+type process struct {
+	log *slog.Logger
+	db  *sqlx.DB
+	reg *metrics.Registry
+	tc  client.Client
+}
+
+func openProcess(ctx context.Context, cfg config.Config, required ...string) (*process, error) {
+	if err := cfg.Require(required...); err != nil {
+		return nil, err
+	}
+	p := &process{log: app.Logger(cfg, os.Stderr), reg: metrics.New()}
+	var err error
+	if p.db, err = app.OpenDatabase(ctx, cfg, false, p.log); err != nil {
+		return nil, err
+	}
+	if p.tc, err = app.DialTemporalConfig(ctx, cfg, p.reg.SDKHandler(), p.log); err != nil {
+		p.db.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *process) close() {
+	p.tc.Close()
+	p.db.Close()
+}
+
 func runAPI(ctx context.Context, cfg config.Config) error {
-	if err := cfg.Require("AUTH_JWT_SECRET", "CODE_SECRET", "TEMPORAL_ADDRESS"); err != nil {
-		return err
-	}
-	log := app.Logger(cfg, os.Stderr)
-	db, err := app.OpenDatabase(ctx, cfg, false, log)
+	p, err := openProcess(ctx, cfg, "AUTH_JWT_SECRET", "CODE_SECRET", "TEMPORAL_ADDRESS")
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	reg := metrics.New()
-	tc, err := app.DialTemporalConfig(ctx, cfg, reg.SDKHandler(), log)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
+	defer p.close()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return err
 	}
-	log.Info("api listening", "addr", ln.Addr().String(), "temporal", cfg.TemporalAddress)
-	return app.Serve(ctx, ln, app.API(cfg, postgres.New(db), tc, reg, log).Handler())
+	p.log.Info("api listening", "addr", ln.Addr().String(), "temporal", cfg.TemporalAddress)
+	return app.Serve(ctx, ln, app.API(cfg, postgres.New(p.db), p.tc, p.reg, p.log).Handler())
 }
 
 func runWorker(ctx context.Context, cfg config.Config) error {
-	if err := cfg.Require("CODE_SECRET", "SENDGRID_API_KEY", "TEMPORAL_ADDRESS"); err != nil {
-		return err
-	}
-	log := app.Logger(cfg, os.Stderr)
-	db, err := app.OpenDatabase(ctx, cfg, false, log)
+	p, err := openProcess(ctx, cfg, "CODE_SECRET", "SENDGRID_API_KEY", "TEMPORAL_ADDRESS")
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	reg := metrics.New()
-	tc, err := app.DialTemporalConfig(ctx, cfg, reg.SDKHandler(), log)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
+	defer p.close()
 	if cfg.MetricsAddr != "off" {
 		ln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
 			return fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
 		}
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", reg.Handler())
+		mux.Handle("/metrics", p.reg.Handler())
 		go app.Serve(ctx, ln, mux)
-		log.Info("worker metrics", "addr", ln.Addr().String())
+		p.log.Info("worker metrics", "addr", ln.Addr().String())
 	}
-	log.Info("worker started", "temporal", cfg.TemporalAddress, "graph", cfg.MetaGraphURL())
-	return worker.Run(ctx, tc, app.Activities(cfg, postgres.New(db), app.Mailer(cfg, os.Stdout), cfg.MetaGraphURL(), log))
+	p.log.Info("worker started", "temporal", cfg.TemporalAddress, "graph", cfg.MetaGraphURL())
+	return worker.Run(ctx, p.tc, app.Activities(cfg, postgres.New(p.db), app.Mailer(cfg, os.Stdout), cfg.MetaGraphURL(), p.log))
 }
 
 func migrateUp(ctx context.Context, cfg config.Config) error {

@@ -1,0 +1,64 @@
+package workflows
+
+import (
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/crm/channel-removal/domain"
+)
+
+// Domain errors cross Temporal as application errors whose type is the domain
+// code and whose details are the error's fields; these read and write them,
+// for activities' failures and for updates' answers alike.
+
+// InvalidState refuses an action the removal's status does not allow.
+func InvalidState(s domain.Status) *domain.Error {
+	return domain.Errorf(domain.CodeInvalidState, "a remoção está em %q e não aceita esta ação", s).With("status", string(s))
+}
+
+// DomainError reads the domain error an application error carries.
+func DomainError(err error) (*domain.Error, bool) {
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || ae.Type() == "" {
+		return nil, false
+	}
+	de := &domain.Error{Code: domain.Code(ae.Type()), Message: ae.Message()}
+	var f map[string]any
+	if ae.HasDetails() && ae.Details(&f) == nil {
+		de.Fields = f
+	}
+	return de, true
+}
+
+// asDomain is DomainError with anything else as an internal error.
+func asDomain(err error) *domain.Error {
+	if de, ok := DomainError(err); ok {
+		return de
+	}
+	return &domain.Error{Code: domain.CodeInternal, Message: errText(err)}
+}
+
+// toApp carries a domain error to the caller: its code is the error type.
+func toApp(e *domain.Error) error {
+	opts := temporal.ApplicationErrorOptions{NonRetryable: true}
+	if len(e.Fields) > 0 {
+		opts.Details = []any{e.Fields}
+	}
+	return temporal.NewApplicationErrorWithOptions(e.Message, string(e.Code), opts)
+}
+
+func appDetails(err error, into any) {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && ae.HasDetails() {
+		_ = ae.Details(into)
+	}
+}
+
+func errText(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Message()
+	}
+	return err.Error()
+}
