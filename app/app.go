@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -128,6 +127,3 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	defer cancel()
 	return srv.Shutdown(sctx)
 }
-
-// Stderr is where processes log.
-var Stderr io.Writer = os.Stderr

@@ -25,9 +25,6 @@ import (
 	"github.com/crm/channel-removal/workflows"
 )
 
-// DevAvailable says this build carries the embedded Temporal server.
-const DevAvailable = true
-
 // Dev runs the whole system in one process (SPEC §2 `dev`) until ctx ends.
 func Dev(ctx context.Context, cfg config.Config, out io.Writer) error {
 	log := Logger(cfg, out)

@@ -10,9 +10,6 @@ import (
 	"github.com/crm/channel-removal/config"
 )
 
-// DevAvailable says this build carries the embedded Temporal server.
-const DevAvailable = false
-
 // Dev is absent from production builds (-tags nodev).
 func Dev(context.Context, config.Config, io.Writer) error {
 	return errors.New("this binary was built with -tags nodev and has no embedded Temporal; use `go run ./cmd/channel-removal dev` from the source tree")

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -61,12 +60,6 @@ func New(tb testing.TB) (string, *sqlx.DB) {
 		tb.Fatalf("testdb: migrate: %v", err)
 	}
 	return dsn, db
-}
-
-// Name returns the database name of a DSN made by New.
-func Name(dsn string) string {
-	u, _ := url.Parse(dsn)
-	return strings.TrimPrefix(u.Path, "/")
 }
 
 // Empty names a database that does not exist yet (for `migrate up` to create),
