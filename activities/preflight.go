@@ -70,22 +70,42 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 		return res, nil
 	}
 
-	im := &res.Impact
-	im.ChannelName, im.Kind, im.OfficialIntegration = ch.Name, ch.Kind, ch.Kind.Official()
-	if im.ActiveAttendances, err = a.Store.ActiveAttendances(ctx, ch.ID, 50); err != nil {
+	if res.Impact, err = CollectImpact(ctx, a.Store, ch); err != nil {
 		return res, err
 	}
-	if im.Conversations, err = a.Store.ConversationCount(ctx, ch.ID); err != nil {
-		return res, err
-	}
-	if im.References, err = a.Store.ReferenceCounts(ctx, ch.ID); err != nil {
-		return res, err
-	}
-	if n := len(im.ActiveAttendances); n > 0 {
+	if n := len(res.Impact.ActiveAttendances); n > 0 {
 		reject(domain.CodeActiveAttendances, fmt.Sprintf("há %d atendimento(s) ativo(s) neste canal; encerre-os antes de remover", n))
 	}
-	if err := a.metaImpact(ctx, ch, im); err != nil {
-		return res, err
+	res.OK = len(res.Reasons) == 0
+	return res, nil
+}
+
+// ImpactStore is what collecting a channel's impact reads.
+type ImpactStore interface {
+	ActiveAttendances(ctx context.Context, channelID string, limit int) ([]domain.Attendance, error)
+	ConversationCount(ctx context.Context, channelID string) (int, error)
+	ReferenceCounts(ctx context.Context, channelID string) (domain.References, error)
+	OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChannelID string) (int, error)
+}
+
+// CollectImpact is what removing the channel would touch, with pt-BR warnings:
+// the preflight's impact, and the preview the web app shows before a removal
+// is asked for.
+func CollectImpact(ctx context.Context, s ImpactStore, ch domain.Channel) (domain.Impact, error) {
+	im := domain.Impact{ActiveAttendances: []domain.Attendance{}, Warnings: []string{}}
+	im.ChannelName, im.Kind, im.OfficialIntegration = ch.Name, ch.Kind, ch.Kind.Official()
+	var err error
+	if im.ActiveAttendances, err = s.ActiveAttendances(ctx, ch.ID, 50); err != nil {
+		return im, err
+	}
+	if im.Conversations, err = s.ConversationCount(ctx, ch.ID); err != nil {
+		return im, err
+	}
+	if im.References, err = s.ReferenceCounts(ctx, ch.ID); err != nil {
+		return im, err
+	}
+	if err := metaImpact(ctx, s, ch, &im); err != nil {
+		return im, err
 	}
 	if r := im.References; r.Automations+r.RoutingRules+r.Chatbots+r.Webhooks > 0 {
 		im.Warnings = append(im.Warnings, fmt.Sprintf(
@@ -98,11 +118,10 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 			im.Conversations))
 	}
 	im.Warnings = append(im.Warnings, "A remoção é irreversível: o canal não poderá ser reativado.")
-	res.OK = len(res.Reasons) == 0
-	return res, nil
+	return im, nil
 }
 
-func (a *Activities) metaImpact(ctx context.Context, ch domain.Channel, im *domain.Impact) error {
+func metaImpact(ctx context.Context, s ImpactStore, ch domain.Channel, im *domain.Impact) error {
 	deref := func(p *string) string {
 		if p == nil {
 			return ""
@@ -115,7 +134,7 @@ func (a *Activities) metaImpact(ctx context.Context, ch domain.Channel, im *doma
 		if im.Meta.WABAID == "" {
 			return nil
 		}
-		others, err := a.Store.OtherLiveChannelsOnWABA(ctx, im.Meta.WABAID, ch.ID)
+		others, err := s.OtherLiveChannelsOnWABA(ctx, im.Meta.WABAID, ch.ID)
 		if err != nil {
 			return err
 		}

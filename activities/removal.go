@@ -24,6 +24,13 @@ func (a *Activities) DeleteChannel(ctx context.Context, in Step) (DeleteResult, 
 	r, err := a.Store.RemoveChannel(ctx, postgres.RemoveChannelInput{
 		ChannelID: in.ChannelID, RemovalID: in.RemovalID, RunID: in.RunID, Actor: in.Actor, Now: a.now()})
 	if err != nil {
+		var de *domain.Error
+		if errors.As(err, &de) && de.Code == domain.CodeActiveAttendances {
+			// The run ends rejected: its audit record (and the removals row) say why.
+			if aerr := a.Store.AppendAudit(ctx, in.audit("removal_rejected", de.Fields, in.key("removal_rejected"))); aerr != nil {
+				return DeleteResult{}, aerr
+			}
+		}
 		return DeleteResult{}, toTemporal(err)
 	}
 	return DeleteResult{AlreadyRemoved: r.AlreadyRemoved, DetachedReferences: r.DetachedReferences, UnlinkPending: r.UnlinkPending}, nil
@@ -95,7 +102,14 @@ func (a *Activities) UnlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 		if err != nil {
 			return UnlinkResult{}, err
 		}
-		a.audit(ctx, in, "meta_unlink_failed", map[string]any{"error": gerr.Error(), "permanent": status == postgres.UnlinkFailed}, u.Attempts)
+		e := in.audit("meta_unlink_failed", map[string]any{"error": gerr.Error(), "permanent": status == postgres.UnlinkFailed},
+			in.key("meta_unlink_failed", fmt.Sprint(u.Attempts)))
+		if status == postgres.UnlinkFailed {
+			e.Status = domain.StatusCompletedWithWarnings // removed, waiting for an ops retry
+		}
+		if err := a.Store.AppendAudit(ctx, e); err != nil {
+			a.log().Error("audit write failed", "removal_id", in.RemovalID, "action", e.Action, "error", err)
+		}
 		return UnlinkResult{}, toTemporal(unlinkErr(code, u))
 	}
 	u, err := record(postgres.UnlinkDone, "")

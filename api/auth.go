@@ -21,12 +21,25 @@ func IssueToken(secret []byte, userID string, ttl time.Duration) (string, error)
 	}).SignedString(secret)
 }
 
-// authenticate checks the bearer token and loads the user: role and account
-// come from the database on every request, never from the token.
+// authenticate loads the user from a bearer token (API clients) or the web
+// app's session cookie: role and account come from the database on every
+// request, never from the credential. A state-changing request authenticated
+// by the cookie must come from our own origin (CSRF).
 func (s *Server) authenticate(c *gin.Context) {
 	raw, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 	if !ok || raw == "" {
-		fail(c, domain.Errorf(domain.CodeUnauthorized, "envie o cabeçalho Authorization: Bearer <token>"))
+		user, found, err := s.sessionUser(c.Request.Context(), c)
+		switch {
+		case !found:
+			fail(c, domain.Errorf(domain.CodeUnauthorized, "entre com e-mail e senha, ou envie o cabeçalho Authorization: Bearer <token>"))
+		case err != nil:
+			fail(c, err)
+		case !isSafeMethod(c.Request.Method) && !sameOrigin(c):
+			fail(c, errCrossSite)
+		default:
+			c.Set(ctxUser, user)
+			c.Next()
+		}
 		return
 	}
 	var claims jwt.RegisteredClaims

@@ -6,7 +6,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/workflows"
 )
 
 // ownChannel loads a channel of the caller's account; any other is a 404.
@@ -32,6 +34,26 @@ func (s *Server) listChannels(c *gin.Context) {
 		return
 	}
 	ok(c, http.StatusOK, gin.H{"channels": chs})
+}
+
+// getChannel is the channel page: its details and what removing it would
+// touch (the same impact the preflight collects), before anything is asked.
+func (s *Server) getChannel(c *gin.Context) {
+	ch, found := s.ownChannel(c, c.Param("id"))
+	if !found {
+		return
+	}
+	body := gin.H{"id": ch.ID, "name": ch.Name, "kind": ch.Kind, "official": ch.Official, "status": ch.Status,
+		"removed_at": ch.RemovedAt, "removal_id": workflows.WorkflowID(ch.ID)}
+	if ch.Status == domain.ChannelActive {
+		im, err := activities.CollectImpact(c.Request.Context(), s.store, ch)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		body["impact"] = im
+	}
+	ok(c, http.StatusOK, body)
 }
 
 func (s *Server) listConversations(c *gin.Context) {
@@ -63,12 +85,8 @@ func (s *Server) sendMessage(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	conv, err := s.store.Conversation(ctx, c.Param("id"))
-	if err == nil && conv.AccountID != currentUser(c).AccountID {
-		err = domain.Errorf(domain.CodeNotFound, "conversa não encontrada")
-	}
-	if err != nil {
-		fail(c, err)
+	conv, found := s.ownConversation(c)
+	if !found {
 		return
 	}
 	if conv.ChannelRemoved {

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
 )
 
@@ -21,6 +22,20 @@ type Store interface {
 	Conversations(ctx context.Context, channelID string, limit int) ([]domain.Conversation, error)
 	Conversation(ctx context.Context, id string) (domain.Conversation, error)
 	AddMessage(ctx context.Context, conversationID, authorID, body string) (string, error)
+	Messages(ctx context.Context, conversationID string, limit int) ([]domain.Message, error)
+	ContinueConversation(ctx context.Context, conversationID, channelID string, actor domain.Actor) (string, error)
+	Removals(ctx context.Context, accountID string, limit int) ([]domain.RemovalSummary, error)
+	AuditEntries(ctx context.Context, removalID string) ([]domain.AuditEntryView, error)
+	activities.ImpactStore
+
+	Credentials(ctx context.Context, email string) (domain.User, string, error)
+	CreateSession(ctx context.Context, tokenHash []byte, userID string, expires time.Time) error
+	SessionUser(ctx context.Context, tokenHash []byte, now time.Time) (domain.User, error)
+	DeleteSession(ctx context.Context, tokenHash []byte, now time.Time) error
+	CountSignInFailures(ctx context.Context, email, ip string, since time.Time) (domain.SignInFailures, error)
+	RecordSignInFailure(ctx context.Context, email, ip string, at time.Time) error
+	ClearSignInFailures(ctx context.Context, email string) error
+
 	Ping(ctx context.Context) error
 }
 
@@ -33,6 +48,10 @@ type Server struct {
 	log        *slog.Logger
 	engine     *gin.Engine
 	resend     time.Duration
+
+	secureCookies bool
+	sessionTTL    time.Duration
+	clock         func() time.Time
 }
 
 // Config wires a Server.
@@ -48,6 +67,13 @@ type Config struct {
 	Middleware []gin.HandlerFunc
 	// Metrics, when set, is served unauthenticated at /metrics for Prometheus.
 	Metrics http.Handler
+	// InsecureCookies drops the session cookie's Secure flag: `dev` only,
+	// where the web app is served over plain http on 127.0.0.1.
+	InsecureCookies bool
+	// SessionTTL bounds web sessions; zero is DefaultSessionTTL.
+	SessionTTL time.Duration
+	// Now is the clock (tests); nil is time.Now.
+	Now func() time.Time
 }
 
 func init() {
@@ -58,9 +84,13 @@ func init() {
 
 // New builds the router.
 func New(c Config) *Server {
-	s := &Server{store: c.Store, removals: c.Removals, jwtSecret: c.JWTSecret, codeSecret: c.CodeSecret, log: c.Log, resend: c.ResendInterval}
+	s := &Server{store: c.Store, removals: c.Removals, jwtSecret: c.JWTSecret, codeSecret: c.CodeSecret, log: c.Log, resend: c.ResendInterval,
+		secureCookies: !c.InsecureCookies, sessionTTL: c.SessionTTL, clock: c.Now}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.sessionTTL <= 0 {
+		s.sessionTTL = DefaultSessionTTL
 	}
 	e := gin.New()
 	e.SetTrustedProxies(nil) // client IPs for the audit log come from the socket, not a spoofable header
@@ -80,8 +110,19 @@ func New(c Config) *Server {
 		e.GET("/metrics", gin.WrapH(c.Metrics))
 	}
 
+	e.GET("/", serveWebApp)
+	e.GET("/assets/*file", serveAsset)
+	e.POST("/v1/session", s.signIn)
+	e.DELETE("/v1/session", s.signOut)
+
 	v1 := e.Group("/v1", s.authenticate)
+	v1.GET("/session", s.whoAmI)
 	v1.GET("/channels", s.listChannels)
+	v1.GET("/channels/:id", s.getChannel)
+	v1.GET("/removals", s.listRemovals)
+	v1.GET("/removals/:id/audit", s.auditTrail)
+	v1.GET("/conversations/:id", s.getConversation)
+	v1.POST("/conversations/:id/continue", s.continueConversation)
 	v1.GET("/channels/:id/conversations", s.listConversations)
 	v1.POST("/channels/:id/removals", s.startRemoval)
 	v1.GET("/removals/:id", s.getRemoval)
@@ -92,6 +133,13 @@ func New(c Config) *Server {
 	v1.POST("/conversations/:id/messages", s.sendMessage)
 	s.engine = e
 	return s
+}
+
+func (s *Server) now() time.Time {
+	if s.clock != nil {
+		return s.clock()
+	}
+	return time.Now()
 }
 
 // Handler is the http.Handler to serve.

@@ -127,7 +127,7 @@ func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, 
 		if gerr != nil {
 			return doc, gerr
 		}
-		return cur, closedError(update, cur.Status)
+		return cur, workflows.Refusal(workflows.ActionOfUpdate[update], cur.Status)
 	}
 	return doc, t.updateError(err)
 }
@@ -140,19 +140,6 @@ func isCompletedErr(err error) bool {
 		return false
 	}
 	return strings.Contains(err.Error(), "already completed")
-}
-
-// closedError answers an action on a closed run.
-func closedError(update string, s domain.Status) error {
-	if update == workflows.UpdateVerifyCode {
-		switch s {
-		case domain.StatusExpired:
-			return domain.Errorf(domain.CodeCodeExpired, "o código expirou; inicie uma nova remoção")
-		case domain.StatusLocked:
-			return domain.Errorf(domain.CodeLocked, "muitas tentativas incorretas; a remoção foi bloqueada").With("attempts_left", 0)
-		}
-	}
-	return workflows.InvalidState(s)
 }
 
 // updateError turns an update's failure into the domain error it carries.

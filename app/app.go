@@ -93,21 +93,24 @@ func Activities(cfg config.Config, store *postgres.Store, m mail.Sender, graphUR
 	}
 }
 
-// API builds the HTTP API; with a registry it counts requests and serves /metrics.
-func API(cfg config.Config, store *postgres.Store, c client.Client, reg *metrics.Registry, log *slog.Logger) *api.Server {
+// API builds the HTTP API and the web app; with a registry it counts requests
+// and serves /metrics. dev serves the session cookie without Secure, since
+// dev is plain http on 127.0.0.1.
+func API(cfg config.Config, store *postgres.Store, c client.Client, reg *metrics.Registry, log *slog.Logger, dev bool) *api.Server {
 	var mw []gin.HandlerFunc
 	var metricsHandler http.Handler
 	if reg != nil {
 		mw, metricsHandler = []gin.HandlerFunc{reg.Middleware()}, reg.Handler()
 	}
 	return api.New(api.Config{
-		Middleware: mw,
-		Metrics:    metricsHandler,
-		Store:      store,
-		Removals:   api.TemporalRemovals{Client: c},
-		JWTSecret:  []byte(cfg.AuthJWTSecret),
-		CodeSecret: []byte(cfg.CodeSecret),
-		Log:        log,
+		Middleware:      mw,
+		Metrics:         metricsHandler,
+		Store:           store,
+		Removals:        api.TemporalRemovals{Client: c},
+		JWTSecret:       []byte(cfg.AuthJWTSecret),
+		CodeSecret:      []byte(cfg.CodeSecret),
+		Log:             log,
+		InsecureCookies: dev,
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	})

@@ -43,6 +43,13 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer) error {
 	if err := seed.Demo(ctx, db); err != nil {
 		return err
 	}
+	hash, err := api.HashPassword(string(cfg.DemoPassword))
+	if err != nil {
+		return err
+	}
+	if err := seed.DemoPasswords(ctx, db, hash); err != nil {
+		return err
+	}
 	store := postgres.New(db)
 
 	address, uiURL := cfg.TemporalAddress, ""
@@ -87,7 +94,7 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer) error {
 	if err := banner(ctx, out, cfg, store, "http://"+ln.Addr().String(), uiURL, graphURL); err != nil {
 		return err
 	}
-	return Serve(ctx, ln, API(cfg, store, tc, reg, log).Handler())
+	return Serve(ctx, ln, API(cfg, store, tc, reg, log, true).Handler())
 }
 
 func banner(ctx context.Context, out io.Writer, cfg config.Config, store *postgres.Store, apiURL, uiURL, graphURL string) error {
@@ -102,6 +109,7 @@ func banner(ctx context.Context, out io.Writer, cfg config.Config, store *postgr
 		}
 	}
 	fmt.Fprintf(out, "\n================ channel-removal dev ================\n")
+	fmt.Fprintf(out, "Web app:        %s/  (entre com %s ou %s, senha %q)\n", apiURL, seed.DemoAdminEmail, seed.DemoAgentEmail, string(cfg.DemoPassword))
 	fmt.Fprintf(out, "API:            %s\n", apiURL)
 	if uiURL != "" {
 		fmt.Fprintf(out, "Temporal Web:   %s/namespaces/%s/workflows\n", uiURL, cfg.TemporalNamespace)

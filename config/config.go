@@ -29,6 +29,8 @@ type Config struct {
 	MetaGraphBaseURL  string `env:"META_GRAPH_BASE_URL"`
 	MetaGraphVersion  string `env:"META_GRAPH_VERSION" envDefault:"v23.0"`
 	LogLevel          string `env:"LOG_LEVEL" envDefault:"info"`
+	// DemoPassword is the demo users' password that `dev` sets and prints.
+	DemoPassword Secret `env:"DEMO_PASSWORD" envDefault:"demo1234"`
 
 	// Temporal outside the process: mTLS (self-hosted) or an API key (Temporal Cloud).
 	TemporalTLSCert       string `env:"TEMPORAL_TLS_CERT"` // client certificate file (PEM)

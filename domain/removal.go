@@ -66,3 +66,35 @@ type Actor struct {
 	UserID string `json:"user_id,omitempty"`
 	IP     string `json:"ip,omitempty"`
 }
+
+// StatusAfterAudit is the removal status an audit record's step leads to, for
+// the removals read model that the activities keep with each record; ok is
+// false for steps that do not move the status (acknowledged, code_expired: the
+// record that ends the run follows). final marks the run's last status.
+func StatusAfterAudit(action string) (s Status, final, ok bool) {
+	switch action {
+	case "preflight_passed", "acknowledged":
+		return StatusAwaitingAcknowledgement, false, true
+	case "code_sent", "code_rejected":
+		return StatusAwaitingCode, false, true
+	case "code_verified", "channel_removed":
+		return StatusRemoving, false, true
+	case "meta_unlinked", "meta_unlink_skipped", "retry_unlink_requested":
+		return StatusUnlinking, false, true
+	case "meta_unlink_failed":
+		return StatusUnlinking, false, true // a permanent failure says so explicitly
+	case "meta_unlink_abandoned":
+		return StatusCompletedWithWarnings, true, true
+	case "preflight_rejected", "removal_rejected":
+		return StatusRejected, true, true
+	case "removal_completed":
+		return StatusCompleted, true, true
+	case "removal_cancelled":
+		return StatusCancelled, true, true
+	case "removal_expired":
+		return StatusExpired, true, true
+	case "removal_locked":
+		return StatusLocked, true, true
+	}
+	return "", false, false
+}

@@ -20,6 +20,8 @@ type AuditEntry struct {
 	Detail    map[string]any
 	// Key makes the write idempotent: an activity retry records its step once.
 	Key string
+	// Status overrides domain.StatusAfterAudit for the removals read model.
+	Status domain.Status
 }
 
 // AppendAudit writes an audit record; a second write with the same key is a no-op.
@@ -35,11 +37,29 @@ func appendAudit(ctx context.Context, q sqlx.ExecerContext, e AuditEntry) error 
 	if e.Detail == nil {
 		detail = []byte("{}")
 	}
+	status, final, moves := domain.StatusAfterAudit(e.Action)
+	if e.Status != "" {
+		status, moves = e.Status, true
+	}
+	if !moves || e.AccountID == "" || e.ChannelID == "" {
+		status = ""
+	}
+	// One statement, so the removals row moves exactly when its audit record is
+	// written; a finished run's row is never moved back.
 	_, err = q.ExecContext(ctx, `
-		INSERT INTO removal_audit_log (removal_id, run_id, account_id, channel_id, actor_user_id, actor_ip, action, detail, idempotency_key)
-		VALUES ($1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), $7, $8, $9)
-		ON CONFLICT (idempotency_key) DO NOTHING`,
-		e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, detail, e.Key)
+		WITH audit AS (
+			INSERT INTO removal_audit_log (removal_id, run_id, account_id, channel_id, actor_user_id, actor_ip, action, detail, idempotency_key)
+			VALUES ($1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), $7, $8, $9)
+			ON CONFLICT (idempotency_key) DO NOTHING
+			RETURNING created_at)
+		INSERT INTO removals (removal_id, run_id, account_id, channel_id, requested_by, status, created_at, updated_at, completed_at)
+		SELECT $1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), $10, a.created_at, a.created_at,
+		       CASE WHEN $11 THEN a.created_at END
+		FROM audit a WHERE $10 <> ''
+		ON CONFLICT (removal_id, run_id) DO UPDATE SET
+			status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, completed_at = EXCLUDED.completed_at
+		WHERE removals.completed_at IS NULL`,
+		e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, detail, e.Key, string(status), final)
 	return err
 }
 

@@ -101,3 +101,10 @@ func Demo(ctx context.Context, db *sqlx.DB) error {
 	}
 	return tx.Commit()
 }
+
+// DemoPasswords gives the demo users the password whose bcrypt hash is given
+// (`dev` sets DEMO_PASSWORD on every start, so the printed one always works).
+func DemoPasswords(ctx context.Context, db *sqlx.DB, hash string) error {
+	_, err := db.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id IN ($2, $3)`, hash, DemoAdminID, DemoAgentID)
+	return err
+}

@@ -41,19 +41,21 @@ func (r *removal) setup(ctx workflow.Context) error {
 				if !v.Acknowledged {
 					return toApp(domain.Errorf(domain.CodeInvalid, "confirme o alerta com acknowledged=true"))
 				}
-				return r.expect(domain.StatusAwaitingAcknowledgement)
+				return r.expect(kindAcknowledge, domain.StatusAwaitingAcknowledgement)
 			}},
 		{UpdateVerifyCode,
 			func(ctx workflow.Context, v VerifyCodeRequest) (Removal, error) {
 				return r.submit(ctx, command{Kind: kindVerify, CodeHash: v.CodeHash, Actor: v.Actor})
 			},
-			func(ctx workflow.Context, v VerifyCodeRequest) error { return r.expect(domain.StatusAwaitingCode) }},
+			func(ctx workflow.Context, v VerifyCodeRequest) error {
+				return r.expect(kindVerify, domain.StatusAwaitingCode)
+			}},
 		{UpdateResendCode,
 			func(ctx workflow.Context, v ActorRequest) (Removal, error) {
 				return r.submit(ctx, command{Kind: kindResend, Actor: v.Actor})
 			},
 			func(ctx workflow.Context, v ActorRequest) error {
-				if err := r.expect(domain.StatusAwaitingCode); err != nil {
+				if err := r.expect(kindResend, domain.StatusAwaitingCode); err != nil {
 					return err
 				}
 				if e := r.resendTooSoon(ctx); e != nil {
@@ -66,7 +68,7 @@ func (r *removal) setup(ctx workflow.Context) error {
 				return r.submit(ctx, command{Kind: kindCancel, Actor: v.Actor})
 			},
 			func(ctx workflow.Context, v ActorRequest) error {
-				return r.expect(domain.StatusPreflight, domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode)
+				return r.expect(kindCancel, domain.StatusPreflight, domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode)
 			}},
 	}
 	for _, u := range updates {
@@ -112,11 +114,11 @@ func (r *removal) submit(ctx workflow.Context, cmd command) (Removal, error) {
 
 // expect is a validator: the update is refused, and never enters history,
 // unless the removal is in one of the statuses.
-func (r *removal) expect(statuses ...domain.Status) error {
+func (r *removal) expect(action string, statuses ...domain.Status) error {
 	for _, s := range statuses {
 		if r.doc.Status == s {
 			return nil
 		}
 	}
-	return toApp(InvalidState(r.doc.Status))
+	return toApp(Refusal(action, r.doc.Status))
 }

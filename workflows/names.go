@@ -32,6 +32,14 @@ const (
 	UpdateCancel         = "cancel-update"
 )
 
+// ActionOfUpdate names the signal each update mirrors.
+var ActionOfUpdate = map[string]string{
+	UpdateAcknowledge: SignalAcknowledge,
+	UpdateVerifyCode:  SignalVerifyCode,
+	UpdateResendCode:  SignalResendCode,
+	UpdateCancel:      SignalCancel,
+}
+
 // Search attributes (Keyword), kept current for filtering in Temporal Web.
 var (
 	SAChannelID     = temporal.NewSearchAttributeKeyKeyword("ChannelId")

@@ -15,13 +15,13 @@ import (
 // a names the activities; workflow code never calls them directly.
 var a *activities.Activities
 
-// Command kinds in the inbox.
+// Command kinds in the inbox: the signal each input is or mirrors.
 const (
-	kindAcknowledge = "acknowledge"
-	kindVerify      = "verify"
-	kindResend      = "resend"
-	kindCancel      = "cancel"
-	kindRetryUnlink = "retry-unlink"
+	kindAcknowledge = SignalAcknowledge
+	kindVerify      = SignalVerifyCode
+	kindResend      = SignalResendCode
+	kindCancel      = SignalCancel
+	kindRetryUnlink = SignalRetryUnlink
 )
 
 // command is one human input, from a signal (ID "") or an update (its update id).
@@ -127,7 +127,7 @@ func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bo
 			r.cancel(ctx, cmd)
 			return command{}, false
 		default:
-			r.refuse(cmd, InvalidState(r.doc.Status))
+			r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
 		}
 	}
 }
@@ -217,7 +217,7 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 			r.cancel(ctx, cmd)
 			return command{}, false
 		default:
-			r.refuse(cmd, InvalidState(r.doc.Status))
+			r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
 		}
 	}
 }
@@ -320,7 +320,7 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) boo
 			r.audit(ctx, "retry_unlink_requested", cmd.Actor, nil)
 			return true
 		}
-		r.refuse(cmd, InvalidState(r.doc.Status))
+		r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
 	}
 }
 
@@ -337,10 +337,21 @@ func (r *removal) cancel(ctx workflow.Context, cmd command) {
 	r.reply(cmd, nil)
 }
 
-// end finishes the run and writes the final audit record.
+// changeAuditBeforeFinal: the final audit record is written before the final
+// status is published (query, search attribute), so nobody sees a removal as
+// done while its audit trail still lacks the record. Runs started before the
+// change keep the old order on replay.
+const changeAuditBeforeFinal = "audit-before-final-status"
+
+// end writes the final audit record, then finishes the run.
 func (r *removal) end(ctx workflow.Context, status domain.Status, step string, actor domain.Actor) {
-	r.finish(ctx, status, step)
+	if workflow.GetVersion(ctx, changeAuditBeforeFinal, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		r.finish(ctx, status, step)
+		r.audit(ctx, "removal_"+string(status), actor, nil)
+		return
+	}
 	r.audit(ctx, "removal_"+string(status), actor, nil)
+	r.finish(ctx, status, step)
 }
 
 func (r *removal) finish(ctx workflow.Context, status domain.Status, step string) {
@@ -410,7 +421,7 @@ func (r *removal) refuse(cmd command, err *domain.Error) {
 func (r *removal) refuseRemaining() {
 	for _, cmd := range r.inbox {
 		if cmd.ID != "" {
-			r.answers[cmd.ID] = answer{Doc: r.doc, Err: InvalidState(r.doc.Status)}
+			r.answers[cmd.ID] = answer{Doc: r.doc, Err: Refusal(cmd.Kind, r.doc.Status)}
 		}
 	}
 	r.inbox = nil

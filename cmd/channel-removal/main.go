@@ -125,7 +125,7 @@ func runAPI(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	p.log.Info("api listening", "addr", ln.Addr().String(), "temporal", cfg.TemporalAddress)
-	return app.Serve(ctx, ln, app.API(cfg, postgres.New(p.db), p.tc, p.reg, p.log).Handler())
+	return app.Serve(ctx, ln, app.API(cfg, postgres.New(p.db), p.tc, p.reg, p.log, false).Handler())
 }
 
 func runWorker(ctx context.Context, cfg config.Config) error {

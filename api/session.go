@@ -1,0 +1,200 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/crm/channel-removal/domain"
+)
+
+// The web app's session: a random token in an HttpOnly, SameSite=Strict
+// cookie; the database keeps only its SHA-256, so signing out (deleting the
+// row) really ends it, which a self-contained JWT cookie could not do.
+const (
+	sessionCookie = "cr_session"
+	// DefaultSessionTTL bounds a session; signing in again starts a new one.
+	DefaultSessionTTL = 8 * time.Hour
+)
+
+// Sign-in throttle (SPEC §6): failures in a sliding window, per e-mail and per
+// IP. While over either limit every attempt, right or wrong, is a 429, or the
+// throttle would still confirm a guessed password.
+const (
+	signInWindow      = 15 * time.Minute
+	maxFailuresPerKey = 5
+	maxFailuresPerIP  = 20
+)
+
+// HashPassword is the bcrypt hash stored for a user (golang.org/x/crypto).
+func HashPassword(password string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	return string(h), err
+}
+
+// dummyHash is compared against when the e-mail is unknown, so an unknown
+// e-mail costs the same time as a wrong password: no user enumeration by timing.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-password"), bcrypt.DefaultCost)
+
+type signInRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func (s *Server) signIn(c *gin.Context) {
+	if !sameOrigin(c) {
+		fail(c, errCrossSite)
+		return
+	}
+	var req signInRequest
+	if !bind(c, &req, false) {
+		return
+	}
+	email := strings.ToLower(strings.TrimSpace(req.Email))
+	if email == "" || req.Password == "" || len(email) > 320 || len(req.Password) > 256 {
+		fail(c, domain.Errorf(domain.CodeInvalid, "informe e-mail e senha"))
+		return
+	}
+	ctx, ip, now := c.Request.Context(), c.ClientIP(), s.now()
+	f, err := s.store.CountSignInFailures(ctx, email, ip, now.Add(-signInWindow))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if wait := throttled(f, now); wait > 0 {
+		fail(c, domain.Errorf(domain.CodeTooManyAttempts, "muitas tentativas de entrada; tente de novo em alguns minutos").
+			With("retry_after", int(math.Ceil(wait.Seconds()))))
+		return
+	}
+	user, hash, err := s.store.Credentials(ctx, email)
+	if err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
+		fail(c, err)
+		return
+	}
+	if hash == "" {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(req.Password))
+		err = bcrypt.ErrMismatchedHashAndPassword
+	} else {
+		err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(req.Password))
+	}
+	if err != nil {
+		if rerr := s.store.RecordSignInFailure(ctx, email, ip, now); rerr != nil {
+			fail(c, rerr)
+			return
+		}
+		fail(c, domain.Errorf(domain.CodeInvalidCredentials, "e-mail ou senha incorretos"))
+		return
+	}
+	token, tokenHash := newSessionToken()
+	if err := s.store.CreateSession(ctx, tokenHash, user.ID, now.Add(s.sessionTTL)); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := s.store.ClearSignInFailures(ctx, email); err != nil {
+		s.log.Warn("could not clear sign-in failures", "error", err)
+	}
+	s.setSessionCookie(c, token, s.sessionTTL)
+	c.Status(http.StatusNoContent)
+}
+
+// throttled is how long until the window lets this e-mail and IP try again.
+func throttled(f domain.SignInFailures, now time.Time) time.Duration {
+	var wait time.Duration
+	if f.ByEmail >= maxFailuresPerKey && f.OldestEmail != nil {
+		wait = max(wait, f.OldestEmail.Add(signInWindow).Sub(now))
+	}
+	if f.ByIP >= maxFailuresPerIP && f.OldestIP != nil {
+		wait = max(wait, f.OldestIP.Add(signInWindow).Sub(now))
+	}
+	return wait
+}
+
+func (s *Server) signOut(c *gin.Context) {
+	if raw, err := c.Cookie(sessionCookie); err == nil && raw != "" {
+		if !sameOrigin(c) {
+			fail(c, errCrossSite)
+			return
+		}
+		if err := s.store.DeleteSession(c.Request.Context(), hashToken(raw), s.now()); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	s.setSessionCookie(c, "", -1)
+	c.Status(http.StatusNoContent)
+}
+
+// whoAmI tells the web app who is signed in (name, role, account).
+func (s *Server) whoAmI(c *gin.Context) {
+	ok(c, http.StatusOK, currentUser(c))
+}
+
+func (s *Server) setSessionCookie(c *gin.Context, value string, ttl time.Duration) {
+	ck := &http.Cookie{Name: sessionCookie, Value: value, Path: "/", HttpOnly: true, Secure: s.secureCookies,
+		SameSite: http.SameSiteStrictMode}
+	if ttl < 0 {
+		ck.MaxAge = -1
+	} else {
+		ck.MaxAge = int(ttl.Seconds())
+		ck.Expires = s.now().Add(ttl)
+	}
+	http.SetCookie(c.Writer, ck)
+}
+
+func newSessionToken() (token string, hash []byte) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, hashToken(token)
+}
+
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// sessionUser authenticates by the session cookie; ok is false when there is none.
+func (s *Server) sessionUser(ctx context.Context, c *gin.Context) (domain.User, bool, error) {
+	raw, err := c.Cookie(sessionCookie)
+	if err != nil || raw == "" {
+		return domain.User{}, false, nil
+	}
+	u, err := s.store.SessionUser(ctx, hashToken(raw), s.now())
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		return u, true, domain.Errorf(domain.CodeUnauthorized, "sessão expirada; entre de novo")
+	}
+	return u, true, err
+}
+
+var errCrossSite = domain.Errorf(domain.CodeForbidden, "requisição de outra origem recusada")
+
+// sameOrigin is the CSRF check for cookie-authenticated requests: the browser
+// says where the request comes from (Sec-Fetch-Site, else Origin). A request
+// that says neither did not come from a browser page, and so cannot be a
+// cross-site forgery; SameSite=Strict is the second line.
+func sameOrigin(c *gin.Context) bool {
+	if site := c.GetHeader("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none"
+	}
+	origin := c.GetHeader("Origin")
+	if origin == "" {
+		return true
+	}
+	// Scheme aside (TLS may end at a proxy), the origin's host must be ours.
+	_, host, found := strings.Cut(origin, "://")
+	return found && host == c.Request.Host
+}
+
+func isSafeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}

@@ -1,0 +1,157 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/crm/channel-removal/domain"
+)
+
+// Credentials returns a user and the bcrypt hash of their password ("" when
+// none is set), looked up by e-mail, case-insensitively.
+func (s *Store) Credentials(ctx context.Context, email string) (domain.User, string, error) {
+	var row struct {
+		domain.User
+		Hash sql.NullString `db:"password_hash"`
+	}
+	err := s.db.GetContext(ctx, &row, `SELECT id, account_id, email, name, role, password_hash FROM users WHERE lower(email) = lower($1)`, email)
+	return row.User, row.Hash.String, mapErr(err)
+}
+
+// SetPasswordHash stores a user's bcrypt hash.
+func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+	return mapErr(err)
+}
+
+// CreateSession stores a web session under the hash of its token.
+func (s *Store) CreateSession(ctx context.Context, tokenHash []byte, userID string, expires time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO web_sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`, tokenHash, userID, expires)
+	return mapErr(err)
+}
+
+// SessionUser returns the user of an unexpired session; not_found otherwise.
+func (s *Store) SessionUser(ctx context.Context, tokenHash []byte, now time.Time) (domain.User, error) {
+	var u domain.User
+	err := s.db.GetContext(ctx, &u, `
+		SELECT u.id, u.account_id, u.email, u.name, u.role
+		FROM web_sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1 AND s.expires_at > $2`, tokenHash, now)
+	return u, mapErr(err)
+}
+
+// DeleteSession ends a session (sign-out) and sweeps the user's expired ones.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, `
+		DELETE FROM web_sessions WHERE token_hash = $1
+		   OR (expires_at <= $2 AND user_id = (SELECT user_id FROM web_sessions WHERE token_hash = $1))`, tokenHash, now)
+	return mapErr(err)
+}
+
+// CountSignInFailures reads the throttle's window.
+func (s *Store) CountSignInFailures(ctx context.Context, email, ip string, since time.Time) (domain.SignInFailures, error) {
+	var f domain.SignInFailures
+	err := s.db.GetContext(ctx, &f, `
+		SELECT count(*) FILTER (WHERE lower(email) = lower($1)) AS by_email,
+		       count(*) FILTER (WHERE ip = $2) AS by_ip,
+		       min(failed_at) FILTER (WHERE lower(email) = lower($1)) AS oldest_email,
+		       min(failed_at) FILTER (WHERE ip = $2) AS oldest_ip
+		FROM sign_in_failures
+		WHERE failed_at > $3 AND (lower(email) = lower($1) OR ip = $2)`, email, ip, since)
+	return f, mapErr(err)
+}
+
+// RecordSignInFailure counts one failed sign-in.
+func (s *Store) RecordSignInFailure(ctx context.Context, email, ip string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO sign_in_failures (email, ip, failed_at) VALUES (lower($1), $2, $3)`, email, ip, at)
+	return mapErr(err)
+}
+
+// ClearSignInFailures forgets an e-mail's failures after a successful sign-in
+// (the IP's stay: one address guessing many accounts is still throttled).
+func (s *Store) ClearSignInFailures(ctx context.Context, email string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE email = lower($1)`, email)
+	return mapErr(err)
+}
+
+// Removals lists an account's removals, newest first.
+func (s *Store) Removals(ctx context.Context, accountID string, limit int) ([]domain.RemovalSummary, error) {
+	rs := []domain.RemovalSummary{}
+	err := s.db.SelectContext(ctx, &rs, `
+		SELECT r.removal_id, r.run_id, r.channel_id, ch.name AS channel_name, r.status, r.requested_by,
+		       u.name AS requester_name, r.created_at, r.updated_at, r.completed_at
+		FROM removals r
+		JOIN channels ch ON ch.id = r.channel_id
+		LEFT JOIN users u ON u.id::text = r.requested_by
+		WHERE r.account_id = $1
+		ORDER BY r.created_at DESC, r.removal_id
+		LIMIT $2`, accountID, limit)
+	return rs, mapErr(err)
+}
+
+// AuditEntries returns a removal's audit records (every run) in order.
+func (s *Store) AuditEntries(ctx context.Context, removalID string) ([]domain.AuditEntryView, error) {
+	es := []domain.AuditEntryView{}
+	err := s.db.SelectContext(ctx, &es, `
+		SELECT a.run_id, a.action, a.actor_user_id, u.name AS actor_name, a.actor_ip, a.detail, a.created_at
+		FROM removal_audit_log a LEFT JOIN users u ON u.id::text = a.actor_user_id
+		WHERE a.removal_id = $1 ORDER BY a.id`, removalID)
+	return es, mapErr(err)
+}
+
+// Messages lists a conversation's latest messages, oldest first.
+func (s *Store) Messages(ctx context.Context, conversationID string, limit int) ([]domain.Message, error) {
+	ms := []domain.Message{}
+	err := s.db.SelectContext(ctx, &ms, `
+		SELECT * FROM (
+			SELECT m.id, u.name AS author, m.body, m.created_at
+			FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
+			WHERE m.conversation_id = $1 ORDER BY m.created_at DESC LIMIT $2) last
+		ORDER BY created_at`, conversationID, limit)
+	return ms, mapErr(err)
+}
+
+// ContinueConversation opens a conversation for the same contact on another
+// active channel of the same account, and audits it under the removal that
+// tombstoned the old channel, if any. The target's status is checked in the
+// insert itself, so a removal cannot slip in between.
+func (s *Store) ContinueConversation(ctx context.Context, conversationID, channelID string, actor domain.Actor) (string, error) {
+	var id string
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &id, `
+			INSERT INTO conversations (account_id, channel_id, contact_id, status)
+			SELECT v.account_id, ch.id, v.contact_id, 'open'
+			FROM conversations v JOIN channels ch ON ch.id = $2 AND ch.account_id = v.account_id AND ch.status = 'active'
+			WHERE v.id = $1
+			RETURNING id`, conversationID, channelID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.Errorf(domain.CodeChannelRemoved, "o canal escolhido foi removido; escolha um canal ativo")
+		}
+		if err != nil {
+			return err
+		}
+		var from struct {
+			RemovalID sql.NullString `db:"removed_by"`
+			RunID     sql.NullString `db:"run_id"`
+			AccountID string         `db:"account_id"`
+			ChannelID string         `db:"channel_id"`
+		}
+		if err := tx.GetContext(ctx, &from, `
+			SELECT ch.removed_by, v.account_id, v.channel_id,
+			       (SELECT r.run_id FROM removals r WHERE r.removal_id = ch.removed_by ORDER BY r.created_at DESC LIMIT 1) AS run_id
+			FROM conversations v JOIN channels ch ON ch.id = v.channel_id WHERE v.id = $1`, conversationID); err != nil {
+			return err
+		}
+		if !from.RemovalID.Valid {
+			return nil
+		}
+		return appendAudit(ctx, tx, AuditEntry{RemovalID: from.RemovalID.String, RunID: from.RunID.String, AccountID: from.AccountID,
+			ChannelID: from.ChannelID, Actor: actor, Action: "conversation_continued", Key: "continue/" + id,
+			Detail: map[string]any{"from_conversation": conversationID, "new_conversation": id, "to_channel": channelID}})
+	})
+	return id, err
+}
