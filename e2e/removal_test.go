@@ -107,7 +107,7 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 		t.Fatalf("audit trail: %v", actions)
 	}
 	s.assertNoCodeInHistory(id, code)
-	s.captureHistory(id, "happy_path.json")
+	s.captureHistory(id, "happy_path_v1.json")
 }
 
 func (s *stack) eventually(f func() bool) {

@@ -142,5 +142,5 @@ func TestMetaPermanentFailureThenRetryUnlinkSignal(t *testing.T) {
 	if mu := done.Body["meta_unlink"].(map[string]any); mu["status"] != "unlinked" || mu["attempts"].(float64) != 2 {
 		t.Fatalf("after retry: %s", done.Raw)
 	}
-	s.captureHistory(id, "unlink_failed_then_retry.json")
+	s.captureHistory(id, "unlink_failed_then_retry_v1.json")
 }

@@ -46,6 +46,9 @@ type harness struct {
 	statuses []string // RemovalStatus upserts, in order
 	accounts []string
 	audits   []string
+	// statusAtAudit is the last RemovalStatus published when each audit record was written.
+	statusAtAudit map[string]string
+	auditCall     *testsuite.MockCallWrapper
 }
 
 func newHarness(t *testing.T) *harness {
@@ -107,9 +110,13 @@ func newHarness(t *testing.T) *harness {
 		})
 	env.OnActivity(a.AbandonUnlink, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.Step) error { h.abandoned++; return nil })
-	env.OnActivity(a.RecordAudit, mock.Anything, mock.Anything).Return(
+	h.statusAtAudit = map[string]string{}
+	h.auditCall = env.OnActivity(a.RecordAudit, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.AuditInput) error {
 			h.audits = append(h.audits, in.Action)
+			if len(h.statuses) > 0 {
+				h.statusAtAudit[in.Action] = h.statuses[len(h.statuses)-1]
+			}
 			return nil
 		})
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
