@@ -94,6 +94,8 @@ type stack struct {
 	w      sdkworker.Worker
 	http   *httptest.Server
 	policy activities.Policy
+	// apiConfig, when set, adjusts the API's configuration before start.
+	apiConfig func(*api.Config)
 
 	account, admin, agent, contact string
 	adminToken, agentToken         string
@@ -132,8 +134,13 @@ func (s *stack) start(withWorker bool) {
 	if withWorker {
 		s.startWorker()
 	}
-	s.http = httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: tc},
-		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog(), ResendInterval: s.policy.ResendInterval}).Handler())
+	cfg := api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: tc},
+		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog(), ResendInterval: s.policy.ResendInterval,
+		InsecureCookies: true}
+	if s.apiConfig != nil {
+		s.apiConfig(&cfg)
+	}
+	s.http = httptest.NewServer(api.New(cfg).Handler())
 }
 
 func (s *stack) startWorker() {

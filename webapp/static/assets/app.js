@@ -13,7 +13,7 @@ function later(fn, ms) { const t = setTimeout(fn, ms); timers.push(t); return t;
 
 function show(title, ...content) {
   document.title = title + ' · CRM';
-  main.replaceChildren(...content);
+  main.replaceChildren(...content.flat().filter((c) => c !== null && c !== undefined && c !== false));
   main.focus();
 }
 

@@ -1,0 +1,241 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/crm/channel-removal/api"
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/seed"
+)
+
+const webPassword = "senha-de-teste-1"
+
+// webStack is a stack whose users can sign in, with channels like the demo's.
+type webStack struct {
+	*stack
+	oficial, vendas, email string
+	oficialConv            string
+}
+
+// newWebStack starts the API; withWorker also the worker (one per test: the
+// task queue is shared).
+func newWebStack(t *testing.T, withWorker ...bool) *webStack {
+	s := newStack(t)
+	s.start(len(withWorker) == 0 || withWorker[0])
+	hash, err := api.HashPassword(webPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{s.admin, s.agent} {
+		if err := s.store.SetPasswordHash(context.Background(), u, hash); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := &webStack{stack: s}
+	w.oficial = s.must(s.b.Channel(seed.ChannelSpec{AccountID: s.account, Name: "WhatsApp Oficial", Kind: "whatsapp_cloud",
+		WABAID: "WABA-" + s.account[:8], PhoneNumberID: "PN-" + s.account[:8], Token: "tok-oficial"}))
+	w.vendas = s.must(s.b.Channel(seed.ChannelSpec{AccountID: s.account, Name: "WhatsApp Vendas", Kind: "whatsapp_cloud",
+		WABAID: "WABA2-" + s.account[:8], Token: "tok-vendas"}))
+	w.email = s.must(s.b.Channel(seed.ChannelSpec{AccountID: s.account, Name: "E-mail Suporte", Kind: "email"}))
+	w.oficialConv = s.must(s.b.Conversation("", s.account, w.oficial, s.contact, "closed"))
+	s.must(s.b.Reference("", s.account, "automation", "Boas-vindas WhatsApp", w.oficial))
+	joao := s.must(s.b.Contact("", s.account, "João Pereira", "+5511977776666"))
+	s.must(s.b.Conversation("", s.account, w.vendas, joao, "open"))
+	return w
+}
+
+func (w *webStack) adminEmail() string { u, _ := w.store.UserByID(context.Background(), w.admin); return u.Email }
+func (w *webStack) agentEmail() string { u, _ := w.store.UserByID(context.Background(), w.agent); return u.Email }
+
+// TestAdminRemovesAChannelInTheBrowser walks the help article in Chromium:
+// sign in, Ajustes → Conta → Canais de Atendimento, an open attendance refused
+// by contact name, the whole removal of "WhatsApp Oficial" through the alert
+// and the code screen (a wrong code first), Canal removido, its conversations
+// marked, a refused send, Iniciar novo atendimento, the history and its audit
+// trail; at 375 px nothing scrolls sideways, and no request leaves the origin.
+func TestAdminRemovesAChannelInTheBrowser(t *testing.T) {
+	w := newWebStack(t)
+	b := newBrowser(t, w.http.URL)
+
+	b.open("")
+	b.see("Entrar no CRM")
+	b.shot("01-entrar")
+	b.fill("E-mail", w.adminEmail())
+	b.fill("Senha", "errada")
+	b.click("Entrar")
+	b.see("e-mail ou senha incorretos")
+	b.fill("Senha", webPassword)
+	b.click("Entrar")
+	b.see("Adicionar, ver e remover canais")
+
+	// Article steps 1–2: main menu → Ajustes → Conta → Canais de Atendimento.
+	b.click("Ajustes")
+	b.run(chromedp.WaitVisible(`//header//a[normalize-space()='Conta']`))
+	b.shot("02-menu-ajustes")
+	b.click("Conta")
+	b.see("Histórico de remoções")
+	b.shot("03-conta")
+	b.click("Canais de Atendimento")
+	b.see("WhatsApp Vendas")
+	b.shot("04-canais")
+
+	// An open attendance refuses the removal, naming the contact.
+	b.click("WhatsApp Vendas")
+	b.click("Remover conta")
+	b.see("João Pereira")
+	b.see("atendimento(s) ativo(s)")
+	b.shot("05-atendimento-ativo")
+
+	// Step 3: the channel page with the impact preview.
+	b.open("#/canais/" + w.oficial)
+	b.see("O que a remoção afeta")
+	b.see("WABA WABA-" + w.account[:8])
+	b.see("1 automação(ões), 0 regra(s) de roteamento")
+	b.shot("06-canal")
+	b.click("Remover conta")
+
+	// Step 4: the irreversible-removal alert.
+	b.see("Esta ação é irreversível.")
+	b.shot("07-alerta")
+	b.click("Continuar") // without the acknowledgement: refused inline
+	b.see("para continuar")
+	b.clickLabel("Estou ciente e desejo prosseguir com a remoção")
+	b.click("Continuar")
+
+	// Step 5: the validation screen, a wrong code, then (after leaving the page
+	// half-way and resuming from the channel page) the right one.
+	b.see("Código de verificação")
+	b.see("d***@loja.test")
+	b.shot("08-validacao")
+	code := w.lastCode()
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	b.fill("Código de verificação", wrong)
+	b.click("Continuar")
+	b.see("Tentativas restantes: 4")
+	b.shot("09-codigo-incorreto")
+	b.click("Reenviar código")
+	b.see("Você poderá pedir um novo código em")
+	b.shot("10-reenviar-contagem")
+
+	b.open("#/canais/" + w.oficial)
+	b.click("Retomar remoção")
+	b.fill("Código de verificação", code)
+	b.click("Continuar")
+	b.see("Canal removido")
+	b.see("Meta Business")
+	b.see("Aplicativo desvinculado")
+	b.shot("11-canal-removido")
+
+	// Step 6: the removed channel's conversations.
+	b.click("Conversas")
+	b.see("Canal removido")
+	b.shot("12-conversas")
+	b.click("Maria")
+	b.fill("Mensagem", "Olá, ainda está aí?")
+	b.click("Enviar")
+	b.see(domain.MsgChannelRemovedSend)
+	b.shot("13-envio-recusado")
+	b.click("Iniciar novo atendimento")
+	b.run(chromedp.WaitNotPresent(`//main//*[contains(text(), 'Canal removido')]`))
+	b.see("Conversa com Maria")
+	if txt := b.mainText(); strings.Contains(txt, "Canal removido") {
+		t.Fatalf("the new attendance is on a removed channel:\n%s", txt)
+	}
+	b.fill("Mensagem", "Olá! Continuamos por aqui.")
+	b.click("Enviar")
+	b.see("Continuamos por aqui")
+	b.shot("14-novo-atendimento")
+
+	// The channel list marks the tombstone; the history shows the removal and its audit.
+	b.open("#/canais")
+	b.see("Removido")
+	b.shot("15-canais-removido")
+	b.click("Ajustes")
+	b.click("Conta")
+	b.click("Histórico de remoções")
+	b.see("Concluída")
+	b.shot("16-historico")
+	b.click("WhatsApp Oficial")
+	b.see("Remoção concluída")
+	b.see("Novo atendimento iniciado por outro canal")
+	b.shot("17-auditoria")
+
+	// 375 px: every screen reads without sideways scrolling.
+	b.run(chromedp.EmulateViewport(375, 812))
+	for _, screen := range []string{"#/ajustes/conta", "#/canais", "#/canais/" + w.vendas, "#/canais/" + w.oficial + "/conversas",
+		"#/historico", "#/historico/remove-channel:" + w.oficial, "#/conversas/" + w.oficialConv} {
+		b.open(screen)
+		b.run(chromedp.WaitVisible(`//main//h1`))
+		b.noHorizontalScroll(screen)
+	}
+	b.open("#/canais/" + w.vendas)
+	b.see("O que a remoção afeta")
+	b.shot("18-canal-375px")
+
+	if foreign := b.foreignRequests(); len(foreign) > 0 {
+		t.Fatalf("requests to another origin: %v", foreign)
+	}
+	if n := len(b.requests); n < 20 {
+		t.Fatalf("the request log looks broken: %d requests", n)
+	}
+}
+
+// TestAgentSeesWhyNotAndCannotRemove: an agent signs in, finds Remover conta
+// disabled with the reason, and the API refuses the agent anyway.
+func TestAgentSeesWhyNotAndCannotRemove(t *testing.T) {
+	w := newWebStack(t)
+	b := newBrowser(t, w.http.URL)
+	b.signIn(w.agentEmail(), webPassword)
+	b.see("Canais de Atendimento")
+	b.open("#/canais/" + w.oficial)
+	b.see("Apenas administradores da conta podem remover canais.")
+	disabled := b.eval(`String([...document.querySelectorAll('main button')].find(b => b.textContent.trim() === 'Remover conta').disabled)`)
+	if disabled != "true" {
+		t.Fatalf("Remover conta enabled for an agent")
+	}
+	b.shot("19-atendente")
+	// The button is only a hint; the API is the guard.
+	got := b.eval(`fetch('/v1/channels/` + w.oficial + `/removals', {method: 'POST'}).then(r => String(r.status))`)
+	if got != "403" {
+		t.Fatalf("agent's POST …/removals from the page: %s", got)
+	}
+	b.click("Sair")
+	b.see("Entrar no CRM")
+	if got := b.eval(`fetch('/v1/channels').then(r => String(r.status))`); got != "401" {
+		t.Fatalf("after Sair the session still works: %s", got)
+	}
+}
+
+// TestCrossSitePostWithTheSessionCookieIsRefused: the cookie alone does not
+// authorise a state-changing request from another site (CSRF).
+func TestCrossSitePostWithTheSessionCookieIsRefused(t *testing.T) {
+	w := newWebStack(t)
+	cookie := w.signInCookie(w.adminEmail(), webPassword)
+	post := func(headers map[string]string) resp {
+		req, _ := http.NewRequest("POST", w.http.URL+"/v1/channels/"+w.oficial+"/removals", nil)
+		req.AddCookie(cookie)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		return w.send(req)
+	}
+	w.want(post(map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}), 403, "forbidden")
+	w.want(post(map[string]string{"Origin": "https://evil.example"}), 403, "forbidden")
+	w.want(post(map[string]string{"Sec-Fetch-Site": "same-site"}), 403, "forbidden")
+	if c, _ := w.store.Channel(context.Background(), w.oficial); c.Status != "active" {
+		t.Fatal("a refused cross-site request changed the channel")
+	}
+	// The same request from our own page goes through.
+	r := w.want(post(map[string]string{"Origin": w.http.URL, "Sec-Fetch-Site": "same-origin"}), 201, "")
+	if r.str("status") != "awaiting_acknowledgement" {
+		t.Fatalf("%s", r.Raw)
+	}
+}
