@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"go.temporal.io/sdk/activity"
+
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/metagraph"
 	"github.com/crm/channel-removal/postgres"
@@ -104,7 +106,7 @@ func (a *Activities) UnlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 		}
 		e := in.audit("meta_unlink_failed", map[string]any{"error": gerr.Error(), "permanent": status == postgres.UnlinkFailed},
 			in.key("meta_unlink_failed", fmt.Sprint(u.Attempts)))
-		if status == postgres.UnlinkFailed {
+		if status == postgres.UnlinkFailed || lastAttempt(ctx) {
 			e.Status = domain.StatusCompletedWithWarnings // removed, waiting for an ops retry
 		}
 		if err := a.Store.AppendAudit(ctx, e); err != nil {
@@ -145,4 +147,14 @@ func (a *Activities) audit(ctx context.Context, in Step, action string, detail m
 	if err := a.Store.AppendAudit(ctx, in.audit(action, detail, in.key(action, fmt.Sprint(attempt)))); err != nil {
 		a.log().Error("audit write failed", "removal_id", in.RemovalID, "action", action, "error", err)
 	}
+}
+
+// lastAttempt: the retry policy gives this activity no further attempt, so the
+// workflow will report the failure as completed_with_warnings.
+func lastAttempt(ctx context.Context) bool {
+	if !activity.IsActivity(ctx) {
+		return false
+	}
+	info := activity.GetInfo(ctx)
+	return info.RetryPolicy != nil && info.RetryPolicy.MaximumAttempts > 0 && info.Attempt >= info.RetryPolicy.MaximumAttempts
 }

@@ -159,6 +159,7 @@ func TestAuthAndAccountBoundaries(t *testing.T) {
 		t.Fatalf("cancel: %s", c.Raw)
 	}
 	s.want(s.do("POST", "/v1/removals/"+id+"/cancel", s.adminToken, nil), 409, "invalid_state")
+	s.wantHistory(id, "cancelled", true)
 	// After a cancelled run a new one may start under the same id.
 	r = s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "")
 	if r.str("id") != id || r.str("run_id") == c.str("run_id") {
@@ -179,6 +180,7 @@ func TestPreflightAndAttendanceRejections(t *testing.T) {
 	if g := s.want(s.do("GET", "/v1/removals/"+workflows.WorkflowID(busy), s.adminToken, nil), 200, ""); g.str("status") != "rejected" {
 		t.Fatalf("rejected run: %s", g.Raw)
 	}
+	s.wantHistory(workflows.WorkflowID(busy), "rejected", true)
 
 	// An attendance opened between preflight and delete: rejected, nothing changed.
 	ch := s.channel("messenger", "", "PX-"+s.account[:8])
@@ -193,6 +195,7 @@ func TestPreflightAndAttendanceRejections(t *testing.T) {
 	if c, _ := s.store.Channel(context.Background(), ch); c.Status != "active" {
 		t.Fatal("channel changed")
 	}
+	s.wantHistory(id, "rejected", true)
 }
 
 func TestLockedAndExpiredCodes(t *testing.T) {
@@ -218,11 +221,13 @@ func TestLockedAndExpiredCodes(t *testing.T) {
 	if g := s.until(id, "locked"); g.Body["attempts_left"].(float64) != 0 {
 		t.Fatalf("%s", g.Raw)
 	}
+	s.wantHistory(id, "locked", true)
 
 	ch2 := s.channel("webchat", "", "")
 	id2 := s.want(s.do("POST", "/v1/channels/"+ch2+"/removals", s.adminToken, nil), 201, "").str("id")
 	s.want(s.do("POST", "/v1/removals/"+id2+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
 	s.until(id2, "expired")
+	s.wantHistory(id2, "expired", true)
 	s.want(s.do("POST", "/v1/removals/"+id2+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 410, "code_expired")
 	s.want(s.do("POST", "/v1/removals/"+id2+"/resend-code", s.adminToken, nil), 409, "invalid_state")
 	if c, _ := s.store.Channel(context.Background(), ch2); c.Status != "active" {

@@ -135,6 +135,7 @@ func TestMetaPermanentFailureThenRetryUnlinkSignal(t *testing.T) {
 		res, err := s.tc.ListWorkflow(context.Background(), listReq(fmt.Sprintf("RemovalStatus = 'completed_with_warnings' AND ChannelId = '%s'", ch)))
 		return err == nil && len(res.Executions) == 1
 	})
+	s.wantHistory(id, "completed_with_warnings", false)
 	if err := s.tc.SignalWorkflow(context.Background(), id, "", workflows.SignalRetryUnlink, workflows.ActorRequest{Actor: domain.Actor{UserID: "ops"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -142,5 +143,6 @@ func TestMetaPermanentFailureThenRetryUnlinkSignal(t *testing.T) {
 	if mu := done.Body["meta_unlink"].(map[string]any); mu["status"] != "unlinked" || mu["attempts"].(float64) != 2 {
 		t.Fatalf("after retry: %s", done.Raw)
 	}
+	s.wantHistory(id, "completed", true)
 	s.captureHistory(id, "unlink_failed_then_retry_v1.json")
 }

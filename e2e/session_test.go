@@ -198,3 +198,21 @@ func TestWebRoutesAndAccountBoundaries(t *testing.T) {
 	w.want(other.do("GET", "/v1/removals/"+id+"/audit", other.adminToken, nil), 404, "not_found")
 	w.want(w.do("GET", "/v1/removals/"+workflows.WorkflowID(other.email)+"/audit", w.adminToken, nil), 404, "not_found")
 }
+
+// wantHistory checks the removal's latest run in GET /v1/removals (the read
+// model in Postgres): its status, and whether it is closed.
+func (s *stack) wantHistory(id, status string, closed bool) {
+	s.t.Helper()
+	r := s.want(s.do("GET", "/v1/removals", s.adminToken, nil), 200, "")
+	for _, x := range r.Body["removals"].([]any) {
+		m := x.(map[string]any)
+		if m["id"] != id {
+			continue
+		}
+		if m["status"] != status || (m["completed_at"] != nil) != closed {
+			s.t.Fatalf("history of %s: want %s (closed %v), got %v", id, status, closed, m)
+		}
+		return
+	}
+	s.t.Fatalf("history lacks %s: %s", id, r.Raw)
+}
