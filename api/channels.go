@@ -13,6 +13,10 @@ import (
 
 // ownChannel loads a channel of the caller's account; any other is a 404.
 func (s *Server) ownChannel(c *gin.Context, id string) (domain.Channel, bool) {
+	if !validID(id) {
+		fail(c, domain.Errorf(domain.CodeNotFound, "canal não encontrado"))
+		return domain.Channel{}, false
+	}
 	ch, err := s.store.Channel(c.Request.Context(), id)
 	if err == nil && ch.AccountID != currentUser(c).AccountID {
 		err = domain.Errorf(domain.CodeNotFound, "canal não encontrado")
@@ -82,6 +86,10 @@ func (s *Server) sendMessage(c *gin.Context) {
 	}
 	if strings.TrimSpace(req.Text) == "" {
 		fail(c, domain.Errorf(domain.CodeInvalid, "o campo \"text\" é obrigatório"))
+		return
+	}
+	if err := checkText("text", req.Text, maxTextLen); err != nil {
+		fail(c, err)
 		return
 	}
 	ctx := c.Request.Context()

@@ -10,6 +10,10 @@ import (
 
 // ownConversation loads a conversation of the caller's account; any other is a 404.
 func (s *Server) ownConversation(c *gin.Context) (domain.Conversation, bool) {
+	if !validID(c.Param("id")) {
+		fail(c, domain.Errorf(domain.CodeNotFound, "conversa não encontrada"))
+		return domain.Conversation{}, false
+	}
 	conv, err := s.store.Conversation(c.Request.Context(), c.Param("id"))
 	if err == nil && conv.AccountID != currentUser(c).AccountID {
 		err = domain.Errorf(domain.CodeNotFound, "conversa não encontrada")
@@ -52,6 +56,10 @@ func (s *Server) continueConversation(c *gin.Context) {
 	}
 	if req.ChannelID == "" {
 		fail(c, domain.Errorf(domain.CodeInvalid, "informe o canal em \"channel_id\""))
+		return
+	}
+	if !validID(req.ChannelID) {
+		fail(c, domain.Errorf(domain.CodeInvalid, "\"channel_id\" não é um id de canal"))
 		return
 	}
 	conv, found := s.ownConversation(c)

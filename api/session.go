@@ -59,8 +59,16 @@ func (s *Server) signIn(c *gin.Context) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if email == "" || req.Password == "" || len(email) > 320 || len(req.Password) > 256 {
+	if email == "" || req.Password == "" {
 		fail(c, domain.Errorf(domain.CodeInvalid, "informe e-mail e senha"))
+		return
+	}
+	if err := checkText("email", email, 320); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := checkText("password", req.Password, 256); err != nil {
+		fail(c, err)
 		return
 	}
 	ctx, ip, now := c.Request.Context(), c.ClientIP(), s.now()

@@ -3,7 +3,7 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
+	"log/slog"
 	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -150,11 +150,14 @@ func (t TemporalRemovals) updateError(err error) error {
 	return unavailable(err)
 }
 
+// unavailable: a Temporal call that failed without a domain answer is the
+// engine being down, overloaded, slow or restarting (Unavailable,
+// ResourceExhausted, DeadlineExceeded, a namespace not yet loaded by a stalled
+// server): a 503 to retry, never a 500. It is logged with its cause.
 func unavailable(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return domain.Errorf(domain.CodeUnavailable, "o Temporal não respondeu a tempo")
-	}
-	return fmt.Errorf("temporal: %w", err)
+	slog.Warn("temporal call failed", "error", err)
+	return (&domain.Error{Code: domain.CodeUnavailable, Message: "o serviço de remoções está indisponível no momento; tente de novo em instantes"}).
+		With("retry_after", 5)
 }
 
 // Ready checks that the Temporal frontend answers.

@@ -3,11 +3,16 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/crm/channel-removal/api"
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/workflows"
@@ -274,4 +279,42 @@ func TestReadyzReports503WhenADependencyIsDown(t *testing.T) {
 		t.Fatalf("readyz with Postgres down: %d %s", r.Status, r.Raw)
 	}
 	s.want(s.do("GET", "/healthz", "", nil), 200, "")
+	// An unreachable database is a 503 to retry, never a 500.
+	for _, path := range []string{"/v1/channels", "/v1/removals", "/v1/channels/" + s.contact + "/conversations"} {
+		if r := s.want(s.do("GET", path, s.adminToken, nil), 503, "unavailable"); r.Header.Get("Retry-After") == "" {
+			t.Fatalf("%s: 503 without Retry-After", path)
+		}
+	}
+}
+
+// TestTemporalUnreachableIs503: the API answers 503 unavailable with
+// Retry-After when Temporal does not answer, never a 500.
+func TestTemporalUnreachableIs503(t *testing.T) {
+	s := newStack(t)
+	dead, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1", Logger: sdklog.NewStructuredLogger(quietLog()),
+		ConnectionOptions: client.ConnectionOptions{GetSystemInfoTimeout: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	srv := httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: dead},
+		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog()}).Handler())
+	defer srv.Close()
+	s.http = srv
+	ch := s.channel("email", "", "")
+	id := workflows.WorkflowID(ch)
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/v1/channels/" + ch + "/removals", nil},
+		{"GET", "/v1/removals/" + id, nil},
+		{"POST", "/v1/removals/" + id + "/cancel", nil},
+	} {
+		r := s.want(s.do(c.method, c.path, s.adminToken, c.body), 503, "unavailable")
+		if r.Header.Get("Retry-After") == "" {
+			t.Fatalf("%s %s: no Retry-After", c.method, c.path)
+		}
+	}
+	s.http = nil
 }

@@ -49,8 +49,14 @@ func newWebStack(t *testing.T, withWorker ...bool) *webStack {
 	return w
 }
 
-func (w *webStack) adminEmail() string { u, _ := w.store.UserByID(context.Background(), w.admin); return u.Email }
-func (w *webStack) agentEmail() string { u, _ := w.store.UserByID(context.Background(), w.agent); return u.Email }
+func (w *webStack) adminEmail() string {
+	u, _ := w.store.UserByID(context.Background(), w.admin)
+	return u.Email
+}
+func (w *webStack) agentEmail() string {
+	u, _ := w.store.UserByID(context.Background(), w.agent)
+	return u.Email
+}
 
 // TestAdminRemovesAChannelInTheBrowser walks the help article in Chromium:
 // sign in, Ajustes → Conta → Canais de Atendimento, an open attendance refused

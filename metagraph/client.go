@@ -101,15 +101,29 @@ func parseError(status int, body []byte) *Error {
 	}
 	e := &Error{HTTPStatus: status}
 	if json.Unmarshal(body, &env) == nil && (env.Error.Code != 0 || env.Error.Message != "") {
-		e.Code, e.Subcode, e.Type, e.Message = env.Error.Code, env.Error.Subcode, env.Error.Type, env.Error.Message
+		e.Code, e.Subcode, e.Type, e.Message = env.Error.Code, env.Error.Subcode, clean(env.Error.Type, 100), clean(env.Error.Message, 500)
 	} else {
-		e.Message = strings.TrimSpace(string(body))
-		if len(e.Message) > 200 {
-			e.Message = e.Message[:200]
-		}
+		e.Message = clean(string(body), 200)
 	}
 	e.Transient = transient(status, e.Code)
 	return e
+}
+
+// clean makes text from Meta safe to store and show: valid UTF-8, no NUL or
+// other control characters (Postgres refuses NUL), at most max characters.
+func clean(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if r == 0 || (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max])
+	}
+	return s
 }
 
 // transient says whether a retry may succeed (SPEC §1.6).

@@ -4,10 +4,14 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
+	"syscall"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -99,6 +103,10 @@ func mapErr(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Errorf(domain.CodeNotFound, "registro não encontrado")
 	}
+	if unreachable(err) {
+		return &domain.Error{Code: domain.CodeUnavailable, Message: "o banco de dados não está respondendo; tente de novo em instantes",
+			Fields: map[string]any{"retry_after": 5}}
+	}
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
 		switch pqErr.Code.Name() {
@@ -110,9 +118,34 @@ func mapErr(err error) error {
 			return domain.Errorf(domain.CodeInvalid, "%s", pqErr.Message)
 		case "invalid_text_representation": // e.g. a malformed uuid in a path
 			return domain.Errorf(domain.CodeNotFound, "registro não encontrado")
+		case "character_not_in_repertoire", "untranslatable_character", "string_data_right_truncation":
+			return domain.Errorf(domain.CodeInvalid, "texto inválido")
 		}
 	}
 	return err
+}
+
+// unreachable: the database is down, restarting, refusing connections or
+// too slow; a retry later may succeed, so it is unavailability, not a bug.
+func unreachable(err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return true
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code.Class() {
+		case "08", "53", "57": // connection exception, insufficient resources, operator intervention (shutdown)
+			return pqErr.Code.Name() != "query_canceled" || errors.Is(err, context.DeadlineExceeded)
+		}
+	}
+	// database/sql closes a pool whose handle was closed; lib/pq reports a dead server this way too.
+	msg := err.Error()
+	return strings.Contains(msg, "sql: database is closed") || strings.Contains(msg, "connection refused")
 }
 
 // Ping checks the database answers.
