@@ -100,7 +100,7 @@ func (a *Activities) UnlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 		if errors.As(gerr, &ge) && !ge.Transient {
 			status, code = postgres.UnlinkFailed, domain.CodeMetaPermanent
 		}
-		u, err := record(status, gerr.Error())
+		u, err := record(status, unlinkFailureText(gerr))
 		if err != nil {
 			return UnlinkResult{}, err
 		}

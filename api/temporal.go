@@ -47,7 +47,7 @@ func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workfl
 			workflows.SAAccountID.ValueSet(accountID),
 			workflows.SARemovalStatus.ValueSet(string(domain.StatusPreflight)),
 		),
-		StaticSummary: "Remoção do canal " + in.ChannelID,
+		StaticSummary: workflows.RunSummary(in),
 	}, workflows.WorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {

@@ -7,9 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -52,16 +53,20 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer) error {
 	}
 	store := postgres.New(db)
 
-	address, uiURL := cfg.TemporalAddress, ""
+	address, uiURL, cliPath := cfg.TemporalAddress, "", ""
 	if address == "" {
-		srv, err := temporaldev.Start(temporaldev.Options{Port: cfg.TemporalPort, UIPort: cfg.TemporalUIPort, DBFile: cfg.TemporalDBFile,
-			Namespace: cfg.TemporalNamespace, SearchAttributes: workflows.SearchAttributeNames,
-			Logger: slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelError}))})
+		srvLog, err := openServerLog(cfg.TemporalDBFile)
+		if err != nil {
+			return err
+		}
+		defer srvLog.Close()
+		srv, err := temporaldev.Start(ctx, temporaldev.Options{Port: cfg.TemporalPort, UIPort: cfg.TemporalUIPort, DBFile: cfg.TemporalDBFile,
+			Namespace: cfg.TemporalNamespace, SearchAttributes: workflows.SearchAttributeNames, Output: srvLog, Progress: out})
 		if err != nil {
 			return err
 		}
 		defer srv.Stop()
-		address, uiURL = srv.Address, srv.UIURL
+		address, uiURL, cliPath = srv.Address, srv.UIURL, srv.Binary
 	}
 	reg := metrics.New()
 	tc, err := client.DialContext(ctx, clientOptions(address, cfg.TemporalNamespace, reg.SDKHandler(), log))
@@ -91,13 +96,23 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
-	if err := banner(ctx, out, cfg, store, "http://"+ln.Addr().String(), uiURL, graphURL); err != nil {
+	if err := banner(ctx, out, cfg, store, "http://"+ln.Addr().String(), uiURL, graphURL, address, cliPath); err != nil {
 		return err
 	}
 	return Serve(ctx, ln, API(cfg, store, tc, reg, log, true).Handler())
 }
 
-func banner(ctx context.Context, out io.Writer, cfg config.Config, store *postgres.Store, apiURL, uiURL, graphURL string) error {
+// openServerLog opens the embedded server's log next to its state: its own
+// warnings and its shutdown noise go there, not to the console.
+func openServerLog(dbFile string) (*os.File, error) {
+	dir := filepath.Dir(dbFile)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(filepath.Join(dir, "temporal-server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+}
+
+func banner(ctx context.Context, out io.Writer, cfg config.Config, store *postgres.Store, apiURL, uiURL, graphURL, temporalAddr, cliPath string) error {
 	tokens := map[string]string{}
 	for _, email := range []string{seed.DemoAdminEmail, seed.DemoAgentEmail} {
 		u, err := store.UserByEmail(ctx, email)
@@ -115,6 +130,10 @@ func banner(ctx context.Context, out io.Writer, cfg config.Config, store *postgr
 		fmt.Fprintf(out, "Temporal Web:   %s/namespaces/%s/workflows\n", uiURL, cfg.TemporalNamespace)
 	} else {
 		fmt.Fprintf(out, "Temporal:       %s (external)\n", cfg.TemporalAddress)
+	}
+	if cliPath != "" {
+		fmt.Fprintf(out, "Temporal CLI:   export PATH=\"%s:$PATH\"   # then: temporal workflow list --address %s --namespace %s\n",
+			filepath.Dir(cliPath), temporalAddr, cfg.TemporalNamespace)
 	}
 	fmt.Fprintf(out, "Meta Graph API: %s", graphURL)
 	if cfg.MetaGraphBaseURL == "" {

@@ -8,6 +8,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
@@ -57,4 +58,21 @@ func (s *stack) captureHistory(id, name string) {
 		s.t.Fatal(err)
 	}
 	s.t.Logf("wrote %s", path)
+}
+
+// timerSummaries lists the summaries of the run's timers, as Temporal Web shows them.
+func (s *stack) timerSummaries(id string) []string {
+	s.t.Helper()
+	var out []string
+	for _, ev := range s.history(id).Events {
+		if ev.EventType != enumspb.EVENT_TYPE_TIMER_STARTED {
+			continue
+		}
+		var summary string
+		if md := ev.GetUserMetadata(); md != nil && md.GetSummary() != nil {
+			_ = converter.GetDefaultDataConverter().FromPayload(md.GetSummary(), &summary)
+		}
+		out = append(out, summary)
+	}
+	return out
 }

@@ -112,7 +112,11 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 		t.Fatalf("audit trail: %v", actions)
 	}
 	s.assertNoCodeInHistory(id, code)
-	s.captureHistory(id, "happy_path_v1.json")
+	// Temporal Web labels each human wait in pt-BR, not "AwaitWithTimeout".
+	if got := fmt.Sprint(s.timerSummaries(id)); got != "[aguardando confirmação (15 min) aguardando código (10 min) aguardando código (10 min)]" {
+		t.Fatalf("timer summaries: %s", got)
+	}
+	s.captureHistory(id, "happy_path_sdk151.json")
 }
 
 func (s *stack) eventually(f func() bool) {

@@ -144,5 +144,8 @@ func TestMetaPermanentFailureThenRetryUnlinkSignal(t *testing.T) {
 		t.Fatalf("after retry: %s", done.Raw)
 	}
 	s.wantHistory(id, "completed", true)
-	s.captureHistory(id, "unlink_failed_then_retry_v1.json")
+	if got := fmt.Sprint(s.timerSummaries(id)); !strings.Contains(got, "janela para retry-unlink (7 dias)") {
+		t.Fatalf("timer summaries: %s", got)
+	}
+	s.captureHistory(id, "unlink_failed_then_retry_sdk151.json")
 }

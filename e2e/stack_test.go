@@ -70,9 +70,8 @@ func TestMain(m *testing.M) {
 }
 
 func startTemporal() error {
-	srv, err := temporaldev.Start(temporaldev.Options{Port: temporalPort, DBFile: temporalDBFile,
-		SearchAttributes: workflows.SearchAttributeNames,
-		Logger:           slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := temporaldev.Start(context.Background(), temporaldev.Options{Port: temporalPort, DBFile: temporalDBFile,
+		SearchAttributes: workflows.SearchAttributeNames, Progress: os.Stderr})
 	if err != nil {
 		return err
 	}

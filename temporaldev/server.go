@@ -1,22 +1,29 @@
-//go:build !nodev
-
 // Package temporaldev runs a real Temporal dev server (frontend, history,
-// matching, Temporal Web) inside this process, persisted in a SQLite file.
-// It exists for `channel-removal dev` and the integration tests; production
-// builds use the `nodev` tag and never link it.
+// matching, Temporal Web), persisted in a SQLite file, as a child process: the
+// Temporal CLI's `server start-dev`, built from tools/temporal (a module of its
+// own, so the CLI's server and SDK versions never pin this module's SDK). It
+// exists for `channel-removal dev` and the integration tests; the same binary
+// is the `temporal` CLI that ops use against dev.
 package temporaldev
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"log/slog"
+	"io"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
 
-	"github.com/temporalio/cli/temporalcli/devserver"
-	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 )
 
-// Options configures the embedded server. Zero UIPort means no Temporal Web.
+// Options configures the server. Zero UIPort means no Temporal Web.
 type Options struct {
 	Host             string
 	Port             int
@@ -24,69 +31,157 @@ type Options struct {
 	DBFile           string // empty: in-memory
 	Namespace        string
 	SearchAttributes []string // registered as Keyword
-	Logger           *slog.Logger
+	// Binary is the temporal CLI; empty means Binary(), built on first use.
+	Binary string
+	// Output receives the server's own log (nil: discarded). `dev` writes it
+	// to a file: its shutdown noise is not the user's business.
+	Output io.Writer
+	// Progress receives one line per slow step (building the CLI).
+	Progress io.Writer
 }
 
-// Server is a running embedded Temporal.
+// Server is a running Temporal dev server.
 type Server struct {
-	srv     *devserver.Server
+	cmd     *exec.Cmd
+	done    chan struct{}
 	Address string
 	UIURL   string
+	Binary  string
 }
 
-// Start boots the server and returns once its frontend accepts connections.
-func Start(o Options) (*Server, error) {
+// Start launches the server and returns once its frontend answers and the
+// namespace is registered.
+func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.Host == "" {
 		o.Host = "127.0.0.1"
 	}
 	if o.Namespace == "" {
 		o.Namespace = "default"
 	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
 	if o.Port == 0 {
-		o.Port = devserver.MustGetFreePort(o.Host)
+		p, err := FreePort(o.Host)
+		if err != nil {
+			return nil, err
+		}
+		o.Port = p
+	}
+	if o.Binary == "" {
+		bin, err := Binary(ctx, o.Progress)
+		if err != nil {
+			return nil, err
+		}
+		o.Binary = bin
+	}
+	addr := net.JoinHostPort(o.Host, strconv.Itoa(o.Port))
+	if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("port %s is already in use (another `dev` or Temporal running?); set TEMPORAL_PORT or stop it", addr)
+	}
+	args := []string{"server", "start-dev", "--ip", o.Host, "--port", strconv.Itoa(o.Port), "--namespace", o.Namespace,
+		"--log-level", "warn",
+		// Without it the first upserts of freshly registered attributes can race the cache.
+		"--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=true"}
+	for _, name := range o.SearchAttributes {
+		args = append(args, "--search-attribute", name+"=Keyword")
+	}
+	s := &Server{Address: addr, Binary: o.Binary, done: make(chan struct{})}
+	if o.UIPort != 0 {
+		args = append(args, "--ui-ip", o.Host, "--ui-port", strconv.Itoa(o.UIPort))
+		s.UIURL = fmt.Sprintf("http://%s:%d", o.Host, o.UIPort)
+	} else {
+		args = append(args, "--headless")
 	}
 	if o.DBFile != "" {
 		if err := os.MkdirAll(filepath.Dir(o.DBFile), 0o755); err != nil {
 			return nil, fmt.Errorf("temporal state directory: %w", err)
 		}
+		args = append(args, "--db-filename", o.DBFile)
 	}
-	sa := map[string]enums.IndexedValueType{}
-	for _, name := range o.SearchAttributes {
-		sa[name] = enums.INDEXED_VALUE_TYPE_KEYWORD
+	cmd := exec.Command(o.Binary, args...)
+	out := o.Output
+	if out == nil {
+		out = io.Discard
 	}
-	opts := devserver.StartOptions{
-		FrontendIP:             o.Host,
-		FrontendPort:           o.Port,
-		Namespaces:             []string{o.Namespace},
-		ClusterID:              "channel-removal-dev",
-		MasterClusterName:      "active",
-		CurrentClusterName:     "active",
-		InitialFailoverVersion: 1,
-		Logger:                 o.Logger,
-		LogLevel:               slog.LevelWarn,
-		DatabaseFile:           o.DBFile,
-		SearchAttributes:       sa,
-		DynamicConfigValues: map[string]any{
-			// Without it the first upserts of freshly registered attributes can race the cache.
-			"system.forceSearchAttributesCacheRefreshOnRead": true,
-		},
+	cmd.Stdout, cmd.Stderr = out, out
+	// The server must not outlive us, even after kill -9: the kernel kills it
+	// when we die. Its state is in the SQLite file, which survives either way.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", o.Binary, err)
 	}
-	s := &Server{Address: fmt.Sprintf("%s:%d", o.Host, o.Port)}
-	if o.UIPort != 0 {
-		opts.UIIP = o.Host
-		opts.UIPort = o.UIPort
-		s.UIURL = fmt.Sprintf("http://%s:%d", o.Host, o.UIPort)
+	s.cmd = cmd
+	go func() { cmd.Wait(); close(s.done) }()
+	if err := s.waitReady(ctx, o.Namespace, 60*time.Second); err != nil {
+		s.Stop()
+		return nil, err
 	}
-	srv, err := devserver.Start(opts)
-	if err != nil {
-		return nil, fmt.Errorf("start embedded temporal: %w", err)
-	}
-	s.srv = srv
 	return s, nil
 }
 
-// Stop shuts the server down; safe to call once.
-func (s *Server) Stop() { s.srv.Stop() }
+func (s *Server) waitReady(ctx context.Context, namespace string, within time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	var last error
+	for {
+		select {
+		case <-s.done:
+			return fmt.Errorf("temporal dev server exited at start (%v); is TEMPORAL_DB_FILE locked by another process?", s.cmd.ProcessState)
+		case <-ctx.Done():
+			return fmt.Errorf("temporal dev server at %s not ready after %s: %v", s.Address, within, last)
+		case <-time.After(150 * time.Millisecond):
+		}
+		c, err := client.NewLazyClient(client.Options{HostPort: s.Address, Namespace: namespace, Logger: quiet{}})
+		if err != nil {
+			last = err
+			continue
+		}
+		_, err = c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
+		c.Close()
+		if err == nil {
+			return nil
+		}
+		last = err
+	}
+}
+
+// Stop asks the server to shut down and waits for it (killing it after 10 s).
+func (s *Server) Stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// Kill stops the server the hard way (tests of crash recovery).
+func (s *Server) Kill() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// FreePort asks the kernel for a free TCP port on host.
+func FreePort(host string) (int, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+var errNoRoot = errors.New("cannot find the source tree (tools/temporal/go.mod) to build the temporal CLI from; set TEMPORAL_CLI to a temporal binary")
+
+// quiet keeps the SDK's readiness probes out of the logs.
+type quiet struct{}
+
+func (quiet) Debug(string, ...any) {}
+func (quiet) Info(string, ...any)  {}
+func (quiet) Warn(string, ...any)  {}
+func (quiet) Error(string, ...any) {}

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/crm/channel-removal/domain"
@@ -11,12 +12,23 @@ type Input struct {
 	ChannelID   string       `json:"channel_id"`
 	RequestedBy string       `json:"requested_by"` // user id
 	Actor       domain.Actor `json:"actor"`
+	// ChannelName and ChannelKind name the channel in Temporal Web (run summary).
+	ChannelName string             `json:"channel_name,omitempty"`
+	ChannelKind domain.ChannelKind `json:"channel_kind,omitempty"`
 	// AckTimeout bounds the wait for the acknowledgement (default 15 min).
-	AckTimeout time.Duration `json:"ack_timeout,omitempty"`
+	AckTimeout Duration `json:"ack_timeout,omitempty"`
 	// ResendInterval is the resend throttle (default 60 s); the activity enforces it too.
-	ResendInterval time.Duration `json:"resend_interval,omitempty"`
+	ResendInterval Duration `json:"resend_interval,omitempty"`
 	// UnlinkRetryWindow bounds how long a failed unlink waits for retry-unlink (default 7 days).
-	UnlinkRetryWindow time.Duration `json:"unlink_retry_window,omitempty"`
+	UnlinkRetryWindow Duration `json:"unlink_retry_window,omitempty"`
+}
+
+// RunSummary is the run's one-line summary in Temporal Web.
+func RunSummary(in Input) string {
+	if in.ChannelName == "" {
+		return "Remoção do canal " + in.ChannelID
+	}
+	return fmt.Sprintf("Remoção do canal %q (%s, %s)", in.ChannelName, in.ChannelKind, in.ChannelID)
 }
 
 // Defaults of SPEC §1.
@@ -29,13 +41,13 @@ const (
 
 func (in *Input) withDefaults() {
 	if in.AckTimeout <= 0 {
-		in.AckTimeout = DefaultAckTimeout
+		in.AckTimeout = Duration(DefaultAckTimeout)
 	}
 	if in.ResendInterval <= 0 {
-		in.ResendInterval = DefaultResendInterval
+		in.ResendInterval = Duration(DefaultResendInterval)
 	}
 	if in.UnlinkRetryWindow <= 0 {
-		in.UnlinkRetryWindow = DefaultUnlinkRetryWindow
+		in.UnlinkRetryWindow = Duration(DefaultUnlinkRetryWindow)
 	}
 }
 

@@ -110,11 +110,11 @@ func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bo
 		return command{}, false
 	}
 
-	deadline := workflow.Now(ctx).Add(r.in.AckTimeout)
+	deadline := workflow.Now(ctx).Add(r.in.AckTimeout.D())
 	r.setStatus(ctx, domain.StatusAwaitingAcknowledgement, fmt.Sprintf(
 		"Aguardando o administrador confirmar o alerta de remoção irreversível (até %s)", deadline.UTC().Format(time.RFC3339)))
 	for {
-		cmd, ok := r.next(ctx, deadline)
+		cmd, ok := r.next(ctx, deadline, "aguardando confirmação ("+ptBR(r.in.AckTimeout.D())+")")
 		if !ok {
 			r.end(ctx, domain.StatusExpired, "Expirada: a confirmação do alerta não chegou a tempo; nada foi alterado", r.in.Actor)
 			return command{}, false
@@ -170,7 +170,7 @@ func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Err
 // awaitCode handles codes, resends and cancel until a code is verified.
 func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 	for {
-		cmd, ok := r.next(ctx, *r.doc.CodeExpiresAt)
+		cmd, ok := r.next(ctx, *r.doc.CodeExpiresAt, "aguardando código ("+ptBR(r.doc.CodeExpiresAt.Sub(*r.doc.CodeSentAt))+")")
 		if !ok {
 			r.end(ctx, domain.StatusExpired, "Expirada: o código de verificação não foi informado a tempo; nada foi alterado", r.in.Actor)
 			return command{}, false
@@ -226,7 +226,7 @@ func (r *removal) resendTooSoon(ctx workflow.Context) *domain.Error {
 	if r.doc.CodeSentAt == nil {
 		return nil
 	}
-	if wait := r.doc.CodeSentAt.Add(r.in.ResendInterval).Sub(workflow.Now(ctx)); wait > 0 {
+	if wait := r.doc.CodeSentAt.Add(r.in.ResendInterval.D()).Sub(workflow.Now(ctx)); wait > 0 {
 		return domain.Errorf(domain.CodeResendTooSoon, "aguarde antes de pedir um novo código").
 			With("retry_after", int((wait+time.Second-1)/time.Second))
 	}
@@ -293,10 +293,10 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 		}
 		r.doc.MetaUnlink = MetaUnlink{Status: "failed", Attempts: f.Attempts, LastError: f.LastError}
 		if deadline.IsZero() {
-			deadline = workflow.Now(ctx).Add(r.in.UnlinkRetryWindow)
+			deadline = workflow.Now(ctx).Add(r.in.UnlinkRetryWindow.D())
 		}
 		r.setStatus(ctx, domain.StatusCompletedWithWarnings, fmt.Sprintf(
-			"Canal removido, mas a Meta recusou o desvínculo: %s. Envie o sinal %q para tentar de novo (até %s).",
+			"Canal removido, mas o desvínculo na Meta falhou. %s Envie o sinal %q para tentar de novo (até %s).",
 			f.LastError, SignalRetryUnlink, deadline.UTC().Format(time.RFC3339)))
 		if !r.awaitRetryUnlink(ctx, deadline) {
 			var none any
@@ -312,7 +312,7 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 
 func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) bool {
 	for {
-		cmd, ok := r.next(ctx, deadline)
+		cmd, ok := r.next(ctx, deadline, "janela para retry-unlink ("+ptBR(r.in.UnlinkRetryWindow.D())+")")
 		if !ok {
 			return false
 		}
@@ -387,14 +387,16 @@ func (r *removal) setStatus(ctx workflow.Context, status domain.Status, step str
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — %s", status, step))
 }
 
-// next waits for the next human input until deadline; false means it timed out.
-func (r *removal) next(ctx workflow.Context, deadline time.Time) (command, bool) {
+// next waits for the next human input until deadline; false means it timed
+// out. summary labels the wait's timer in Temporal Web.
+func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string) (command, bool) {
 	if len(r.inbox) == 0 {
 		remaining := deadline.Sub(workflow.Now(ctx))
 		if remaining <= 0 {
 			return command{}, false
 		}
-		ok, err := workflow.AwaitWithTimeout(ctx, remaining, func() bool { return len(r.inbox) > 0 })
+		ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: remaining, TimerOptions: workflow.TimerOptions{Summary: summary}},
+			func() bool { return len(r.inbox) > 0 })
 		if err != nil || !ok {
 			return command{}, false
 		}
