@@ -24,6 +24,7 @@ import (
 	"github.com/crm/channel-removal/config"
 	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/migrations"
+	"github.com/crm/channel-removal/ops"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/vcode"
 	"github.com/crm/channel-removal/worker"
@@ -38,7 +39,14 @@ const usage = `usage: channel-removal <command>
   token --email E     print a bearer token for an existing user
   code-hash --removal ID --code C
                       print the keyed hash to send in a verify-code signal
+  ops list [--status S] [--channel ID]
+                      removals with channel name, status, age and last Meta error
+  ops retry-unlinks (--channel ID | --all) [--wait 2m]
+                      send retry-unlink to every removal in completed_with_warnings,
+                      print how many, then their outcomes
   probe URL           exit 0 if URL answers 200 (container health checks)
+
+ops talks to TEMPORAL_ADDRESS, or to dev's embedded server when it is unset.
 `
 
 func main() {
@@ -77,6 +85,8 @@ func run(ctx context.Context, cfg config.Config, cmd string, args []string) erro
 		return codeHash(cfg, args)
 	case "probe":
 		return probe(args)
+	case "ops":
+		return runOps(ctx, cfg, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
@@ -223,4 +233,55 @@ func probe(args []string) error {
 		return fmt.Errorf("%s answered %d", args[0], res.StatusCode)
 	}
 	return nil
+}
+
+func runOps(ctx context.Context, cfg config.Config, args []string) error {
+	if len(args) == 0 {
+		return errors.New("usage: channel-removal ops (list | retry-unlinks) ...")
+	}
+	fs := flag.NewFlagSet("ops "+args[0], flag.ContinueOnError)
+	status := fs.String("status", "", "only this RemovalStatus (list)")
+	channel := fs.String("channel", "", "only this channel id")
+	all := fs.Bool("all", false, "every removal in completed_with_warnings (retry-unlinks)")
+	wait := fs.Duration("wait", 2*time.Minute, "how long to wait for outcomes (retry-unlinks)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if cfg.TemporalAddress == "" {
+		cfg.TemporalAddress = fmt.Sprintf("127.0.0.1:%d", cfg.TemporalPort) // dev's embedded server
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	tc, err := app.DialTemporalConfig(ctx, cfg, nil, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	switch args[0] {
+	case "list":
+		rs, err := ops.List(ctx, tc, ops.Filter{Status: *status, ChannelID: *channel})
+		if err != nil {
+			return err
+		}
+		ops.PrintList(os.Stdout, rs, time.Now())
+		return nil
+	case "retry-unlinks":
+		if (*channel == "") == !*all {
+			return errors.New("usage: channel-removal ops retry-unlinks (--channel ID | --all) [--wait 2m]")
+		}
+		who := "ops"
+		if u := os.Getenv("USER"); u != "" {
+			who = "ops:" + u
+		}
+		outcomes, err := ops.RetryUnlinks(ctx, tc, ops.Filter{ChannelID: *channel}, who, *wait, os.Stdout)
+		if err != nil {
+			return err
+		}
+		for _, o := range outcomes {
+			if o.Err != nil || o.Status != "completed" {
+				return errors.New("some unlinks did not complete; see above")
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown ops command %q", args[0])
 }
