@@ -27,8 +27,15 @@ import (
 )
 
 // Dev runs the whole system in one process (SPEC §2 `dev`) until ctx ends.
-func Dev(ctx context.Context, cfg config.Config, out io.Writer) error {
+// With reset it first brings the demo data and the embedded server's state
+// back to new.
+func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) error {
 	log := Logger(cfg, out)
+	if reset {
+		if err := resetDev(ctx, cfg, out); err != nil {
+			return err
+		}
+	}
 	for _, name := range cfg.ApplyDevDefaults() {
 		log.Warn("DEV ONLY: using the fixed development value for "+name+"; never run production like this", "variable", name)
 	}
@@ -100,6 +107,25 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer) error {
 		return err
 	}
 	return Serve(ctx, ln, API(cfg, store, tc, reg, log, true).Handler())
+}
+
+// resetDev drops the dev database and deletes the embedded server's SQLite
+// state; the start that follows recreates both, demo data included.
+func resetDev(ctx context.Context, cfg config.Config, out io.Writer) error {
+	if cfg.TemporalAddress == "" {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(cfg.TemporalDBFile + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("reset %s: %w", cfg.TemporalDBFile+suffix, err)
+			}
+		}
+		fmt.Fprintf(out, "reset: deleted the embedded Temporal state (%s)\n", cfg.TemporalDBFile)
+	}
+	name, err := postgres.DropDatabase(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	fmt.Fprintf(out, "reset: dropped the database %q; it is recreated with the demo data\n", name)
+	return nil
 }
 
 // openServerLog opens the embedded server's log next to its state: its own

@@ -11,6 +11,6 @@ import (
 )
 
 // Dev is absent from production builds (-tags nodev).
-func Dev(context.Context, config.Config, io.Writer) error {
+func Dev(context.Context, config.Config, io.Writer, bool) error {
 	return errors.New("this binary was built with -tags nodev and has no embedded Temporal; use `go run ./cmd/channel-removal dev` from the source tree")
 }

@@ -78,6 +78,28 @@ func EnsureDatabase(ctx context.Context, dsn string) error {
 	return err
 }
 
+// DropDatabase drops the database named in dsn (dev --reset), closing its
+// other connections first; a missing database is not an error.
+func DropDatabase(ctx context.Context, dsn string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" || name == "postgres" {
+		return name, fmt.Errorf("refusing to drop database %q", name)
+	}
+	admin := *u
+	admin.Path = "/postgres"
+	db, err := sqlx.Open("postgres", admin.String())
+	if err != nil {
+		return name, err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pq.QuoteIdentifier(name)+" WITH (FORCE)")
+	return name, err
+}
+
 // inTx runs fn in a transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)

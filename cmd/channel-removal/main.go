@@ -32,7 +32,8 @@ import (
 
 const usage = `usage: channel-removal <command>
 
-  dev                 the whole system in one process (embedded Temporal + Web, demo data)
+  dev [--reset]       the whole system in one process (embedded Temporal + Web, demo data);
+                      --reset first brings demo data and Temporal state back to new
   api                 the HTTP API (needs TEMPORAL_ADDRESS, AUTH_JWT_SECRET, CODE_SECRET)
   worker              the Temporal worker (needs TEMPORAL_ADDRESS, CODE_SECRET, SENDGRID_API_KEY)
   migrate up          apply database migrations
@@ -69,7 +70,12 @@ func main() {
 func run(ctx context.Context, cfg config.Config, cmd string, args []string) error {
 	switch cmd {
 	case "dev":
-		return app.Dev(ctx, cfg, os.Stdout)
+		fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+		reset := fs.Bool("reset", false, "first bring the demo data and the embedded Temporal state back to new")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return app.Dev(ctx, cfg, os.Stdout, *reset)
 	case "api":
 		return runAPI(ctx, cfg)
 	case "worker":
