@@ -16,6 +16,10 @@ type SendCodeInput struct {
 	Step
 	ChannelName string `json:"channel_name"`
 	Seq         int    `json:"seq"`
+	// Acknowledged, on the first send, also records the acknowledgement
+	// (who confirmed the alert) in the audit log, so that step needs no
+	// activity of its own.
+	Acknowledged bool `json:"acknowledged,omitempty"`
 }
 
 // SendCodeResult says where the code went (masked) and until when it is valid.
@@ -34,6 +38,12 @@ func (a *Activities) SendVerificationCode(ctx context.Context, in SendCodeInput)
 }
 
 func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeResult, error) {
+	if in.Acknowledged {
+		err := a.Store.AppendAudit(ctx, in.Step.audit("acknowledged", map[string]any{"text": AcknowledgementText}, in.key("acknowledged")))
+		if err != nil {
+			return SendCodeResult{}, err
+		}
+	}
 	to, err := a.Store.AccountAdminEmail(ctx, in.AccountID)
 	if err != nil {
 		return SendCodeResult{}, err
@@ -70,6 +80,9 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 		map[string]any{"recipient": res.Recipient, "seq": in.Seq, "expires_at": res.ExpiresAt}, in.key("code_sent", fmt.Sprint(in.Seq))))
 	return res, err
 }
+
+// AcknowledgementText is what the admin confirmed (SPEC §1.2).
+const AcknowledgementText = "Estou ciente e desejo prosseguir com a remoção"
 
 func codeMail(to, channel, code string, ttl time.Duration) mail.Message {
 	minutes := int(ttl.Minutes())

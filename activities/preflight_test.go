@@ -26,7 +26,7 @@ func TestPreflightRejections(t *testing.T) {
 	other := e.must(e.b.Account("", "Outra Loja", "x@outra.test"))
 	otherAdmin := e.must(e.b.User("", other, "admin@outra.test", "Outro", "admin"))
 	removed := e.channel("email", "", "")
-	if _, err := e.acts.DeleteChannel(e.ctx, e.step(removed)); err != nil {
+	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(removed)}); err != nil {
 		t.Fatal(err)
 	}
 

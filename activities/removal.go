@@ -12,6 +12,14 @@ import (
 	"github.com/crm/channel-removal/postgres"
 )
 
+// DeleteInput asks to tombstone the run's channel.
+type DeleteInput struct {
+	Step
+	// FinishIfNothingOwed: when no Meta unlink is owed, this step ends the
+	// removal, so it also writes removal_completed in its transaction.
+	FinishIfNothingOwed bool `json:"finish_if_nothing_owed,omitempty"`
+}
+
 // DeleteResult says what the tombstoning did.
 type DeleteResult struct {
 	AlreadyRemoved     bool `json:"already_removed"`
@@ -22,9 +30,10 @@ type DeleteResult struct {
 // DeleteChannel tombstones the channel in one transaction (see
 // postgres.Store.RemoveChannel). An attendance opened since preflight fails it
 // with a non-retryable active_attendances error; a second run changes nothing.
-func (a *Activities) DeleteChannel(ctx context.Context, in Step) (DeleteResult, error) {
+func (a *Activities) DeleteChannel(ctx context.Context, in DeleteInput) (DeleteResult, error) {
 	r, err := a.Store.RemoveChannel(ctx, postgres.RemoveChannelInput{
-		ChannelID: in.ChannelID, RemovalID: in.RemovalID, RunID: in.RunID, Actor: in.Actor, Now: a.now()})
+		ChannelID: in.ChannelID, RemovalID: in.RemovalID, RunID: in.RunID, Actor: in.Actor, Now: a.now(),
+		FinishIfNothingOwed: in.FinishIfNothingOwed})
 	if err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.CodeActiveAttendances {
@@ -45,6 +54,13 @@ const (
 	UnlinkSkipped   = postgres.UnlinkSkipped
 )
 
+// UnlinkInput asks to unlink the run's Meta object.
+type UnlinkInput struct {
+	Step
+	// Finish: a settled unlink ends the removal, so it also writes removal_completed.
+	Finish bool `json:"finish,omitempty"`
+}
+
 // UnlinkResult is a settled unlink.
 type UnlinkResult struct {
 	Status   string `json:"status"`
@@ -57,7 +73,17 @@ type UnlinkResult struct {
 // errors; permanent ones are non-retryable meta_permanent errors carrying
 // attempts and last_error; "already gone" counts as unlinked. Settled unlinks
 // are not called again.
-func (a *Activities) UnlinkMeta(ctx context.Context, in Step) (UnlinkResult, error) {
+func (a *Activities) UnlinkMeta(ctx context.Context, in UnlinkInput) (UnlinkResult, error) {
+	res, err := a.unlinkMeta(ctx, in.Step)
+	if err == nil && in.Finish {
+		// Written before the workflow publishes "completed": whoever sees the
+		// status finds the record.
+		err = a.Store.AppendAudit(ctx, in.audit("removal_completed", nil, in.key("removal_completed")))
+	}
+	return res, err
+}
+
+func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, error) {
 	job, ok, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID)
 	if err != nil {
 		return UnlinkResult{}, err

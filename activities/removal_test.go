@@ -19,11 +19,11 @@ func TestDeleteChannelTombstonesOnceAndLeavesConversationsAlone(t *testing.T) {
 	var xminBefore string
 	db.Get(&xminBefore, `SELECT string_agg(xmin::text, ',') FROM conversations WHERE channel_id = $1`, ch)
 
-	r1, err := e.acts.DeleteChannel(e.ctx, e.step(ch))
+	r1, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
 	if err != nil || r1.AlreadyRemoved || r1.DetachedReferences != 2 || !r1.UnlinkPending {
 		t.Fatalf("first delete: %+v %v", r1, err)
 	}
-	r2, err := e.acts.DeleteChannel(e.ctx, e.step(ch))
+	r2, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
 	if err != nil || !r2.AlreadyRemoved || r2.DetachedReferences != 0 || !r2.UnlinkPending {
 		t.Fatalf("second delete must change nothing: %+v %v", r2, err)
 	}
@@ -70,7 +70,7 @@ func TestDeleteChannelRefusesAnAttendanceOpenedAfterPreflight(t *testing.T) {
 		t.Fatalf("preflight: %+v %v", res, err)
 	}
 	e.must(e.b.Conversation("", e.account, ch, e.contact, "open")) // a customer writes in meanwhile
-	_, err = e.acts.DeleteChannel(e.ctx, e.step(ch))
+	_, err = e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
 	ae := appErr(t, err, "active_attendances", false)
 	var f map[string]any
 	if ae.Details(&f) != nil || length(f["active_attendances"]) != 1 {
@@ -86,7 +86,7 @@ func TestDeleteChannelRefusesAnAttendanceOpenedAfterPreflight(t *testing.T) {
 
 func (e *env) removed(kind, waba, page string) string {
 	ch := e.channel(kind, waba, page)
-	if _, err := e.acts.DeleteChannel(e.ctx, e.step(ch)); err != nil {
+	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)}); err != nil {
 		e.t.Fatal(err)
 	}
 	return ch
@@ -96,7 +96,7 @@ func TestUnlinkMeta(t *testing.T) {
 	t.Run("waba unsubscribed with the channel token, token erased", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("whatsapp_cloud", "W1", "")
-		r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+		r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
 		if err != nil || r.Status != "unlinked" || r.Attempts != 1 || !e.graph.Unsubscribed("W1") {
 			t.Fatalf("%+v %v", r, err)
 		}
@@ -108,14 +108,14 @@ func TestUnlinkMeta(t *testing.T) {
 		if u.AccessToken.Valid {
 			t.Fatal("token kept after unlink")
 		}
-		if r2, _ := e.acts.UnlinkMeta(e.ctx, e.step(ch)); r2.Status != "unlinked" || len(e.graph.Calls()) != 1 {
+		if r2, _ := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)}); r2.Status != "unlinked" || len(e.graph.Calls()) != 1 {
 			t.Fatal("a settled unlink called Meta again")
 		}
 	})
 	t.Run("messenger page", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("messenger", "", "P1")
-		if r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch)); err != nil || r.Status != "unlinked" || !e.graph.Unsubscribed("P1") {
+		if r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)}); err != nil || r.Status != "unlinked" || !e.graph.Unsubscribed("P1") {
 			t.Fatalf("%+v %v", r, err)
 		}
 	})
@@ -123,9 +123,9 @@ func TestUnlinkMeta(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("whatsapp_cloud", "W1", "")
 		e.graph.FailNext(1, graphsim.Failure{HTTPStatus: 500, Code: 2, Message: "Service temporarily unavailable"})
-		_, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+		_, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
 		appErr(t, err, "meta_transient", true)
-		r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+		r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
 		if err != nil || r.Status != "unlinked" || r.Attempts != 2 {
 			t.Fatalf("%+v %v", r, err)
 		}
@@ -136,7 +136,7 @@ func TestUnlinkMeta(t *testing.T) {
 			e := newEnv(t)
 			ch := e.removed("messenger", "", "P1")
 			e.graph.FailNext(1, f)
-			_, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+			_, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
 			appErr(t, err, "meta_transient", true)
 		}
 	})
@@ -144,7 +144,7 @@ func TestUnlinkMeta(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("whatsapp_cloud", "W1", "")
 		e.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
-		_, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+		_, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
 		ae := appErr(t, err, "meta_permanent", false)
 		var f map[string]any
 		ae.Details(&f)
@@ -153,10 +153,10 @@ func TestUnlinkMeta(t *testing.T) {
 		}
 		for _, code := range []int{10, 200, 299} {
 			e.graph.FailNext(1, graphsim.Failure{HTTPStatus: 403, Code: code, Message: fmt.Sprint("permission ", code)})
-			_, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+			_, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
 			appErr(t, err, "meta_permanent", false)
 		}
-		if r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch)); err != nil || r.Status != "unlinked" || r.Attempts != 5 {
+		if r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)}); err != nil || r.Status != "unlinked" || r.Attempts != 5 {
 			t.Fatalf("ops retry after a permanent failure: %+v %v", r, err)
 		}
 	})
@@ -164,7 +164,7 @@ func TestUnlinkMeta(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("whatsapp_cloud", "W1", "")
 		e.graph.MarkGone("W1")
-		if r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch)); err != nil || r.Status != "unlinked" || r.Detail != "already_gone" {
+		if r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)}); err != nil || r.Status != "unlinked" || r.Detail != "already_gone" {
 			t.Fatalf("%+v %v", r, err)
 		}
 	})
@@ -172,7 +172,7 @@ func TestUnlinkMeta(t *testing.T) {
 		e := newEnv(t)
 		e.channel("whatsapp_cloud", "W1", "") // still live on W1
 		ch := e.removed("whatsapp_cloud", "W1", "")
-		r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch))
+		r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
 		if err != nil || r.Status != "skipped" || len(e.graph.Calls()) != 0 {
 			t.Fatalf("%+v %v calls=%d", r, err, len(e.graph.Calls()))
 		}
@@ -180,7 +180,7 @@ func TestUnlinkMeta(t *testing.T) {
 	t.Run("unofficial channel needs no unlink", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("whatsapp_web", "", "")
-		if r, err := e.acts.UnlinkMeta(e.ctx, e.step(ch)); err != nil || r.Status != "not_needed" {
+		if r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)}); err != nil || r.Status != "not_needed" {
 			t.Fatalf("%+v %v", r, err)
 		}
 	})
@@ -188,7 +188,7 @@ func TestUnlinkMeta(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("messenger", "", "P1")
 		e.graph.FailNext(1, graphsim.Failure{HTTPStatus: http.StatusUnauthorized, Code: 190})
-		e.acts.UnlinkMeta(e.ctx, e.step(ch))
+		e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
 		if err := e.acts.AbandonUnlink(e.ctx, e.step(ch)); err != nil {
 			t.Fatal(err)
 		}

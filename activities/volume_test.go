@@ -5,6 +5,8 @@ import (
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/crm/channel-removal/activities"
 )
 
 // TestDeleteChannelWritesNoConversationAt200k removes a channel with 200,000
@@ -27,7 +29,7 @@ func TestDeleteChannelWritesNoConversationAt200k(t *testing.T) {
 	}
 	time.Sleep(50 * time.Millisecond)
 	before := writes()
-	if _, err := e.acts.DeleteChannel(e.ctx, e.step(ch)); err != nil {
+	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)}); err != nil {
 		t.Fatal(err)
 	}
 	if after := writes(); after != before {
@@ -61,7 +63,7 @@ func BenchmarkDeleteChannel(b *testing.B) {
 			durs := make([]time.Duration, 0, samples)
 			for _, ch := range chs {
 				start := time.Now()
-				if _, err := e.acts.DeleteChannel(e.ctx, e.step(ch)); err != nil {
+				if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)}); err != nil {
 					b.Fatal(err)
 				}
 				durs = append(durs, time.Since(start))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -29,44 +30,70 @@ type Removals interface {
 // TemporalRemovals is Removals over a Temporal client.
 type TemporalRemovals struct {
 	Client client.Client
+	// Timeout bounds each call (the SDK retries an unreachable server until
+	// its context ends); zero is DefaultTemporalTimeout.
+	Timeout time.Duration
+}
+
+// DefaultTemporalTimeout is how long a request waits for Temporal before the
+// API answers 503.
+const DefaultTemporalTimeout = 15 * time.Second
+
+func (t TemporalRemovals) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := t.Timeout
+	if d <= 0 {
+		d = DefaultTemporalTimeout
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 // Start begins RemoveChannelWorkflow under the channel's removal id. A running
 // removal of the same channel is a removal_in_progress conflict; a closed one
 // (rejected, cancelled, expired, locked) lets a new run start under the same id.
 func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workflows.Input) (workflows.Removal, error) {
+	ctx, cancel := t.bound(ctx)
+	defer cancel()
 	id := workflows.WorkflowID(in.ChannelID)
-	run, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       id,
-		TaskQueue:                                workflows.TaskQueue,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	// Update-With-Start: one call starts the run and waits for its preflight.
+	start := t.Client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		// The preflight runs within the run's first workflow task and almost
+		// always passes: saying so at start spares an upsert; a rejection
+		// upserts "rejected" in that same task.
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.SAChannelID.ValueSet(in.ChannelID),
 			workflows.SAAccountID.ValueSet(accountID),
-			workflows.SARemovalStatus.ValueSet(string(domain.StatusPreflight)),
+			workflows.SARemovalStatus.ValueSet(string(domain.StatusAwaitingAcknowledgement)),
 		),
 		StaticSummary: workflows.RunSummary(in),
 	}, workflows.WorkflowName, in)
+	h, err := t.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{UpdateName: workflows.UpdateAwaitPreflight,
+			WaitForStage: client.WorkflowUpdateStageCompleted},
+	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return workflows.Removal{}, (&domain.Error{Code: domain.CodeRemovalInProgress,
 			Message: "já existe uma remoção em andamento para este canal"}).With("id", id)
 	}
-	if err != nil {
-		return workflows.Removal{}, unavailable(err)
-	}
-	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, RunID: run.GetRunID(), UpdateName: workflows.UpdateAwaitPreflight, WaitForStage: client.WorkflowUpdateStageCompleted})
 	var doc workflows.Removal
 	if err == nil {
 		err = h.Get(ctx, &doc)
 	}
 	if err != nil {
+		if errors.As(err, &started) {
+			return doc, (&domain.Error{Code: domain.CodeRemovalInProgress,
+				Message: "já existe uma remoção em andamento para este canal"}).With("id", id)
+		}
 		// The run may have ended (a rejected preflight) before the update landed.
-		if rerr := run.Get(ctx, &doc); rerr == nil {
-			return doc, nil
+		if run, rerr := start.Get(ctx); rerr == nil {
+			if rerr = t.Client.GetWorkflow(ctx, id, run.GetRunID()).Get(ctx, &doc); rerr == nil {
+				return doc, nil
+			}
 		}
 		return doc, t.updateError(err)
 	}
@@ -75,6 +102,8 @@ func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workfl
 
 // Get reads the latest run: its live state while running, its result once closed.
 func (t TemporalRemovals) Get(ctx context.Context, removalID string) (workflows.Removal, error) {
+	ctx, cancel := t.bound(ctx)
+	defer cancel()
 	var doc workflows.Removal
 	desc, err := t.Client.DescribeWorkflowExecution(ctx, removalID, "")
 	var nf *serviceerror.NotFound
@@ -112,6 +141,8 @@ func (t TemporalRemovals) Get(ctx context.Context, removalID string) (workflows.
 // Update sends an update to the running removal. When the run is already
 // closed, the answer depends on how it ended (e.g. code_expired, locked).
 func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, arg any) (workflows.Removal, error) {
+	ctx, cancel := t.bound(ctx)
+	defer cancel()
 	var doc workflows.Removal
 	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: removalID, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})

@@ -116,7 +116,7 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 	if got := fmt.Sprint(s.timerSummaries(id)); got != "[aguardando confirmação (15 min) aguardando código (10 min) aguardando código (10 min)]" {
 		t.Fatalf("timer summaries: %s", got)
 	}
-	s.captureHistory(id, "happy_path_sdk151.json")
+	s.captureHistory(id, "happy_path_wrong_code_lean.json")
 }
 
 func (s *stack) eventually(f func() bool) {
@@ -301,7 +301,7 @@ func TestTemporalUnreachableIs503(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dead.Close()
-	srv := httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: dead},
+	srv := httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: dead, Timeout: 2 * time.Second},
 		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog()}).Handler())
 	defer srv.Close()
 	s.http = srv
@@ -321,4 +321,39 @@ func TestTemporalUnreachableIs503(t *testing.T) {
 		}
 	}
 	s.http = nil
+}
+
+// TestHappyPathHistoryStaysLean counts, on the real server, the history events
+// of a removal that goes straight through (official channel, Meta unlink): at
+// most 39, so the embedded server's serialized history writes stay few.
+func TestHappyPathHistoryStaysLean(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	ch := s.channel("whatsapp_cloud", "WL-"+s.account[:8], "")
+	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
+	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	s.until(id, "completed")
+	s.eventually(func() bool {
+		d, err := s.tc.DescribeWorkflowExecution(context.Background(), id, "")
+		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
+	h := s.history(id)
+	var kinds []string
+	for _, ev := range h.Events {
+		kinds = append(kinds, strings.TrimPrefix(ev.EventType.String(), "EVENT_TYPE_"))
+	}
+	t.Logf("happy path: %d events: %s", len(h.Events), strings.Join(kinds, " "))
+	if len(h.Events) > 39 {
+		t.Fatalf("happy path has %d history events, want at most 39", len(h.Events))
+	}
+	trail, _ := s.store.AuditTrail(context.Background(), id)
+	var actions []string
+	for _, a := range trail {
+		actions = append(actions, a.Action)
+	}
+	if strings.Join(actions, ",") != "preflight_passed,acknowledged,code_sent,code_verified,channel_removed,meta_unlinked,removal_completed" {
+		t.Fatalf("audit trail: %v", actions)
+	}
+	s.captureHistory(id, "happy_path_lean.json")
 }

@@ -18,6 +18,8 @@ type RemoveChannelInput struct {
 	RunID     string
 	Actor     domain.Actor
 	Now       time.Time
+	// FinishIfNothingOwed also writes removal_completed when no unlink is owed.
+	FinishIfNothingOwed bool
 }
 
 // RemoveChannelResult says what the removal did.
@@ -82,11 +84,17 @@ func (s *Store) RemoveChannel(ctx context.Context, in RemoveChannelInput) (Remov
 			ch.ID, in.Now, in.RemovalID); err != nil {
 			return err
 		}
-		return appendAudit(ctx, tx, AuditEntry{
+		err = appendAudit(ctx, tx, AuditEntry{
 			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
 			Action: "channel_removed", Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
 			Detail: map[string]any{"detached_references": n, "unlink_pending": res.UnlinkPending},
 		})
+		if err != nil || res.UnlinkPending || !in.FinishIfNothingOwed {
+			return err
+		}
+		return appendAudit(ctx, tx, AuditEntry{
+			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
+			Action: "removal_completed", Key: in.RemovalID + "/" + in.RunID + "/removal_completed"})
 	})
 	return res, err
 }

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"errors"
 
 	"go.temporal.io/sdk/temporal"
@@ -65,10 +66,20 @@ func toApp(e *domain.Error) error {
 	return temporal.NewApplicationErrorWithOptions(e.Message, string(e.Code), opts)
 }
 
+// appDetails reads an application error's details (a domain error's fields)
+// into a struct. It goes through a map, which every way the error may arrive
+// (an activity's encoded payload, a local activity's value) can fill.
 func appDetails(err error, into any) {
 	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) && ae.HasDetails() {
-		_ = ae.Details(into)
+	if !errors.As(err, &ae) || !ae.HasDetails() {
+		return
+	}
+	var m map[string]any
+	if ae.Details(&m) != nil {
+		return
+	}
+	if b, err := json.Marshal(m); err == nil {
+		_ = json.Unmarshal(b, into)
 	}
 }
 

@@ -72,6 +72,9 @@ func newHarness(t *testing.T) *harness {
 		})
 	env.OnActivity(a.SendVerificationCode, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.SendCodeInput) (activities.SendCodeResult, error) {
+			if in.Acknowledged {
+				h.recordAudit("acknowledged")
+			}
 			if h.sendErr != nil {
 				return activities.SendCodeResult{}, h.sendErr
 			}
@@ -95,28 +98,32 @@ func newHarness(t *testing.T) *harness {
 			return activities.VerifyResult{AttemptsLeft: h.attemptsLeft, Locked: h.attemptsLeft == 0}, nil
 		})
 	env.OnActivity(a.DeleteChannel, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.Step) (activities.DeleteResult, error) {
+		func(_ context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
 			h.deleted++
+			if h.deleteErr == nil && in.FinishIfNothingOwed && !h.deleteRes.UnlinkPending {
+				h.recordAudit("removal_completed")
+			}
 			return h.deleteRes, h.deleteErr
 		})
 	env.OnActivity(a.UnlinkMeta, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.Step) (activities.UnlinkResult, error) {
+		func(_ context.Context, in activities.UnlinkInput) (activities.UnlinkResult, error) {
 			h.unlinkCalls++
 			f := h.unlinks[0]
 			if len(h.unlinks) > 1 {
 				h.unlinks = h.unlinks[1:]
 			}
-			return f()
+			res, err := f()
+			if err == nil && in.Finish {
+				h.recordAudit("removal_completed")
+			}
+			return res, err
 		})
 	env.OnActivity(a.AbandonUnlink, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.Step) error { h.abandoned++; return nil })
 	h.statusAtAudit = map[string]string{}
 	h.auditCall = env.OnActivity(a.RecordAudit, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.AuditInput) error {
-			h.audits = append(h.audits, in.Action)
-			if len(h.statuses) > 0 {
-				h.statusAtAudit[in.Action] = h.statuses[len(h.statuses)-1]
-			}
+			h.recordAudit(in.Action)
 			return nil
 		})
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
@@ -132,6 +139,15 @@ func newHarness(t *testing.T) *harness {
 }
 
 func (h *harness) at(d time.Duration, f func()) { h.env.RegisterDelayedCallback(f, d) }
+
+// recordAudit notes an audit record written, by RecordAudit or folded into
+// another activity, with the RemovalStatus published at that moment.
+func (h *harness) recordAudit(action string) {
+	h.audits = append(h.audits, action)
+	if len(h.statuses) > 0 {
+		h.statusAtAudit[action] = h.statuses[len(h.statuses)-1]
+	}
+}
 
 func (h *harness) signal(name string, arg any) { h.env.SignalWorkflow(name, arg) }
 

@@ -66,3 +66,29 @@ func auditOptions() workflow.ActivityOptions {
 		Summary:             "Registra a etapa na auditoria",
 	}
 }
+
+// Local activities (lean runs): database-only steps that take milliseconds run
+// inside the workflow task. They keep their guarantees: each is idempotent (a
+// retry of the same Seq is not counted twice; a second tombstone changes
+// nothing), and a worker crash re-runs them from the last workflow task.
+
+func preflightLocalOptions() workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 5},
+	}
+}
+
+func verifyLocalOptions() workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Second, MaximumAttempts: 5},
+	}
+}
+
+func deleteLocalOptions() workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 10},
+	}
+}

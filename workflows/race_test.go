@@ -20,8 +20,7 @@ func TestFinalStatusIsPublishedAfterItsAuditRecord(t *testing.T) {
 	if got := h.statusAtAudit["removal_completed"]; got == string(domain.StatusCompleted) {
 		t.Fatalf("status %q was published before its audit record was written", got)
 	}
-	h.wantStatuses(domain.StatusPreflight, domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode,
-		domain.StatusRemoving, domain.StatusUnlinking, domain.StatusCompleted)
+	h.wantStatuses(domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode, domain.StatusUnlinking, domain.StatusCompleted)
 }
 
 // A verify that reaches a run while it is ending after the code expired gets
@@ -31,11 +30,11 @@ func TestVerifyWhileAnExpiredRunIsEndingAnswersCodeExpired(t *testing.T) {
 	h := newHarness(t)
 	h.auditCall.After(time.Minute) // every audit write takes a minute of test time
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
-	// acknowledged at 1 min, its audit until 2 min, code mailed at 2 min, expires at 12 min,
-	// the final audit runs from 12 to 13 min.
+	// acknowledged at 1 min (recorded with the code's send), code mailed at 1 min,
+	// expires at 11 min, the final audit runs from 11 to 12 min.
 	var during Removal
 	var answer domain.Code
-	h.at(12*time.Minute+30*time.Second, func() {
+	h.at(11*time.Minute+30*time.Second, func() {
 		during = h.query()
 		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf("000000")}, func(_ Removal, code domain.Code, _ map[string]any) {
 			answer = code

@@ -47,7 +47,20 @@ type removal struct {
 	attemptSeq int
 	auditSeq   int
 	actor      domain.Actor // who verified the code: the removal's author for delete/unlink
+	// lean: the run follows the shape with fewer history events (changeLean).
+	lean bool
+	// timers still pending from earlier waits (lean runs); cancelled only
+	// before a long wait, where they would otherwise wake the run.
+	timers []func()
 }
+
+// changeLean is the history-lean shape: preflight, code check and tombstone as
+// local activities (short, database-only, idempotent), the acknowledgement and
+// the final audit records written by the activities that already run at those
+// steps, no search-attribute upsert for the instant "removing" step, and
+// human-wait timers left to lapse instead of cancelled one by one. Runs
+// started before it replay the old shape.
+const changeLean = "lean-history"
 
 // RemoveChannelWorkflow removes a channel: preflight, acknowledgement,
 // verification code, tombstone, Meta unlink (SPEC §1). Every outcome, timeouts
@@ -67,11 +80,17 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Removal, error) {
 }
 
 func (r *removal) run(ctx workflow.Context) {
+	r.lean = workflow.GetVersion(ctx, changeLean, workflow.DefaultVersion, 1) == 1
 	info := workflow.GetInfo(ctx)
 	now := workflow.Now(ctx)
 	r.doc = Removal{ID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, ChannelID: r.in.ChannelID,
 		AttemptsLeft: MaxCodeAttempts, MetaUnlink: MetaUnlink{Status: "not_started"}, Notes: []string{}, CreatedAt: now}
-	r.setStatus(ctx, domain.StatusPreflight, "Verificando permissões, atendimentos ativos e impacto da remoção")
+	const checking = "Verificando permissões, atendimentos ativos e impacto da remoção"
+	if r.lean { // the start set RemovalStatus=preflight; the check runs within this task
+		r.setLocalStatus(ctx, domain.StatusPreflight, checking)
+	} else {
+		r.setStatus(ctx, domain.StatusPreflight, checking)
+	}
 
 	ack, ok := r.preflightAndAcknowledgement(ctx)
 	if !ok {
@@ -93,8 +112,14 @@ func (r *removal) run(ctx workflow.Context) {
 
 func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bool) {
 	var res activities.PreflightResult
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, preflightOptions()), a.Preflight,
-		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy}).Get(ctx, &res)
+	in := activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy}
+	var f workflow.Future
+	if r.lean {
+		f = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, preflightLocalOptions()), a.Preflight, in)
+	} else {
+		f = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, preflightOptions()), a.Preflight, in)
+	}
+	err := f.Get(ctx, &res)
 	if err != nil {
 		r.finish(ctx, domain.StatusFailed, "Falha no preflight: "+errText(err))
 		return command{}, false
@@ -121,7 +146,9 @@ func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bo
 		}
 		switch cmd.Kind {
 		case kindAcknowledge:
-			r.audit(ctx, "acknowledged", cmd.Actor, map[string]string{"text": "Estou ciente e desejo prosseguir com a remoção"})
+			if !r.lean { // lean runs record it with the first code's send
+				r.audit(ctx, "acknowledged", cmd.Actor, map[string]string{"text": activities.AcknowledgementText})
+			}
 			return cmd, true
 		case kindCancel:
 			r.cancel(ctx, cmd)
@@ -158,7 +185,7 @@ func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Err
 		name = r.doc.Impact.ChannelName
 	}
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
-		activities.SendCodeInput{Step: r.step(actor), ChannelName: name, Seq: r.sendSeq}).Get(ctx, &res)
+		activities.SendCodeInput{Step: r.step(actor), ChannelName: name, Seq: r.sendSeq, Acknowledged: r.lean && r.sendSeq == 1}).Get(ctx, &res)
 	if err != nil {
 		return asDomain(err)
 	}
@@ -179,8 +206,14 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 		case kindVerify:
 			r.attemptSeq++
 			var v activities.VerifyResult
-			err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, verifyOptions()), a.VerifyCode,
-				activities.VerifyInput{Step: r.step(cmd.Actor), Seq: r.attemptSeq, CodeHash: cmd.CodeHash}).Get(ctx, &v)
+			in := activities.VerifyInput{Step: r.step(cmd.Actor), Seq: r.attemptSeq, CodeHash: cmd.CodeHash}
+			var f workflow.Future
+			if r.lean {
+				f = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, verifyLocalOptions()), a.VerifyCode, in)
+			} else {
+				f = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, verifyOptions()), a.VerifyCode, in)
+			}
+			err := f.Get(ctx, &v)
 			if err != nil {
 				r.finish(ctx, domain.StatusFailed, "Falha ao verificar o código: "+errText(err))
 				r.refuse(cmd, asDomain(err))
@@ -237,10 +270,21 @@ func (r *removal) resendTooSoon(ctx workflow.Context) *domain.Error {
 // from here the removal no longer depends on anyone.
 func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkOwed bool, ok bool) {
 	r.actor = verified.Actor
-	r.setStatus(ctx, domain.StatusRemoving, "Código verificado; removendo o canal")
-	r.reply(verified, nil)
 	var d activities.DeleteResult
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, deleteOptions()), a.DeleteChannel, r.step(r.actor)).Get(ctx, &d)
+	var err error
+	if r.lean {
+		// The tombstone runs inside this workflow task; the verification is
+		// answered with the state that follows it.
+		r.setLocalStatus(ctx, domain.StatusRemoving, "Código verificado; removendo o canal")
+		err = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, deleteLocalOptions()), a.DeleteChannel,
+			activities.DeleteInput{Step: r.step(r.actor), FinishIfNothingOwed: true}).Get(ctx, &d)
+		defer r.reply(verified, nil)
+	} else {
+		r.setStatus(ctx, domain.StatusRemoving, "Código verificado; removendo o canal")
+		r.reply(verified, nil)
+		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, deleteOptions()), a.DeleteChannel,
+			activities.DeleteInput{Step: r.step(r.actor)}).Get(ctx, &d)
+	}
 	if err != nil {
 		de := asDomain(err)
 		if de.Code == domain.CodeActiveAttendances {
@@ -274,7 +318,8 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 		r.doc.MetaUnlink.Status = "unlinking"
 		r.setStatus(ctx, domain.StatusUnlinking, "Canal removido; desvinculando o aplicativo na Meta")
 		var u activities.UnlinkResult
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, unlinkOptions()), a.UnlinkMeta, r.step(r.actor)).Get(ctx, &u)
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, unlinkOptions()), a.UnlinkMeta,
+			activities.UnlinkInput{Step: r.step(r.actor), Finish: r.lean}).Get(ctx, &u)
 		if err == nil {
 			r.doc.MetaUnlink = MetaUnlink{Status: u.Status, Attempts: u.Attempts}
 			if u.Status == activities.UnlinkSkipped {
@@ -311,6 +356,11 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 }
 
 func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) bool {
+	// The run may now wait for days: earlier waits' timers must not wake it.
+	for _, cancel := range r.timers {
+		cancel()
+	}
+	r.timers = nil
 	for {
 		cmd, ok := r.next(ctx, deadline, "janela para retry-unlink ("+ptBR(r.in.UnlinkRetryWindow.D())+")")
 		if !ok {
@@ -329,7 +379,12 @@ func (r *removal) complete(ctx workflow.Context) {
 		r.doc.Notes = append(r.doc.Notes,
 			"Canal do WhatsApp Business API removido: para usar este número de novo pode ser necessário vinculá-lo novamente no Meta Business.")
 	}
-	r.end(ctx, domain.StatusCompleted, "Canal removido e integrações desvinculadas", r.actor)
+	const step = "Canal removido e integrações desvinculadas"
+	if r.lean { // the step that settled it (tombstone or unlink) wrote removal_completed
+		r.finish(ctx, domain.StatusCompleted, step)
+		return
+	}
+	r.end(ctx, domain.StatusCompleted, step, r.actor)
 }
 
 func (r *removal) cancel(ctx workflow.Context, cmd command) {
@@ -345,7 +400,7 @@ const changeAuditBeforeFinal = "audit-before-final-status"
 
 // end writes the final audit record, then finishes the run.
 func (r *removal) end(ctx workflow.Context, status domain.Status, step string, actor domain.Actor) {
-	if workflow.GetVersion(ctx, changeAuditBeforeFinal, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !r.lean && workflow.GetVersion(ctx, changeAuditBeforeFinal, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		r.finish(ctx, status, step)
 		r.audit(ctx, "removal_"+string(status), actor, nil)
 		return
@@ -373,10 +428,21 @@ func (r *removal) step(actor domain.Actor) activities.Step {
 	return activities.Step{RemovalID: r.doc.ID, RunID: r.doc.RunID, AccountID: r.doc.AccountID, ChannelID: r.doc.ChannelID, Actor: actor}
 }
 
+// setLocalStatus records a status that lasts less than a workflow task (its
+// step runs as a local activity): query and current details, no upsert.
+func (r *removal) setLocalStatus(ctx workflow.Context, status domain.Status, step string) {
+	r.doc.Status, r.doc.Step, r.doc.UpdatedAt = status, step, workflow.Now(ctx)
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — %s", status, step))
+}
+
 // setStatus records a status change where ops look: query, search attributes
 // and Temporal Web's current details.
 func (r *removal) setStatus(ctx workflow.Context, status domain.Status, step string) {
 	r.doc.Status, r.doc.Step, r.doc.UpdatedAt = status, step, workflow.Now(ctx)
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — %s", status, step))
+	if r.lean && r.searchAttributesHold(ctx, status) {
+		return // e.g. the start already said awaiting_acknowledgement: no event for nothing
+	}
 	sas := []temporal.SearchAttributeUpdate{SAChannelID.ValueSet(r.doc.ChannelID), SARemovalStatus.ValueSet(string(status))}
 	if r.doc.AccountID != "" {
 		sas = append(sas, SAAccountID.ValueSet(r.doc.AccountID))
@@ -384,7 +450,15 @@ func (r *removal) setStatus(ctx workflow.Context, status domain.Status, step str
 	if err := workflow.UpsertTypedSearchAttributes(ctx, sas...); err != nil {
 		workflow.GetLogger(ctx).Error("search attribute upsert failed", "error", err)
 	}
-	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — %s", status, step))
+}
+
+// searchAttributesHold: the run's search attributes already say this.
+func (r *removal) searchAttributesHold(ctx workflow.Context, status domain.Status) bool {
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	st, _ := sa.GetKeyword(SARemovalStatus)
+	ch, _ := sa.GetKeyword(SAChannelID)
+	acc, _ := sa.GetKeyword(SAAccountID)
+	return st == string(status) && ch == r.doc.ChannelID && (r.doc.AccountID == "" || acc == r.doc.AccountID)
 }
 
 // next waits for the next human input until deadline; false means it timed
@@ -395,10 +469,22 @@ func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string)
 		if remaining <= 0 {
 			return command{}, false
 		}
-		ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: remaining, TimerOptions: workflow.TimerOptions{Summary: summary}},
-			func() bool { return len(r.inbox) > 0 })
-		if err != nil || !ok {
-			return command{}, false
+		if r.lean {
+			// A timer of our own, left to lapse when the input comes first:
+			// cancelling it would cost a history event, and it fires after the
+			// run ends (or is cancelled before a long wait, awaitRetryUnlink).
+			tctx, cancel := workflow.WithCancel(ctx)
+			timer := workflow.NewTimerWithOptions(tctx, remaining, workflow.TimerOptions{Summary: summary})
+			r.timers = append(r.timers, cancel)
+			if err := workflow.Await(ctx, func() bool { return len(r.inbox) > 0 || timer.IsReady() }); err != nil || len(r.inbox) == 0 {
+				return command{}, false
+			}
+		} else {
+			ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: remaining, TimerOptions: workflow.TimerOptions{Summary: summary}},
+				func() bool { return len(r.inbox) > 0 })
+			if err != nil || !ok {
+				return command{}, false
+			}
 		}
 	}
 	cmd := r.inbox[0]

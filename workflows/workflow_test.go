@@ -31,8 +31,8 @@ func TestHappyPathBySignalsWithQueryAtEachStage(t *testing.T) {
 	if !strings.Contains(strings.Join(r.Notes, " "), "Meta Business") {
 		t.Fatalf("WhatsApp Business API note missing: %v", r.Notes)
 	}
-	h.wantStatuses(domain.StatusPreflight, domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode,
-		domain.StatusRemoving, domain.StatusUnlinking, domain.StatusCompleted)
+	h.wantStatuses(domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode,
+		domain.StatusUnlinking, domain.StatusCompleted)
 	if h.accounts[len(h.accounts)-1] != "acc-1" {
 		t.Fatalf("AccountId not upserted: %v", h.accounts)
 	}
@@ -102,7 +102,7 @@ func TestAcknowledgementTimeoutExpires(t *testing.T) {
 	if got := r.CompletedAt.Sub(r.CreatedAt); got != DefaultAckTimeout {
 		t.Fatalf("expired after %v, want %v", got, DefaultAckTimeout)
 	}
-	h.wantStatuses(domain.StatusPreflight, domain.StatusAwaitingAcknowledgement, domain.StatusExpired)
+	h.wantStatuses(domain.StatusAwaitingAcknowledgement, domain.StatusExpired)
 }
 
 func TestCodeTimeoutExpires(t *testing.T) {
@@ -225,7 +225,7 @@ func TestPreflightRejection(t *testing.T) {
 	if r.Status != domain.StatusRejected || len(r.Reasons) != 1 || r.Reasons[0].Code != domain.CodeActiveAttendances || len(h.codes) != 0 {
 		t.Fatalf("%+v", r)
 	}
-	h.wantStatuses(domain.StatusPreflight, domain.StatusRejected)
+	h.wantStatuses(domain.StatusRejected)
 }
 
 func TestAttendanceAppearsBeforeDelete(t *testing.T) {
@@ -273,7 +273,7 @@ func TestMetaPermanentFailureThenRetryUnlinkSucceeds(t *testing.T) {
 	if r.Status != domain.StatusCompleted || h.unlinkCalls != 2 || r.MetaUnlink.Status != "unlinked" {
 		t.Fatalf("%+v", r)
 	}
-	h.wantStatuses(domain.StatusPreflight, domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode, domain.StatusRemoving,
+	h.wantStatuses(domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode,
 		domain.StatusUnlinking, domain.StatusCompletedWithWarnings, domain.StatusUnlinking, domain.StatusCompleted)
 }
 
