@@ -76,9 +76,10 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 		return SendCodeResult{}, err
 	}
 	a.log().Info("verification e-mail sent", "removal_id", in.RemovalID, "seq", in.Seq, "to", res.Recipient)
-	err = a.Store.AppendAudit(ctx, in.Step.audit("code_sent",
-		map[string]any{"recipient": res.Recipient, "seq": in.Seq, "expires_at": res.ExpiresAt}, in.key("code_sent", fmt.Sprint(in.Seq))))
-	return res, err
+	e := in.Step.audit("code_sent", map[string]any{"recipient": res.Recipient, "seq": in.Seq, "expires_at": res.ExpiresAt},
+		in.key("code_sent", fmt.Sprint(in.Seq)))
+	e.Doc = map[string]any{"code_sent_to": res.Recipient, "code_expires_at": res.ExpiresAt}
+	return res, a.Store.AppendAudit(ctx, e)
 }
 
 // AcknowledgementText is what the admin confirmed (SPEC §1.2).
@@ -150,6 +151,8 @@ func (a *Activities) VerifyCode(ctx context.Context, in VerifyInput) (VerifyResu
 	case out.Expired:
 		action = "code_expired"
 	}
-	err = a.Store.AppendAudit(ctx, in.Step.audit(action, map[string]any{"attempts_left": out.AttemptsLeft}, in.key("verify", fmt.Sprint(in.Seq))))
+	e := in.Step.audit(action, map[string]any{"attempts_left": out.AttemptsLeft}, in.key("verify", fmt.Sprint(in.Seq)))
+	e.Doc = map[string]any{"attempts_left": out.AttemptsLeft}
+	err = a.Store.AppendAudit(ctx, e)
 	return res, toTemporal(err)
 }

@@ -34,7 +34,9 @@ func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (Prefligh
 	if !res.OK {
 		action, detail = "preflight_rejected", map[string]any{"reasons": res.Reasons}
 	}
-	if err := a.Store.AppendAudit(ctx, in.Step.audit(action, detail, in.key("preflight"))); err != nil {
+	e := in.Step.audit(action, detail, in.key("preflight"))
+	e.Doc = map[string]any{"impact": res.Impact, "reasons": res.Reasons, "attempts_left": a.Policy.MaxAttempts}
+	if err := a.Store.AppendAudit(ctx, e); err != nil {
 		return res, err
 	}
 	return res, nil

@@ -38,7 +38,9 @@ func (a *Activities) DeleteChannel(ctx context.Context, in DeleteInput) (DeleteR
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.CodeActiveAttendances {
 			// The run ends rejected: its audit record (and the removals row) say why.
-			if aerr := a.Store.AppendAudit(ctx, in.audit("removal_rejected", de.Fields, in.key("removal_rejected"))); aerr != nil {
+			e := in.audit("removal_rejected", de.Fields, in.key("removal_rejected"))
+			e.Doc = map[string]any{"reasons": []domain.Reason{{Code: de.Code, Message: de.Message}}}
+			if aerr := a.Store.AppendAudit(ctx, e); aerr != nil {
 				return DeleteResult{}, aerr
 			}
 		}
@@ -107,7 +109,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 			if err != nil {
 				return UnlinkResult{}, err
 			}
-			a.audit(ctx, in, "meta_unlink_skipped", map[string]any{"waba_id": job.ObjectID, "other_live_channels": others}, u.Attempts)
+			a.audit(ctx, in, "meta_unlink_skipped", map[string]any{"waba_id": job.ObjectID, "other_live_channels": others}, u)
 			return UnlinkResult{Status: postgres.UnlinkSkipped, Attempts: u.Attempts,
 				Detail: fmt.Sprintf("a WABA %s continua em uso por outro canal ativo; inscrição mantida", job.ObjectID)}, nil
 		}
@@ -132,6 +134,14 @@ func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 		}
 		e := in.audit("meta_unlink_failed", map[string]any{"error": gerr.Error(), "permanent": status == postgres.UnlinkFailed},
 			in.key("meta_unlink_failed", fmt.Sprint(u.Attempts)))
+		e.Doc = unlinkDoc(u)
+		switch {
+		case status == postgres.UnlinkFailed:
+		case lastAttempt(ctx):
+			e.Doc["meta_unlink"].(map[string]any)["status"] = postgres.UnlinkFailed
+		default:
+			e.Doc["meta_unlink"].(map[string]any)["status"] = "unlinking" // retried automatically
+		}
 		if status == postgres.UnlinkFailed || lastAttempt(ctx) {
 			e.Status = domain.StatusCompletedWithWarnings // removed, waiting for an ops retry
 		}
@@ -144,7 +154,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 	if err != nil {
 		return UnlinkResult{}, err
 	}
-	a.audit(ctx, in, "meta_unlinked", map[string]any{"object_kind": job.ObjectKind, "object_id": job.ObjectID, "outcome": string(outcome)}, u.Attempts)
+	a.audit(ctx, in, "meta_unlinked", map[string]any{"object_kind": job.ObjectKind, "object_id": job.ObjectID, "outcome": string(outcome)}, u)
 	return UnlinkResult{Status: postgres.UnlinkDone, Attempts: u.Attempts, Detail: string(outcome)}, nil
 }
 
@@ -163,14 +173,21 @@ func (a *Activities) AbandonUnlink(ctx context.Context, in Step) error {
 	if err != nil {
 		return err
 	}
-	a.audit(ctx, in, "meta_unlink_abandoned", map[string]any{"attempts": u.Attempts}, u.Attempts)
+	a.audit(ctx, in, "meta_unlink_abandoned", map[string]any{"attempts": u.Attempts}, u)
 	return nil
+}
+
+// unlinkDoc is the meta_unlink part of the removal document.
+func unlinkDoc(u postgres.Unlink) map[string]any {
+	return map[string]any{"meta_unlink": map[string]any{"status": u.Status, "attempts": u.Attempts, "last_error": u.LastError.String}}
 }
 
 // audit writes a best-effort record keyed by attempt; a lost write is logged,
 // not fatal, because the unlink's own row already holds the outcome.
-func (a *Activities) audit(ctx context.Context, in Step, action string, detail map[string]any, attempt int) {
-	if err := a.Store.AppendAudit(ctx, in.audit(action, detail, in.key(action, fmt.Sprint(attempt)))); err != nil {
+func (a *Activities) audit(ctx context.Context, in Step, action string, detail map[string]any, u postgres.Unlink) {
+	e := in.audit(action, detail, in.key(action, fmt.Sprint(u.Attempts)))
+	e.Doc = unlinkDoc(u)
+	if err := a.Store.AppendAudit(ctx, e); err != nil {
 		a.log().Error("audit write failed", "removal_id", in.RemovalID, "action", action, "error", err)
 	}
 }

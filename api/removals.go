@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
@@ -79,17 +80,41 @@ func (s *Server) ownRemoval(c *gin.Context) (string, bool) {
 	return id, true
 }
 
+// getRemoval reads the removal's latest run from the read model in Postgres:
+// no Temporal call, so it answers after Temporal's retention and while
+// Temporal is down. (Temporal's `status` query stays for ops.)
 func (s *Server) getRemoval(c *gin.Context) {
 	id, found := s.ownRemoval(c)
 	if !found {
 		return
 	}
-	doc, err := s.removals.Get(c.Request.Context(), id)
+	rec, err := s.store.LatestRemoval(c.Request.Context(), id)
 	if err != nil {
+		if domain.ErrorCode(err) == domain.CodeNotFound {
+			err = domain.Errorf(domain.CodeNotFound, "remoção não encontrada")
+		}
 		fail(c, err)
 		return
 	}
-	ok(c, http.StatusOK, doc)
+	ok(c, http.StatusOK, documentOf(rec))
+}
+
+// documentOf builds the removal document (SPEC §3) from a read-model record.
+func documentOf(rec domain.RemovalRecord) workflows.Removal {
+	var doc workflows.Removal
+	_ = json.Unmarshal(rec.Doc, &doc) // the fields the steps set; the rest follows
+	doc.ID, doc.RunID, doc.ChannelID, doc.AccountID = rec.RemovalID, rec.RunID, rec.ChannelID, rec.AccountID
+	doc.Status, doc.Step = domain.Status(rec.Status), domain.StatusStep(domain.Status(rec.Status))
+	doc.CreatedAt, doc.UpdatedAt, doc.CompletedAt = rec.CreatedAt, rec.UpdatedAt, rec.CompletedAt
+	if doc.MetaUnlink.Status == "" {
+		doc.MetaUnlink.Status = "not_started"
+	}
+	var kind domain.ChannelKind
+	if doc.Impact != nil {
+		kind = doc.Impact.Kind
+	}
+	doc.Notes = domain.RemovalNotes(doc.Status, kind, doc.MetaUnlink.Status)
+	return doc
 }
 
 type acknowledgeRequest struct {

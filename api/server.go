@@ -26,6 +26,7 @@ type Store interface {
 	ContinueConversation(ctx context.Context, conversationID, channelID string, actor domain.Actor) (string, error)
 	Removals(ctx context.Context, accountID string, limit int) ([]domain.RemovalSummary, error)
 	AuditEntries(ctx context.Context, removalID string) ([]domain.AuditEntryView, error)
+	LatestRemoval(ctx context.Context, removalID string) (domain.RemovalRecord, error)
 	activities.ImpactStore
 
 	Credentials(ctx context.Context, email string) (domain.User, string, error)

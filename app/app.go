@@ -26,6 +26,7 @@ import (
 	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/worker"
 )
 
 // Logger builds the process logger.
@@ -91,6 +92,11 @@ func Activities(cfg config.Config, store *postgres.Store, m mail.Sender, graphUR
 		Policy:     activities.DefaultPolicy,
 		Log:        log,
 	}
+}
+
+// Tuning is the worker's poller configuration from the environment.
+func Tuning(cfg config.Config) worker.Tuning {
+	return worker.Tuning{WorkflowPollers: cfg.WorkerWorkflowPollers, ActivityPollers: cfg.WorkerActivityPollers, Autoscale: cfg.WorkerPollerAutoscale}
 }
 
 // API builds the HTTP API and the web app; with a registry it counts requests

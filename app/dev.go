@@ -93,7 +93,7 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 	}
 
 	acts := Activities(cfg, store, Mailer(cfg, out), graphURL, log)
-	w := worker.New(tc, acts)
+	w := worker.NewTuned(tc, acts, Tuning(cfg))
 	if err := w.Start(); err != nil {
 		return err
 	}

@@ -39,6 +39,11 @@ type Config struct {
 	TemporalTLSServerName string `env:"TEMPORAL_TLS_SERVER_NAME"`
 	TemporalAPIKey        Secret `env:"TEMPORAL_API_KEY"`
 
+	// Worker pollers (see worker.Tuning); the defaults are measured by `bench`.
+	WorkerWorkflowPollers int  `env:"WORKER_WORKFLOW_POLLERS" envDefault:"8"`
+	WorkerActivityPollers int  `env:"WORKER_ACTIVITY_POLLERS" envDefault:"4"`
+	WorkerPollerAutoscale bool `env:"WORKER_POLLER_AUTOSCALE" envDefault:"false"`
+
 	// MetricsAddr is where `worker` serves /metrics ("off" disables); the API
 	// serves /metrics on HTTP_ADDR.
 	MetricsAddr string `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"`

@@ -46,3 +46,16 @@ type Message struct {
 	Body      string    `db:"body" json:"text"`
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
+
+// RemovalRecord is the latest run of a removal as the read model holds it.
+type RemovalRecord struct {
+	RemovalID   string          `db:"removal_id"`
+	RunID       string          `db:"run_id"`
+	AccountID   string          `db:"account_id"`
+	ChannelID   string          `db:"channel_id"`
+	Status      string          `db:"status"`
+	CreatedAt   time.Time       `db:"created_at"`
+	UpdatedAt   time.Time       `db:"updated_at"`
+	CompletedAt *time.Time      `db:"completed_at"`
+	Doc         json.RawMessage `db:"doc"`
+}

@@ -98,3 +98,53 @@ func StatusAfterAudit(action string) (s Status, final, ok bool) {
 	}
 	return "", false, false
 }
+
+// Notes a removal carries (SPEC §1.7), the same in the workflow's document
+// and in the read model's.
+const (
+	NoteWhatsAppRelink = "Canal do WhatsApp Business API removido: para usar este número de novo pode ser necessário vinculá-lo novamente no Meta Business."
+	NoteWABAShared     = "A WABA continua em uso por outro canal ativo: a inscrição do aplicativo foi mantida."
+)
+
+// RemovalNotes are the notes a removal in this state carries.
+func RemovalNotes(status Status, kind ChannelKind, unlinkStatus string) []string {
+	notes := []string{}
+	if unlinkStatus == "skipped" {
+		notes = append(notes, NoteWABAShared)
+	}
+	if status == StatusCompleted && kind == KindWhatsAppCloud {
+		notes = append(notes, NoteWhatsAppRelink)
+	}
+	return notes
+}
+
+// StatusStep describes a status in words, for documents read from the read model.
+func StatusStep(s Status) string {
+	switch s {
+	case StatusPreflight:
+		return "Verificando permissões, atendimentos ativos e impacto da remoção"
+	case StatusAwaitingAcknowledgement:
+		return "Aguardando o administrador confirmar o alerta de remoção irreversível"
+	case StatusAwaitingCode:
+		return "Aguardando o código de verificação enviado ao administrador da conta"
+	case StatusRemoving:
+		return "Código verificado; removendo o canal"
+	case StatusUnlinking:
+		return "Canal removido; desvinculando o aplicativo na Meta"
+	case StatusCompleted:
+		return "Canal removido e integrações desvinculadas"
+	case StatusCompletedWithWarnings:
+		return "Canal removido, mas o desvínculo na Meta falhou; a equipe de operações pode tentar de novo (retry-unlink)"
+	case StatusRejected:
+		return "Remoção recusada; nada foi alterado"
+	case StatusCancelled:
+		return "Cancelada pelo administrador; nada foi alterado"
+	case StatusExpired:
+		return "Expirada; nada foi alterado"
+	case StatusLocked:
+		return "Bloqueada após códigos incorretos; nada foi alterado"
+	case StatusFailed:
+		return "A remoção falhou"
+	}
+	return string(s)
+}

@@ -312,7 +312,6 @@ func TestTemporalUnreachableIs503(t *testing.T) {
 		body         any
 	}{
 		{"POST", "/v1/channels/" + ch + "/removals", nil},
-		{"GET", "/v1/removals/" + id, nil},
 		{"POST", "/v1/removals/" + id + "/cancel", nil},
 	} {
 		r := s.want(s.do(c.method, c.path, s.adminToken, c.body), 503, "unavailable")
@@ -320,6 +319,9 @@ func TestTemporalUnreachableIs503(t *testing.T) {
 			t.Fatalf("%s %s: no Retry-After", c.method, c.path)
 		}
 	}
+	// Reads come from Postgres and do not need Temporal.
+	s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 404, "not_found")
+	s.want(s.do("GET", "/v1/removals", s.adminToken, nil), 200, "")
 	s.http = nil
 }
 
@@ -356,4 +358,44 @@ func TestHappyPathHistoryStaysLean(t *testing.T) {
 		t.Fatalf("audit trail: %v", actions)
 	}
 	s.captureHistory(id, "happy_path_lean.json")
+}
+
+// TestRemovalDocumentIsReadFromPostgres: GET /v1/removals/{id} answers from the
+// read model, the same document, with Temporal unreachable.
+func TestRemovalDocumentIsReadFromPostgres(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	ch := s.channel("whatsapp_cloud", "WR-"+s.account[:8], "")
+	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
+	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+	live := s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 200, "")
+	if live.str("status") != "awaiting_code" || live.str("code_sent_to") == "" || live.Body["attempts_left"].(float64) != 5 {
+		t.Fatalf("awaiting code: %s", live.Raw)
+	}
+	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	done := s.until(id, "completed")
+
+	dead, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1", Logger: sdklog.NewStructuredLogger(quietLog())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	srv := httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: dead, Timeout: time.Second},
+		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog()}).Handler())
+	defer srv.Close()
+	liveSrv := s.http
+	s.http = srv
+	r := s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 200, "")
+	s.http = liveSrv
+	for _, k := range []string{"status", "run_id", "channel_id"} {
+		if r.str(k) != done.str(k) {
+			t.Fatalf("%s: %q vs %q", k, r.str(k), done.str(k))
+		}
+	}
+	mu := r.Body["meta_unlink"].(map[string]any)
+	im := r.Body["impact"].(map[string]any)
+	if mu["status"] != "unlinked" || r.Body["completed_at"] == nil || im["official_integration"] != true ||
+		!strings.Contains(fmt.Sprint(r.Body["notes"]), "Meta Business") {
+		t.Fatalf("document from Postgres: %s", r.Raw)
+	}
 }

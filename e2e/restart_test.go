@@ -66,7 +66,7 @@ func runHelperWorker() {
 		os.Exit(1)
 	}
 	fmt.Println("helper worker ready")
-	worker.Run(ctx, tc, app.Activities(cfg, postgres.New(db), app.Mailer(cfg, os.Stdout), os.Getenv("CR_E2E_GRAPH"), quietLog()))
+	worker.Run(ctx, tc, app.Activities(cfg, postgres.New(db), app.Mailer(cfg, os.Stdout), os.Getenv("CR_E2E_GRAPH"), quietLog()), worker.DefaultTuning)
 }
 
 // TestWorkerKilledMidRunIsFinishedByANewWorker runs the only worker in another

@@ -22,6 +22,9 @@ type AuditEntry struct {
 	Key string
 	// Status overrides domain.StatusAfterAudit for the removals read model.
 	Status domain.Status
+	// Doc holds fields of the removal document this step sets (merged into
+	// the read model's document, key by key).
+	Doc map[string]any
 }
 
 // AppendAudit writes an audit record; a second write with the same key is a no-op.
@@ -44,6 +47,12 @@ func appendAudit(ctx context.Context, q sqlx.ExecerContext, e AuditEntry) error 
 	if !moves || e.AccountID == "" || e.ChannelID == "" {
 		status = ""
 	}
+	doc := []byte("{}")
+	if len(e.Doc) > 0 {
+		if doc, err = json.Marshal(e.Doc); err != nil {
+			return err
+		}
+	}
 	// One statement, so the removals row moves exactly when its audit record is
 	// written; a finished run's row is never moved back.
 	_, err = q.ExecContext(ctx, `
@@ -52,14 +61,15 @@ func appendAudit(ctx context.Context, q sqlx.ExecerContext, e AuditEntry) error 
 			VALUES ($1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), $7, $8, $9)
 			ON CONFLICT (idempotency_key) DO NOTHING
 			RETURNING created_at)
-		INSERT INTO removals (removal_id, run_id, account_id, channel_id, requested_by, status, created_at, updated_at, completed_at)
+		INSERT INTO removals (removal_id, run_id, account_id, channel_id, requested_by, status, created_at, updated_at, completed_at, doc)
 		SELECT $1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), $10, a.created_at, a.created_at,
-		       CASE WHEN $11 THEN a.created_at END
+		       CASE WHEN $11 THEN a.created_at END, $12::jsonb
 		FROM audit a WHERE $10 <> ''
 		ON CONFLICT (removal_id, run_id) DO UPDATE SET
-			status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, completed_at = EXCLUDED.completed_at
+			status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, completed_at = EXCLUDED.completed_at,
+			doc = removals.doc || EXCLUDED.doc
 		WHERE removals.completed_at IS NULL`,
-		e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, detail, e.Key, string(status), final)
+		e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, detail, e.Key, string(status), final, doc)
 	return err
 }
 

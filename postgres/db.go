@@ -78,6 +78,16 @@ func EnsureDatabase(ctx context.Context, dsn string) error {
 	return err
 }
 
+// WithDatabaseName is dsn naming another database on the same server.
+func WithDatabaseName(dsn, name string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
 // DropDatabase drops the database named in dsn (dev --reset), closing its
 // other connections first; a missing database is not an error.
 func DropDatabase(ctx context.Context, dsn string) (string, error) {

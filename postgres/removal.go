@@ -88,6 +88,7 @@ func (s *Store) RemoveChannel(ctx context.Context, in RemoveChannelInput) (Remov
 			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
 			Action: "channel_removed", Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
 			Detail: map[string]any{"detached_references": n, "unlink_pending": res.UnlinkPending},
+			Doc:    removedDoc(res.UnlinkPending),
 		})
 		if err != nil || res.UnlinkPending || !in.FinishIfNothingOwed {
 			return err
@@ -159,4 +160,12 @@ func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID, statu
 		RETURNING removal_id, run_id, channel_id, object_kind, object_id, access_token, status, attempts, last_error`,
 		removalID, runID, status, lastError, now)
 	return u, mapErr(err)
+}
+
+// removedDoc: with no unlink owed, the document says so at once.
+func removedDoc(unlinkPending bool) map[string]any {
+	if unlinkPending {
+		return nil
+	}
+	return map[string]any{"meta_unlink": map[string]any{"status": "not_needed", "attempts": 0}}
 }

@@ -155,3 +155,12 @@ func (s *Store) ContinueConversation(ctx context.Context, conversationID, channe
 	})
 	return id, err
 }
+
+// LatestRemoval reads a removal's latest run; not_found when it has none.
+func (s *Store) LatestRemoval(ctx context.Context, removalID string) (domain.RemovalRecord, error) {
+	var r domain.RemovalRecord
+	err := s.db.GetContext(ctx, &r, `
+		SELECT removal_id, run_id, account_id, channel_id, status, created_at, updated_at, completed_at, doc
+		FROM removals WHERE removal_id = $1 ORDER BY created_at DESC LIMIT 1`, removalID)
+	return r, mapErr(err)
+}

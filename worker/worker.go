@@ -12,9 +12,41 @@ import (
 	"github.com/crm/channel-removal/workflows"
 )
 
-// New builds a worker with the workflow under its contract name and every activity.
+// Tuning is how many pollers the worker keeps on the task queue. Under load
+// the default two workflow-task pollers stay busy with the sticky queues of
+// the runs already going, and new runs wait in the queue: more pollers (or the
+// SDK's poller autoscaling) let them start. Defaults are measured with
+// `channel-removal bench` (README).
+type Tuning struct {
+	WorkflowPollers int  // WORKER_WORKFLOW_POLLERS
+	ActivityPollers int  // WORKER_ACTIVITY_POLLERS
+	Autoscale       bool // WORKER_POLLER_AUTOSCALE: let the SDK scale pollers (ignores the counts)
+}
+
+// DefaultTuning is what the benchmark chose on our 2-core machine.
+var DefaultTuning = Tuning{WorkflowPollers: 8, ActivityPollers: 4}
+
+// Options turns a tuning into worker options.
+func (t Tuning) Options() sdkworker.Options {
+	if t.Autoscale {
+		return sdkworker.Options{
+			WorkflowTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
+			ActivityTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
+		}
+	}
+	o := sdkworker.Options{MaxConcurrentWorkflowTaskPollers: t.WorkflowPollers, MaxConcurrentActivityTaskPollers: t.ActivityPollers}
+	return o
+}
+
+// New builds a worker with the workflow under its contract name and every
+// activity, tuned with DefaultTuning.
 func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+	return NewTuned(c, acts, DefaultTuning)
+}
+
+// NewTuned is New with a tuning of one's own.
+func NewTuned(c client.Client, acts *activities.Activities, t Tuning) sdkworker.Worker {
+	w := sdkworker.New(c, workflows.TaskQueue, t.Options())
 	w.RegisterWorkflowWithOptions(workflows.RemoveChannelWorkflow, workflows.RegisterOptions())
 	w.RegisterActivity(acts)
 	return w
@@ -22,8 +54,8 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 
 // Run starts the worker and stops it gracefully (in-flight activities get to
 // finish) when ctx is done.
-func Run(ctx context.Context, c client.Client, acts *activities.Activities) error {
-	w := New(c, acts)
+func Run(ctx context.Context, c client.Client, acts *activities.Activities, t Tuning) error {
+	w := NewTuned(c, acts, t)
 	if err := w.Start(); err != nil {
 		return err
 	}

@@ -323,7 +323,7 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 		if err == nil {
 			r.doc.MetaUnlink = MetaUnlink{Status: u.Status, Attempts: u.Attempts}
 			if u.Status == activities.UnlinkSkipped {
-				r.doc.Notes = append(r.doc.Notes, "A WABA continua em uso por outro canal ativo: a inscrição do aplicativo foi mantida.")
+				r.doc.Notes = append(r.doc.Notes, domain.NoteWABAShared)
 			}
 			r.complete(ctx)
 			return
@@ -376,8 +376,7 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) boo
 
 func (r *removal) complete(ctx workflow.Context) {
 	if r.doc.Impact != nil && r.doc.Impact.Kind == domain.KindWhatsAppCloud {
-		r.doc.Notes = append(r.doc.Notes,
-			"Canal do WhatsApp Business API removido: para usar este número de novo pode ser necessário vinculá-lo novamente no Meta Business.")
+		r.doc.Notes = append(r.doc.Notes, domain.NoteWhatsAppRelink)
 	}
 	const step = "Canal removido e integrações desvinculadas"
 	if r.lean { // the step that settled it (tombstone or unlink) wrote removal_completed

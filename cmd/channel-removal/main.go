@@ -21,6 +21,7 @@ import (
 
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/app"
+	"github.com/crm/channel-removal/bench"
 	"github.com/crm/channel-removal/config"
 	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/migrations"
@@ -45,6 +46,9 @@ const usage = `usage: channel-removal <command>
   ops retry-unlinks (--channel ID | --all) [--wait 2m]
                       send retry-unlink to every removal in completed_with_warnings,
                       print how many, then their outcomes
+  bench [-n N] [-c C] [-workflow-pollers P] [-activity-pollers P] [-autoscale]
+                      N whole removals through the HTTP API, C at a time, then the bare
+                      removal-shaped workflow on the same embedded server (own database)
   probe URL           exit 0 if URL answers 200 (container health checks)
 
 ops talks to TEMPORAL_ADDRESS, or to dev's embedded server when it is unset.
@@ -93,6 +97,8 @@ func run(ctx context.Context, cfg config.Config, cmd string, args []string) erro
 		return probe(args)
 	case "ops":
 		return runOps(ctx, cfg, args)
+	case "bench":
+		return runBench(ctx, cfg, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
@@ -161,7 +167,7 @@ func runWorker(ctx context.Context, cfg config.Config) error {
 		p.log.Info("worker metrics", "addr", ln.Addr().String())
 	}
 	p.log.Info("worker started", "temporal", cfg.TemporalAddress, "graph", cfg.MetaGraphURL())
-	return worker.Run(ctx, p.tc, app.Activities(cfg, postgres.New(p.db), app.Mailer(cfg, os.Stdout), cfg.MetaGraphURL(), p.log))
+	return worker.Run(ctx, p.tc, app.Activities(cfg, postgres.New(p.db), app.Mailer(cfg, os.Stdout), cfg.MetaGraphURL(), p.log), app.Tuning(cfg))
 }
 
 func migrateUp(ctx context.Context, cfg config.Config) error {
@@ -290,4 +296,19 @@ func runOps(ctx context.Context, cfg config.Config, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown ops command %q", args[0])
+}
+
+func runBench(ctx context.Context, cfg config.Config, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	n := fs.Int("n", 300, "removals")
+	c := fs.Int("c", 50, "at a time")
+	t := app.Tuning(cfg)
+	fs.IntVar(&t.WorkflowPollers, "workflow-pollers", t.WorkflowPollers, "workflow task pollers")
+	fs.IntVar(&t.ActivityPollers, "activity-pollers", t.ActivityPollers, "activity task pollers")
+	fs.BoolVar(&t.Autoscale, "autoscale", t.Autoscale, "let the SDK scale pollers")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Tuning: t, DatabaseURL: cfg.DatabaseURL, Out: os.Stdout})
+	return err
 }

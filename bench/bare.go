@@ -1,0 +1,120 @@
+package bench
+
+import (
+	"context"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/worker"
+	"github.com/crm/channel-removal/workflows"
+)
+
+// The bare removal-shaped workflow: the same waits, updates, timers, search
+// attribute upserts and (local) activities as a lean removal, with activities
+// that do nothing. It runs on its own task queue with the same worker options.
+const (
+	bareQueue    = "bench-bare"
+	bareWorkflow = "BareRemovalShape"
+	bareNoop     = "BareNoop"
+)
+
+func bareNoopActivity(context.Context) error { return nil }
+
+func bareShape(ctx workflow.Context) error {
+	stage := 0
+	var acked, verified bool
+	awaitStage := func(ctx workflow.Context, n int) (int, error) {
+		return stage, workflow.Await(ctx, func() bool { return stage >= n })
+	}
+	if err := workflow.SetUpdateHandler(ctx, workflows.UpdateAwaitPreflight, func(ctx workflow.Context) (int, error) { return awaitStage(ctx, 1) }); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandler(ctx, workflows.UpdateAcknowledge, func(ctx workflow.Context) (int, error) {
+		acked = true
+		return awaitStage(ctx, 2)
+	}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandler(ctx, workflows.UpdateVerifyCode, func(ctx workflow.Context) (int, error) {
+		verified = true
+		return awaitStage(ctx, 3)
+	}); err != nil {
+		return err
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 10 * time.Second})
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second})
+	status := func(s domain.Status) {
+		_ = workflow.UpsertTypedSearchAttributes(ctx, workflows.SARemovalStatus.ValueSet(string(s)))
+	}
+	_ = workflow.GetVersion(ctx, "bare", workflow.DefaultVersion, 1)
+	if err := workflow.ExecuteLocalActivity(lctx, bareNoop).Get(ctx, nil); err != nil { // preflight
+		return err
+	}
+	stage = 1
+	t1 := workflow.NewTimer(ctx, 15*time.Minute)
+	if err := workflow.Await(ctx, func() bool { return acked || t1.IsReady() }); err != nil {
+		return err
+	}
+	if err := workflow.ExecuteActivity(actx, bareNoop).Get(ctx, nil); err != nil { // send the code
+		return err
+	}
+	status(domain.StatusAwaitingCode)
+	stage = 2
+	t2 := workflow.NewTimer(ctx, 10*time.Minute)
+	if err := workflow.Await(ctx, func() bool { return verified || t2.IsReady() }); err != nil {
+		return err
+	}
+	for i := 0; i < 2; i++ { // check the code, tombstone
+		if err := workflow.ExecuteLocalActivity(lctx, bareNoop).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	status(domain.StatusUnlinking)
+	stage = 3
+	if err := workflow.ExecuteActivity(actx, bareNoop).Get(ctx, nil); err != nil { // unlink
+		return err
+	}
+	status(domain.StatusCompleted)
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+func newBareWorker(tc client.Client, t worker.Tuning) sdkworker.Worker {
+	w := sdkworker.New(tc, bareQueue, t.Options())
+	w.RegisterWorkflowWithOptions(bareShape, workflow.RegisterOptions{Name: bareWorkflow})
+	w.RegisterActivityWithOptions(bareNoopActivity, activity.RegisterOptions{Name: bareNoop})
+	return w
+}
+
+// bareRun drives one bare run as the API drives a removal: start with the
+// preflight update, acknowledge, verify, wait for the end.
+func bareRun(ctx context.Context, tc client.Client, id string) error {
+	start := tc.NewWithStartWorkflowOperation(client.StartWorkflowOptions{ID: id, TaskQueue: bareQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(workflows.SARemovalStatus.ValueSet(string(domain.StatusAwaitingAcknowledgement)))},
+		bareWorkflow)
+	h, err := tc.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{UpdateName: workflows.UpdateAwaitPreflight, WaitForStage: client.WorkflowUpdateStageCompleted}})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if err != nil {
+		return err
+	}
+	for _, u := range []string{workflows.UpdateAcknowledge, workflows.UpdateVerifyCode} {
+		h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: u, WaitForStage: client.WorkflowUpdateStageCompleted})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return tc.GetWorkflow(ctx, id, "").Get(ctx, nil)
+}

@@ -1,0 +1,290 @@
+// Package bench measures whole removals through the HTTP API against the bare
+// removal-shaped workflow on the same embedded Temporal server, in one run
+// (`channel-removal bench`). The ratio of the two is what the service costs
+// above the workflow shape itself; on a shared, noisy machine only ratios and
+// percentiles from one run mean anything.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/api"
+	"github.com/crm/channel-removal/app"
+	"github.com/crm/channel-removal/metagraph"
+	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/migrations"
+	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/seed"
+	"github.com/crm/channel-removal/temporaldev"
+	"github.com/crm/channel-removal/worker"
+	"github.com/crm/channel-removal/workflows"
+)
+
+// Options is one benchmark run.
+type Options struct {
+	N, C   int
+	Tuning worker.Tuning
+	// DatabaseURL names the server; the bench creates and drops its own database there.
+	DatabaseURL string
+	Out         io.Writer
+}
+
+// Result is what one run measured.
+type Result struct {
+	E2E, Bare  Phase
+	Events     int // history events of a typical (median) removal
+	BareEvents int
+	POST, GET  Latencies
+	Machine    string
+	N, C       int
+	Tuning     worker.Tuning
+}
+
+// Phase is N runs, C at a time.
+type Phase struct {
+	Wall time.Duration
+	Runs int
+	Run  Latencies // whole-run latency
+}
+
+// RunsPerSecond is the phase's throughput.
+func (p Phase) RunsPerSecond() float64 { return float64(p.Runs) / p.Wall.Seconds() }
+
+// Latencies are sorted samples.
+type Latencies []time.Duration
+
+// P is the q-th percentile (0 < q ≤ 100).
+func (l Latencies) P(q int) time.Duration {
+	if len(l) == 0 {
+		return 0
+	}
+	i := len(l) * q / 100
+	if i >= len(l) {
+		i = len(l) - 1
+	}
+	return l[i]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// Run starts the stack on free ports with a database of its own, runs both
+// phases and prints the table and the last line.
+func Run(ctx context.Context, o Options) (Result, error) {
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+	host, _ := os.Hostname()
+	res := Result{N: o.N, C: o.C, Tuning: o.Tuning, Machine: fmt.Sprintf("%s, %d CPU, %s", host, runtime.NumCPU(), runtime.Version())}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	dsn, drop, err := ownDatabase(ctx, o.DatabaseURL)
+	if err != nil {
+		return res, err
+	}
+	defer drop()
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		return res, err
+	}
+	defer db.Close()
+	if err := migrations.Up(ctx, db.DB, nil); err != nil {
+		return res, err
+	}
+	store := postgres.New(db)
+
+	dir, err := os.MkdirTemp("", "cr-bench-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Fprintf(o.Out, "bench: starting Temporal (embedded dev server, SQLite) ...\n")
+	srv, err := temporaldev.Start(ctx, temporaldev.Options{DBFile: filepath.Join(dir, "temporal.db"),
+		SearchAttributes: workflows.SearchAttributeNames, Progress: o.Out})
+	if err != nil {
+		return res, err
+	}
+	defer srv.Stop()
+	tc, err := app.DialTemporal(ctx, srv.Address, "default", quiet)
+	if err != nil {
+		return res, err
+	}
+	defer tc.Close()
+
+	graph := httptest.NewServer(graphsim.New())
+	defer graph.Close()
+	sink := newMailSink()
+	acts := &activities.Activities{Store: store, Mail: sink, Graph: metagraph.New(graph.URL, "v23.0", 15*time.Second),
+		CodeSecret: []byte("bench-code-secret"), Policy: activities.DefaultPolicy, Log: quiet}
+	w := worker.NewTuned(tc, acts, o.Tuning)
+	if err := w.Start(); err != nil {
+		return res, err
+	}
+	defer w.Stop()
+
+	jwt := []byte("bench-jwt-secret")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return res, err
+	}
+	httpSrv := &http.Server{Handler: api.New(api.Config{Store: store, Removals: api.TemporalRemovals{Client: tc}, JWTSecret: jwt,
+		CodeSecret: []byte("bench-code-secret"), Log: quiet, ResendInterval: activities.DefaultPolicy.ResendInterval}).Handler()}
+	go httpSrv.Serve(ln)
+	defer httpSrv.Close()
+	base := "http://" + ln.Addr().String()
+
+	fmt.Fprintf(o.Out, "bench: seeding %d channels ...\n", o.N)
+	b := seed.Builder{DB: db}
+	account, err := b.Account("", "Loja Bench", "dono@bench.test")
+	if err != nil {
+		return res, err
+	}
+	admin, err := b.User("", account, "admin@bench.test", "Admin Bench", "admin")
+	if err != nil {
+		return res, err
+	}
+	token, err := api.IssueToken(jwt, admin, 2*time.Hour)
+	if err != nil {
+		return res, err
+	}
+	channels := make([]channel, o.N)
+	for i := range channels {
+		name := fmt.Sprintf("Bench WhatsApp %04d", i)
+		id, err := b.Channel(seed.ChannelSpec{AccountID: account, Name: name, Kind: "whatsapp_cloud",
+			WABAID: fmt.Sprintf("BENCH-WABA-%04d", i), Token: "bench-token"})
+		if err != nil {
+			return res, err
+		}
+		channels[i] = channel{id: id, name: name}
+	}
+
+	fmt.Fprintf(o.Out, "bench: %d whole removals through the HTTP API, %d at a time ...\n", o.N, o.C)
+	d := &driver{base: base, token: token, sink: sink, http: &http.Client{Timeout: time.Minute}}
+	res.E2E, err = phase(o.N, o.C, func(i int) error { return d.removal(ctx, channels[i]) })
+	if err != nil {
+		return res, err
+	}
+	res.POST, res.GET = d.sorted()
+	res.Events, err = medianHistoryLength(ctx, tc, channels)
+	if err != nil {
+		return res, err
+	}
+
+	fmt.Fprintf(o.Out, "bench: %d bare removal-shaped workflows, %d at a time, same server and worker options ...\n", o.N, o.C)
+	bw := newBareWorker(tc, o.Tuning)
+	if err := bw.Start(); err != nil {
+		return res, err
+	}
+	defer bw.Stop()
+	res.Bare, err = phase(o.N, o.C, func(i int) error { return bareRun(ctx, tc, fmt.Sprintf("bench-bare-%d-%d", os.Getpid(), i)) })
+	if err != nil {
+		return res, err
+	}
+	res.BareEvents, _ = historyLength(ctx, tc, fmt.Sprintf("bench-bare-%d-%d", os.Getpid(), 0))
+	Print(o.Out, res)
+	return res, nil
+}
+
+type channel struct{ id, name string }
+
+// phase runs f(0..n-1), c at a time, and measures each run and the whole.
+func phase(n, c int, f func(i int) error) (Phase, error) {
+	var mu sync.Mutex
+	var firstErr error
+	runs := make(Latencies, 0, n)
+	sem := make(chan struct{}, c)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			t0 := time.Now()
+			err := f(i)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = fmt.Errorf("run %d: %w", i, err)
+			}
+			runs = append(runs, time.Since(t0))
+		}(i)
+	}
+	wg.Wait()
+	p := Phase{Wall: time.Since(start), Runs: n, Run: runs}
+	sort.Slice(p.Run, func(i, j int) bool { return p.Run[i] < p.Run[j] })
+	return p, firstErr
+}
+
+func medianHistoryLength(ctx context.Context, tc client.Client, chs []channel) (int, error) {
+	var ls []int
+	for i := 0; i < len(chs) && i < 25; i++ {
+		n, err := historyLength(ctx, tc, workflows.WorkflowID(chs[i].id))
+		if err != nil {
+			return 0, err
+		}
+		ls = append(ls, n)
+	}
+	sort.Ints(ls)
+	return ls[len(ls)/2], nil
+}
+
+func historyLength(ctx context.Context, tc client.Client, id string) (int, error) {
+	for i := 0; i < 50; i++ { // the run closes just after its last update is answered
+		d, err := tc.DescribeWorkflowExecution(ctx, id, "")
+		if err != nil {
+			return 0, err
+		}
+		if info := d.GetWorkflowExecutionInfo(); info.GetCloseTime() != nil {
+			return int(info.GetHistoryLength()), nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("%s did not close", id)
+}
+
+// Print writes the table and, last, the one-line summary.
+func Print(w io.Writer, r Result) {
+	fmt.Fprintf(w, "\nmachine: %s; N=%d, C=%d; worker pollers: workflow %d, activity %d, autoscale %v\n",
+		r.Machine, r.N, r.C, r.Tuning.WorkflowPollers, r.Tuning.ActivityPollers, r.Tuning.Autoscale)
+	fmt.Fprintf(w, "%-34s %8s %10s %10s %10s %10s\n", "", "runs", "wall s", "runs/s", "p50 ms", "p99 ms")
+	for _, p := range []struct {
+		name string
+		ph   Phase
+	}{{"whole removal through the API", r.E2E}, {"bare removal-shaped workflow", r.Bare}} {
+		fmt.Fprintf(w, "%-34s %8d %10.1f %10.2f %10.0f %10.0f\n", p.name, p.ph.Runs, p.ph.Wall.Seconds(), p.ph.RunsPerSecond(),
+			ms(p.ph.Run.P(50)), ms(p.ph.Run.P(99)))
+	}
+	fmt.Fprintf(w, "%-34s %8d %10s %10s %10.1f %10.1f\n", "POST /v1/channels/{id}/removals", len(r.POST), "", "", ms(r.POST.P(50)), ms(r.POST.P(99)))
+	fmt.Fprintf(w, "%-34s %8d %10s %10s %10.1f %10.1f\n", "GET /v1/removals/{id}", len(r.GET), "", "", ms(r.GET.P(50)), ms(r.GET.P(99)))
+	fmt.Fprintf(w, "history events per removal: %d (bare shape: %d)\n", r.Events, r.BareEvents)
+	ratio := r.E2E.RunsPerSecond() / r.Bare.RunsPerSecond()
+	fmt.Fprintf(w, "bench: e2e %.2f runs/s, bare %.2f runs/s, ratio %.2f, events %d, POST removals p50/p99 %.0f/%.0f ms, GET removal p50/p99 %.0f/%.0f ms\n",
+		r.E2E.RunsPerSecond(), r.Bare.RunsPerSecond(), ratio, r.Events, ms(r.POST.P(50)), ms(r.POST.P(99)), ms(r.GET.P(50)), ms(r.GET.P(99)))
+}
+
+// ownDatabase creates a database next to DATABASE_URL's for this run only.
+func ownDatabase(ctx context.Context, base string) (string, func(), error) {
+	dsn, err := postgres.WithDatabaseName(base, fmt.Sprintf("channel_removal_bench_%d", os.Getpid()))
+	if err != nil {
+		return "", nil, err
+	}
+	if err := postgres.EnsureDatabase(ctx, dsn); err != nil {
+		return "", nil, err
+	}
+	return dsn, func() { postgres.DropDatabase(context.Background(), dsn) }, nil
+}

@@ -1,0 +1,146 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crm/channel-removal/mail"
+)
+
+// driver plays the admin's web app: start, acknowledge, read the code from
+// the mail sink, verify, then poll the removal until it is completed.
+type driver struct {
+	base, token string
+	sink        *mailSink
+	http        *http.Client
+
+	mu        sync.Mutex
+	post, get Latencies
+}
+
+func (d *driver) do(ctx context.Context, method, path string, body any) (int, map[string]any, time.Duration, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, d.base+path, rd)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+d.token)
+	req.Header.Set("Content-Type", "application/json")
+	t0 := time.Now()
+	res, err := d.http.Do(req)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out, time.Since(t0), nil
+}
+
+func (d *driver) removal(ctx context.Context, ch channel) error {
+	st, doc, took, err := d.do(ctx, "POST", "/v1/channels/"+ch.id+"/removals", nil)
+	if err != nil || st != http.StatusCreated {
+		return fmt.Errorf("start: %d %v %v", st, doc, err)
+	}
+	d.record(&d.post, took)
+	id, _ := doc["id"].(string)
+	if st, doc, _, err = d.do(ctx, "POST", "/v1/removals/"+id+"/acknowledge", map[string]any{"acknowledged": true}); err != nil || st != http.StatusOK {
+		return fmt.Errorf("acknowledge: %d %v %v", st, doc, err)
+	}
+	code, err := d.sink.code(ctx, ch.name)
+	if err != nil {
+		return err
+	}
+	if st, doc, _, err = d.do(ctx, "POST", "/v1/removals/"+id+"/verify", map[string]any{"code": code}); err != nil || st != http.StatusOK {
+		return fmt.Errorf("verify: %d %v %v", st, doc, err)
+	}
+	for {
+		st, doc, took, err = d.do(ctx, "GET", "/v1/removals/"+id, nil)
+		if err != nil || st != http.StatusOK {
+			return fmt.Errorf("get: %d %v %v", st, doc, err)
+		}
+		d.record(&d.get, took)
+		switch doc["status"] {
+		case "completed":
+			return nil
+		case "removing", "unlinking":
+		default:
+			return fmt.Errorf("removal ended %v", doc["status"])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (d *driver) record(into *Latencies, took time.Duration) {
+	d.mu.Lock()
+	*into = append(*into, took)
+	d.mu.Unlock()
+}
+
+func (d *driver) sorted() (Latencies, Latencies) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, l := range []Latencies{d.post, d.get} {
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+	}
+	return d.post, d.get
+}
+
+// mailSink is the bench's mailbox: it keeps the last code mailed per channel.
+type mailSink struct {
+	mu    sync.Mutex
+	codes map[string]string
+	wake  chan struct{}
+}
+
+func newMailSink() *mailSink { return &mailSink{codes: map[string]string{}, wake: make(chan struct{})} }
+
+var codeLine = regexp.MustCompile(`Código de verificação: (\d+)`)
+
+func (m *mailSink) Send(_ context.Context, msg mail.Message) error {
+	code := codeLine.FindStringSubmatch(msg.Text)
+	if code == nil {
+		return fmt.Errorf("no code in %q", msg.Subject)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.codes[msg.Subject] = code[1]
+	close(m.wake)
+	m.wake = make(chan struct{})
+	return nil
+}
+
+// code waits for the mail about the channel named name.
+func (m *mailSink) code(ctx context.Context, name string) (string, error) {
+	for {
+		m.mu.Lock()
+		for subject, c := range m.codes {
+			if strings.HasSuffix(subject, " "+name) {
+				m.mu.Unlock()
+				return c, nil
+			}
+		}
+		wake := m.wake
+		m.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(30 * time.Second):
+			return "", fmt.Errorf("no code mailed for %s", name)
+		}
+	}
+}
