@@ -23,7 +23,7 @@ type Store interface {
 	AccountAdminEmail(ctx context.Context, accountID string) (string, error)
 	Channel(ctx context.Context, id string) (domain.Channel, error)
 	ActiveAttendances(ctx context.Context, channelID string, limit int) ([]domain.Attendance, error)
-	ConversationCount(ctx context.Context, channelID string) (int, error)
+	ConversationCount(ctx context.Context, channelID string, limit int) (int, error)
 	ReferenceCounts(ctx context.Context, channelID string) (domain.References, error)
 	OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChannelID string) (int, error)
 	PrepareCode(ctx context.Context, d postgres.CodeDraft) (postgres.Challenge, error)

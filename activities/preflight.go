@@ -82,10 +82,14 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 	return res, nil
 }
 
+// ConversationCountCap bounds the conversation count of the impact: past it
+// the preview says "more than" (the count costs the same at 10 million).
+const ConversationCountCap = 100_000
+
 // ImpactStore is what collecting a channel's impact reads.
 type ImpactStore interface {
 	ActiveAttendances(ctx context.Context, channelID string, limit int) ([]domain.Attendance, error)
-	ConversationCount(ctx context.Context, channelID string) (int, error)
+	ConversationCount(ctx context.Context, channelID string, limit int) (int, error)
 	ReferenceCounts(ctx context.Context, channelID string) (domain.References, error)
 	OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChannelID string) (int, error)
 }
@@ -100,8 +104,11 @@ func CollectImpact(ctx context.Context, s ImpactStore, ch domain.Channel) (domai
 	if im.ActiveAttendances, err = s.ActiveAttendances(ctx, ch.ID, 50); err != nil {
 		return im, err
 	}
-	if im.Conversations, err = s.ConversationCount(ctx, ch.ID); err != nil {
+	if im.Conversations, err = s.ConversationCount(ctx, ch.ID, ConversationCountCap); err != nil {
 		return im, err
+	}
+	if im.Conversations > ConversationCountCap {
+		im.Conversations, im.ConversationsCapped = ConversationCountCap, true
 	}
 	if im.References, err = s.ReferenceCounts(ctx, ch.ID); err != nil {
 		return im, err
@@ -114,7 +121,12 @@ func CollectImpact(ctx context.Context, s ImpactStore, ch domain.Channel) (domai
 			"%d automação(ões), %d regra(s) de roteamento, %d chatbot(s) e %d webhook(s) serão desvinculados deste canal.",
 			r.Automations, r.RoutingRules, r.Chatbots, r.Webhooks))
 	}
-	if im.Conversations > 0 {
+	switch {
+	case im.ConversationsCapped:
+		im.Warnings = append(im.Warnings, fmt.Sprintf(
+			"Mais de %d conversas continuarão visíveis, marcadas como de um canal removido; não será possível enviar mensagens por elas.",
+			im.Conversations))
+	case im.Conversations > 0:
 		im.Warnings = append(im.Warnings, fmt.Sprintf(
 			"As %d conversa(s) continuarão visíveis, marcadas como de um canal removido; não será possível enviar mensagens por elas.",
 			im.Conversations))

@@ -21,6 +21,11 @@ func TestDeleteChannelWritesNoConversationAt200k(t *testing.T) {
 	if err := e.b.Conversations(e.account, ch, e.contact, "closed", 200_000); err != nil {
 		t.Fatal(err)
 	}
+	// The preview's count stops at the cap and says so.
+	pre, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin})
+	if err != nil || pre.Impact.Conversations != activities.ConversationCountCap || !pre.Impact.ConversationsCapped {
+		t.Fatalf("capped count: %d capped=%v %v", pre.Impact.Conversations, pre.Impact.ConversationsCapped, err)
+	}
 	db := e.store.DB()
 	writes := func() (n int64) {
 		db.Exec(`SELECT pg_stat_force_next_flush()`)

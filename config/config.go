@@ -40,8 +40,8 @@ type Config struct {
 	TemporalAPIKey        Secret `env:"TEMPORAL_API_KEY"`
 
 	// Worker pollers (see worker.Tuning); the defaults are measured by `bench`.
-	WorkerWorkflowPollers int  `env:"WORKER_WORKFLOW_POLLERS" envDefault:"8"`
-	WorkerActivityPollers int  `env:"WORKER_ACTIVITY_POLLERS" envDefault:"4"`
+	WorkerWorkflowPollers int  `env:"WORKER_WORKFLOW_POLLERS" envDefault:"32"`
+	WorkerActivityPollers int  `env:"WORKER_ACTIVITY_POLLERS" envDefault:"8"`
 	WorkerPollerAutoscale bool `env:"WORKER_POLLER_AUTOSCALE" envDefault:"false"`
 
 	// MetricsAddr is where `worker` serves /metrics ("off" disables); the API

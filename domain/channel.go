@@ -81,3 +81,21 @@ type Attendance struct {
 	Contact        string `db:"contact" json:"contact"`
 	Status         string `db:"status" json:"status"`
 }
+
+// UnlinkTarget is the Meta object our app is subscribed to for a channel, the
+// one a removal unsubscribes from (SPEC §1.6): the WABA of a WhatsApp Business
+// API channel, the Page of Messenger and Instagram; none for the others.
+// Deregistering a phone number is never a target.
+func UnlinkTarget(ch Channel) (kind, object string) {
+	switch ch.Kind {
+	case KindWhatsAppCloud:
+		if ch.WABAID != nil {
+			return "waba", *ch.WABAID
+		}
+	case KindMessenger, KindInstagram:
+		if ch.PageID != nil {
+			return "page", *ch.PageID
+		}
+	}
+	return "", ""
+}

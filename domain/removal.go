@@ -57,6 +57,7 @@ type Impact struct {
 	Meta                MetaObjects  `json:"meta"`
 	ActiveAttendances   []Attendance `json:"active_attendances"`
 	Conversations       int          `json:"conversations"`
+	ConversationsCapped bool         `json:"conversations_capped,omitempty"` // there are more than Conversations
 	References          References   `json:"references"`
 	Warnings            []string     `json:"warnings"`
 }

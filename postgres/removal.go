@@ -57,7 +57,7 @@ func (s *Store) RemoveChannel(ctx context.Context, in RemoveChannelInput) (Remov
 			return (&domain.Error{Code: domain.CodeActiveAttendances,
 				Message: "o canal tem atendimentos ativos; encerre-os antes de remover"}).With("active_attendances", active)
 		}
-		if kind, object := unlinkTarget(ch); object != "" {
+		if kind, object := domain.UnlinkTarget(ch); object != "" {
 			_, err := tx.ExecContext(ctx, `
 				INSERT INTO meta_unlinks (removal_id, run_id, channel_id, object_kind, object_id, access_token, updated_at)
 				VALUES ($1, $2, $3, $4, $5, (SELECT access_token FROM channel_credentials WHERE channel_id = $3), $6)
@@ -98,21 +98,6 @@ func (s *Store) RemoveChannel(ctx context.Context, in RemoveChannelInput) (Remov
 			Action: "removal_completed", Key: in.RemovalID + "/" + in.RunID + "/removal_completed"})
 	})
 	return res, err
-}
-
-// unlinkTarget is the Meta object our app is subscribed to for a channel.
-func unlinkTarget(ch domain.Channel) (kind, object string) {
-	switch ch.Kind {
-	case domain.KindWhatsAppCloud:
-		if ch.WABAID != nil {
-			return "waba", *ch.WABAID
-		}
-	case domain.KindMessenger, domain.KindInstagram:
-		if ch.PageID != nil {
-			return "page", *ch.PageID
-		}
-	}
-	return "", ""
 }
 
 // Unlink is the Meta unlink owed by a removal run.

@@ -48,10 +48,12 @@ func (s *Store) ActiveAttendances(ctx context.Context, channelID string, limit i
 	return activeAttendances(ctx, s.db, channelID, limit)
 }
 
-// ConversationCount counts a channel's conversations.
-func (s *Store) ConversationCount(ctx context.Context, channelID string) (int, error) {
+// ConversationCount counts a channel's conversations, up to limit+1: the
+// preflight's cost stays bounded at millions (the index scan stops there).
+func (s *Store) ConversationCount(ctx context.Context, channelID string, limit int) (int, error) {
 	var n int
-	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM conversations WHERE channel_id = $1`, channelID)
+	err := s.db.GetContext(ctx, &n, `
+		SELECT count(*) FROM (SELECT 1 FROM conversations WHERE channel_id = $1 LIMIT $2) capped`, channelID, limit+1)
 	return n, mapErr(err)
 }
 

@@ -24,7 +24,7 @@ type Tuning struct {
 }
 
 // DefaultTuning is what the benchmark chose on our 2-core machine.
-var DefaultTuning = Tuning{WorkflowPollers: 8, ActivityPollers: 4}
+var DefaultTuning = Tuning{WorkflowPollers: 32, ActivityPollers: 8}
 
 // Options turns a tuning into worker options.
 func (t Tuning) Options() sdkworker.Options {

@@ -95,7 +95,7 @@ function impactView(im) {
     h('dl', { class: 'facts' },
       h('dt', null, 'Integração oficial'), h('dd', null, im.official_integration ? 'Sim (Meta)' : 'Não'),
       h('dt', null, 'Objetos vinculados na Meta'), h('dd', null, metaObjs.length ? metaObjs.join(', ') : 'Nenhum'),
-      h('dt', null, 'Conversas'), h('dd', null, String(im.conversations)),
+      h('dt', null, 'Conversas'), h('dd', null, im.conversations_capped ? `mais de ${im.conversations}` : String(im.conversations)),
       h('dt', null, 'Referências'), h('dd', null,
         `${r.automations || 0} automação(ões), ${r.routing_rules || 0} regra(s) de roteamento, ${r.chatbots || 0} chatbot(s), ${r.webhooks || 0} webhook(s)`),
       h('dt', null, 'Atendimentos ativos'), h('dd', null, (im.active_attendances || []).length
