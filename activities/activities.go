@@ -11,6 +11,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/crm/channel-removal/credentials"
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/mail"
 	"github.com/crm/channel-removal/metagraph"
@@ -52,13 +53,15 @@ var DefaultPolicy = Policy{CodeTTL: 10 * time.Minute, ResendInterval: 60 * time.
 
 // Activities holds the dependencies of every activity.
 type Activities struct {
-	Store      Store
-	Mail       mail.Sender
-	Graph      Graph
-	CodeSecret []byte
-	Policy     Policy
-	Now        func() time.Time
-	Log        *slog.Logger
+	// Credentials opens the channel access tokens sealed at rest.
+	Credentials *credentials.Keyring
+	Store       Store
+	Mail        mail.Sender
+	Graph       Graph
+	CodeSecret  []byte
+	Policy      Policy
+	Now         func() time.Time
+	Log         *slog.Logger
 }
 
 func (a *Activities) now() time.Time {

@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/crm/channel-removal/credentials"
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/metagraph"
 	"github.com/crm/channel-removal/postgres"
@@ -121,7 +122,15 @@ func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 		}
 		return UnlinkResult{}, toTemporal(unlinkErr(domain.CodeMetaPermanent, u))
 	}
-	outcome, gerr := a.Graph.UnsubscribeApp(ctx, job.ObjectID, job.AccessToken.String)
+	token, err := a.openToken(job.ChannelID, job.AccessToken.String)
+	if err != nil {
+		u, rerr := record(postgres.UnlinkFailed, "Credencial do canal não pôde ser aberta: "+err.Error()+".")
+		if rerr != nil {
+			return UnlinkResult{}, rerr
+		}
+		return UnlinkResult{}, toTemporal(unlinkErr(domain.CodeMetaPermanent, u))
+	}
+	outcome, gerr := a.Graph.UnsubscribeApp(ctx, job.ObjectID, token)
 	if gerr != nil {
 		status, code := postgres.UnlinkPending, domain.CodeMetaTransient
 		var ge *metagraph.Error
@@ -200,4 +209,17 @@ func lastAttempt(ctx context.Context) bool {
 	}
 	info := activity.GetInfo(ctx)
 	return info.RetryPolicy != nil && info.RetryPolicy.MaximumAttempts > 0 && info.Attempt >= info.RetryPolicy.MaximumAttempts
+}
+
+// openToken unseals a channel's access token. A token stored before tokens
+// were sealed (migration 4 seals them all) is used as it is.
+func (a *Activities) openToken(channelID, stored string) (string, error) {
+	if !credentials.Sealed(stored) {
+		a.log().Warn("channel token is not sealed; run `migrate up` with CREDENTIALS_KEY", "channel_id", channelID)
+		return stored, nil
+	}
+	if a.Credentials == nil {
+		return "", errors.New("CREDENTIALS_KEY is not configured")
+	}
+	return a.Credentials.Open(channelID, stored)
 }

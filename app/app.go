@@ -51,7 +51,8 @@ func OpenDatabase(ctx context.Context, cfg config.Config, dev bool, log *slog.Lo
 		return nil, postgresError(err)
 	}
 	if migrate {
-		if err := migrations.Up(ctx, db.DB, log); err != nil {
+		keys, _ := cfg.Keyring()
+		if err := migrations.Up(ctx, db.DB, log, keys); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -84,13 +85,15 @@ func Mailer(cfg config.Config, console io.Writer) mail.Sender {
 
 // Activities builds the activities' dependencies.
 func Activities(cfg config.Config, store *postgres.Store, m mail.Sender, graphURL string, log *slog.Logger) *activities.Activities {
+	keys, _ := cfg.Keyring() // the worker refused to start without a valid CREDENTIALS_KEY (Require)
 	return &activities.Activities{
-		Store:      store,
-		Mail:       m,
-		Graph:      metagraph.New(graphURL, cfg.MetaGraphVersion, 15*time.Second),
-		CodeSecret: []byte(cfg.CodeSecret),
-		Policy:     activities.DefaultPolicy,
-		Log:        log,
+		Credentials: keys,
+		Store:       store,
+		Mail:        m,
+		Graph:       metagraph.New(graphURL, cfg.MetaGraphVersion, 15*time.Second),
+		CodeSecret:  []byte(cfg.CodeSecret),
+		Policy:      activities.DefaultPolicy,
+		Log:         log,
 	}
 }
 

@@ -48,7 +48,11 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 		return err
 	}
 	defer db.Close()
-	if err := seed.Demo(ctx, db); err != nil {
+	keys, err := cfg.Keyring()
+	if err != nil {
+		return err
+	}
+	if err := seed.Demo(ctx, db, keys.Seal); err != nil {
 		return err
 	}
 	hash, err := api.HashPassword(string(cfg.DemoPassword))

@@ -102,7 +102,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	defer db.Close()
-	if err := migrations.Up(ctx, db.DB, nil); err != nil {
+	if err := migrations.Up(ctx, db.DB, nil, nil); err != nil {
 		return res, err
 	}
 	store := postgres.New(db)

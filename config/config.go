@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/crm/channel-removal/credentials"
 )
 
 // Config is every setting of every process.
@@ -23,12 +25,15 @@ type Config struct {
 	TemporalDBFile    string `env:"TEMPORAL_DB_FILE" envDefault:".data/temporal.db"`
 	AuthJWTSecret     Secret `env:"AUTH_JWT_SECRET"`
 	CodeSecret        Secret `env:"CODE_SECRET"`
-	SendGridAPIKey    Secret `env:"SENDGRID_API_KEY"`
-	SendGridBaseURL   string `env:"SENDGRID_BASE_URL" envDefault:"https://api.sendgrid.com"`
-	MailFrom          string `env:"MAIL_FROM" envDefault:"no-reply@localhost"`
-	MetaGraphBaseURL  string `env:"META_GRAPH_BASE_URL"`
-	MetaGraphVersion  string `env:"META_GRAPH_VERSION" envDefault:"v23.0"`
-	LogLevel          string `env:"LOG_LEVEL" envDefault:"info"`
+	// CredentialsKey seals channel access tokens at rest: "id:base64key[,...]"
+	// (credentials.Parse); the first key seals, all open.
+	CredentialsKey   Secret `env:"CREDENTIALS_KEY"`
+	SendGridAPIKey   Secret `env:"SENDGRID_API_KEY"`
+	SendGridBaseURL  string `env:"SENDGRID_BASE_URL" envDefault:"https://api.sendgrid.com"`
+	MailFrom         string `env:"MAIL_FROM" envDefault:"no-reply@localhost"`
+	MetaGraphBaseURL string `env:"META_GRAPH_BASE_URL"`
+	MetaGraphVersion string `env:"META_GRAPH_VERSION" envDefault:"v23.0"`
+	LogLevel         string `env:"LOG_LEVEL" envDefault:"info"`
 	// DemoPassword is the demo users' password that `dev` sets and prints.
 	DemoPassword Secret `env:"DEMO_PASSWORD" envDefault:"demo1234"`
 
@@ -85,13 +90,16 @@ func (c *Config) ApplyDevDefaults() (filled []string) {
 	if c.CodeSecret == "" {
 		c.CodeSecret, filled = DevCodeSecret, append(filled, "CODE_SECRET")
 	}
+	if c.CredentialsKey == "" {
+		c.CredentialsKey, filled = credentials.DevKey, append(filled, "CREDENTIALS_KEY")
+	}
 	return filled
 }
 
 // Require checks the variables a production process cannot run without.
 func (c Config) Require(names ...string) error {
 	values := map[string]string{
-		"AUTH_JWT_SECRET": string(c.AuthJWTSecret), "CODE_SECRET": string(c.CodeSecret),
+		"AUTH_JWT_SECRET": string(c.AuthJWTSecret), "CODE_SECRET": string(c.CodeSecret), "CREDENTIALS_KEY": string(c.CredentialsKey),
 		"SENDGRID_API_KEY": string(c.SendGridAPIKey), "TEMPORAL_ADDRESS": c.TemporalAddress,
 		"META_GRAPH_BASE_URL": c.MetaGraphURL(), "DATABASE_URL": c.DatabaseURL,
 	}
@@ -103,6 +111,13 @@ func (c Config) Require(names ...string) error {
 	}
 	if len(missing) > 0 {
 		return errors.New("missing required environment variable(s): " + strings.Join(missing, ", "))
+	}
+	for _, n := range names {
+		if n == "CREDENTIALS_KEY" {
+			if _, err := c.Keyring(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -122,4 +137,9 @@ func (c Config) Level() slog.Level {
 		return slog.LevelInfo
 	}
 	return l
+}
+
+// Keyring parses CREDENTIALS_KEY.
+func (c Config) Keyring() (*credentials.Keyring, error) {
+	return credentials.Parse(string(c.CredentialsKey))
 }

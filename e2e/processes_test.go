@@ -131,7 +131,7 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 	apiAddr, metricsAddr := freeAddr(t), freeAddr(t)
 	env := append(os.Environ(),
 		"DATABASE_URL="+dsn, "TEMPORAL_ADDRESS="+temporalAddr, "TEMPORAL_NAMESPACE=default",
-		"AUTH_JWT_SECRET=proc-jwt-secret", "CODE_SECRET=proc-code-secret",
+		"AUTH_JWT_SECRET=proc-jwt-secret", "CODE_SECRET=proc-code-secret", "CREDENTIALS_KEY="+credentialsKey,
 		"SENDGRID_API_KEY=SG.proc", "SENDGRID_BASE_URL="+sg.URL(), "MAIL_FROM=no-reply@localhost",
 		"META_GRAPH_BASE_URL="+gs.URL, "META_GRAPH_VERSION=v23.0",
 		"HTTP_ADDR="+apiAddr, "METRICS_ADDR="+metricsAddr, "LOG_LEVEL=warn")
@@ -207,7 +207,7 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 // TestProductionProcessesFailFastWithOneLine: misconfiguration is one clear
 // line and a non-zero exit, not a hang or a stack trace.
 func TestProductionProcessesFailFastWithOneLine(t *testing.T) {
-	base := append(os.Environ(), "AUTH_JWT_SECRET=x", "CODE_SECRET=y", "SENDGRID_API_KEY=z",
+	base := append(os.Environ(), "AUTH_JWT_SECRET=x", "CODE_SECRET=y", "SENDGRID_API_KEY=z", "CREDENTIALS_KEY="+credentialsKey,
 		"DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 	cases := []struct {
 		name string
@@ -220,6 +220,8 @@ func TestProductionProcessesFailFastWithOneLine(t *testing.T) {
 		{"half a TLS pair", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "TEMPORAL_TLS_CERT=/nonexistent.pem"}, "api",
 			"TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together"},
 		{"unreadable CA", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "TEMPORAL_TLS_CA=/nonexistent-ca.pem"}, "worker", "TEMPORAL_TLS_CA:"},
+		{"bad credentials key", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "CREDENTIALS_KEY=k1:short"}, "worker", "CREDENTIALS_KEY entry 1 (k1): want 32 bytes"},
+		{"no credentials key", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "CREDENTIALS_KEY="}, "worker", "missing required environment variable(s): CREDENTIALS_KEY"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -33,6 +33,7 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 		t.Fatalf("channels: %s", list.Raw)
 	}
 
+	s.noPlaintextTokens()
 	r := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "")
 	im := r.Body["impact"].(map[string]any)
 	if r.str("id") != id || r.str("status") != "awaiting_acknowledgement" || im["official_integration"] != true ||
@@ -80,6 +81,7 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 	if !s.graph.Unsubscribed("WABA-" + s.account[:8]) {
 		t.Fatal("app still subscribed to the WABA")
 	}
+	s.noPlaintextTokens()
 
 	convs := s.want(s.do("GET", "/v1/channels/"+ch+"/conversations", s.adminToken, nil), 200, "")
 	if c := convs.Body["conversations"].([]any)[0].(map[string]any); c["channel_removed"] != true || c["id"] != conv {
@@ -397,5 +399,22 @@ func TestRemovalDocumentIsReadFromPostgres(t *testing.T) {
 	if mu["status"] != "unlinked" || r.Body["completed_at"] == nil || im["official_integration"] != true ||
 		!strings.Contains(fmt.Sprint(r.Body["notes"]), "Meta Business") {
 		t.Fatalf("document from Postgres: %s", r.Raw)
+	}
+}
+
+// noPlaintextTokens reads every stored access token: each is sealed
+// (CREDENTIALS_KEY), none holds the seeded plaintext.
+func (s *stack) noPlaintextTokens() {
+	s.t.Helper()
+	var rows []string
+	err := s.store.DB().Select(&rows, `SELECT access_token FROM channel_credentials
+		UNION ALL SELECT access_token FROM meta_unlinks WHERE access_token IS NOT NULL`)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, v := range rows {
+		if !strings.HasPrefix(v, "enc:v1:") || strings.Contains(v, "tok-") {
+			s.t.Fatalf("plaintext token at rest: %q", v)
+		}
 	}
 }

@@ -51,7 +51,7 @@ const helperEnv = "CR_E2E_HELPER_WORKER"
 // runHelperWorker is a worker process of its own, started by the test below
 // and killed with SIGKILL mid-run.
 func runHelperWorker() {
-	cfg := config.Config{DatabaseURL: os.Getenv("CR_E2E_DSN"), CodeSecret: codeSecret, SendGridAPIKey: "SG.e2e",
+	cfg := config.Config{DatabaseURL: os.Getenv("CR_E2E_DSN"), CodeSecret: codeSecret, SendGridAPIKey: "SG.e2e", CredentialsKey: credentialsKey,
 		SendGridBaseURL: os.Getenv("CR_E2E_SENDGRID"), MailFrom: "no-reply@localhost", MetaGraphVersion: "v23.0"}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()

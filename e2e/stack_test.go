@@ -25,6 +25,7 @@ import (
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/app"
 	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/credentials"
 	"github.com/crm/channel-removal/internal/fakesendgrid"
 	"github.com/crm/channel-removal/internal/testdb"
 	"github.com/crm/channel-removal/metagraph/graphsim"
@@ -45,7 +46,17 @@ var (
 const (
 	jwtSecret  = "e2e-jwt-secret"
 	codeSecret = "e2e-code-secret"
+	// credentialsKey seals the test channels' tokens (two keys: rotation).
+	credentialsKey = "e2e2:ZTJlLWNyZWRlbnRpYWxzLWtleS1udW1iZXItdHdvISE=,e2e1:ZTJlLWNyZWRlbnRpYWxzLWtleS1udW1iZXItb25lISE="
 )
+
+var testKeys = func() *credentials.Keyring {
+	k, err := credentials.Parse(credentialsKey)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
@@ -103,7 +114,7 @@ type stack struct {
 func newStack(t *testing.T) *stack {
 	t.Helper()
 	dsn, db := testdb.New(t)
-	s := &stack{t: t, dsn: dsn, store: postgres.New(db), b: seed.Builder{DB: db}, sg: fakesendgrid.New(t), graph: graphsim.New(),
+	s := &stack{t: t, dsn: dsn, store: postgres.New(db), b: seed.Builder{DB: db, Seal: testKeys.Seal}, sg: fakesendgrid.New(t), graph: graphsim.New(),
 		policy: activities.DefaultPolicy}
 	s.graphS = httptest.NewServer(s.graph)
 	t.Cleanup(s.graphS.Close)
@@ -118,6 +129,7 @@ func newStack(t *testing.T) *stack {
 
 func (s *stack) config() config.Config {
 	return config.Config{DatabaseURL: s.dsn, AuthJWTSecret: jwtSecret, CodeSecret: codeSecret, SendGridAPIKey: "SG.e2e",
+		CredentialsKey:  credentialsKey,
 		SendGridBaseURL: s.sg.URL(), MailFrom: "no-reply@localhost", MetaGraphBaseURL: s.graphS.URL, MetaGraphVersion: "v23.0",
 		TemporalAddress: temporalAddr, TemporalNamespace: "default"}
 }

@@ -7,17 +7,22 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"io/fs"
 	"log/slog"
 
 	"github.com/pressly/goose/v3"
+
+	"github.com/crm/channel-removal/credentials"
 )
 
 //go:embed *.sql
 var files embed.FS
 
-// Up applies every pending migration.
-func Up(ctx context.Context, db *sql.DB, log *slog.Logger) error {
-	p, err := goose.NewProvider(goose.DialectPostgres, db, files)
+// Up applies every pending migration. keys seals the access tokens already
+// stored in plaintext (migration 4); nil is enough for a database that has none.
+func Up(ctx context.Context, db *sql.DB, log *slog.Logger, keys *credentials.Keyring) error {
+	p, err := goose.NewProvider(goose.DialectPostgres, db, files,
+		goose.WithGoMigrations(goose.NewGoMigration(4, &goose.GoFunc{RunTx: sealTokens(keys)}, nil)))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -32,3 +37,6 @@ func Up(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 	}
 	return nil
 }
+
+// Files is the embedded SQL (tests step through the versions with goose).
+func Files() fs.FS { return files }

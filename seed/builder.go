@@ -12,6 +12,9 @@ import (
 type Builder struct {
 	DB  *sqlx.DB
 	Ctx context.Context
+	// Seal seals access tokens at rest (credentials.Keyring.Seal); nil
+	// stores them in plaintext, as before migration 4 (its tests).
+	Seal func(channelID, token string) (string, error)
 }
 
 func (b Builder) ctx() context.Context {
@@ -56,10 +59,16 @@ func (b Builder) Channel(c ChannelSpec) (string, error) {
 	if err != nil || c.Token == "" {
 		return id, err
 	}
+	token := c.Token
+	if b.Seal != nil {
+		if token, err = b.Seal(id, token); err != nil {
+			return id, err
+		}
+	}
 	// Only a live channel gets credentials: re-seeding must not hand a token back to a tombstone.
 	_, err = b.DB.ExecContext(b.ctx(), `INSERT INTO channel_credentials (channel_id, access_token)
 		SELECT id, $2 FROM channels WHERE id = $1 AND status = 'active'
-		ON CONFLICT (channel_id) DO NOTHING`, id, c.Token)
+		ON CONFLICT (channel_id) DO NOTHING`, id, token)
 	return id, err
 }
 

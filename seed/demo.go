@@ -36,7 +36,8 @@ var DemoChannels = []DemoChannel{
 
 // Demo seeds SPEC §5's account. Running it again changes nothing, and a channel
 // removed in an earlier session stays removed.
-func Demo(ctx context.Context, db *sqlx.DB) error {
+// seal seals the demo channels' access tokens (CREDENTIALS_KEY).
+func Demo(ctx context.Context, db *sqlx.DB, seal func(channelID, token string) (string, error)) error {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
@@ -48,6 +49,7 @@ func Demo(ctx context.Context, db *sqlx.DB) error {
 	}
 	var steps []step
 	add := func(q string, args ...any) { steps = append(steps, step{q, args}) }
+	var sealErr error
 
 	add(`INSERT INTO accounts (id, name, admin_email) VALUES ($1, 'Loja Demo', $2) ON CONFLICT (id) DO NOTHING`, DemoAccountID, DemoAdminEmail)
 	add(`INSERT INTO users (id, account_id, email, name, role) VALUES ($1, $2, $3, 'Ana Admin', 'admin') ON CONFLICT (id) DO NOTHING`, DemoAdminID, DemoAccountID, DemoAdminEmail)
@@ -57,6 +59,12 @@ func Demo(ctx context.Context, db *sqlx.DB) error {
 			VALUES ($1, $2, $3, $4, $4 IN ('whatsapp_cloud', 'messenger', 'instagram'), NULLIF($5, ''), NULLIF($6, ''), NULLIF($7, ''))
 			ON CONFLICT (id) DO NOTHING`, id, DemoAccountID, name, kind, waba, phone, page)
 		if token != "" {
+			sealed, err := seal(id, token)
+			if err != nil {
+				sealErr = err
+				return
+			}
+			token = sealed
 			add(`INSERT INTO channel_credentials (channel_id, access_token) SELECT id, $2 FROM channels WHERE id = $1 AND status = 'active'
 				ON CONFLICT (channel_id) DO NOTHING`, id, token)
 		}
@@ -94,6 +102,9 @@ func Demo(ctx context.Context, db *sqlx.DB) error {
 	ref(3, "chatbot", "Bot de Pedidos", 2)
 	ref(4, "webhook", "Webhook ERP", 2)
 
+	if sealErr != nil {
+		return fmt.Errorf("seed demo: seal a token: %w", sealErr)
+	}
 	for _, s := range steps {
 		if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {
 			return fmt.Errorf("seed demo: %w", err)

@@ -23,6 +23,7 @@ import (
 	"github.com/crm/channel-removal/app"
 	"github.com/crm/channel-removal/bench"
 	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/credentials"
 	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/ops"
@@ -151,7 +152,7 @@ func runAPI(ctx context.Context, cfg config.Config) error {
 }
 
 func runWorker(ctx context.Context, cfg config.Config) error {
-	p, err := openProcess(ctx, cfg, "CODE_SECRET", "SENDGRID_API_KEY", "TEMPORAL_ADDRESS")
+	p, err := openProcess(ctx, cfg, "CODE_SECRET", "SENDGRID_API_KEY", "TEMPORAL_ADDRESS", "CREDENTIALS_KEY")
 	if err != nil {
 		return err
 	}
@@ -179,7 +180,13 @@ func migrateUp(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	defer db.Close()
-	return migrations.Up(ctx, db.DB, app.Logger(cfg, os.Stderr))
+	var keys *credentials.Keyring
+	if cfg.CredentialsKey != "" {
+		if keys, err = cfg.Keyring(); err != nil {
+			return err
+		}
+	}
+	return migrations.Up(ctx, db.DB, app.Logger(cfg, os.Stderr), keys)
 }
 
 func token(ctx context.Context, cfg config.Config, args []string) error {

@@ -56,7 +56,7 @@ func New(tb testing.TB) (string, *sqlx.DB) {
 			a.Close()
 		}
 	})
-	if err := migrations.Up(ctx, db.DB, nil); err != nil {
+	if err := migrations.Up(ctx, db.DB, nil, nil); err != nil {
 		tb.Fatalf("testdb: migrate: %v", err)
 	}
 	return dsn, db
