@@ -37,7 +37,8 @@ func (s *Server) startRemoval(c *gin.Context) {
 	user := currentUser(c)
 	doc, err := s.removals.Start(c.Request.Context(), user.AccountID, workflows.Input{
 		ChannelID: ch.ID, ChannelName: ch.Name, ChannelKind: ch.Kind, RequestedBy: user.ID, Actor: s.actor(c),
-		ResendInterval: workflows.Duration(s.resend)})
+		ResendInterval: workflows.Duration(s.resend), OutageWindow: workflows.Duration(s.outageWindow),
+		OutageRetryInterval: workflows.Duration(s.outageRetry)})
 	if err != nil {
 		fail(c, err)
 		return

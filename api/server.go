@@ -50,9 +50,10 @@ type Server struct {
 	engine     *gin.Engine
 	resend     time.Duration
 
-	secureCookies bool
-	sessionTTL    time.Duration
-	clock         func() time.Time
+	outageWindow, outageRetry time.Duration
+	secureCookies             bool
+	sessionTTL                time.Duration
+	clock                     func() time.Time
 }
 
 // Config wires a Server.
@@ -71,6 +72,10 @@ type Config struct {
 	// InsecureCookies drops the session cookie's Secure flag: `dev` only,
 	// where the web app is served over plain http on 127.0.0.1.
 	InsecureCookies bool
+	// OutageWindow and OutageRetryInterval go into each removal's input (how
+	// long, and how often, a verified removal retries an unreachable
+	// database); zero keeps the workflow's defaults.
+	OutageWindow, OutageRetryInterval time.Duration
 	// SessionTTL bounds web sessions; zero is DefaultSessionTTL.
 	SessionTTL time.Duration
 	// Now is the clock (tests); nil is time.Now.
@@ -86,7 +91,7 @@ func init() {
 // New builds the router.
 func New(c Config) *Server {
 	s := &Server{store: c.Store, removals: c.Removals, jwtSecret: c.JWTSecret, codeSecret: c.CodeSecret, log: c.Log, resend: c.ResendInterval,
-		secureCookies: !c.InsecureCookies, sessionTTL: c.SessionTTL, clock: c.Now}
+		secureCookies: !c.InsecureCookies, sessionTTL: c.SessionTTL, clock: c.Now, outageWindow: c.OutageWindow, outageRetry: c.OutageRetryInterval}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

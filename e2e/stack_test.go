@@ -106,6 +106,8 @@ type stack struct {
 	policy activities.Policy
 	// apiConfig, when set, adjusts the API's configuration before start.
 	apiConfig func(*api.Config)
+	// workerStore, when set, is the worker's database (e.g. through a proxy).
+	workerStore *postgres.Store
 
 	account, admin, agent, contact string
 	adminToken, agentToken         string
@@ -156,7 +158,11 @@ func (s *stack) start(withWorker bool) {
 
 func (s *stack) startWorker() {
 	cfg := s.config()
-	acts := app.Activities(cfg, s.store, app.Mailer(cfg, io.Discard), cfg.MetaGraphBaseURL, quietLog())
+	store := s.store
+	if s.workerStore != nil {
+		store = s.workerStore
+	}
+	acts := app.Activities(cfg, store, app.Mailer(cfg, io.Discard), cfg.MetaGraphBaseURL, quietLog())
 	acts.Policy = s.policy
 	s.w = worker.New(s.tc, acts)
 	if err := s.w.Start(); err != nil {

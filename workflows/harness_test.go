@@ -31,7 +31,8 @@ type harness struct {
 	sendErr     error
 	deleteErr   error
 	deleteRes   activities.DeleteResult
-	unlinks     []func() (activities.UnlinkResult, error) // one per attempt; the last repeats
+	deleteFn    func(activities.DeleteInput) (activities.DeleteResult, error) // replaces the default tombstone
+	unlinks     []func() (activities.UnlinkResult, error)                     // one per attempt; the last repeats
 	unlinkCalls int
 
 	codes        []string // mailed codes, by send
@@ -99,6 +100,9 @@ func newHarness(t *testing.T) *harness {
 		})
 	env.OnActivity(a.DeleteChannel, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.DeleteInput) (activities.DeleteResult, error) {
+			if h.deleteFn != nil {
+				return h.deleteFn(in)
+			}
 			h.deleted++
 			if h.deleteErr == nil && in.FinishIfNothingOwed && !h.deleteRes.UnlinkPending {
 				h.recordAudit("removal_completed")

@@ -86,9 +86,11 @@ func verifyLocalOptions() workflow.LocalActivityOptions {
 	}
 }
 
+// deleteLocalOptions: a few quick tries; past them the workflow shows that it
+// waits for the database and keeps trying on its own timer (tombstoneThroughOutage).
 func deleteLocalOptions() workflow.LocalActivityOptions {
 	return workflow.LocalActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 10},
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 4 * time.Second, MaximumAttempts: 3},
 	}
 }

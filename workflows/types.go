@@ -21,6 +21,11 @@ type Input struct {
 	ResendInterval Duration `json:"resend_interval,omitempty"`
 	// UnlinkRetryWindow bounds how long a failed unlink waits for retry-unlink (default 7 days).
 	UnlinkRetryWindow Duration `json:"unlink_retry_window,omitempty"`
+	// OutageWindow bounds how long a verified removal waits for an unreachable
+	// database before it ends failed (default 12 h); OutageRetryInterval is the
+	// pause between tries (default 30 s).
+	OutageWindow        Duration `json:"outage_window,omitempty"`
+	OutageRetryInterval Duration `json:"outage_retry_interval,omitempty"`
 }
 
 // RunSummary is the run's one-line summary in Temporal Web.
@@ -36,6 +41,8 @@ const (
 	DefaultAckTimeout        = 15 * time.Minute
 	DefaultResendInterval    = 60 * time.Second
 	DefaultUnlinkRetryWindow = 7 * 24 * time.Hour
+	DefaultOutageWindow      = 12 * time.Hour
+	DefaultOutageRetry       = 30 * time.Second
 	MaxCodeAttempts          = 5
 )
 
@@ -48,6 +55,12 @@ func (in *Input) withDefaults() {
 	}
 	if in.UnlinkRetryWindow <= 0 {
 		in.UnlinkRetryWindow = Duration(DefaultUnlinkRetryWindow)
+	}
+	if in.OutageWindow <= 0 {
+		in.OutageWindow = Duration(DefaultOutageWindow)
+	}
+	if in.OutageRetryInterval <= 0 {
+		in.OutageRetryInterval = Duration(DefaultOutageRetry)
 	}
 }
 

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -276,9 +277,20 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkO
 		// The tombstone runs inside this workflow task; the verification is
 		// answered with the state that follows it.
 		r.setLocalStatus(ctx, domain.StatusRemoving, "Código verificado; removendo o canal")
-		err = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, deleteLocalOptions()), a.DeleteChannel,
-			activities.DeleteInput{Step: r.step(r.actor), FinishIfNothingOwed: true}).Get(ctx, &d)
-		defer r.reply(verified, nil)
+		d, err = r.tombstone(ctx)
+		if err != nil && retryable(err) {
+			// The database is away. The code was verified, so the removal no
+			// longer depends on anyone: answer now and keep trying, visibly,
+			// for as long as the outage window allows (hours, not minutes).
+			deadline := workflow.Now(ctx).Add(r.in.OutageWindow.D())
+			r.setStatus(ctx, domain.StatusRemoving, fmt.Sprintf(
+				"Código verificado; aguardando o banco de dados para remover o canal (novas tentativas a cada %s, até %s)",
+				ptBR(r.in.OutageRetryInterval.D()), deadline.UTC().Format(time.RFC3339)))
+			r.reply(verified, nil)
+			d, err = r.tombstoneThroughOutage(ctx, deadline)
+		} else {
+			defer r.reply(verified, nil)
+		}
 	} else {
 		r.setStatus(ctx, domain.StatusRemoving, "Código verificado; removendo o canal")
 		r.reply(verified, nil)
@@ -512,4 +524,42 @@ func (r *removal) refuseRemaining() {
 		}
 	}
 	r.inbox = nil
+}
+
+func (r *removal) tombstone(ctx workflow.Context) (activities.DeleteResult, error) {
+	var d activities.DeleteResult
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, deleteLocalOptions()), a.DeleteChannel,
+		activities.DeleteInput{Step: r.step(r.actor), FinishIfNothingOwed: true}).Get(ctx, &d)
+	return d, err
+}
+
+// tombstoneThroughOutage retries the tombstone every OutageRetryInterval
+// until it succeeds, fails for good, or the deadline (OutageWindow) passes
+// (then the run ends failed, the channel untouched); meanwhile the status and
+// Temporal Web say "aguardando o banco de dados".
+func (r *removal) tombstoneThroughOutage(ctx workflow.Context, deadline time.Time) (activities.DeleteResult, error) {
+	for {
+		if workflow.Now(ctx).After(deadline) {
+			return activities.DeleteResult{}, toApp(domain.Errorf(domain.CodeUnavailable,
+				"o banco de dados ficou indisponível além da janela de %s", ptBR(r.in.OutageWindow.D())))
+		}
+		if err := workflow.NewTimerWithOptions(ctx, r.in.OutageRetryInterval.D(),
+			workflow.TimerOptions{Summary: "aguardando o banco de dados"}).Get(ctx, nil); err != nil {
+			return activities.DeleteResult{}, err
+		}
+		d, err := r.tombstone(ctx)
+		if err == nil || !retryable(err) {
+			return d, err
+		}
+	}
+}
+
+// retryable: a failure that a later attempt may not have (the database away,
+// a timeout), as opposed to a domain refusal.
+func retryable(err error) bool {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return !ae.NonRetryable()
+	}
+	return true
 }
