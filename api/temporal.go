@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -153,7 +152,7 @@ func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, 
 		return doc, nil
 	}
 	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) || isCompletedErr(err) {
+	if errors.As(err, &nf) { // the run is closed: answer as the run would have
 		cur, gerr := t.Get(ctx, removalID)
 		if gerr != nil {
 			return doc, gerr
@@ -161,16 +160,6 @@ func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, 
 		return cur, workflows.Refusal(workflows.ActionOfUpdate[update], cur.Status)
 	}
 	return doc, t.updateError(err)
-}
-
-// isCompletedErr: the server answers an update to a closed run with NotFound
-// or, on some paths, a plain error saying so.
-func isCompletedErr(err error) bool {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		return false
-	}
-	return strings.Contains(err.Error(), "already completed")
 }
 
 // updateError turns an update's failure into the domain error it carries.

@@ -4,19 +4,16 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/crm/channel-removal/app"
 	"github.com/crm/channel-removal/config"
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/metagraph/graphsim"
 	"github.com/crm/channel-removal/postgres"
-	"github.com/crm/channel-removal/vcode"
 	"github.com/crm/channel-removal/worker"
 	"github.com/crm/channel-removal/workflows"
 )
@@ -67,49 +64,6 @@ func runHelperWorker() {
 	}
 	fmt.Println("helper worker ready")
 	worker.Run(ctx, tc, app.Activities(cfg, postgres.New(db), app.Mailer(cfg, os.Stdout), os.Getenv("CR_E2E_GRAPH"), quietLog()), worker.DefaultTuning)
-}
-
-// TestWorkerKilledMidRunIsFinishedByANewWorker runs the only worker in another
-// process, kills it with SIGKILL after the acknowledgement, sends the code by
-// signal while no worker runs, and shows a new worker finishing the removal.
-func TestWorkerKilledMidRunIsFinishedByANewWorker(t *testing.T) {
-	s := newStack(t)
-	s.start(false)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=1", "CR_E2E_DSN="+s.dsn, "CR_E2E_TEMPORAL="+temporalAddr,
-		"CR_E2E_SENDGRID="+s.sg.URL(), "CR_E2E_GRAPH="+s.graphS.URL)
-	out := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-
-	ch := s.channel("whatsapp_cloud", "WK-"+s.account[:8], "")
-	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
-	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
-	code := s.lastCode()
-
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	err := s.tc.SignalWorkflow(context.Background(), id, "", workflows.SignalVerifyCode,
-		workflows.VerifyCodeRequest{CodeHash: vcode.Hash([]byte(codeSecret), id, code), Actor: domain.Actor{UserID: "ops"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Second)
-	if c, _ := s.store.Channel(context.Background(), ch); c.Status != "active" {
-		t.Fatal("channel removed with no worker running")
-	}
-
-	s.startWorker() // the new worker
-	done := s.until(id, "completed")
-	if !strings.Contains(done.Raw, `"status":"unlinked"`) {
-		t.Fatalf("%s", done.Raw)
-	}
-	t.Logf("helper worker output: %s", strings.TrimSpace(out.String()))
 }
 
 // TestMetaPermanentFailureThenRetryUnlinkSignal shows a 190 from Graph leaving

@@ -1,0 +1,129 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/vcode"
+	"github.com/crm/channel-removal/workflows"
+)
+
+// helperWorker starts the only worker of the stack in a process of its own
+// and returns how to kill it with SIGKILL.
+func (s *stack) helperWorker() (kill func()) {
+	s.t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=1", "CR_E2E_DSN="+s.dsn, "CR_E2E_TEMPORAL="+temporalAddr,
+		"CR_E2E_SENDGRID="+s.sg.URL(), "CR_E2E_GRAPH="+s.graphS.URL)
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; i < 100 && !strings.Contains(out.String(), "helper worker ready"); i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return func() {
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+	}
+}
+
+func (s *stack) signal(id, name string, arg any) {
+	s.t.Helper()
+	if err := s.tc.SignalWorkflow(context.Background(), id, "", name, arg); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// TestWorkerKilledAtEachStage kills the only worker (SIGKILL) at each stage of
+// a removal, drives the next step while no worker runs, starts a new worker,
+// and checks the removal ends right with single effects: one e-mail per send,
+// one tombstone, one successful Meta call, each audit record once.
+func TestWorkerKilledAtEachStage(t *testing.T) {
+	ops := domain.Actor{UserID: "ops"}
+	for _, stage := range []string{"awaiting acknowledgement", "awaiting code", "inside the delete", "inside the unlink retries", "waiting for retry-unlink"} {
+		t.Run(stage, func(t *testing.T) {
+			s := newStack(t)
+			s.start(false)
+			kill := s.helperWorker()
+			ch := s.channel("whatsapp_cloud", "WK"+strings.ReplaceAll(stage, " ", "")[:6]+"-"+s.account[:8], "")
+			id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
+			failures := 0
+			verify := func() {
+				s.signal(id, workflows.SignalVerifyCode, workflows.VerifyCodeRequest{CodeHash: vcode.Hash([]byte(codeSecret), id, s.lastCode()), Actor: ops})
+			}
+			switch stage {
+			case "awaiting acknowledgement":
+				kill()
+				s.signal(id, workflows.SignalAcknowledge, workflows.AcknowledgeRequest{Acknowledged: true, Actor: ops})
+				s.startWorker()
+				s.until(id, "awaiting_code")
+				verify()
+			case "awaiting code":
+				s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+				kill()
+				verify()
+				time.Sleep(500 * time.Millisecond)
+				if c, _ := s.store.Channel(context.Background(), ch); c.Status != "active" {
+					t.Fatal("removed with no worker running")
+				}
+				s.startWorker()
+			case "inside the delete":
+				s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+				lock, _ := s.store.DB().BeginTxx(context.Background(), nil)
+				lock.Exec(`SELECT 1 FROM channels WHERE id = $1 FOR UPDATE`, ch)
+				verify()
+				s.eventually(func() bool {
+					var n int
+					s.store.DB().Get(&n, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%' AND datname = current_database()`)
+					return n > 0
+				})
+				kill() // the tombstoning transaction dies with its process
+				lock.Rollback()
+				s.startWorker()
+			case "inside the unlink retries":
+				s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+				failures = 2
+				s.graph.FailNext(failures, graphsim.Failure{HTTPStatus: 503, Code: 2, Message: "Service temporarily unavailable"})
+				verify()
+				s.eventually(func() bool { return len(s.graph.Calls()) >= 1 }) // first try failed; backing off
+				kill()
+				s.startWorker()
+			case "waiting for retry-unlink":
+				s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+				failures = 1
+				s.graph.FailNext(failures, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
+				verify()
+				s.until(id, "completed_with_warnings")
+				kill()
+				s.signal(id, workflows.SignalRetryUnlink, workflows.ActorRequest{Actor: ops})
+				s.startWorker()
+			}
+			done := s.until(id, "completed")
+			if c, _ := s.store.Channel(context.Background(), ch); c.Status != "removed" {
+				t.Fatal("channel not removed")
+			}
+			calls := len(s.graph.Calls())
+			mails := len(s.sg.Sent())
+			trail, _ := s.store.AuditTrail(context.Background(), id)
+			seen := map[string]int{}
+			for _, a := range trail {
+				seen[a.Action]++
+			}
+			if calls-failures != 1 || mails != 1 || seen["channel_removed"] != 1 || seen["code_sent"] != 1 ||
+				seen["removal_completed"] != 1 || seen["meta_unlinked"] != 1 || seen["acknowledged"] != 1 {
+				t.Fatalf("effects: %d Graph calls (%d failed on purpose), %d mails, audit %v\n%s", calls, failures, mails, seen, done.Raw)
+			}
+			t.Logf("%s: completed; 1 tombstone, %d mail, %d successful Meta call, audit %v", stage, mails, calls-failures, seen)
+		})
+	}
+}
