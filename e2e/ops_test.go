@@ -20,8 +20,7 @@ func TestOpsRetryUnlinksAll(t *testing.T) {
 	var ids []string
 	for _, page := range []string{"P1", "P2", "P3"} {
 		ch := s.channel("messenger", "", page+"-"+s.account[:8])
-		id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
-		s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+		id := s.acknowledged(ch)
 		s.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
 		s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
 		s.until(id, "completed_with_warnings")

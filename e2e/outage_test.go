@@ -42,8 +42,7 @@ func TestRemovalSurvivesAPostgresOutageMidDelete(t *testing.T) {
 	s.start(true)
 
 	ch := s.channel("whatsapp_cloud", "WO-"+s.account[:8], "")
-	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
-	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+	id := s.acknowledged(ch)
 	code := s.lastCode()
 
 	// Hold the channel's row so the tombstone blocks inside its transaction.

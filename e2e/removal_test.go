@@ -195,8 +195,7 @@ func TestPreflightAndAttendanceRejections(t *testing.T) {
 
 	// An attendance opened between preflight and delete: rejected, nothing changed.
 	ch := s.channel("messenger", "", "PX-"+s.account[:8])
-	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
-	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+	id := s.acknowledged(ch)
 	s.must(s.b.Conversation("", s.account, ch, s.contact, "open"))
 	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
 	r = s.until(id, "rejected")
@@ -215,8 +214,7 @@ func TestLockedAndExpiredCodes(t *testing.T) {
 	s.start(true)
 
 	ch := s.channel("email", "", "")
-	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
-	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+	id := s.acknowledged(ch)
 	wrong := "000000"
 	if s.lastCode() == wrong {
 		wrong = "111111"
@@ -251,8 +249,7 @@ func TestResendCodeOverHTTP(t *testing.T) {
 	s.policy.ResendInterval = time.Second
 	s.start(true)
 	ch := s.channel("instagram", "", "IG-"+s.account[:8])
-	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
-	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+	id := s.acknowledged(ch)
 	old := s.lastCode()
 	r := s.want(s.do("POST", "/v1/removals/"+id+"/resend-code", s.adminToken, nil), 429, "resend_too_soon")
 	if r.Header.Get("Retry-After") != "1" {
@@ -334,8 +331,7 @@ func TestHappyPathHistoryStaysLean(t *testing.T) {
 	s := newStack(t)
 	s.start(true)
 	ch := s.channel("whatsapp_cloud", "WL-"+s.account[:8], "")
-	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
-	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+	id := s.acknowledged(ch)
 	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
 	s.until(id, "completed")
 	s.eventually(func() bool {
@@ -368,8 +364,7 @@ func TestRemovalDocumentIsReadFromPostgres(t *testing.T) {
 	s := newStack(t)
 	s.start(true)
 	ch := s.channel("whatsapp_cloud", "WR-"+s.account[:8], "")
-	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
-	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+	id := s.acknowledged(ch)
 	live := s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 200, "")
 	if live.str("status") != "awaiting_code" || live.str("code_sent_to") == "" || live.Body["attempts_left"].(float64) != 5 {
 		t.Fatalf("awaiting code: %s", live.Raw)

@@ -283,3 +283,12 @@ func (s *stack) lastCode() string {
 	}
 	return mails[len(mails)-1].Code(s.t)
 }
+
+// acknowledged starts a removal of the channel and acknowledges its alert:
+// the code is mailed. It returns the removal id.
+func (s *stack) acknowledged(ch string) string {
+	s.t.Helper()
+	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
+	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+	return id
+}
