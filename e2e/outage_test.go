@@ -54,7 +54,9 @@ func TestRemovalSurvivesAPostgresOutageMidDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	verified := make(chan resp, 1)
-	go func() { verified <- s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": code}) }()
+	go func() {
+		verified <- s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": code})
+	}()
 	s.eventually(func() bool { // the tombstone is waiting on our lock
 		var n int
 		s.store.DB().Get(&n, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%' AND datname = current_database()`)
