@@ -126,6 +126,7 @@ func TestAdminRemovesAChannelInTheBrowser(t *testing.T) {
 	b.fill("Código de verificação", wrong)
 	b.click("Continuar")
 	b.see("Tentativas restantes: 4")
+	b.see("4 tentativa(s) restante(s)")
 	b.shot("09-codigo-incorreto")
 	b.click("Reenviar código")
 	b.see("Você poderá pedir um novo código em")

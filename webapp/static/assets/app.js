@@ -226,6 +226,7 @@ function codeScreen(r, head) {
   const cont = h('button', { type: 'submit', class: 'primary' }, 'Continuar');
   const resend = h('button', { type: 'button' }, 'Reenviar código');
   const countdown = h('span', { class: 'muted', 'aria-live': 'polite' });
+  const help = h('p', { id: 'code-help', class: 'muted' }, `Enviado para ${maskEmail(r.code_sent_to)}. Vale até ${fmtDate(r.code_expires_at)}; ${r.attempts_left} tentativa(s) restante(s).`);
   let left = 0;
   const tick = () => {
     if (left > 0) {
@@ -266,12 +267,15 @@ function codeScreen(r, head) {
     } catch (err) {
       msg.replaceChildren(errorBox(err, problemDetails(err)));
       cont.disabled = false;
+      if (err.code === 'invalid_code' && err.body.attempts_left !== undefined) {
+        help.textContent = `Enviado para ${maskEmail(r.code_sent_to)}. Vale até ${fmtDate(r.code_expires_at)}; ${err.body.attempts_left} tentativa(s) restante(s).`;
+      }
       if (['locked', 'code_expired', 'invalid_state'].includes(err.code)) later(route, 2500);
       else { input.select(); input.focus(); }
     }
   } },
   h('label', { for: 'code' }, 'Código de verificação'), input,
-  h('p', { id: 'code-help', class: 'muted' }, `Enviado para ${maskEmail(r.code_sent_to)}. Vale até ${fmtDate(r.code_expires_at)}; ${r.attempts_left} tentativa(s) restante(s).`),
+  help,
   msg,
   h('div', { class: 'actions' }, cont, resend, cancelButton(r, msg)), countdown);
   show('Validação', ...head,
