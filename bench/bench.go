@@ -130,6 +130,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	sink := newMailSink()
 	acts := &activities.Activities{Store: store, Mail: sink, Graph: metagraph.New(graph.URL, "v23.0", 15*time.Second),
 		CodeSecret: []byte("bench-code-secret"), Policy: activities.DefaultPolicy, Log: quiet}
+	o.Tuning.Apply()
 	w := worker.NewTuned(tc, acts, o.Tuning)
 	if err := w.Start(); err != nil {
 		return res, err

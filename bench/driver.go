@@ -16,6 +16,11 @@ import (
 	"github.com/crm/channel-removal/mail"
 )
 
+// pollEvery is how often the driver reads a removal while it runs: 200 ms,
+// faster than the web app's 1 s, so it adds little to a run's latency, yet
+// 50 runs polling do not load the 2 cores the server needs.
+const pollEvery = 200 * time.Millisecond
+
 // driver plays the admin's web app: start, acknowledge, read the code from
 // the mail sink, verify, then poll the removal until it is completed.
 type driver struct {
@@ -80,7 +85,7 @@ func (d *driver) removal(ctx context.Context, ch channel) error {
 		default:
 			return fmt.Errorf("removal ended %v", doc["status"])
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(pollEvery)
 	}
 }
 

@@ -48,6 +48,7 @@ type Config struct {
 	WorkerWorkflowPollers int  `env:"WORKER_WORKFLOW_POLLERS" envDefault:"32"`
 	WorkerActivityPollers int  `env:"WORKER_ACTIVITY_POLLERS" envDefault:"8"`
 	WorkerPollerAutoscale bool `env:"WORKER_POLLER_AUTOSCALE" envDefault:"false"`
+	WorkerNoSticky        bool `env:"WORKER_NO_STICKY" envDefault:"false"`
 
 	// MetricsAddr is where `worker` serves /metrics ("off" disables); the API
 	// serves /metrics on HTTP_ADDR.

@@ -21,6 +21,17 @@ type Tuning struct {
 	WorkflowPollers int  // WORKER_WORKFLOW_POLLERS
 	ActivityPollers int  // WORKER_ACTIVITY_POLLERS
 	Autoscale       bool // WORKER_POLLER_AUTOSCALE: let the SDK scale pollers (ignores the counts)
+	// NoSticky (WORKER_NO_STICKY) sends every workflow task through the shared
+	// queue, where new runs are not starved by the sticky tasks of runs going
+	// on; each task then replays the run's (short) history. Process-wide.
+	NoSticky bool
+}
+
+// Apply sets what the SDK only allows process-wide; call it before starting workers.
+func (t Tuning) Apply() {
+	if t.NoSticky {
+		sdkworker.SetStickyWorkflowCacheSize(0)
+	}
 }
 
 // DefaultTuning is what the benchmark chose on our 2-core machine.
@@ -55,6 +66,7 @@ func NewTuned(c client.Client, acts *activities.Activities, t Tuning) sdkworker.
 // Run starts the worker and stops it gracefully (in-flight activities get to
 // finish) when ctx is done.
 func Run(ctx context.Context, c client.Client, acts *activities.Activities, t Tuning) error {
+	t.Apply()
 	w := NewTuned(c, acts, t)
 	if err := w.Start(); err != nil {
 		return err
