@@ -2,7 +2,9 @@ package activities_test
 
 import (
 	"fmt"
+	"os"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -51,12 +53,21 @@ func TestDeleteChannelWritesNoConversationAt200k(t *testing.T) {
 // each (same table, same indexes) and reports p50 and max per size and the ratio
 // of the p50s: a ratio near 1 shows the removal does not grow with the count.
 // Run once: go test ./activities -run XXX -bench DeleteChannel -benchtime 1x
+// (DELETE_BENCH_LARGE=1000000 for a million conversations per channel).
 func BenchmarkDeleteChannel(b *testing.B) {
 	const samples = 5
+	large := 200_000
+	if v := os.Getenv("DELETE_BENCH_LARGE"); v != "" { // e.g. 1000000
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		large = n
+	}
 	e := newEnv(b)
 	p50 := map[int]time.Duration{}
 	for i := 0; i < b.N; i++ {
-		for _, size := range []int{10, 200_000} {
+		for _, size := range []int{10, large} {
 			chs := make([]string, samples)
 			for j := range chs {
 				chs[j] = e.channel("messenger", "", fmt.Sprintf("P%d-%d-%d", i, size, j))
@@ -79,5 +90,5 @@ func BenchmarkDeleteChannel(b *testing.B) {
 			b.ReportMetric(float64(durs[samples-1].Microseconds()), fmt.Sprintf("max-µs/%d-convs", size))
 		}
 	}
-	b.ReportMetric(float64(p50[200_000])/float64(p50[10]), "p50-ratio-200k/10")
+	b.ReportMetric(float64(p50[large])/float64(p50[10]), fmt.Sprintf("p50-ratio-%d/10", large))
 }
