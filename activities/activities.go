@@ -27,9 +27,9 @@ type Store interface {
 	ConversationCount(ctx context.Context, channelID string, limit int) (int, error)
 	ReferenceCounts(ctx context.Context, channelID string) (domain.References, error)
 	OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChannelID string) (int, error)
-	PrepareCode(ctx context.Context, d postgres.CodeDraft) (postgres.Challenge, error)
+	// ChangeChallenge locks the run's challenge and stores what decide makes of it.
+	ChangeChallenge(ctx context.Context, removalID, runID string, decide func(cur *domain.Challenge) (*domain.Challenge, error)) (domain.Challenge, error)
 	MarkCodeSent(ctx context.Context, removalID, runID string, seq int, now time.Time) error
-	RecordAttempt(ctx context.Context, removalID, runID string, seq int, hash []byte, now time.Time) (postgres.AttemptOutcome, error)
 	RemoveChannel(ctx context.Context, in postgres.RemoveChannelInput) (postgres.RemoveChannelResult, error)
 	UnlinkJob(ctx context.Context, removalID, runID string) (postgres.Unlink, bool, error)
 	RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (postgres.Unlink, error)

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/mail"
-	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/vcode"
 )
 
@@ -53,18 +53,15 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 		return SendCodeResult{}, err
 	}
 	now := a.now()
-	draft := postgres.CodeDraft{
-		RemovalID: in.RemovalID, RunID: in.RunID, AccountID: in.AccountID, ChannelID: in.ChannelID, Recipient: to,
-		Seq: in.Seq, Nonce: nonce, Now: now, ExpiresAt: now.Add(a.Policy.CodeTTL),
-		MinInterval: a.Policy.ResendInterval, MaxAttempts: a.Policy.MaxAttempts,
-	}
-	draft.Hash, _ = vcode.Decode(vcode.Hash(a.CodeSecret, in.RemovalID, vcode.Derive(a.CodeSecret, nonce)))
-	ch, err := a.Store.PrepareCode(ctx, draft)
+	hash, _ := vcode.Decode(vcode.Hash(a.CodeSecret, in.RemovalID, vcode.Derive(a.CodeSecret, nonce)))
+	ch, err := a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, func(cur *domain.Challenge) (*domain.Challenge, error) {
+		return a.Policy.nextSend(cur, in, to, hash, nonce, now)
+	})
 	if err != nil {
 		return SendCodeResult{}, err
 	}
 	res := SendCodeResult{Recipient: MaskEmail(ch.Recipient), ExpiresAt: ch.ExpiresAt.UTC()}
-	if ch.SendSeq != in.Seq || ch.SentAt.Valid || ch.CodeNonce == nil {
+	if ch.SendSeq != in.Seq || ch.SentAt != nil || ch.CodeNonce == nil {
 		return res, nil // this send already went out
 	}
 	code := vcode.Derive(a.CodeSecret, ch.CodeNonce)
@@ -139,11 +136,16 @@ func (a *Activities) VerifyCode(ctx context.Context, in VerifyInput) (VerifyResu
 	if err != nil {
 		hash = make([]byte, 32) // malformed input is a wrong code, and counts as one
 	}
-	out, err := a.Store.RecordAttempt(ctx, in.RemovalID, in.RunID, in.Seq, hash, a.now())
+	var out VerifyResult
+	now := a.now()
+	_, err = a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, func(cur *domain.Challenge) (next *domain.Challenge, err error) {
+		out, next, err = checkAttempt(cur, in.Seq, hash, now)
+		return next, err
+	})
 	if err != nil {
 		return VerifyResult{}, toTemporal(err)
 	}
-	res := VerifyResult{OK: out.OK, AttemptsLeft: out.AttemptsLeft, Expired: out.Expired, Locked: out.Locked}
+	res := out
 	action := "code_rejected"
 	switch {
 	case out.OK:
