@@ -80,10 +80,8 @@ func StatusAfterAudit(action string) (s Status, final, ok bool) {
 		return StatusAwaitingCode, false, true
 	case "code_verified", "channel_removed":
 		return StatusRemoving, false, true
-	case "meta_unlinked", "meta_unlink_skipped", "retry_unlink_requested":
-		return StatusUnlinking, false, true
-	case "meta_unlink_failed":
-		return StatusUnlinking, false, true // a permanent failure says so explicitly
+	case "meta_unlinked", "meta_unlink_skipped", "retry_unlink_requested", "meta_unlink_failed":
+		return StatusUnlinking, false, true // a permanent unlink failure says so explicitly (AuditEntry.Status)
 	case "meta_unlink_abandoned":
 		return StatusCompletedWithWarnings, true, true
 	case "preflight_rejected", "removal_rejected":

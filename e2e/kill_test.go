@@ -58,6 +58,9 @@ func TestWorkerKilledAtEachStage(t *testing.T) {
 			ch := s.channel("whatsapp_cloud", "WK"+strings.ReplaceAll(stage, " ", "")[:6]+"-"+s.account[:8], "")
 			id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
 			failures := 0
+			acknowledge := func() {
+				s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+			}
 			verify := func() {
 				s.signal(id, workflows.SignalVerifyCode, workflows.VerifyCodeRequest{CodeHash: vcode.Hash([]byte(codeSecret), id, s.lastCode()), Actor: ops})
 			}
@@ -69,7 +72,7 @@ func TestWorkerKilledAtEachStage(t *testing.T) {
 				s.until(id, "awaiting_code")
 				verify()
 			case "awaiting code":
-				s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+				acknowledge()
 				kill()
 				verify()
 				time.Sleep(500 * time.Millisecond)
@@ -78,7 +81,7 @@ func TestWorkerKilledAtEachStage(t *testing.T) {
 				}
 				s.startWorker()
 			case "inside the delete":
-				s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+				acknowledge()
 				lock, _ := s.store.DB().BeginTxx(context.Background(), nil)
 				lock.Exec(`SELECT 1 FROM channels WHERE id = $1 FOR UPDATE`, ch)
 				verify()
@@ -91,7 +94,7 @@ func TestWorkerKilledAtEachStage(t *testing.T) {
 				lock.Rollback()
 				s.startWorker()
 			case "inside the unlink retries":
-				s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+				acknowledge()
 				failures = 2
 				s.graph.FailNext(failures, graphsim.Failure{HTTPStatus: 503, Code: 2, Message: "Service temporarily unavailable"})
 				verify()
@@ -99,7 +102,7 @@ func TestWorkerKilledAtEachStage(t *testing.T) {
 				kill()
 				s.startWorker()
 			case "waiting for retry-unlink":
-				s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
+				acknowledge()
 				failures = 1
 				s.graph.FailNext(failures, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
 				verify()

@@ -113,14 +113,8 @@ func (r *removal) run(ctx workflow.Context) {
 
 func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bool) {
 	var res activities.PreflightResult
-	in := activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy}
-	var f workflow.Future
-	if r.lean {
-		f = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, preflightLocalOptions()), a.Preflight, in)
-	} else {
-		f = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, preflightOptions()), a.Preflight, in)
-	}
-	err := f.Get(ctx, &res)
+	err := r.dbStep(ctx, preflightLocalOptions(), preflightOptions(), a.Preflight,
+		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy}).Get(ctx, &res)
 	if err != nil {
 		r.finish(ctx, domain.StatusFailed, "Falha no preflight: "+errText(err))
 		return command{}, false
@@ -207,14 +201,8 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 		case kindVerify:
 			r.attemptSeq++
 			var v activities.VerifyResult
-			in := activities.VerifyInput{Step: r.step(cmd.Actor), Seq: r.attemptSeq, CodeHash: cmd.CodeHash}
-			var f workflow.Future
-			if r.lean {
-				f = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, verifyLocalOptions()), a.VerifyCode, in)
-			} else {
-				f = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, verifyOptions()), a.VerifyCode, in)
-			}
-			err := f.Get(ctx, &v)
+			err := r.dbStep(ctx, verifyLocalOptions(), verifyOptions(), a.VerifyCode,
+				activities.VerifyInput{Step: r.step(cmd.Actor), Seq: r.attemptSeq, CodeHash: cmd.CodeHash}).Get(ctx, &v)
 			if err != nil {
 				r.finish(ctx, domain.StatusFailed, "Falha ao verificar o código: "+errText(err))
 				r.refuse(cmd, asDomain(err))
@@ -524,6 +512,16 @@ func (r *removal) refuseRemaining() {
 		}
 	}
 	r.inbox = nil
+}
+
+// dbStep runs a short database-only step: a local activity in lean runs, an
+// activity in runs of the old shape.
+func (r *removal) dbStep(ctx workflow.Context, local workflow.LocalActivityOptions, remote workflow.ActivityOptions,
+	fn any, in any) workflow.Future {
+	if r.lean {
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, local), fn, in)
+	}
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, remote), fn, in)
 }
 
 func (r *removal) tombstone(ctx workflow.Context) (activities.DeleteResult, error) {
