@@ -159,6 +159,9 @@ func TestAdminRemovesAChannelInTheBrowser(t *testing.T) {
 	b.fill("Mensagem", "Olá! Continuamos por aqui.")
 	b.click("Enviar")
 	b.see("Continuamos por aqui")
+	if strings.Contains(b.mainText(), "Nenhuma mensagem ainda") {
+		t.Fatal("the conversation still says it has no message")
+	}
 	b.shot("14-novo-atendimento")
 
 	// The channel list marks the tombstone; the history shows the removal and its audit.
@@ -175,17 +178,43 @@ func TestAdminRemovesAChannelInTheBrowser(t *testing.T) {
 	b.see("Novo atendimento iniciado por outro canal")
 	b.shot("17-auditoria")
 
-	// 375 px: every screen reads without sideways scrolling.
+	// 375 px: every screen reads without sideways scrolling (a shot of each in
+	// docs/screens/phone-*.png).
 	b.run(chromedp.EmulateViewport(375, 812))
-	for _, screen := range []string{"#/ajustes/conta", "#/canais", "#/canais/" + w.vendas, "#/canais/" + w.oficial + "/conversas",
-		"#/historico", "#/historico/remove-channel:" + w.oficial, "#/conversas/" + w.oficialConv} {
-		b.open(screen)
+	for _, screen := range []struct{ name, hash string }{
+		{"conta", "#/ajustes/conta"}, {"canais", "#/canais"}, {"canal", "#/canais/" + w.vendas},
+		{"canal-removido", "#/remocoes/remove-channel:" + w.oficial}, {"conversas", "#/canais/" + w.oficial + "/conversas"},
+		{"conversa", "#/conversas/" + w.oficialConv}, {"historico", "#/historico"},
+		{"auditoria", "#/historico/remove-channel:" + w.oficial},
+	} {
+		b.open(screen.hash)
 		b.run(chromedp.WaitVisible(`//main//h1`))
-		b.noHorizontalScroll(screen)
+		b.noHorizontalScroll(screen.hash)
+		b.shot("phone-" + screen.name)
 	}
-	b.open("#/canais/" + w.vendas)
-	b.see("O que a remoção afeta")
-	b.shot("18-canal-375px")
+	// The alert and the validation screen at 375 px, then Cancelar: nothing changes.
+	b.open("#/canais/" + w.email)
+	b.click("Remover conta")
+	b.see("Esta ação é irreversível.")
+	b.noHorizontalScroll("alert")
+	b.shot("phone-alerta")
+	b.clickLabel("Estou ciente e desejo prosseguir com a remoção")
+	b.click("Continuar")
+	b.see("Código de verificação")
+	b.noHorizontalScroll("validation")
+	b.shot("phone-validacao")
+	b.click("Cancelar")
+	b.see("A remoção foi cancelada; nada foi alterado.")
+	if c, _ := w.store.Channel(context.Background(), w.email); c.Status != "active" {
+		t.Fatal("a cancelled removal changed the channel")
+	}
+	b.click("Sair")
+	b.see("Entrar no CRM")
+	if shown := b.eval(`String(document.getElementById('topbar').offsetParent !== null)`); shown != "false" {
+		t.Fatal("the signed-out sign-in screen still shows the menu")
+	}
+	b.noHorizontalScroll("sign-in")
+	b.shot("phone-entrar")
 
 	if foreign := b.foreignRequests(); len(foreign) > 0 {
 		t.Fatalf("requests to another origin: %v", foreign)

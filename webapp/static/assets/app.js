@@ -347,6 +347,7 @@ async function conversation(id) {
   const msg = h('div');
   const text = h('textarea', { id: 'text', maxlength: 4000 });
   const list = h('ul', { class: 'messages', 'aria-label': 'Mensagens' }, conv.messages.map(messageItem));
+  const empty = h('p', { class: 'muted' }, 'Nenhuma mensagem ainda.');
   const send = h('button', { type: 'submit', class: 'primary' }, 'Enviar');
   const form = h('form', { novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
@@ -355,6 +356,7 @@ async function conversation(id) {
     try {
       await api('POST', `/v1/conversations/${id}/messages`, { text: text.value });
       list.append(messageItem({ text: text.value, author: me.name, created_at: new Date().toISOString() }));
+      empty.remove();
       text.value = '';
       announce('Mensagem enviada');
     } catch (err) { msg.replaceChildren(errorBox(err)); } finally { send.disabled = false; }
@@ -364,7 +366,7 @@ async function conversation(id) {
     h('h1', null, `Conversa com ${conv.contact} `, conv.channel_removed ? h('span', { class: 'badge removed' }, 'Canal removido') : null),
     conv.channel_removed ? h('p', { class: 'notice' }, 'O canal desta conversa foi removido. Para continuar falando com este contato, inicie um novo atendimento por meio de outro canal.') : null,
     conv.channel_removed ? await continueBox(conv) : null,
-    h('section', { class: 'card' }, conv.messages.length ? null : h('p', { class: 'muted' }, 'Nenhuma mensagem ainda.'), list, form));
+    h('section', { class: 'card' }, conv.messages.length ? null : empty, list, form));
 }
 
 function messageItem(m) {
