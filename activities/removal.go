@@ -143,17 +143,13 @@ func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 		}
 		e := in.audit("meta_unlink_failed", map[string]any{"error": gerr.Error(), "permanent": status == postgres.UnlinkFailed},
 			in.key("meta_unlink_failed", fmt.Sprint(u.Attempts)))
-		e.Doc = unlinkDoc(u)
-		switch {
-		case status == postgres.UnlinkFailed:
-		case lastAttempt(ctx):
-			e.Doc["meta_unlink"].(map[string]any)["status"] = postgres.UnlinkFailed
-		default:
-			e.Doc["meta_unlink"].(map[string]any)["status"] = "unlinking" // retried automatically
-		}
+		// With no automatic retry left, the removal waits in completed_with_warnings for ops.
+		shown := u
+		shown.Status = "unlinking"
 		if status == postgres.UnlinkFailed || lastAttempt(ctx) {
-			e.Status = domain.StatusCompletedWithWarnings // removed, waiting for an ops retry
+			shown.Status, e.Status = postgres.UnlinkFailed, domain.StatusCompletedWithWarnings
 		}
+		e.Doc = unlinkDoc(shown)
 		if err := a.Store.AppendAudit(ctx, e); err != nil {
 			a.log().Error("audit write failed", "removal_id", in.RemovalID, "action", e.Action, "error", err)
 		}
