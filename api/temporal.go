@@ -74,16 +74,13 @@ func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workfl
 		UpdateOptions: client.UpdateWorkflowOptions{UpdateName: workflows.UpdateAwaitPreflight,
 			WaitForStage: client.WorkflowUpdateStageCompleted},
 	})
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &started) {
-		return workflows.Removal{}, (&domain.Error{Code: domain.CodeRemovalInProgress,
-			Message: "já existe uma remoção em andamento para este canal"}).With("id", id)
-	}
 	var doc workflows.Removal
 	if err == nil {
 		err = h.Get(ctx, &doc)
 	}
 	if err != nil {
+		// The conflict may surface from the call or from the update's result.
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &started) {
 			return doc, (&domain.Error{Code: domain.CodeRemovalInProgress,
 				Message: "já existe uma remoção em andamento para este canal"}).With("id", id)
