@@ -32,6 +32,7 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 
 type env struct {
 	t     testing.TB
+	dsn   string
 	ctx   context.Context
 	store *postgres.Store
 	b     seed.Builder
@@ -47,8 +48,8 @@ var secret = []byte("test-code-secret")
 
 func newEnv(t testing.TB, sendgridStatuses ...int) *env {
 	t.Helper()
-	_, db := testdb.New(t)
-	e := &env{t: t, ctx: context.Background(), store: postgres.New(db), b: seed.Builder{DB: db},
+	dsn, db := testdb.New(t)
+	e := &env{t: t, dsn: dsn, ctx: context.Background(), store: postgres.New(db), b: seed.Builder{DB: db},
 		sg: fakesendgrid.New(t, sendgridStatuses...), graph: graphsim.New(),
 		clock: &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}}
 	gs := httptest.NewServer(e.graph)

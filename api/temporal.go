@@ -32,6 +32,20 @@ type TemporalRemovals struct {
 	// Timeout bounds each call (the SDK retries an unreachable server until
 	// its context ends); zero is DefaultTemporalTimeout.
 	Timeout time.Duration
+	// Runs reads a run's read-model row, where Start finds its preflight's
+	// outcome; Changes (optional) says when a row changed, else Start polls.
+	Runs    RunReader
+	Changes RunWatcher
+}
+
+// RunReader reads one run of a removal from the read model.
+type RunReader interface {
+	RemovalRun(ctx context.Context, removalID, runID string) (domain.RemovalRecord, error)
+}
+
+// RunWatcher tells when a run's read-model row changes.
+type RunWatcher interface {
+	Watch(removalID, runID string) (<-chan struct{}, func())
 }
 
 // DefaultTemporalTimeout is how long a request waits for Temporal before the
@@ -46,19 +60,29 @@ func (t TemporalRemovals) bound(ctx context.Context) (context.Context, context.C
 	return context.WithTimeout(ctx, d)
 }
 
-// Start begins RemoveChannelWorkflow under the channel's removal id. A running
-// removal of the same channel is a removal_in_progress conflict; a closed one
-// (rejected, cancelled, expired, locked) lets a new run start under the same id.
+// Start begins RemoveChannelWorkflow under the channel's removal id and waits
+// for its preflight. A running removal of the same channel is a
+// removal_in_progress conflict; a closed one (rejected, cancelled, expired,
+// locked) lets a new run start under the same id.
+//
+// The preflight's outcome is read where the preflight writes it: the run's
+// read-model row, in the same transaction as its audit record (see
+// awaitPreflight). So the answer needs one Temporal write, the start, and
+// none for the workflow task's completion; with a worker in this process
+// (dev, bench) the start is eager and the first workflow task never passes
+// through matching.
 func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workflows.Input) (workflows.Removal, error) {
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
 	id := workflows.WorkflowID(in.ChannelID)
-	// Update-With-Start: one call starts the run and waits for its preflight.
-	start := t.Client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+	run, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		EnableEagerStart:         true,
+		// Without it the SDK answers a conflict with the running removal.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		// The preflight runs within the run's first workflow task and almost
 		// always passes: saying so at start spares an upsert; a rejection
 		// upserts "rejected" in that same task.
@@ -69,31 +93,68 @@ func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workfl
 		),
 		StaticSummary: workflows.RunSummary(in),
 	}, workflows.WorkflowName, in)
-	h, err := t.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{UpdateName: workflows.UpdateAwaitPreflight,
-			WaitForStage: client.WorkflowUpdateStageCompleted},
-	})
-	var doc workflows.Removal
-	if err == nil {
-		err = h.Get(ctx, &doc)
-	}
 	if err != nil {
-		// The conflict may surface from the call or from the update's result.
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &started) {
-			return doc, (&domain.Error{Code: domain.CodeRemovalInProgress,
+			return workflows.Removal{}, (&domain.Error{Code: domain.CodeRemovalInProgress,
 				Message: "já existe uma remoção em andamento para este canal"}).With("id", id)
 		}
-		// The run may have ended (a rejected preflight) before the update landed.
-		if run, rerr := start.Get(ctx); rerr == nil {
-			if rerr = t.Client.GetWorkflow(ctx, id, run.GetRunID()).Get(ctx, &doc); rerr == nil {
-				return doc, nil
-			}
-		}
-		return doc, t.updateError(err)
+		return workflows.Removal{}, unavailable(err)
 	}
-	return doc, nil
+	return t.awaitPreflight(ctx, id, run.GetRunID())
+}
+
+// runCheckEvery is how often awaitPreflight also asks Temporal whether the
+// run ended without writing its row (a preflight that failed, or a requester
+// who vanished): rare, so the happy path pays no Temporal call for it.
+const runCheckEvery = time.Second
+
+// awaitPreflight waits for the run's row in the read model, woken by the
+// row's NOTIFY (Changes) or, without Changes, by polling Postgres.
+func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string) (workflows.Removal, error) {
+	woken := make(<-chan struct{})
+	if t.Changes != nil {
+		w, stop := t.Changes.Watch(id, runID)
+		defer stop()
+		woken = w
+	}
+	poll := time.NewTicker(runCheckEvery)
+	if t.Changes == nil {
+		poll.Reset(20 * time.Millisecond)
+	}
+	defer poll.Stop()
+	lastRunCheck := time.Now()
+	for {
+		rec, err := t.Runs.RemovalRun(ctx, id, runID)
+		if err == nil {
+			return documentOf(rec), nil
+		}
+		if domain.ErrorCode(err) != domain.CodeNotFound {
+			return workflows.Removal{}, err
+		}
+		select {
+		case <-woken:
+			continue
+		case <-poll.C:
+		case <-ctx.Done():
+			return workflows.Removal{}, unavailable(ctx.Err())
+		}
+		if time.Since(lastRunCheck) < runCheckEvery {
+			continue
+		}
+		lastRunCheck = time.Now()
+		d, err := t.Client.DescribeWorkflowExecution(ctx, id, runID)
+		if err != nil {
+			return workflows.Removal{}, unavailable(err)
+		}
+		if d.GetWorkflowExecutionInfo().GetCloseTime() != nil {
+			var doc workflows.Removal
+			if err := t.Client.GetWorkflow(ctx, id, runID).Get(ctx, &doc); err != nil {
+				return doc, t.updateError(err)
+			}
+			return doc, nil
+		}
+	}
 }
 
 // Get reads the latest run: its live state while running, its result once closed.

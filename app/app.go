@@ -106,7 +106,7 @@ func Tuning(cfg config.Config) worker.Tuning {
 // API builds the HTTP API and the web app; with a registry it counts requests
 // and serves /metrics. dev serves the session cookie without Secure, since
 // dev is plain http on 127.0.0.1.
-func API(cfg config.Config, store *postgres.Store, c client.Client, reg *metrics.Registry, log *slog.Logger, dev bool) *api.Server {
+func API(cfg config.Config, store *postgres.Store, c client.Client, changes *postgres.Changes, reg *metrics.Registry, log *slog.Logger, dev bool) *api.Server {
 	var mw []gin.HandlerFunc
 	var metricsHandler http.Handler
 	if reg != nil {
@@ -116,7 +116,7 @@ func API(cfg config.Config, store *postgres.Store, c client.Client, reg *metrics
 		Middleware:      mw,
 		Metrics:         metricsHandler,
 		Store:           store,
-		Removals:        api.TemporalRemovals{Client: c},
+		Removals:        Removals(c, store, changes),
 		JWTSecret:       []byte(cfg.AuthJWTSecret),
 		CodeSecret:      []byte(cfg.CodeSecret),
 		Log:             log,
@@ -124,6 +124,16 @@ func API(cfg config.Config, store *postgres.Store, c client.Client, reg *metrics
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	})
+}
+
+// Removals is how the API drives removals: Temporal, with the read model
+// where a start learns its preflight's outcome (woken by changes, if any).
+func Removals(c client.Client, store *postgres.Store, changes *postgres.Changes) api.TemporalRemovals {
+	r := api.TemporalRemovals{Client: c, Runs: store}
+	if changes != nil {
+		r.Changes = changes
+	}
+	return r
 }
 
 // Serve runs an HTTP server until ctx ends, then shuts it down gracefully.

@@ -110,7 +110,12 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 	if err := banner(ctx, out, cfg, store, "http://"+ln.Addr().String(), uiURL, graphURL, address, cliPath); err != nil {
 		return err
 	}
-	return Serve(ctx, ln, API(cfg, store, tc, reg, log, true).Handler())
+	changes, err := postgres.Listen(cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer changes.Close()
+	return Serve(ctx, ln, API(cfg, store, tc, changes, reg, log, true).Handler())
 }
 
 // resetDev drops the dev database and deletes the embedded server's SQLite

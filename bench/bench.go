@@ -39,6 +39,8 @@ import (
 type Options struct {
 	N, C   int
 	Tuning worker.Tuning
+	// Journal is the embedded server's SQLite commit mode.
+	Journal temporaldev.Journal
 	// DatabaseURL names the server; the bench creates and drops its own database there.
 	DatabaseURL string
 	Out         io.Writer
@@ -49,10 +51,16 @@ type Result struct {
 	E2E, Bare  Phase
 	Events     int // history events of a typical (median) removal
 	BareEvents int
-	POST, GET  Latencies
-	Machine    string
-	N, C       int
-	Tuning     worker.Tuning
+	// Bytes is a typical removal's history size; payloads are what it
+	// has that the bare shape's history has not.
+	Bytes, BareBytes int64
+	POST, GET        Latencies
+	// Steps are each phase's latencies per step of a run.
+	E2ESteps, BareSteps map[string]Latencies
+	Machine             string
+	N, C                int
+	Tuning              worker.Tuning
+	Journal             temporaldev.Journal
 }
 
 // Phase is N runs, C at a time.
@@ -60,6 +68,9 @@ type Phase struct {
 	Wall time.Duration
 	Runs int
 	Run  Latencies // whole-run latency
+	// CPU the phase used: the Temporal server's, this process's (API,
+	// worker, driver, Graph simulator), and the whole machine's.
+	ServerCPU, SelfCPU, MachineCPU time.Duration
 }
 
 // RunsPerSecond is the phase's throughput.
@@ -89,7 +100,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		o.Out = os.Stdout
 	}
 	host, _ := os.Hostname()
-	res := Result{N: o.N, C: o.C, Tuning: o.Tuning, Machine: fmt.Sprintf("%s, %d CPU, %s", host, runtime.NumCPU(), runtime.Version())}
+	if o.Journal == "" {
+		o.Journal = temporaldev.JournalWAL
+	}
+	res := Result{N: o.N, C: o.C, Tuning: o.Tuning, Journal: o.Journal, Machine: fmt.Sprintf("%s, %d CPU, %s", host, runtime.NumCPU(), runtime.Version())}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	dsn, drop, err := ownDatabase(ctx, o.DatabaseURL)
@@ -114,7 +128,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	defer os.RemoveAll(dir)
 	fmt.Fprintf(o.Out, "bench: starting Temporal (embedded dev server, SQLite) ...\n")
 	srv, err := temporaldev.Start(ctx, temporaldev.Options{DBFile: filepath.Join(dir, "temporal.db"),
-		SearchAttributes: workflows.SearchAttributeNames, Progress: o.Out})
+		SearchAttributes: workflows.SearchAttributeNames, Progress: o.Out, Journal: o.Journal})
 	if err != nil {
 		return res, err
 	}
@@ -137,12 +151,17 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	defer w.Stop()
 
+	changes, err := postgres.Listen(dsn, quiet)
+	if err != nil {
+		return res, err
+	}
+	defer changes.Close()
 	jwt := []byte("bench-jwt-secret")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return res, err
 	}
-	httpSrv := &http.Server{Handler: api.New(api.Config{Store: store, Removals: api.TemporalRemovals{Client: tc}, JWTSecret: jwt,
+	httpSrv := &http.Server{Handler: api.New(api.Config{Store: store, Removals: app.Removals(tc, store, changes), JWTSecret: jwt,
 		CodeSecret: []byte("bench-code-secret"), Log: quiet, ResendInterval: activities.DefaultPolicy.ResendInterval}).Handler()}
 	go httpSrv.Serve(ln)
 	defer httpSrv.Close()
@@ -175,12 +194,15 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 	fmt.Fprintf(o.Out, "bench: %d whole removals through the HTTP API, %d at a time ...\n", o.N, o.C)
 	d := &driver{base: base, token: token, sink: sink, http: &http.Client{Timeout: time.Minute}}
-	res.E2E, err = phase(o.N, o.C, func(i int) error { return d.removal(ctx, channels[i]) })
+	res.E2E, err = measured(srv, func() (Phase, error) {
+		return phase(o.N, o.C, func(i int) error { return d.removal(ctx, channels[i]) })
+	})
 	if err != nil {
 		return res, err
 	}
 	res.POST, res.GET = d.sorted()
-	res.Events, err = medianHistoryLength(ctx, tc, channels)
+	res.E2ESteps = d.steps.sorted()
+	res.Events, res.Bytes, err = medianHistorySize(ctx, tc, channels)
 	if err != nil {
 		return res, err
 	}
@@ -191,11 +213,17 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	defer bw.Stop()
-	res.Bare, err = phase(o.N, o.C, func(i int) error { return bareRun(ctx, tc, fmt.Sprintf("bench-bare-%d-%d", os.Getpid(), i)) })
+	var bareSteps steps
+	res.Bare, err = measured(srv, func() (Phase, error) {
+		return phase(o.N, o.C, func(i int) error {
+			return bareRun(ctx, tc, fmt.Sprintf("bench-bare-%d-%d", os.Getpid(), i), &bareSteps)
+		})
+	})
+	res.BareSteps = bareSteps.sorted()
 	if err != nil {
 		return res, err
 	}
-	res.BareEvents, _ = historyLength(ctx, tc, fmt.Sprintf("bench-bare-%d-%d", os.Getpid(), 0))
+	res.BareEvents, res.BareBytes, _ = historySize(ctx, tc, fmt.Sprintf("bench-bare-%d-%d", os.Getpid(), 0))
 	Print(o.Out, res)
 	return res, nil
 }
@@ -231,37 +259,41 @@ func phase(n, c int, f func(i int) error) (Phase, error) {
 	return p, firstErr
 }
 
-func medianHistoryLength(ctx context.Context, tc client.Client, chs []channel) (int, error) {
+// medianHistorySize is the median events and bytes of the first removals.
+func medianHistorySize(ctx context.Context, tc client.Client, chs []channel) (int, int64, error) {
 	var ls []int
+	var bs []int64
 	for i := 0; i < len(chs) && i < 25; i++ {
-		n, err := historyLength(ctx, tc, workflows.WorkflowID(chs[i].id))
+		n, b, err := historySize(ctx, tc, workflows.WorkflowID(chs[i].id))
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		ls = append(ls, n)
+		ls, bs = append(ls, n), append(bs, b)
 	}
 	sort.Ints(ls)
-	return ls[len(ls)/2], nil
+	sort.Slice(bs, func(i, j int) bool { return bs[i] < bs[j] })
+	return ls[len(ls)/2], bs[len(bs)/2], nil
 }
 
-func historyLength(ctx context.Context, tc client.Client, id string) (int, error) {
+// historySize is a closed run's history length in events and bytes.
+func historySize(ctx context.Context, tc client.Client, id string) (int, int64, error) {
 	for i := 0; i < 50; i++ { // the run closes just after its last update is answered
 		d, err := tc.DescribeWorkflowExecution(ctx, id, "")
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if info := d.GetWorkflowExecutionInfo(); info.GetCloseTime() != nil {
-			return int(info.GetHistoryLength()), nil
+			return int(info.GetHistoryLength()), info.GetHistorySizeBytes(), nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return 0, fmt.Errorf("%s did not close", id)
+	return 0, 0, fmt.Errorf("%s did not close", id)
 }
 
 // Print writes the table and, last, the one-line summary.
 func Print(w io.Writer, r Result) {
-	fmt.Fprintf(w, "\nmachine: %s; N=%d, C=%d; worker pollers: workflow %d, activity %d, autoscale %v\n",
-		r.Machine, r.N, r.C, r.Tuning.WorkflowPollers, r.Tuning.ActivityPollers, r.Tuning.Autoscale)
+	fmt.Fprintf(w, "\nmachine: %s; N=%d, C=%d; worker pollers: workflow %d, activity %d, autoscale %v, no sticky %v; server SQLite journal: %s\n",
+		r.Machine, r.N, r.C, r.Tuning.WorkflowPollers, r.Tuning.ActivityPollers, r.Tuning.Autoscale, r.Tuning.NoSticky, r.Journal)
 	fmt.Fprintf(w, "%-34s %8s %10s %10s %10s %10s\n", "", "runs", "wall s", "runs/s", "p50 ms", "p99 ms")
 	for _, p := range []struct {
 		name string
@@ -270,9 +302,28 @@ func Print(w io.Writer, r Result) {
 		fmt.Fprintf(w, "%-34s %8d %10.1f %10.2f %10.0f %10.0f\n", p.name, p.ph.Runs, p.ph.Wall.Seconds(), p.ph.RunsPerSecond(),
 			ms(p.ph.Run.P(50)), ms(p.ph.Run.P(99)))
 	}
-	fmt.Fprintf(w, "%-34s %8d %10s %10s %10.1f %10.1f\n", "POST /v1/channels/{id}/removals", len(r.POST), "", "", ms(r.POST.P(50)), ms(r.POST.P(99)))
+	fmt.Fprintf(w, "\n%-34s %12s %12s %12s\n", "CPU ms per run", "Temporal", "this process", "rest")
+	for _, p := range []struct {
+		name string
+		ph   Phase
+	}{{"whole removal through the API", r.E2E}, {"bare removal-shaped workflow", r.Bare}} {
+		per := func(d time.Duration) float64 { return ms(d) / float64(p.ph.Runs) }
+		fmt.Fprintf(w, "%-34s %12.1f %12.1f %12.1f\n", p.name, per(p.ph.ServerCPU), per(p.ph.SelfCPU),
+			per(p.ph.MachineCPU-p.ph.ServerCPU-p.ph.SelfCPU))
+	}
+	fmt.Fprintf(w, "\n%-34s %8d %10s %10s %10.1f %10.1f\n", "POST /v1/channels/{id}/removals", len(r.POST), "", "", ms(r.POST.P(50)), ms(r.POST.P(99)))
 	fmt.Fprintf(w, "%-34s %8d %10s %10s %10.1f %10.1f\n", "GET /v1/removals/{id}", len(r.GET), "", "", ms(r.GET.P(50)), ms(r.GET.P(99)))
-	fmt.Fprintf(w, "history events per removal: %d (bare shape: %d)\n", r.Events, r.BareEvents)
+	fmt.Fprintf(w, "\n%-34s %21s %21s\n", "where a run waits (p50 / p99 ms)", "through the API", "bare shape")
+	for _, step := range stepOrder {
+		e, b := r.E2ESteps[step], r.BareSteps[step]
+		bare := "—"
+		if len(b) > 0 {
+			bare = fmt.Sprintf("%.0f / %.0f", ms(b.P(50)), ms(b.P(99)))
+		}
+		fmt.Fprintf(w, "%-34s %21s %21s\n", step, fmt.Sprintf("%.0f / %.0f", ms(e.P(50)), ms(e.P(99))), bare)
+	}
+	fmt.Fprintf(w, "history per removal: %d events, %.1f KB (bare shape: %d events, %.1f KB)\n",
+		r.Events, float64(r.Bytes)/1024, r.BareEvents, float64(r.BareBytes)/1024)
 	ratio := r.E2E.RunsPerSecond() / r.Bare.RunsPerSecond()
 	fmt.Fprintf(w, "bench: e2e %.2f runs/s, bare %.2f runs/s, ratio %.2f, events %d, POST removals p50/p99 %.0f/%.0f ms, GET removal p50/p99 %.0f/%.0f ms\n",
 		r.E2E.RunsPerSecond(), r.Bare.RunsPerSecond(), ratio, r.Events, ms(r.POST.P(50)), ms(r.POST.P(99)), ms(r.GET.P(50)), ms(r.GET.P(99)))
@@ -286,6 +337,10 @@ func ownDatabase(ctx context.Context, base string) (string, func(), error) {
 	}
 	if err := postgres.EnsureDatabase(ctx, dsn); err != nil {
 		return "", nil, err
+	}
+	if os.Getenv("BENCH_KEEP_DB") != "" { // to look at pg_stat_* after a run
+		fmt.Fprintf(os.Stderr, "bench: keeping database %s\n", dsn)
+		return dsn, func() {}, nil
 	}
 	return dsn, func() { postgres.DropDatabase(context.Background(), dsn) }, nil
 }

@@ -28,6 +28,7 @@ type driver struct {
 	sink        *mailSink
 	http        *http.Client
 
+	steps     steps
 	mu        sync.Mutex
 	post, get Latencies
 }
@@ -61,17 +62,24 @@ func (d *driver) removal(ctx context.Context, ch channel) error {
 		return fmt.Errorf("start: %d %v %v", st, doc, err)
 	}
 	d.record(&d.post, took)
+	d.steps.add(stepStart, took)
 	id, _ := doc["id"].(string)
-	if st, doc, _, err = d.do(ctx, "POST", "/v1/removals/"+id+"/acknowledge", map[string]any{"acknowledged": true}); err != nil || st != http.StatusOK {
+	if st, doc, took, err = d.do(ctx, "POST", "/v1/removals/"+id+"/acknowledge", map[string]any{"acknowledged": true}); err != nil || st != http.StatusOK {
 		return fmt.Errorf("acknowledge: %d %v %v", st, doc, err)
 	}
+	d.steps.add(stepAcknowledge, took)
+	t0 := time.Now()
 	code, err := d.sink.code(ctx, ch.name)
 	if err != nil {
 		return err
 	}
-	if st, doc, _, err = d.do(ctx, "POST", "/v1/removals/"+id+"/verify", map[string]any{"code": code}); err != nil || st != http.StatusOK {
+	d.steps.add(stepMail, time.Since(t0))
+	if st, doc, took, err = d.do(ctx, "POST", "/v1/removals/"+id+"/verify", map[string]any{"code": code}); err != nil || st != http.StatusOK {
 		return fmt.Errorf("verify: %d %v %v", st, doc, err)
 	}
+	d.steps.add(stepVerify, took)
+	t0 = time.Now()
+	defer func() { d.steps.add(stepEnd, time.Since(t0)) }()
 	for {
 		st, doc, took, err = d.do(ctx, "GET", "/v1/removals/"+id, nil)
 		if err != nil || st != http.StatusOK {
@@ -87,6 +95,42 @@ func (d *driver) removal(ctx context.Context, ch channel) error {
 		}
 		time.Sleep(pollEvery)
 	}
+}
+
+// The steps of one run, as the admin (or the bare driver) waits for them.
+const (
+	stepStart       = "start, until preflight answered"
+	stepAcknowledge = "acknowledge"
+	stepMail        = "code mail arrives"
+	stepVerify      = "verify"
+	stepEnd         = "after verify, until completed"
+)
+
+var stepOrder = []string{stepStart, stepAcknowledge, stepMail, stepVerify, stepEnd}
+
+// steps collects latencies per step.
+type steps struct {
+	mu sync.Mutex
+	m  map[string]Latencies
+}
+
+func (s *steps) add(step string, took time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]Latencies{}
+	}
+	s.m[step] = append(s.m[step], took)
+}
+
+// sorted returns every step's latencies, sorted.
+func (s *steps) sorted() map[string]Latencies {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.m {
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+	}
+	return s.m
 }
 
 func (d *driver) record(into *Latencies, took time.Duration) {

@@ -101,9 +101,11 @@ type stack struct {
 	graph  *graphsim.Sim
 	graphS *httptest.Server
 	tc     client.Client
-	w      sdkworker.Worker
-	http   *httptest.Server
-	policy activities.Policy
+	// changes wakes the API's starts when a run's read-model row changes.
+	changes *postgres.Changes
+	w       sdkworker.Worker
+	http    *httptest.Server
+	policy  activities.Policy
 	// apiConfig, when set, adjusts the API's configuration before start.
 	apiConfig func(*api.Config)
 	// workerStore, when set, is the worker's database (e.g. through a proxy).
@@ -147,7 +149,12 @@ func (s *stack) start(withWorker bool) {
 	if withWorker {
 		s.startWorker()
 	}
-	cfg := api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: tc},
+	changes, err := postgres.Listen(s.dsn, quietLog())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.changes = changes
+	cfg := api.Config{Store: s.store, Removals: app.Removals(tc, s.store, changes),
 		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog(), ResendInterval: s.policy.ResendInterval,
 		InsecureCookies: true}
 	if s.apiConfig != nil {
@@ -182,6 +189,10 @@ func (s *stack) stop() {
 	if s.tc != nil {
 		s.tc.Close()
 		s.tc = nil
+	}
+	if s.changes != nil {
+		s.changes.Close()
+		s.changes = nil
 	}
 }
 

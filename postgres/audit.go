@@ -69,7 +69,7 @@ func appendAudit(ctx context.Context, q sqlx.ExecerContext, e AuditEntry) error 
 			status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, completed_at = EXCLUDED.completed_at,
 			doc = removals.doc || EXCLUDED.doc
 		WHERE removals.completed_at IS NULL`,
-		e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, detail, e.Key, string(status), final, doc)
+		e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, string(detail), e.Key, string(status), final, string(doc))
 	return err
 }
 

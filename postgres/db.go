@@ -32,17 +32,46 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 
 // Open connects and pings.
 func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	dsn, err := oneRoundTrip(dsn)
+	if err != nil {
+		return nil, err
+	}
 	db, err := sqlx.Open("postgres", dsn)
 	if err != nil {
 		return nil, err
 	}
+	// As many idle as open: under load a closed connection is a new server
+	// backend (a fork) a moment later.
 	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	db.SetMaxIdleConns(20)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// oneRoundTrip sets lib/pq's binary_parameters unless the DSN says otherwise:
+// a query with arguments then goes out as one Parse/Bind/Execute exchange
+// instead of lib/pq's default of preparing an unnamed statement first, which
+// costs a second round trip on every statement (the bench counted ~35 per
+// removal). Arguments of type []byte go as binary, so JSON for jsonb columns
+// is passed as a string.
+func oneRoundTrip(dsn string) (string, error) {
+	if strings.Contains(dsn, "binary_parameters") {
+		return dsn, nil
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("DATABASE_URL: %w", err)
+		}
+		q := u.Query()
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+		return u.String(), nil
+	}
+	return dsn + " binary_parameters=yes", nil
 }
 
 // EnsureDatabase creates the database named in dsn if it does not exist, by

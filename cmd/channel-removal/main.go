@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/ops"
 	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/temporaldev"
 	"github.com/crm/channel-removal/vcode"
 	"github.com/crm/channel-removal/worker"
 )
@@ -48,6 +50,7 @@ const usage = `usage: channel-removal <command>
                       send retry-unlink to every removal in completed_with_warnings,
                       print how many, then their outcomes
   bench [-n N] [-c C] [-workflow-pollers P] [-activity-pollers P] [-autoscale]
+        [-no-sticky] [-sqlite-journal wal|full]
                       N whole removals through the HTTP API, C at a time, then the bare
                       removal-shaped workflow on the same embedded server (own database)
   probe URL           exit 0 if URL answers 200 (container health checks)
@@ -148,7 +151,12 @@ func runAPI(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	p.log.Info("api listening", "addr", ln.Addr().String(), "temporal", cfg.TemporalAddress)
-	return app.Serve(ctx, ln, app.API(cfg, postgres.New(p.db), p.tc, p.reg, p.log, false).Handler())
+	changes, err := postgres.Listen(cfg.DatabaseURL, p.log)
+	if err != nil {
+		return err
+	}
+	defer changes.Close()
+	return app.Serve(ctx, ln, app.API(cfg, postgres.New(p.db), p.tc, changes, p.reg, p.log, false).Handler())
 }
 
 func runWorker(ctx context.Context, cfg config.Config) error {
@@ -314,9 +322,22 @@ func runBench(ctx context.Context, cfg config.Config, args []string) error {
 	fs.IntVar(&t.ActivityPollers, "activity-pollers", t.ActivityPollers, "activity task pollers")
 	fs.BoolVar(&t.Autoscale, "autoscale", t.Autoscale, "let the SDK scale pollers")
 	fs.BoolVar(&t.NoSticky, "no-sticky", t.NoSticky, "no sticky workflow cache")
+	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile (API, worker, driver) to a file")
+	journal := fs.String("sqlite-journal", string(temporaldev.JournalWAL), "embedded server's SQLite commits: wal (WAL, synchronous=NORMAL) or full (SQLite's default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Tuning: t, DatabaseURL: cfg.DatabaseURL, Out: os.Stdout})
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Tuning: t, Journal: temporaldev.Journal(*journal), DatabaseURL: cfg.DatabaseURL, Out: os.Stdout})
 	return err
 }
