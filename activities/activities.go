@@ -15,7 +15,6 @@ import (
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/mail"
 	"github.com/crm/channel-removal/metagraph"
-	"github.com/crm/channel-removal/postgres"
 )
 
 // Store is what the activities need from the database.
@@ -30,10 +29,10 @@ type Store interface {
 	// ChangeChallenge locks the run's challenge and stores what decide makes of it.
 	ChangeChallenge(ctx context.Context, removalID, runID string, decide func(cur *domain.Challenge) (*domain.Challenge, error)) (domain.Challenge, error)
 	MarkCodeSent(ctx context.Context, removalID, runID string, seq int, now time.Time) error
-	RemoveChannel(ctx context.Context, in postgres.RemoveChannelInput) (postgres.RemoveChannelResult, error)
-	UnlinkJob(ctx context.Context, removalID, runID string) (postgres.Unlink, bool, error)
-	RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (postgres.Unlink, error)
-	AppendAudit(ctx context.Context, e postgres.AuditEntry) error
+	RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.TombstoneResult, error)
+	UnlinkJob(ctx context.Context, removalID, runID string) (domain.Unlink, bool, error)
+	RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.Unlink, error)
+	AppendAudit(ctx context.Context, e domain.AuditEntry) error
 }
 
 // Graph is what the activities need from the Meta Graph API.
@@ -95,8 +94,8 @@ func (s Step) key(action string, extra ...string) string {
 	return k
 }
 
-func (s Step) audit(action string, detail map[string]any, key string) postgres.AuditEntry {
-	return postgres.AuditEntry{RemovalID: s.RemovalID, RunID: s.RunID, AccountID: s.AccountID, ChannelID: s.ChannelID,
+func (s Step) audit(action string, detail map[string]any, key string) domain.AuditEntry {
+	return domain.AuditEntry{RemovalID: s.RemovalID, RunID: s.RunID, AccountID: s.AccountID, ChannelID: s.ChannelID,
 		Actor: s.Actor, Action: action, Detail: detail, Key: key}
 }
 

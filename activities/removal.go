@@ -10,7 +10,6 @@ import (
 	"github.com/crm/channel-removal/credentials"
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/metagraph"
-	"github.com/crm/channel-removal/postgres"
 )
 
 // DeleteInput asks to tombstone the run's channel.
@@ -32,7 +31,7 @@ type DeleteResult struct {
 // postgres.Store.RemoveChannel). An attendance opened since preflight fails it
 // with a non-retryable active_attendances error; a second run changes nothing.
 func (a *Activities) DeleteChannel(ctx context.Context, in DeleteInput) (DeleteResult, error) {
-	r, err := a.Store.RemoveChannel(ctx, postgres.RemoveChannelInput{
+	r, err := a.Store.RemoveChannel(ctx, domain.Tombstone{
 		ChannelID: in.ChannelID, RemovalID: in.RemovalID, RunID: in.RunID, Actor: in.Actor, Now: a.now(),
 		FinishIfNothingOwed: in.FinishIfNothingOwed})
 	if err != nil {
@@ -53,8 +52,8 @@ func (a *Activities) DeleteChannel(ctx context.Context, in DeleteInput) (DeleteR
 // Unlink outcomes.
 const (
 	UnlinkNotNeeded = "not_needed" // no official integration to unlink
-	UnlinkDone      = postgres.UnlinkDone
-	UnlinkSkipped   = postgres.UnlinkSkipped
+	UnlinkDone      = domain.UnlinkDone
+	UnlinkSkipped   = domain.UnlinkSkipped
 )
 
 // UnlinkInput asks to unlink the run's Meta object.
@@ -94,10 +93,10 @@ func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 	if !ok {
 		return UnlinkResult{Status: UnlinkNotNeeded}, nil
 	}
-	if job.Status == postgres.UnlinkDone || job.Status == postgres.UnlinkSkipped {
+	if job.Status == domain.UnlinkDone || job.Status == domain.UnlinkSkipped {
 		return UnlinkResult{Status: job.Status, Attempts: job.Attempts}, nil
 	}
-	record := func(status, lastErr string) (postgres.Unlink, error) {
+	record := func(status, lastErr string) (domain.Unlink, error) {
 		return a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, status, lastErr, a.now())
 	}
 	if job.ObjectKind == "waba" {
@@ -106,25 +105,25 @@ func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 			return UnlinkResult{}, err
 		}
 		if others > 0 {
-			u, err := record(postgres.UnlinkSkipped, "")
+			u, err := record(domain.UnlinkSkipped, "")
 			if err != nil {
 				return UnlinkResult{}, err
 			}
 			a.audit(ctx, in, "meta_unlink_skipped", map[string]any{"waba_id": job.ObjectID, "other_live_channels": others}, u)
-			return UnlinkResult{Status: postgres.UnlinkSkipped, Attempts: u.Attempts,
+			return UnlinkResult{Status: domain.UnlinkSkipped, Attempts: u.Attempts,
 				Detail: fmt.Sprintf("a WABA %s continua em uso por outro canal ativo; inscrição mantida", job.ObjectID)}, nil
 		}
 	}
-	if !job.AccessToken.Valid || job.AccessToken.String == "" {
-		u, err := record(postgres.UnlinkFailed, "canal sem token de acesso da Meta")
+	if job.AccessToken == "" {
+		u, err := record(domain.UnlinkFailed, "canal sem token de acesso da Meta")
 		if err != nil {
 			return UnlinkResult{}, err
 		}
 		return UnlinkResult{}, toTemporal(unlinkErr(domain.CodeMetaPermanent, u))
 	}
-	token, err := a.openToken(job.ChannelID, job.AccessToken.String)
+	token, err := a.openToken(job.ChannelID, job.AccessToken)
 	if err != nil {
-		u, rerr := record(postgres.UnlinkFailed, "Credencial do canal não pôde ser aberta: "+err.Error()+".")
+		u, rerr := record(domain.UnlinkFailed, "Credencial do canal não pôde ser aberta: "+err.Error()+".")
 		if rerr != nil {
 			return UnlinkResult{}, rerr
 		}
@@ -132,22 +131,22 @@ func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 	}
 	outcome, gerr := a.Graph.UnsubscribeApp(ctx, job.ObjectID, token)
 	if gerr != nil {
-		status, code := postgres.UnlinkPending, domain.CodeMetaTransient
+		status, code := domain.UnlinkPending, domain.CodeMetaTransient
 		var ge *metagraph.Error
 		if errors.As(gerr, &ge) && !ge.Transient {
-			status, code = postgres.UnlinkFailed, domain.CodeMetaPermanent
+			status, code = domain.UnlinkFailed, domain.CodeMetaPermanent
 		}
 		u, err := record(status, unlinkFailureText(gerr))
 		if err != nil {
 			return UnlinkResult{}, err
 		}
-		e := in.audit("meta_unlink_failed", map[string]any{"error": gerr.Error(), "permanent": status == postgres.UnlinkFailed},
+		e := in.audit("meta_unlink_failed", map[string]any{"error": gerr.Error(), "permanent": status == domain.UnlinkFailed},
 			in.key("meta_unlink_failed", fmt.Sprint(u.Attempts)))
 		// With no automatic retry left, the removal waits in completed_with_warnings for ops.
 		shown := u
 		shown.Status = "unlinking"
-		if status == postgres.UnlinkFailed || lastAttempt(ctx) {
-			shown.Status, e.Status = postgres.UnlinkFailed, domain.StatusCompletedWithWarnings
+		if status == domain.UnlinkFailed || lastAttempt(ctx) {
+			shown.Status, e.Status = domain.UnlinkFailed, domain.StatusCompletedWithWarnings
 		}
 		e.Doc = unlinkDoc(shown)
 		if err := a.Store.AppendAudit(ctx, e); err != nil {
@@ -155,17 +154,17 @@ func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 		}
 		return UnlinkResult{}, toTemporal(unlinkErr(code, u))
 	}
-	u, err := record(postgres.UnlinkDone, "")
+	u, err := record(domain.UnlinkDone, "")
 	if err != nil {
 		return UnlinkResult{}, err
 	}
 	a.audit(ctx, in, "meta_unlinked", map[string]any{"object_kind": job.ObjectKind, "object_id": job.ObjectID, "outcome": string(outcome)}, u)
-	return UnlinkResult{Status: postgres.UnlinkDone, Attempts: u.Attempts, Detail: string(outcome)}, nil
+	return UnlinkResult{Status: domain.UnlinkDone, Attempts: u.Attempts, Detail: string(outcome)}, nil
 }
 
-func unlinkErr(code domain.Code, u postgres.Unlink) *domain.Error {
-	return &domain.Error{Code: code, Message: u.LastError.String,
-		Fields: map[string]any{"attempts": u.Attempts, "last_error": u.LastError.String}}
+func unlinkErr(code domain.Code, u domain.Unlink) *domain.Error {
+	return &domain.Error{Code: code, Message: u.LastError,
+		Fields: map[string]any{"attempts": u.Attempts, "last_error": u.LastError}}
 }
 
 // AbandonUnlink settles an unlink nobody retried within the bounded wait: the
@@ -174,7 +173,7 @@ func (a *Activities) AbandonUnlink(ctx context.Context, in Step) error {
 	if _, ok, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID); err != nil || !ok {
 		return err
 	}
-	u, err := a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, postgres.UnlinkAbandoned, "nenhuma nova tentativa dentro do prazo", a.now())
+	u, err := a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, domain.UnlinkAbandoned, "nenhuma nova tentativa dentro do prazo", a.now())
 	if err != nil {
 		return err
 	}
@@ -183,13 +182,13 @@ func (a *Activities) AbandonUnlink(ctx context.Context, in Step) error {
 }
 
 // unlinkDoc is the meta_unlink part of the removal document.
-func unlinkDoc(u postgres.Unlink) map[string]any {
-	return map[string]any{"meta_unlink": map[string]any{"status": u.Status, "attempts": u.Attempts, "last_error": u.LastError.String}}
+func unlinkDoc(u domain.Unlink) map[string]any {
+	return map[string]any{"meta_unlink": map[string]any{"status": u.Status, "attempts": u.Attempts, "last_error": u.LastError}}
 }
 
 // audit writes a best-effort record keyed by attempt; a lost write is logged,
 // not fatal, because the unlink's own row already holds the outcome.
-func (a *Activities) audit(ctx context.Context, in Step, action string, detail map[string]any, u postgres.Unlink) {
+func (a *Activities) audit(ctx context.Context, in Step, action string, detail map[string]any, u domain.Unlink) {
 	e := in.audit(action, detail, in.key(action, fmt.Sprint(u.Attempts)))
 	e.Doc = unlinkDoc(u)
 	if err := a.Store.AppendAudit(ctx, e); err != nil {

@@ -9,30 +9,12 @@ import (
 	"github.com/crm/channel-removal/domain"
 )
 
-// AuditEntry is one append-only record of a removal step.
-type AuditEntry struct {
-	RemovalID string
-	RunID     string
-	AccountID string
-	ChannelID string
-	Actor     domain.Actor
-	Action    string
-	Detail    map[string]any
-	// Key makes the write idempotent: an activity retry records its step once.
-	Key string
-	// Status overrides domain.StatusAfterAudit for the removals read model.
-	Status domain.Status
-	// Doc holds fields of the removal document this step sets (merged into
-	// the read model's document, key by key).
-	Doc map[string]any
-}
-
 // AppendAudit writes an audit record; a second write with the same key is a no-op.
-func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) error {
+func (s *Store) AppendAudit(ctx context.Context, e domain.AuditEntry) error {
 	return mapErr(appendAudit(ctx, s.db, e))
 }
 
-func appendAudit(ctx context.Context, q sqlx.ExecerContext, e AuditEntry) error {
+func appendAudit(ctx context.Context, q sqlx.ExecerContext, e domain.AuditEntry) error {
 	detail, err := json.Marshal(e.Detail)
 	if err != nil {
 		return err

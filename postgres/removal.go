@@ -11,32 +11,13 @@ import (
 	"github.com/crm/channel-removal/domain"
 )
 
-// RemoveChannelInput identifies the removal that tombstones a channel.
-type RemoveChannelInput struct {
-	ChannelID string
-	RemovalID string
-	RunID     string
-	Actor     domain.Actor
-	Now       time.Time
-	// FinishIfNothingOwed also writes removal_completed when no unlink is owed.
-	FinishIfNothingOwed bool
-}
-
-// RemoveChannelResult says what the removal did.
-type RemoveChannelResult struct {
-	AlreadyRemoved     bool
-	DetachedReferences int
-	// UnlinkPending: a Meta unlink is owed (the token moved to meta_unlinks).
-	UnlinkPending bool
-}
-
 // RemoveChannel tombstones a channel in one transaction: lock the row, re-check
 // there is no active attendance, move the token to the unlink job, wipe the
 // credentials, detach references, mark it removed and write the audit record.
 // No statement writes to conversations or messages: its cost does not depend on
 // how many there are. A second call finds the tombstone and changes nothing.
-func (s *Store) RemoveChannel(ctx context.Context, in RemoveChannelInput) (RemoveChannelResult, error) {
-	var res RemoveChannelResult
+func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.TombstoneResult, error) {
+	var res domain.TombstoneResult
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var ch domain.Channel
 		if err := tx.GetContext(ctx, &ch, `SELECT `+channelCols+` FROM channels WHERE id = $1 FOR UPDATE`, in.ChannelID); err != nil {
@@ -84,7 +65,7 @@ func (s *Store) RemoveChannel(ctx context.Context, in RemoveChannelInput) (Remov
 			ch.ID, in.Now, in.RemovalID); err != nil {
 			return err
 		}
-		err = appendAudit(ctx, tx, AuditEntry{
+		err = appendAudit(ctx, tx, domain.AuditEntry{
 			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
 			Action: "channel_removed", Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
 			Detail: map[string]any{"detached_references": n, "unlink_pending": res.UnlinkPending},
@@ -93,38 +74,16 @@ func (s *Store) RemoveChannel(ctx context.Context, in RemoveChannelInput) (Remov
 		if err != nil || res.UnlinkPending || !in.FinishIfNothingOwed {
 			return err
 		}
-		return appendAudit(ctx, tx, AuditEntry{
+		return appendAudit(ctx, tx, domain.AuditEntry{
 			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
 			Action: "removal_completed", Key: in.RemovalID + "/" + in.RunID + "/removal_completed"})
 	})
 	return res, err
 }
 
-// Unlink is the Meta unlink owed by a removal run.
-type Unlink struct {
-	RemovalID   string         `db:"removal_id"`
-	RunID       string         `db:"run_id"`
-	ChannelID   string         `db:"channel_id"`
-	ObjectKind  string         `db:"object_kind"`
-	ObjectID    string         `db:"object_id"`
-	AccessToken sql.NullString `db:"access_token"`
-	Status      string         `db:"status"`
-	Attempts    int            `db:"attempts"`
-	LastError   sql.NullString `db:"last_error"`
-}
-
-// Unlink statuses.
-const (
-	UnlinkPending   = "pending"
-	UnlinkDone      = "unlinked"
-	UnlinkSkipped   = "skipped" // another live channel still uses the WABA
-	UnlinkFailed    = "failed"  // permanent failure; ops may retry
-	UnlinkAbandoned = "abandoned"
-)
-
 // UnlinkJob reads a run's unlink job; ok is false when none is owed.
-func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u Unlink, ok bool, err error) {
-	err = s.db.GetContext(ctx, &u, `SELECT removal_id, run_id, channel_id, object_kind, object_id, access_token, status, attempts, last_error
+func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domain.Unlink, ok bool, err error) {
+	err = s.db.GetContext(ctx, &u, `SELECT removal_id, run_id, channel_id, object_kind, object_id, COALESCE(access_token, '') AS access_token, status, attempts, COALESCE(last_error, '') AS last_error
 		FROM meta_unlinks WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, false, nil
@@ -134,15 +93,15 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u Unlin
 
 // RecordUnlinkAttempt counts one attempt and its outcome. Settled outcomes
 // (unlinked, skipped, abandoned) erase the token: nothing is left to call Meta with.
-func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (Unlink, error) {
-	var u Unlink
+func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.Unlink, error) {
+	var u domain.Unlink
 	err := s.db.GetContext(ctx, &u, `
 		UPDATE meta_unlinks SET
 			attempts = attempts + CASE WHEN $3 = 'abandoned' THEN 0 ELSE 1 END,
 			status = $3, last_error = NULLIF($4, ''), updated_at = $5,
 			access_token = CASE WHEN $3 IN ('unlinked', 'skipped', 'abandoned') THEN NULL ELSE access_token END
 		WHERE removal_id = $1 AND run_id = $2
-		RETURNING removal_id, run_id, channel_id, object_kind, object_id, access_token, status, attempts, last_error`,
+		RETURNING removal_id, run_id, channel_id, object_kind, object_id, COALESCE(access_token, '') AS access_token, status, attempts, COALESCE(last_error, '') AS last_error`,
 		removalID, runID, status, lastError, now)
 	return u, mapErr(err)
 }
