@@ -72,6 +72,9 @@ func (t TemporalRemovals) bound(ctx context.Context) (context.Context, context.C
 // (dev, bench) the start is eager and the first workflow task never passes
 // through matching.
 func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workflows.Input) (workflows.Removal, error) {
+	if t.Runs == nil {
+		return workflows.Removal{}, domain.Errorf(domain.CodeInternal, "TemporalRemovals.Runs is not set")
+	}
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
 	id := workflows.WorkflowID(in.ChannelID)

@@ -69,8 +69,8 @@ type Phase struct {
 	Runs int
 	Run  Latencies // whole-run latency
 	// CPU the phase used: the Temporal server's, this process's (API,
-	// worker, driver, Graph simulator), and the whole machine's.
-	ServerCPU, SelfCPU, MachineCPU time.Duration
+	// worker, driver, Graph simulator), Postgres's, and the whole machine's.
+	ServerCPU, SelfCPU, PostgresCPU, MachineCPU time.Duration
 }
 
 // RunsPerSecond is the phase's throughput.
@@ -302,14 +302,14 @@ func Print(w io.Writer, r Result) {
 		fmt.Fprintf(w, "%-34s %8d %10.1f %10.2f %10.0f %10.0f\n", p.name, p.ph.Runs, p.ph.Wall.Seconds(), p.ph.RunsPerSecond(),
 			ms(p.ph.Run.P(50)), ms(p.ph.Run.P(99)))
 	}
-	fmt.Fprintf(w, "\n%-34s %12s %12s %12s\n", "CPU ms per run", "Temporal", "this process", "rest")
+	fmt.Fprintf(w, "\n%-34s %12s %12s %12s %12s\n", "CPU ms per run", "Temporal", "this process", "Postgres", "rest")
 	for _, p := range []struct {
 		name string
 		ph   Phase
 	}{{"whole removal through the API", r.E2E}, {"bare removal-shaped workflow", r.Bare}} {
 		per := func(d time.Duration) float64 { return ms(d) / float64(p.ph.Runs) }
-		fmt.Fprintf(w, "%-34s %12.1f %12.1f %12.1f\n", p.name, per(p.ph.ServerCPU), per(p.ph.SelfCPU),
-			per(p.ph.MachineCPU-p.ph.ServerCPU-p.ph.SelfCPU))
+		fmt.Fprintf(w, "%-34s %12.1f %12.1f %12.1f %12.1f\n", p.name, per(p.ph.ServerCPU), per(p.ph.SelfCPU),
+			per(p.ph.PostgresCPU), per(p.ph.MachineCPU-p.ph.ServerCPU-p.ph.SelfCPU-p.ph.PostgresCPU))
 	}
 	fmt.Fprintf(w, "\n%-34s %8d %10s %10s %10.1f %10.1f\n", "POST /v1/channels/{id}/removals", len(r.POST), "", "", ms(r.POST.P(50)), ms(r.POST.P(99)))
 	fmt.Fprintf(w, "%-34s %8d %10s %10s %10.1f %10.1f\n", "GET /v1/removals/{id}", len(r.GET), "", "", ms(r.GET.P(50)), ms(r.GET.P(99)))

@@ -300,7 +300,7 @@ func TestTemporalUnreachableIs503(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dead.Close()
-	srv := httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: dead, Timeout: 2 * time.Second},
+	srv := httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: dead, Runs: s.store, Timeout: 2 * time.Second},
 		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog()}).Handler())
 	defer srv.Close()
 	s.http = srv
@@ -378,7 +378,7 @@ func TestRemovalDocumentIsReadFromPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dead.Close()
-	srv := httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: dead, Timeout: time.Second},
+	srv := httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: dead, Runs: s.store, Timeout: time.Second},
 		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog()}).Handler())
 	defer srv.Close()
 	liveSrv := s.http

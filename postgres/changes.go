@@ -97,4 +97,3 @@ func (s *Store) RemovalRun(ctx context.Context, removalID, runID string) (domain
 		FROM removals WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
 	return r, mapErr(err)
 }
-

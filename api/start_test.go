@@ -1,0 +1,119 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/mocks"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/crm/channel-removal/api"
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/workflows"
+)
+
+// runs is the read model as Start sees it: a row appears when the test says.
+type runs struct {
+	mu  sync.Mutex
+	row map[string]domain.RemovalRecord
+}
+
+func (r *runs) RemovalRun(_ context.Context, removalID, runID string) (domain.RemovalRecord, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rec, ok := r.row[removalID+" "+runID]; ok {
+		return rec, nil
+	}
+	return domain.RemovalRecord{}, domain.Errorf(domain.CodeNotFound, "no row")
+}
+
+func (r *runs) write(rec domain.RemovalRecord) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.row[rec.RemovalID+" "+rec.RunID] = rec
+}
+
+// watcher wakes the start when the test writes a row.
+type watcher struct{ woken chan struct{} }
+
+func (w watcher) Watch(string, string) (<-chan struct{}, func()) { return w.woken, func() {} }
+
+const channelID = "11111111-2222-4333-8444-555555555555"
+
+func started(c *mocks.Client, runID string) {
+	run := &mocks.WorkflowRun{}
+	run.On("GetRunID").Return(runID)
+	run.On("GetID").Return(workflows.WorkflowID(channelID))
+	c.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.WorkflowName, mock.Anything).Return(run, nil).Once()
+}
+
+// The answer is the preflight's row in the read model, read when its NOTIFY
+// wakes the start: no Temporal call after the start.
+func TestStartAnswersFromThePreflightsRow(t *testing.T) {
+	c := &mocks.Client{}
+	started(c, "run-1")
+	rs, w := &runs{row: map[string]domain.RemovalRecord{}}, watcher{woken: make(chan struct{}, 1)}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		rs.write(domain.RemovalRecord{RemovalID: workflows.WorkflowID(channelID), RunID: "run-1", ChannelID: channelID,
+			Status: string(domain.StatusAwaitingAcknowledgement), Doc: json.RawMessage(`{"attempts_left":5}`)})
+		w.woken <- struct{}{}
+	}()
+	r := api.TemporalRemovals{Client: c, Runs: rs, Changes: w}
+	t0 := time.Now()
+	doc, err := r.Start(context.Background(), "acc", workflows.Input{ChannelID: channelID})
+	if err != nil || doc.Status != domain.StatusAwaitingAcknowledgement || doc.RunID != "run-1" || doc.AttemptsLeft != 5 {
+		t.Fatalf("%+v %v", doc, err)
+	}
+	if took := time.Since(t0); took > 900*time.Millisecond {
+		t.Fatalf("woken after %s: the NOTIFY did not wake the start", took)
+	}
+	c.AssertExpectations(t) // no Describe, no GetWorkflow
+	o := c.Calls[0].Arguments.Get(1).(client.StartWorkflowOptions)
+	if !o.EnableEagerStart || !o.WorkflowExecutionErrorWhenAlreadyStarted ||
+		o.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL || o.TaskQueue != workflows.TaskQueue {
+		t.Fatalf("start options: %+v", o)
+	}
+}
+
+// A run that ends without writing a row (a preflight that failed) is found
+// by asking Temporal, and its own answer is returned.
+func TestStartFindsARunThatEndedWithoutARow(t *testing.T) {
+	c := &mocks.Client{}
+	started(c, "run-2")
+	closed := &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{CloseTime: timestamppb.Now()}}
+	c.On("DescribeWorkflowExecution", mock.Anything, workflows.WorkflowID(channelID), "run-2").Return(closed, nil)
+	run := &mocks.WorkflowRun{}
+	run.On("Get", mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		*args.Get(1).(*workflows.Removal) = workflows.Removal{ID: workflows.WorkflowID(channelID), Status: domain.StatusFailed}
+	}).Return(nil)
+	c.On("GetWorkflow", mock.Anything, workflows.WorkflowID(channelID), "run-2").Return(run)
+	r := api.TemporalRemovals{Client: c, Runs: &runs{row: map[string]domain.RemovalRecord{}}}
+	doc, err := r.Start(context.Background(), "acc", workflows.Input{ChannelID: channelID})
+	if err != nil || doc.Status != domain.StatusFailed {
+		t.Fatalf("%+v %v", doc, err)
+	}
+}
+
+// A running removal of the channel is a conflict naming it, not a second run.
+func TestStartOfARunningRemovalIsAConflict(t *testing.T) {
+	c := &mocks.Client{}
+	c.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.WorkflowName, mock.Anything).
+		Return(nil, serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", "run-0")).Once()
+	r := api.TemporalRemovals{Client: c, Runs: &runs{row: map[string]domain.RemovalRecord{}}}
+	_, err := r.Start(context.Background(), "acc", workflows.Input{ChannelID: channelID})
+	var de *domain.Error
+	if domain.ErrorCode(err) != domain.CodeRemovalInProgress || !errors.As(err, &de) || de.Fields["id"] != workflows.WorkflowID(channelID) {
+		t.Fatalf("%v", err)
+	}
+}

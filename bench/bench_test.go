@@ -1,0 +1,45 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crm/channel-removal/bench"
+	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/worker"
+)
+
+// The bench is a contract command (SPEC §2): a small run goes end to end on
+// its own stack and ends with the SPEC's last line; every removal completes
+// with the lean history. (Numbers from so small a run mean nothing.)
+func TestBenchRunsAndPrintsTheLastLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal dev server")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	res, err := bench.Run(ctx, bench.Options{N: 6, C: 3, Tuning: worker.DefaultTuning, DatabaseURL: testdb.AdminURL(), Out: &out})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	last := lines[len(lines)-1]
+	t.Log(last)
+	want := regexp.MustCompile(`^bench: e2e [0-9.]+ runs/s, bare [0-9.]+ runs/s, ratio [0-9.]+, events \d+, POST removals p50/p99 \d+/\d+ ms, GET removal p50/p99 \d+/\d+ ms$`)
+	if !want.MatchString(last) {
+		t.Fatalf("last line %q", last)
+	}
+	if res.E2E.Runs != 6 || res.Bare.Runs != 6 || res.Events > 37 || res.Events == 0 || len(res.POST) != 6 {
+		t.Fatalf("result: %+v", res)
+	}
+	for _, part := range []string{"where a run waits", "CPU ms per run", "history per removal"} {
+		if !strings.Contains(out.String(), part) {
+			t.Fatalf("no %q in\n%s", part, out.String())
+		}
+	}
+}
