@@ -48,6 +48,11 @@ func (s *stack) captureHistory(id, name string) {
 	if os.Getenv("UPDATE_HISTORIES") == "" {
 		return
 	}
+	// The read model can say "completed" a workflow task before the run closes.
+	s.eventually(func() bool {
+		d, err := s.tc.DescribeWorkflowExecution(context.Background(), id, "")
+		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
 	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(s.history(id))
 	if err != nil {
 		s.t.Fatal(err)

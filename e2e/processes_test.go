@@ -189,7 +189,15 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 			t.Errorf("api /metrics lacks %s", want)
 		}
 	}
-	_, workerMetrics := get(t, "http://"+metricsAddr+"/metrics")
+	// The read model says completed when the last activity's audit commits;
+	// the run closes, and the worker counts it, a workflow task later.
+	var workerMetrics string
+	for end := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		_, workerMetrics = get(t, "http://"+metricsAddr+"/metrics")
+		if strings.Contains(workerMetrics, "temporal_workflow_completed") || time.Now().After(end) {
+			break
+		}
+	}
 	for _, want := range []string{"temporal_workflow_task_execution_latency", "temporal_activity_execution_latency", "temporal_workflow_completed"} {
 		if !strings.Contains(workerMetrics, want) {
 			t.Errorf("worker /metrics lacks %s", want)
