@@ -28,7 +28,7 @@ type Store interface {
 	OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChannelID string) (int, error)
 	// ChangeChallenge locks the run's challenge and stores what decide makes of it.
 	ChangeChallenge(ctx context.Context, removalID, runID string, decide func(cur *domain.Challenge) (*domain.Challenge, error)) (domain.Challenge, error)
-	MarkCodeSent(ctx context.Context, removalID, runID string, seq int, now time.Time) error
+	MarkCodeSent(ctx context.Context, removalID, runID string, seq int, now time.Time, sent domain.AuditEntry) error
 	RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.TombstoneResult, error)
 	UnlinkJob(ctx context.Context, removalID, runID string) (domain.Unlink, bool, error)
 	RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.Unlink, error)

@@ -69,14 +69,14 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 		a.log().Warn("verification e-mail not sent", "removal_id", in.RemovalID, "seq", in.Seq, "error", err)
 		return SendCodeResult{}, err
 	}
-	if err := a.Store.MarkCodeSent(ctx, in.RemovalID, in.RunID, in.Seq, a.now()); err != nil {
-		return SendCodeResult{}, err
-	}
-	a.log().Info("verification e-mail sent", "removal_id", in.RemovalID, "seq", in.Seq, "to", res.Recipient)
 	e := in.Step.audit("code_sent", map[string]any{"recipient": res.Recipient, "seq": in.Seq, "expires_at": res.ExpiresAt},
 		in.key("code_sent", fmt.Sprint(in.Seq)))
 	e.Doc = map[string]any{"code_sent_to": res.Recipient, "code_expires_at": res.ExpiresAt}
-	return res, a.Store.AppendAudit(ctx, e)
+	if err := a.Store.MarkCodeSent(ctx, in.RemovalID, in.RunID, in.Seq, a.now(), e); err != nil {
+		return SendCodeResult{}, err
+	}
+	a.log().Info("verification e-mail sent", "removal_id", in.RemovalID, "seq", in.Seq, "to", res.Recipient)
+	return res, nil
 }
 
 // AcknowledgementText is what the admin confirmed (SPEC §1.2).

@@ -185,3 +185,38 @@ func TestSendGridFailuresAreClassified(t *testing.T) {
 		})
 	}
 }
+
+// A send is marked exactly when its audit record exists: if the record cannot
+// be written, the mark is rolled back, and the retry mails the same code and
+// records it. (Before, the mark stood and the retry, seeing the send done,
+// never wrote code_sent.)
+func TestCodeSentIsMarkedOnlyWithItsAuditRecord(t *testing.T) {
+	e := newEnv(t)
+	ch := e.channel("messenger", "", "P1")
+	db := e.store.DB()
+	db.MustExec(`CREATE FUNCTION refuse_code_sent() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.action = 'code_sent' THEN RAISE EXCEPTION 'audit unavailable'; END IF; RETURN NEW; END $$`)
+	db.MustExec(`CREATE TRIGGER refuse_code_sent BEFORE INSERT ON removal_audit_log FOR EACH ROW EXECUTE FUNCTION refuse_code_sent()`)
+	if _, err := e.send(ch, 1); err == nil {
+		t.Fatal("a send whose record cannot be written must fail")
+	}
+	var sent bool
+	db.Get(&sent, `SELECT sent_at IS NOT NULL FROM verification_challenges`)
+	if sent {
+		t.Fatal("the send is marked without its audit record")
+	}
+	db.MustExec(`DROP TRIGGER refuse_code_sent ON removal_audit_log`)
+	if _, err := e.send(ch, 1); err != nil { // the activity's retry
+		t.Fatal(err)
+	}
+	if got := e.trail("remove-channel:" + ch); got != "code_sent" {
+		t.Fatalf("audit after the retry: %s", got)
+	}
+	mails := e.sg.Sent()
+	if len(mails) != 2 || mails[0].Code(t) != mails[1].Code(t) {
+		t.Fatalf("the retry must re-send the same code: %d mails", len(mails))
+	}
+	if r := e.verify(ch, 1, mails[1].Code(t)); !r.OK {
+		t.Fatal("the re-sent code must verify")
+	}
+}

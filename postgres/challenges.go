@@ -64,15 +64,21 @@ func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID string,
 	return out, err
 }
 
-// MarkCodeSent records that send seq was accepted by the mailer and erases the
-// nonce: from here on only the keyed hash remains.
-func (s *Store) MarkCodeSent(ctx context.Context, removalID, runID string, seq int, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `
-		UPDATE verification_challenges
-		SET sent_at = $4, last_sent_at = $4, code_nonce = NULL, updated_at = $4
-		WHERE removal_id = $1 AND run_id = $2 AND send_seq = $3 AND sent_at IS NULL`,
-		removalID, runID, seq, now)
-	return mapErr(err)
+// MarkCodeSent records that send seq was accepted by the mailer: it erases the
+// nonce (from here on only the keyed hash remains) and appends sent, the
+// send's audit record, in one transaction, so a send is marked exactly when
+// its record exists; after a failed write the retry re-sends the same code.
+func (s *Store) MarkCodeSent(ctx context.Context, removalID, runID string, seq int, now time.Time, sent domain.AuditEntry) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE verification_challenges
+			SET sent_at = $4, last_sent_at = $4, code_nonce = NULL, updated_at = $4
+			WHERE removal_id = $1 AND run_id = $2 AND send_seq = $3 AND sent_at IS NULL`,
+			removalID, runID, seq, now); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, sent)
+	})
 }
 
 // Challenge reads a run's challenge.
