@@ -1,14 +1,11 @@
 package postgres
 
 import (
-	"context"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/lib/pq"
-
-	"github.com/crm/channel-removal/domain"
 )
 
 // ChangesChannel is the NOTIFY channel of the removals read model (migration 5).
@@ -87,13 +84,3 @@ func (c *Changes) Watch(removalID, runID string) (<-chan struct{}, func()) {
 
 // Close stops listening.
 func (c *Changes) Close() error { return c.l.Close() }
-
-// RemovalRun reads one run's read-model row; not_found until its first step
-// (the preflight) has written it.
-func (s *Store) RemovalRun(ctx context.Context, removalID, runID string) (domain.RemovalRecord, error) {
-	var r domain.RemovalRecord
-	err := s.db.GetContext(ctx, &r, `
-		SELECT removal_id, run_id, account_id, channel_id, status, created_at, updated_at, completed_at, doc
-		FROM removals WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
-	return r, mapErr(err)
-}

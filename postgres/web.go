@@ -156,11 +156,21 @@ func (s *Store) ContinueConversation(ctx context.Context, conversationID, channe
 	return id, err
 }
 
+const removalRecordCols = `removal_id, run_id, account_id, channel_id, status, created_at, updated_at, completed_at, doc`
+
 // LatestRemoval reads a removal's latest run; not_found when it has none.
 func (s *Store) LatestRemoval(ctx context.Context, removalID string) (domain.RemovalRecord, error) {
 	var r domain.RemovalRecord
-	err := s.db.GetContext(ctx, &r, `
-		SELECT removal_id, run_id, account_id, channel_id, status, created_at, updated_at, completed_at, doc
+	err := s.db.GetContext(ctx, &r, `SELECT `+removalRecordCols+`
 		FROM removals WHERE removal_id = $1 ORDER BY created_at DESC LIMIT 1`, removalID)
+	return r, mapErr(err)
+}
+
+// RemovalRun reads one run's row; not_found until its first step (the
+// preflight) has written it.
+func (s *Store) RemovalRun(ctx context.Context, removalID, runID string) (domain.RemovalRecord, error) {
+	var r domain.RemovalRecord
+	err := s.db.GetContext(ctx, &r, `SELECT `+removalRecordCols+`
+		FROM removals WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
 	return r, mapErr(err)
 }
