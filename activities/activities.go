@@ -19,12 +19,11 @@ import (
 
 // Store is what the activities need from the database.
 type Store interface {
-	UserByID(ctx context.Context, id string) (domain.User, error)
+	// UserWithChannel reads the requester and, with it, the channel when it
+	// belongs to the requester's account (nil otherwise).
+	UserWithChannel(ctx context.Context, userID, channelID string) (domain.User, *domain.Channel, error)
 	AccountAdminEmail(ctx context.Context, accountID string) (string, error)
-	Channel(ctx context.Context, id string) (domain.Channel, error)
-	ActiveAttendances(ctx context.Context, channelID string, limit int) ([]domain.Attendance, error)
-	ConversationCount(ctx context.Context, channelID string, limit int) (int, error)
-	ReferenceCounts(ctx context.Context, channelID string) (domain.References, error)
+	ImpactStore
 	OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChannelID string) (int, error)
 	// ChangeChallenge locks the run's challenge and stores what decide makes of it.
 	ChangeChallenge(ctx context.Context, removalID, runID string, decide func(cur *domain.Challenge) (*domain.Challenge, error)) (domain.Challenge, error)

@@ -48,20 +48,17 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 		res.Reasons = append(res.Reasons, domain.Reason{Code: code, Message: msg})
 	}
 
-	user, err := a.Store.UserByID(ctx, in.RequestedBy)
+	user, ch, err := a.Store.UserWithChannel(ctx, in.RequestedBy, in.ChannelID)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		reject(domain.CodeForbidden, "usuário solicitante não encontrado")
 		return res, nil
 	} else if err != nil {
 		return res, err
 	}
-	ch, err := a.Store.Channel(ctx, in.ChannelID)
-	if domain.ErrorCode(err) == domain.CodeNotFound || (err == nil && ch.AccountID != user.AccountID) {
+	if ch == nil {
 		// Another account's channel is indistinguishable from a missing one.
 		reject(domain.CodeNotFound, "canal não encontrado")
 		return res, nil
-	} else if err != nil {
-		return res, err
 	}
 	res.AccountID = ch.AccountID
 	if user.Role != domain.RoleAdmin {
@@ -72,7 +69,7 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 		return res, nil
 	}
 
-	if res.Impact, err = CollectImpact(ctx, a.Store, ch); err != nil {
+	if res.Impact, err = CollectImpact(ctx, a.Store, *ch); err != nil {
 		return res, err
 	}
 	if n := len(res.Impact.ActiveAttendances); n > 0 {
@@ -88,10 +85,10 @@ const ConversationCountCap = 100_000
 
 // ImpactStore is what collecting a channel's impact reads.
 type ImpactStore interface {
-	ActiveAttendances(ctx context.Context, channelID string, limit int) ([]domain.Attendance, error)
-	ConversationCount(ctx context.Context, channelID string, limit int) (int, error)
-	ReferenceCounts(ctx context.Context, channelID string) (domain.References, error)
-	OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChannelID string) (int, error)
+	// ImpactFacts reads up to attendances active attendances, the
+	// conversations up to conversationCap+1, the references and the other
+	// live channels on the channel's WABA.
+	ImpactFacts(ctx context.Context, ch domain.Channel, attendances, conversationCap int) (domain.ImpactFacts, error)
 }
 
 // CollectImpact is what removing the channel would touch, with pt-BR warnings:
@@ -100,22 +97,15 @@ type ImpactStore interface {
 func CollectImpact(ctx context.Context, s ImpactStore, ch domain.Channel) (domain.Impact, error) {
 	im := domain.Impact{ActiveAttendances: []domain.Attendance{}, Warnings: []string{}}
 	im.ChannelName, im.Kind, im.OfficialIntegration = ch.Name, ch.Kind, ch.Kind.Official()
-	var err error
-	if im.ActiveAttendances, err = s.ActiveAttendances(ctx, ch.ID, 50); err != nil {
+	f, err := s.ImpactFacts(ctx, ch, 50, ConversationCountCap)
+	if err != nil {
 		return im, err
 	}
-	if im.Conversations, err = s.ConversationCount(ctx, ch.ID, ConversationCountCap); err != nil {
-		return im, err
-	}
+	im.ActiveAttendances, im.Conversations, im.References = f.ActiveAttendances, f.Conversations, f.References
 	if im.Conversations > ConversationCountCap {
 		im.Conversations, im.ConversationsCapped = ConversationCountCap, true
 	}
-	if im.References, err = s.ReferenceCounts(ctx, ch.ID); err != nil {
-		return im, err
-	}
-	if err := metaImpact(ctx, s, ch, &im); err != nil {
-		return im, err
-	}
+	metaImpact(ch, f.OtherLiveChannelsOnWABA, &im)
 	if r := im.References; r.Automations+r.RoutingRules+r.Chatbots+r.Webhooks > 0 {
 		im.Warnings = append(im.Warnings, fmt.Sprintf(
 			"%d automação(ões), %d regra(s) de roteamento, %d chatbot(s) e %d webhook(s) serão desvinculados deste canal.",
@@ -135,7 +125,7 @@ func CollectImpact(ctx context.Context, s ImpactStore, ch domain.Channel) (domai
 	return im, nil
 }
 
-func metaImpact(ctx context.Context, s ImpactStore, ch domain.Channel, im *domain.Impact) error {
+func metaImpact(ch domain.Channel, others int, im *domain.Impact) {
 	deref := func(p *string) string {
 		if p == nil {
 			return ""
@@ -146,11 +136,7 @@ func metaImpact(ctx context.Context, s ImpactStore, ch domain.Channel, im *domai
 	switch ch.Kind {
 	case domain.KindWhatsAppCloud:
 		if im.Meta.WABAID == "" {
-			return nil
-		}
-		others, err := s.OtherLiveChannelsOnWABA(ctx, im.Meta.WABAID, ch.ID)
-		if err != nil {
-			return err
+			return
 		}
 		if others > 0 {
 			im.Warnings = append(im.Warnings, fmt.Sprintf(
@@ -167,7 +153,6 @@ func metaImpact(ctx context.Context, s ImpactStore, ch domain.Channel, im *domai
 				"Integração oficial: o aplicativo será desinscrito da página %s na Meta.", im.Meta.PageID))
 		}
 	}
-	return nil
 }
 
 // AuditInput is a workflow-level step to record (acknowledged, cancelled, ...).

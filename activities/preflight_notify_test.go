@@ -9,8 +9,8 @@ import (
 )
 
 // The API's start learns its run's preflight outcome from the read-model row
-// the preflight writes: the row's commit must wake whoever watches that run
-// (and only that run), with the row readable by then.
+// the preflight writes: the row's commit must wake whoever watches that
+// removal (and no other removal's watcher), with the row readable by then.
 func TestPreflightRowWakesTheRunsWatcher(t *testing.T) {
 	e := newEnv(t)
 	changes, err := postgres.Listen(e.dsn, nil)
@@ -20,9 +20,9 @@ func TestPreflightRowWakesTheRunsWatcher(t *testing.T) {
 	defer changes.Close()
 	ch := e.channel("email", "", "")
 	st := e.step(ch)
-	woken, stop := changes.Watch(st.RemovalID, st.RunID)
+	woken, stop := changes.Watch(st.RemovalID)
 	defer stop()
-	other, stopOther := changes.Watch(st.RemovalID, "another-run")
+	other, stopOther := changes.Watch("remove-channel:" + e.channel("email", "", ""))
 	defer stopOther()
 	if _, err := e.store.RemovalRun(e.ctx, st.RemovalID, st.RunID); err == nil {
 		t.Fatal("a row before the preflight")
@@ -41,7 +41,7 @@ func TestPreflightRowWakesTheRunsWatcher(t *testing.T) {
 	}
 	select {
 	case <-other:
-		t.Fatal("another run's watcher was woken")
+		t.Fatal("another removal's watcher was woken")
 	case <-time.After(200 * time.Millisecond):
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/workflows"
 )
 
 // IssueToken signs a bearer token for a user (HS256, sub = user id).
@@ -53,7 +54,8 @@ func (s *Server) authenticate(c *gin.Context) {
 		fail(c, domain.Errorf(domain.CodeUnauthorized, "%s", msg))
 		return
 	}
-	user, err := s.store.UserByID(c.Request.Context(), claims.Subject)
+	channelID := pathChannel(c)
+	user, ch, err := s.store.UserWithChannel(c.Request.Context(), claims.Subject, channelID)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.CodeNotFound {
 			err = domain.Errorf(domain.CodeUnauthorized, "usuário do token não existe")
@@ -61,6 +63,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	setPathChannel(c, channelID, ch)
 	c.Set(ctxUser, user)
 	c.Next()
 }
@@ -69,4 +72,35 @@ func currentUser(c *gin.Context) domain.User { return c.MustGet(ctxUser).(domain
 
 func (s *Server) actor(c *gin.Context) domain.Actor {
 	return domain.Actor{UserID: currentUser(c).ID, IP: c.ClientIP()}
+}
+
+// pathChannel is the channel a request's path names, directly
+// (/v1/channels/{id}/…) or through its removal id (/v1/removals/{id}/…);
+// "" when it names none or not a well-formed one.
+func pathChannel(c *gin.Context) string {
+	id := c.Param("id")
+	switch {
+	case strings.HasPrefix(c.FullPath(), "/v1/channels/:id"):
+	case strings.HasPrefix(c.FullPath(), "/v1/removals/:id"):
+		id, _ = workflows.ChannelIDOf(id)
+	default:
+		return ""
+	}
+	if !validID(id) {
+		return ""
+	}
+	return id
+}
+
+// pathChannelRead is the channel read with the caller: ch is nil when the
+// caller's account has no channel id.
+type pathChannelRead struct {
+	id string
+	ch *domain.Channel
+}
+
+func setPathChannel(c *gin.Context, id string, ch *domain.Channel) {
+	if id != "" {
+		c.Set(ctxPathChannel, pathChannelRead{id: id, ch: ch})
+	}
 }

@@ -17,6 +17,13 @@ func (s *Server) ownChannel(c *gin.Context, id string) (domain.Channel, bool) {
 		fail(c, domain.Errorf(domain.CodeNotFound, "canal não encontrado"))
 		return domain.Channel{}, false
 	}
+	if v, read := c.Get(ctxPathChannel); read && v.(pathChannelRead).id == id {
+		if ch := v.(pathChannelRead).ch; ch != nil {
+			return *ch, true
+		}
+		fail(c, domain.Errorf(domain.CodeNotFound, "canal não encontrado"))
+		return domain.Channel{}, false
+	}
 	ch, err := s.store.Channel(c.Request.Context(), id)
 	if err == nil && ch.AccountID != currentUser(c).AccountID {
 		err = domain.Errorf(domain.CodeNotFound, "canal não encontrado")

@@ -13,9 +13,10 @@ import (
 )
 
 const (
-	ctxRequestID = "request_id"
-	ctxUser      = "user"
-	maxBody      = 64 << 10
+	ctxRequestID   = "request_id"
+	ctxUser        = "user"
+	ctxPathChannel = "path_channel"
+	maxBody        = 64 << 10
 )
 
 // requestID takes a sane X-Request-Id from the caller or makes one.

@@ -16,7 +16,10 @@ import (
 
 // Store is what the API reads and writes directly.
 type Store interface {
-	UserByID(ctx context.Context, id string) (domain.User, error)
+	// UserWithChannel and SessionUserWithChannel read the caller and the
+	// channel its request names (nil when not in the caller's account).
+	UserWithChannel(ctx context.Context, userID, channelID string) (domain.User, *domain.Channel, error)
+	SessionUserWithChannel(ctx context.Context, tokenHash []byte, now time.Time, channelID string) (domain.User, *domain.Channel, error)
 	Channel(ctx context.Context, id string) (domain.Channel, error)
 	Channels(ctx context.Context, accountID string) ([]domain.Channel, error)
 	Conversations(ctx context.Context, channelID string, limit int) ([]domain.Conversation, error)
@@ -31,7 +34,6 @@ type Store interface {
 
 	Credentials(ctx context.Context, email string) (domain.User, string, error)
 	CreateSession(ctx context.Context, tokenHash []byte, userID string, expires time.Time) error
-	SessionUser(ctx context.Context, tokenHash []byte, now time.Time) (domain.User, error)
 	DeleteSession(ctx context.Context, tokenHash []byte, now time.Time) error
 	CountSignInFailures(ctx context.Context, email, ip string, since time.Time) (domain.SignInFailures, error)
 	RecordSignInFailure(ctx context.Context, email, ip string, at time.Time) error

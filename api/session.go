@@ -177,7 +177,11 @@ func (s *Server) sessionUser(ctx context.Context, c *gin.Context) (domain.User, 
 	if err != nil || raw == "" {
 		return domain.User{}, false, nil
 	}
-	u, err := s.store.SessionUser(ctx, hashToken(raw), s.now())
+	channelID := pathChannel(c)
+	u, ch, err := s.store.SessionUserWithChannel(ctx, hashToken(raw), s.now(), channelID)
+	if err == nil {
+		setPathChannel(c, channelID, ch)
+	}
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		return u, true, domain.Errorf(domain.CodeUnauthorized, "sessão expirada; entre de novo")
 	}

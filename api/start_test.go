@@ -46,7 +46,7 @@ func (r *runs) write(rec domain.RemovalRecord) {
 // watcher wakes the start when the test writes a row.
 type watcher struct{ woken chan struct{} }
 
-func (w watcher) Watch(string, string) (<-chan struct{}, func()) { return w.woken, func() {} }
+func (w watcher) Watch(string) (<-chan struct{}, func()) { return w.woken, func() {} }
 
 const channelID = "11111111-2222-4333-8444-555555555555"
 
@@ -84,6 +84,28 @@ func TestStartAnswersFromThePreflightsRow(t *testing.T) {
 		o.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL || o.TaskQueue != workflows.TaskQueue {
 		t.Fatalf("start options: %+v", o)
 	}
+}
+
+// The preflight may write its row before ExecuteWorkflow returns (an eager
+// start runs it at once): the start watches before it starts, so that
+// announcement is not lost and no Temporal call is needed either.
+func TestStartCatchesARowWrittenBeforeTheStartReturns(t *testing.T) {
+	c := &mocks.Client{}
+	rs, w := &runs{row: map[string]domain.RemovalRecord{}}, watcher{woken: make(chan struct{}, 1)}
+	run := &mocks.WorkflowRun{}
+	run.On("GetRunID").Return("run-3")
+	c.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.WorkflowName, mock.Anything).Run(func(mock.Arguments) {
+		rs.write(domain.RemovalRecord{RemovalID: workflows.WorkflowID(channelID), RunID: "run-3", ChannelID: channelID,
+			Status: string(domain.StatusAwaitingAcknowledgement)})
+		w.woken <- struct{}{}
+	}).Return(run, nil).Once()
+	r := api.TemporalRemovals{Client: c, Runs: rs, Changes: w}
+	t0 := time.Now()
+	doc, err := r.Start(context.Background(), "acc", workflows.Input{ChannelID: channelID})
+	if err != nil || doc.RunID != "run-3" || time.Since(t0) > 900*time.Millisecond {
+		t.Fatalf("%+v %v after %s", doc, err, time.Since(t0))
+	}
+	c.AssertExpectations(t)
 }
 
 // A run that ends without writing a row (a preflight that failed) is found

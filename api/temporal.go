@@ -43,9 +43,9 @@ type RunReader interface {
 	RemovalRun(ctx context.Context, removalID, runID string) (domain.RemovalRecord, error)
 }
 
-// RunWatcher tells when a run's read-model row changes.
+// RunWatcher tells when a read-model row of a removal's runs changes.
 type RunWatcher interface {
-	Watch(removalID, runID string) (<-chan struct{}, func())
+	Watch(removalID string) (<-chan struct{}, func())
 }
 
 // DefaultTemporalTimeout is how long a request waits for Temporal before the
@@ -78,6 +78,15 @@ func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workfl
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
 	id := workflows.WorkflowID(in.ChannelID)
+	// Watched before the start, so the preflight's row, which may be written
+	// before ExecuteWorkflow returns, cannot be missed: the row is read only
+	// once it is announced.
+	var woken <-chan struct{}
+	if t.Changes != nil {
+		w, stop := t.Changes.Watch(id)
+		defer stop()
+		woken = w
+	}
 	run, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                workflows.TaskQueue,
@@ -104,7 +113,7 @@ func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workfl
 		}
 		return workflows.Removal{}, unavailable(err)
 	}
-	return t.awaitPreflight(ctx, id, run.GetRunID())
+	return t.awaitPreflight(ctx, id, run.GetRunID(), woken)
 }
 
 // runCheckEvery is how often awaitPreflight also asks Temporal whether the
@@ -112,35 +121,28 @@ func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workfl
 // who vanished): rare, so the happy path pays no Temporal call for it.
 const runCheckEvery = time.Second
 
-// awaitPreflight waits for the run's row in the read model, woken by the
-// row's NOTIFY (Changes) or, without Changes, by polling Postgres.
-func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string) (workflows.Removal, error) {
-	woken := make(<-chan struct{})
-	if t.Changes != nil {
-		w, stop := t.Changes.Watch(id, runID)
-		defer stop()
-		woken = w
-	}
+// awaitPreflight waits for the run's row in the read model, reading it when
+// woken (nil woken: without Changes) polls Postgres.
+func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, woken <-chan struct{}) (workflows.Removal, error) {
 	poll := time.NewTicker(runCheckEvery)
-	if t.Changes == nil {
+	if woken == nil {
 		poll.Reset(20 * time.Millisecond)
 	}
 	defer poll.Stop()
 	lastRunCheck := time.Now()
 	for {
+		select {
+		case <-woken:
+		case <-poll.C:
+		case <-ctx.Done():
+			return workflows.Removal{}, unavailable(ctx.Err())
+		}
 		rec, err := t.Runs.RemovalRun(ctx, id, runID)
 		if err == nil {
 			return documentOf(rec), nil
 		}
 		if domain.ErrorCode(err) != domain.CodeNotFound {
 			return workflows.Removal{}, err
-		}
-		select {
-		case <-woken:
-			continue
-		case <-poll.C:
-		case <-ctx.Done():
-			return workflows.Removal{}, unavailable(ctx.Err())
 		}
 		if time.Since(lastRunCheck) < runCheckEvery {
 			continue

@@ -100,7 +100,7 @@ func Activities(cfg config.Config, store *postgres.Store, m mail.Sender, graphUR
 // Tuning is the worker's poller configuration from the environment.
 func Tuning(cfg config.Config) worker.Tuning {
 	return worker.Tuning{WorkflowPollers: cfg.WorkerWorkflowPollers, ActivityPollers: cfg.WorkerActivityPollers,
-		Autoscale: cfg.WorkerPollerAutoscale, NoSticky: cfg.WorkerNoSticky}
+		Autoscale: cfg.WorkerPollerAutoscale, NoSticky: cfg.WorkerNoSticky, EagerActivities: cfg.WorkerEagerActivities}
 }
 
 // API builds the HTTP API and the web app; with a registry it counts requests

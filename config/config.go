@@ -49,6 +49,7 @@ type Config struct {
 	WorkerActivityPollers int  `env:"WORKER_ACTIVITY_POLLERS" envDefault:"8"`
 	WorkerPollerAutoscale bool `env:"WORKER_POLLER_AUTOSCALE" envDefault:"false"`
 	WorkerNoSticky        bool `env:"WORKER_NO_STICKY" envDefault:"false"`
+	WorkerEagerActivities bool `env:"WORKER_EAGER_ACTIVITIES" envDefault:"true"`
 
 	// MetricsAddr is where `worker` serves /metrics ("off" disables); the API
 	// serves /metrics on HTTP_ADDR.

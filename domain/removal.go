@@ -42,6 +42,17 @@ type References struct {
 	Webhooks     int `json:"webhooks" db:"webhooks"`
 }
 
+// ImpactFacts are what a channel's impact is built from, as the store counts them.
+type ImpactFacts struct {
+	ActiveAttendances []Attendance
+	// Conversations is counted up to the cap asked for, plus one.
+	Conversations int
+	References    References
+	// OtherLiveChannelsOnWABA counts the other live channels, of any
+	// account, on the channel's WABA (0 when it has none).
+	OtherLiveChannelsOnWABA int
+}
+
 // MetaObjects are the Meta ids linked to an official channel.
 type MetaObjects struct {
 	WABAID        string `json:"waba_id,omitempty"`

@@ -4,17 +4,22 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crm/channel-removal/domain"
 )
 
 // AppendAudit writes an audit record; a second write with the same key is a no-op.
 func (s *Store) AppendAudit(ctx context.Context, e domain.AuditEntry) error {
-	return mapErr(appendAudit(ctx, s.db, e))
+	return mapErr(appendAudit(ctx, s.q(), e))
 }
 
-func appendAudit(ctx context.Context, q sqlx.ExecerContext, e domain.AuditEntry) error {
+func appendAudit(ctx context.Context, q querier, e domain.AuditEntry) error {
+	return appendAuditWith(ctx, q, e, "")
+}
+
+// appendAuditWith writes the audit record in the same statement as with, a
+// data-modifying CTE ("name AS (…),") whose parameters are $13 on, given in
+// withArgs: one statement is atomic, with no transaction round trips.
+func appendAuditWith(ctx context.Context, q querier, e domain.AuditEntry, with string, withArgs ...any) error {
 	detail, err := json.Marshal(e.Detail)
 	if err != nil {
 		return err
@@ -38,7 +43,7 @@ func appendAudit(ctx context.Context, q sqlx.ExecerContext, e domain.AuditEntry)
 	// One statement, so the removals row moves exactly when its audit record is
 	// written; a finished run's row is never moved back.
 	_, err = q.ExecContext(ctx, `
-		WITH audit AS (
+		WITH `+with+` audit AS (
 			INSERT INTO removal_audit_log (removal_id, run_id, account_id, channel_id, actor_user_id, actor_ip, action, detail, idempotency_key)
 			VALUES ($1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), $7, $8, $9)
 			ON CONFLICT (idempotency_key) DO NOTHING
@@ -51,7 +56,8 @@ func appendAudit(ctx context.Context, q sqlx.ExecerContext, e domain.AuditEntry)
 			status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, completed_at = EXCLUDED.completed_at,
 			doc = removals.doc || EXCLUDED.doc
 		WHERE removals.completed_at IS NULL`,
-		e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, string(detail), e.Key, string(status), final, string(doc))
+		append([]any{e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, string(detail), e.Key,
+			string(status), final, string(doc)}, withArgs...)...)
 	return err
 }
 
@@ -68,15 +74,15 @@ type AuditRecord struct {
 // AuditTrail returns a removal's audit records in order.
 func (s *Store) AuditTrail(ctx context.Context, removalID string) ([]AuditRecord, error) {
 	var rs []AuditRecord
-	err := s.db.SelectContext(ctx, &rs, `
+	err := s.q().SelectContext(ctx, &rs, `
 		SELECT removal_id, run_id, actor_user_id, actor_ip, action, detail
 		FROM removal_audit_log WHERE removal_id = $1 ORDER BY id`, removalID)
 	return rs, mapErr(err)
 }
 
-func activeAttendances(ctx context.Context, q sqlx.QueryerContext, channelID string, limit int) ([]domain.Attendance, error) {
+func activeAttendances(ctx context.Context, q querier, channelID string, limit int) ([]domain.Attendance, error) {
 	as := []domain.Attendance{}
-	err := sqlx.SelectContext(ctx, q, &as, `
+	err := q.SelectContext(ctx, &as, `
 		SELECT v.id, ct.name AS contact, v.status
 		FROM conversations v JOIN contacts ct ON ct.id = v.contact_id
 		WHERE v.channel_id = $1 AND v.status IN ('open', 'pending')

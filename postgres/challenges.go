@@ -4,9 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 
 	"github.com/crm/channel-removal/domain"
 )
@@ -24,7 +23,7 @@ const challengeCols = `removal_id, run_id, account_id, channel_id, recipient, se
 func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID string,
 	decide func(cur *domain.Challenge) (*domain.Challenge, error)) (domain.Challenge, error) {
 	var out domain.Challenge
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx querier) error {
 		var cur *domain.Challenge
 		var c domain.Challenge
 		err := tx.GetContext(ctx, &c, `SELECT `+challengeCols+` FROM verification_challenges
@@ -66,25 +65,22 @@ func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID string,
 
 // MarkCodeSent records that send seq was accepted by the mailer: it erases the
 // nonce (from here on only the keyed hash remains) and appends sent, the
-// send's audit record, in one transaction, so a send is marked exactly when
-// its record exists; after a failed write the retry re-sends the same code.
+// send's audit record, in one statement, so a send is marked exactly when its
+// record exists; after a failed write the retry re-sends the same code.
 func (s *Store) MarkCodeSent(ctx context.Context, removalID, runID string, seq int, now time.Time, sent domain.AuditEntry) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `
+	if sent.RemovalID != removalID || sent.RunID != runID {
+		return fmt.Errorf("MarkCodeSent: the record is of %s/%s, not %s/%s", sent.RemovalID, sent.RunID, removalID, runID)
+	}
+	return mapErr(appendAuditWith(ctx, s.q(), sent, `mark AS (
 			UPDATE verification_challenges
-			SET sent_at = $4, last_sent_at = $4, code_nonce = NULL, updated_at = $4
-			WHERE removal_id = $1 AND run_id = $2 AND send_seq = $3 AND sent_at IS NULL`,
-			removalID, runID, seq, now); err != nil {
-			return err
-		}
-		return appendAudit(ctx, tx, sent)
-	})
+			SET sent_at = $14, last_sent_at = $14, code_nonce = NULL, updated_at = $14
+			WHERE removal_id = $1 AND run_id = $2 AND send_seq = $13 AND sent_at IS NULL),`, seq, now))
 }
 
 // Challenge reads a run's challenge.
 func (s *Store) Challenge(ctx context.Context, removalID, runID string) (domain.Challenge, error) {
 	var c domain.Challenge
-	err := s.db.GetContext(ctx, &c, `SELECT `+challengeCols+` FROM verification_challenges
+	err := s.q().GetContext(ctx, &c, `SELECT `+challengeCols+` FROM verification_challenges
 		WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
 	return c, mapErr(err)
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,7 +19,7 @@ type Changes struct {
 	log *slog.Logger
 
 	mu      sync.Mutex
-	waiters map[string]map[chan struct{}]struct{} // by "<removal id> <run id>"
+	waiters map[string]map[chan struct{}]struct{} // by removal id
 }
 
 // Listen opens the listening connection; it reconnects by itself, and wakes
@@ -46,7 +47,8 @@ func (c *Changes) dispatch() {
 				wake(ws)
 			}
 		} else {
-			wake(c.waiters[n.Extra])
+			removalID, _, _ := strings.Cut(n.Extra, " ") // "<removal id> <run id>"
+			wake(c.waiters[removalID])
 		}
 		c.mu.Unlock()
 	}
@@ -61,10 +63,12 @@ func wake(ws map[chan struct{}]struct{}) {
 	}
 }
 
-// Watch returns a channel that receives after each change of the run, and
-// the function that stops watching.
-func (c *Changes) Watch(removalID, runID string) (<-chan struct{}, func()) {
-	key := removalID + " " + runID
+// Watch returns a channel that receives after each change of any run of the
+// removal, and the function that stops watching. Watching by removal rather
+// than by run lets a caller watch before it starts the run whose id it does
+// not know yet, and so miss no change.
+func (c *Changes) Watch(removalID string) (<-chan struct{}, func()) {
+	key := removalID
 	w := make(chan struct{}, 1)
 	c.mu.Lock()
 	if c.waiters[key] == nil {

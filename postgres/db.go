@@ -21,11 +21,15 @@ import (
 
 // Store is the app database.
 type Store struct {
-	db *sqlx.DB
+	db    *sqlx.DB
+	stmts *statements
 }
 
 // New wraps an open database.
-func New(db *sqlx.DB) *Store { return &Store{db: db} }
+func New(db *sqlx.DB) *Store { return &Store{db: db, stmts: &statements{db: db}} }
+
+// q runs the store's statements on the pool, prepared.
+func (s *Store) q() querier { return s.stmts.on(nil) }
 
 // DB exposes the handle for health checks and tests.
 func (s *Store) DB() *sqlx.DB { return s.db }
@@ -140,12 +144,12 @@ func DropDatabase(ctx context.Context, dsn string) (string, error) {
 }
 
 // inTx runs fn in a transaction, committing when it returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, fn func(tx querier) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return mapErr(err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(s.stmts.on(tx)); err != nil {
 		tx.Rollback()
 		return mapErr(err)
 	}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crm/channel-removal/domain"
 )
 
@@ -18,7 +16,7 @@ import (
 // how many there are. A second call finds the tombstone and changes nothing.
 func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.TombstoneResult, error) {
 	var res domain.TombstoneResult
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx querier) error {
 		var ch domain.Channel
 		if err := tx.GetContext(ctx, &ch, `SELECT `+channelCols+` FROM channels WHERE id = $1 FOR UPDATE`, in.ChannelID); err != nil {
 			return err
@@ -38,33 +36,28 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 			return (&domain.Error{Code: domain.CodeActiveAttendances,
 				Message: "o canal tem atendimentos ativos; encerre-os antes de remover"}).With("active_attendances", active)
 		}
-		if kind, object := domain.UnlinkTarget(ch); object != "" {
-			_, err := tx.ExecContext(ctx, `
-				INSERT INTO meta_unlinks (removal_id, run_id, channel_id, object_kind, object_id, access_token, updated_at)
-				VALUES ($1, $2, $3, $4, $5, (SELECT access_token FROM channel_credentials WHERE channel_id = $3), $6)
-				ON CONFLICT (removal_id, run_id) DO NOTHING`,
-				in.RemovalID, in.RunID, ch.ID, kind, object, in.Now)
-			if err != nil {
-				return err
-			}
-			res.UnlinkPending = true
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM channel_credentials WHERE channel_id = $1`, ch.ID); err != nil {
-			return err
-		}
+		// One statement for the tombstone's writes: the unlink job takes the
+		// token (the statement's snapshot still has it) as the credentials
+		// are deleted, the channel is marked removed, and the references are
+		// detached, counted by the rows it updates.
+		kind, object := domain.UnlinkTarget(ch)
+		res.UnlinkPending = object != ""
 		r, err := tx.ExecContext(ctx, `
-			UPDATE channel_references SET detached_channel_id = channel_id, channel_id = NULL, detached_at = $2
-			WHERE channel_id = $1`, ch.ID, in.Now)
+			WITH unlink AS (
+				INSERT INTO meta_unlinks (removal_id, run_id, channel_id, object_kind, object_id, access_token, updated_at)
+				SELECT $1, $2, $3, $4, $5, (SELECT access_token FROM channel_credentials WHERE channel_id = $3), $6
+				WHERE $5 <> ''
+				ON CONFLICT (removal_id, run_id) DO NOTHING),
+			credentials AS (DELETE FROM channel_credentials WHERE channel_id = $3),
+			tombstone AS (UPDATE channels SET status = 'removed', removed_at = $6, removed_by = $1 WHERE id = $3)
+			UPDATE channel_references SET detached_channel_id = channel_id, channel_id = NULL, detached_at = $6
+			WHERE channel_id = $3`,
+			in.RemovalID, in.RunID, ch.ID, kind, object, in.Now)
 		if err != nil {
 			return err
 		}
 		n, _ := r.RowsAffected()
 		res.DetachedReferences = int(n)
-		if _, err := tx.ExecContext(ctx, `
-			UPDATE channels SET status = 'removed', removed_at = $2, removed_by = $3 WHERE id = $1`,
-			ch.ID, in.Now, in.RemovalID); err != nil {
-			return err
-		}
 		err = appendAudit(ctx, tx, domain.AuditEntry{
 			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
 			Action: "channel_removed", Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
@@ -83,7 +76,7 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 
 // UnlinkJob reads a run's unlink job; ok is false when none is owed.
 func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domain.Unlink, ok bool, err error) {
-	err = s.db.GetContext(ctx, &u, `SELECT removal_id, run_id, channel_id, object_kind, object_id, COALESCE(access_token, '') AS access_token, status, attempts, COALESCE(last_error, '') AS last_error
+	err = s.q().GetContext(ctx, &u, `SELECT removal_id, run_id, channel_id, object_kind, object_id, COALESCE(access_token, '') AS access_token, status, attempts, COALESCE(last_error, '') AS last_error
 		FROM meta_unlinks WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, false, nil
@@ -95,7 +88,7 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domai
 // (unlinked, skipped, abandoned) erase the token: nothing is left to call Meta with.
 func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.Unlink, error) {
 	var u domain.Unlink
-	err := s.db.GetContext(ctx, &u, `
+	err := s.q().GetContext(ctx, &u, `
 		UPDATE meta_unlinks SET
 			attempts = attempts + CASE WHEN $3 = 'abandoned' THEN 0 ELSE 1 END,
 			status = $3, last_error = NULLIF($4, ''), updated_at = $5,

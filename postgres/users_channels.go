@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
 
 	"github.com/crm/channel-removal/domain"
 )
@@ -11,69 +14,116 @@ const channelCols = `id, account_id, name, kind, official, status, waba_id, phon
 // UserByID returns a user.
 func (s *Store) UserByID(ctx context.Context, id string) (domain.User, error) {
 	var u domain.User
-	err := s.db.GetContext(ctx, &u, `SELECT id, account_id, email, name, role FROM users WHERE id = $1`, id)
+	err := s.q().GetContext(ctx, &u, `SELECT id, account_id, email, name, role FROM users WHERE id = $1`, id)
 	return u, mapErr(err)
+}
+
+// UserWithChannel reads a user and, in the same statement, the channel
+// channelID when it belongs to the user's account (nil otherwise, or when
+// channelID is ""): an API request names at most one channel, and reading it
+// with its caller spares a round trip per request.
+func (s *Store) UserWithChannel(ctx context.Context, userID, channelID string) (domain.User, *domain.Channel, error) {
+	return s.principal(ctx, `users u`, `u.id = $1`, channelID, userID)
+}
+
+// SessionUserWithChannel is UserWithChannel for the user of an unexpired web session.
+func (s *Store) SessionUserWithChannel(ctx context.Context, tokenHash []byte, now time.Time, channelID string) (domain.User, *domain.Channel, error) {
+	return s.principal(ctx, `web_sessions s JOIN users u ON u.id = s.user_id`, `s.token_hash = $1 AND s.expires_at > $3`, channelID, tokenHash, now)
+}
+
+// principal runs the query of UserWithChannel: from and where find the user
+// ($1, and $3 on), $2 is the channel id.
+func (s *Store) principal(ctx context.Context, from, where, channelID string, args ...any) (domain.User, *domain.Channel, error) {
+	var u domain.User
+	var ch domain.Channel
+	var chID, chAccount, chName, chKind, chStatus sql.NullString
+	var official sql.NullBool
+	var chID2 any
+	if channelID != "" {
+		chID2 = channelID
+	}
+	args = append([]any{args[0], chID2}, args[1:]...)
+	err := s.q().ScanRow(ctx, `
+		SELECT u.id, u.account_id, u.email, u.name, u.role,
+		       c.id, c.account_id, c.name, c.kind, c.official, c.status, c.waba_id, c.phone_number_id, c.page_id, c.removed_at
+		FROM `+from+` LEFT JOIN channels c ON c.id = $2::uuid AND c.account_id = u.account_id
+		WHERE `+where, args, &u.ID, &u.AccountID, &u.Email, &u.Name, &u.Role,
+		&chID, &chAccount, &chName, &chKind, &official, &chStatus, &ch.WABAID, &ch.PhoneNumber, &ch.PageID, &ch.RemovedAt)
+	if err != nil {
+		return u, nil, mapErr(err)
+	}
+	if !chID.Valid {
+		return u, nil, nil
+	}
+	ch.ID, ch.AccountID, ch.Name, ch.Kind, ch.Official, ch.Status = chID.String, chAccount.String, chName.String,
+		domain.ChannelKind(chKind.String), official.Bool, chStatus.String
+	return u, &ch, nil
 }
 
 // UserByEmail returns a user.
 func (s *Store) UserByEmail(ctx context.Context, email string) (domain.User, error) {
 	var u domain.User
-	err := s.db.GetContext(ctx, &u, `SELECT id, account_id, email, name, role FROM users WHERE lower(email) = lower($1)`, email)
+	err := s.q().GetContext(ctx, &u, `SELECT id, account_id, email, name, role FROM users WHERE lower(email) = lower($1)`, email)
 	return u, mapErr(err)
 }
 
 // AccountAdminEmail returns the e-mail of the account's administrator.
 func (s *Store) AccountAdminEmail(ctx context.Context, accountID string) (string, error) {
 	var email string
-	err := s.db.GetContext(ctx, &email, `SELECT admin_email FROM accounts WHERE id = $1`, accountID)
+	err := s.q().GetContext(ctx, &email, `SELECT admin_email FROM accounts WHERE id = $1`, accountID)
 	return email, mapErr(err)
 }
 
 // Channel returns a channel, removed or not.
 func (s *Store) Channel(ctx context.Context, id string) (domain.Channel, error) {
 	var c domain.Channel
-	err := s.db.GetContext(ctx, &c, `SELECT `+channelCols+` FROM channels WHERE id = $1`, id)
+	err := s.q().GetContext(ctx, &c, `SELECT `+channelCols+` FROM channels WHERE id = $1`, id)
 	return c, mapErr(err)
 }
 
 // Channels lists an account's channels, tombstones included.
 func (s *Store) Channels(ctx context.Context, accountID string) ([]domain.Channel, error) {
 	cs := []domain.Channel{}
-	err := s.db.SelectContext(ctx, &cs, `SELECT `+channelCols+` FROM channels WHERE account_id = $1 ORDER BY created_at, name`, accountID)
+	err := s.q().SelectContext(ctx, &cs, `SELECT `+channelCols+` FROM channels WHERE account_id = $1 ORDER BY created_at, name`, accountID)
 	return cs, mapErr(err)
 }
 
-// ActiveAttendances lists up to limit open or pending conversations of a channel.
-func (s *Store) ActiveAttendances(ctx context.Context, channelID string, limit int) ([]domain.Attendance, error) {
-	return activeAttendances(ctx, s.db, channelID, limit)
-}
-
-// ConversationCount counts a channel's conversations, up to limit+1: the
-// preflight's cost stays bounded at millions (the index scan stops there).
-func (s *Store) ConversationCount(ctx context.Context, channelID string, limit int) (int, error) {
-	var n int
-	err := s.db.GetContext(ctx, &n, `
-		SELECT count(*) FROM (SELECT 1 FROM conversations WHERE channel_id = $1 LIMIT $2) capped`, channelID, limit+1)
-	return n, mapErr(err)
-}
-
-// ReferenceCounts counts what points at a channel.
-func (s *Store) ReferenceCounts(ctx context.Context, channelID string) (domain.References, error) {
-	var r domain.References
-	err := s.db.GetContext(ctx, &r, `
-		SELECT count(*) FILTER (WHERE kind = 'automation')   AS automations,
-		       count(*) FILTER (WHERE kind = 'routing_rule') AS routing_rules,
-		       count(*) FILTER (WHERE kind = 'chatbot')      AS chatbots,
-		       count(*) FILTER (WHERE kind = 'webhook')      AS webhooks
-		FROM channel_references WHERE channel_id = $1`, channelID)
-	return r, mapErr(err)
+// ImpactFacts reads, in one statement, what a channel's impact is built
+// from: up to attendances active conversations, the conversation count up to
+// conversationCap+1 (the index scan stops there, so the cost stays bounded at
+// millions), the reference counts, and the other live channels on its WABA.
+func (s *Store) ImpactFacts(ctx context.Context, ch domain.Channel, attendances, conversationCap int) (domain.ImpactFacts, error) {
+	var f domain.ImpactFacts
+	var active []byte
+	err := s.q().ScanRow(ctx, `
+		SELECT (SELECT coalesce(json_agg(a), '[]') FROM (
+		            SELECT v.id AS conversation_id, ct.name AS contact, v.status
+		            FROM conversations v JOIN contacts ct ON ct.id = v.contact_id
+		            WHERE v.channel_id = $1 AND v.status IN ('open', 'pending')
+		            ORDER BY v.updated_at DESC LIMIT $2) a),
+		       (SELECT count(*) FROM (SELECT 1 FROM conversations WHERE channel_id = $1 LIMIT $3) capped),
+		       r.automations, r.routing_rules, r.chatbots, r.webhooks,
+		       (SELECT count(*) FROM channels WHERE waba_id = $4 AND status = 'active' AND id <> $1)
+		FROM (SELECT count(*) FILTER (WHERE kind = 'automation')   AS automations,
+		             count(*) FILTER (WHERE kind = 'routing_rule') AS routing_rules,
+		             count(*) FILTER (WHERE kind = 'chatbot')      AS chatbots,
+		             count(*) FILTER (WHERE kind = 'webhook')      AS webhooks
+		      FROM channel_references WHERE channel_id = $1) r`,
+		[]any{ch.ID, attendances, conversationCap + 1, ch.WABAID}, &active, &f.Conversations,
+		&f.References.Automations, &f.References.RoutingRules, &f.References.Chatbots, &f.References.Webhooks,
+		&f.OtherLiveChannelsOnWABA)
+	if err != nil {
+		return f, mapErr(err)
+	}
+	f.ActiveAttendances = []domain.Attendance{}
+	return f, json.Unmarshal(active, &f.ActiveAttendances)
 }
 
 // OtherLiveChannelsOnWABA counts live channels other than except that use the WABA,
 // across all accounts: our app's subscription is per WABA, not per account.
 func (s *Store) OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChannelID string) (int, error) {
 	var n int
-	err := s.db.GetContext(ctx, &n, `
+	err := s.q().GetContext(ctx, &n, `
 		SELECT count(*) FROM channels
 		WHERE waba_id = $1 AND status = 'active' AND id <> $2`, wabaID, exceptChannelID)
 	return n, mapErr(err)
@@ -83,7 +133,7 @@ func (s *Store) OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChann
 // comes from the channel's status, never from a per-conversation flag.
 func (s *Store) Conversations(ctx context.Context, channelID string, limit int) ([]domain.Conversation, error) {
 	cs := []domain.Conversation{}
-	err := s.db.SelectContext(ctx, &cs, `
+	err := s.q().SelectContext(ctx, &cs, `
 		SELECT v.id, v.channel_id, v.account_id, ct.name AS contact, v.status,
 		       (ch.status = 'removed') AS channel_removed
 		FROM conversations v
@@ -98,7 +148,7 @@ func (s *Store) Conversations(ctx context.Context, channelID string, limit int) 
 // Conversation returns one conversation with its channel's state.
 func (s *Store) Conversation(ctx context.Context, id string) (domain.Conversation, error) {
 	var c domain.Conversation
-	err := s.db.GetContext(ctx, &c, `
+	err := s.q().GetContext(ctx, &c, `
 		SELECT v.id, v.channel_id, v.account_id, ct.name AS contact, v.status,
 		       (ch.status = 'removed') AS channel_removed
 		FROM conversations v
@@ -112,7 +162,7 @@ func (s *Store) Conversation(ctx context.Context, id string) (domain.Conversatio
 // check and the insert are one statement so a removal cannot slip between them.
 func (s *Store) AddMessage(ctx context.Context, conversationID, authorID, body string) (string, error) {
 	var id string
-	err := s.db.GetContext(ctx, &id, `
+	err := s.q().GetContext(ctx, &id, `
 		INSERT INTO messages (conversation_id, author_user_id, body)
 		SELECT v.id, $2, $3 FROM conversations v JOIN channels ch ON ch.id = v.channel_id
 		WHERE v.id = $1 AND ch.status = 'active'

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crm/channel-removal/domain"
 )
 
@@ -18,35 +16,25 @@ func (s *Store) Credentials(ctx context.Context, email string) (domain.User, str
 		domain.User
 		Hash sql.NullString `db:"password_hash"`
 	}
-	err := s.db.GetContext(ctx, &row, `SELECT id, account_id, email, name, role, password_hash FROM users WHERE lower(email) = lower($1)`, email)
+	err := s.q().GetContext(ctx, &row, `SELECT id, account_id, email, name, role, password_hash FROM users WHERE lower(email) = lower($1)`, email)
 	return row.User, row.Hash.String, mapErr(err)
 }
 
 // SetPasswordHash stores a user's bcrypt hash.
 func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+	_, err := s.q().ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
 	return mapErr(err)
 }
 
 // CreateSession stores a web session under the hash of its token.
 func (s *Store) CreateSession(ctx context.Context, tokenHash []byte, userID string, expires time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO web_sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`, tokenHash, userID, expires)
+	_, err := s.q().ExecContext(ctx, `INSERT INTO web_sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`, tokenHash, userID, expires)
 	return mapErr(err)
-}
-
-// SessionUser returns the user of an unexpired session; not_found otherwise.
-func (s *Store) SessionUser(ctx context.Context, tokenHash []byte, now time.Time) (domain.User, error) {
-	var u domain.User
-	err := s.db.GetContext(ctx, &u, `
-		SELECT u.id, u.account_id, u.email, u.name, u.role
-		FROM web_sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.expires_at > $2`, tokenHash, now)
-	return u, mapErr(err)
 }
 
 // DeleteSession ends a session (sign-out) and sweeps the user's expired ones.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `
+	_, err := s.q().ExecContext(ctx, `
 		DELETE FROM web_sessions WHERE token_hash = $1
 		   OR (expires_at <= $2 AND user_id = (SELECT user_id FROM web_sessions WHERE token_hash = $1))`, tokenHash, now)
 	return mapErr(err)
@@ -55,7 +43,7 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte, now time.Ti
 // CountSignInFailures reads the throttle's window.
 func (s *Store) CountSignInFailures(ctx context.Context, email, ip string, since time.Time) (domain.SignInFailures, error) {
 	var f domain.SignInFailures
-	err := s.db.GetContext(ctx, &f, `
+	err := s.q().GetContext(ctx, &f, `
 		SELECT count(*) FILTER (WHERE lower(email) = lower($1)) AS by_email,
 		       count(*) FILTER (WHERE ip = $2) AS by_ip,
 		       min(failed_at) FILTER (WHERE lower(email) = lower($1)) AS oldest_email,
@@ -67,21 +55,21 @@ func (s *Store) CountSignInFailures(ctx context.Context, email, ip string, since
 
 // RecordSignInFailure counts one failed sign-in.
 func (s *Store) RecordSignInFailure(ctx context.Context, email, ip string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sign_in_failures (email, ip, failed_at) VALUES (lower($1), $2, $3)`, email, ip, at)
+	_, err := s.q().ExecContext(ctx, `INSERT INTO sign_in_failures (email, ip, failed_at) VALUES (lower($1), $2, $3)`, email, ip, at)
 	return mapErr(err)
 }
 
 // ClearSignInFailures forgets an e-mail's failures after a successful sign-in
 // (the IP's stay: one address guessing many accounts is still throttled).
 func (s *Store) ClearSignInFailures(ctx context.Context, email string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE email = lower($1)`, email)
+	_, err := s.q().ExecContext(ctx, `DELETE FROM sign_in_failures WHERE email = lower($1)`, email)
 	return mapErr(err)
 }
 
 // Removals lists an account's removals, newest first.
 func (s *Store) Removals(ctx context.Context, accountID string, limit int) ([]domain.RemovalSummary, error) {
 	rs := []domain.RemovalSummary{}
-	err := s.db.SelectContext(ctx, &rs, `
+	err := s.q().SelectContext(ctx, &rs, `
 		SELECT r.removal_id, r.run_id, r.channel_id, ch.name AS channel_name, r.status, r.requested_by,
 		       u.name AS requester_name, r.created_at, r.updated_at, r.completed_at
 		FROM removals r
@@ -96,7 +84,7 @@ func (s *Store) Removals(ctx context.Context, accountID string, limit int) ([]do
 // AuditEntries returns a removal's audit records (every run) in order.
 func (s *Store) AuditEntries(ctx context.Context, removalID string) ([]domain.AuditEntryView, error) {
 	es := []domain.AuditEntryView{}
-	err := s.db.SelectContext(ctx, &es, `
+	err := s.q().SelectContext(ctx, &es, `
 		SELECT a.run_id, a.action, a.actor_user_id, u.name AS actor_name, a.actor_ip, a.detail, a.created_at
 		FROM removal_audit_log a LEFT JOIN users u ON u.id::text = a.actor_user_id
 		WHERE a.removal_id = $1 ORDER BY a.id`, removalID)
@@ -106,7 +94,7 @@ func (s *Store) AuditEntries(ctx context.Context, removalID string) ([]domain.Au
 // Messages lists a conversation's latest messages, oldest first.
 func (s *Store) Messages(ctx context.Context, conversationID string, limit int) ([]domain.Message, error) {
 	ms := []domain.Message{}
-	err := s.db.SelectContext(ctx, &ms, `
+	err := s.q().SelectContext(ctx, &ms, `
 		SELECT * FROM (
 			SELECT m.id, u.name AS author, m.body, m.created_at
 			FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
@@ -121,7 +109,7 @@ func (s *Store) Messages(ctx context.Context, conversationID string, limit int) 
 // insert itself, so a removal cannot slip in between.
 func (s *Store) ContinueConversation(ctx context.Context, conversationID, channelID string, actor domain.Actor) (string, error) {
 	var id string
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx querier) error {
 		err := tx.GetContext(ctx, &id, `
 			INSERT INTO conversations (account_id, channel_id, contact_id, status)
 			SELECT v.account_id, ch.id, v.contact_id, 'open'
@@ -161,7 +149,7 @@ const removalRecordCols = `removal_id, run_id, account_id, channel_id, status, c
 // LatestRemoval reads a removal's latest run; not_found when it has none.
 func (s *Store) LatestRemoval(ctx context.Context, removalID string) (domain.RemovalRecord, error) {
 	var r domain.RemovalRecord
-	err := s.db.GetContext(ctx, &r, `SELECT `+removalRecordCols+`
+	err := s.q().GetContext(ctx, &r, `SELECT `+removalRecordCols+`
 		FROM removals WHERE removal_id = $1 ORDER BY created_at DESC LIMIT 1`, removalID)
 	return r, mapErr(err)
 }
@@ -170,7 +158,7 @@ func (s *Store) LatestRemoval(ctx context.Context, removalID string) (domain.Rem
 // preflight) has written it.
 func (s *Store) RemovalRun(ctx context.Context, removalID, runID string) (domain.RemovalRecord, error) {
 	var r domain.RemovalRecord
-	err := s.db.GetContext(ctx, &r, `SELECT `+removalRecordCols+`
+	err := s.q().GetContext(ctx, &r, `SELECT `+removalRecordCols+`
 		FROM removals WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
 	return r, mapErr(err)
 }

@@ -322,6 +322,7 @@ func runBench(ctx context.Context, cfg config.Config, args []string) error {
 	fs.IntVar(&t.ActivityPollers, "activity-pollers", t.ActivityPollers, "activity task pollers")
 	fs.BoolVar(&t.Autoscale, "autoscale", t.Autoscale, "let the SDK scale pollers")
 	fs.BoolVar(&t.NoSticky, "no-sticky", t.NoSticky, "no sticky workflow cache")
+	fs.BoolVar(&t.EagerActivities, "eager-activities", t.EagerActivities, "ask for eager activity execution")
 	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile (API, worker, driver) to a file")
 	journal := fs.String("sqlite-journal", string(temporaldev.JournalWAL), "embedded server's SQLite commits: wal (WAL, synchronous=NORMAL) or full (SQLite's default)")
 	if err := fs.Parse(args); err != nil {
