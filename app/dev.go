@@ -80,7 +80,11 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 		address, uiURL, cliPath = srv.Address, srv.UIURL, srv.Binary
 	}
 	reg := metrics.New()
-	tc, err := client.DialContext(ctx, clientOptions(address, cfg.TemporalNamespace, reg.SDKHandler(), log))
+	opts := clientOptions(address, cfg.TemporalNamespace, reg.SDKHandler(), log)
+	if cfg.TemporalAddress == "" {
+		opts = onLoopback(opts)
+	}
+	tc, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("temporal at %s: %w", address, err)
 	}

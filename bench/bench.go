@@ -37,7 +37,12 @@ import (
 
 // Options is one benchmark run.
 type Options struct {
-	N, C   int
+	N, C int
+	// Warmup runs of each phase go first, unmeasured (zero: C; negative:
+	// none), so that both phases are measured warm: the first C runs start
+	// at the same instant on a fresh server and empty connection pools, a
+	// burst the steady state does not have (printed apart).
+	Warmup int
 	Tuning worker.Tuning
 	// Journal is the embedded server's SQLite commit mode.
 	Journal temporaldev.Journal
@@ -55,6 +60,9 @@ type Result struct {
 	// has that the bare shape's history has not.
 	Bytes, BareBytes int64
 	POST, GET        Latencies
+	// WarmupPOST are the warm-up's POST latencies: C starts at once, cold.
+	WarmupPOST Latencies
+	Warmup     int
 	// Steps are each phase's latencies per step of a run.
 	E2ESteps, BareSteps map[string]Latencies
 	Machine             string
@@ -103,7 +111,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.Journal == "" {
 		o.Journal = temporaldev.JournalWAL
 	}
-	res := Result{N: o.N, C: o.C, Tuning: o.Tuning, Journal: o.Journal, Machine: fmt.Sprintf("%s, %d CPU, %s", host, runtime.NumCPU(), runtime.Version())}
+	switch {
+	case o.Warmup == 0:
+		o.Warmup = o.C
+	case o.Warmup < 0:
+		o.Warmup = 0
+	}
+	res := Result{N: o.N, C: o.C, Warmup: o.Warmup, Tuning: o.Tuning, Journal: o.Journal, Machine: fmt.Sprintf("%s, %d CPU, %s", host, runtime.NumCPU(), runtime.Version())}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	dsn, drop, err := ownDatabase(ctx, o.DatabaseURL)
@@ -161,13 +175,22 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	httpSrv := &http.Server{Handler: api.New(api.Config{Store: store, Removals: app.Removals(tc, store, changes), JWTSecret: jwt,
+	// The API has a connection pool of its own, as in production where it is
+	// a process of its own: its short reads do not wait behind the worker's
+	// transactions for a connection.
+	apiDB, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		return res, err
+	}
+	defer apiDB.Close()
+	apiStore := postgres.New(apiDB)
+	httpSrv := &http.Server{Handler: api.New(api.Config{Store: apiStore, Removals: app.Removals(tc, apiStore, changes), JWTSecret: jwt,
 		CodeSecret: []byte("bench-code-secret"), Log: quiet, ResendInterval: activities.DefaultPolicy.ResendInterval}).Handler()}
 	go httpSrv.Serve(ln)
 	defer httpSrv.Close()
 	base := "http://" + ln.Addr().String()
 
-	fmt.Fprintf(o.Out, "bench: seeding %d channels ...\n", o.N)
+	fmt.Fprintf(o.Out, "bench: seeding %d channels ...\n", o.N+o.Warmup)
 	b := seed.Builder{DB: db}
 	account, err := b.Account("", "Loja Bench", "dono@bench.test")
 	if err != nil {
@@ -181,7 +204,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	channels := make([]channel, o.N)
+	channels := make([]channel, o.N+o.Warmup)
 	for i := range channels {
 		name := fmt.Sprintf("Bench WhatsApp %04d", i)
 		id, err := b.Channel(seed.ChannelSpec{AccountID: account, Name: name, Kind: "whatsapp_cloud",
@@ -192,12 +215,20 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		channels[i] = channel{id: id, name: name}
 	}
 
-	fmt.Fprintf(o.Out, "bench: %d whole removals through the HTTP API, %d at a time ...\n", o.N, o.C)
 	// Each admin's browser keeps its connection open between requests; Go's
 	// default of two idle connections per host would make 48 of the 50
 	// drivers reconnect on every request, a cost no browser pays.
-	d := &driver{base: base, token: token, sink: sink, http: &http.Client{Timeout: time.Minute,
-		Transport: &http.Transport{MaxIdleConnsPerHost: o.C, MaxIdleConns: o.C}}}
+	browsers := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: o.C, MaxIdleConns: o.C}}
+	if o.Warmup > 0 {
+		fmt.Fprintf(o.Out, "bench: warm-up, %d removals through the HTTP API (not measured) ...\n", o.Warmup)
+		wd := &driver{base: base, token: token, sink: sink, http: browsers}
+		if _, err := phase(o.Warmup, o.C, func(i int) error { return wd.removal(ctx, channels[o.N+i]) }); err != nil {
+			return res, fmt.Errorf("warm-up: %w", err)
+		}
+		res.WarmupPOST, _ = wd.sorted()
+	}
+	fmt.Fprintf(o.Out, "bench: %d whole removals through the HTTP API, %d at a time ...\n", o.N, o.C)
+	d := &driver{base: base, token: token, sink: sink, http: browsers}
 	res.E2E, err = measured(srv, func() (Phase, error) {
 		return phase(o.N, o.C, func(i int) error { return d.removal(ctx, channels[i]) })
 	})
@@ -217,6 +248,14 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	defer bw.Stop()
+	if o.Warmup > 0 {
+		var warm steps
+		if _, err := phase(o.Warmup, o.C, func(i int) error {
+			return bareRun(ctx, tc, fmt.Sprintf("bench-bare-warmup-%d-%d", os.Getpid(), i), &warm)
+		}); err != nil {
+			return res, fmt.Errorf("bare warm-up: %w", err)
+		}
+	}
 	var bareSteps steps
 	res.Bare, err = measured(srv, func() (Phase, error) {
 		return phase(o.N, o.C, func(i int) error {
@@ -296,8 +335,8 @@ func historySize(ctx context.Context, tc client.Client, id string) (int, int64, 
 
 // Print writes the table and, last, the one-line summary.
 func Print(w io.Writer, r Result) {
-	fmt.Fprintf(w, "\nmachine: %s; N=%d, C=%d; worker pollers: workflow %d, activity %d, autoscale %v, no sticky %v, eager activities %v; server SQLite journal: %s\n",
-		r.Machine, r.N, r.C, r.Tuning.WorkflowPollers, r.Tuning.ActivityPollers, r.Tuning.Autoscale, r.Tuning.NoSticky, r.Tuning.EagerActivities, r.Journal)
+	fmt.Fprintf(w, "\nmachine: %s; N=%d, C=%d, warm-up %d per phase; worker pollers: workflow %d, activity %d, autoscale %v, no sticky %v, eager activities %v; server SQLite journal: %s\n",
+		r.Machine, r.N, r.C, r.Warmup, r.Tuning.WorkflowPollers, r.Tuning.ActivityPollers, r.Tuning.Autoscale, r.Tuning.NoSticky, r.Tuning.EagerActivities, r.Journal)
 	fmt.Fprintf(w, "%-34s %8s %10s %10s %10s %10s\n", "", "runs", "wall s", "runs/s", "p50 ms", "p99 ms")
 	for _, p := range []struct {
 		name string
@@ -317,6 +356,9 @@ func Print(w io.Writer, r Result) {
 	}
 	fmt.Fprintf(w, "\n%-34s %8d %10s %10s %10.1f %10.1f\n", "POST /v1/channels/{id}/removals", len(r.POST), "", "", ms(r.POST.P(50)), ms(r.POST.P(99)))
 	fmt.Fprintf(w, "%-34s %8d %10s %10s %10.1f %10.1f\n", "GET /v1/removals/{id}", len(r.GET), "", "", ms(r.GET.P(50)), ms(r.GET.P(99)))
+	if len(r.WarmupPOST) > 0 {
+		fmt.Fprintf(w, "%-34s %8d %10s %10s %10.1f %10.1f\n", "POST in the warm-up (cold burst)", len(r.WarmupPOST), "", "", ms(r.WarmupPOST.P(50)), ms(r.WarmupPOST.P(99)))
+	}
 	fmt.Fprintf(w, "\n%-34s %21s %21s\n", "where a run waits (p50 / p99 ms)", "through the API", "bare shape")
 	for _, step := range stepOrder {
 		e, b := r.E2ESteps[step], r.BareSteps[step]

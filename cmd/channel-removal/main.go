@@ -317,6 +317,7 @@ func runBench(ctx context.Context, cfg config.Config, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	n := fs.Int("n", 300, "removals")
 	c := fs.Int("c", 50, "at a time")
+	warmup := fs.Int("warmup", 0, "unmeasured runs of each phase first (0: C, -1: none)")
 	t := app.Tuning(cfg)
 	fs.IntVar(&t.WorkflowPollers, "workflow-pollers", t.WorkflowPollers, "workflow task pollers")
 	fs.IntVar(&t.ActivityPollers, "activity-pollers", t.ActivityPollers, "activity task pollers")
@@ -339,6 +340,6 @@ func runBench(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Tuning: t, Journal: temporaldev.Journal(*journal), DatabaseURL: cfg.DatabaseURL, Out: os.Stdout})
+	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Warmup: *warmup, Tuning: t, Journal: temporaldev.Journal(*journal), DatabaseURL: cfg.DatabaseURL, Out: os.Stdout})
 	return err
 }
