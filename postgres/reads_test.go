@@ -1,0 +1,119 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/seed"
+)
+
+type fixture struct {
+	ctx                  context.Context
+	store                *postgres.Store
+	b                    seed.Builder
+	account, admin       string
+	channel, otherAcctCh string
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	_, db := testdb.New(t)
+	f := fixture{ctx: context.Background(), store: postgres.New(db), b: seed.Builder{DB: db}}
+	must := func(id string, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	f.account = must(f.b.Account("", "Loja", "dono@loja.test"))
+	f.admin = must(f.b.User("", f.account, "admin@loja.test", "Admin", "admin"))
+	waba := "WABA-1"
+	f.channel = must(f.b.Channel(seed.ChannelSpec{AccountID: f.account, Name: "WhatsApp", Kind: "whatsapp_cloud", WABAID: waba, Token: "t"}))
+	other := must(f.b.Account("", "Outra", "dono@outra.test"))
+	f.otherAcctCh = must(f.b.Channel(seed.ChannelSpec{AccountID: other, Name: "Outro", Kind: "whatsapp_cloud", WABAID: waba, Token: "t"}))
+	return f
+}
+
+// A request reads its caller and the channel its path names in one
+// statement; a channel of another account reads as none, as a missing one.
+func TestCallerIsReadWithTheChannelOfItsAccountOnly(t *testing.T) {
+	f := newFixture(t)
+	u, ch, err := f.store.UserWithChannel(f.ctx, f.admin, f.channel)
+	if err != nil || u.ID != f.admin || u.Role != domain.RoleAdmin || ch == nil || ch.ID != f.channel ||
+		ch.Kind != domain.KindWhatsAppCloud || !ch.Official || ch.WABAID == nil || *ch.WABAID != "WABA-1" || ch.Status != domain.ChannelActive {
+		t.Fatalf("own channel: %+v %+v %v", u, ch, err)
+	}
+	if u, ch, err := f.store.UserWithChannel(f.ctx, f.admin, f.otherAcctCh); err != nil || u.ID != f.admin || ch != nil {
+		t.Fatalf("another account's channel: %+v %+v %v", u, ch, err)
+	}
+	if u, ch, err := f.store.UserWithChannel(f.ctx, f.admin, ""); err != nil || u.ID != f.admin || ch != nil {
+		t.Fatalf("no channel: %+v %+v %v", u, ch, err)
+	}
+	if _, _, err := f.store.UserWithChannel(f.ctx, "00000000-0000-4000-8000-000000000000", f.channel); domain.ErrorCode(err) != domain.CodeNotFound {
+		t.Fatalf("unknown user: %v", err)
+	}
+
+	now := time.Now()
+	if err := f.store.CreateSession(f.ctx, []byte("token-hash"), f.admin, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if u, ch, err := f.store.SessionUserWithChannel(f.ctx, []byte("token-hash"), now, f.channel); err != nil || u.ID != f.admin || ch == nil || ch.ID != f.channel {
+		t.Fatalf("session: %+v %+v %v", u, ch, err)
+	}
+	if _, _, err := f.store.SessionUserWithChannel(f.ctx, []byte("token-hash"), now.Add(2*time.Hour), f.channel); domain.ErrorCode(err) != domain.CodeNotFound {
+		t.Fatalf("expired session: %v", err)
+	}
+}
+
+// The impact's facts come from one statement: active attendances (newest
+// first, up to the limit), the conversations counted up to the cap plus one,
+// the references by kind and the other live channels on the WABA, of any account.
+func TestImpactFactsInOneRead(t *testing.T) {
+	f := newFixture(t)
+	contact, err := f.b.Contact("", f.account, "Maria", "+55")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.b.Conversations(f.account, f.channel, contact, "closed", 7); err != nil {
+		t.Fatal(err)
+	}
+	for _, status := range []string{"open", "pending"} {
+		if _, err := f.b.Conversation("", f.account, f.channel, contact, status); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, kind := range []string{"automation", "automation", "webhook"} {
+		if _, err := f.b.Reference("", f.account, kind, kind, f.channel); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, ch, err := f.store.UserWithChannel(f.ctx, f.admin, f.channel)
+	if err != nil || ch == nil {
+		t.Fatal(ch, err)
+	}
+	facts, err := f.store.ImpactFacts(f.ctx, *ch, 1, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(facts.ActiveAttendances) != 1 || facts.ActiveAttendances[0].Contact != "Maria" {
+		t.Fatalf("attendances (limit 1): %+v", facts.ActiveAttendances)
+	}
+	if facts.Conversations != 6 { // 9 conversations, counted up to cap 5 + 1
+		t.Fatalf("conversations: %d", facts.Conversations)
+	}
+	if r := facts.References; r.Automations != 2 || r.Webhooks != 1 || r.RoutingRules != 0 || r.Chatbots != 0 {
+		t.Fatalf("references: %+v", r)
+	}
+	if facts.OtherLiveChannelsOnWABA != 1 {
+		t.Fatalf("other live channels on the WABA: %d", facts.OtherLiveChannelsOnWABA)
+	}
+	all, err := f.store.ImpactFacts(f.ctx, *ch, 50, 100)
+	if err != nil || len(all.ActiveAttendances) != 2 || all.Conversations != 9 {
+		t.Fatalf("uncapped: %+v %v", all, err)
+	}
+}
