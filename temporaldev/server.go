@@ -109,8 +109,6 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	args := []string{"server", "start-dev", "--ip", o.Host, "--port", strconv.Itoa(o.Port), "--namespace", o.Namespace,
 		"--log-level", "warn",
-		// Without it the first upserts of freshly registered attributes can race the cache.
-		"--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=true",
 		// A workflow task that schedules an activity gets the activity task
 		// back in its answer when the worker has a free slot: no trip
 		// through matching (off by default in the server; SDK workers ask).
