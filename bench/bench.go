@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 
 	"github.com/crm/channel-removal/activities"
@@ -184,6 +185,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	defer apiDB.Close()
 	apiStore := postgres.New(apiDB)
+	for _, pool := range []*sqlx.DB{db, apiDB} { // as the api and worker processes do at start
+		if err := postgres.Warm(ctx, pool); err != nil {
+			return res, err
+		}
+	}
 	httpSrv := &http.Server{Handler: api.New(api.Config{Store: apiStore, Removals: app.Removals(tc, apiStore, changes), JWTSecret: jwt,
 		CodeSecret: []byte("bench-code-secret"), Log: quiet, ResendInterval: activities.DefaultPolicy.ResendInterval}).Handler()}
 	go httpSrv.Serve(ln)

@@ -46,13 +46,48 @@ func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
 	}
 	// As many idle as open: under load a closed connection is a new server
 	// backend (a fork) a moment later.
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(20)
+	db.SetMaxOpenConns(PoolSize)
+	db.SetMaxIdleConns(PoolSize)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// PoolSize is how many connections Open keeps, open and idle.
+const PoolSize = 20
+
+// Warm opens the pool's connections now, in parallel, rather than during the
+// first burst of requests: each is a Postgres backend to fork and
+// authenticate, which 50 admins starting removals at once would otherwise
+// wait for. The long-running processes (api, worker, dev) call it; tests,
+// which open many pools, do not.
+func Warm(ctx context.Context, db *sqlx.DB) error {
+	conns := make([]*sql.Conn, PoolSize)
+	errs := make(chan error, PoolSize)
+	for i := range conns {
+		go func(i int) {
+			c, err := db.Conn(ctx)
+			if err == nil {
+				err = c.PingContext(ctx)
+			}
+			conns[i] = c
+			errs <- err
+		}(i)
+	}
+	var first error
+	for range conns {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	for _, c := range conns {
+		if c != nil {
+			c.Close() // back to the idle pool
+		}
+	}
+	return mapErr(first)
 }
 
 // oneRoundTrip sets lib/pq's binary_parameters unless the DSN says otherwise:
