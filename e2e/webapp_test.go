@@ -50,11 +50,11 @@ func newWebStack(t *testing.T, withWorker ...bool) *webStack {
 }
 
 func (w *webStack) adminEmail() string {
-	u, _ := w.store.UserByID(context.Background(), w.admin)
+	u, _, _ := w.store.UserWithChannel(context.Background(), w.admin, "")
 	return u.Email
 }
 func (w *webStack) agentEmail() string {
-	u, _ := w.store.UserByID(context.Background(), w.agent)
+	u, _, _ := w.store.UserWithChannel(context.Background(), w.agent, "")
 	return u.Email
 }
 

@@ -11,13 +11,6 @@ import (
 
 const channelCols = `id, account_id, name, kind, official, status, waba_id, phone_number_id, page_id, removed_at`
 
-// UserByID returns a user.
-func (s *Store) UserByID(ctx context.Context, id string) (domain.User, error) {
-	var u domain.User
-	err := s.q().GetContext(ctx, &u, `SELECT id, account_id, email, name, role FROM users WHERE id = $1`, id)
-	return u, mapErr(err)
-}
-
 // UserWithChannel reads a user and, in the same statement, the channel
 // channelID when it belongs to the user's account (nil otherwise, or when
 // channelID is ""): an API request names at most one channel, and reading it
