@@ -37,8 +37,10 @@ func Logger(cfg config.Config, w io.Writer) *slog.Logger {
 // ErrPostgresDown is returned when the database cannot be reached at all.
 var ErrPostgresDown = errors.New("postgres down")
 
-// OpenDatabase connects; with dev it first creates the database if missing and
-// then migrates (production runs `migrate up` once, before the API starts).
+// OpenDatabase connects the long-running processes (api, worker, dev) and
+// opens their pool's connections (postgres.Warm); with dev it first creates
+// the database if missing and then migrates (production runs `migrate up`
+// once, before the API starts).
 func OpenDatabase(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger) (*sqlx.DB, error) {
 	create, migrate := dev, dev
 	if create {
@@ -56,6 +58,9 @@ func OpenDatabase(ctx context.Context, cfg config.Config, dev bool, log *slog.Lo
 			db.Close()
 			return nil, err
 		}
+	}
+	if err := postgres.Warm(ctx, db); err != nil {
+		log.Warn("could not open every pooled database connection at start; they open on demand", "error", err)
 	}
 	return db, nil
 }

@@ -62,9 +62,6 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 	if err := seed.DemoPasswords(ctx, db, hash); err != nil {
 		return err
 	}
-	if err := postgres.Warm(ctx, db); err != nil {
-		log.Warn("could not open every pooled database connection at start; they open on demand", "error", err)
-	}
 	store := postgres.New(db)
 
 	address, uiURL, cliPath := cfg.TemporalAddress, "", ""

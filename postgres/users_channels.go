@@ -16,31 +16,30 @@ const channelCols = `id, account_id, name, kind, official, status, waba_id, phon
 // channelID is ""): an API request names at most one channel, and reading it
 // with its caller spares a round trip per request.
 func (s *Store) UserWithChannel(ctx context.Context, userID, channelID string) (domain.User, *domain.Channel, error) {
-	return s.principal(ctx, `users u`, `u.id = $1`, channelID, userID)
+	return s.principal(ctx, `users u`, `u.id = $2`, channelID, userID)
 }
 
 // SessionUserWithChannel is UserWithChannel for the user of an unexpired web session.
 func (s *Store) SessionUserWithChannel(ctx context.Context, tokenHash []byte, now time.Time, channelID string) (domain.User, *domain.Channel, error) {
-	return s.principal(ctx, `web_sessions s JOIN users u ON u.id = s.user_id`, `s.token_hash = $1 AND s.expires_at > $3`, channelID, tokenHash, now)
+	return s.principal(ctx, `web_sessions s JOIN users u ON u.id = s.user_id`, `s.token_hash = $2 AND s.expires_at > $3`, channelID, tokenHash, now)
 }
 
-// principal runs the query of UserWithChannel: from and where find the user
-// ($1, and $3 on), $2 is the channel id.
-func (s *Store) principal(ctx context.Context, from, where, channelID string, args ...any) (domain.User, *domain.Channel, error) {
+// principal runs the query of UserWithChannel: $1 is the channel id (NULL
+// for none), from and where find the user with userArgs ($2 on).
+func (s *Store) principal(ctx context.Context, from, where, channelID string, userArgs ...any) (domain.User, *domain.Channel, error) {
 	var u domain.User
 	var ch domain.Channel
 	var chID, chAccount, chName, chKind, chStatus sql.NullString
 	var official sql.NullBool
-	var chID2 any
+	var channel any // NULL: no channel
 	if channelID != "" {
-		chID2 = channelID
+		channel = channelID
 	}
-	args = append([]any{args[0], chID2}, args[1:]...)
 	err := s.q().ScanRow(ctx, `
 		SELECT u.id, u.account_id, u.email, u.name, u.role,
 		       c.id, c.account_id, c.name, c.kind, c.official, c.status, c.waba_id, c.phone_number_id, c.page_id, c.removed_at
-		FROM `+from+` LEFT JOIN channels c ON c.id = $2::uuid AND c.account_id = u.account_id
-		WHERE `+where, args, &u.ID, &u.AccountID, &u.Email, &u.Name, &u.Role,
+		FROM `+from+` LEFT JOIN channels c ON c.id = $1::uuid AND c.account_id = u.account_id
+		WHERE `+where, append([]any{channel}, userArgs...), &u.ID, &u.AccountID, &u.Email, &u.Name, &u.Role,
 		&chID, &chAccount, &chName, &chKind, &official, &chStatus, &ch.WABAID, &ch.PhoneNumber, &ch.PageID, &ch.RemovedAt)
 	if err != nil {
 		return u, nil, mapErr(err)

@@ -128,9 +128,6 @@ func openProcess(ctx context.Context, cfg config.Config, required ...string) (*p
 	if p.db, err = app.OpenDatabase(ctx, cfg, false, p.log); err != nil {
 		return nil, err
 	}
-	if err := postgres.Warm(ctx, p.db); err != nil {
-		p.log.Warn("could not open every pooled database connection at start; they open on demand", "error", err)
-	}
 	if p.tc, err = app.DialTemporalConfig(ctx, cfg, p.reg.SDKHandler(), p.log); err != nil {
 		p.db.Close()
 		return nil, err
