@@ -22,11 +22,13 @@ type Store interface {
 	// UserWithChannel reads the requester and, with it, the channel when it
 	// belongs to the requester's account (nil otherwise).
 	UserWithChannel(ctx context.Context, userID, channelID string) (domain.User, *domain.Channel, error)
-	AccountAdminEmail(ctx context.Context, accountID string) (string, error)
 	ImpactStore
 	OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChannelID string) (int, error)
-	// ChangeChallenge locks the run's challenge and stores what decide makes of it.
-	ChangeChallenge(ctx context.Context, removalID, runID string, decide func(cur *domain.Challenge) (*domain.Challenge, error)) (domain.Challenge, error)
+	// ChangeChallenge reads the run's challenge with the account administrator's
+	// e-mail and stores what decide makes of it, with decide's audit record,
+	// provided nobody changed it in between (else decide runs again).
+	ChangeChallenge(ctx context.Context, removalID, runID, accountID string,
+		decide func(cur *domain.Challenge, adminEmail string) (*domain.Challenge, *domain.AuditEntry, error)) (domain.Challenge, error)
 	MarkCodeSent(ctx context.Context, removalID, runID string, seq int, now time.Time, sent domain.AuditEntry) error
 	RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.TombstoneResult, error)
 	UnlinkJob(ctx context.Context, removalID, runID string) (domain.Unlink, bool, error)

@@ -38,24 +38,23 @@ func (a *Activities) SendVerificationCode(ctx context.Context, in SendCodeInput)
 }
 
 func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeResult, error) {
-	if in.Acknowledged {
-		err := a.Store.AppendAudit(ctx, in.Step.audit("acknowledged", map[string]any{"text": AcknowledgementText}, in.key("acknowledged")))
-		if err != nil {
-			return SendCodeResult{}, err
-		}
-	}
-	to, err := a.Store.AccountAdminEmail(ctx, in.AccountID)
-	if err != nil {
-		return SendCodeResult{}, err
-	}
 	nonce, err := vcode.NewNonce()
 	if err != nil {
 		return SendCodeResult{}, err
 	}
 	now := a.now()
 	hash, _ := vcode.Decode(vcode.Hash(a.CodeSecret, in.RemovalID, vcode.Derive(a.CodeSecret, nonce)))
-	ch, err := a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, func(cur *domain.Challenge) (*domain.Challenge, error) {
-		return a.Policy.nextSend(cur, in, to, hash, nonce, now)
+	ch, err := a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, in.AccountID, func(cur *domain.Challenge, to string) (*domain.Challenge, *domain.AuditEntry, error) {
+		if to == "" {
+			return nil, nil, domain.Errorf(domain.CodeNotFound, "a conta não tem e-mail de administrador")
+		}
+		next, err := a.Policy.nextSend(cur, in, to, hash, nonce, now)
+		if err != nil || !in.Acknowledged {
+			return next, nil, err
+		}
+		// The first send also records who confirmed the alert, with the code's row.
+		ack := in.Step.audit("acknowledged", map[string]any{"text": AcknowledgementText}, in.key("acknowledged"))
+		return next, &ack, nil
 	})
 	if err != nil {
 		return SendCodeResult{}, err
@@ -138,23 +137,25 @@ func (a *Activities) VerifyCode(ctx context.Context, in VerifyInput) (VerifyResu
 	}
 	var out VerifyResult
 	now := a.now()
-	_, err = a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, func(cur *domain.Challenge) (next *domain.Challenge, err error) {
-		out, next, err = checkAttempt(cur, in.Seq, hash, now)
-		return next, err
+	_, err = a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, in.AccountID, func(cur *domain.Challenge, _ string) (*domain.Challenge, *domain.AuditEntry, error) {
+		var next *domain.Challenge
+		if out, next, err = checkAttempt(cur, in.Seq, hash, now); err != nil {
+			return nil, nil, err
+		}
+		action := "code_rejected"
+		switch {
+		case out.OK:
+			action = "code_verified"
+		case out.Expired:
+			action = "code_expired"
+		}
+		// Written with the attempt it records; a retried attempt (no change) writes it alone, once.
+		e := in.Step.audit(action, map[string]any{"attempts_left": out.AttemptsLeft}, in.key("verify", fmt.Sprint(in.Seq)))
+		e.Doc = map[string]any{"attempts_left": out.AttemptsLeft}
+		return next, &e, nil
 	})
 	if err != nil {
 		return VerifyResult{}, toTemporal(err)
 	}
-	res := out
-	action := "code_rejected"
-	switch {
-	case out.OK:
-		action = "code_verified"
-	case out.Expired:
-		action = "code_expired"
-	}
-	e := in.Step.audit(action, map[string]any{"attempts_left": out.AttemptsLeft}, in.key("verify", fmt.Sprint(in.Seq)))
-	e.Doc = map[string]any{"attempts_left": out.AttemptsLeft}
-	err = a.Store.AppendAudit(ctx, e)
-	return res, toTemporal(err)
+	return out, nil
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // The verification code's rules (SPEC §1.3–1.4), decided here on the run's
-// challenge as postgres.Store.ChangeChallenge holds it locked.
+// challenge as postgres.Store.ChangeChallenge read it (it stores the
+// decision only over the version decided on).
 
 // nextSend decides send number in.Seq: a retried send returns nothing new
 // (the stored code goes out again, or nothing if it went); a code already

@@ -49,7 +49,10 @@ type Options struct {
 	Journal temporaldev.Journal
 	// DatabaseURL names the server; the bench creates and drops its own database there.
 	DatabaseURL string
-	Out         io.Writer
+	// CPUProfile, when set, names the files for this process's CPU profile
+	// of each measured phase: CPUProfile+".e2e" and CPUProfile+".bare".
+	CPUProfile string
+	Out        io.Writer
 }
 
 // Result is what one run measured.
@@ -235,7 +238,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	fmt.Fprintf(o.Out, "bench: %d whole removals through the HTTP API, %d at a time ...\n", o.N, o.C)
 	d := &driver{base: base, token: token, sink: sink, http: browsers}
-	res.E2E, err = measured(srv, func() (Phase, error) {
+	res.E2E, err = measured(srv, o.profile("e2e"), func() (Phase, error) {
 		return phase(o.N, o.C, func(i int) error { return d.removal(ctx, channels[i]) })
 	})
 	if err != nil {
@@ -263,7 +266,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}
 	}
 	var bareSteps steps
-	res.Bare, err = measured(srv, func() (Phase, error) {
+	res.Bare, err = measured(srv, o.profile("bare"), func() (Phase, error) {
 		return phase(o.N, o.C, func(i int) error {
 			return bareRun(ctx, tc, fmt.Sprintf("bench-bare-%d-%d", os.Getpid(), i), &bareSteps)
 		})
@@ -278,6 +281,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 }
 
 type channel struct{ id, name string }
+
+func (o Options) profile(phase string) string {
+	if o.CPUProfile == "" {
+		return ""
+	}
+	return o.CPUProfile + "." + phase
+}
 
 // phase runs f(0..n-1), c at a time, and measures each run and the whole.
 func phase(n, c int, f func(i int) error) (Phase, error) {

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -11,8 +12,21 @@ import (
 	"github.com/crm/channel-removal/temporaldev"
 )
 
-// measured runs a phase and adds the CPU it cost to it.
-func measured(srv *temporaldev.Server, run func() (Phase, error)) (Phase, error) {
+// measured runs a phase and adds the CPU it cost to it. With a profile path it
+// also writes this process's CPU profile of the phase there, so that the two
+// phases' profiles can be compared (go tool pprof -diff_base).
+func measured(srv *temporaldev.Server, profile string, run func() (Phase, error)) (Phase, error) {
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return Phase{}, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return Phase{}, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	server := fmt.Sprintf("/proc/%d/stat", srv.PID())
 	s0, m0, g0, p0 := procStatCPU(server), selfCPU(), processCPU("postgres"), machineCPU()
 	p, err := run()

@@ -21,4 +21,7 @@ type Challenge struct {
 	LastAttemptSeq int        `db:"last_attempt_seq"`
 	LastAttemptOK  *bool      `db:"last_attempt_ok"`
 	VerifiedAt     *time.Time `db:"verified_at"`
+	// Version counts the row's writes: a write stores only over the version
+	// it was decided on.
+	Version int64 `db:"version"`
 }

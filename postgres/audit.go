@@ -20,9 +20,45 @@ func appendAudit(ctx context.Context, q querier, e domain.AuditEntry) error {
 // data-modifying CTE ("name AS (…),") whose parameters are $13 on, given in
 // withArgs: one statement is atomic, with no transaction round trips.
 func appendAuditWith(ctx context.Context, q querier, e domain.AuditEntry, with string, withArgs ...any) error {
-	detail, err := json.Marshal(e.Detail)
+	args, err := auditArgs(e)
 	if err != nil {
 		return err
+	}
+	_, err = q.ExecContext(ctx, auditStatement(with, "true", "SELECT 1"), append(args, withArgs...)...)
+	return err
+}
+
+// auditStatement is one statement that writes an audit record ($1–$12, from
+// auditArgs) and moves the run's read-model row with it, so the row moves
+// exactly when its record is written; a finished run's row is never moved
+// back. with holds data-modifying CTEs that go first ("name AS (…),",
+// parameters $13 on); the record is written only where guard holds; final is
+// the statement's result.
+func auditStatement(with, guard, final string) string {
+	return `
+		WITH ` + with + ` audit AS (
+			INSERT INTO removal_audit_log (removal_id, run_id, account_id, channel_id, actor_user_id, actor_ip, action, detail, idempotency_key)
+			SELECT $1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), $7, $8::jsonb, $9
+			WHERE ` + guard + `
+			ON CONFLICT (idempotency_key) DO NOTHING
+			RETURNING created_at),
+		moved AS (
+			INSERT INTO removals (removal_id, run_id, account_id, channel_id, requested_by, status, created_at, updated_at, completed_at, doc)
+			SELECT $1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), $10, a.created_at, a.created_at,
+			       CASE WHEN $11 THEN a.created_at END, $12::jsonb
+			FROM audit a WHERE $10 <> ''
+			ON CONFLICT (removal_id, run_id) DO UPDATE SET
+				status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, completed_at = EXCLUDED.completed_at,
+				doc = removals.doc || EXCLUDED.doc
+			WHERE removals.completed_at IS NULL)
+		` + final
+}
+
+// auditArgs are auditStatement's parameters $1–$12 for record e.
+func auditArgs(e domain.AuditEntry) ([]any, error) {
+	detail, err := json.Marshal(e.Detail)
+	if err != nil {
+		return nil, err
 	}
 	if e.Detail == nil {
 		detail = []byte("{}")
@@ -37,28 +73,11 @@ func appendAuditWith(ctx context.Context, q querier, e domain.AuditEntry, with s
 	doc := []byte("{}")
 	if len(e.Doc) > 0 {
 		if doc, err = json.Marshal(e.Doc); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	// One statement, so the removals row moves exactly when its audit record is
-	// written; a finished run's row is never moved back.
-	_, err = q.ExecContext(ctx, `
-		WITH `+with+` audit AS (
-			INSERT INTO removal_audit_log (removal_id, run_id, account_id, channel_id, actor_user_id, actor_ip, action, detail, idempotency_key)
-			VALUES ($1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), $7, $8, $9)
-			ON CONFLICT (idempotency_key) DO NOTHING
-			RETURNING created_at)
-		INSERT INTO removals (removal_id, run_id, account_id, channel_id, requested_by, status, created_at, updated_at, completed_at, doc)
-		SELECT $1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), $10, a.created_at, a.created_at,
-		       CASE WHEN $11 THEN a.created_at END, $12::jsonb
-		FROM audit a WHERE $10 <> ''
-		ON CONFLICT (removal_id, run_id) DO UPDATE SET
-			status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, completed_at = EXCLUDED.completed_at,
-			doc = removals.doc || EXCLUDED.doc
-		WHERE removals.completed_at IS NULL`,
-		append([]any{e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, string(detail), e.Key,
-			string(status), final, string(doc)}, withArgs...)...)
-	return err
+	return []any{e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, string(detail), e.Key,
+		string(status), final, string(doc)}, nil
 }
 
 // AuditRecord is an audit row as read back.

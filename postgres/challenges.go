@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,56 +9,110 @@ import (
 )
 
 // The verification code's rules (throttle, attempts, expiry) are decided in
-// activities; this file only reads, locks and writes the run's challenge row.
+// activities; this file only reads and writes the run's challenge row.
 
 const challengeCols = `removal_id, run_id, account_id, channel_id, recipient, send_seq, code_hash, code_nonce,
-	expires_at, sent_at, last_sent_at, attempts, max_attempts, last_attempt_seq, last_attempt_ok, verified_at`
+	expires_at, sent_at, last_sent_at, attempts, max_attempts, last_attempt_seq, last_attempt_ok, verified_at, version`
 
-// ChangeChallenge locks the run's challenge row (nil when there is none yet),
-// lets decide say what it becomes (nil: unchanged), and stores that, all in
-// one transaction: concurrent sends and attempts of one run are serialized.
-// It returns the row as stored afterwards.
-func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID string,
-	decide func(cur *domain.Challenge) (*domain.Challenge, error)) (domain.Challenge, error) {
-	var out domain.Challenge
-	err := s.inTx(ctx, func(tx querier) error {
-		var cur *domain.Challenge
-		var c domain.Challenge
-		err := tx.GetContext(ctx, &c, `SELECT `+challengeCols+` FROM verification_challenges
-			WHERE removal_id = $1 AND run_id = $2 FOR UPDATE`, removalID, runID)
-		switch {
-		case err == nil:
-			cur = &c
-		case !errors.Is(err, sql.ErrNoRows):
-			return err
+// challengeOrNone reads challengeCols from c, which may be a LEFT JOIN's
+// nothing: version 0 then.
+const challengeOrNone = `COALESCE(c.removal_id, '') AS removal_id, COALESCE(c.run_id, '') AS run_id,
+	COALESCE(c.account_id::text, '') AS account_id, COALESCE(c.channel_id::text, '') AS channel_id,
+	COALESCE(c.recipient, '') AS recipient, COALESCE(c.send_seq, 0) AS send_seq, COALESCE(c.code_hash, ''::bytea) AS code_hash,
+	c.code_nonce, COALESCE(c.expires_at, 'epoch') AS expires_at, c.sent_at, c.last_sent_at, COALESCE(c.attempts, 0) AS attempts,
+	COALESCE(c.max_attempts, 0) AS max_attempts, COALESCE(c.last_attempt_seq, 0) AS last_attempt_seq, c.last_attempt_ok,
+	c.verified_at, COALESCE(c.version, 0) AS version`
+
+// ChangeChallenge reads the run's challenge (nil when there is none yet) with
+// the e-mail of its account's administrator, lets decide say what it becomes
+// (nil: unchanged) and which audit record goes with the change, and stores
+// both in one statement, provided the challenge is still the version decide
+// saw; if another write came first, it reads and decides again. So
+// concurrent sends and attempts of one run are serialized without a lock
+// held across round trips. It returns the row as stored afterwards.
+func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID, accountID string,
+	decide func(cur *domain.Challenge, adminEmail string) (*domain.Challenge, *domain.AuditEntry, error)) (domain.Challenge, error) {
+	for {
+		var read struct {
+			AdminEmail string `db:"admin_email"`
+			domain.Challenge
 		}
-		next, err := decide(cur)
+		err := s.q().GetContext(ctx, &read, `
+			SELECT COALESCE(a.admin_email, '') AS admin_email, `+challengeOrNone+`
+			FROM (SELECT 1) one
+			LEFT JOIN accounts a ON a.id = NULLIF($3, '')::uuid
+			LEFT JOIN verification_challenges c ON c.removal_id = $1 AND c.run_id = $2`, removalID, runID, accountID)
 		if err != nil {
-			return err
+			return domain.Challenge{}, mapErr(err)
+		}
+		var cur *domain.Challenge
+		if read.Version > 0 {
+			cur = &read.Challenge
+		}
+		next, rec, err := decide(cur, read.AdminEmail)
+		if err != nil {
+			return domain.Challenge{}, err
 		}
 		if next == nil {
-			if cur != nil {
-				out = *cur
+			if rec != nil { // e.g. a retried attempt: its record is keyed, so written once
+				if err := s.AppendAudit(ctx, *rec); err != nil {
+					return domain.Challenge{}, err
+				}
 			}
-			return nil
+			return read.Challenge, nil
 		}
-		return tx.GetContext(ctx, &out, `
+		stored, err := s.storeChallenge(ctx, *next, read.Version, rec)
+		if err != nil || stored != nil {
+			return deref(stored), err
+		}
+	}
+}
+
+// storeChallenge writes next over version over (0: over no row) and, in the
+// same statement, the audit record rec (none when nil). It returns nil when
+// the row was no longer at that version.
+func (s *Store) storeChallenge(ctx context.Context, next domain.Challenge, over int64, rec *domain.AuditEntry) (*domain.Challenge, error) {
+	var none domain.AuditEntry // no record: an empty key is never written
+	if rec == nil {
+		rec = &none
+	}
+	args, err := auditArgs(*rec)
+	if err != nil {
+		return nil, err
+	}
+	var rows []domain.Challenge
+	err = s.q().SelectContext(ctx, &rows, auditStatement(`chal AS (
 			INSERT INTO verification_challenges (removal_id, run_id, account_id, channel_id, recipient, send_seq,
 				code_hash, code_nonce, expires_at, sent_at, last_sent_at, attempts, max_attempts, last_attempt_seq,
-				last_attempt_ok, verified_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())
-			ON CONFLICT (removal_id, run_id) DO UPDATE SET
-				recipient = EXCLUDED.recipient, send_seq = EXCLUDED.send_seq, code_hash = EXCLUDED.code_hash,
-				code_nonce = EXCLUDED.code_nonce, expires_at = EXCLUDED.expires_at, sent_at = EXCLUDED.sent_at,
-				last_sent_at = EXCLUDED.last_sent_at, attempts = EXCLUDED.attempts, max_attempts = EXCLUDED.max_attempts,
-				last_attempt_seq = EXCLUDED.last_attempt_seq, last_attempt_ok = EXCLUDED.last_attempt_ok,
-				verified_at = EXCLUDED.verified_at, updated_at = now()
-			RETURNING `+challengeCols,
-			next.RemovalID, next.RunID, next.AccountID, next.ChannelID, next.Recipient, next.SendSeq, next.CodeHash, next.CodeNonce,
-			next.ExpiresAt, next.SentAt, next.LastSentAt, next.Attempts, next.MaxAttempts, next.LastAttemptSeq,
-			next.LastAttemptOK, next.VerifiedAt)
-	})
-	return out, err
+				last_attempt_ok, verified_at, updated_at, version)
+			SELECT $13::text, $14::text, $15::uuid, $16::uuid, $17::text, $18::int, $19::bytea, $20::bytea, $21::timestamptz,
+				$22::timestamptz, $23::timestamptz, $24::int, $25::int, $26::int, $27::boolean, $28::timestamptz, now(), 1
+			WHERE $29 = 0
+			ON CONFLICT (removal_id, run_id) DO NOTHING
+			RETURNING `+challengeCols+`),
+		changed AS (
+			UPDATE verification_challenges SET
+				recipient = $17, send_seq = $18, code_hash = $19, code_nonce = $20, expires_at = $21, sent_at = $22,
+				last_sent_at = $23, attempts = $24, max_attempts = $25, last_attempt_seq = $26, last_attempt_ok = $27,
+				verified_at = $28, updated_at = now(), version = version + 1
+			WHERE removal_id = $13 AND run_id = $14 AND version = $29 AND $29 > 0
+			RETURNING `+challengeCols+`),
+		stored AS (SELECT * FROM chal UNION ALL SELECT * FROM changed),`,
+		`EXISTS (SELECT 1 FROM stored) AND $9 <> ''`, `SELECT * FROM stored`),
+		append(args, next.RemovalID, next.RunID, next.AccountID, next.ChannelID, next.Recipient, next.SendSeq, next.CodeHash,
+			next.CodeNonce, next.ExpiresAt, next.SentAt, next.LastSentAt, next.Attempts, next.MaxAttempts, next.LastAttemptSeq,
+			next.LastAttemptOK, next.VerifiedAt, over)...)
+	if err != nil || len(rows) == 0 {
+		return nil, mapErr(err)
+	}
+	return &rows[0], nil
+}
+
+func deref(c *domain.Challenge) domain.Challenge {
+	if c == nil {
+		return domain.Challenge{}
+	}
+	return *c
 }
 
 // MarkCodeSent records that send seq was accepted by the mailer: it erases the
@@ -73,7 +125,7 @@ func (s *Store) MarkCodeSent(ctx context.Context, removalID, runID string, seq i
 	}
 	return mapErr(appendAuditWith(ctx, s.q(), sent, `mark AS (
 			UPDATE verification_challenges
-			SET sent_at = $14, last_sent_at = $14, code_nonce = NULL, updated_at = $14
+			SET sent_at = $14, last_sent_at = $14, code_nonce = NULL, updated_at = $14, version = version + 1
 			WHERE removal_id = $1 AND run_id = $2 AND send_seq = $13 AND sent_at IS NULL),`, seq, now))
 }
 

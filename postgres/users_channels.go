@@ -59,13 +59,6 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (domain.User, err
 	return u, mapErr(err)
 }
 
-// AccountAdminEmail returns the e-mail of the account's administrator.
-func (s *Store) AccountAdminEmail(ctx context.Context, accountID string) (string, error) {
-	var email string
-	err := s.q().GetContext(ctx, &email, `SELECT admin_email FROM accounts WHERE id = $1`, accountID)
-	return email, mapErr(err)
-}
-
 // Channel returns a channel, removed or not.
 func (s *Store) Channel(ctx context.Context, id string) (domain.Channel, error) {
 	var c domain.Channel

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -324,22 +323,12 @@ func runBench(ctx context.Context, cfg config.Config, args []string) error {
 	fs.BoolVar(&t.Autoscale, "autoscale", t.Autoscale, "let the SDK scale pollers")
 	fs.BoolVar(&t.NoSticky, "no-sticky", t.NoSticky, "no sticky workflow cache")
 	fs.BoolVar(&t.EagerActivities, "eager-activities", t.EagerActivities, "ask for eager activity execution")
-	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile (API, worker, driver) to a file")
+	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile (API, worker, driver) of each measured phase to `F`.e2e and F.bare (go tool pprof -diff_base F.bare F.e2e)")
 	journal := fs.String("sqlite-journal", string(temporaldev.JournalWAL), "embedded server's SQLite commits: wal (WAL, synchronous=NORMAL) or full (SQLite's default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Warmup: *warmup, Tuning: t, Journal: temporaldev.Journal(*journal), DatabaseURL: cfg.DatabaseURL, Out: os.Stdout})
+	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Warmup: *warmup, Tuning: t, Journal: temporaldev.Journal(*journal),
+		DatabaseURL: cfg.DatabaseURL, CPUProfile: *cpuProfile, Out: os.Stdout})
 	return err
 }
