@@ -23,7 +23,6 @@ type Store interface {
 	// belongs to the requester's account (nil otherwise).
 	UserWithChannel(ctx context.Context, userID, channelID string) (domain.User, *domain.Channel, error)
 	ImpactStore
-	OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChannelID string) (int, error)
 	// ChangeChallenge reads the run's challenge with the account administrator's
 	// e-mail and stores what decide makes of it, with decide's audit record,
 	// provided nobody changed it in between (else decide runs again).
@@ -31,7 +30,10 @@ type Store interface {
 		decide func(cur *domain.Challenge, adminEmail string) (*domain.Challenge, *domain.AuditEntry, error)) (domain.Challenge, error)
 	MarkCodeSent(ctx context.Context, removalID, runID string, seq int, now time.Time, sent domain.AuditEntry) error
 	RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.TombstoneResult, error)
+	// UnlinkJob reads the run's unlink job with, for a WABA, its other live channels.
 	UnlinkJob(ctx context.Context, removalID, runID string) (domain.Unlink, bool, error)
+	// SettleUnlink records a settled attempt with its audit records, in one statement.
+	SettleUnlink(ctx context.Context, removalID, runID, status string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
 	RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.Unlink, error)
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
 }

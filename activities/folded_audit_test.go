@@ -61,3 +61,40 @@ func TestAuditRecordsFoldedIntoTheStepsActivities(t *testing.T) {
 		t.Fatalf("official channel after the unlink: %s", got)
 	}
 }
+
+// A settled unlink is recorded in one statement with its audit records: if
+// they cannot be written, the unlink is not recorded either (the token stays
+// for the retry), and the retry, which Meta answers as done, records it with
+// meta_unlinked and removal_completed, in that order.
+func TestSettledUnlinkIsRecordedOnlyWithItsAuditRecords(t *testing.T) {
+	e := newEnv(t)
+	ch := e.channel("messenger", "", "P-SETTLE")
+	st := e.step(ch)
+	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: st, FinishIfNothingOwed: true}); err != nil {
+		t.Fatal(err)
+	}
+	db := e.store.DB()
+	db.MustExec(`CREATE FUNCTION refuse_unlinked() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.action = 'removal_completed' THEN RAISE EXCEPTION 'audit unavailable'; END IF; RETURN NEW; END $$`)
+	db.MustExec(`CREATE TRIGGER refuse_unlinked BEFORE INSERT ON removal_audit_log FOR EACH ROW EXECUTE FUNCTION refuse_unlinked()`)
+	if _, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: st, Finish: true}); err == nil {
+		t.Fatal("an unlink whose records cannot be written must fail")
+	}
+	if u, _, _ := e.store.UnlinkJob(e.ctx, st.RemovalID, st.RunID); u.Status != "pending" || u.Attempts != 0 || u.AccessToken == "" {
+		t.Fatalf("the unlink was recorded without its records: %+v", u)
+	}
+	db.MustExec(`DROP TRIGGER refuse_unlinked ON removal_audit_log`)
+	if r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: st, Finish: true}); err != nil || r.Status != "unlinked" || r.Attempts != 1 {
+		t.Fatalf("retry: %+v %v", r, err)
+	}
+	if got := e.trail(st.RemovalID); got != "channel_removed,meta_unlinked,removal_completed" {
+		t.Fatalf("audit: %s", got)
+	}
+	if len(e.graph.Calls()) != 2 {
+		t.Fatalf("Meta calls: %d", len(e.graph.Calls()))
+	}
+	rec, err := e.store.RemovalRun(e.ctx, st.RemovalID, st.RunID)
+	if err != nil || rec.Status != "completed" || rec.CompletedAt == nil || !strings.Contains(string(rec.Doc), `"status": "unlinked"`) {
+		t.Fatalf("read model: %+v %s %v", rec, rec.Doc, err)
+	}
+}

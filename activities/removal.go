@@ -76,8 +76,8 @@ type UnlinkResult struct {
 // attempts and last_error; "already gone" counts as unlinked. Settled unlinks
 // are not called again.
 func (a *Activities) UnlinkMeta(ctx context.Context, in UnlinkInput) (UnlinkResult, error) {
-	res, err := a.unlinkMeta(ctx, in.Step)
-	if err == nil && in.Finish {
+	res, finished, err := a.unlinkMeta(ctx, in)
+	if err == nil && in.Finish && !finished {
 		// Written before the workflow publishes "completed": whoever sees the
 		// status finds the record.
 		err = a.Store.AppendAudit(ctx, in.audit("removal_completed", nil, in.key("removal_completed")))
@@ -85,49 +85,60 @@ func (a *Activities) UnlinkMeta(ctx context.Context, in UnlinkInput) (UnlinkResu
 	return res, err
 }
 
-func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, error) {
+// unlinkMeta does the unlink; finished says it also wrote removal_completed
+// (asked for by in.Finish), with the settled attempt.
+func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput) (res UnlinkResult, finished bool, err error) {
+	in := un.Step
 	job, ok, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID)
 	if err != nil {
-		return UnlinkResult{}, err
+		return UnlinkResult{}, false, err
 	}
 	if !ok {
-		return UnlinkResult{Status: UnlinkNotNeeded}, nil
+		return UnlinkResult{Status: UnlinkNotNeeded}, false, nil
 	}
 	if job.Status == domain.UnlinkDone || job.Status == domain.UnlinkSkipped {
-		return UnlinkResult{Status: job.Status, Attempts: job.Attempts}, nil
+		return UnlinkResult{Status: job.Status, Attempts: job.Attempts}, false, nil
 	}
 	record := func(status, lastErr string) (domain.Unlink, error) {
 		return a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, status, lastErr, a.now())
 	}
-	if job.ObjectKind == "waba" {
-		others, err := a.Store.OtherLiveChannelsOnWABA(ctx, job.ObjectID, job.ChannelID)
+	// settle records a settled attempt with its audit record and, when this
+	// step ends the removal, removal_completed, in one statement.
+	settle := func(status, action string, detail map[string]any) (domain.Unlink, error) {
+		shown := job
+		shown.Status, shown.Attempts, shown.LastError = status, job.Attempts+1, ""
+		e := in.audit(action, detail, in.key(action, fmt.Sprint(shown.Attempts)))
+		e.Doc = unlinkDoc(shown)
+		records := []domain.AuditEntry{e}
+		if un.Finish {
+			done := in.audit("removal_completed", nil, in.key("removal_completed"))
+			done.Doc = e.Doc
+			records = append(records, done)
+		}
+		return a.Store.SettleUnlink(ctx, in.RemovalID, in.RunID, status, a.now(), records...)
+	}
+	if job.ObjectKind == "waba" && job.OtherLiveChannels > 0 {
+		u, err := settle(domain.UnlinkSkipped, "meta_unlink_skipped", map[string]any{"waba_id": job.ObjectID, "other_live_channels": job.OtherLiveChannels})
 		if err != nil {
-			return UnlinkResult{}, err
+			return UnlinkResult{}, false, err
 		}
-		if others > 0 {
-			u, err := record(domain.UnlinkSkipped, "")
-			if err != nil {
-				return UnlinkResult{}, err
-			}
-			a.audit(ctx, in, "meta_unlink_skipped", map[string]any{"waba_id": job.ObjectID, "other_live_channels": others}, u)
-			return UnlinkResult{Status: domain.UnlinkSkipped, Attempts: u.Attempts,
-				Detail: fmt.Sprintf("a WABA %s continua em uso por outro canal ativo; inscrição mantida", job.ObjectID)}, nil
-		}
+		return UnlinkResult{Status: domain.UnlinkSkipped, Attempts: u.Attempts,
+			Detail: fmt.Sprintf("a WABA %s continua em uso por outro canal ativo; inscrição mantida", job.ObjectID)}, un.Finish, nil
 	}
 	if job.AccessToken == "" {
 		u, err := record(domain.UnlinkFailed, "canal sem token de acesso da Meta")
 		if err != nil {
-			return UnlinkResult{}, err
+			return UnlinkResult{}, false, err
 		}
-		return UnlinkResult{}, toTemporal(unlinkErr(domain.CodeMetaPermanent, u))
+		return UnlinkResult{}, false, toTemporal(unlinkErr(domain.CodeMetaPermanent, u))
 	}
 	token, err := a.openToken(job.ChannelID, job.AccessToken)
 	if err != nil {
 		u, rerr := record(domain.UnlinkFailed, "Credencial do canal não pôde ser aberta: "+err.Error()+".")
 		if rerr != nil {
-			return UnlinkResult{}, rerr
+			return UnlinkResult{}, false, rerr
 		}
-		return UnlinkResult{}, toTemporal(unlinkErr(domain.CodeMetaPermanent, u))
+		return UnlinkResult{}, false, toTemporal(unlinkErr(domain.CodeMetaPermanent, u))
 	}
 	outcome, gerr := a.Graph.UnsubscribeApp(ctx, job.ObjectID, token)
 	if gerr != nil {
@@ -138,7 +149,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 		}
 		u, err := record(status, unlinkFailureText(gerr))
 		if err != nil {
-			return UnlinkResult{}, err
+			return UnlinkResult{}, false, err
 		}
 		e := in.audit("meta_unlink_failed", map[string]any{"error": gerr.Error(), "permanent": status == domain.UnlinkFailed},
 			in.key("meta_unlink_failed", fmt.Sprint(u.Attempts)))
@@ -152,14 +163,13 @@ func (a *Activities) unlinkMeta(ctx context.Context, in Step) (UnlinkResult, err
 		if err := a.Store.AppendAudit(ctx, e); err != nil {
 			a.log().Error("audit write failed", "removal_id", in.RemovalID, "action", e.Action, "error", err)
 		}
-		return UnlinkResult{}, toTemporal(unlinkErr(code, u))
+		return UnlinkResult{}, false, toTemporal(unlinkErr(code, u))
 	}
-	u, err := record(domain.UnlinkDone, "")
+	u, err := settle(domain.UnlinkDone, "meta_unlinked", map[string]any{"object_kind": job.ObjectKind, "object_id": job.ObjectID, "outcome": string(outcome)})
 	if err != nil {
-		return UnlinkResult{}, err
+		return UnlinkResult{}, false, err
 	}
-	a.audit(ctx, in, "meta_unlinked", map[string]any{"object_kind": job.ObjectKind, "object_id": job.ObjectID, "outcome": string(outcome)}, u)
-	return UnlinkResult{Status: domain.UnlinkDone, Attempts: u.Attempts, Detail: string(outcome)}, nil
+	return UnlinkResult{Status: domain.UnlinkDone, Attempts: u.Attempts, Detail: string(outcome)}, un.Finish, nil
 }
 
 func unlinkErr(code domain.Code, u domain.Unlink) *domain.Error {

@@ -52,6 +52,9 @@ type Unlink struct {
 	Status      string `db:"status"`
 	Attempts    int    `db:"attempts"`
 	LastError   string `db:"last_error"`
+	// OtherLiveChannels counts, for a WABA, the other live channels that
+	// use it, as read with the job.
+	OtherLiveChannels int `db:"other_live_channels"`
 }
 
 // Unlink statuses.

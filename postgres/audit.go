@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/crm/channel-removal/domain"
 )
@@ -33,25 +34,58 @@ func appendAuditWith(ctx context.Context, q querier, e domain.AuditEntry, with s
 // exactly when its record is written; a finished run's row is never moved
 // back. with holds data-modifying CTEs that go first ("name AS (…),",
 // parameters $13 on); the record is written only where guard holds; final is
-// the statement's result.
-func auditStatement(with, guard, final string) string {
+// the statement's result. earlier are the parameter numbers of records of
+// the same step written before it, in order, each an (action, detail, key)
+// triple (earlierArgs): they do not move the row.
+func auditStatement(with, guard, final string, earlier ...int) string {
+	records := `SELECT $1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), $7, $8::jsonb, $9
+			WHERE ` + guard
+	if len(earlier) > 0 { // one INSERT, rows in order, so ids follow the steps
+		rows := ""
+		for i, p := range earlier {
+			rows += fmt.Sprintf("($%d, $%d::jsonb, $%d, %d), ", p, p+1, p+2, i)
+		}
+		records = `SELECT $1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), r.action, r.detail, r.key
+			FROM (VALUES ` + rows + fmt.Sprintf("($7, $8::jsonb, $9, %d)", len(earlier)) + `) r(action, detail, key, ord)
+			WHERE ` + guard + ` ORDER BY r.ord`
+	}
 	return `
 		WITH ` + with + ` audit AS (
 			INSERT INTO removal_audit_log (removal_id, run_id, account_id, channel_id, actor_user_id, actor_ip, action, detail, idempotency_key)
-			SELECT $1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), $7, $8::jsonb, $9
-			WHERE ` + guard + `
+			` + records + `
 			ON CONFLICT (idempotency_key) DO NOTHING
 			RETURNING created_at),
 		moved AS (
 			INSERT INTO removals (removal_id, run_id, account_id, channel_id, requested_by, status, created_at, updated_at, completed_at, doc)
 			SELECT $1, $2, NULLIF($3, '')::uuid, NULLIF($4, '')::uuid, NULLIF($5, ''), $10, a.created_at, a.created_at,
 			       CASE WHEN $11 THEN a.created_at END, $12::jsonb
-			FROM audit a WHERE $10 <> ''
+			FROM (SELECT max(created_at) AS created_at FROM audit) a WHERE $10 <> '' AND a.created_at IS NOT NULL
 			ON CONFLICT (removal_id, run_id) DO UPDATE SET
 				status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, completed_at = EXCLUDED.completed_at,
 				doc = removals.doc || EXCLUDED.doc
 			WHERE removals.completed_at IS NULL)
 		` + final
+}
+
+// earlierArgs are the (action, detail, key) triples of records written
+// before the last one of the same step (auditStatement's earlier).
+func earlierArgs(last domain.AuditEntry, earlier []domain.AuditEntry) ([]any, error) {
+	var args []any
+	for _, e := range earlier {
+		if e.RemovalID != last.RemovalID || e.RunID != last.RunID || e.AccountID != last.AccountID ||
+			e.ChannelID != last.ChannelID || e.Actor != last.Actor {
+			return nil, fmt.Errorf("audit records of one statement must be of one step: %s and %s", e.Action, last.Action)
+		}
+		detail, err := json.Marshal(e.Detail)
+		if err != nil {
+			return nil, err
+		}
+		if e.Detail == nil {
+			detail = []byte("{}")
+		}
+		args = append(args, e.Action, string(detail), e.Key)
+	}
+	return args, nil
 }
 
 // auditArgs are auditStatement's parameters $1–$12 for record e.

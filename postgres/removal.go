@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/crm/channel-removal/domain"
@@ -74,14 +75,51 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 	return res, err
 }
 
-// UnlinkJob reads a run's unlink job; ok is false when none is owed.
+const unlinkCols = `removal_id, run_id, channel_id, object_kind, object_id, COALESCE(access_token, '') AS access_token, status,
+	attempts, COALESCE(last_error, '') AS last_error`
+
+// UnlinkJob reads a run's unlink job and, for a WABA, in the same statement,
+// how many other live channels use it; ok is false when none is owed.
 func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domain.Unlink, ok bool, err error) {
-	err = s.q().GetContext(ctx, &u, `SELECT removal_id, run_id, channel_id, object_kind, object_id, COALESCE(access_token, '') AS access_token, status, attempts, COALESCE(last_error, '') AS last_error
-		FROM meta_unlinks WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
+	err = s.q().GetContext(ctx, &u, `SELECT `+unlinkCols+`,
+			CASE WHEN object_kind = 'waba' THEN (SELECT count(*) FROM channels c
+				WHERE c.waba_id = m.object_id AND c.status = 'active' AND c.id <> m.channel_id) ELSE 0 END AS other_live_channels
+		FROM meta_unlinks m WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, false, nil
 	}
 	return u, err == nil, mapErr(err)
+}
+
+// SettleUnlink records a settled attempt (unlinked or skipped: the token is
+// erased) and, in the same statement, the step's audit records in order, the
+// read model moving with the last: the unlink is recorded exactly when its
+// records are, and an attempt that fails before it is simply retried (Meta
+// answers a second unsubscribe as done).
+func (s *Store) SettleUnlink(ctx context.Context, removalID, runID, status string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error) {
+	if len(records) == 0 || records[0].RemovalID != removalID || records[0].RunID != runID {
+		return domain.Unlink{}, fmt.Errorf("SettleUnlink: records of %s/%s needed", removalID, runID)
+	}
+	last := records[len(records)-1]
+	args, err := auditArgs(last)
+	if err != nil {
+		return domain.Unlink{}, err
+	}
+	earlier, err := earlierArgs(last, records[:len(records)-1])
+	if err != nil {
+		return domain.Unlink{}, err
+	}
+	at := make([]int, len(records)-1)
+	for i := range at {
+		at[i] = 15 + 3*i
+	}
+	var u domain.Unlink
+	err = s.q().GetContext(ctx, &u, auditStatement(`rec AS (
+			UPDATE meta_unlinks SET attempts = attempts + 1, status = $13, last_error = NULL, updated_at = $14, access_token = NULL
+			WHERE removal_id = $1 AND run_id = $2
+			RETURNING `+unlinkCols+`),`, `EXISTS (SELECT 1 FROM rec)`, `SELECT * FROM rec`, at...),
+		append(append(args, status, now), earlier...)...)
+	return u, mapErr(err)
 }
 
 // RecordUnlinkAttempt counts one attempt and its outcome. Settled outcomes
@@ -94,7 +132,7 @@ func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID, statu
 			status = $3, last_error = NULLIF($4, ''), updated_at = $5,
 			access_token = CASE WHEN $3 IN ('unlinked', 'skipped', 'abandoned') THEN NULL ELSE access_token END
 		WHERE removal_id = $1 AND run_id = $2
-		RETURNING removal_id, run_id, channel_id, object_kind, object_id, COALESCE(access_token, '') AS access_token, status, attempts, COALESCE(last_error, '') AS last_error`,
+		RETURNING `+unlinkCols,
 		removalID, runID, status, lastError, now)
 	return u, mapErr(err)
 }

@@ -104,16 +104,6 @@ func (s *Store) ImpactFacts(ctx context.Context, ch domain.Channel, attendances,
 	return f, json.Unmarshal(active, &f.ActiveAttendances)
 }
 
-// OtherLiveChannelsOnWABA counts live channels other than except that use the WABA,
-// across all accounts: our app's subscription is per WABA, not per account.
-func (s *Store) OtherLiveChannelsOnWABA(ctx context.Context, wabaID, exceptChannelID string) (int, error) {
-	var n int
-	err := s.q().GetContext(ctx, &n, `
-		SELECT count(*) FROM channels
-		WHERE waba_id = $1 AND status = 'active' AND id <> $2`, wabaID, exceptChannelID)
-	return n, mapErr(err)
-}
-
 // Conversations lists a channel's conversations, newest first; channel_removed
 // comes from the channel's status, never from a per-conversation flag.
 func (s *Store) Conversations(ctx context.Context, channelID string, limit int) ([]domain.Conversation, error) {
