@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,8 +50,11 @@ type Options struct {
 	Journal temporaldev.Journal
 	// DatabaseURL names the server; the bench creates and drops its own database there.
 	DatabaseURL string
+	// Rounds splits the N runs of each phase into rounds that alternate
+	// (zero: 1).
+	Rounds int
 	// CPUProfile, when set, names the files for this process's CPU profile
-	// of each measured phase: CPUProfile+".e2e" and CPUProfile+".bare".
+	// of each measured phase and round: CPUProfile+".e2e.1", ".bare.1", …
 	CPUProfile string
 	Out        io.Writer
 }
@@ -66,7 +70,9 @@ type Result struct {
 	POST, GET        Latencies
 	// WarmupPOST are the warm-up's POST latencies: C starts at once, cold.
 	WarmupPOST Latencies
-	Warmup     int
+	// RoundRatios are each round's ratio of e2e to bare runs/s.
+	RoundRatios []float64
+	Warmup      int
 	// Steps are each phase's latencies per step of a run.
 	E2ESteps, BareSteps map[string]Latencies
 	Machine             string
@@ -83,6 +89,19 @@ type Phase struct {
 	// CPU the phase used: the Temporal server's, this process's (API,
 	// worker, driver, Graph simulator), Postgres's, and the whole machine's.
 	ServerCPU, SelfCPU, PostgresCPU, MachineCPU time.Duration
+}
+
+// add sums two rounds of a phase.
+func (p Phase) add(q Phase) Phase {
+	p.Wall += q.Wall
+	p.Runs += q.Runs
+	p.Run = append(p.Run, q.Run...)
+	sort.Slice(p.Run, func(i, j int) bool { return p.Run[i] < p.Run[j] })
+	p.ServerCPU += q.ServerCPU
+	p.SelfCPU += q.SelfCPU
+	p.PostgresCPU += q.PostgresCPU
+	p.MachineCPU += q.MachineCPU
+	return p
 }
 
 // RunsPerSecond is the phase's throughput.
@@ -120,6 +139,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		o.Warmup = o.C
 	case o.Warmup < 0:
 		o.Warmup = 0
+	}
+	if o.Rounds < 1 {
+		o.Rounds = 1
 	}
 	res := Result{N: o.N, C: o.C, Warmup: o.Warmup, Tuning: o.Tuning, Journal: o.Journal, Machine: fmt.Sprintf("%s, %d CPU, %s", host, runtime.NumCPU(), runtime.Version())}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -228,36 +250,18 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	// default of two idle connections per host would make 48 of the 50
 	// drivers reconnect on every request, a cost no browser pays.
 	browsers := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: o.C, MaxIdleConns: o.C}}
-	if o.Warmup > 0 {
-		fmt.Fprintf(o.Out, "bench: warm-up, %d removals through the HTTP API (not measured) ...\n", o.Warmup)
-		wd := &driver{base: base, token: token, sink: sink, http: browsers}
-		if _, err := phase(o.Warmup, o.C, func(i int) error { return wd.removal(ctx, channels[o.N+i]) }); err != nil {
-			return res, fmt.Errorf("warm-up: %w", err)
-		}
-		res.WarmupPOST, _ = wd.sorted()
-	}
-	fmt.Fprintf(o.Out, "bench: %d whole removals through the HTTP API, %d at a time ...\n", o.N, o.C)
-	d := &driver{base: base, token: token, sink: sink, http: browsers}
-	res.E2E, err = measured(srv, o.profile("e2e"), func() (Phase, error) {
-		return phase(o.N, o.C, func(i int) error { return d.removal(ctx, channels[i]) })
-	})
-	if err != nil {
-		return res, err
-	}
-	res.POST, res.GET = d.sorted()
-	res.E2ESteps = d.steps.sorted()
-	res.Events, res.Bytes, err = medianHistorySize(ctx, tc, channels)
-	if err != nil {
-		return res, err
-	}
-
-	fmt.Fprintf(o.Out, "bench: %d bare removal-shaped workflows, %d at a time, same server and worker options ...\n", o.N, o.C)
 	bw := newBareWorker(tc, o.Tuning)
 	if err := bw.Start(); err != nil {
 		return res, err
 	}
 	defer bw.Stop()
 	if o.Warmup > 0 {
+		fmt.Fprintf(o.Out, "bench: warm-up, %d removals through the HTTP API and %d bare runs (not measured) ...\n", o.Warmup, o.Warmup)
+		wd := &driver{base: base, token: token, sink: sink, http: browsers}
+		if _, err := phase(o.Warmup, o.C, func(i int) error { return wd.removal(ctx, channels[o.N+i]) }); err != nil {
+			return res, fmt.Errorf("warm-up: %w", err)
+		}
+		res.WarmupPOST, _ = wd.sorted()
 		var warm steps
 		if _, err := phase(o.Warmup, o.C, func(i int) error {
 			return bareRun(ctx, tc, fmt.Sprintf("bench-bare-warmup-%d-%d", os.Getpid(), i), &warm)
@@ -265,13 +269,37 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			return res, fmt.Errorf("bare warm-up: %w", err)
 		}
 	}
+	// The phases alternate in rounds, so that both see the machine's speed
+	// as it drifts (it moves by a third within the hour here), and the same
+	// server as its database grows.
+	d := &driver{base: base, token: token, sink: sink, http: browsers}
 	var bareSteps steps
-	res.Bare, err = measured(srv, o.profile("bare"), func() (Phase, error) {
-		return phase(o.N, o.C, func(i int) error {
-			return bareRun(ctx, tc, fmt.Sprintf("bench-bare-%d-%d", os.Getpid(), i), &bareSteps)
+	done := 0
+	for r := 1; r <= o.Rounds; r++ {
+		n := o.N*r/o.Rounds - done
+		fmt.Fprintf(o.Out, "bench: round %d/%d: %d whole removals through the HTTP API, then %d bare removal-shaped workflows (same server and worker options), %d at a time ...\n",
+			r, o.Rounds, n, n, o.C)
+		e2e, err := measured(srv, o.profile("e2e", r), func() (Phase, error) {
+			return phase(n, o.C, func(i int) error { return d.removal(ctx, channels[done+i]) })
 		})
-	})
-	res.BareSteps = bareSteps.sorted()
+		if err != nil {
+			return res, err
+		}
+		bare, err := measured(srv, o.profile("bare", r), func() (Phase, error) {
+			return phase(n, o.C, func(i int) error {
+				return bareRun(ctx, tc, fmt.Sprintf("bench-bare-%d-%d", os.Getpid(), done+i), &bareSteps)
+			})
+		})
+		if err != nil {
+			return res, err
+		}
+		res.E2E, res.Bare = res.E2E.add(e2e), res.Bare.add(bare)
+		res.RoundRatios = append(res.RoundRatios, e2e.RunsPerSecond()/bare.RunsPerSecond())
+		done += n
+	}
+	res.POST, res.GET = d.sorted()
+	res.E2ESteps, res.BareSteps = d.steps.sorted(), bareSteps.sorted()
+	res.Events, res.Bytes, err = medianHistorySize(ctx, tc, channels)
 	if err != nil {
 		return res, err
 	}
@@ -282,11 +310,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 type channel struct{ id, name string }
 
-func (o Options) profile(phase string) string {
+func (o Options) profile(phase string, round int) string {
 	if o.CPUProfile == "" {
 		return ""
 	}
-	return o.CPUProfile + "." + phase
+	return fmt.Sprintf("%s.%s.%d", o.CPUProfile, phase, round)
 }
 
 // phase runs f(0..n-1), c at a time, and measures each run and the whole.
@@ -351,8 +379,8 @@ func historySize(ctx context.Context, tc client.Client, id string) (int, int64, 
 
 // Print writes the table and, last, the one-line summary.
 func Print(w io.Writer, r Result) {
-	fmt.Fprintf(w, "\nmachine: %s; N=%d, C=%d, warm-up %d per phase; worker pollers: workflow %d, activity %d, autoscale %v, no sticky %v, eager activities %v; server SQLite journal: %s\n",
-		r.Machine, r.N, r.C, r.Warmup, r.Tuning.WorkflowPollers, r.Tuning.ActivityPollers, r.Tuning.Autoscale, r.Tuning.NoSticky, r.Tuning.EagerActivities, r.Journal)
+	fmt.Fprintf(w, "\nmachine: %s; N=%d, C=%d, warm-up %d per phase, %d round(s); worker pollers: workflow %d, activity %d, autoscale %v, no sticky %v, eager activities %v; server SQLite journal: %s\n",
+		r.Machine, r.N, r.C, r.Warmup, len(r.RoundRatios), r.Tuning.WorkflowPollers, r.Tuning.ActivityPollers, r.Tuning.Autoscale, r.Tuning.NoSticky, r.Tuning.EagerActivities, r.Journal)
 	fmt.Fprintf(w, "%-34s %8s %10s %10s %10s %10s\n", "", "runs", "wall s", "runs/s", "p50 ms", "p99 ms")
 	for _, p := range []struct {
 		name string
@@ -386,6 +414,13 @@ func Print(w io.Writer, r Result) {
 	}
 	fmt.Fprintf(w, "history per removal: %d events, %.1f KB (bare shape: %d events, %.1f KB)\n",
 		r.Events, float64(r.Bytes)/1024, r.BareEvents, float64(r.BareBytes)/1024)
+	if len(r.RoundRatios) > 1 {
+		var each []string
+		for _, x := range r.RoundRatios {
+			each = append(each, fmt.Sprintf("%.2f", x))
+		}
+		fmt.Fprintf(w, "ratio of each round: %s\n", strings.Join(each, ", "))
+	}
 	ratio := r.E2E.RunsPerSecond() / r.Bare.RunsPerSecond()
 	fmt.Fprintf(w, "bench: e2e %.2f runs/s, bare %.2f runs/s, ratio %.2f, events %d, POST removals p50/p99 %.0f/%.0f ms, GET removal p50/p99 %.0f/%.0f ms\n",
 		r.E2E.RunsPerSecond(), r.Bare.RunsPerSecond(), ratio, r.Events, ms(r.POST.P(50)), ms(r.POST.P(99)), ms(r.GET.P(50)), ms(r.GET.P(99)))

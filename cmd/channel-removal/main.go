@@ -317,18 +317,19 @@ func runBench(ctx context.Context, cfg config.Config, args []string) error {
 	n := fs.Int("n", 300, "removals")
 	c := fs.Int("c", 50, "at a time")
 	warmup := fs.Int("warmup", 0, "unmeasured runs of each phase first (0: C, -1: none)")
+	rounds := fs.Int("rounds", 3, "alternate the phases in this many rounds of N/rounds runs each")
 	t := app.Tuning(cfg)
 	fs.IntVar(&t.WorkflowPollers, "workflow-pollers", t.WorkflowPollers, "workflow task pollers")
 	fs.IntVar(&t.ActivityPollers, "activity-pollers", t.ActivityPollers, "activity task pollers")
 	fs.BoolVar(&t.Autoscale, "autoscale", t.Autoscale, "let the SDK scale pollers")
 	fs.BoolVar(&t.NoSticky, "no-sticky", t.NoSticky, "no sticky workflow cache")
 	fs.BoolVar(&t.EagerActivities, "eager-activities", t.EagerActivities, "ask for eager activity execution")
-	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile (API, worker, driver) of each measured phase to `F`.e2e and F.bare (go tool pprof -diff_base F.bare F.e2e)")
+	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile (API, worker, driver) of each measured phase and round to `F`.e2e.1, F.bare.1, … (go tool pprof -diff_base F.bare.1 F.e2e.1)")
 	journal := fs.String("sqlite-journal", string(temporaldev.JournalWAL), "embedded server's SQLite commits: wal (WAL, synchronous=NORMAL) or full (SQLite's default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Warmup: *warmup, Tuning: t, Journal: temporaldev.Journal(*journal),
-		DatabaseURL: cfg.DatabaseURL, CPUProfile: *cpuProfile, Out: os.Stdout})
+		Rounds: *rounds, DatabaseURL: cfg.DatabaseURL, CPUProfile: *cpuProfile, Out: os.Stdout})
 	return err
 }
