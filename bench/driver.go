@@ -23,7 +23,8 @@ const pollEvery = 200 * time.Millisecond
 
 // driver plays the admin's web app: start, acknowledge, read the code from
 // the mail sink, verify, then read the removal every pollEvery until it is
-// completed (the verify's answer is the state until the first read).
+// completed. As in the web app, each action's answer is the removal the next
+// screen shows; only waiting reads it.
 type driver struct {
 	base, token string
 	sink        *mailSink
@@ -91,7 +92,7 @@ func (d *driver) removal(ctx context.Context, ch channel) error {
 	d.steps.add(stepVerify, took)
 	t0 = time.Now()
 	defer func() { d.steps.add(stepEnd, time.Since(t0)) }()
-	// As the web app: the verify's answer is the state until the next read.
+	// The verify's answer is the state until the next read.
 	for {
 		switch doc.Status {
 		case "completed":

@@ -28,7 +28,8 @@ type browser struct {
 	base     string
 	shots    string
 	mu       sync.Mutex
-	requests []string
+	requests []string // URLs
+	calls    []string // "METHOD URL", in order
 }
 
 func newBrowser(t *testing.T, base string) *browser {
@@ -61,6 +62,7 @@ func newBrowser(t *testing.T, base string) *browser {
 		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
 			b.mu.Lock()
 			b.requests = append(b.requests, e.Request.URL)
+			b.calls = append(b.calls, e.Request.Method+" "+e.Request.URL)
 			b.mu.Unlock()
 		}
 	}); err != nil {
@@ -152,6 +154,26 @@ func (b *browser) shot(name string) {
 		return
 	}
 	os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644)
+}
+
+// mark is a point in the request log, for callsSince.
+func (b *browser) mark() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.calls)
+}
+
+// callsSince lists the requests since mark whose "METHOD URL" contains part.
+func (b *browser) callsSince(mark int, part string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, c := range b.calls[mark:] {
+		if strings.Contains(c, part) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // foreignRequests lists requests the page made to anything but our origin.

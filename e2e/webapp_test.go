@@ -111,11 +111,16 @@ func TestAdminRemovesAChannelInTheBrowser(t *testing.T) {
 	b.click("Continuar") // without the acknowledgement: refused inline
 	b.see("para continuar")
 	b.clickLabel("Estou ciente e desejo prosseguir com a remoção")
+	acked := b.mark()
 	b.click("Continuar")
 
 	// Step 5: the validation screen, a wrong code, then (after leaving the page
-	// half-way and resuming from the channel page) the right one.
+	// half-way and resuming from the channel page) the right one. The screen
+	// renders the acknowledgement's answer: the removal is not read again.
 	b.see("Código de verificação")
+	if reads := b.callsSince(acked, "GET "+w.http.URL+"/v1/removals/"); len(reads) > 0 {
+		t.Fatalf("the code screen read the removal again: %v", reads)
+	}
 	b.see("d***@loja.test")
 	b.shot("08-validacao")
 	code := w.lastCode()

@@ -134,8 +134,7 @@ async function channelPage(id) {
       removeBtn.disabled = true;
       announce('Verificando se o canal pode ser removido…');
       try {
-        const r = await api('POST', `/v1/channels/${id}/removals`);
-        go(`#/remocoes/${r.id}`);
+        showRemoval(await api('POST', `/v1/channels/${id}/removals`));
       } catch (err) {
         msg.replaceChildren(errorBox(err, problemDetails(err)));
         removeBtn.disabled = false;
@@ -170,8 +169,17 @@ function stepsBar(status) {
     h('li', { class: i === at ? 'current' : null, 'aria-current': i === at ? 'step' : null }, `${i + 1}. ${name}`)));
 }
 
+// An action's answer is the removal document (SPEC §3): the screen that
+// follows renders it instead of reading it again; only waiting reads it.
+let answered = null;
+function showRemoval(r) {
+  answered = r;
+  go(`#/remocoes/${r.id}`);
+}
+
 async function removalPage(id) {
-  const r = await api('GET', removalPath(id));
+  const r = answered && answered.id === id ? answered : await api('GET', removalPath(id));
+  answered = null;
   const name = (r.impact && r.impact.channel_name) || 'Canal';
   const head = [crumbs({ text: 'Canais de Atendimento', href: '#/canais' }, { text: name, href: `#/canais/${r.channel_id}` }, { text: 'Remoção' }),
     stepsBar(r.status)];
@@ -186,9 +194,9 @@ function cancelButton(r, msg) {
   return h('button', { type: 'button', onclick: async () => {
     msg.replaceChildren();
     try {
-      await api('POST', removalPath(r.id) + '/cancel');
+      const after = await api('POST', removalPath(r.id) + '/cancel');
       announce('Remoção cancelada.');
-      route();
+      showRemoval(after);
     } catch (err) { msg.replaceChildren(errorBox(err, problemDetails(err))); }
   } }, 'Cancelar');
 }
@@ -205,8 +213,7 @@ function alertScreen(r, head) {
     }
     cont.disabled = true;
     try {
-      await api('POST', removalPath(r.id) + '/acknowledge', { acknowledged: true });
-      route();
+      showRemoval(await api('POST', removalPath(r.id) + '/acknowledge', { acknowledged: true }));
     } catch (err) { msg.replaceChildren(errorBox(err, problemDetails(err))); cont.disabled = false; }
   } }, 'Continuar');
   show('Alerta de remoção irreversível', ...head,
@@ -262,8 +269,7 @@ function codeScreen(r, head) {
     msg.replaceChildren();
     cont.disabled = true;
     try {
-      await api('POST', removalPath(r.id) + '/verify', { code: input.value });
-      route();
+      showRemoval(await api('POST', removalPath(r.id) + '/verify', { code: input.value }));
     } catch (err) {
       msg.replaceChildren(errorBox(err, problemDetails(err)));
       cont.disabled = false;
