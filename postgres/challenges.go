@@ -32,7 +32,10 @@ const challengeOrNone = `COALESCE(c.removal_id, '') AS removal_id, COALESCE(c.ru
 // held across round trips. It returns the row as stored afterwards.
 func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID, accountID string,
 	decide func(cur *domain.Challenge, adminEmail string) (*domain.Challenge, *domain.AuditEntry, error)) (domain.Challenge, error) {
-	for {
+	for try := 0; ; try++ {
+		if try == maxChallengeTries { // a plain error: the activity's retry tries again later
+			return domain.Challenge{}, fmt.Errorf("challenge of %s/%s changed %d times while being written", removalID, runID, try)
+		}
 		var read struct {
 			AdminEmail string `db:"admin_email"`
 			domain.Challenge
@@ -59,7 +62,7 @@ func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID, accountID
 					return domain.Challenge{}, err
 				}
 			}
-			return read.Challenge, nil
+			return deref(cur), nil
 		}
 		stored, err := s.storeChallenge(ctx, *next, read.Version, rec)
 		if err != nil || stored != nil {
@@ -67,6 +70,11 @@ func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID, accountID
 		}
 	}
 }
+
+// maxChallengeTries bounds ChangeChallenge's decisions: a run's writes are
+// its own sends and attempts, which the workflow serializes, so a second try
+// already means an activity retry raced its own first attempt.
+const maxChallengeTries = 5
 
 // storeChallenge writes next over version over (0: over no row) and, in the
 // same statement, the audit record rec (none when nil). It returns nil when

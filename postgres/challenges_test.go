@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -85,5 +86,35 @@ func TestChallengeChangeIsStoredOnlyWithItsAuditRecord(t *testing.T) {
 	db.MustExec(`DROP TRIGGER refuse_audit ON removal_audit_log`)
 	if c, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, create); err != nil || c.Version != 1 {
 		t.Fatalf("%+v %v", c, err)
+	}
+}
+
+// A change that loses every race gives up after a few decisions with a plain
+// (retryable) error, instead of looping while another writer keeps writing.
+func TestChallengeChangeGivesUpAfterLosingEveryRace(t *testing.T) {
+	f := newFixture(t)
+	const removal = "remove-channel:z"
+	bump := func(cur *domain.Challenge, admin string) (*domain.Challenge, *domain.AuditEntry, error) {
+		next := &domain.Challenge{RemovalID: removal, RunID: "run-1", AccountID: f.account, ChannelID: f.channel,
+			Recipient: admin, SendSeq: 1, CodeHash: []byte("h"), ExpiresAt: time.Now().Add(time.Minute), MaxAttempts: 5}
+		if cur != nil {
+			c := *cur
+			c.Attempts++
+			next = &c
+		}
+		return next, nil, nil
+	}
+	decisions := 0
+	_, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account,
+		func(cur *domain.Challenge, admin string) (*domain.Challenge, *domain.AuditEntry, error) {
+			decisions++
+			if _, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, bump); err != nil {
+				t.Fatal(err)
+			}
+			return bump(cur, admin)
+		})
+	var de *domain.Error
+	if err == nil || errors.As(err, &de) || decisions != 5 {
+		t.Fatalf("after %d decisions: %v", decisions, err)
 	}
 }
