@@ -178,7 +178,8 @@ function showRemoval(r) {
 }
 
 async function removalPage(id) {
-  const r = answered && answered.id === id ? answered : await api('GET', removalPath(id));
+  const fresh = answered && answered.id === id;
+  const r = fresh ? answered : await api('GET', removalPath(id));
   answered = null;
   const name = (r.impact && r.impact.channel_name) || 'Canal';
   const head = [crumbs({ text: 'Canais de Atendimento', href: '#/canais' }, { text: name, href: `#/canais/${r.channel_id}` }, { text: 'Remoção' }),
@@ -186,7 +187,7 @@ async function removalPage(id) {
   switch (r.status) {
     case 'awaiting_acknowledgement': return alertScreen(r, head);
     case 'awaiting_code': return codeScreen(r, head);
-    default: return progressScreen(r, head);
+    default: return progressScreen(r, head, fresh);
   }
 }
 
@@ -292,7 +293,9 @@ function codeScreen(r, head) {
   input.focus();
 }
 
-function progressScreen(r, head) {
+// fresh: r is an action's answer (verify's, say); the removal goes on for
+// moments after it, so the first read comes sooner than the next ones.
+function progressScreen(r, head, fresh) {
   const done = !running.includes(r.status);
   const removed = ['unlinking', 'completed', 'completed_with_warnings'].includes(r.status) ||
     (r.status === 'removing' && r.meta_unlink && r.meta_unlink.status !== 'not_started');
@@ -326,7 +329,7 @@ function progressScreen(r, head) {
         h('a', { class: 'button', href: '#/canais' }, 'Canais de Atendimento'),
         h('a', { class: 'button', href: `#/historico/${r.id}` }, 'Histórico de remoções'))));
   announce(removed ? 'Canal removido' : (statusLabel[r.status] || r.status));
-  if (!done || r.status === 'completed_with_warnings') later(route, done ? 5000 : 1000);
+  if (!done || r.status === 'completed_with_warnings') later(route, done ? 5000 : (fresh ? 300 : 1000));
 }
 
 function metaLabel(mu) {
