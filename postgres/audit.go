@@ -76,26 +76,29 @@ func earlierArgs(last domain.AuditEntry, earlier []domain.AuditEntry) ([]any, er
 			e.ChannelID != last.ChannelID || e.Actor != last.Actor {
 			return nil, fmt.Errorf("audit records of one statement must be of one step: %s and %s", e.Action, last.Action)
 		}
-		detail, err := json.Marshal(e.Detail)
+		detail, err := detailJSON(e)
 		if err != nil {
 			return nil, err
 		}
-		if e.Detail == nil {
-			detail = []byte("{}")
-		}
-		args = append(args, e.Action, string(detail), e.Key)
+		args = append(args, e.Action, detail, e.Key)
 	}
 	return args, nil
 }
 
+// detailJSON is a record's detail as stored: an object, {} for none.
+func detailJSON(e domain.AuditEntry) (string, error) {
+	if e.Detail == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(e.Detail)
+	return string(b), err
+}
+
 // auditArgs are auditStatement's parameters $1–$12 for record e.
 func auditArgs(e domain.AuditEntry) ([]any, error) {
-	detail, err := json.Marshal(e.Detail)
+	detail, err := detailJSON(e)
 	if err != nil {
 		return nil, err
-	}
-	if e.Detail == nil {
-		detail = []byte("{}")
 	}
 	status, final, moves := domain.StatusAfterAudit(e.Action)
 	if e.Status != "" {
@@ -110,7 +113,7 @@ func auditArgs(e domain.AuditEntry) ([]any, error) {
 			return nil, err
 		}
 	}
-	return []any{e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, string(detail), e.Key,
+	return []any{e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, detail, e.Key,
 		string(status), final, string(doc)}, nil
 }
 
