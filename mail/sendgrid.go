@@ -13,6 +13,7 @@ import (
 	sgmail "github.com/sendgrid/sendgrid-go/helpers/mail"
 
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/outbound"
 )
 
 // SendGrid sends through the SendGrid v3 Mail Send API with the official client.
@@ -37,7 +38,7 @@ func NewSendGrid(apiKey, baseURL, from string, timeout time.Duration) *SendGrid 
 		apiKey:  apiKey,
 		baseURL: strings.TrimRight(baseURL, "/"),
 		from:    sgmail.NewEmail("Channel Removal", from),
-		client:  &rest.Client{HTTPClient: &http.Client{Timeout: timeout}},
+		client:  &rest.Client{HTTPClient: outbound.Client(timeout)},
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/crm/channel-removal/internal/outbound"
 )
 
 // Client calls the Graph API with a channel's token.
@@ -27,7 +29,7 @@ func New(baseURL, version string, timeout time.Duration) *Client {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
-	return &Client{baseURL: strings.TrimRight(baseURL, "/"), version: version, http: &http.Client{Timeout: timeout}}
+	return &Client{baseURL: strings.TrimRight(baseURL, "/"), version: version, http: outbound.Client(timeout)}
 }
 
 // Error is a failed Graph call, classified per SPEC §1.6.
