@@ -118,7 +118,7 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 	if got := fmt.Sprint(s.timerSummaries(id)); got != "[aguardando confirmação (15 min) aguardando código (10 min) aguardando código (10 min)]" {
 		t.Fatalf("timer summaries: %s", got)
 	}
-	s.captureHistory(id, "happy_path_wrong_code_plain_start.json")
+	s.captureHistory(id, "happy_path_wrong_code_one_listener.json")
 }
 
 func (s *stack) eventually(f func() bool) {
@@ -356,7 +356,7 @@ func TestHappyPathHistoryStaysLean(t *testing.T) {
 	if strings.Join(actions, ",") != "preflight_passed,acknowledged,code_sent,code_verified,channel_removed,meta_unlinked,removal_completed" {
 		t.Fatalf("audit trail: %v", actions)
 	}
-	s.captureHistory(id, "happy_path_plain_start.json")
+	s.captureHistory(id, "happy_path_one_listener.json")
 }
 
 // TestRemovalDocumentIsReadFromPostgres: GET /v1/removals/{id} answers from the

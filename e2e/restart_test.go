@@ -99,5 +99,5 @@ func TestMetaPermanentFailureThenRetryUnlinkSignal(t *testing.T) {
 	if got := fmt.Sprint(s.timerSummaries(id)); !strings.Contains(got, "janela para retry-unlink (7 dias)") {
 		t.Fatalf("timer summaries: %s", got)
 	}
-	s.captureHistory(id, "unlink_failed_then_retry_plain_start.json")
+	s.captureHistory(id, "unlink_failed_then_retry_one_listener.json")
 }

@@ -12,15 +12,17 @@ func (r *removal) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Removal, error) { return r.doc, nil }); err != nil {
 		return err
 	}
-	listen(ctx, r, SignalAcknowledge, func(v AcknowledgeRequest) (command, bool) {
+	signals := newSignals(ctx, r)
+	onSignal(signals, SignalAcknowledge, func(v AcknowledgeRequest) (command, bool) {
 		return command{Kind: kindAcknowledge, Actor: v.Actor}, v.Acknowledged
 	})
-	listen(ctx, r, SignalVerifyCode, func(v VerifyCodeRequest) (command, bool) {
+	onSignal(signals, SignalVerifyCode, func(v VerifyCodeRequest) (command, bool) {
 		return command{Kind: kindVerify, CodeHash: v.CodeHash, Actor: v.Actor}, true
 	})
-	listen(ctx, r, SignalResendCode, func(v ActorRequest) (command, bool) { return command{Kind: kindResend, Actor: v.Actor}, true })
-	listen(ctx, r, SignalCancel, func(v ActorRequest) (command, bool) { return command{Kind: kindCancel, Actor: v.Actor}, true })
-	listen(ctx, r, SignalRetryUnlink, func(v ActorRequest) (command, bool) { return command{Kind: kindRetryUnlink, Actor: v.Actor}, true })
+	onSignal(signals, SignalResendCode, func(v ActorRequest) (command, bool) { return command{Kind: kindResend, Actor: v.Actor}, true })
+	onSignal(signals, SignalCancel, func(v ActorRequest) (command, bool) { return command{Kind: kindCancel, Actor: v.Actor}, true })
+	onSignal(signals, SignalRetryUnlink, func(v ActorRequest) (command, bool) { return command{Kind: kindRetryUnlink, Actor: v.Actor}, true })
+	signals.listen()
 
 	if err := workflow.SetUpdateHandler(ctx, UpdateAwaitPreflight, func(ctx workflow.Context) (Removal, error) {
 		err := workflow.Await(ctx, func() bool { return r.doc.Status != "" && r.doc.Status != domain.StatusPreflight })
@@ -79,22 +81,58 @@ func (r *removal) setup(ctx workflow.Context) error {
 	return nil
 }
 
-// listen drains a signal channel into the inbox; a payload that asks nothing
-// (acknowledged=false) is noted and dropped.
-func listen[T any](ctx workflow.Context, r *removal, name string, toCommand func(T) (command, bool)) {
-	ch := workflow.GetSignalChannel(ctx, name)
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			var v T
-			ch.Receive(ctx, &v)
-			cmd, ok := toCommand(v)
-			if !ok {
-				r.doc.Notes = append(r.doc.Notes, "Sinal "+name+" ignorado: confirme com {\"acknowledged\": true}")
-				continue
-			}
-			r.inbox = append(r.inbox, cmd)
+// signals drains the signal channels into the inbox; a payload that asks
+// nothing (acknowledged=false) is noted and dropped. Runs of leanOneListener
+// have one coroutine select over every channel; older runs replay with one
+// coroutine per channel.
+type signals struct {
+	ctx     workflow.Context
+	r       *removal
+	sel     workflow.Selector
+	loop    workflow.Context // the selecting coroutine's, where its cases receive
+	perChan []func(workflow.Context)
+}
+
+func newSignals(ctx workflow.Context, r *removal) *signals {
+	return &signals{ctx: ctx, r: r, sel: workflow.NewSelector(ctx)}
+}
+
+func onSignal[T any](s *signals, name string, toCommand func(T) (command, bool)) {
+	ch := workflow.GetSignalChannel(s.ctx, name)
+	take := func(ctx workflow.Context) {
+		var v T
+		ch.Receive(ctx, &v)
+		cmd, ok := toCommand(v)
+		if !ok {
+			s.r.doc.Notes = append(s.r.doc.Notes, "Sinal "+name+" ignorado: confirme com {\"acknowledged\": true}")
+			return
 		}
-	})
+		s.r.inbox = append(s.r.inbox, cmd)
+	}
+	if s.r.oneListener {
+		s.sel.AddReceive(ch, func(workflow.ReceiveChannel, bool) { take(s.loop) })
+		return
+	}
+	s.perChan = append(s.perChan, take)
+}
+
+func (s *signals) listen() {
+	if s.r.oneListener {
+		workflow.Go(s.ctx, func(ctx workflow.Context) {
+			s.loop = ctx
+			for {
+				s.sel.Select(ctx)
+			}
+		})
+		return
+	}
+	for _, take := range s.perChan {
+		workflow.Go(s.ctx, func(ctx workflow.Context) {
+			for {
+				take(ctx)
+			}
+		})
+	}
 }
 
 // submit queues an update's command and waits for run to answer it.

@@ -48,8 +48,9 @@ type removal struct {
 	attemptSeq int
 	auditSeq   int
 	actor      domain.Actor // who verified the code: the removal's author for delete/unlink
-	// lean: the run follows the shape with fewer history events (changeLean).
-	lean bool
+	// lean: the run follows the shape with fewer history events (changeLean);
+	// oneListener: its signals are drained by one coroutine (leanOneListener).
+	lean, oneListener bool
 	// timers still pending from earlier waits (lean runs); cancelled only
 	// before a long wait, where they would otherwise wake the run.
 	timers []func()
@@ -63,12 +64,26 @@ type removal struct {
 // started before it replay the old shape.
 const changeLean = "lean-history"
 
+// leanOneListener is version 2 of changeLean: one coroutine drains the five
+// signals into the inbox instead of one coroutine each. The SDK resumes every
+// live coroutine on each pass of every workflow task (a goroutine switch and a
+// stack walk each), so four idle listeners were paid for all run long. Version
+// 2 is recorded by the same marker as version 1: no event is added. The
+// selector takes pending signals in the order its cases were added, but when it
+// is blocked it takes the first to arrive, where five listeners took them in
+// their creation order: runs started before it keep five listeners on replay.
+const leanOneListener = 2
+
 // RemoveChannelWorkflow removes a channel: preflight, acknowledgement,
 // verification code, tombstone, Meta unlink (SPEC §1). Every outcome, timeouts
 // included, is a status of the returned document, not a workflow error.
 func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Removal, error) {
 	in.withDefaults()
 	r := &removal{in: in, answers: map[string]answer{}}
+	// Read before setup, which needs it; setup issues no command, so the
+	// marker stays where it was.
+	v := workflow.GetVersion(ctx, changeLean, workflow.DefaultVersion, leanOneListener)
+	r.lean, r.oneListener = v >= 1, v >= leanOneListener
 	if err := r.setup(ctx); err != nil {
 		return Removal{}, err
 	}
@@ -81,7 +96,6 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Removal, error) {
 }
 
 func (r *removal) run(ctx workflow.Context) {
-	r.lean = workflow.GetVersion(ctx, changeLean, workflow.DefaultVersion, 1) == 1
 	info := workflow.GetInfo(ctx)
 	now := workflow.Now(ctx)
 	r.doc = Removal{ID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, ChannelID: r.in.ChannelID,

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -298,5 +299,30 @@ func TestUnofficialChannelNeedsNoUnlink(t *testing.T) {
 	r := h.run()
 	if r.Status != domain.StatusCompleted || h.unlinkCalls != 0 || r.MetaUnlink.Status != "not_needed" || len(r.Notes) != 0 {
 		t.Fatalf("%+v", r)
+	}
+}
+
+// One coroutine listens to the five signals: the SDK resumes every live
+// coroutine on each pass of a workflow task, so idle listeners cost CPU all
+// run long. Coroutines are goroutines, so the test counts them in a dump.
+func TestOneCoroutineListensToTheSignals(t *testing.T) {
+	h := newHarness(t)
+	listeners := -1
+	h.at(30*time.Second, func() {
+		buf := make([]byte, 1<<22)
+		dump := string(buf[:runtime.Stack(buf, true)])
+		listeners = 0
+		for _, g := range strings.Split(dump, "\n\n") {
+			if strings.Contains(g, "workflows.(*signals).listen") {
+				listeners++
+			}
+		}
+	})
+	h.at(time.Minute, func() { h.signal(SignalCancel, ActorRequest{}) })
+	if r := h.run(); r.Status != domain.StatusCancelled {
+		t.Fatalf("status %s, want cancelled by the signal", r.Status)
+	}
+	if listeners != 1 {
+		t.Fatalf("%d coroutines listen to signals, want 1", listeners)
 	}
 }
