@@ -45,6 +45,16 @@ type Options struct {
 	// at the same instant on a fresh server and empty connection pools, a
 	// burst the steady state does not have (printed apart).
 	Warmup int
+	// Settle runs of each phase follow the warm-up, unmeasured too (zero:
+	// SettleRuns; negative: none): enough for every pooled connection to
+	// reach the steady state of its prepared statements. Postgres plans a
+	// prepared statement afresh on each of its first five executions on a
+	// connection before it settles on a generic plan (plan_cache_mode=auto),
+	// and lib/pq prepares each statement once per connection: with 2×20
+	// pooled connections a 300-run bench spent ~0.75 ms of Postgres CPU per
+	// removal on planning that a service running for days does not
+	// (pg_stat_statements: plans = 120 = 20 connections × 6 per statement).
+	Settle int
 	Tuning worker.Tuning
 	// Journal is the embedded server's SQLite commit mode.
 	Journal temporaldev.Journal
@@ -73,6 +83,7 @@ type Result struct {
 	// RoundRatios are each round's ratio of e2e to bare runs/s.
 	RoundRatios []float64
 	Warmup      int
+	Settle      int
 	// Steps are each phase's latencies per step of a run.
 	E2ESteps, BareSteps map[string]Latencies
 	Machine             string
@@ -140,10 +151,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	case o.Warmup < 0:
 		o.Warmup = 0
 	}
+	switch {
+	case o.Settle == 0:
+		o.Settle = SettleRuns
+	case o.Settle < 0:
+		o.Settle = 0
+	}
 	if o.Rounds < 1 {
 		o.Rounds = 1
 	}
-	res := Result{N: o.N, C: o.C, Warmup: o.Warmup, Tuning: o.Tuning, Journal: o.Journal, Machine: fmt.Sprintf("%s, %d CPU, %s", host, runtime.NumCPU(), runtime.Version())}
+	res := Result{N: o.N, C: o.C, Warmup: o.Warmup, Settle: o.Settle, Tuning: o.Tuning, Journal: o.Journal, Machine: fmt.Sprintf("%s, %d CPU, %s", host, runtime.NumCPU(), runtime.Version())}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	dsn, drop, err := ownDatabase(ctx, o.DatabaseURL)
@@ -221,7 +238,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	defer httpSrv.Close()
 	base := "http://" + ln.Addr().String()
 
-	fmt.Fprintf(o.Out, "bench: seeding %d channels ...\n", o.N+o.Warmup)
+	fmt.Fprintf(o.Out, "bench: seeding %d channels ...\n", o.N+o.Warmup+o.Settle)
 	b := seed.Builder{DB: db}
 	account, err := b.Account("", "Loja Bench", "dono@bench.test")
 	if err != nil {
@@ -235,7 +252,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	channels := make([]channel, o.N+o.Warmup)
+	channels := make([]channel, o.N+o.Warmup+o.Settle)
 	for i := range channels {
 		name := fmt.Sprintf("Bench WhatsApp %04d", i)
 		id, err := b.Channel(seed.ChannelSpec{AccountID: account, Name: name, Kind: "whatsapp_cloud",
@@ -258,15 +275,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.Warmup > 0 {
 		fmt.Fprintf(o.Out, "bench: warm-up, %d removals through the HTTP API and %d bare runs (not measured) ...\n", o.Warmup, o.Warmup)
 		wd := &driver{base: base, token: token, sink: sink, http: browsers}
-		if _, err := phase(o.Warmup, o.C, func(i int) error { return wd.removal(ctx, channels[o.N+i]) }); err != nil {
+		if err := unmeasured(ctx, tc, wd, channels[o.N:o.N+o.Warmup], o.C, "warmup"); err != nil {
 			return res, fmt.Errorf("warm-up: %w", err)
 		}
 		res.WarmupPOST, _ = wd.sorted()
-		var warm steps
-		if _, err := phase(o.Warmup, o.C, func(i int) error {
-			return bareRun(ctx, tc, fmt.Sprintf("bench-bare-warmup-%d-%d", os.Getpid(), i), &warm)
-		}); err != nil {
-			return res, fmt.Errorf("bare warm-up: %w", err)
+	}
+	if o.Settle > 0 {
+		fmt.Fprintf(o.Out, "bench: settling, %d removals through the HTTP API and %d bare runs (not measured) ...\n", o.Settle, o.Settle)
+		sd := &driver{base: base, token: token, sink: sink, http: browsers}
+		if err := unmeasured(ctx, tc, sd, channels[o.N+o.Warmup:], o.C, "settle"); err != nil {
+			return res, fmt.Errorf("settling: %w", err)
 		}
 	}
 	// The phases alternate in rounds, so that both see the machine's speed
@@ -377,10 +395,27 @@ func historySize(ctx context.Context, tc client.Client, id string) (int, int64, 
 	return 0, 0, fmt.Errorf("%s did not close", id)
 }
 
+// SettleRuns is Options.Settle's default: 8 removals per pooled connection
+// of the worker and of the API (postgres.PoolSize each), so that each
+// connection has run each statement of a removal past the five custom plans.
+const SettleRuns = 8 * postgres.PoolSize
+
+// unmeasured runs len(channels) removals and as many bare runs, c at a time.
+func unmeasured(ctx context.Context, tc client.Client, d *driver, channels []channel, c int, tag string) error {
+	if _, err := phase(len(channels), c, func(i int) error { return d.removal(ctx, channels[i]) }); err != nil {
+		return err
+	}
+	var st steps
+	_, err := phase(len(channels), c, func(i int) error {
+		return bareRun(ctx, tc, fmt.Sprintf("bench-bare-%s-%d-%d", tag, os.Getpid(), i), &st)
+	})
+	return err
+}
+
 // Print writes the table and, last, the one-line summary.
 func Print(w io.Writer, r Result) {
-	fmt.Fprintf(w, "\nmachine: %s; N=%d, C=%d, warm-up %d per phase, %d round(s); worker pollers: workflow %d, activity %d, autoscale %v, no sticky %v, eager activities %v; server SQLite journal: %s\n",
-		r.Machine, r.N, r.C, r.Warmup, len(r.RoundRatios), r.Tuning.WorkflowPollers, r.Tuning.ActivityPollers, r.Tuning.Autoscale, r.Tuning.NoSticky, r.Tuning.EagerActivities, r.Journal)
+	fmt.Fprintf(w, "\nmachine: %s; N=%d, C=%d, warm-up %d and settling %d per phase, %d round(s); worker pollers: workflow %d, activity %d, autoscale %v, no sticky %v, eager activities %v; server SQLite journal: %s\n",
+		r.Machine, r.N, r.C, r.Warmup, r.Settle, len(r.RoundRatios), r.Tuning.WorkflowPollers, r.Tuning.ActivityPollers, r.Tuning.Autoscale, r.Tuning.NoSticky, r.Tuning.EagerActivities, r.Journal)
 	fmt.Fprintf(w, "%-34s %8s %10s %10s %10s %10s\n", "", "runs", "wall s", "runs/s", "p50 ms", "p99 ms")
 	for _, p := range []struct {
 		name string

@@ -23,7 +23,7 @@ func TestBenchRunsAndPrintsTheLastLine(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	res, err := bench.Run(ctx, bench.Options{N: 6, C: 3, Rounds: 2, Tuning: worker.DefaultTuning, DatabaseURL: testdb.AdminURL(), Out: &out})
+	res, err := bench.Run(ctx, bench.Options{N: 6, C: 3, Settle: 3, Rounds: 2, Tuning: worker.DefaultTuning, DatabaseURL: testdb.AdminURL(), Out: &out})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -34,13 +34,13 @@ func TestBenchRunsAndPrintsTheLastLine(t *testing.T) {
 	if !want.MatchString(last) {
 		t.Fatalf("last line %q", last)
 	}
-	// The warm-up (C runs of each phase) goes first and is not in the measured
-	// phases, which alternate in two rounds of three runs each.
-	if res.E2E.Runs != 6 || res.Bare.Runs != 6 || res.Events > 37 || res.Events == 0 || len(res.POST) != 6 || len(res.WarmupPOST) != 3 ||
+	// The warm-up (C runs of each phase) and the settling runs go first and are
+	// not in the measured phases, which alternate in two rounds of three runs each.
+	if res.E2E.Runs != 6 || res.Bare.Runs != 6 || res.Events > 37 || res.Events == 0 || len(res.POST) != 6 || len(res.WarmupPOST) != 3 || res.Settle != 3 ||
 		len(res.RoundRatios) != 2 || len(res.E2E.Run) != 6 || len(res.Bare.Run) != 6 {
 		t.Fatalf("result: %+v", res)
 	}
-	for _, part := range []string{"where a run waits", "CPU ms per run", "history per removal", "warm-up (cold burst)", "ratio of each round", "round 2/2"} {
+	for _, part := range []string{"where a run waits", "CPU ms per run", "history per removal", "warm-up (cold burst)", "settling, 3 removals", "ratio of each round", "round 2/2"} {
 		if !strings.Contains(out.String(), part) {
 			t.Fatalf("no %q in\n%s", part, out.String())
 		}

@@ -316,7 +316,8 @@ func runBench(ctx context.Context, cfg config.Config, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	n := fs.Int("n", 300, "removals")
 	c := fs.Int("c", 50, "at a time")
-	warmup := fs.Int("warmup", 0, "unmeasured runs of each phase first (0: C, -1: none)")
+	warmup := fs.Int("warmup", 0, "unmeasured runs of each phase first, C at once (0: C, -1: none)")
+	settle := fs.Int("settle", 0, "unmeasured runs of each phase after the warm-up, until pooled connections plan as a long-running service's do (0: 8 per pooled connection, -1: none)")
 	rounds := fs.Int("rounds", 3, "alternate the phases in this many rounds of N/rounds runs each")
 	t := app.Tuning(cfg)
 	fs.IntVar(&t.WorkflowPollers, "workflow-pollers", t.WorkflowPollers, "workflow task pollers")
@@ -329,7 +330,7 @@ func runBench(ctx context.Context, cfg config.Config, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Warmup: *warmup, Tuning: t, Journal: temporaldev.Journal(*journal),
+	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Warmup: *warmup, Settle: *settle, Tuning: t, Journal: temporaldev.Journal(*journal),
 		Rounds: *rounds, DatabaseURL: cfg.DatabaseURL, CPUProfile: *cpuProfile, Out: os.Stdout})
 	return err
 }
