@@ -19,9 +19,10 @@ import (
 
 // Store is what the activities need from the database.
 type Store interface {
-	// UserWithChannel reads the requester and, with it, the channel when it
-	// belongs to the requester's account (nil otherwise).
-	UserWithChannel(ctx context.Context, userID, channelID string) (domain.User, *domain.Channel, error)
+	// RequesterWithImpact reads the requester and, in the same statement,
+	// the channel when it belongs to the requester's account (nil otherwise)
+	// with the facts of its impact (as ImpactFacts).
+	RequesterWithImpact(ctx context.Context, userID, channelID string, attendances, conversationCap int) (domain.User, *domain.Channel, domain.ImpactFacts, error)
 	ImpactStore
 	// ChangeChallenge reads the run's challenge with the account administrator's
 	// e-mail and stores what decide makes of it, with decide's audit record,

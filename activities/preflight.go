@@ -48,7 +48,8 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 		res.Reasons = append(res.Reasons, domain.Reason{Code: code, Message: msg})
 	}
 
-	user, ch, err := a.Store.UserWithChannel(ctx, in.RequestedBy, in.ChannelID)
+	// One read: the requester, the channel and its impact's facts.
+	user, ch, facts, err := a.Store.RequesterWithImpact(ctx, in.RequestedBy, in.ChannelID, impactAttendances, ConversationCountCap)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		reject(domain.CodeForbidden, "usuário solicitante não encontrado")
 		return res, nil
@@ -69,9 +70,7 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 		return res, nil
 	}
 
-	if res.Impact, err = CollectImpact(ctx, a.Store, *ch); err != nil {
-		return res, err
-	}
+	res.Impact = ImpactOf(*ch, facts)
 	if n := len(res.Impact.ActiveAttendances); n > 0 {
 		reject(domain.CodeActiveAttendances, fmt.Sprintf("há %d atendimento(s) ativo(s) neste canal; encerre-os antes de remover", n))
 	}
@@ -91,16 +90,24 @@ type ImpactStore interface {
 	ImpactFacts(ctx context.Context, ch domain.Channel, attendances, conversationCap int) (domain.ImpactFacts, error)
 }
 
-// CollectImpact is what removing the channel would touch, with pt-BR warnings:
-// the preflight's impact, and the preview the web app shows before a removal
-// is asked for.
+// impactAttendances is how many active attendances an impact lists.
+const impactAttendances = 50
+
+// CollectImpact reads the channel's impact: the preview the web app shows
+// before a removal is asked for (the preflight reads its facts with the
+// requester, RequesterWithImpact).
 func CollectImpact(ctx context.Context, s ImpactStore, ch domain.Channel) (domain.Impact, error) {
+	f, err := s.ImpactFacts(ctx, ch, impactAttendances, ConversationCountCap)
+	if err != nil {
+		return domain.Impact{}, err
+	}
+	return ImpactOf(ch, f), nil
+}
+
+// ImpactOf is what removing the channel would touch, with pt-BR warnings.
+func ImpactOf(ch domain.Channel, f domain.ImpactFacts) domain.Impact {
 	im := domain.Impact{ActiveAttendances: []domain.Attendance{}, Warnings: []string{}}
 	im.ChannelName, im.Kind, im.OfficialIntegration = ch.Name, ch.Kind, ch.Kind.Official()
-	f, err := s.ImpactFacts(ctx, ch, 50, ConversationCountCap)
-	if err != nil {
-		return im, err
-	}
 	im.ActiveAttendances, im.Conversations, im.References = f.ActiveAttendances, f.Conversations, f.References
 	if im.Conversations > ConversationCountCap {
 		im.Conversations, im.ConversationsCapped = ConversationCountCap, true
@@ -122,7 +129,7 @@ func CollectImpact(ctx context.Context, s ImpactStore, ch domain.Channel) (domai
 			im.Conversations))
 	}
 	im.Warnings = append(im.Warnings, "A remoção é irreversível: o canal não poderá ser reativado.")
-	return im, nil
+	return im
 }
 
 func metaImpact(ch domain.Channel, others int, im *domain.Impact) {

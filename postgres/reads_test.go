@@ -117,3 +117,46 @@ func TestImpactFactsInOneRead(t *testing.T) {
 		t.Fatalf("uncapped: %+v %v", all, err)
 	}
 }
+
+// The preflight reads its requester, the channel and the channel's impact
+// facts in one statement: the same facts ImpactFacts reads, and none for a
+// channel of another account.
+func TestRequesterIsReadWithTheImpactFacts(t *testing.T) {
+	f := newFixture(t)
+	contact, err := f.b.Contact("", f.account, "Maria", "+55")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.b.Conversations(f.account, f.channel, contact, "closed", 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.b.Conversation("", f.account, f.channel, contact, "open"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.b.Reference("", f.account, "chatbot", "bot", f.channel); err != nil {
+		t.Fatal(err)
+	}
+	u, ch, facts, err := f.store.RequesterWithImpact(f.ctx, f.admin, f.channel, 50, 100)
+	if err != nil || u.ID != f.admin || u.Role != domain.RoleAdmin || ch == nil || ch.ID != f.channel {
+		t.Fatalf("requester and channel: %+v %+v %v", u, ch, err)
+	}
+	alone, err := f.store.ImpactFacts(f.ctx, *ch, 50, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(facts.ActiveAttendances) != 1 || facts.ActiveAttendances[0].Contact != "Maria" || facts.Conversations != 4 ||
+		facts.References.Chatbots != 1 || facts.OtherLiveChannelsOnWABA != 1 {
+		t.Fatalf("facts: %+v", facts)
+	}
+	if len(alone.ActiveAttendances) != 1 || alone.Conversations != facts.Conversations || alone.References != facts.References ||
+		alone.OtherLiveChannelsOnWABA != facts.OtherLiveChannelsOnWABA {
+		t.Fatalf("ImpactFacts %+v, RequesterWithImpact %+v", alone, facts)
+	}
+	u, ch, facts, err = f.store.RequesterWithImpact(f.ctx, f.admin, f.otherAcctCh, 50, 100)
+	if err != nil || u.ID != f.admin || ch != nil || len(facts.ActiveAttendances) != 0 || facts.Conversations != 0 || facts.OtherLiveChannelsOnWABA != 0 {
+		t.Fatalf("another account's channel: %+v %+v %+v %v", u, ch, facts, err)
+	}
+	if _, _, _, err := f.store.RequesterWithImpact(f.ctx, "00000000-0000-4000-8000-000000000000", f.channel, 50, 100); domain.ErrorCode(err) != domain.CodeNotFound {
+		t.Fatalf("unknown requester: %v", err)
+	}
+}
