@@ -1,10 +1,12 @@
 package activities_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/postgres"
 )
 
@@ -13,7 +15,7 @@ type watched struct {
 	*env
 	changes *postgres.Changes
 	st      activities.Step
-	woken   <-chan struct{}
+	woken   <-chan domain.RunAnnouncement
 }
 
 func newWatched(t *testing.T) watched {
@@ -30,16 +32,18 @@ func newWatched(t *testing.T) watched {
 }
 
 // preflight runs the preflight and waits for its row's announcement.
-func (w watched) preflight() {
+func (w watched) preflight() domain.RunAnnouncement {
 	w.t.Helper()
 	if _, err := w.acts.Preflight(w.ctx, activities.PreflightInput{Step: w.st, RequestedBy: w.admin}); err != nil {
 		w.t.Fatal(err)
 	}
 	select {
-	case <-w.woken:
+	case a := <-w.woken:
+		return a
 	case <-time.After(5 * time.Second):
 		w.t.Fatal("the preflight's row did not wake its watcher")
 	}
+	return domain.RunAnnouncement{}
 }
 
 // The API's start learns its run's preflight outcome from the read-model row
@@ -52,10 +56,26 @@ func TestPreflightRowWakesTheRunsWatcher(t *testing.T) {
 	if _, err := w.store.RemovalRun(w.ctx, w.st.RemovalID, w.st.RunID); err == nil {
 		t.Fatal("a row before the preflight")
 	}
-	w.preflight()
+	a := w.preflight()
 	rec, err := w.store.RemovalRun(w.ctx, w.st.RemovalID, w.st.RunID)
 	if err != nil || rec.Status != "awaiting_acknowledgement" {
 		t.Fatalf("row after the wake-up: %+v %v", rec, err)
+	}
+	// The announcement carries the row, as it was read: the start reads nothing more.
+	if a.RunID != w.st.RunID || a.Record == nil {
+		t.Fatalf("announcement without the row: %+v", a)
+	}
+	got := *a.Record
+	var carried, read any
+	if json.Unmarshal(got.Doc, &carried) != nil || json.Unmarshal(rec.Doc, &read) != nil {
+		t.Fatalf("docs: %s / %s", got.Doc, rec.Doc)
+	}
+	cj, _ := json.Marshal(carried)
+	rj, _ := json.Marshal(read)
+	if got.RemovalID != rec.RemovalID || got.RunID != rec.RunID || got.AccountID != rec.AccountID || got.ChannelID != rec.ChannelID ||
+		got.Status != rec.Status || !got.CreatedAt.Equal(rec.CreatedAt) || !got.UpdatedAt.Equal(rec.UpdatedAt) ||
+		(got.CompletedAt == nil) != (rec.CompletedAt == nil) || string(cj) != string(rj) {
+		t.Fatalf("carried %+v\nread    %+v", got, rec)
 	}
 	select {
 	case <-other:

@@ -24,13 +24,15 @@ import (
 
 // runs is the read model as Start sees it: a row appears when the test says.
 type runs struct {
-	mu  sync.Mutex
-	row map[string]domain.RemovalRecord
+	mu    sync.Mutex
+	row   map[string]domain.RemovalRecord
+	reads int
 }
 
 func (r *runs) RemovalRun(_ context.Context, removalID, runID string) (domain.RemovalRecord, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.reads++
 	if rec, ok := r.row[removalID+" "+runID]; ok {
 		return rec, nil
 	}
@@ -44,9 +46,9 @@ func (r *runs) write(rec domain.RemovalRecord) {
 }
 
 // watcher wakes the start when the test writes a row.
-type watcher struct{ woken chan struct{} }
+type watcher struct{ woken chan domain.RunAnnouncement }
 
-func (w watcher) Watch(string) (<-chan struct{}, func()) { return w.woken, func() {} }
+func (w watcher) Watch(string) (<-chan domain.RunAnnouncement, func()) { return w.woken, func() {} }
 
 const channelID = "11111111-2222-4333-8444-555555555555"
 
@@ -62,12 +64,12 @@ func started(c *mocks.Client, runID string) {
 func TestStartAnswersFromThePreflightsRow(t *testing.T) {
 	c := &mocks.Client{}
 	started(c, "run-1")
-	rs, w := &runs{row: map[string]domain.RemovalRecord{}}, watcher{woken: make(chan struct{}, 1)}
+	rs, w := &runs{row: map[string]domain.RemovalRecord{}}, watcher{woken: make(chan domain.RunAnnouncement, 1)}
 	go func() {
 		time.Sleep(50 * time.Millisecond)
 		rs.write(domain.RemovalRecord{RemovalID: workflows.WorkflowID(channelID), RunID: "run-1", ChannelID: channelID,
 			Status: string(domain.StatusAwaitingAcknowledgement), Doc: json.RawMessage(`{"attempts_left":5}`)})
-		w.woken <- struct{}{}
+		w.woken <- domain.RunAnnouncement{RunID: "run-1"} // a row too long to travel with it
 	}()
 	r := api.TemporalRemovals{Client: c, Runs: rs, Changes: w}
 	t0 := time.Now()
@@ -86,18 +88,41 @@ func TestStartAnswersFromThePreflightsRow(t *testing.T) {
 	}
 }
 
+// An announcement that carries the run's row is the answer: no read follows.
+func TestStartAnswersFromTheAnnouncementsRow(t *testing.T) {
+	c := &mocks.Client{}
+	started(c, "run-4")
+	rs, w := &runs{row: map[string]domain.RemovalRecord{}}, watcher{woken: make(chan domain.RunAnnouncement, 1)}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		w.woken <- domain.RunAnnouncement{RunID: "run-0", Record: &domain.RemovalRecord{RunID: "run-0"}} // an earlier run's: not the answer
+		time.Sleep(50 * time.Millisecond)
+		w.woken <- domain.RunAnnouncement{RunID: "run-4", Record: &domain.RemovalRecord{RemovalID: workflows.WorkflowID(channelID), RunID: "run-4",
+			ChannelID: channelID, Status: string(domain.StatusAwaitingAcknowledgement), Doc: json.RawMessage(`{"attempts_left":5}`)}}
+	}()
+	r := api.TemporalRemovals{Client: c, Runs: rs, Changes: w}
+	doc, err := r.Start(context.Background(), "acc", workflows.Input{ChannelID: channelID})
+	if err != nil || doc.Status != domain.StatusAwaitingAcknowledgement || doc.RunID != "run-4" || doc.AttemptsLeft != 5 {
+		t.Fatalf("%+v %v", doc, err)
+	}
+	if rs.reads != 1 { // after the earlier run's announcement only
+		t.Fatalf("%d reads of the read model, want 1", rs.reads)
+	}
+	c.AssertExpectations(t)
+}
+
 // The preflight may write its row before ExecuteWorkflow returns (an eager
 // start runs it at once): the start watches before it starts, so that
 // announcement is not lost and no Temporal call is needed either.
 func TestStartCatchesARowWrittenBeforeTheStartReturns(t *testing.T) {
 	c := &mocks.Client{}
-	rs, w := &runs{row: map[string]domain.RemovalRecord{}}, watcher{woken: make(chan struct{}, 1)}
+	rs, w := &runs{row: map[string]domain.RemovalRecord{}}, watcher{woken: make(chan domain.RunAnnouncement, 1)}
 	run := &mocks.WorkflowRun{}
 	run.On("GetRunID").Return("run-3")
 	c.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.WorkflowName, mock.Anything).Run(func(mock.Arguments) {
 		rs.write(domain.RemovalRecord{RemovalID: workflows.WorkflowID(channelID), RunID: "run-3", ChannelID: channelID,
 			Status: string(domain.StatusAwaitingAcknowledgement)})
-		w.woken <- struct{}{}
+		w.woken <- domain.RunAnnouncement{RunID: "run-3"}
 	}).Return(run, nil).Once()
 	r := api.TemporalRemovals{Client: c, Runs: rs, Changes: w}
 	t0 := time.Now()

@@ -43,9 +43,9 @@ type RunReader interface {
 	RemovalRun(ctx context.Context, removalID, runID string) (domain.RemovalRecord, error)
 }
 
-// RunWatcher tells when a read-model row of a removal's runs changes.
+// RunWatcher announces a removal's new runs, with their read-model row when it fits.
 type RunWatcher interface {
-	Watch(removalID string) (<-chan struct{}, func())
+	Watch(removalID string) (<-chan domain.RunAnnouncement, func())
 }
 
 // DefaultTemporalTimeout is how long a request waits for Temporal before the
@@ -81,7 +81,7 @@ func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workfl
 	// Watched before the start, so the preflight's row, which may be written
 	// before ExecuteWorkflow returns, cannot be missed: the row is read only
 	// once it is announced.
-	var woken <-chan struct{}
+	var woken <-chan domain.RunAnnouncement
 	if t.Changes != nil {
 		w, stop := t.Changes.Watch(id)
 		defer stop()
@@ -121,9 +121,10 @@ func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workfl
 // who vanished): rare, so the happy path pays no Temporal call for it.
 const runCheckEvery = time.Second
 
-// awaitPreflight waits for the run's row in the read model, reading it when
-// woken (nil woken: without Changes) polls Postgres.
-func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, woken <-chan struct{}) (workflows.Removal, error) {
+// awaitPreflight waits for the run's row in the read model: the announcement
+// that carries it is the answer; one that does not is a cue to read it (nil
+// woken: without Changes, it polls Postgres).
+func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, woken <-chan domain.RunAnnouncement) (workflows.Removal, error) {
 	poll := time.NewTicker(runCheckEvery)
 	if woken == nil {
 		poll.Reset(20 * time.Millisecond)
@@ -132,7 +133,10 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 	lastRunCheck := time.Now()
 	for {
 		select {
-		case <-woken:
+		case a := <-woken:
+			if a.RunID == runID && a.Record != nil {
+				return documentOf(*a.Record), nil
+			}
 		case <-poll.C:
 		case <-ctx.Done():
 			return workflows.Removal{}, unavailable(ctx.Err())

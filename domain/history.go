@@ -47,15 +47,24 @@ type Message struct {
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
 
-// RemovalRecord is the latest run of a removal as the read model holds it.
+// RemovalRecord is the latest run of a removal as the read model holds it
+// (json: as a run's announcement carries it).
 type RemovalRecord struct {
-	RemovalID   string          `db:"removal_id"`
-	RunID       string          `db:"run_id"`
-	AccountID   string          `db:"account_id"`
-	ChannelID   string          `db:"channel_id"`
-	Status      string          `db:"status"`
-	CreatedAt   time.Time       `db:"created_at"`
-	UpdatedAt   time.Time       `db:"updated_at"`
-	CompletedAt *time.Time      `db:"completed_at"`
-	Doc         json.RawMessage `db:"doc"`
+	RemovalID   string          `db:"removal_id" json:"removal_id"`
+	RunID       string          `db:"run_id" json:"run_id"`
+	AccountID   string          `db:"account_id" json:"account_id"`
+	ChannelID   string          `db:"channel_id" json:"channel_id"`
+	Status      string          `db:"status" json:"status"`
+	CreatedAt   time.Time       `db:"created_at" json:"created_at"`
+	UpdatedAt   time.Time       `db:"updated_at" json:"updated_at"`
+	CompletedAt *time.Time      `db:"completed_at" json:"completed_at"`
+	Doc         json.RawMessage `db:"doc" json:"doc"`
+}
+
+// RunAnnouncement says a removal's run wrote its read-model row; Record is
+// the row when the announcement carried it (nil: read it). An announcement
+// with no RunID says anything may have changed.
+type RunAnnouncement struct {
+	RunID  string
+	Record *RemovalRecord
 }

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,5 +159,50 @@ func TestRequesterIsReadWithTheImpactFacts(t *testing.T) {
 	}
 	if _, _, _, err := f.store.RequesterWithImpact(f.ctx, "00000000-0000-4000-8000-000000000000", f.channel, 50, 100); domain.ErrorCode(err) != domain.CodeNotFound {
 		t.Fatalf("unknown requester: %v", err)
+	}
+}
+
+// A new run's row travels with its announcement when it fits in a NOTIFY
+// payload (8000 bytes); a longer one is announced by its ids, and read.
+func TestNewRunsAreAnnouncedWithTheirRowWhenItFits(t *testing.T) {
+	dsn, db := testdb.New(t)
+	f := fixture{ctx: context.Background(), store: postgres.New(db), b: seed.Builder{DB: db}}
+	account, err := f.b.Account("", "Loja", "dono@loja.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	channel, err := f.b.Channel(seed.ChannelSpec{AccountID: account, Name: "E-mail", Kind: "email"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := postgres.Listen(dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer changes.Close()
+	id := "remove-channel:" + channel
+	woken, stop := changes.Watch(id)
+	defer stop()
+	for _, c := range []struct {
+		run     string
+		docSize int
+		carried bool
+	}{{"run-small", 100, true}, {"run-long", 9000, false}} {
+		doc := `{"notes":["` + strings.Repeat("x", c.docSize) + `"]}`
+		if _, err := db.Exec(`INSERT INTO removals (removal_id, run_id, account_id, channel_id, status, doc) VALUES ($1, $2, $3, $4, 'awaiting_acknowledgement', $5)`,
+			id, c.run, account, channel, doc); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case a := <-woken:
+			if a.RunID != c.run || (a.Record != nil) != c.carried {
+				t.Fatalf("%s: announcement %+v", c.run, a)
+			}
+			if c.carried && (a.Record.Status != "awaiting_acknowledgement" || a.Record.AccountID != account || !strings.Contains(string(a.Record.Doc), "xxx")) {
+				t.Fatalf("%s: carried row %+v", c.run, a.Record)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: not announced", c.run)
+		}
 	}
 }
