@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"time"
 
@@ -55,7 +56,15 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	channelID := pathChannel(c)
-	user, ch, err := s.store.UserWithChannel(c.Request.Context(), claims.Subject, channelID)
+	var user domain.User
+	var ch *domain.Channel
+	if removalID, ok := readsRemoval(c); ok {
+		var run *domain.RemovalRecord
+		user, ch, run, err = s.store.UserWithRemoval(c.Request.Context(), claims.Subject, channelID, removalID)
+		setPathRemoval(c, removalID, run)
+	} else {
+		user, ch, err = s.store.UserWithChannel(c.Request.Context(), claims.Subject, channelID)
+	}
 	if err != nil {
 		if domain.ErrorCode(err) == domain.CodeNotFound {
 			err = domain.Errorf(domain.CodeUnauthorized, "usuário do token não existe")
@@ -90,6 +99,35 @@ func pathChannel(c *gin.Context) string {
 		return ""
 	}
 	return id
+}
+
+// readsRemoval: the request reads a removal (GET /v1/removals/{id}), whose
+// latest run is then read with the caller, in the same statement.
+func readsRemoval(c *gin.Context) (string, bool) {
+	if c.Request.Method != http.MethodGet || c.FullPath() != "/v1/removals/:id" {
+		return "", false
+	}
+	return c.Param("id"), true
+}
+
+// pathRemovalRead is the removal's latest run read with the caller: nil when
+// it has none, or when its channel is not of the caller's account.
+type pathRemovalRead struct {
+	id  string
+	run *domain.RemovalRecord
+}
+
+func setPathRemoval(c *gin.Context, id string, run *domain.RemovalRecord) {
+	c.Set(ctxPathRemoval, pathRemovalRead{id: id, run: run})
+}
+
+// pathRemoval is the run read with the caller, if the request read it.
+func pathRemoval(c *gin.Context, id string) (*domain.RemovalRecord, bool) {
+	v, read := c.Get(ctxPathRemoval)
+	if !read || v.(pathRemovalRead).id != id {
+		return nil, false
+	}
+	return v.(pathRemovalRead).run, true
 }
 
 // pathChannelRead is the channel read with the caller: ch is nil when the

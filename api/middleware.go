@@ -16,6 +16,7 @@ const (
 	ctxRequestID   = "request_id"
 	ctxUser        = "user"
 	ctxPathChannel = "path_channel"
+	ctxPathRemoval = "path_removal"
 	maxBody        = 64 << 10
 )
 

@@ -89,7 +89,17 @@ func (s *Server) getRemoval(c *gin.Context) {
 	if !found {
 		return
 	}
-	rec, err := s.store.LatestRemoval(c.Request.Context(), id)
+	var rec domain.RemovalRecord
+	var err error
+	if run, read := pathRemoval(c, id); read { // read with the caller
+		if run == nil {
+			err = domain.Errorf(domain.CodeNotFound, "remoção não encontrada")
+		} else {
+			rec = *run
+		}
+	} else {
+		rec, err = s.store.LatestRemoval(c.Request.Context(), id)
+	}
 	if err != nil {
 		if domain.ErrorCode(err) == domain.CodeNotFound {
 			err = domain.Errorf(domain.CodeNotFound, "remoção não encontrada")

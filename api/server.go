@@ -20,6 +20,10 @@ type Store interface {
 	// channel its request names (nil when not in the caller's account).
 	UserWithChannel(ctx context.Context, userID, channelID string) (domain.User, *domain.Channel, error)
 	SessionUserWithChannel(ctx context.Context, tokenHash []byte, now time.Time, channelID string) (domain.User, *domain.Channel, error)
+	// UserWithRemoval and SessionUserWithRemoval also read the latest run of
+	// a removal of that channel (nil when none).
+	UserWithRemoval(ctx context.Context, userID, channelID, removalID string) (domain.User, *domain.Channel, *domain.RemovalRecord, error)
+	SessionUserWithRemoval(ctx context.Context, tokenHash []byte, now time.Time, channelID, removalID string) (domain.User, *domain.Channel, *domain.RemovalRecord, error)
 	Channel(ctx context.Context, id string) (domain.Channel, error)
 	Channels(ctx context.Context, accountID string) ([]domain.Channel, error)
 	Conversations(ctx context.Context, channelID string, limit int) ([]domain.Conversation, error)

@@ -178,7 +178,15 @@ func (s *Server) sessionUser(ctx context.Context, c *gin.Context) (domain.User, 
 		return domain.User{}, false, nil
 	}
 	channelID := pathChannel(c)
-	u, ch, err := s.store.SessionUserWithChannel(ctx, hashToken(raw), s.now(), channelID)
+	var u domain.User
+	var ch *domain.Channel
+	if removalID, ok := readsRemoval(c); ok {
+		var run *domain.RemovalRecord
+		u, ch, run, err = s.store.SessionUserWithRemoval(ctx, hashToken(raw), s.now(), channelID, removalID)
+		setPathRemoval(c, removalID, run)
+	} else {
+		u, ch, err = s.store.SessionUserWithChannel(ctx, hashToken(raw), s.now(), channelID)
+	}
 	if err == nil {
 		setPathChannel(c, channelID, ch)
 	}

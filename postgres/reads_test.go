@@ -206,3 +206,44 @@ func TestNewRunsAreAnnouncedWithTheirRowWhenItFits(t *testing.T) {
 		}
 	}
 }
+
+// A removal's latest run is read with its caller, by token or by session;
+// another account's removal reads as none.
+func TestCallerIsReadWithTheLatestRun(t *testing.T) {
+	f := newFixture(t)
+	id := "remove-channel:" + f.channel
+	db := f.b.DB
+	if u, ch, run, err := f.store.UserWithRemoval(f.ctx, f.admin, f.channel, id); err != nil || u.ID != f.admin || ch == nil || run != nil {
+		t.Fatalf("before any run: %+v %+v %+v %v", u, ch, run, err)
+	}
+	for i, r := range []string{"run-1", "run-2"} {
+		if _, err := db.Exec(`INSERT INTO removals (removal_id, run_id, account_id, channel_id, status, created_at, completed_at, doc)
+			VALUES ($1, $2, $3, $4, 'cancelled', now() + $5 * interval '1 second', now(), '{"notes":[]}')`, id, r, f.account, f.channel, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, run, err := f.store.UserWithRemoval(f.ctx, f.admin, f.channel, id)
+	latest, lerr := f.store.LatestRemoval(f.ctx, id)
+	if err != nil || lerr != nil || run == nil || run.RunID != "run-2" || run.RunID != latest.RunID || run.Status != latest.Status ||
+		run.AccountID != f.account || run.CompletedAt == nil || !run.CreatedAt.Equal(latest.CreatedAt) || string(run.Doc) != string(latest.Doc) {
+		t.Fatalf("latest run: %+v (LatestRemoval %+v) %v %v", run, latest, err, lerr)
+	}
+	other := "remove-channel:" + f.otherAcctCh
+	if _, err := db.Exec(`INSERT INTO removals (removal_id, run_id, account_id, channel_id, status) SELECT $1, 'run-x', account_id, id, 'awaiting_code' FROM channels WHERE id = $2`,
+		other, f.otherAcctCh); err != nil {
+		t.Fatal(err)
+	}
+	if _, ch, run, err := f.store.UserWithRemoval(f.ctx, f.admin, f.otherAcctCh, other); err != nil || ch != nil || run != nil {
+		t.Fatalf("another account's removal: %+v %+v %v", ch, run, err)
+	}
+	now := time.Now()
+	if err := f.store.CreateSession(f.ctx, []byte("hash"), f.admin, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, run, err := f.store.SessionUserWithRemoval(f.ctx, []byte("hash"), now, f.channel, id); err != nil || run == nil || run.RunID != "run-2" {
+		t.Fatalf("by session: %+v %v", run, err)
+	}
+	if _, _, _, err := f.store.SessionUserWithRemoval(f.ctx, []byte("hash"), now.Add(2*time.Hour), f.channel, id); domain.ErrorCode(err) != domain.CodeNotFound {
+		t.Fatalf("expired session: %v", err)
+	}
+}

@@ -17,28 +17,21 @@ const channelCols = `id, account_id, name, kind, official, status, waba_id, phon
 // channelID is ""): an API request names at most one channel, and reading it
 // with its caller spares a round trip per request.
 func (s *Store) UserWithChannel(ctx context.Context, userID, channelID string) (domain.User, *domain.Channel, error) {
-	return s.principal(ctx, `users u`, `u.id = $2`, channelID, userID)
+	return s.principal(ctx, `users u`, `u.id = $2`, channelID, []any{userID})
 }
 
 // SessionUserWithChannel is UserWithChannel for the user of an unexpired web session.
 func (s *Store) SessionUserWithChannel(ctx context.Context, tokenHash []byte, now time.Time, channelID string) (domain.User, *domain.Channel, error) {
-	return s.principal(ctx, `web_sessions s JOIN users u ON u.id = s.user_id`, `s.token_hash = $2 AND s.expires_at > $3`, channelID, tokenHash, now)
+	return s.principal(ctx, `web_sessions s JOIN users u ON u.id = s.user_id`, `s.token_hash = $2 AND s.expires_at > $3`, channelID, []any{tokenHash, now})
 }
 
 // principal runs the query of UserWithChannel: $1 is the channel id (NULL
-// for none), from and where find the user with userArgs ($2 on).
-func (s *Store) principal(ctx context.Context, from, where, channelID string, userArgs ...any) (domain.User, *domain.Channel, error) {
-	u, ch, _, err := s.principalWith(ctx, from, where, channelID, nil, userArgs...)
-	return u, ch, err
-}
-
-// principalWith is principal that also reads, when facts is set, the
-// channel's impact facts in the same statement, with its parameters after
-// the user's.
-func (s *Store) principalWith(ctx context.Context, from, where, channelID string, facts *factsQuery, userArgs ...any) (domain.User, *domain.Channel, domain.ImpactFacts, error) {
+// for none), from and where find the user with userArgs ($2 on); each extra
+// adds what it reads of the channel c to the same statement, with its
+// parameters after the user's.
+func (s *Store) principal(ctx context.Context, from, where, channelID string, userArgs []any, extras ...principalExtra) (domain.User, *domain.Channel, error) {
 	var u domain.User
 	var ch domain.Channel
-	var f domain.ImpactFacts
 	var chID, chAccount, chName, chKind, chStatus sql.NullString
 	var official sql.NullBool
 	var channel any // NULL: no channel
@@ -49,11 +42,12 @@ func (s *Store) principalWith(ctx context.Context, from, where, channelID string
 	dest := []any{&u.ID, &u.AccountID, &u.Email, &u.Name, &u.Role,
 		&chID, &chAccount, &chName, &chKind, &official, &chStatus, &ch.WABAID, &ch.PhoneNumber, &ch.PageID, &ch.RemovedAt}
 	cols, joins := "", ""
-	var active []byte
-	if facts != nil {
-		cols, joins = ",\n\t\t       "+facts.cols("c", len(args)+1), facts.joins("c")
-		args = append(args, facts.args()...)
-		dest = append(dest, facts.dest(&f, &active)...)
+	for _, x := range extras {
+		xc, xj := x.clause("c", len(args)+1)
+		cols += ",\n\t\t       " + xc
+		joins += xj
+		args = append(args, x.args()...)
+		dest = append(dest, x.dest()...)
 	}
 	err := s.q().ScanRow(ctx, `
 		SELECT u.id, u.account_id, u.email, u.name, u.role,
@@ -61,26 +55,95 @@ func (s *Store) principalWith(ctx context.Context, from, where, channelID string
 		FROM `+from+` LEFT JOIN channels c ON c.id = $1::uuid AND c.account_id = u.account_id`+joins+`
 		WHERE `+where, args, dest...)
 	if err != nil {
-		return u, nil, f, mapErr(err)
+		return u, nil, mapErr(err)
 	}
-	if facts != nil {
-		if f, err = facts.finish(f, active); err != nil {
-			return u, nil, f, err
+	for _, x := range extras {
+		if err := x.finish(); err != nil {
+			return u, nil, err
 		}
 	}
 	if !chID.Valid {
-		return u, nil, f, nil
+		return u, nil, nil
 	}
 	ch.ID, ch.AccountID, ch.Name, ch.Kind, ch.Official, ch.Status = chID.String, chAccount.String, chName.String,
 		domain.ChannelKind(chKind.String), official.Bool, chStatus.String
-	return u, &ch, f, nil
+	return u, &ch, nil
+}
+
+// principalExtra is what a statement reads of a channel row, aliased c, besides
+// the channel: its columns and joins (parameters numbered from p), its
+// arguments, where its columns scan to, and what to make of them after.
+type principalExtra interface {
+	clause(c string, p int) (cols, joins string)
+	args() []any
+	dest() []any
+	finish() error
 }
 
 // RequesterWithImpact is UserWithChannel that also reads, in the same
 // statement, the facts of the channel's impact (ImpactFacts): the preflight's
 // one read.
 func (s *Store) RequesterWithImpact(ctx context.Context, userID, channelID string, attendances, conversationCap int) (domain.User, *domain.Channel, domain.ImpactFacts, error) {
-	return s.principalWith(ctx, `users u`, `u.id = $2`, channelID, &factsQuery{attendances: attendances, conversationCap: conversationCap}, userID)
+	q := &factsQuery{attendances: attendances, conversationCap: conversationCap}
+	u, ch, err := s.principal(ctx, `users u`, `u.id = $2`, channelID, []any{userID}, q)
+	return u, ch, q.f, err
+}
+
+// UserWithRemoval is UserWithChannel that also reads, in the same statement,
+// the latest run of removalID, a removal of that channel (nil when it has
+// none, or when the channel is not of the user's account): GET
+// /v1/removals/{id}, which the web app repeats while a removal runs, in one read.
+func (s *Store) UserWithRemoval(ctx context.Context, userID, channelID, removalID string) (domain.User, *domain.Channel, *domain.RemovalRecord, error) {
+	q := &latestRunQuery{removalID: removalID}
+	u, ch, err := s.principal(ctx, `users u`, `u.id = $2`, channelID, []any{userID}, q)
+	return u, ch, q.rec, err
+}
+
+// SessionUserWithRemoval is UserWithRemoval for the user of an unexpired web session.
+func (s *Store) SessionUserWithRemoval(ctx context.Context, tokenHash []byte, now time.Time, channelID, removalID string) (domain.User, *domain.Channel, *domain.RemovalRecord, error) {
+	q := &latestRunQuery{removalID: removalID}
+	u, ch, err := s.principal(ctx, `web_sessions s JOIN users u ON u.id = s.user_id`, `s.token_hash = $2 AND s.expires_at > $3`,
+		channelID, []any{tokenHash, now}, q)
+	return u, ch, q.rec, err
+}
+
+// latestRunQuery reads the latest run of a removal of the channel c.
+type latestRunQuery struct {
+	removalID string
+	runID     sql.NullString
+	row       struct {
+		removalID, accountID, channelID, status sql.NullString
+		createdAt, updatedAt, completedAt       sql.NullTime
+		doc                                     []byte
+	}
+	rec *domain.RemovalRecord
+}
+
+func (q *latestRunQuery) clause(c string, p int) (string, string) {
+	return `rm.removal_id, rm.run_id, rm.account_id, rm.channel_id, rm.status, rm.created_at, rm.updated_at, rm.completed_at, rm.doc`,
+		fmt.Sprintf(` LEFT JOIN LATERAL (SELECT %s FROM removals
+		      WHERE removal_id = $%d AND channel_id = %s.id ORDER BY created_at DESC LIMIT 1) rm ON true`, removalRecordCols, p, c)
+}
+
+func (q *latestRunQuery) args() []any { return []any{q.removalID} }
+
+func (q *latestRunQuery) dest() []any {
+	r := &q.row
+	return []any{&r.removalID, &q.runID, &r.accountID, &r.channelID, &r.status, &r.createdAt, &r.updatedAt, &r.completedAt, &r.doc}
+}
+
+func (q *latestRunQuery) finish() error {
+	if !q.runID.Valid {
+		return nil
+	}
+	r := q.row
+	q.rec = &domain.RemovalRecord{RemovalID: r.removalID.String, RunID: q.runID.String, AccountID: r.accountID.String,
+		ChannelID: r.channelID.String, Status: r.status.String, CreatedAt: r.createdAt.Time, UpdatedAt: r.updatedAt.Time, Doc: r.doc}
+	if r.completedAt.Valid {
+		at := r.completedAt.Time
+		q.rec.CompletedAt = &at
+	}
+	return nil
 }
 
 // UserByEmail returns a user.
@@ -109,22 +172,23 @@ func (s *Store) Channels(ctx context.Context, accountID string) ([]domain.Channe
 // conversationCap+1 (the index scan stops there, so the cost stays bounded at
 // millions), the reference counts, and the other live channels on its WABA.
 func (s *Store) ImpactFacts(ctx context.Context, ch domain.Channel, attendances, conversationCap int) (domain.ImpactFacts, error) {
-	q := factsQuery{attendances: attendances, conversationCap: conversationCap}
-	var f domain.ImpactFacts
-	var active []byte
-	err := s.q().ScanRow(ctx, `SELECT `+q.cols("c", 2)+` FROM channels c`+q.joins("c")+` WHERE c.id = $1`,
-		append([]any{ch.ID}, q.args()...), q.dest(&f, &active)...)
-	if err != nil {
-		return f, mapErr(err)
+	q := &factsQuery{attendances: attendances, conversationCap: conversationCap}
+	cols, joins := q.clause("c", 2)
+	if err := s.q().ScanRow(ctx, `SELECT `+cols+` FROM channels c`+joins+` WHERE c.id = $1`,
+		append([]any{ch.ID}, q.args()...), q.dest()...); err != nil {
+		return q.f, mapErr(err)
 	}
-	return q.finish(f, active)
+	return q.f, q.finish()
 }
 
-// factsQuery is the part of a statement that reads a channel's impact facts,
-// for the channel row aliased c, with its two parameters numbered from p.
-type factsQuery struct{ attendances, conversationCap int }
+// factsQuery reads a channel's impact facts.
+type factsQuery struct {
+	attendances, conversationCap int
+	f                            domain.ImpactFacts
+	active                       []byte
+}
 
-func (q factsQuery) cols(c string, p int) string {
+func (q *factsQuery) clause(c string, p int) (string, string) {
 	return fmt.Sprintf(`(SELECT coalesce(json_agg(a), '[]') FROM (
 		            SELECT v.id AS conversation_id, ct.name AS contact, v.status
 		            FROM conversations v JOIN contacts ct ON ct.id = v.contact_id
@@ -132,30 +196,28 @@ func (q factsQuery) cols(c string, p int) string {
 		            ORDER BY v.updated_at DESC LIMIT $%[2]d) a),
 		       (SELECT count(*) FROM (SELECT 1 FROM conversations WHERE channel_id = %[1]s.id LIMIT $%[3]d) capped),
 		       coalesce(r.automations, 0), coalesce(r.routing_rules, 0), coalesce(r.chatbots, 0), coalesce(r.webhooks, 0),
-		       (SELECT count(*) FROM channels o WHERE o.waba_id = %[1]s.waba_id AND o.status = 'active' AND o.id <> %[1]s.id)`, c, p, p+1)
-}
-
-func (q factsQuery) joins(c string) string {
-	return ` LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE kind = 'automation')   AS automations,
+		       (SELECT count(*) FROM channels o WHERE o.waba_id = %[1]s.waba_id AND o.status = 'active' AND o.id <> %[1]s.id)`, c, p, p+1),
+		` LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE kind = 'automation')   AS automations,
 		             count(*) FILTER (WHERE kind = 'routing_rule') AS routing_rules,
 		             count(*) FILTER (WHERE kind = 'chatbot')      AS chatbots,
 		             count(*) FILTER (WHERE kind = 'webhook')      AS webhooks
 		      FROM channel_references WHERE channel_id = ` + c + `.id) r ON true`
 }
 
-func (q factsQuery) args() []any { return []any{q.attendances, q.conversationCap + 1} }
+func (q *factsQuery) args() []any { return []any{q.attendances, q.conversationCap + 1} }
 
-func (q factsQuery) dest(f *domain.ImpactFacts, active *[]byte) []any {
-	return []any{active, &f.Conversations, &f.References.Automations, &f.References.RoutingRules,
+func (q *factsQuery) dest() []any {
+	f := &q.f
+	return []any{&q.active, &f.Conversations, &f.References.Automations, &f.References.RoutingRules,
 		&f.References.Chatbots, &f.References.Webhooks, &f.OtherLiveChannelsOnWABA}
 }
 
-func (q factsQuery) finish(f domain.ImpactFacts, active []byte) (domain.ImpactFacts, error) {
-	f.ActiveAttendances = []domain.Attendance{}
-	if len(active) == 0 { // no channel
-		return f, nil
+func (q *factsQuery) finish() error {
+	q.f.ActiveAttendances = []domain.Attendance{}
+	if len(q.active) == 0 {
+		return nil
 	}
-	return f, json.Unmarshal(active, &f.ActiveAttendances)
+	return json.Unmarshal(q.active, &q.f.ActiveAttendances)
 }
 
 // Conversations lists a channel's conversations, newest first; channel_removed
