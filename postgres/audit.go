@@ -135,14 +135,3 @@ func (s *Store) AuditTrail(ctx context.Context, removalID string) ([]AuditRecord
 		FROM removal_audit_log WHERE removal_id = $1 ORDER BY id`, removalID)
 	return rs, mapErr(err)
 }
-
-func activeAttendances(ctx context.Context, q querier, channelID string, limit int) ([]domain.Attendance, error) {
-	as := []domain.Attendance{}
-	err := q.SelectContext(ctx, &as, `
-		SELECT v.id, ct.name AS contact, v.status
-		FROM conversations v JOIN contacts ct ON ct.id = v.contact_id
-		WHERE v.channel_id = $1 AND v.status IN ('open', 'pending')
-		ORDER BY v.updated_at DESC
-		LIMIT $2`, channelID, limit)
-	return as, mapErr(err)
-}

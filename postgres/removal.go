@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -10,69 +11,119 @@ import (
 	"github.com/crm/channel-removal/domain"
 )
 
-// RemoveChannel tombstones a channel in one transaction: lock the row, re-check
-// there is no active attendance, move the token to the unlink job, wipe the
-// credentials, detach references, mark it removed and write the audit record.
-// No statement writes to conversations or messages: its cost does not depend on
-// how many there are. A second call finds the tombstone and changes nothing.
+// RemoveChannel tombstones a channel in one transaction: lock the row, then,
+// in one statement, re-check there is no active attendance and, only then,
+// move the token to the unlink job, wipe the credentials, detach references,
+// mark it removed and write the audit record(s). No statement writes to
+// conversations or messages: its cost does not depend on how many there are.
+// A second call finds the tombstone and changes nothing.
 func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.TombstoneResult, error) {
 	var res domain.TombstoneResult
 	err := s.inTx(ctx, func(tx querier) error {
-		var ch domain.Channel
-		if err := tx.GetContext(ctx, &ch, `SELECT `+channelCols+` FROM channels WHERE id = $1 FOR UPDATE`, in.ChannelID); err != nil {
-			return err
+		for try := 0; ; try++ {
+			// The lock comes first, in a statement of its own: the re-check
+			// must see what committed while this waited for it (READ
+			// COMMITTED takes a new snapshot per statement). The reference
+			// count it reads can only fall before the next statement (a new
+			// reference would need this row's key-share lock); the writes
+			// check it, so the record says exactly what was detached.
+			var cur struct {
+				domain.Channel
+				References    int  `db:"refs"`
+				UnlinkPending bool `db:"unlink_pending"`
+			}
+			if err := tx.GetContext(ctx, &cur, `SELECT `+channelCols+`,
+					(SELECT count(*) FROM channel_references r WHERE r.channel_id = c.id) AS refs,
+					EXISTS (SELECT 1 FROM meta_unlinks WHERE removal_id = $2 AND run_id = $3) AS unlink_pending
+				FROM channels c WHERE c.id = $1 FOR UPDATE`, in.ChannelID, in.RemovalID, in.RunID); err != nil {
+				return err
+			}
+			afterTombstoneLock()
+			ch := cur.Channel
+			if ch.Status == domain.ChannelRemoved {
+				res.AlreadyRemoved, res.UnlinkPending = true, cur.UnlinkPending
+				return nil
+			}
+			kind, object := domain.UnlinkTarget(ch)
+			res.UnlinkPending, res.DetachedReferences = object != "", cur.References
+			cleared, active, err := s.tombstone(ctx, tx, in, ch, kind, object, cur.References)
+			if err != nil || cleared {
+				return err
+			}
+			if len(active) > 0 {
+				return (&domain.Error{Code: domain.CodeActiveAttendances,
+					Message: "o canal tem atendimentos ativos; encerre-os antes de remover"}).With("active_attendances", active)
+			}
+			if try == 2 {
+				return fmt.Errorf("tombstone of %s: its references kept changing", ch.ID)
+			}
 		}
-		if ch.Status == domain.ChannelRemoved {
-			res.AlreadyRemoved = true
-			var pending bool
-			err := tx.GetContext(ctx, &pending, `SELECT EXISTS (SELECT 1 FROM meta_unlinks WHERE removal_id = $1 AND run_id = $2)`, in.RemovalID, in.RunID)
-			res.UnlinkPending = pending
-			return err
-		}
-		active, err := activeAttendances(ctx, tx, in.ChannelID, 20)
-		if err != nil {
-			return err
-		}
-		if len(active) > 0 {
-			return (&domain.Error{Code: domain.CodeActiveAttendances,
-				Message: "o canal tem atendimentos ativos; encerre-os antes de remover"}).With("active_attendances", active)
-		}
-		// One statement for the tombstone's writes: the unlink job takes the
-		// token (the statement's snapshot still has it) as the credentials
-		// are deleted, the channel is marked removed, and the references are
-		// detached, counted by the rows it updates.
-		kind, object := domain.UnlinkTarget(ch)
-		res.UnlinkPending = object != ""
-		r, err := tx.ExecContext(ctx, `
-			WITH unlink AS (
-				INSERT INTO meta_unlinks (removal_id, run_id, channel_id, object_kind, object_id, access_token, updated_at)
-				SELECT $1, $2, $3, $4, $5, (SELECT access_token FROM channel_credentials WHERE channel_id = $3), $6
-				WHERE $5 <> ''
-				ON CONFLICT (removal_id, run_id) DO NOTHING),
-			credentials AS (DELETE FROM channel_credentials WHERE channel_id = $3),
-			tombstone AS (UPDATE channels SET status = 'removed', removed_at = $6, removed_by = $1 WHERE id = $3)
-			UPDATE channel_references SET detached_channel_id = channel_id, channel_id = NULL, detached_at = $6
-			WHERE channel_id = $3`,
-			in.RemovalID, in.RunID, ch.ID, kind, object, in.Now)
-		if err != nil {
-			return err
-		}
-		n, _ := r.RowsAffected()
-		res.DetachedReferences = int(n)
-		err = appendAudit(ctx, tx, domain.AuditEntry{
-			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
-			Action: "channel_removed", Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
-			Detail: map[string]any{"detached_references": n, "unlink_pending": res.UnlinkPending},
-			Doc:    removedDoc(res.UnlinkPending),
-		})
-		if err != nil || res.UnlinkPending || !in.FinishIfNothingOwed {
-			return err
-		}
-		return appendAudit(ctx, tx, domain.AuditEntry{
-			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
-			Action: "removal_completed", Key: in.RemovalID + "/" + in.RunID + "/removal_completed"})
 	})
 	return res, err
+}
+
+// afterTombstoneLock lets a test act between the lock and the writes.
+var afterTombstoneLock = func() {}
+
+// tombstone is the tombstone's one writing statement: nothing is written
+// unless the channel has no active attendance and still the references
+// counted under the lock (cleared false: active lists the attendances, or
+// none when only the count moved).
+func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, ch domain.Channel, kind, object string, refs int) (bool, []domain.Attendance, error) {
+	records := []domain.AuditEntry{{
+		RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
+		Action: "channel_removed", Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
+		Detail: map[string]any{"detached_references": refs, "unlink_pending": object != ""},
+		Doc:    removedDoc(object != ""),
+	}}
+	if object == "" && in.FinishIfNothingOwed {
+		records = append(records, domain.AuditEntry{
+			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
+			Action: "removal_completed", Key: in.RemovalID + "/" + in.RunID + "/removal_completed",
+			Doc: removedDoc(false)})
+	}
+	last := records[len(records)-1]
+	args, err := auditArgs(last)
+	if err != nil {
+		return false, nil, err
+	}
+	earlier, err := earlierArgs(last, records[:len(records)-1])
+	if err != nil {
+		return false, nil, err
+	}
+	at := make([]int, len(records)-1)
+	for i := range at {
+		at[i] = 18 + 3*i
+	}
+	// The unlink job takes the token (the statement's snapshot still has it)
+	// as the credentials are deleted.
+	var cleared bool
+	var active []byte
+	err = tx.ScanRow(ctx, auditStatement(`active AS (
+			SELECT v.id AS conversation_id, ct.name AS contact, v.status
+			FROM conversations v JOIN contacts ct ON ct.id = v.contact_id
+			WHERE v.channel_id = $16 AND v.status IN ('open', 'pending')
+			ORDER BY v.updated_at DESC LIMIT 20),
+		clear AS (SELECT NOT EXISTS (SELECT 1 FROM active)
+			AND (SELECT count(*) FROM channel_references WHERE channel_id = $16) = $17 AS ok),
+		unlink AS (
+			INSERT INTO meta_unlinks (removal_id, run_id, channel_id, object_kind, object_id, access_token, updated_at)
+			SELECT $1, $2, $16, $13, $14, (SELECT access_token FROM channel_credentials WHERE channel_id = $16), $15
+			WHERE $14 <> '' AND (SELECT ok FROM clear)
+			ON CONFLICT (removal_id, run_id) DO NOTHING),
+		credentials AS (DELETE FROM channel_credentials WHERE channel_id = $16 AND (SELECT ok FROM clear)),
+		tombstone AS (UPDATE channels SET status = 'removed', removed_at = $15, removed_by = $1 WHERE id = $16 AND (SELECT ok FROM clear)),
+		detached AS (
+			UPDATE channel_references SET detached_channel_id = channel_id, channel_id = NULL, detached_at = $15
+			WHERE channel_id = $16 AND (SELECT ok FROM clear)),`,
+		`(SELECT ok FROM clear)`,
+		`SELECT (SELECT ok FROM clear), (SELECT coalesce(json_agg(a), '[]') FROM active a)`, at...),
+		append(append(args, kind, object, in.Now, ch.ID, refs), earlier...), &cleared, &active)
+	if err != nil || cleared {
+		return cleared, nil, err
+	}
+	var as []domain.Attendance
+	return false, as, json.Unmarshal(active, &as)
 }
 
 const unlinkCols = `removal_id, run_id, channel_id, object_kind, object_id, COALESCE(access_token, '') AS access_token, status,
