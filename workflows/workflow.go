@@ -49,8 +49,11 @@ type removal struct {
 	auditSeq   int
 	actor      domain.Actor // who verified the code: the removal's author for delete/unlink
 	// lean: the run follows the shape with fewer history events (changeLean);
-	// oneListener: its signals are drained by one coroutine (leanOneListener).
-	lean, oneListener bool
+	// oneListener: its signals are drained by one coroutine (leanOneListener);
+	// answerWhenDone: a verification after which nothing is owed is answered
+	// with the outcome (leanAnswerWhenDone), and done is that verification.
+	lean, oneListener, answerWhenDone bool
+	done                              *command
 	// timers still pending from earlier waits (lean runs); cancelled only
 	// before a long wait, where they would otherwise wake the run.
 	timers []func()
@@ -74,6 +77,13 @@ const changeLean = "lean-history"
 // their creation order: runs started before it keep five listeners on replay.
 const leanOneListener = 2
 
+// leanAnswerWhenDone is version 3 of changeLean: when the tombstone leaves no
+// Meta unlink owed (an unofficial channel, a shared WABA's last-but-one
+// channel), the removal completes in the verification's own workflow task,
+// so its answer is the outcome ("completed") rather than "removing", which
+// the web app had to read again to learn. Same events, same marker.
+const leanAnswerWhenDone = 3
+
 // RemoveChannelWorkflow removes a channel: preflight, acknowledgement,
 // verification code, tombstone, Meta unlink (SPEC §1). Every outcome, timeouts
 // included, is a status of the returned document, not a workflow error.
@@ -82,12 +92,13 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Removal, error) {
 	r := &removal{in: in, answers: map[string]answer{}}
 	// Read before setup, which needs it; setup issues no command, so the
 	// marker stays where it was.
-	v := workflow.GetVersion(ctx, changeLean, workflow.DefaultVersion, leanOneListener)
-	r.lean, r.oneListener = v >= 1, v >= leanOneListener
+	v := workflow.GetVersion(ctx, changeLean, workflow.DefaultVersion, leanAnswerWhenDone)
+	r.lean, r.oneListener, r.answerWhenDone = v >= 1, v >= leanOneListener, v >= leanAnswerWhenDone
 	if err := r.setup(ctx); err != nil {
 		return Removal{}, err
 	}
 	r.run(ctx)
+	r.answerDone()
 	r.refuseRemaining()
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return r.doc, err
@@ -290,6 +301,8 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkO
 				ptBR(r.in.OutageRetryInterval.D()), deadline.UTC().Format(time.RFC3339)))
 			r.reply(verified, nil)
 			d, err = r.tombstoneThroughOutage(ctx, deadline)
+		} else if r.answerWhenDone && err == nil && !d.UnlinkPending {
+			r.done = &verified // unlink answers it, once the run is complete
 		} else {
 			defer r.reply(verified, nil)
 		}
@@ -325,6 +338,7 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 	if !owed {
 		r.doc.MetaUnlink.Status = "not_needed"
 		r.complete(ctx)
+		r.answerDone()
 		return
 	}
 	var deadline time.Time
@@ -503,6 +517,14 @@ func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string)
 	cmd := r.inbox[0]
 	r.inbox = r.inbox[1:]
 	return cmd, true
+}
+
+// answerDone answers the verification that is owed the outcome, if any.
+func (r *removal) answerDone() {
+	if r.done != nil {
+		r.reply(*r.done, nil)
+		r.done = nil
+	}
 }
 
 func (r *removal) reply(cmd command, err *domain.Error) {

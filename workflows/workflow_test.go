@@ -326,3 +326,27 @@ func TestOneCoroutineListensToTheSignals(t *testing.T) {
 		t.Fatalf("%d coroutines listen to signals, want 1", listeners)
 	}
 }
+
+// With no Meta unlink owed, the removal completes in the verification's own
+// workflow task, and the verification is answered with the outcome.
+func TestVerificationWithNothingOwedIsAnsweredWithTheOutcome(t *testing.T) {
+	h := newHarness(t)
+	h.preflight.Impact.Kind, h.preflight.Impact.OfficialIntegration = domain.KindEmail, false
+	h.deleteRes.UnlinkPending = false
+	var answer Removal
+	h.at(time.Minute, func() { h.update(UpdateAcknowledge, AcknowledgeRequest{Acknowledged: true}, func(Removal, domain.Code, map[string]any) {}) })
+	h.at(2*time.Minute, func() {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(doc Removal, code domain.Code, _ map[string]any) {
+			if code != "" {
+				t.Errorf("verify refused: %s", code)
+			}
+			answer = doc
+		})
+	})
+	if r := h.run(); r.Status != domain.StatusCompleted {
+		t.Fatalf("%+v", r)
+	}
+	if answer.Status != domain.StatusCompleted || answer.MetaUnlink.Status != "not_needed" || answer.CompletedAt == nil {
+		t.Fatalf("verification answered %s (unlink %s), want the outcome", answer.Status, answer.MetaUnlink.Status)
+	}
+}
