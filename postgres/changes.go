@@ -89,9 +89,9 @@ func tell(ws map[chan domain.RunAnnouncement]struct{}, a domain.RunAnnouncement)
 }
 
 // Watch returns a channel that receives each announcement of a run of the
-// removal (the latest, when the reader lags), and the function that stops watching. Watching by removal rather
-// than by run lets a caller watch before it starts the run whose id it does
-// not know yet, and so miss no change.
+// removal (the latest, when the reader lags), and the function that stops
+// watching. Watching by removal rather than by run lets a caller watch before
+// it starts the run whose id it does not know yet, and so miss no change.
 func (c *Changes) Watch(removalID string) (<-chan domain.RunAnnouncement, func()) {
 	key := removalID
 	w := make(chan domain.RunAnnouncement, 1)

@@ -78,8 +78,8 @@ const changeLean = "lean-history"
 const leanOneListener = 2
 
 // leanAnswerWhenDone is version 3 of changeLean: when the tombstone leaves no
-// Meta unlink owed (an unofficial channel, a shared WABA's last-but-one
-// channel), the removal completes in the verification's own workflow task,
+// Meta unlink owed (an unofficial channel, or an official one with no Meta
+// object linked), the removal completes in the verification's own workflow task,
 // so its answer is the outcome ("completed") rather than "removing", which
 // the web app had to read again to learn. Same events, same marker.
 const leanAnswerWhenDone = 3

@@ -334,7 +334,9 @@ func TestVerificationWithNothingOwedIsAnsweredWithTheOutcome(t *testing.T) {
 	h.preflight.Impact.Kind, h.preflight.Impact.OfficialIntegration = domain.KindEmail, false
 	h.deleteRes.UnlinkPending = false
 	var answer Removal
-	h.at(time.Minute, func() { h.update(UpdateAcknowledge, AcknowledgeRequest{Acknowledged: true}, func(Removal, domain.Code, map[string]any) {}) })
+	h.at(time.Minute, func() {
+		h.update(UpdateAcknowledge, AcknowledgeRequest{Acknowledged: true}, func(Removal, domain.Code, map[string]any) {})
+	})
 	h.at(2*time.Minute, func() {
 		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(doc Removal, code domain.Code, _ map[string]any) {
 			if code != "" {
