@@ -56,15 +56,9 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	channelID := pathChannel(c)
-	var user domain.User
-	var ch *domain.Channel
-	if removalID, ok := readsRemoval(c); ok {
-		var run *domain.RemovalRecord
-		user, ch, run, err = s.store.UserWithRemoval(c.Request.Context(), claims.Subject, channelID, removalID)
-		setPathRemoval(c, removalID, run)
-	} else {
-		user, ch, err = s.store.UserWithChannel(c.Request.Context(), claims.Subject, channelID)
-	}
+	removalID := readRemoval(c)
+	user, ch, run, err := s.store.UserWithRemoval(c.Request.Context(), claims.Subject, channelID, removalID)
+	setPathRemoval(c, removalID, run)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.CodeNotFound {
 			err = domain.Errorf(domain.CodeUnauthorized, "usuário do token não existe")
@@ -101,13 +95,14 @@ func pathChannel(c *gin.Context) string {
 	return id
 }
 
-// readsRemoval: the request reads a removal (GET /v1/removals/{id}), whose
-// latest run is then read with the caller, in the same statement.
-func readsRemoval(c *gin.Context) (string, bool) {
+// readRemoval is the removal a request reads (GET /v1/removals/{id}), whose
+// latest run is then read with the caller, in the same statement; "" for
+// every other request.
+func readRemoval(c *gin.Context) string {
 	if c.Request.Method != http.MethodGet || c.FullPath() != "/v1/removals/:id" {
-		return "", false
+		return ""
 	}
-	return c.Param("id"), true
+	return c.Param("id")
 }
 
 // pathRemovalRead is the removal's latest run read with the caller: nil when
@@ -118,7 +113,9 @@ type pathRemovalRead struct {
 }
 
 func setPathRemoval(c *gin.Context, id string, run *domain.RemovalRecord) {
-	c.Set(ctxPathRemoval, pathRemovalRead{id: id, run: run})
+	if id != "" {
+		c.Set(ctxPathRemoval, pathRemovalRead{id: id, run: run})
+	}
 }
 
 // pathRemoval is the run read with the caller, if the request read it.

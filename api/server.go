@@ -16,12 +16,9 @@ import (
 
 // Store is what the API reads and writes directly.
 type Store interface {
-	// UserWithChannel and SessionUserWithChannel read the caller and the
-	// channel its request names (nil when not in the caller's account).
-	UserWithChannel(ctx context.Context, userID, channelID string) (domain.User, *domain.Channel, error)
-	SessionUserWithChannel(ctx context.Context, tokenHash []byte, now time.Time, channelID string) (domain.User, *domain.Channel, error)
-	// UserWithRemoval and SessionUserWithRemoval also read the latest run of
-	// a removal of that channel (nil when none).
+	// UserWithRemoval and SessionUserWithRemoval read the caller, the channel
+	// its request names (nil when not in the caller's account) and, when
+	// removalID is set, the latest run of that removal (nil when none).
 	UserWithRemoval(ctx context.Context, userID, channelID, removalID string) (domain.User, *domain.Channel, *domain.RemovalRecord, error)
 	SessionUserWithRemoval(ctx context.Context, tokenHash []byte, now time.Time, channelID, removalID string) (domain.User, *domain.Channel, *domain.RemovalRecord, error)
 	Channel(ctx context.Context, id string) (domain.Channel, error)

@@ -178,17 +178,11 @@ func (s *Server) sessionUser(ctx context.Context, c *gin.Context) (domain.User, 
 		return domain.User{}, false, nil
 	}
 	channelID := pathChannel(c)
-	var u domain.User
-	var ch *domain.Channel
-	if removalID, ok := readsRemoval(c); ok {
-		var run *domain.RemovalRecord
-		u, ch, run, err = s.store.SessionUserWithRemoval(ctx, hashToken(raw), s.now(), channelID, removalID)
-		setPathRemoval(c, removalID, run)
-	} else {
-		u, ch, err = s.store.SessionUserWithChannel(ctx, hashToken(raw), s.now(), channelID)
-	}
+	removalID := readRemoval(c)
+	u, ch, run, err := s.store.SessionUserWithRemoval(ctx, hashToken(raw), s.now(), channelID, removalID)
 	if err == nil {
 		setPathChannel(c, channelID, ch)
+		setPathRemoval(c, removalID, run)
 	}
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		return u, true, domain.Errorf(domain.CodeUnauthorized, "sessão expirada; entre de novo")

@@ -90,20 +90,27 @@ func (s *Store) RequesterWithImpact(ctx context.Context, userID, channelID strin
 }
 
 // UserWithRemoval is UserWithChannel that also reads, in the same statement,
-// the latest run of removalID, a removal of that channel (nil when it has
-// none, or when the channel is not of the user's account): GET
+// the latest run of removalID ("" for none), a removal of that channel (nil
+// when it has none, or when the channel is not of the user's account): GET
 // /v1/removals/{id}, which the web app repeats while a removal runs, in one read.
 func (s *Store) UserWithRemoval(ctx context.Context, userID, channelID, removalID string) (domain.User, *domain.Channel, *domain.RemovalRecord, error) {
-	q := &latestRunQuery{removalID: removalID}
-	u, ch, err := s.principal(ctx, `users u`, `u.id = $2`, channelID, []any{userID}, q)
-	return u, ch, q.rec, err
+	return s.principalWithRun(ctx, `users u`, `u.id = $2`, channelID, removalID, userID)
 }
 
 // SessionUserWithRemoval is UserWithRemoval for the user of an unexpired web session.
 func (s *Store) SessionUserWithRemoval(ctx context.Context, tokenHash []byte, now time.Time, channelID, removalID string) (domain.User, *domain.Channel, *domain.RemovalRecord, error) {
+	return s.principalWithRun(ctx, `web_sessions s JOIN users u ON u.id = s.user_id`, `s.token_hash = $2 AND s.expires_at > $3`,
+		channelID, removalID, tokenHash, now)
+}
+
+// principalWithRun is principal with, when removalID is set, its latest run.
+func (s *Store) principalWithRun(ctx context.Context, from, where, channelID, removalID string, userArgs ...any) (domain.User, *domain.Channel, *domain.RemovalRecord, error) {
+	if removalID == "" {
+		u, ch, err := s.principal(ctx, from, where, channelID, userArgs)
+		return u, ch, nil, err
+	}
 	q := &latestRunQuery{removalID: removalID}
-	u, ch, err := s.principal(ctx, `web_sessions s JOIN users u ON u.id = s.user_id`, `s.token_hash = $2 AND s.expires_at > $3`,
-		channelID, []any{tokenHash, now}, q)
+	u, ch, err := s.principal(ctx, from, where, channelID, userArgs, q)
 	return u, ch, q.rec, err
 }
 
