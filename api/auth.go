@@ -105,37 +105,34 @@ func readRemoval(c *gin.Context) string {
 	return c.Param("id")
 }
 
-// pathRemovalRead is the removal's latest run read with the caller: nil when
-// it has none, or when its channel is not of the caller's account.
-type pathRemovalRead struct {
-	id  string
-	run *domain.RemovalRecord
+// pathRead is what a request's path names, read with its caller in the same
+// statement: v is nil when the caller's account has no such thing (a channel
+// of another account, a removal with no run).
+type pathRead[T any] struct {
+	id string
+	v  *T
 }
 
-func setPathRemoval(c *gin.Context, id string, run *domain.RemovalRecord) {
+func setPathRead[T any](c *gin.Context, key, id string, v *T) {
 	if id != "" {
-		c.Set(ctxPathRemoval, pathRemovalRead{id: id, run: run})
+		c.Set(key, pathRead[T]{id: id, v: v})
 	}
 }
 
-// pathRemoval is the run read with the caller, if the request read it.
-func pathRemoval(c *gin.Context, id string) (*domain.RemovalRecord, bool) {
-	v, read := c.Get(ctxPathRemoval)
-	if !read || v.(pathRemovalRead).id != id {
+// getPathRead is what was read with the caller for id; read is false when
+// the request read nothing for it.
+func getPathRead[T any](c *gin.Context, key, id string) (v *T, read bool) {
+	x, ok := c.Get(key)
+	if !ok || x.(pathRead[T]).id != id {
 		return nil, false
 	}
-	return v.(pathRemovalRead).run, true
-}
-
-// pathChannelRead is the channel read with the caller: ch is nil when the
-// caller's account has no channel id.
-type pathChannelRead struct {
-	id string
-	ch *domain.Channel
+	return x.(pathRead[T]).v, true
 }
 
 func setPathChannel(c *gin.Context, id string, ch *domain.Channel) {
-	if id != "" {
-		c.Set(ctxPathChannel, pathChannelRead{id: id, ch: ch})
-	}
+	setPathRead(c, ctxPathChannel, id, ch)
+}
+
+func setPathRemoval(c *gin.Context, id string, run *domain.RemovalRecord) {
+	setPathRead(c, ctxPathRemoval, id, run)
 }

@@ -17,8 +17,8 @@ func (s *Server) ownChannel(c *gin.Context, id string) (domain.Channel, bool) {
 		fail(c, domain.Errorf(domain.CodeNotFound, "canal não encontrado"))
 		return domain.Channel{}, false
 	}
-	if v, read := c.Get(ctxPathChannel); read && v.(pathChannelRead).id == id {
-		if ch := v.(pathChannelRead).ch; ch != nil {
+	if ch, read := getPathRead[domain.Channel](c, ctxPathChannel, id); read {
+		if ch != nil {
 			return *ch, true
 		}
 		fail(c, domain.Errorf(domain.CodeNotFound, "canal não encontrado"))

@@ -91,7 +91,7 @@ func (s *Server) getRemoval(c *gin.Context) {
 	}
 	var rec domain.RemovalRecord
 	var err error
-	if run, read := pathRemoval(c, id); read { // read with the caller
+	if run, read := getPathRead[domain.RemovalRecord](c, ctxPathRemoval, id); read { // read with the caller
 		if run == nil {
 			err = domain.Errorf(domain.CodeNotFound, "remoção não encontrada")
 		} else {
