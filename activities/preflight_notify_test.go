@@ -2,12 +2,14 @@ package activities_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/vcode"
 )
 
 // watched is a removal of a new e-mail channel whose read-model changes are watched.
@@ -84,20 +86,35 @@ func TestPreflightRowWakesTheRunsWatcher(t *testing.T) {
 	}
 }
 
-// Only a run's first row is announced: later steps move the row without a
-// NOTIFY, which nobody waits for (each cost a trigger call and a wake-up).
-func TestLaterStepsAreNotAnnounced(t *testing.T) {
+// A step that moves the status is announced with its new row (a waiting
+// GET /v1/removals/{id}?status=…&wait=… answers from it); one that leaves the
+// status as it was (a wrong code: attempts_left only) is not, since nobody
+// waits on it and each NOTIFY costs a queue lock and two wake-ups.
+func TestStatusChangesAreAnnouncedOtherWritesAreNot(t *testing.T) {
 	w := newWatched(t)
 	w.preflight()
 	if _, err := w.acts.SendVerificationCode(w.ctx, activities.SendCodeInput{Step: w.st, ChannelName: "E-mail", Seq: 1, Acknowledged: true}); err != nil {
 		t.Fatal(err)
 	}
-	if rec, err := w.store.RemovalRun(w.ctx, w.st.RemovalID, w.st.RunID); err != nil || rec.Status != "awaiting_code" {
-		t.Fatalf("the send must move the row: %+v %v", rec, err)
+	select {
+	case a := <-w.woken:
+		if a.RunID != w.st.RunID || a.Record == nil || a.Record.Status != "awaiting_code" {
+			t.Fatalf("the send's announcement: %+v", a)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the move to awaiting_code was not announced")
+	}
+	r, err := w.acts.VerifyCode(w.ctx, activities.VerifyInput{Step: w.st, Seq: 1, CodeHash: vcode.Hash(secret, w.st.RemovalID, "000000x")})
+	if err != nil || r.OK {
+		t.Fatalf("a wrong code: %+v %v", r, err)
+	}
+	if rec, err := w.store.RemovalRun(w.ctx, w.st.RemovalID, w.st.RunID); err != nil || rec.Status != "awaiting_code" ||
+		!strings.Contains(string(rec.Doc), `"attempts_left": 4`) {
+		t.Fatalf("the wrong code must move the row, not its status: %+v %v", rec, err)
 	}
 	select {
-	case <-w.woken:
-		t.Fatal("a later step was announced")
+	case a := <-w.woken:
+		t.Fatalf("a write that kept the status was announced: %+v", a)
 	case <-time.After(300 * time.Millisecond):
 	}
 }

@@ -84,13 +84,19 @@ func (s *Server) ownRemoval(c *gin.Context) (string, bool) {
 // getRemoval reads the removal's latest run from the read model in Postgres:
 // no Temporal call, so it answers after Temporal's retention and while
 // Temporal is down. (Temporal's `status` query stays for ops.)
+//
+// With ?status=S&wait=N it is a waiting read (removal_wait.go).
 func (s *Server) getRemoval(c *gin.Context) {
 	id, found := s.ownRemoval(c)
 	if !found {
 		return
 	}
+	waiting, err := parseWaitingRead(c.Request.URL.Query())
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	var rec domain.RemovalRecord
-	var err error
 	if run, read := getPathRead[domain.RemovalRecord](c, ctxPathRemoval, id); read { // read with the caller
 		if run == nil {
 			err = domain.Errorf(domain.CodeNotFound, "remoção não encontrada")
@@ -99,6 +105,9 @@ func (s *Server) getRemoval(c *gin.Context) {
 		}
 	} else {
 		rec, err = s.store.LatestRemoval(c.Request.Context(), id)
+	}
+	if err == nil {
+		rec, err = s.awaitChange(c.Request.Context(), id, rec, waiting)
 	}
 	if err != nil {
 		if domain.ErrorCode(err) == domain.CodeNotFound {

@@ -47,6 +47,7 @@ type Store interface {
 type Server struct {
 	store      Store
 	removals   Removals
+	changes    RunWatcher
 	jwtSecret  []byte
 	codeSecret []byte
 	log        *slog.Logger
@@ -61,8 +62,12 @@ type Server struct {
 
 // Config wires a Server.
 type Config struct {
-	Store      Store
-	Removals   Removals
+	Store    Store
+	Removals Removals
+	// Changes announces removals' new runs and status changes, so that a
+	// waiting GET /v1/removals/{id} answers the moment its status moves on;
+	// nil: such a read looks again every second.
+	Changes    RunWatcher
 	JWTSecret  []byte
 	CodeSecret []byte
 	Log        *slog.Logger
@@ -93,7 +98,7 @@ func init() {
 
 // New builds the router.
 func New(c Config) *Server {
-	s := &Server{store: c.Store, removals: c.Removals, jwtSecret: c.JWTSecret, codeSecret: c.CodeSecret, log: c.Log, resend: c.ResendInterval,
+	s := &Server{store: c.Store, removals: c.Removals, changes: c.Changes, jwtSecret: c.JWTSecret, codeSecret: c.CodeSecret, log: c.Log, resend: c.ResendInterval,
 		secureCookies: !c.InsecureCookies, sessionTTL: c.SessionTTL, clock: c.Now, outageWindow: c.OutageWindow, outageRetry: c.OutageRetryInterval}
 	if s.log == nil {
 		s.log = slog.Default()

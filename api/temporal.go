@@ -43,7 +43,8 @@ type RunReader interface {
 	RemovalRun(ctx context.Context, removalID, runID string) (domain.RemovalRecord, error)
 }
 
-// RunWatcher announces a removal's new runs, with their read-model row when it fits.
+// RunWatcher announces a removal's new runs and status changes, with their
+// read-model row when it fits.
 type RunWatcher interface {
 	Watch(removalID string) (<-chan domain.RunAnnouncement, func())
 }
@@ -134,8 +135,11 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 	for {
 		select {
 		case a := <-woken:
-			if a.RunID == runID && a.Record != nil {
+			switch {
+			case a.RunID == runID && a.Record != nil:
 				return documentOf(*a.Record), nil
+			case a.RunID != "" && a.RunID != runID: // an older run's status change
+				continue
 			}
 		case <-poll.C:
 		case <-ctx.Done():

@@ -132,6 +132,7 @@ func API(cfg config.Config, store *postgres.Store, c client.Client, changes *pos
 		Metrics:         metricsHandler,
 		Store:           store,
 		Removals:        Removals(c, store, changes),
+		Changes:         watcher(changes),
 		JWTSecret:       []byte(cfg.AuthJWTSecret),
 		CodeSecret:      []byte(cfg.CodeSecret),
 		Log:             log,
@@ -144,11 +145,15 @@ func API(cfg config.Config, store *postgres.Store, c client.Client, changes *pos
 // Removals is how the API drives removals: Temporal, with the read model
 // where a start learns its preflight's outcome (woken by changes, if any).
 func Removals(c client.Client, store *postgres.Store, changes *postgres.Changes) api.TemporalRemovals {
-	r := api.TemporalRemovals{Client: c, Runs: store}
-	if changes != nil {
-		r.Changes = changes
+	return api.TemporalRemovals{Client: c, Runs: store, Changes: watcher(changes)}
+}
+
+// watcher is changes as the API's RunWatcher: nil stays a nil interface.
+func watcher(changes *postgres.Changes) api.RunWatcher {
+	if changes == nil {
+		return nil
 	}
-	return r
+	return changes
 }
 
 // Serve runs an HTTP server until ctx ends, then shuts it down gracefully.

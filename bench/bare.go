@@ -28,15 +28,26 @@ const (
 
 func bareNoopActivity(context.Context) error { return nil }
 
-// barePreflight is the bare shape's preflight: it does nothing but tell the
-// waiting start it ran, as the real preflight does through its read-model
-// row and NOTIFY.
-const barePreflightName = "BarePreflight"
+// barePreflight and bareUnlink are the bare shape's first and last steps:
+// they do nothing but tell the waiting driver they ran, as the real preflight
+// and unlink do through their read-model rows and NOTIFY (the admin's start
+// answers, and the progress screen shows the outcome, before the workflow's
+// last task closes the run).
+const (
+	barePreflightName = "BarePreflight"
+	bareUnlinkName    = "BareUnlink"
+)
 
-var preflights sync.Map // workflow id → chan struct{}
+var (
+	preflights sync.Map // workflow id → chan struct{}
+	unlinks    sync.Map // workflow id → chan struct{}
+)
 
-func barePreflight(ctx context.Context) error {
-	if ch, ok := preflights.Load(activity.GetInfo(ctx).WorkflowExecution.ID); ok {
+func barePreflight(ctx context.Context) error { return tellDriver(ctx, &preflights) }
+func bareUnlink(ctx context.Context) error    { return tellDriver(ctx, &unlinks) }
+
+func tellDriver(ctx context.Context, waiting *sync.Map) error {
+	if ch, ok := waiting.Load(activity.GetInfo(ctx).WorkflowExecution.ID); ok {
 		select {
 		case ch.(chan struct{}) <- struct{}{}:
 		default:
@@ -96,7 +107,7 @@ func bareShape(ctx workflow.Context) error {
 	}
 	status(domain.StatusUnlinking)
 	stage = 3
-	if err := workflow.ExecuteActivity(actx, bareNoop).Get(ctx, nil); err != nil { // unlink
+	if err := workflow.ExecuteActivity(actx, bareUnlinkName).Get(ctx, nil); err != nil {
 		return err
 	}
 	status(domain.StatusCompleted)
@@ -108,16 +119,20 @@ func newBareWorker(tc client.Client, t worker.Tuning) sdkworker.Worker {
 	w.RegisterWorkflowWithOptions(bareShape, workflow.RegisterOptions{Name: bareWorkflow})
 	w.RegisterActivityWithOptions(bareNoopActivity, activity.RegisterOptions{Name: bareNoop})
 	w.RegisterActivityWithOptions(barePreflight, activity.RegisterOptions{Name: barePreflightName})
+	w.RegisterActivityWithOptions(bareUnlink, activity.RegisterOptions{Name: bareUnlinkName})
 	return w
 }
 
 // bareRun drives one bare run as the API drives a removal: start (eager, as
-// the API's), wait for the preflight, acknowledge, verify, wait for the end.
+// the API's), wait for the preflight, acknowledge, verify, wait for the
+// unlink, the step whose outcome the admin waits for.
 func bareRun(ctx context.Context, tc client.Client, id string, st *steps) error {
 	t0 := time.Now()
-	ran := make(chan struct{}, 1)
+	ran, unlinked := make(chan struct{}, 1), make(chan struct{}, 1)
 	preflights.Store(id, ran)
 	defer preflights.Delete(id)
+	unlinks.Store(id, unlinked)
+	defer unlinks.Delete(id)
 	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: bareQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL, EnableEagerStart: true,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
@@ -144,7 +159,11 @@ func bareRun(ctx context.Context, tc client.Client, id string, st *steps) error 
 		st.add([]string{stepAcknowledge, stepVerify}[i], time.Since(t0))
 	}
 	t0 = time.Now()
-	err = tc.GetWorkflow(ctx, id, "").Get(ctx, nil)
+	select {
+	case <-unlinked:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	st.add(stepEnd, time.Since(t0))
-	return err
+	return nil
 }

@@ -78,6 +78,9 @@ type Result struct {
 	// has that the bare shape's history has not.
 	Bytes, BareBytes int64
 	POST, GET        Latencies
+	// WaitingGET are the waiting reads after verify: each lasts until the
+	// status it waits past changes, so it is a step's latency, not a read's.
+	WaitingGET Latencies
 	// WarmupPOST are the warm-up's POST latencies: C starts at once, cold.
 	WarmupPOST Latencies
 	// RoundRatios are each round's ratio of e2e to bare runs/s.
@@ -232,7 +235,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			return res, err
 		}
 	}
-	httpSrv := &http.Server{Handler: api.New(api.Config{Store: apiStore, Removals: app.Removals(tc, apiStore, changes), JWTSecret: jwt,
+	httpSrv := &http.Server{Handler: api.New(api.Config{Store: apiStore, Removals: app.Removals(tc, apiStore, changes), Changes: changes, JWTSecret: jwt,
 		CodeSecret: []byte("bench-code-secret"), Log: quiet, ResendInterval: activities.DefaultPolicy.ResendInterval}).Handler()}
 	go httpSrv.Serve(ln)
 	defer httpSrv.Close()
@@ -278,7 +281,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		if err := unmeasured(ctx, tc, wd, channels[o.N:o.N+o.Warmup], o.C, "warmup"); err != nil {
 			return res, fmt.Errorf("warm-up: %w", err)
 		}
-		res.WarmupPOST, _ = wd.sorted()
+		res.WarmupPOST, _, _ = wd.sorted()
 	}
 	if o.Settle > 0 {
 		fmt.Fprintf(o.Out, "bench: settling, %d removals through the HTTP API and %d bare runs (not measured) ...\n", o.Settle, o.Settle)
@@ -315,7 +318,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		res.RoundRatios = append(res.RoundRatios, e2e.RunsPerSecond()/bare.RunsPerSecond())
 		done += n
 	}
-	res.POST, res.GET = d.sorted()
+	res.POST, res.GET, res.WaitingGET = d.sorted()
 	res.E2ESteps, res.BareSteps = d.steps.sorted(), bareSteps.sorted()
 	res.Events, res.Bytes, err = medianHistorySize(ctx, tc, channels)
 	if err != nil {
@@ -441,6 +444,9 @@ func Print(w io.Writer, r Result) {
 	}
 	fmt.Fprintf(w, "\n%-34s %8d %10s %10s %10.1f %10.1f\n", "POST /v1/channels/{id}/removals", len(r.POST), "", "", ms(r.POST.P(50)), ms(r.POST.P(99)))
 	fmt.Fprintf(w, "%-34s %8d %10s %10s %10.1f %10.1f\n", "GET /v1/removals/{id}", len(r.GET), "", "", ms(r.GET.P(50)), ms(r.GET.P(99)))
+	if len(r.WaitingGET) > 0 {
+		fmt.Fprintf(w, "%-34s %8d %10s %10s %10.1f %10.1f\n", "  waiting (?status=…&wait=…)", len(r.WaitingGET), "", "", ms(r.WaitingGET.P(50)), ms(r.WaitingGET.P(99)))
+	}
 	if len(r.WarmupPOST) > 0 {
 		fmt.Fprintf(w, "%-34s %8d %10s %10s %10.1f %10.1f\n", "POST in the warm-up (cold burst)", len(r.WarmupPOST), "", "", ms(r.WarmupPOST.P(50)), ms(r.WarmupPOST.P(99)))
 	}

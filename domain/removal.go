@@ -18,6 +18,16 @@ const (
 	StatusFailed                  Status = "failed"
 )
 
+// Known reports whether s is one of the statuses a removal document shows.
+func (s Status) Known() bool {
+	switch s {
+	case StatusAwaitingAcknowledgement, StatusAwaitingCode, StatusRemoving, StatusUnlinking, StatusCompleted,
+		StatusCompletedWithWarnings, StatusRejected, StatusCancelled, StatusExpired, StatusLocked, StatusFailed:
+		return true
+	}
+	return false
+}
+
 // Terminal reports whether no further step can happen in this run.
 // completed_with_warnings is not terminal: ops may still retry the unlink.
 func (s Status) Terminal() bool {

@@ -73,6 +73,14 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 		t.Fatalf("verify: %s", r.Raw)
 	}
 	s.want(s.do("POST", "/v1/removals/"+id+"/cancel", s.adminToken, nil), 409, "invalid_state")
+	// The progress screen's waiting read answers once the status moves on.
+	for st := r.str("status"); st != "completed"; {
+		w := s.want(s.do("GET", "/v1/removals/"+id+"?status="+st+"&wait=20", s.adminToken, nil), 200, "")
+		if w.str("status") == st {
+			t.Fatalf("a waiting read answered before its status %s moved on: %s", st, w.Raw)
+		}
+		st = w.str("status")
+	}
 	done := s.until(id, "completed")
 	if done.Body["completed_at"] == nil || done.Body["meta_unlink"].(map[string]any)["status"] != "unlinked" ||
 		!strings.Contains(fmt.Sprint(done.Body["notes"]), "Meta Business") {

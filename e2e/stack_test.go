@@ -154,7 +154,7 @@ func (s *stack) start(withWorker bool) {
 		s.t.Fatal(err)
 	}
 	s.changes = changes
-	cfg := api.Config{Store: s.store, Removals: app.Removals(tc, s.store, changes),
+	cfg := api.Config{Store: s.store, Removals: app.Removals(tc, s.store, changes), Changes: changes,
 		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog(), ResendInterval: s.policy.ResendInterval,
 		InsecureCookies: true}
 	if s.apiConfig != nil {

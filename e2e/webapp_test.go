@@ -140,10 +140,22 @@ func TestAdminRemovesAChannelInTheBrowser(t *testing.T) {
 	b.open("#/canais/" + w.oficial)
 	b.click("Retomar remoção")
 	b.fill("Código de verificação", code)
+	verified := b.mark()
 	b.click("Continuar")
 	b.see("Canal removido")
 	b.see("Meta Business")
 	b.see("Aplicativo desvinculado")
+	// The progress screen follows the unlink with waiting reads, which the
+	// server answers when the status moves on, not with a read every second.
+	reads := b.callsSince(verified, "GET "+w.http.URL+"/v1/removals/")
+	for _, r := range reads {
+		if !strings.Contains(r, "wait=25") {
+			t.Fatalf("the progress screen read without waiting: %v", reads)
+		}
+	}
+	if len(reads) == 0 {
+		t.Fatal("the progress screen never read the removal after the verify's answer")
+	}
 	b.shot("11-canal-removido")
 
 	// Step 6: the removed channel's conversations.

@@ -15,8 +15,9 @@ import (
 // ChangesChannel is the NOTIFY channel of the removals read model (migration 5).
 const ChangesChannel = "removal_changed"
 
-// Changes listens for new removal runs in the read model (migrations 7–8),
-// on one connection of its own, and tells whoever waits for that removal.
+// Changes listens for new removal runs and their status changes in the read
+// model (migrations 7–9), on one connection of its own, and tells whoever
+// waits for that removal.
 type Changes struct {
 	l   *pq.Listener
 	log *slog.Logger
@@ -52,7 +53,14 @@ func (c *Changes) dispatch() {
 			c.mu.Unlock()
 			continue
 		}
-		removalID, a := parseAnnouncement(n.Extra, c.log)
+		removalID, _, _ := strings.Cut(n.Extra, " ")
+		c.mu.Lock()
+		ws := c.waiters[removalID]
+		c.mu.Unlock()
+		if len(ws) == 0 { // most changes: nobody waits, so the row is not decoded
+			continue
+		}
+		_, a := parseAnnouncement(n.Extra, c.log)
 		c.mu.Lock()
 		tell(c.waiters[removalID], a)
 		c.mu.Unlock()

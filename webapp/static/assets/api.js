@@ -12,8 +12,9 @@ export class Problem extends Error {
   }
 }
 
-export async function api(method, path, body) {
-  const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+// signal (optional) aborts the request: a waiting read the screen left.
+export async function api(method, path, body, signal) {
+  const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' }, signal };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);

@@ -7,8 +7,13 @@ import { h, errorBox, kindLabel, statusLabel, actionLabel, fmtDate, maskEmail, a
 const main = document.getElementById('main');
 let me = null;
 let timers = [];
+let waiting = null; // the AbortController of the screen's waiting read
 
-function clearTimers() { timers.forEach((t) => clearTimeout(t) || clearInterval(t)); timers = []; }
+function clearTimers() {
+  timers.forEach((t) => clearTimeout(t) || clearInterval(t));
+  timers = [];
+  if (waiting) { waiting.abort(); waiting = null; }
+}
 function later(fn, ms) { const t = setTimeout(fn, ms); timers.push(t); return t; }
 
 function show(title, ...content) {
@@ -187,7 +192,7 @@ async function removalPage(id) {
   switch (r.status) {
     case 'awaiting_acknowledgement': return alertScreen(r, head);
     case 'awaiting_code': return codeScreen(r, head);
-    default: return progressScreen(r, head, fresh);
+    default: return progressScreen(r, head);
   }
 }
 
@@ -293,9 +298,7 @@ function codeScreen(r, head) {
   input.focus();
 }
 
-// fresh: r is an action's answer (verify's, say); the removal goes on for
-// moments after it, so the first read comes sooner than the next ones.
-function progressScreen(r, head, fresh) {
+function progressScreen(r, head) {
   const done = !running.includes(r.status);
   const removed = ['unlinking', 'completed', 'completed_with_warnings'].includes(r.status) ||
     (r.status === 'removing' && r.meta_unlink && r.meta_unlink.status !== 'not_started');
@@ -329,7 +332,26 @@ function progressScreen(r, head, fresh) {
         h('a', { class: 'button', href: '#/canais' }, 'Canais de Atendimento'),
         h('a', { class: 'button', href: `#/historico/${r.id}` }, 'Histórico de remoções'))));
   announce(removed ? 'Canal removido' : (statusLabel[r.status] || r.status));
-  if (!done || r.status === 'completed_with_warnings') later(route, done ? 5000 : (fresh ? 300 : 1000));
+  if (!done || r.status === 'completed_with_warnings') awaitChange(r);
+}
+
+// awaitChange asks the server to answer once the removal's status is no
+// longer r's (a waiting read, up to 25 s), then shows the removal as it is
+// then: each step appears the moment it is written. Should the read fail,
+// the screen reads again a few seconds later.
+async function awaitChange(r) {
+  const ctl = new AbortController();
+  waiting = ctl;
+  let next;
+  try {
+    next = await api('GET', `${removalPath(r.id)}?status=${encodeURIComponent(r.status)}&wait=25`, undefined, ctl.signal);
+  } catch (err) {
+    if (waiting === ctl) { waiting = null; later(route, 3000); }
+    return;
+  }
+  if (waiting !== ctl) return; // the admin left this screen meanwhile
+  waiting = null;
+  showRemoval(next);
 }
 
 function metaLabel(mu) {
