@@ -27,6 +27,15 @@ const maxReadWait = 30 * time.Second
 // changes (Config.Changes nil).
 const rereadEvery = time.Second
 
+type stoppingKey struct{}
+
+// EndWaitsOn makes the waiting reads of requests under ctx answer at once
+// when stopping closes: a server that shuts down gracefully (http.Server's
+// BaseContext) would otherwise wait for them, up to maxReadWait each.
+func EndWaitsOn(ctx context.Context, stopping <-chan struct{}) context.Context {
+	return context.WithValue(ctx, stoppingKey{}, stopping)
+}
+
 func parseWaitingRead(q url.Values) (waitingRead, error) {
 	status, wait := q.Get("status"), q.Get("wait")
 	if status == "" && wait == "" {
@@ -67,6 +76,7 @@ func (s *Server) awaitChange(ctx context.Context, id string, rec domain.RemovalR
 	}
 	deadline := time.NewTimer(w.wait)
 	defer deadline.Stop()
+	stopping, _ := ctx.Value(stoppingKey{}).(<-chan struct{}) // nil: never
 	// rec was read before the watch began: read once more, lest a change
 	// committed in between go untold.
 	read := true
@@ -92,6 +102,8 @@ func (s *Server) awaitChange(ctx context.Context, id string, rec domain.RemovalR
 		case <-reread:
 			read = true
 		case <-deadline.C:
+			return rec, nil
+		case <-stopping: // the server shuts down: the client asks again, elsewhere
 			return rec, nil
 		case <-ctx.Done(): // the client left; what is written is not read
 			return rec, nil

@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -26,6 +28,8 @@ type waitingReads struct {
 	exec   func(q string, args ...any)
 	id     string
 	bearer string
+	// stopping is the server's shutdown, as app.Serve closes it.
+	stopping chan struct{}
 }
 
 func newWaitingReads(t *testing.T, announced bool) *waitingReads {
@@ -52,7 +56,10 @@ func newWaitingReads(t *testing.T, announced bool) *waitingReads {
 		t.Cleanup(func() { changes.Close() })
 		cfg.Changes = changes
 	}
-	w.srv = httptest.NewServer(api.New(cfg).Handler())
+	w.stopping = make(chan struct{})
+	w.srv = httptest.NewUnstartedServer(api.New(cfg).Handler())
+	w.srv.Config.BaseContext = func(net.Listener) context.Context { return api.EndWaitsOn(context.Background(), w.stopping) }
+	w.srv.Start()
 	t.Cleanup(w.srv.Close)
 	w.bearer, _ = api.IssueToken([]byte("secret"), admin, time.Hour)
 	return w
@@ -139,5 +146,19 @@ func TestWaitingReadParametersAreChecked(t *testing.T) {
 	}
 	if st, _, _ := w.get("?status=completed&wait=30"); st != 200 { // answered at once: the status is past
 		t.Errorf("wait=30: %d", st)
+	}
+}
+
+// A server that shuts down ends its waiting reads at once, with the removal
+// as it is, rather than holding its graceful shutdown for them.
+func TestWaitingReadEndsWhenTheServerStops(t *testing.T) {
+	w := newWaitingReads(t, true)
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		close(w.stopping)
+	}()
+	st, doc, took := w.get("?status=unlinking&wait=30")
+	if st != 200 || doc.Status != domain.StatusUnlinking || took > 10*time.Second {
+		t.Fatalf("%d %+v after %v", st, doc, took)
 	}
 }

@@ -158,7 +158,9 @@ func watcher(changes *postgres.Changes) api.RunWatcher {
 
 // Serve runs an HTTP server until ctx ends, then shuts it down gracefully.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	stopping := make(chan struct{})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return api.EndWaitsOn(context.Background(), stopping) }}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -166,6 +168,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 		return err
 	case <-ctx.Done():
 	}
+	close(stopping) // waiting reads answer now; other requests finish as they would
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)

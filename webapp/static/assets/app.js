@@ -338,10 +338,12 @@ function progressScreen(r, head) {
 // awaitChange asks the server to answer once the removal's status is no
 // longer r's (a waiting read, up to 25 s), then shows the removal as it is
 // then: each step appears the moment it is written. Should the read fail,
-// the screen reads again a few seconds later.
+// the screen reads again a few seconds later; should it come back at once
+// unchanged (a server that does not wait), the next one waits a second.
 async function awaitChange(r) {
   const ctl = new AbortController();
   waiting = ctl;
+  const asked = Date.now();
   let next;
   try {
     next = await api('GET', `${removalPath(r.id)}?status=${encodeURIComponent(r.status)}&wait=25`, undefined, ctl.signal);
@@ -351,7 +353,8 @@ async function awaitChange(r) {
   }
   if (waiting !== ctl) return; // the admin left this screen meanwhile
   waiting = null;
-  showRemoval(next);
+  if (next.status === r.status && Date.now() - asked < 1000) later(() => showRemoval(next), 1000);
+  else showRemoval(next);
 }
 
 function metaLabel(mu) {
