@@ -55,9 +55,9 @@ func (c *Changes) dispatch() {
 		}
 		removalID, _, _ := strings.Cut(n.Extra, " ")
 		c.mu.Lock()
-		ws := c.waiters[removalID]
+		waited := len(c.waiters[removalID]) > 0
 		c.mu.Unlock()
-		if len(ws) == 0 { // most changes: nobody waits, so the row is not decoded
+		if !waited { // most changes: nobody waits, so the row is not decoded
 			continue
 		}
 		_, a := parseAnnouncement(n.Extra, c.log)
