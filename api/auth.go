@@ -28,6 +28,7 @@ func IssueToken(secret []byte, userID string, ttl time.Duration) (string, error)
 // request, never from the credential. A state-changing request authenticated
 // by the cookie must come from our own origin (CSRF).
 func (s *Server) authenticate(c *gin.Context) {
+	defer endWatch(c)
 	raw, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 	if !ok || raw == "" {
 		user, found, err := s.sessionUser(c.Request.Context(), c)
@@ -56,7 +57,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	channelID := pathChannel(c)
-	removalID := readRemoval(c)
+	removalID := s.readRemoval(c)
 	user, ch, run, err := s.store.UserWithRemoval(c.Request.Context(), claims.Subject, channelID, removalID)
 	setPathRemoval(c, removalID, run)
 	if err != nil {
@@ -97,12 +98,40 @@ func pathChannel(c *gin.Context) string {
 
 // readRemoval is the removal a request reads (GET /v1/removals/{id}), whose
 // latest run is then read with the caller, in the same statement; "" for
-// every other request.
-func readRemoval(c *gin.Context) string {
+// every other request. A waiting read starts watching the removal here,
+// before that read, so that a change committed after it cannot go untold and
+// the read need not be repeated (awaitChange).
+func (s *Server) readRemoval(c *gin.Context) string {
 	if c.Request.Method != http.MethodGet || c.FullPath() != "/v1/removals/:id" {
 		return ""
 	}
-	return c.Param("id")
+	id := c.Param("id")
+	if s.changes != nil && c.Query("wait") != "" {
+		woken, stop := s.changes.Watch(id)
+		c.Set(ctxWatch, removalWatch{id: id, woken: woken, stop: stop})
+	}
+	return id
+}
+
+// removalWatch is a waiting read's watch, begun before the caller's read.
+type removalWatch struct {
+	id    string
+	woken <-chan domain.RunAnnouncement
+	stop  func()
+}
+
+// watchedBefore is the watch on id begun before the caller's read, if any.
+func watchedBefore(c *gin.Context, id string) <-chan domain.RunAnnouncement {
+	if w, ok := c.Get(ctxWatch); ok && w.(removalWatch).id == id {
+		return w.(removalWatch).woken
+	}
+	return nil
+}
+
+func endWatch(c *gin.Context) {
+	if w, ok := c.Get(ctxWatch); ok {
+		w.(removalWatch).stop()
+	}
 }
 
 // pathRead is what a request's path names, read with its caller in the same

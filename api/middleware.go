@@ -17,6 +17,7 @@ const (
 	ctxUser        = "user"
 	ctxPathChannel = "path_channel"
 	ctxPathRemoval = "path_removal"
+	ctxWatch       = "removal_watch"
 	maxBody        = 64 << 10
 )
 

@@ -58,18 +58,23 @@ func parseWaitingRead(q url.Values) (waitingRead, error) {
 // past, the latest run once its status has changed or the wait is over. A
 // change is told by its announcement, which carries the row; one that does
 // not (a row too long for a NOTIFY, a listener that reconnected) is a cue to
-// read the row again.
-func (s *Server) awaitChange(ctx context.Context, id string, rec domain.RemovalRecord, w waitingRead) (domain.RemovalRecord, error) {
+// read the row again. watched, when set, is a watch begun before rec was read.
+func (s *Server) awaitChange(ctx context.Context, id string, rec domain.RemovalRecord, w waitingRead, watched <-chan domain.RunAnnouncement) (domain.RemovalRecord, error) {
 	if w.wait == 0 || domain.Status(rec.Status) != w.status {
 		return rec, nil
 	}
-	var woken <-chan domain.RunAnnouncement
+	woken := watched
 	var reread <-chan time.Time
-	if s.changes != nil {
+	// rec was read before a watch begun here: read once more, lest a change
+	// committed in between go untold.
+	read := false
+	switch {
+	case woken != nil:
+	case s.changes != nil:
 		ch, stop := s.changes.Watch(id)
 		defer stop()
-		woken = ch
-	} else {
+		woken, read = ch, true
+	default:
 		t := time.NewTicker(rereadEvery)
 		defer t.Stop()
 		reread = t.C
@@ -77,9 +82,6 @@ func (s *Server) awaitChange(ctx context.Context, id string, rec domain.RemovalR
 	deadline := time.NewTimer(w.wait)
 	defer deadline.Stop()
 	stopping, _ := ctx.Value(stoppingKey{}).(<-chan struct{}) // nil: never
-	// rec was read before the watch began: read once more, lest a change
-	// committed in between go untold.
-	read := true
 	for {
 		if read {
 			fresh, err := s.store.LatestRemoval(ctx, id)
@@ -96,7 +98,7 @@ func (s *Server) awaitChange(ctx context.Context, id string, rec domain.RemovalR
 			switch {
 			case a.Record == nil:
 				read = true
-			case a.RunID == rec.RunID || a.Record.CreatedAt.After(rec.CreatedAt): // this run, or a newer one
+			case newer(*a.Record, rec):
 				rec = *a.Record
 			}
 		case <-reread:
@@ -109,4 +111,15 @@ func (s *Server) awaitChange(ctx context.Context, id string, rec domain.RemovalR
 			return rec, nil
 		}
 	}
+}
+
+// newer reports whether announced is a later state than rec: a newer run, or
+// the same run written no earlier. An announcement delivered late (committed
+// before rec was read, told after the watch began) is older, and is not the
+// change the read waits for.
+func newer(announced, rec domain.RemovalRecord) bool {
+	if announced.RunID != rec.RunID {
+		return announced.CreatedAt.After(rec.CreatedAt)
+	}
+	return !announced.UpdatedAt.Before(rec.UpdatedAt)
 }

@@ -107,7 +107,7 @@ func (s *Server) getRemoval(c *gin.Context) {
 		rec, err = s.store.LatestRemoval(c.Request.Context(), id)
 	}
 	if err == nil {
-		rec, err = s.awaitChange(c.Request.Context(), id, rec, waiting)
+		rec, err = s.awaitChange(c.Request.Context(), id, rec, waiting, watchedBefore(c, id))
 	}
 	if err != nil {
 		if domain.ErrorCode(err) == domain.CodeNotFound {

@@ -178,7 +178,7 @@ func (s *Server) sessionUser(ctx context.Context, c *gin.Context) (domain.User, 
 		return domain.User{}, false, nil
 	}
 	channelID := pathChannel(c)
-	removalID := readRemoval(c)
+	removalID := s.readRemoval(c)
 	u, ch, run, err := s.store.SessionUserWithRemoval(ctx, hashToken(raw), s.now(), channelID, removalID)
 	if err == nil {
 		setPathChannel(c, channelID, ch)
