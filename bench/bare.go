@@ -2,9 +2,11 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -18,8 +20,12 @@ import (
 )
 
 // The bare removal-shaped workflow: the same waits, updates, timers, search
-// attribute upserts and (local) activities as a lean removal, with activities
-// that do nothing. It runs on its own task queue with the same worker options.
+// attributes and their upserts, summaries and (local) activities as a lean
+// removal, with activities that do nothing. Its runs carry what a removal's
+// carry in Temporal (a channel id of their own, the one account's id, the
+// status), since the server's visibility store indexes each: the bare shape
+// is the removal's cost in Temporal, not less. It runs on its own task queue
+// with the same worker options.
 const (
 	bareQueue    = "bench-bare"
 	bareWorkflow = "BareRemovalShape"
@@ -56,7 +62,15 @@ func tellDriver(ctx context.Context, waiting *sync.Map) error {
 	return nil
 }
 
-func bareShape(ctx workflow.Context) error {
+// bareInput is what the removal's input gives its search attributes.
+type bareInput struct {
+	ChannelID, AccountID string
+}
+
+// bareAccount is the bare runs' one account, as the bench's removals have one.
+var bareAccount = uuid.NewString()
+
+func bareShape(ctx workflow.Context, in bareInput) error {
 	stage := 0
 	var acked, verified bool
 	awaitStage := func(ctx workflow.Context, n int) (int, error) {
@@ -78,25 +92,31 @@ func bareShape(ctx workflow.Context) error {
 		return err
 	}
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 10 * time.Second})
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second})
-	status := func(s domain.Status) {
-		_ = workflow.UpsertTypedSearchAttributes(ctx, workflows.SARemovalStatus.ValueSet(string(s)))
+	activityOptions := func(summary string) workflow.Context {
+		return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, Summary: summary})
+	}
+	status := func(s domain.Status) { // as the removal's setStatus upserts
+		_ = workflow.UpsertTypedSearchAttributes(ctx, workflows.SAChannelID.ValueSet(in.ChannelID),
+			workflows.SARemovalStatus.ValueSet(string(s)), workflows.SAAccountID.ValueSet(in.AccountID))
+	}
+	timer := func(d time.Duration, summary string) workflow.Future {
+		return workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: summary})
 	}
 	_ = workflow.GetVersion(ctx, "bare", workflow.DefaultVersion, 1)
 	if err := workflow.ExecuteLocalActivity(lctx, barePreflightName).Get(ctx, nil); err != nil {
 		return err
 	}
 	stage = 1
-	t1 := workflow.NewTimer(ctx, 15*time.Minute)
+	t1 := timer(15*time.Minute, "aguardando confirmação (15 min)")
 	if err := workflow.Await(ctx, func() bool { return acked || t1.IsReady() }); err != nil {
 		return err
 	}
-	if err := workflow.ExecuteActivity(actx, bareNoop).Get(ctx, nil); err != nil { // send the code
+	if err := workflow.ExecuteActivity(activityOptions("Envia o código de verificação ao administrador da conta"), bareNoop).Get(ctx, nil); err != nil {
 		return err
 	}
 	status(domain.StatusAwaitingCode)
 	stage = 2
-	t2 := workflow.NewTimer(ctx, 10*time.Minute)
+	t2 := timer(10*time.Minute, "aguardando código (10 min)")
 	if err := workflow.Await(ctx, func() bool { return verified || t2.IsReady() }); err != nil {
 		return err
 	}
@@ -107,7 +127,7 @@ func bareShape(ctx workflow.Context) error {
 	}
 	status(domain.StatusUnlinking)
 	stage = 3
-	if err := workflow.ExecuteActivity(actx, bareUnlinkName).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(activityOptions("Desvincula o aplicativo na Meta (subscribed_apps)"), bareUnlinkName).Get(ctx, nil); err != nil {
 		return err
 	}
 	status(domain.StatusCompleted)
@@ -127,6 +147,7 @@ func newBareWorker(tc client.Client, t worker.Tuning) sdkworker.Worker {
 // the API's), wait for the preflight, acknowledge, verify, wait for the
 // unlink, the step whose outcome the admin waits for.
 func bareRun(ctx context.Context, tc client.Client, id string, st *steps) error {
+	in := bareInput{ChannelID: uuid.NewString(), AccountID: bareAccount}
 	t0 := time.Now()
 	ran, unlinked := make(chan struct{}, 1), make(chan struct{}, 1)
 	preflights.Store(id, ran)
@@ -136,8 +157,11 @@ func bareRun(ctx context.Context, tc client.Client, id string, st *steps) error 
 	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: bareQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL, EnableEagerStart: true,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.SARemovalStatus.ValueSet(string(domain.StatusAwaitingAcknowledgement)))},
-		bareWorkflow)
+		// As the API starts a removal: its three search attributes and a summary.
+		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.SAChannelID.ValueSet(in.ChannelID),
+			workflows.SAAccountID.ValueSet(in.AccountID), workflows.SARemovalStatus.ValueSet(string(domain.StatusAwaitingAcknowledgement))),
+		StaticSummary: fmt.Sprintf("Remoção do canal %q (%s, %s)", "Bare "+in.ChannelID[:8], "whatsapp_cloud", in.ChannelID)},
+		bareWorkflow, in)
 	if err != nil {
 		return err
 	}
