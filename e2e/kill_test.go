@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func (s *stack) helperWorker() (kill func()) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=1", "CR_E2E_DSN="+s.dsn, "CR_E2E_TEMPORAL="+temporalAddr,
 		"CR_E2E_SENDGRID="+s.sg.URL(), "CR_E2E_GRAPH="+s.graphS.URL)
-	out := &strings.Builder{}
+	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
@@ -35,6 +36,25 @@ func (s *stack) helperWorker() (kill func()) {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 	}
+}
+
+// lockedBuffer is a child's output, written by exec's copier while the test
+// reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func (s *stack) signal(id, name string, arg any) {
