@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,7 +22,7 @@ func (s *stack) helperWorker() (kill func()) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=1", "CR_E2E_DSN="+s.dsn, "CR_E2E_TEMPORAL="+temporalAddr,
 		"CR_E2E_SENDGRID="+s.sg.URL(), "CR_E2E_GRAPH="+s.graphS.URL)
-	out := &lockedBuffer{}
+	out := &syncBuffer{} // read while exec copies into it
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
@@ -36,25 +35,6 @@ func (s *stack) helperWorker() (kill func()) {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 	}
-}
-
-// lockedBuffer is a child's output, written by exec's copier while the test
-// reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func (s *stack) signal(id, name string, arg any) {
