@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -290,5 +291,35 @@ func TestCrossSitePostWithTheSessionCookieIsRefused(t *testing.T) {
 	r := w.want(post(map[string]string{"Origin": w.http.URL, "Sec-Fetch-Site": "same-origin"}), 201, "")
 	if r.str("status") != "awaiting_acknowledgement" {
 		t.Fatalf("%s", r.Raw)
+	}
+}
+
+// A session that ends while the progress screen waits sends the admin to the
+// sign-in form, and nothing of the screen left behind (its waiting read, a
+// retry) draws that form again under the admin's typing.
+func TestSessionEndingDuringAWaitLeavesTheSignInAlone(t *testing.T) {
+	w := newWebStack(t, false)
+	id := "remove-channel:" + w.email
+	exec := func(q string, args ...any) {
+		if _, err := w.b.DB.Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`INSERT INTO removals (removal_id, run_id, account_id, channel_id, status, doc)
+		VALUES ($1, 'run-1', $2, $3, 'unlinking', '{"impact": {"channel_name": "E-mail Suporte"}}')`, id, w.account, w.email)
+	b := newBrowser(t, w.http.URL)
+	b.signIn(w.adminEmail(), webPassword)
+	b.see("Adicionar, ver e remover canais")
+	b.open("#/remocoes/" + id)
+	b.see("esta página se atualiza sozinha")
+	// Signed out elsewhere; then the run moves on, which answers the waiting
+	// read, and the screen's next read finds no session.
+	exec(`DELETE FROM web_sessions`)
+	exec(`UPDATE removals SET status = 'completed_with_warnings', updated_at = now() WHERE removal_id = $1`, id)
+	b.see("Entrar no CRM")
+	b.fill("E-mail", "digitando@loja.test")
+	time.Sleep(4 * time.Second) // past the 3 s after which a failed waiting read tries again
+	if v := b.eval(`document.getElementById('email').value`); v != "digitando@loja.test" {
+		t.Fatalf("the sign-in form was drawn again under the admin's typing: e-mail field %q", v)
 	}
 }

@@ -500,6 +500,8 @@ document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !menuLis
 document.getElementById('signout').addEventListener('click', async () => {
   try { await api('DELETE', '/v1/session'); } finally { me = null; go('#/entrar'); }
 });
-window.addEventListener('unauthorized', () => { me = null; if (location.hash !== '#/entrar') signIn(location.hash); });
+// A session that ended mid-screen: the screen's timers and waiting read stop
+// with it, so nothing redraws the sign-in form under the admin's typing.
+window.addEventListener('unauthorized', () => { clearTimers(); me = null; if (location.hash !== '#/entrar') signIn(location.hash); });
 window.addEventListener('hashchange', route);
 route();
