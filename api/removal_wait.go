@@ -55,26 +55,17 @@ func parseWaitingRead(q url.Values) (waitingRead, error) {
 }
 
 // awaitChange returns rec, or, while rec's status is the one the read waits
-// past, the latest run once its status has changed or the wait is over. A
-// change is told by its announcement, which carries the row; one that does
+// past, the latest run once its status has changed or the wait is over.
+// woken is the watch on the removal begun before rec was read (readRemoval):
+// a change is told by its announcement, which carries the row; one that does
 // not (a row too long for a NOTIFY, a listener that reconnected) is a cue to
-// read the row again. watched, when set, is a watch begun before rec was read.
-func (s *Server) awaitChange(ctx context.Context, id string, rec domain.RemovalRecord, w waitingRead, watched <-chan domain.RunAnnouncement) (domain.RemovalRecord, error) {
+// read the row again. Without a watch, the row is read again every second.
+func (s *Server) awaitChange(ctx context.Context, id string, rec domain.RemovalRecord, w waitingRead, woken <-chan domain.RunAnnouncement) (domain.RemovalRecord, error) {
 	if w.wait == 0 || domain.Status(rec.Status) != w.status {
 		return rec, nil
 	}
-	woken := watched
 	var reread <-chan time.Time
-	// rec was read before a watch begun here: read once more, lest a change
-	// committed in between go untold.
-	read := false
-	switch {
-	case woken != nil:
-	case s.changes != nil:
-		ch, stop := s.changes.Watch(id)
-		defer stop()
-		woken, read = ch, true
-	default:
+	if woken == nil {
 		t := time.NewTicker(rereadEvery)
 		defer t.Stop()
 		reread = t.C
@@ -82,6 +73,7 @@ func (s *Server) awaitChange(ctx context.Context, id string, rec domain.RemovalR
 	deadline := time.NewTimer(w.wait)
 	defer deadline.Stop()
 	stopping, _ := ctx.Value(stoppingKey{}).(<-chan struct{}) // nil: never
+	read := false
 	for {
 		if read {
 			fresh, err := s.store.LatestRemoval(ctx, id)

@@ -9,7 +9,8 @@ let me = null;
 let timers = [];
 let waiting = null; // the AbortController of the screen's waiting read
 
-function clearTimers() {
+// stopScreen ends what the screen left running: its timers and waiting read.
+function stopScreen() {
   timers.forEach((t) => clearTimeout(t) || clearInterval(t));
   timers = [];
   if (waiting) { waiting.abort(); waiting = null; }
@@ -467,7 +468,7 @@ const routes = [
 ];
 
 async function route() {
-  clearTimers();
+  stopScreen();
   closeMenu();
   const hash = location.hash || '#/ajustes/conta';
   if (!me && hash !== '#/entrar') {
@@ -500,8 +501,8 @@ document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !menuLis
 document.getElementById('signout').addEventListener('click', async () => {
   try { await api('DELETE', '/v1/session'); } finally { me = null; go('#/entrar'); }
 });
-// A session that ended mid-screen: the screen's timers and waiting read stop
-// with it, so nothing redraws the sign-in form under the admin's typing.
-window.addEventListener('unauthorized', () => { clearTimers(); me = null; if (location.hash !== '#/entrar') signIn(location.hash); });
+// A session that ended mid-screen stops the screen, so nothing it left
+// running redraws the sign-in form under the admin's typing.
+window.addEventListener('unauthorized', () => { stopScreen(); me = null; if (location.hash !== '#/entrar') signIn(location.hash); });
 window.addEventListener('hashchange', route);
 route();
