@@ -110,7 +110,7 @@ func TestSessionExpires(t *testing.T) {
 	s.start(false)
 	hash, _ := api.HashPassword(webPassword)
 	s.store.SetPasswordHash(context.Background(), s.admin, hash)
-	u, _, _ := s.store.UserWithChannel(context.Background(), s.admin, "")
+	u, _, _, _ := s.store.UserWithRemoval(context.Background(), s.admin, "", "")
 	cookie := s.signInCookie(u.Email, webPassword)
 	s.want(s.withCookie("GET", "/v1/channels", cookie, nil), 200, "")
 	now = now.Add(time.Hour + time.Second)

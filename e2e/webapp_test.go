@@ -51,11 +51,11 @@ func newWebStack(t *testing.T, withWorker ...bool) *webStack {
 }
 
 func (w *webStack) adminEmail() string {
-	u, _, _ := w.store.UserWithChannel(context.Background(), w.admin, "")
+	u, _, _, _ := w.store.UserWithRemoval(context.Background(), w.admin, "", "")
 	return u.Email
 }
 func (w *webStack) agentEmail() string {
-	u, _, _ := w.store.UserWithChannel(context.Background(), w.agent, "")
+	u, _, _, _ := w.store.UserWithRemoval(context.Background(), w.agent, "", "")
 	return u.Email
 }
 

@@ -44,18 +44,18 @@ func newFixture(t *testing.T) fixture {
 // statement; a channel of another account reads as none, as a missing one.
 func TestCallerIsReadWithTheChannelOfItsAccountOnly(t *testing.T) {
 	f := newFixture(t)
-	u, ch, err := f.store.UserWithChannel(f.ctx, f.admin, f.channel)
+	u, ch, _, err := f.store.UserWithRemoval(f.ctx, f.admin, f.channel, "")
 	if err != nil || u.ID != f.admin || u.Role != domain.RoleAdmin || ch == nil || ch.ID != f.channel ||
 		ch.Kind != domain.KindWhatsAppCloud || !ch.Official || ch.WABAID == nil || *ch.WABAID != "WABA-1" || ch.Status != domain.ChannelActive {
 		t.Fatalf("own channel: %+v %+v %v", u, ch, err)
 	}
-	if u, ch, err := f.store.UserWithChannel(f.ctx, f.admin, f.otherAcctCh); err != nil || u.ID != f.admin || ch != nil {
+	if u, ch, _, err := f.store.UserWithRemoval(f.ctx, f.admin, f.otherAcctCh, ""); err != nil || u.ID != f.admin || ch != nil {
 		t.Fatalf("another account's channel: %+v %+v %v", u, ch, err)
 	}
-	if u, ch, err := f.store.UserWithChannel(f.ctx, f.admin, ""); err != nil || u.ID != f.admin || ch != nil {
+	if u, ch, _, err := f.store.UserWithRemoval(f.ctx, f.admin, "", ""); err != nil || u.ID != f.admin || ch != nil {
 		t.Fatalf("no channel: %+v %+v %v", u, ch, err)
 	}
-	if _, _, err := f.store.UserWithChannel(f.ctx, "00000000-0000-4000-8000-000000000000", f.channel); domain.ErrorCode(err) != domain.CodeNotFound {
+	if _, _, _, err := f.store.UserWithRemoval(f.ctx, "00000000-0000-4000-8000-000000000000", f.channel, ""); domain.ErrorCode(err) != domain.CodeNotFound {
 		t.Fatalf("unknown user: %v", err)
 	}
 
@@ -63,10 +63,10 @@ func TestCallerIsReadWithTheChannelOfItsAccountOnly(t *testing.T) {
 	if err := f.store.CreateSession(f.ctx, []byte("token-hash"), f.admin, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if u, ch, err := f.store.SessionUserWithChannel(f.ctx, []byte("token-hash"), now, f.channel); err != nil || u.ID != f.admin || ch == nil || ch.ID != f.channel {
+	if u, ch, _, err := f.store.SessionUserWithRemoval(f.ctx, []byte("token-hash"), now, f.channel, ""); err != nil || u.ID != f.admin || ch == nil || ch.ID != f.channel {
 		t.Fatalf("session: %+v %+v %v", u, ch, err)
 	}
-	if _, _, err := f.store.SessionUserWithChannel(f.ctx, []byte("token-hash"), now.Add(2*time.Hour), f.channel); domain.ErrorCode(err) != domain.CodeNotFound {
+	if _, _, _, err := f.store.SessionUserWithRemoval(f.ctx, []byte("token-hash"), now.Add(2*time.Hour), f.channel, ""); domain.ErrorCode(err) != domain.CodeNotFound {
 		t.Fatalf("expired session: %v", err)
 	}
 }
@@ -93,7 +93,7 @@ func TestImpactFactsInOneRead(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, ch, err := f.store.UserWithChannel(f.ctx, f.admin, f.channel)
+	_, ch, _, err := f.store.UserWithRemoval(f.ctx, f.admin, f.channel, "")
 	if err != nil || ch == nil {
 		t.Fatal(ch, err)
 	}

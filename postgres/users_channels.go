@@ -12,21 +12,11 @@ import (
 
 const channelCols = `id, account_id, name, kind, official, status, waba_id, phone_number_id, page_id, removed_at`
 
-// UserWithChannel reads a user and, in the same statement, the channel
-// channelID when it belongs to the user's account (nil otherwise, or when
-// channelID is ""): an API request names at most one channel, and reading it
-// with its caller spares a round trip per request.
-func (s *Store) UserWithChannel(ctx context.Context, userID, channelID string) (domain.User, *domain.Channel, error) {
-	return s.principal(ctx, `users u`, `u.id = $2`, channelID, []any{userID})
-}
-
-// SessionUserWithChannel is UserWithChannel for the user of an unexpired web session.
-func (s *Store) SessionUserWithChannel(ctx context.Context, tokenHash []byte, now time.Time, channelID string) (domain.User, *domain.Channel, error) {
-	return s.principal(ctx, `web_sessions s JOIN users u ON u.id = s.user_id`, `s.token_hash = $2 AND s.expires_at > $3`, channelID, []any{tokenHash, now})
-}
-
-// principal runs the query of UserWithChannel: $1 is the channel id (NULL
-// for none), from and where find the user with userArgs ($2 on); each extra
+// principal reads a user and, in the same statement, the channel channelID
+// when it belongs to the user's account (nil otherwise, or when channelID is
+// ""): an API request names at most one channel, and reading it with its
+// caller spares a round trip per request. $1 is the channel id (NULL for
+// none), from and where find the user with userArgs ($2 on); each extra
 // adds what it reads of the channel c to the same statement, with its
 // parameters after the user's.
 func (s *Store) principal(ctx context.Context, from, where, channelID string, userArgs []any, extras ...principalExtra) (domain.User, *domain.Channel, error) {
@@ -80,7 +70,7 @@ type principalExtra interface {
 	finish() error
 }
 
-// RequesterWithImpact is UserWithChannel that also reads, in the same
+// RequesterWithImpact reads the requester and the channel (principal) and, in the same
 // statement, the facts of the channel's impact (ImpactFacts): the preflight's
 // one read.
 func (s *Store) RequesterWithImpact(ctx context.Context, userID, channelID string, attendances, conversationCap int) (domain.User, *domain.Channel, domain.ImpactFacts, error) {
@@ -89,8 +79,8 @@ func (s *Store) RequesterWithImpact(ctx context.Context, userID, channelID strin
 	return u, ch, q.f, err
 }
 
-// UserWithRemoval is UserWithChannel that also reads, in the same statement,
-// the latest run of removalID ("" for none), a removal of that channel (nil
+// UserWithRemoval reads the user and the channel (principal) and, in the same
+// statement, the latest run of removalID ("" for none), a removal of that channel (nil
 // when it has none, or when the channel is not of the user's account): GET
 // /v1/removals/{id}, which the web app repeats while a removal runs, in one read.
 func (s *Store) UserWithRemoval(ctx context.Context, userID, channelID, removalID string) (domain.User, *domain.Channel, *domain.RemovalRecord, error) {
