@@ -40,12 +40,17 @@ func TestBenchRunsAndPrintsTheLastLine(t *testing.T) {
 		len(res.RoundRatios) != 2 || len(res.E2E.Run) != 6 || len(res.Bare.Run) != 6 {
 		t.Fatalf("result: %+v", res)
 	}
+	// The own work alone is measured on six removals of its own (an error in
+	// any fails the run).
+	if res.Own.Runs != 6 || res.Own.PostgresCPU <= 0 {
+		t.Fatalf("own work alone: %+v", res.Own)
+	}
 	// Each removal is followed to completed by waiting reads (its channel owes
 	// an unlink, so the verify answers before the end), and read once plainly.
 	if len(res.GET) != 6 || len(res.WaitingGET) < 6 {
 		t.Fatalf("%d plain reads (want 6), %d waiting reads (want one per removal at least)", len(res.GET), len(res.WaitingGET))
 	}
-	for _, part := range []string{"where a run waits", "CPU ms per run", "history per removal", "warm-up (cold burst)", "settling, 3 removals", "ratio of each round", "round 2/2", "a removal's own work above the bare shape"} {
+	for _, part := range []string{"where a run waits", "CPU ms per run", "history per removal", "warm-up (cold burst)", "settling, 3 removals", "ratio of each round", "round 2/2", "a removal's own work above the bare shape", "own work alone (no Temporal, HTTP)", "budget for ratio 0.9"} {
 		if !strings.Contains(out.String(), part) {
 			t.Fatalf("no %q in\n%s", part, out.String())
 		}
