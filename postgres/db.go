@@ -36,14 +36,24 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 
 // Open connects and pings.
 func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	return OpenWithDialer(ctx, dsn, nil)
+}
+
+// OpenWithDialer is Open with the pool's connections made by dialer (nil:
+// lib/pq's own), so that a test can count what a step sends to Postgres.
+func OpenWithDialer(ctx context.Context, dsn string, dialer pq.Dialer) (*sqlx.DB, error) {
 	dsn, err := oneRoundTrip(dsn)
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlx.Open("postgres", dsn)
+	connector, err := pq.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
+	if dialer != nil {
+		connector.Dialer(dialer)
+	}
+	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
 	// As many idle as open: under load a closed connection is a new server
 	// backend (a fork) a moment later.
 	db.SetMaxOpenConns(PoolSize)
