@@ -16,7 +16,7 @@ import (
 // The removal's own work alone: what a whole removal asks of Postgres and of
 // its activities' code, with neither Temporal nor HTTP. The two phases'
 // difference says the same, but as the difference of two noisy throughputs
-// (it moved by ±4 ms between identical runs here); this phase measures it
+// (it moved by ±5 ms between identical runs here); this phase measures it
 // directly, and so is the figure to hold against a budget: for the ratio to
 // reach 0.9, a removal's whole own work (this, plus its HTTP requests) may
 // cost at most a ninth of the bare shape's machine CPU.
