@@ -21,7 +21,7 @@ import (
 // reach 0.9, a removal's whole own work (this, plus its HTTP requests) may
 // cost at most a ninth of the bare shape's machine CPU.
 
-// ownWork is one removal's own work on channel ch: the API's six
+// ownWork is one removal's own work on channel ch: the API's five
 // authorizing reads (start, acknowledge, verify, one waiting read, one plain
 // read, as the driver makes them) and the five steps' activities in the
 // workflow's order, each called as the worker calls it.

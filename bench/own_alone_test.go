@@ -20,7 +20,7 @@ import (
 )
 
 // removalRoundTrips is what a whole removal's own work (ownWork.removal: the
-// API's six authorizing reads and the five steps' activities) sends to
+// API's five authorizing reads and the five steps' activities) sends to
 // Postgres, in round trips, once each statement is prepared on its
 // connection. It is the part of a removal's cost that is countable, and so
 // can be held to: a round trip more fails here, to be added knowingly (and
