@@ -206,8 +206,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	graph := httptest.NewServer(graphsim.New())
 	defer graph.Close()
 	sink := newMailSink()
-	acts := &activities.Activities{Store: store, Mail: sink, Graph: metagraph.New(graph.URL, "v23.0", 15*time.Second),
-		CodeSecret: []byte("bench-code-secret"), Policy: activities.DefaultPolicy, Log: quiet}
+	acts := benchActivities(store, sink, graph.URL, quiet)
 	o.Tuning.Apply()
 	w := worker.NewTuned(tc, acts, o.Tuning)
 	if err := w.Start(); err != nil {
@@ -344,6 +343,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 }
 
 type channel struct{ id, name string }
+
+// benchActivities are the worker's activities as the bench runs them: on
+// store, mailing to sink, unlinking at the Graph simulator at graphURL.
+func benchActivities(store *postgres.Store, sink *mailSink, graphURL string, log *slog.Logger) *activities.Activities {
+	return &activities.Activities{Store: store, Mail: sink, Graph: metagraph.New(graphURL, "v23.0", 15*time.Second),
+		CodeSecret: []byte("bench-code-secret"), Policy: activities.DefaultPolicy, Log: log}
+}
 
 func (o Options) profile(phase string, round int) string {
 	if o.CPUProfile == "" {

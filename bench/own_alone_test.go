@@ -11,9 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/internal/testdb"
-	"github.com/crm/channel-removal/metagraph"
 	"github.com/crm/channel-removal/metagraph/graphsim"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/seed"
@@ -64,8 +62,7 @@ func TestARemovalsOwnWorkKeepsToItsRoundTrips(t *testing.T) {
 	graph := httptest.NewServer(graphsim.New())
 	defer graph.Close()
 	sink := newMailSink()
-	acts := &activities.Activities{Store: store, Mail: sink, Graph: metagraph.New(graph.URL, "v23.0", 5*time.Second),
-		CodeSecret: []byte("counted-code-secret"), Policy: activities.DefaultPolicy, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	acts := benchActivities(store, sink, graph.URL, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	own := ownWork{acts: acts, api: store, sink: sink, secret: acts.CodeSecret, admin: admin}
 
 	// The first removals prepare the statements on both connections.
