@@ -8,7 +8,6 @@ package temporaldev
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -212,8 +211,6 @@ func FreePort(host string) (int, error) {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
-
-var errNoRoot = errors.New("cannot find the source tree (tools/temporal/go.mod) to build the temporal CLI from; set TEMPORAL_CLI to a temporal binary")
 
 // quiet keeps the SDK's readiness probes out of the logs.
 type quiet struct{}

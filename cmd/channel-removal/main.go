@@ -53,6 +53,7 @@ const usage = `usage: channel-removal <command>
                       N whole removals through the HTTP API, C at a time, then the bare
                       removal-shaped workflow on the same embedded server (own database)
   probe URL           exit 0 if URL answers 200 (container health checks)
+  temporal ARGS...    the pinned Temporal CLI (built on first use), e.g. temporal workflow list
 
 ops talks to TEMPORAL_ADDRESS, or to dev's embedded server when it is unset.
 `
@@ -98,6 +99,8 @@ func run(ctx context.Context, cfg config.Config, cmd string, args []string) erro
 		return codeHash(cfg, args)
 	case "probe":
 		return probe(args)
+	case "temporal":
+		return temporalCLI(ctx, args)
 	case "ops":
 		return runOps(ctx, cfg, args)
 	case "bench":
@@ -242,6 +245,16 @@ func codeHash(cfg config.Config, args []string) error {
 	}
 	fmt.Println(vcode.Hash([]byte(cfg.CodeSecret), *removal, *code))
 	return nil
+}
+
+// temporalCLI runs the pinned Temporal CLI in this process's place, building
+// it first when needed (.ci/run builds it this way before the tests).
+func temporalCLI(ctx context.Context, args []string) error {
+	bin, err := temporaldev.Binary(ctx, os.Stderr)
+	if err != nil {
+		return err
+	}
+	return syscall.Exec(bin, append([]string{"temporal"}, args...), os.Environ())
 }
 
 // probe is for health checks in images that have no curl.
