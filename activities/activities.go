@@ -52,7 +52,7 @@ type Policy struct {
 }
 
 // DefaultPolicy is the contract's defaults.
-var DefaultPolicy = Policy{CodeTTL: 10 * time.Minute, ResendInterval: 60 * time.Second, MaxAttempts: 5}
+var DefaultPolicy = Policy{CodeTTL: domain.CodeTTL, ResendInterval: domain.ResendInterval, MaxAttempts: domain.MaxCodeAttempts}
 
 // Activities holds the dependencies of every activity.
 type Activities struct {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/crm/channel-removal/domain"
 )
 
@@ -171,11 +173,15 @@ type AuditInput struct {
 	Seq int `json:"seq,omitempty"`
 }
 
-// RecordAudit appends an audit record; a retry writes it once.
+// RecordAudit appends an audit record; a retry writes it once. Every failure
+// is retryable: an audit record is retried until it lands, never dropped.
 func (a *Activities) RecordAudit(ctx context.Context, in AuditInput) error {
 	detail := map[string]any{}
 	for k, v := range in.Detail {
 		detail[k] = v
 	}
-	return toTemporal(a.Store.AppendAudit(ctx, in.Step.audit(in.Action, detail, in.key(in.Action, fmt.Sprint(in.Seq)))))
+	if err := a.Store.AppendAudit(ctx, in.Step.audit(in.Action, detail, in.key(in.Action, fmt.Sprint(in.Seq)))); err != nil {
+		return temporal.NewApplicationError("audit record "+in.Action+" not written: "+err.Error(), string(domain.CodeUnavailable))
+	}
+	return nil
 }

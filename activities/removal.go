@@ -161,7 +161,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput) (res Unlink
 		}
 		e.Doc = unlinkDoc(shown)
 		if err := a.Store.AppendAudit(ctx, e); err != nil {
-			a.log().Error("audit write failed", "removal_id", in.RemovalID, "action", e.Action, "error", err)
+			return UnlinkResult{}, false, err // retried until the record lands
 		}
 		return UnlinkResult{}, false, toTemporal(unlinkErr(code, u))
 	}
@@ -187,23 +187,14 @@ func (a *Activities) AbandonUnlink(ctx context.Context, in Step) error {
 	if err != nil {
 		return err
 	}
-	a.audit(ctx, in, "meta_unlink_abandoned", map[string]any{"attempts": u.Attempts}, u)
-	return nil
+	e := in.audit("meta_unlink_abandoned", map[string]any{"attempts": u.Attempts}, in.key("meta_unlink_abandoned", fmt.Sprint(u.Attempts)))
+	e.Doc = unlinkDoc(u)
+	return a.Store.AppendAudit(ctx, e) // an error is retried until the record lands
 }
 
 // unlinkDoc is the meta_unlink part of the removal document.
 func unlinkDoc(u domain.Unlink) map[string]any {
 	return map[string]any{"meta_unlink": map[string]any{"status": u.Status, "attempts": u.Attempts, "last_error": u.LastError}}
-}
-
-// audit writes a best-effort record keyed by attempt; a lost write is logged,
-// not fatal, because the unlink's own row already holds the outcome.
-func (a *Activities) audit(ctx context.Context, in Step, action string, detail map[string]any, u domain.Unlink) {
-	e := in.audit(action, detail, in.key(action, fmt.Sprint(u.Attempts)))
-	e.Doc = unlinkDoc(u)
-	if err := a.Store.AppendAudit(ctx, e); err != nil {
-		a.log().Error("audit write failed", "removal_id", in.RemovalID, "action", action, "error", err)
-	}
 }
 
 // lastAttempt: the retry policy gives this activity no further attempt, so the

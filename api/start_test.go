@@ -57,6 +57,17 @@ func started(c *mocks.Client, runID string) {
 	run.On("GetRunID").Return(runID)
 	run.On("GetID").Return(workflows.WorkflowID(channelID))
 	c.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.WorkflowName, mock.Anything).Return(run, nil).Once()
+	recordedAs(c, runID, domain.StatusAwaitingAcknowledgement)
+}
+
+// recordedAs has the run's status query, which the start asks once it has the
+// preflight's row (what Temporal recorded), answer status.
+func recordedAs(c *mocks.Client, runID string, status domain.Status) {
+	v := &mocks.Value{}
+	v.On("Get", mock.Anything).Run(func(args mock.Arguments) {
+		*args.Get(0).(*workflows.Removal) = workflows.Removal{RunID: runID, Status: status}
+	}).Return(nil)
+	c.On("QueryWorkflow", mock.Anything, workflows.WorkflowID(channelID), runID, workflows.QueryStatus).Return(v, nil).Maybe()
 }
 
 // The answer is the preflight's row in the read model, read when its NOTIFY
@@ -80,11 +91,29 @@ func TestStartAnswersFromThePreflightsRow(t *testing.T) {
 	if took := time.Since(t0); took > 900*time.Millisecond {
 		t.Fatalf("woken after %s: the NOTIFY did not wake the start", took)
 	}
-	c.AssertExpectations(t) // no Describe, no GetWorkflow
+	c.AssertExpectations(t) // no Describe, no GetWorkflow: the status query only
 	o := c.Calls[0].Arguments.Get(1).(client.StartWorkflowOptions)
 	if !o.EnableEagerStart || !o.WorkflowExecutionErrorWhenAlreadyStarted ||
 		o.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL || o.TaskQueue != workflows.TaskQueue {
 		t.Fatalf("start options: %+v", o)
+	}
+}
+
+// The row is written inside the run's first workflow task, before Temporal
+// records it; a crash in between has the preflight run again. The answer is
+// what Temporal recorded: here the redone preflight rejected.
+func TestStartAnswersWhatTemporalRecorded(t *testing.T) {
+	c := &mocks.Client{}
+	run := &mocks.WorkflowRun{}
+	run.On("GetRunID").Return("run-5")
+	c.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.WorkflowName, mock.Anything).Return(run, nil).Once()
+	recordedAs(c, "run-5", domain.StatusRejected)
+	rs, w := &runs{row: map[string]domain.RemovalRecord{}}, watcher{woken: make(chan domain.RunAnnouncement, 1)}
+	w.woken <- domain.RunAnnouncement{RunID: "run-5", Record: &domain.RemovalRecord{RemovalID: workflows.WorkflowID(channelID), RunID: "run-5",
+		ChannelID: channelID, Status: string(domain.StatusAwaitingAcknowledgement)}}
+	doc, err := api.TemporalRemovals{Client: c, Runs: rs, Changes: w}.Start(context.Background(), "acc", workflows.Input{ChannelID: channelID})
+	if err != nil || doc.Status != domain.StatusRejected {
+		t.Fatalf("%+v %v", doc, err)
 	}
 }
 
@@ -126,6 +155,7 @@ func TestStartCatchesARowWrittenBeforeTheStartReturns(t *testing.T) {
 			Status: string(domain.StatusAwaitingAcknowledgement)})
 		w.woken <- domain.RunAnnouncement{RunID: "run-3"}
 	}).Return(run, nil).Once()
+	recordedAs(c, "run-3", domain.StatusAwaitingAcknowledgement)
 	r := api.TemporalRemovals{Client: c, Runs: rs, Changes: w}
 	t0 := time.Now()
 	doc, err := r.Start(context.Background(), "acc", workflows.Input{ChannelID: channelID})

@@ -137,7 +137,7 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 		case a := <-woken:
 			switch {
 			case a.RunID == runID && a.Record != nil:
-				return documentOf(*a.Record), nil
+				return t.recorded(ctx, id, runID, documentOf(*a.Record))
 			case a.RunID != "" && a.RunID != runID: // an older run's status change
 				continue
 			}
@@ -147,7 +147,7 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 		}
 		rec, err := t.Runs.RemovalRun(ctx, id, runID)
 		if err == nil {
-			return documentOf(rec), nil
+			return t.recorded(ctx, id, runID, documentOf(rec))
 		}
 		if domain.ErrorCode(err) != domain.CodeNotFound {
 			return workflows.Removal{}, err
@@ -168,6 +168,30 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 			return doc, nil
 		}
 	}
+}
+
+// recorded answers the preflight's outcome once Temporal has recorded it. The
+// row is written inside the run's first workflow task, before the task's
+// completion reaches the server; a crash in between has the task run again.
+// A query is answered only after the run's in-flight workflow task is
+// recorded, so its status is one that no crash can take back.
+func (t TemporalRemovals) recorded(ctx context.Context, id, runID string, doc workflows.Removal) (workflows.Removal, error) {
+	v, err := t.Client.QueryWorkflow(ctx, id, runID, workflows.QueryStatus)
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) { // closed already (a rejection): its result is recorded
+			return doc, nil
+		}
+		return workflows.Removal{}, unavailable(err)
+	}
+	var live workflows.Removal
+	if err := v.Get(&live); err != nil {
+		return workflows.Removal{}, unavailable(err)
+	}
+	if live.Status != doc.Status { // the redone preflight found otherwise
+		return live, nil
+	}
+	return doc, nil
 }
 
 // Get reads the latest run: its live state while running, its result once closed.

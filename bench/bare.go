@@ -76,9 +76,6 @@ func bareShape(ctx workflow.Context, in bareInput) error {
 	awaitStage := func(ctx workflow.Context, n int) (int, error) {
 		return stage, workflow.Await(ctx, func() bool { return stage >= n })
 	}
-	if err := workflow.SetUpdateHandler(ctx, workflows.UpdateAwaitPreflight, func(ctx workflow.Context) (int, error) { return awaitStage(ctx, 1) }); err != nil {
-		return err
-	}
 	if err := workflow.SetUpdateHandler(ctx, workflows.UpdateAcknowledge, func(ctx workflow.Context) (int, error) {
 		acked = true
 		return awaitStage(ctx, 2)
@@ -102,7 +99,6 @@ func bareShape(ctx workflow.Context, in bareInput) error {
 	timer := func(d time.Duration, summary string) workflow.Future {
 		return workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: summary})
 	}
-	_ = workflow.GetVersion(ctx, "bare", workflow.DefaultVersion, 1)
 	if err := workflow.ExecuteLocalActivity(lctx, barePreflightName).Get(ctx, nil); err != nil {
 		return err
 	}

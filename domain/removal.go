@@ -89,6 +89,10 @@ type Actor struct {
 	IP     string `json:"ip,omitempty"`
 }
 
+// ActorOpsTemporal is who sent an input that names nobody: a signal from
+// Temporal Web or the temporal CLI.
+var ActorOpsTemporal = Actor{UserID: "ops (Temporal)"}
+
 // StatusAfterAudit is the removal status an audit record's step leads to, for
 // the removals read model that the activities keep with each record; ok is
 // false for steps that do not move the status (acknowledged, code_expired: the

@@ -17,10 +17,10 @@ import (
 
 // helperWorker starts the only worker of the stack in a process of its own
 // and returns how to kill it with SIGKILL.
-func (s *stack) helperWorker() (kill func()) {
+func (s *stack) helperWorker(env ...string) (kill func()) {
 	s.t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=1", "CR_E2E_DSN="+s.dsn, "CR_E2E_TEMPORAL="+temporalAddr,
+	cmd.Env = append(append(os.Environ(), env...), helperEnv+"=1", "CR_E2E_DSN="+s.dsn, "CR_E2E_TEMPORAL="+temporalAddr,
 		"CR_E2E_SENDGRID="+s.sg.URL(), "CR_E2E_GRAPH="+s.graphS.URL)
 	out := &syncBuffer{} // read while exec copies into it
 	cmd.Stdout, cmd.Stderr = out, out

@@ -126,7 +126,7 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 	if got := fmt.Sprint(s.timerSummaries(id)); got != "[aguardando confirmação (15 min) aguardando código (10 min) aguardando código (10 min)]" {
 		t.Fatalf("timer summaries: %s", got)
 	}
-	s.captureHistory(id, "happy_path_wrong_code_one_listener.json")
+	s.captureHistory(id, "happy_path_wrong_code.json")
 }
 
 func (s *stack) eventually(f func() bool) {
@@ -364,7 +364,7 @@ func TestHappyPathHistoryStaysLean(t *testing.T) {
 	if strings.Join(actions, ",") != "preflight_passed,acknowledged,code_sent,code_verified,channel_removed,meta_unlinked,removal_completed" {
 		t.Fatalf("audit trail: %v", actions)
 	}
-	s.captureHistory(id, "happy_path_one_listener.json")
+	s.captureHistory(id, "happy_path.json")
 }
 
 // TestRemovalDocumentIsReadFromPostgres: GET /v1/removals/{id} answers from the

@@ -61,8 +61,12 @@ func runHelperWorker() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	acts := app.Activities(cfg, postgres.New(db), app.Mailer(cfg, os.Stdout), os.Getenv("CR_E2E_GRAPH"), quietLog())
+	if after := os.Getenv(dieAfterEnv); after != "" {
+		acts.Store = dyingStore{Store: postgres.New(db), after: after}
+	}
 	fmt.Println("helper worker ready")
-	worker.Run(ctx, tc, app.Activities(cfg, postgres.New(db), app.Mailer(cfg, os.Stdout), os.Getenv("CR_E2E_GRAPH"), quietLog()), worker.DefaultTuning)
+	worker.Run(ctx, tc, acts, worker.DefaultTuning)
 }
 
 // TestMetaPermanentFailureThenRetryUnlinkSignal shows a 190 from Graph leaving
@@ -99,5 +103,5 @@ func TestMetaPermanentFailureThenRetryUnlinkSignal(t *testing.T) {
 	if got := fmt.Sprint(s.timerSummaries(id)); !strings.Contains(got, "janela para retry-unlink (7 dias)") {
 		t.Fatalf("timer summaries: %s", got)
 	}
-	s.captureHistory(id, "unlink_failed_then_retry_one_listener.json")
+	s.captureHistory(id, "unlink_failed_then_retry.json")
 }

@@ -117,7 +117,13 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	dsn, db := testdb.New(t)
+	dsn, _ := testdb.New(t)
+	// The pool as production opens it (its connection parameters included).
+	db, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	s := &stack{t: t, dsn: dsn, store: postgres.New(db), b: seed.Builder{DB: db, Seal: testKeys.Seal}, sg: fakesendgrid.New(t), graph: graphsim.New(),
 		policy: activities.DefaultPolicy}
 	s.graphS = httptest.NewServer(s.graph)

@@ -42,7 +42,7 @@ func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
 // OpenWithDialer is Open with the pool's connections made by dialer (nil:
 // lib/pq's own), so that a test can count what a step sends to Postgres.
 func OpenWithDialer(ctx context.Context, dsn string, dialer pq.Dialer) (*sqlx.DB, error) {
-	dsn, err := oneRoundTrip(dsn)
+	dsn, err := connParams(dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -100,27 +100,43 @@ func Warm(ctx context.Context, db *sqlx.DB) error {
 	return mapErr(first)
 }
 
-// oneRoundTrip sets lib/pq's binary_parameters unless the DSN says otherwise:
-// a query with arguments then goes out as one Parse/Bind/Execute exchange
-// instead of lib/pq's default of preparing an unnamed statement first, which
-// costs a second round trip on every statement (the bench counted ~35 per
-// removal). Arguments of type []byte go as binary, so JSON for jsonb columns
-// is passed as a string.
-func oneRoundTrip(dsn string) (string, error) {
-	if strings.Contains(dsn, "binary_parameters") {
-		return dsn, nil
-	}
+// LockTimeout bounds how long any statement of ours waits for a row lock
+// (Postgres' lock_timeout, set on every connection unless the DSN sets it).
+// A lock held longer (a long report, a stuck session) fails the statement
+// as unavailable, to be retried later, instead of holding an admin's request
+// or a removal step for as long as the other transaction lasts.
+const LockTimeout = "2s"
+
+// connParams sets, unless the DSN says otherwise:
+//   - lib/pq's binary_parameters: a query with arguments then goes out as
+//     one Parse/Bind/Execute exchange instead of lib/pq's default of preparing
+//     an unnamed statement first, which costs a second round trip on every
+//     statement (the bench counted ~35 per removal). Arguments of type []byte
+//     go as binary, so JSON for jsonb columns is passed as a string;
+//   - lock_timeout (LockTimeout), which lib/pq sends as a run-time parameter
+//     in the connection's startup message: no round trip of its own.
+func connParams(dsn string) (string, error) {
+	params := [][2]string{{"binary_parameters", "yes"}, {"lock_timeout", LockTimeout}}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
 		if err != nil {
 			return "", fmt.Errorf("DATABASE_URL: %w", err)
 		}
 		q := u.Query()
-		q.Set("binary_parameters", "yes")
+		for _, p := range params {
+			if !q.Has(p[0]) {
+				q.Set(p[0], p[1])
+			}
+		}
 		u.RawQuery = q.Encode()
 		return u.String(), nil
 	}
-	return dsn + " binary_parameters=yes", nil
+	for _, p := range params {
+		if !strings.Contains(dsn, p[0]+"=") {
+			dsn += " " + p[0] + "=" + p[1]
+		}
+	}
+	return dsn, nil
 }
 
 // EnsureDatabase creates the database named in dsn if it does not exist, by
@@ -226,6 +242,9 @@ func mapErr(err error) error {
 			return &domain.Error{Code: domain.CodeInvalid, Message: "referência inexistente", Fields: map[string]any{"constraint": pqErr.Constraint}}
 		case "check_violation":
 			return domain.Errorf(domain.CodeInvalid, "%s", pqErr.Message)
+		case "lock_not_available": // LockTimeout passed
+			return &domain.Error{Code: domain.CodeUnavailable, Message: "o registro está bloqueado por outra operação; tente de novo em instantes",
+				Fields: map[string]any{"retry_after": 5}}
 		case "invalid_text_representation": // e.g. a malformed uuid in a path
 			return domain.Errorf(domain.CodeNotFound, "registro não encontrado")
 		case "character_not_in_repertoire", "untranslatable_character", "string_data_right_truncation":

@@ -6,30 +6,24 @@ import (
 	"github.com/crm/channel-removal/domain"
 )
 
-// setup registers the query, the signal listeners and the updates. Handlers
-// only put inputs into the inbox (serializable state); run decides.
+// setup registers the query, the signals and the updates. Handlers only put
+// inputs into the inbox (serializable state); run decides.
 func (r *removal) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Removal, error) { return r.doc, nil }); err != nil {
 		return err
 	}
-	signals := newSignals(ctx, r)
-	onSignal(signals, SignalAcknowledge, func(v AcknowledgeRequest) (command, bool) {
+	signals := workflow.NewSelector(ctx)
+	onSignal(ctx, r, signals, SignalAcknowledge, func(v AcknowledgeRequest) (command, bool) {
 		return command{Kind: kindAcknowledge, Actor: v.Actor}, v.Acknowledged
 	})
-	onSignal(signals, SignalVerifyCode, func(v VerifyCodeRequest) (command, bool) {
+	onSignal(ctx, r, signals, SignalVerifyCode, func(v VerifyCodeRequest) (command, bool) {
 		return command{Kind: kindVerify, CodeHash: v.CodeHash, Actor: v.Actor}, true
 	})
-	onSignal(signals, SignalResendCode, func(v ActorRequest) (command, bool) { return command{Kind: kindResend, Actor: v.Actor}, true })
-	onSignal(signals, SignalCancel, func(v ActorRequest) (command, bool) { return command{Kind: kindCancel, Actor: v.Actor}, true })
-	onSignal(signals, SignalRetryUnlink, func(v ActorRequest) (command, bool) { return command{Kind: kindRetryUnlink, Actor: v.Actor}, true })
-	signals.listen()
+	onSignal(ctx, r, signals, SignalResendCode, func(v ActorRequest) (command, bool) { return command{Kind: kindResend, Actor: v.Actor}, true })
+	onSignal(ctx, r, signals, SignalCancel, func(v ActorRequest) (command, bool) { return command{Kind: kindCancel, Actor: v.Actor}, true })
+	onSignal(ctx, r, signals, SignalRetryUnlink, func(v ActorRequest) (command, bool) { return command{Kind: kindRetryUnlink, Actor: v.Actor}, true })
+	workflow.Go(ctx, r.listen(signals))
 
-	if err := workflow.SetUpdateHandler(ctx, UpdateAwaitPreflight, func(ctx workflow.Context) (Removal, error) {
-		err := workflow.Await(ctx, func() bool { return r.doc.Status != "" && r.doc.Status != domain.StatusPreflight })
-		return r.doc, err
-	}); err != nil {
-		return err
-	}
 	updates := []struct {
 		name     string
 		handler  any
@@ -43,7 +37,10 @@ func (r *removal) setup(ctx workflow.Context) error {
 				if !v.Acknowledged {
 					return toApp(domain.Errorf(domain.CodeInvalid, "confirme o alerta com acknowledged=true"))
 				}
-				return r.expect(kindAcknowledge, domain.StatusAwaitingAcknowledgement)
+				// During the preflight too: the run answers it once the
+				// preflight's outcome is known (an admin's click that reached a
+				// run whose first task was being redone after a crash).
+				return r.expect(kindAcknowledge, domain.StatusPreflight, domain.StatusAwaitingAcknowledgement)
 			}},
 		{UpdateVerifyCode,
 			func(ctx workflow.Context, v VerifyCodeRequest) (Removal, error) {
@@ -81,57 +78,32 @@ func (r *removal) setup(ctx workflow.Context) error {
 	return nil
 }
 
-// signals drains the signal channels into the inbox; a payload that asks
-// nothing (acknowledged=false) is noted and dropped. Runs of leanOneListener
-// have one coroutine select over every channel; older runs replay with one
-// coroutine per channel.
-type signals struct {
-	ctx     workflow.Context
-	r       *removal
-	sel     workflow.Selector
-	loop    workflow.Context // the selecting coroutine's, where its cases receive
-	perChan []func(workflow.Context)
-}
-
-func newSignals(ctx workflow.Context, r *removal) *signals {
-	return &signals{ctx: ctx, r: r, sel: workflow.NewSelector(ctx)}
-}
-
-func onSignal[T any](s *signals, name string, toCommand func(T) (command, bool)) {
-	ch := workflow.GetSignalChannel(s.ctx, name)
-	take := func(ctx workflow.Context) {
+// onSignal has the selector take signal name into the inbox. A payload that
+// asks nothing (acknowledged=false) is noted and dropped; one that names
+// nobody (Temporal Web, the temporal CLI) is ops'.
+func onSignal[T any](ctx workflow.Context, r *removal, sel workflow.Selector, name string, toCommand func(T) (command, bool)) {
+	sel.AddReceive(workflow.GetSignalChannel(ctx, name), func(ch workflow.ReceiveChannel, _ bool) {
 		var v T
 		ch.Receive(ctx, &v)
 		cmd, ok := toCommand(v)
 		if !ok {
-			s.r.doc.Notes = append(s.r.doc.Notes, "Sinal "+name+" ignorado: confirme com {\"acknowledged\": true}")
+			r.doc.Notes = append(r.doc.Notes, "Sinal "+name+" ignorado: confirme com {\"acknowledged\": true}")
 			return
 		}
-		s.r.inbox = append(s.r.inbox, cmd)
-	}
-	if s.r.oneListener {
-		s.sel.AddReceive(ch, func(workflow.ReceiveChannel, bool) { take(s.loop) })
-		return
-	}
-	s.perChan = append(s.perChan, take)
+		if cmd.Actor.UserID == "" {
+			cmd.Actor = domain.ActorOpsTemporal
+		}
+		r.inbox = append(r.inbox, cmd)
+	})
 }
 
-func (s *signals) listen() {
-	if s.r.oneListener {
-		workflow.Go(s.ctx, func(ctx workflow.Context) {
-			s.loop = ctx
-			for {
-				s.sel.Select(ctx)
-			}
-		})
-		return
-	}
-	for _, take := range s.perChan {
-		workflow.Go(s.ctx, func(ctx workflow.Context) {
-			for {
-				take(ctx)
-			}
-		})
+// listen is the one coroutine that drains every signal into the inbox: the
+// SDK resumes each live coroutine on every pass of every workflow task.
+func (r *removal) listen(signals workflow.Selector) func(workflow.Context) {
+	return func(ctx workflow.Context) {
+		for {
+			signals.Select(ctx)
+		}
 	}
 }
 

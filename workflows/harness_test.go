@@ -47,6 +47,8 @@ type harness struct {
 	statuses []string // RemovalStatus upserts, in order
 	accounts []string
 	audits   []string
+	// auditActors is who each RecordAudit action was written for.
+	auditActors map[string]domain.Actor
 	// statusAtAudit is the last RemovalStatus published when each audit record was written.
 	statusAtAudit map[string]string
 	auditCall     *testsuite.MockCallWrapper
@@ -54,7 +56,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	var s testsuite.WorkflowTestSuite
-	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), attemptsLeft: MaxCodeAttempts}
+	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), attemptsLeft: domain.MaxCodeAttempts}
 	h.preflight = activities.PreflightResult{OK: true, AccountID: "acc-1", Reasons: []domain.Reason{},
 		Impact: domain.Impact{ChannelName: "WhatsApp Oficial", Kind: domain.KindWhatsAppCloud, OfficialIntegration: true,
 			Meta: domain.MetaObjects{WABAID: "W1"}, ActiveAttendances: []domain.Attendance{}, Warnings: []string{"irreversível"}}}
@@ -124,10 +126,11 @@ func newHarness(t *testing.T) *harness {
 		})
 	env.OnActivity(a.AbandonUnlink, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.Step) error { h.abandoned++; return nil })
-	h.statusAtAudit = map[string]string{}
+	h.statusAtAudit, h.auditActors = map[string]string{}, map[string]domain.Actor{}
 	h.auditCall = env.OnActivity(a.RecordAudit, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.AuditInput) error {
 			h.recordAudit(in.Action)
+			h.auditActors[in.Action] = in.Actor
 			return nil
 		})
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {

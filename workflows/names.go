@@ -25,14 +25,10 @@ const (
 	QueryStatus = "status"
 
 	// Updates give the API synchronous answers; each mirrors a signal.
-	// UpdateAwaitPreflight answers once the preflight ran: the API used it
-	// with Update-With-Start until it learnt to read the preflight's outcome
-	// from the read model; kept for runs and clients of that time.
-	UpdateAwaitPreflight = "await-preflight"
-	UpdateAcknowledge    = "acknowledge-update"
-	UpdateVerifyCode     = "verify-code-update"
-	UpdateResendCode     = "resend-code-update"
-	UpdateCancel         = "cancel-update"
+	UpdateAcknowledge = "acknowledge-update"
+	UpdateVerifyCode  = "verify-code-update"
+	UpdateResendCode  = "resend-code-update"
+	UpdateCancel      = "cancel-update"
 )
 
 // ActionOfUpdate names the signal each update mirrors.

@@ -7,13 +7,19 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// Activity options, one per step: explicit timeouts and retry policies. Domain
+// Options, one per step: explicit timeouts and retry policies. Domain
 // failures come back as non-retryable errors and are never retried.
-func preflightOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
+//
+// The database-only steps that take milliseconds (preflight, code check,
+// tombstone) are local activities, run inside the workflow task. They keep
+// their guarantees: each is idempotent (a retry of the same Seq is not
+// counted twice; a second tombstone changes nothing), and a worker crash
+// re-runs them from the last workflow task.
+
+func preflightOptions() workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 5},
-		Summary:             "Preflight: papel, atendimentos ativos e impacto",
 	}
 }
 
@@ -26,19 +32,21 @@ func sendCodeOptions() workflow.ActivityOptions {
 	}
 }
 
-func verifyOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout: 15 * time.Second,
+func verifyOptions() workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Second, MaximumAttempts: 5},
-		Summary:             "Confere o código (hash) e conta a tentativa",
 	}
 }
 
-func deleteOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 10},
-		Summary:             "Remove o canal (tombstone) numa transação",
+// deleteOptions: two quick tries, each bounded by the pool's lock_timeout
+// when another transaction holds the channel's row (postgres.Open); past
+// them the workflow answers the verification, shows that it waits for the
+// database and keeps trying on its own timer (tombstoneThroughOutage).
+func deleteOptions() workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 4 * time.Second, MaximumAttempts: 2},
 	}
 }
 
@@ -64,33 +72,5 @@ func auditOptions() workflow.ActivityOptions {
 		StartToCloseTimeout: 15 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second},
 		Summary:             "Registra a etapa na auditoria",
-	}
-}
-
-// Local activities (lean runs): database-only steps that take milliseconds run
-// inside the workflow task. They keep their guarantees: each is idempotent (a
-// retry of the same Seq is not counted twice; a second tombstone changes
-// nothing), and a worker crash re-runs them from the last workflow task.
-
-func preflightLocalOptions() workflow.LocalActivityOptions {
-	return workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 5},
-	}
-}
-
-func verifyLocalOptions() workflow.LocalActivityOptions {
-	return workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Second, MaximumAttempts: 5},
-	}
-}
-
-// deleteLocalOptions: a few quick tries; past them the workflow shows that it
-// waits for the database and keeps trying on its own timer (tombstoneThroughOutage).
-func deleteLocalOptions() workflow.LocalActivityOptions {
-	return workflow.LocalActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 4 * time.Second, MaximumAttempts: 3},
 	}
 }

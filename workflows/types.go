@@ -39,11 +39,10 @@ func RunSummary(in Input) string {
 // Defaults of SPEC §1.
 const (
 	DefaultAckTimeout        = 15 * time.Minute
-	DefaultResendInterval    = 60 * time.Second
+	DefaultResendInterval    = domain.ResendInterval
 	DefaultUnlinkRetryWindow = 7 * 24 * time.Hour
 	DefaultOutageWindow      = 12 * time.Hour
 	DefaultOutageRetry       = 30 * time.Second
-	MaxCodeAttempts          = 5
 )
 
 func (in *Input) withDefaults() {

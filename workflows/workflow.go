@@ -48,52 +48,25 @@ type removal struct {
 	attemptSeq int
 	auditSeq   int
 	actor      domain.Actor // who verified the code: the removal's author for delete/unlink
-	// lean: the run follows the shape with fewer history events (changeLean);
-	// oneListener: its signals are drained by one coroutine (leanOneListener);
-	// answerWhenDone: a verification after which nothing is owed is answered
-	// with the outcome (leanAnswerWhenDone), and done is that verification.
-	lean, oneListener, answerWhenDone bool
-	done                              *command
-	// timers still pending from earlier waits (lean runs); cancelled only
-	// before a long wait, where they would otherwise wake the run.
+	// done is a verification after which nothing is owed: it is answered with
+	// the outcome ("completed") rather than "removing".
+	done *command
+	// timers still pending from earlier waits; cancelled only before a long
+	// wait, where they would otherwise wake the run.
 	timers []func()
 }
-
-// changeLean is the history-lean shape: preflight, code check and tombstone as
-// local activities (short, database-only, idempotent), the acknowledgement and
-// the final audit records written by the activities that already run at those
-// steps, no search-attribute upsert for the instant "removing" step, and
-// human-wait timers left to lapse instead of cancelled one by one. Runs
-// started before it replay the old shape.
-const changeLean = "lean-history"
-
-// leanOneListener is version 2 of changeLean: one coroutine drains the five
-// signals into the inbox instead of one coroutine each. The SDK resumes every
-// live coroutine on each pass of every workflow task (a goroutine switch and a
-// stack walk each), so four idle listeners were paid for all run long. Version
-// 2 is recorded by the same marker as version 1: no event is added. The
-// selector takes pending signals in the order its cases were added, but when it
-// is blocked it takes the first to arrive, where five listeners took them in
-// their creation order: runs started before it keep five listeners on replay.
-const leanOneListener = 2
-
-// leanAnswerWhenDone is version 3 of changeLean: when the tombstone leaves no
-// Meta unlink owed (an unofficial channel, or an official one with no Meta
-// object linked), the removal completes in the verification's own workflow task,
-// so its answer is the outcome ("completed") rather than "removing", which
-// the web app had to read again to learn. Same events, same marker.
-const leanAnswerWhenDone = 3
 
 // RemoveChannelWorkflow removes a channel: preflight, acknowledgement,
 // verification code, tombstone, Meta unlink (SPEC §1). Every outcome, timeouts
 // included, is a status of the returned document, not a workflow error.
+//
+// The short database-only steps (preflight, code check, tombstone) run as
+// local activities, inside the workflow task; the e-mail and the Meta call are
+// activities. Each human wait is a timer of its own, left to lapse when the
+// input comes first (see next).
 func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Removal, error) {
 	in.withDefaults()
-	r := &removal{in: in, answers: map[string]answer{}}
-	// Read before setup, which needs it; setup issues no command, so the
-	// marker stays where it was.
-	v := workflow.GetVersion(ctx, changeLean, workflow.DefaultVersion, leanAnswerWhenDone)
-	r.lean, r.oneListener, r.answerWhenDone = v >= 1, v >= leanOneListener, v >= leanAnswerWhenDone
+	r := newRemoval(ctx, in)
 	if err := r.setup(ctx); err != nil {
 		return Removal{}, err
 	}
@@ -106,18 +79,22 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Removal, error) {
 	return r.doc, nil
 }
 
-func (r *removal) run(ctx workflow.Context) {
+// newRemoval is the state before anything ran: in preflight. It is complete
+// before any handler is registered, so that a validator, which may run as soon
+// as its handler is (an update that waited while the run's first task was
+// replayed after a crash), never judges an uninitialised state.
+func newRemoval(ctx workflow.Context, in Input) *removal {
 	info := workflow.GetInfo(ctx)
 	now := workflow.Now(ctx)
-	r.doc = Removal{ID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, ChannelID: r.in.ChannelID,
-		AttemptsLeft: MaxCodeAttempts, MetaUnlink: MetaUnlink{Status: "not_started"}, Notes: []string{}, CreatedAt: now}
-	const checking = "Verificando permissões, atendimentos ativos e impacto da remoção"
-	if r.lean { // the start set RemovalStatus=preflight; the check runs within this task
-		r.setLocalStatus(ctx, domain.StatusPreflight, checking)
-	} else {
-		r.setStatus(ctx, domain.StatusPreflight, checking)
-	}
+	r := &removal{in: in, answers: map[string]answer{}, doc: Removal{
+		ID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, ChannelID: in.ChannelID,
+		AttemptsLeft: domain.MaxCodeAttempts, MetaUnlink: MetaUnlink{Status: "not_started"}, Notes: []string{}, CreatedAt: now}}
+	// The start set RemovalStatus; the check runs within this task.
+	r.setLocalStatus(ctx, domain.StatusPreflight, domain.StatusStep(domain.StatusPreflight))
+	return r
+}
 
+func (r *removal) run(ctx workflow.Context) {
 	ack, ok := r.preflightAndAcknowledgement(ctx)
 	if !ok {
 		return
@@ -138,7 +115,7 @@ func (r *removal) run(ctx workflow.Context) {
 
 func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bool) {
 	var res activities.PreflightResult
-	err := r.dbStep(ctx, preflightLocalOptions(), preflightOptions(), a.Preflight,
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, preflightOptions()), a.Preflight,
 		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy}).Get(ctx, &res)
 	if err != nil {
 		r.finish(ctx, domain.StatusFailed, "Falha no preflight: "+errText(err))
@@ -166,10 +143,7 @@ func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bo
 		}
 		switch cmd.Kind {
 		case kindAcknowledge:
-			if !r.lean { // lean runs record it with the first code's send
-				r.audit(ctx, "acknowledged", cmd.Actor, map[string]string{"text": activities.AcknowledgementText})
-			}
-			return cmd, true
+			return cmd, true // recorded by the first code's send, in its transaction
 		case kindCancel:
 			r.cancel(ctx, cmd)
 			return command{}, false
@@ -205,7 +179,7 @@ func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Err
 		name = r.doc.Impact.ChannelName
 	}
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
-		activities.SendCodeInput{Step: r.step(actor), ChannelName: name, Seq: r.sendSeq, Acknowledged: r.lean && r.sendSeq == 1}).Get(ctx, &res)
+		activities.SendCodeInput{Step: r.step(actor), ChannelName: name, Seq: r.sendSeq, Acknowledged: r.sendSeq == 1}).Get(ctx, &res)
 	if err != nil {
 		return asDomain(err)
 	}
@@ -226,7 +200,7 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 		case kindVerify:
 			r.attemptSeq++
 			var v activities.VerifyResult
-			err := r.dbStep(ctx, verifyLocalOptions(), verifyOptions(), a.VerifyCode,
+			err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, verifyOptions()), a.VerifyCode,
 				activities.VerifyInput{Step: r.step(cmd.Actor), Seq: r.attemptSeq, CodeHash: cmd.CodeHash}).Get(ctx, &v)
 			if err != nil {
 				r.finish(ctx, domain.StatusFailed, "Falha ao verificar o código: "+errText(err))
@@ -238,7 +212,7 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 			case v.OK:
 				return cmd, true
 			case v.Locked:
-				r.end(ctx, domain.StatusLocked, "Bloqueada: 5 códigos incorretos; nada foi alterado", cmd.Actor)
+				r.end(ctx, domain.StatusLocked, fmt.Sprintf("Bloqueada: %d códigos incorretos; nada foi alterado", domain.MaxCodeAttempts), cmd.Actor)
 				r.refuse(cmd, domain.Errorf(domain.CodeLocked, "muitas tentativas incorretas; a remoção foi bloqueada").With("attempts_left", 0))
 				return command{}, false
 			case v.Expired:
@@ -280,56 +254,55 @@ func (r *removal) resendTooSoon(ctx workflow.Context) *domain.Error {
 	return nil
 }
 
-// deleteChannel tombstones the channel; it answers the verification first, since
-// from here the removal no longer depends on anyone.
+// deleteChannel tombstones the channel. From here the removal no longer
+// depends on anyone, so the verification is answered as soon as the outcome
+// of the tombstone is known, or as accepted ("removing") when the database
+// keeps it waiting.
 func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkOwed bool, ok bool) {
 	r.actor = verified.Actor
-	var d activities.DeleteResult
-	var err error
-	if r.lean {
-		// The tombstone runs inside this workflow task; the verification is
-		// answered with the state that follows it.
-		r.setLocalStatus(ctx, domain.StatusRemoving, "Código verificado; removendo o canal")
-		d, err = r.tombstone(ctx)
-		if err != nil && retryable(err) {
-			// The database is away. The code was verified, so the removal no
-			// longer depends on anyone: answer now and keep trying, visibly,
-			// for as long as the outage window allows (hours, not minutes).
-			deadline := workflow.Now(ctx).Add(r.in.OutageWindow.D())
-			r.setStatus(ctx, domain.StatusRemoving, fmt.Sprintf(
-				"Código verificado; aguardando o banco de dados para remover o canal (novas tentativas a cada %s, até %s)",
-				ptBR(r.in.OutageRetryInterval.D()), deadline.UTC().Format(time.RFC3339)))
-			r.reply(verified, nil)
-			d, err = r.tombstoneThroughOutage(ctx, deadline)
-		} else if r.answerWhenDone && err == nil && !d.UnlinkPending {
-			r.done = &verified // unlink answers it, once the run is complete
-		} else {
-			defer r.reply(verified, nil)
-		}
-	} else {
-		r.setStatus(ctx, domain.StatusRemoving, "Código verificado; removendo o canal")
+	r.setLocalStatus(ctx, domain.StatusRemoving, domain.StatusStep(domain.StatusRemoving))
+	d, err := r.tombstone(ctx)
+	if err != nil && retryable(err) {
+		// The database is away, or another transaction holds the channel's
+		// row: the code was accepted, so say so now and keep trying.
+		deadline := workflow.Now(ctx).Add(r.in.OutageWindow.D())
+		r.setStatus(ctx, domain.StatusRemoving, fmt.Sprintf(
+			"Código verificado; aguardando o banco de dados para remover o canal (novas tentativas a cada %s, até %s)",
+			ptBR(r.in.OutageRetryInterval.D()), deadline.UTC().Format(time.RFC3339)))
 		r.reply(verified, nil)
-		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, deleteOptions()), a.DeleteChannel,
-			activities.DeleteInput{Step: r.step(r.actor)}).Get(ctx, &d)
+		verified = command{} // answered
+		d, err = r.tombstoneThroughOutage(ctx, deadline)
 	}
 	if err != nil {
-		de := asDomain(err)
-		if de.Code == domain.CodeActiveAttendances {
-			var f struct {
-				ActiveAttendances []domain.Attendance `json:"active_attendances"`
-			}
-			appDetails(err, &f)
-			if r.doc.Impact != nil {
-				r.doc.Impact.ActiveAttendances = f.ActiveAttendances
-			}
-			r.doc.Reasons = []domain.Reason{{Code: domain.CodeActiveAttendances, Message: de.Message}}
-			r.finish(ctx, domain.StatusRejected, "Remoção recusada: um atendimento foi aberto depois do preflight; nada foi alterado")
-			return false, false
-		}
-		r.finish(ctx, domain.StatusFailed, "Falha ao remover o canal: "+de.Message)
+		r.tombstoneFailed(ctx, err)
+		r.reply(verified, nil)
 		return false, false
 	}
+	if d.UnlinkPending {
+		r.reply(verified, nil)
+	} else {
+		r.done = &verified // nothing is owed: answered with the outcome, once the run is complete
+	}
 	return d.UnlinkPending, true
+}
+
+// tombstoneFailed ends the run: rejected when an attendance opened since the
+// preflight (nothing changed), failed otherwise.
+func (r *removal) tombstoneFailed(ctx workflow.Context, err error) {
+	de := asDomain(err)
+	if de.Code != domain.CodeActiveAttendances {
+		r.finish(ctx, domain.StatusFailed, "Falha ao remover o canal: "+de.Message)
+		return
+	}
+	var f struct {
+		ActiveAttendances []domain.Attendance `json:"active_attendances"`
+	}
+	appDetails(err, &f)
+	if r.doc.Impact != nil {
+		r.doc.Impact.ActiveAttendances = f.ActiveAttendances
+	}
+	r.doc.Reasons = []domain.Reason{{Code: domain.CodeActiveAttendances, Message: de.Message}}
+	r.finish(ctx, domain.StatusRejected, "Remoção recusada: um atendimento foi aberto depois do preflight; nada foi alterado")
 }
 
 // unlink unsubscribes our app in Meta. A failure leaves the removal done but
@@ -347,7 +320,7 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 		r.setStatus(ctx, domain.StatusUnlinking, "Canal removido; desvinculando o aplicativo na Meta")
 		var u activities.UnlinkResult
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, unlinkOptions()), a.UnlinkMeta,
-			activities.UnlinkInput{Step: r.step(r.actor), Finish: r.lean}).Get(ctx, &u)
+			activities.UnlinkInput{Step: r.step(r.actor), Finish: true}).Get(ctx, &u)
 		if err == nil {
 			r.doc.MetaUnlink = MetaUnlink{Status: u.Status, Attempts: u.Attempts}
 			if u.Status == activities.UnlinkSkipped {
@@ -372,10 +345,8 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 			"Canal removido, mas o desvínculo na Meta falhou. %s Envie o sinal %q para tentar de novo (até %s).",
 			f.LastError, SignalRetryUnlink, deadline.UTC().Format(time.RFC3339)))
 		if !r.awaitRetryUnlink(ctx, deadline) {
-			var none any
-			if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink, r.step(r.actor)).Get(ctx, &none); err != nil {
-				workflow.GetLogger(ctx).Error("abandon unlink failed", "error", err)
-			}
+			// Retried until it lands, as an audit write is (auditOptions).
+			_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink, r.step(r.actor)).Get(ctx, nil)
 			r.doc.MetaUnlink.Status = "abandoned"
 			r.finish(ctx, domain.StatusCompletedWithWarnings, "Canal removido; o desvínculo na Meta não foi concluído dentro do prazo de novas tentativas")
 			return
@@ -406,12 +377,8 @@ func (r *removal) complete(ctx workflow.Context) {
 	if r.doc.Impact != nil && r.doc.Impact.Kind == domain.KindWhatsAppCloud {
 		r.doc.Notes = append(r.doc.Notes, domain.NoteWhatsAppRelink)
 	}
-	const step = "Canal removido e integrações desvinculadas"
-	if r.lean { // the step that settled it (tombstone or unlink) wrote removal_completed
-		r.finish(ctx, domain.StatusCompleted, step)
-		return
-	}
-	r.end(ctx, domain.StatusCompleted, step, r.actor)
+	// The step that settled it (tombstone or unlink) wrote removal_completed.
+	r.finish(ctx, domain.StatusCompleted, domain.StatusStep(domain.StatusCompleted))
 }
 
 func (r *removal) cancel(ctx workflow.Context, cmd command) {
@@ -419,19 +386,9 @@ func (r *removal) cancel(ctx workflow.Context, cmd command) {
 	r.reply(cmd, nil)
 }
 
-// changeAuditBeforeFinal: the final audit record is written before the final
-// status is published (query, search attribute), so nobody sees a removal as
-// done while its audit trail still lacks the record. Runs started before the
-// change keep the old order on replay.
-const changeAuditBeforeFinal = "audit-before-final-status"
-
-// end writes the final audit record, then finishes the run.
+// end writes the final audit record, then finishes the run, so nobody sees a
+// removal as done while its audit trail still lacks the record.
 func (r *removal) end(ctx workflow.Context, status domain.Status, step string, actor domain.Actor) {
-	if !r.lean && workflow.GetVersion(ctx, changeAuditBeforeFinal, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		r.finish(ctx, status, step)
-		r.audit(ctx, "removal_"+string(status), actor, nil)
-		return
-	}
 	r.audit(ctx, "removal_"+string(status), actor, nil)
 	r.finish(ctx, status, step)
 }
@@ -444,11 +401,11 @@ func (r *removal) finish(ctx workflow.Context, status domain.Status, step string
 
 func (r *removal) audit(ctx workflow.Context, action string, actor domain.Actor, detail map[string]string) {
 	r.auditSeq++
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.RecordAudit,
+	// Retried until it lands (auditOptions has no attempt limit, and the
+	// activity reports every failure as retryable); only the run's own
+	// cancellation ends the wait.
+	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.RecordAudit,
 		activities.AuditInput{Step: r.step(actor), Action: action, Detail: detail, Seq: r.auditSeq}).Get(ctx, nil)
-	if err != nil {
-		workflow.GetLogger(ctx).Error("audit record failed", "action", action, "error", err)
-	}
 }
 
 func (r *removal) step(actor domain.Actor) activities.Step {
@@ -467,7 +424,7 @@ func (r *removal) setLocalStatus(ctx workflow.Context, status domain.Status, ste
 func (r *removal) setStatus(ctx workflow.Context, status domain.Status, step string) {
 	r.doc.Status, r.doc.Step, r.doc.UpdatedAt = status, step, workflow.Now(ctx)
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — %s", status, step))
-	if r.lean && r.searchAttributesHold(ctx, status) {
+	if r.searchAttributesHold(ctx, status) {
 		return // e.g. the start already said awaiting_acknowledgement: no event for nothing
 	}
 	sas := []temporal.SearchAttributeUpdate{SAChannelID.ValueSet(r.doc.ChannelID), SARemovalStatus.ValueSet(string(status))}
@@ -496,22 +453,14 @@ func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string)
 		if remaining <= 0 {
 			return command{}, false
 		}
-		if r.lean {
-			// A timer of our own, left to lapse when the input comes first:
-			// cancelling it would cost a history event, and it fires after the
-			// run ends (or is cancelled before a long wait, awaitRetryUnlink).
-			tctx, cancel := workflow.WithCancel(ctx)
-			timer := workflow.NewTimerWithOptions(tctx, remaining, workflow.TimerOptions{Summary: summary})
-			r.timers = append(r.timers, cancel)
-			if err := workflow.Await(ctx, func() bool { return len(r.inbox) > 0 || timer.IsReady() }); err != nil || len(r.inbox) == 0 {
-				return command{}, false
-			}
-		} else {
-			ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: remaining, TimerOptions: workflow.TimerOptions{Summary: summary}},
-				func() bool { return len(r.inbox) > 0 })
-			if err != nil || !ok {
-				return command{}, false
-			}
+		// A timer of our own, left to lapse when the input comes first:
+		// cancelling it would cost a history event, and it fires after the
+		// run ends (or is cancelled before a long wait, awaitRetryUnlink).
+		tctx, cancel := workflow.WithCancel(ctx)
+		timer := workflow.NewTimerWithOptions(tctx, remaining, workflow.TimerOptions{Summary: summary})
+		r.timers = append(r.timers, cancel)
+		if err := workflow.Await(ctx, func() bool { return len(r.inbox) > 0 || timer.IsReady() }); err != nil || len(r.inbox) == 0 {
+			return command{}, false
 		}
 	}
 	cmd := r.inbox[0]
@@ -550,27 +499,16 @@ func (r *removal) refuseRemaining() {
 	r.inbox = nil
 }
 
-// dbStep runs a short database-only step: a local activity in lean runs, an
-// activity in runs of the old shape.
-func (r *removal) dbStep(ctx workflow.Context, local workflow.LocalActivityOptions, remote workflow.ActivityOptions,
-	fn any, in any) workflow.Future {
-	if r.lean {
-		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, local), fn, in)
-	}
-	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, remote), fn, in)
-}
-
 func (r *removal) tombstone(ctx workflow.Context) (activities.DeleteResult, error) {
 	var d activities.DeleteResult
-	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, deleteLocalOptions()), a.DeleteChannel,
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, deleteOptions()), a.DeleteChannel,
 		activities.DeleteInput{Step: r.step(r.actor), FinishIfNothingOwed: true}).Get(ctx, &d)
 	return d, err
 }
 
 // tombstoneThroughOutage retries the tombstone every OutageRetryInterval
-// until it succeeds, fails for good, or the deadline (OutageWindow) passes
-// (then the run ends failed, the channel untouched); meanwhile the status and
-// Temporal Web say "aguardando o banco de dados".
+// until it succeeds, fails for good, or the deadline passes (then the run
+// ends failed, the channel untouched).
 func (r *removal) tombstoneThroughOutage(ctx workflow.Context, deadline time.Time) (activities.DeleteResult, error) {
 	for {
 		if workflow.Now(ctx).After(deadline) {

@@ -45,11 +45,6 @@ func TestHappyPathBySignalsWithQueryAtEachStage(t *testing.T) {
 func TestHappyPathByUpdates(t *testing.T) {
 	h := newHarness(t)
 	h.at(time.Second, func() {
-		h.update(UpdateAwaitPreflight, nil, func(doc Removal, code domain.Code, _ map[string]any) {
-			if code != "" || doc.Status != domain.StatusAwaitingAcknowledgement {
-				t.Errorf("await-preflight: %s %+v", code, doc)
-			}
-		})
 		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: "x"}, func(_ Removal, code domain.Code, _ map[string]any) {
 			if code != domain.CodeInvalidState {
 				t.Errorf("verify before ack: %s", code)
@@ -313,7 +308,7 @@ func TestOneCoroutineListensToTheSignals(t *testing.T) {
 		dump := string(buf[:runtime.Stack(buf, true)])
 		listeners = 0
 		for _, g := range strings.Split(dump, "\n\n") {
-			if strings.Contains(g, "workflows.(*signals).listen") {
+			if strings.Contains(g, "(*removal).listen") {
 				listeners++
 			}
 		}
@@ -350,5 +345,59 @@ func TestVerificationWithNothingOwedIsAnsweredWithTheOutcome(t *testing.T) {
 	}
 	if answer.Status != domain.StatusCompleted || answer.MetaUnlink.Status != "not_needed" || answer.CompletedAt == nil {
 		t.Fatalf("verification answered %s (unlink %s), want the outcome", answer.Status, answer.MetaUnlink.Status)
+	}
+}
+
+// An acknowledgement that reaches the run before its first task has run (one
+// that waited while that task was redone after a crash: the SDK hands it to
+// its validator as soon as setup registers the handler) is answered once the
+// preflight is done: never judged on a state the run has not built yet.
+func TestAcknowledgementBeforeTheFirstTaskIsAnsweredAfterThePreflight(t *testing.T) {
+	h := newHarness(t)
+	h.at(0, func() { // before the workflow function starts
+		h.update(UpdateAcknowledge, ack(), func(doc Removal, code domain.Code, _ map[string]any) {
+			if code != "" || doc.Status != domain.StatusAwaitingCode {
+				t.Errorf("ack before the first task: %s %+v", code, doc)
+			}
+		})
+	})
+	h.at(time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
+	if r := h.run(); r.Status != domain.StatusCompleted {
+		t.Fatalf("result: %+v", r)
+	}
+}
+
+// An acknowledgement queued before a preflight that rejects is refused with
+// the state the run ended in.
+func TestAcknowledgementBeforeARejectingPreflightIsRefused(t *testing.T) {
+	h := newHarness(t)
+	h.preflight.OK, h.preflight.Reasons = false, []domain.Reason{{Code: domain.CodeActiveAttendances, Message: "há 1 atendimento ativo"}}
+	h.at(0, func() {
+		h.update(UpdateAcknowledge, ack(), func(doc Removal, code domain.Code, f map[string]any) {
+			if code != domain.CodeInvalidState || f["status"] != string(domain.StatusRejected) {
+				t.Errorf("ack before a rejecting preflight: %s %v", code, f)
+			}
+		})
+	})
+	if r := h.run(); r.Status != domain.StatusRejected {
+		t.Fatalf("result: %+v", r)
+	}
+}
+
+// A retry-unlink signal that names nobody (temporal workflow signal … --input
+// '{}') is audited as ops'.
+func TestRetryUnlinkBySignalAloneIsAuditedAsOps(t *testing.T) {
+	h := newHarness(t)
+	h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink, func() (activities.UnlinkResult, error) {
+		return activities.UnlinkResult{Status: activities.UnlinkDone, Attempts: 2}, nil
+	}}
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
+	h.at(time.Hour, func() { h.signal(SignalRetryUnlink, map[string]any{}) })
+	if r := h.run(); r.Status != domain.StatusCompleted {
+		t.Fatalf("result: %+v", r)
+	}
+	if a, ok := h.auditActors["retry_unlink_requested"]; !ok || a != domain.ActorOpsTemporal {
+		t.Fatalf("retry_unlink_requested audited: %v by %+v (audits %v)", ok, a, h.audits)
 	}
 }
