@@ -107,7 +107,7 @@ func bareShape(ctx workflow.Context, in bareInput) error {
 	if err := workflow.Await(ctx, func() bool { return acked || t1.IsReady() }); err != nil {
 		return err
 	}
-	if err := workflow.ExecuteActivity(activityOptions("Envia o código de verificação ao administrador da conta"), bareNoop).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteLocalActivity(lctx, bareNoop).Get(ctx, nil); err != nil { // the code e-mail
 		return err
 	}
 	status(domain.StatusAwaitingCode)

@@ -93,6 +93,8 @@ type Result struct {
 	Settle      int
 	// Steps are each phase's latencies per step of a run.
 	E2ESteps, BareSteps map[string]Latencies
+	// Cancelled are the steps of the removals that resend and cancel.
+	Cancelled map[string]Latencies
 	Machine             string
 	N, C                int
 	Tuning              worker.Tuning
@@ -239,7 +241,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}
 	}
 	httpSrv := &http.Server{Handler: api.New(api.Config{Store: apiStore, Removals: app.Removals(tc, apiStore, changes), Changes: changes, JWTSecret: jwt,
-		CodeSecret: []byte("bench-code-secret"), Log: quiet, ResendInterval: activities.DefaultPolicy.ResendInterval}).Handler()}
+		CodeSecret: []byte("bench-code-secret"), Log: quiet, ResendInterval: resendInterval}).Handler()}
 	go httpSrv.Serve(ln)
 	defer httpSrv.Close()
 	base := "http://" + ln.Addr().String()
@@ -259,8 +261,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	// The channels of the measured removals, the warm-up's, the settling's,
-	// then those whose own work is measured alone.
-	channels := make([]channel, o.N+o.Warmup+o.Settle+o.N)
+	// those whose own work is measured alone, then those of the removals
+	// that resend and cancel.
+	cancels := max(o.C, o.N/5)
+	channels := make([]channel, o.N+o.Warmup+o.Settle+o.N+cancels)
 	for i := range channels {
 		name := fmt.Sprintf("Bench WhatsApp %04d", i)
 		id, err := b.Channel(seed.ChannelSpec{AccountID: account, Name: name, Kind: "whatsapp_cloud",
@@ -324,8 +328,14 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		done += n
 	}
 	fmt.Fprintf(o.Out, "bench: the removal's own work alone: %d removals' Postgres statements and activities, with neither Temporal nor HTTP, %d at a time ...\n", o.N, o.C)
+	fmt.Fprintf(o.Out, "bench: %d removals acknowledged, their code resent after %s, then cancelled, %d at a time ...\n", cancels, resendInterval, o.C)
+	cd := &driver{base: base, token: token, sink: sink, http: browsers}
+	if _, err := phase(cancels, o.C, func(i int) error { return cd.cancelled(ctx, channels[o.N+o.Warmup+o.Settle+o.N+i]) }); err != nil {
+		return res, fmt.Errorf("resend and cancel: %w", err)
+	}
+	res.Cancelled = cd.steps.sorted()
 	own := ownWork{acts: acts, api: apiStore, sink: sink, secret: acts.CodeSecret, admin: admin}
-	alone := channels[o.N+o.Warmup+o.Settle:]
+	alone := channels[o.N+o.Warmup+o.Settle : o.N+o.Warmup+o.Settle+o.N]
 	if res.Own, err = measured(srv, o.profile("own", 1), func() (Phase, error) {
 		return phase(o.N, o.C, func(i int) error { return own.removal(ctx, alone[i]) })
 	}); err != nil {
@@ -347,8 +357,10 @@ type channel struct{ id, name string }
 // benchActivities are the worker's activities as the bench runs them: on
 // store, mailing to sink, unlinking at the Graph simulator at graphURL.
 func benchActivities(store *postgres.Store, sink *mailSink, graphURL string, log *slog.Logger) *activities.Activities {
+	policy := activities.DefaultPolicy
+	policy.ResendInterval = resendInterval
 	return &activities.Activities{Store: store, Mail: sink, Graph: metagraph.New(graphURL, "v23.0", 15*time.Second),
-		CodeSecret: []byte("bench-code-secret"), Policy: activities.DefaultPolicy, Log: log}
+		CodeSecret: []byte("bench-code-secret"), Policy: policy, Log: log}
 }
 
 func (o Options) profile(phase string, round int) string {
@@ -491,6 +503,15 @@ func Print(w io.Writer, r Result) {
 			bare = fmt.Sprintf("%.0f / %.0f", ms(b.P(50)), ms(b.P(99)))
 		}
 		fmt.Fprintf(w, "%-34s %21s %21s\n", step, fmt.Sprintf("%.0f / %.0f", ms(e.P(50)), ms(e.P(99))), bare)
+	}
+	fmt.Fprintf(w, "\n%-34s %8s %10s %10s\n", "each admin action, answered", "n", "p50 ms", "p99 ms")
+	for _, a := range []struct {
+		name string
+		l    Latencies
+	}{{"start (preflight)", r.E2ESteps[stepStart]}, {"acknowledge (code mailed)", r.E2ESteps[stepAcknowledge]},
+		{"resend code", r.Cancelled[stepResend]}, {"verify", r.E2ESteps[stepVerify]}, {"cancel", r.Cancelled[stepCancel]},
+		{"read (GET, plain)", r.GET}} {
+		fmt.Fprintf(w, "%-34s %8d %10.0f %10.0f\n", a.name, len(a.l), ms(a.l.P(50)), ms(a.l.P(99)))
 	}
 	fmt.Fprintf(w, "history per removal: %d events, %.1f KB (bare shape: %d events, %.1f KB)\n",
 		r.Events, float64(r.Bytes)/1024, r.BareEvents, float64(r.BareBytes)/1024)

@@ -120,6 +120,35 @@ func (d *driver) removal(ctx context.Context, ch channel) (rerr error) {
 	}
 }
 
+// resendInterval is the bench stack's resend throttle: an admin clicks
+// "Reenviar código" once its countdown ends.
+const resendInterval = time.Second
+
+// cancelled plays the admin who asks for a new code, then gives up: start,
+// acknowledge, resend once the countdown ends, cancel.
+func (d *driver) cancelled(ctx context.Context, ch channel) error {
+	st, doc, took, err := d.do(ctx, "POST", "/v1/channels/"+ch.id+"/removals", nil)
+	if err != nil || st != http.StatusCreated {
+		return fmt.Errorf("start: %d %v %v", st, doc, err)
+	}
+	d.steps.add(stepStart, took)
+	id := doc.ID
+	if st, doc, took, err = d.do(ctx, "POST", "/v1/removals/"+id+"/acknowledge", map[string]any{"acknowledged": true}); err != nil || st != http.StatusOK {
+		return fmt.Errorf("acknowledge: %d %v %v", st, doc, err)
+	}
+	d.steps.add(stepAcknowledge, took)
+	time.Sleep(resendInterval)
+	if st, doc, took, err = d.do(ctx, "POST", "/v1/removals/"+id+"/resend-code", nil); err != nil || st != http.StatusAccepted {
+		return fmt.Errorf("resend: %d %v %v", st, doc, err)
+	}
+	d.steps.add(stepResend, took)
+	if st, doc, took, err = d.do(ctx, "POST", "/v1/removals/"+id+"/cancel", nil); err != nil || st != http.StatusOK || doc.Status != "cancelled" {
+		return fmt.Errorf("cancel: %d %v %v", st, doc, err)
+	}
+	d.steps.add(stepCancel, took)
+	return nil
+}
+
 // plainRead reads the removal once, without waiting.
 func (d *driver) plainRead(ctx context.Context, id string) error {
 	st, doc, took, err := d.do(ctx, "GET", "/v1/removals/"+id, nil)
@@ -137,6 +166,8 @@ const (
 	stepMail        = "code mail arrives"
 	stepVerify      = "verify"
 	stepEnd         = "after verify, until completed"
+	stepResend      = "resend code"
+	stepCancel      = "cancel"
 )
 
 var stepOrder = []string{stepStart, stepAcknowledge, stepMail, stepVerify, stepEnd}

@@ -353,8 +353,8 @@ func TestHappyPathHistoryStaysLean(t *testing.T) {
 		kinds = append(kinds, strings.TrimPrefix(ev.EventType.String(), "EVENT_TYPE_"))
 	}
 	t.Logf("happy path: %d events: %s", len(h.Events), strings.Join(kinds, " "))
-	if len(h.Events) > 37 {
-		t.Fatalf("happy path has %d history events, want at most 37", len(h.Events))
+	if len(h.Events) > 30 {
+		t.Fatalf("happy path has %d history events, want at most 30", len(h.Events))
 	}
 	trail, _ := s.store.AuditTrail(context.Background(), id)
 	var actions []string

@@ -10,7 +10,7 @@ import (
 // Options, one per step: explicit timeouts and retry policies. Domain
 // failures come back as non-retryable errors and are never retried.
 //
-// The database-only steps that take milliseconds (preflight, code check,
+// The steps that take milliseconds (preflight, code e-mail, code check,
 // tombstone) are local activities, run inside the workflow task. They keep
 // their guarantees: each is idempotent (a retry of the same Seq is not
 // counted twice; a second tombstone changes nothing), and a worker crash
@@ -23,12 +23,16 @@ func preflightOptions() workflow.LocalActivityOptions {
 	}
 }
 
-func sendCodeOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
+// sendCodeOptions: the e-mail goes out inside the acknowledgement's (or the
+// resend's) workflow task, so the admin's click is answered without a trip
+// through an activity task queue. Backoffs past the SDK's local retry
+// threshold become durable timers; a retry never sends a second code
+// (SendVerificationCode keys each send).
+func sendCodeOptions() workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: 3 * time.Minute,
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second},
-		Summary:                "Envia o código de verificação ao administrador da conta",
 	}
 }
 

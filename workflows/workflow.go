@@ -60,9 +60,9 @@ type removal struct {
 // verification code, tombstone, Meta unlink (SPEC §1). Every outcome, timeouts
 // included, is a status of the returned document, not a workflow error.
 //
-// The short database-only steps (preflight, code check, tombstone) run as
-// local activities, inside the workflow task; the e-mail and the Meta call are
-// activities. Each human wait is a timer of its own, left to lapse when the
+// The short steps (preflight, code e-mail, code check, tombstone) run as local
+// activities, inside the workflow task of the input they answer; the Meta
+// call, with its long retries, is an activity. Each human wait is a timer of its own, left to lapse when the
 // input comes first (see next).
 func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Removal, error) {
 	in.withDefaults()
@@ -178,7 +178,7 @@ func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Err
 	if r.doc.Impact != nil {
 		name = r.doc.Impact.ChannelName
 	}
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
 		activities.SendCodeInput{Step: r.step(actor), ChannelName: name, Seq: r.sendSeq, Acknowledged: r.sendSeq == 1}).Get(ctx, &res)
 	if err != nil {
 		return asDomain(err)

@@ -21,14 +21,12 @@ import (
 
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/app"
-	"github.com/crm/channel-removal/bench"
 	"github.com/crm/channel-removal/config"
 	"github.com/crm/channel-removal/credentials"
 	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/ops"
 	"github.com/crm/channel-removal/postgres"
-	"github.com/crm/channel-removal/temporaldev"
 	"github.com/crm/channel-removal/vcode"
 	"github.com/crm/channel-removal/worker"
 )
@@ -58,6 +56,13 @@ const usage = `usage: channel-removal <command>
 ops talks to TEMPORAL_ADDRESS, or to dev's embedded server when it is unset.
 `
 
+// devCommands are the developer's commands (devtools.go); the production
+// build (-tags nodev) has none of them, and says so for devOnly's names.
+var (
+	devCommands = map[string]func(context.Context, config.Config, []string) error{}
+	devOnly     = map[string]bool{"dev": true, "bench": true, "temporal": true}
+)
+
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprint(os.Stderr, usage)
@@ -77,13 +82,6 @@ func main() {
 
 func run(ctx context.Context, cfg config.Config, cmd string, args []string) error {
 	switch cmd {
-	case "dev":
-		fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-		reset := fs.Bool("reset", false, "first bring the demo data and the embedded Temporal state back to new")
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		return app.Dev(ctx, cfg, os.Stdout, *reset)
 	case "api":
 		return runAPI(ctx, cfg)
 	case "worker":
@@ -99,15 +97,17 @@ func run(ctx context.Context, cfg config.Config, cmd string, args []string) erro
 		return codeHash(cfg, args)
 	case "probe":
 		return probe(args)
-	case "temporal":
-		return temporalCLI(ctx, args)
 	case "ops":
 		return runOps(ctx, cfg, args)
-	case "bench":
-		return runBench(ctx, cfg, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
+	}
+	if dev, ok := devCommands[cmd]; ok {
+		return dev(ctx, cfg, args)
+	}
+	if devOnly[cmd] {
+		return fmt.Errorf("%q is not in this production build (-tags nodev): run it from the source tree, e.g. go run ./cmd/channel-removal %s", cmd, cmd)
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
@@ -247,16 +247,6 @@ func codeHash(cfg config.Config, args []string) error {
 	return nil
 }
 
-// temporalCLI runs the pinned Temporal CLI in this process's place, building
-// it first when needed (.ci/run builds it this way before the tests).
-func temporalCLI(ctx context.Context, args []string) error {
-	bin, err := temporaldev.Binary(ctx, os.Stderr)
-	if err != nil {
-		return err
-	}
-	return syscall.Exec(bin, append([]string{"temporal"}, args...), os.Environ())
-}
-
 // probe is for health checks in images that have no curl.
 func probe(args []string) error {
 	if len(args) != 1 {
@@ -325,25 +315,3 @@ func runOps(ctx context.Context, cfg config.Config, args []string) error {
 	return fmt.Errorf("unknown ops command %q", args[0])
 }
 
-func runBench(ctx context.Context, cfg config.Config, args []string) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	n := fs.Int("n", 300, "removals")
-	c := fs.Int("c", 50, "at a time")
-	warmup := fs.Int("warmup", 0, "unmeasured runs of each phase first, C at once (0: C, -1: none)")
-	settle := fs.Int("settle", 0, "unmeasured runs of each phase after the warm-up, until pooled connections plan as a long-running service's do (0: 8 per pooled connection, -1: none)")
-	rounds := fs.Int("rounds", 3, "alternate the phases in this many rounds of N/rounds runs each")
-	t := app.Tuning(cfg)
-	fs.IntVar(&t.WorkflowPollers, "workflow-pollers", t.WorkflowPollers, "workflow task pollers")
-	fs.IntVar(&t.ActivityPollers, "activity-pollers", t.ActivityPollers, "activity task pollers")
-	fs.BoolVar(&t.Autoscale, "autoscale", t.Autoscale, "let the SDK scale pollers")
-	fs.BoolVar(&t.NoSticky, "no-sticky", t.NoSticky, "no sticky workflow cache")
-	fs.BoolVar(&t.EagerActivities, "eager-activities", t.EagerActivities, "ask for eager activity execution")
-	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile (API, worker, driver) of each measured phase and round to `F`.e2e.1, F.bare.1, … (go tool pprof -diff_base F.bare.1 F.e2e.1)")
-	journal := fs.String("sqlite-journal", string(temporaldev.JournalWAL), "embedded server's SQLite commits: wal (WAL, synchronous=NORMAL) or full (SQLite's default)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Warmup: *warmup, Settle: *settle, Tuning: t, Journal: temporaldev.Journal(*journal),
-		Rounds: *rounds, DatabaseURL: cfg.DatabaseURL, CPUProfile: *cpuProfile, Out: os.Stdout})
-	return err
-}

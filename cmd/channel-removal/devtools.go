@@ -1,0 +1,68 @@
+//go:build !nodev
+
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"syscall"
+
+	"github.com/crm/channel-removal/app"
+	"github.com/crm/channel-removal/bench"
+	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/temporaldev"
+)
+
+// The commands for a developer's machine, left out of the production build
+// (-tags nodev) with what they carry: the embedded Temporal, the demo seed,
+// the Graph simulator and the benchmark.
+func init() {
+	devCommands = map[string]func(context.Context, config.Config, []string) error{
+		"dev":      runDev,
+		"bench":    runBench,
+		"temporal": func(ctx context.Context, _ config.Config, args []string) error { return temporalCLI(ctx, args) },
+	}
+}
+
+func runDev(ctx context.Context, cfg config.Config, args []string) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	reset := fs.Bool("reset", false, "first bring the demo data and the embedded Temporal state back to new")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return app.Dev(ctx, cfg, os.Stdout, *reset)
+}
+
+// temporalCLI runs the pinned Temporal CLI in this process's place, building
+// it first when needed (.ci/run builds it this way before the tests).
+func temporalCLI(ctx context.Context, args []string) error {
+	bin, err := temporaldev.Binary(ctx, os.Stderr)
+	if err != nil {
+		return err
+	}
+	return syscall.Exec(bin, append([]string{"temporal"}, args...), os.Environ())
+}
+
+func runBench(ctx context.Context, cfg config.Config, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	n := fs.Int("n", 300, "removals")
+	c := fs.Int("c", 50, "at a time")
+	warmup := fs.Int("warmup", 0, "unmeasured runs of each phase first, C at once (0: C, -1: none)")
+	settle := fs.Int("settle", 0, "unmeasured runs of each phase after the warm-up, until pooled connections plan as a long-running service's do (0: 8 per pooled connection, -1: none)")
+	rounds := fs.Int("rounds", 3, "alternate the phases in this many rounds of N/rounds runs each")
+	t := app.Tuning(cfg)
+	fs.IntVar(&t.WorkflowPollers, "workflow-pollers", t.WorkflowPollers, "workflow task pollers")
+	fs.IntVar(&t.ActivityPollers, "activity-pollers", t.ActivityPollers, "activity task pollers")
+	fs.BoolVar(&t.Autoscale, "autoscale", t.Autoscale, "let the SDK scale pollers")
+	fs.BoolVar(&t.NoSticky, "no-sticky", t.NoSticky, "no sticky workflow cache")
+	fs.BoolVar(&t.EagerActivities, "eager-activities", t.EagerActivities, "ask for eager activity execution")
+	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile (API, worker, driver) of each measured phase and round to `F`.e2e.1, F.bare.1, … (go tool pprof -diff_base F.bare.1 F.e2e.1)")
+	journal := fs.String("sqlite-journal", string(temporaldev.JournalWAL), "embedded server's SQLite commits: wal (WAL, synchronous=NORMAL) or full (SQLite's default)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Warmup: *warmup, Settle: *settle, Tuning: t, Journal: temporaldev.Journal(*journal),
+		Rounds: *rounds, DatabaseURL: cfg.DatabaseURL, CPUProfile: *cpuProfile, Out: os.Stdout})
+	return err
+}
