@@ -51,7 +51,7 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 	}
 
 	// One read: the requester, the channel and its impact's facts.
-	user, ch, facts, err := a.Store.RequesterWithImpact(ctx, in.RequestedBy, in.ChannelID, impactAttendances, ConversationCountCap)
+	user, ch, facts, err := a.Store.RequesterWithImpact(ctx, in.RequestedBy, in.ChannelID, domain.ImpactAttendances, domain.ConversationCountCap)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		reject(domain.CodeForbidden, "usuário solicitante não encontrado")
 		return res, nil
@@ -64,15 +64,15 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 		return res, nil
 	}
 	res.AccountID = ch.AccountID
-	if user.Role != domain.RoleAdmin {
-		reject(domain.CodeForbidden, "apenas administradores da conta podem remover canais")
+	if err := domain.CanRemove(user); err != nil {
+		reject(domain.CodeForbidden, err.(*domain.Error).Message)
 	}
 	if ch.Status == domain.ChannelRemoved {
 		reject(domain.CodeChannelRemoved, "este canal já foi removido")
 		return res, nil
 	}
 
-	res.Impact = ImpactOf(*ch, facts)
+	res.Impact = domain.ImpactOf(*ch, facts)
 	if n := len(res.Impact.ActiveAttendances); n > 0 {
 		reject(domain.CodeActiveAttendances, fmt.Sprintf("há %d atendimento(s) ativo(s) neste canal; encerre-os antes de remover", n))
 	}
@@ -80,88 +80,12 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 	return res, nil
 }
 
-// ConversationCountCap bounds the conversation count of the impact: past it
-// the preview says "more than" (the count costs the same at 10 million).
-const ConversationCountCap = 100_000
-
 // ImpactStore is what collecting a channel's impact reads.
 type ImpactStore interface {
 	// ImpactFacts reads up to attendances active attendances, the
 	// conversations up to conversationCap+1, the references and the other
 	// live channels on the channel's WABA.
 	ImpactFacts(ctx context.Context, ch domain.Channel, attendances, conversationCap int) (domain.ImpactFacts, error)
-}
-
-// impactAttendances is how many active attendances an impact lists.
-const impactAttendances = 50
-
-// CollectImpact reads the channel's impact: the preview the web app shows
-// before a removal is asked for (the preflight reads its facts with the
-// requester, RequesterWithImpact).
-func CollectImpact(ctx context.Context, s ImpactStore, ch domain.Channel) (domain.Impact, error) {
-	f, err := s.ImpactFacts(ctx, ch, impactAttendances, ConversationCountCap)
-	if err != nil {
-		return domain.Impact{}, err
-	}
-	return ImpactOf(ch, f), nil
-}
-
-// ImpactOf is what removing the channel would touch, with pt-BR warnings.
-func ImpactOf(ch domain.Channel, f domain.ImpactFacts) domain.Impact {
-	im := domain.Impact{ActiveAttendances: []domain.Attendance{}, Warnings: []string{}}
-	im.ChannelName, im.Kind, im.OfficialIntegration = ch.Name, ch.Kind, ch.Kind.Official()
-	im.ActiveAttendances, im.Conversations, im.References = f.ActiveAttendances, f.Conversations, f.References
-	if im.Conversations > ConversationCountCap {
-		im.Conversations, im.ConversationsCapped = ConversationCountCap, true
-	}
-	metaImpact(ch, f.OtherLiveChannelsOnWABA, &im)
-	if r := im.References; r.Automations+r.RoutingRules+r.Chatbots+r.Webhooks > 0 {
-		im.Warnings = append(im.Warnings, fmt.Sprintf(
-			"%d automação(ões), %d regra(s) de roteamento, %d chatbot(s) e %d webhook(s) serão desvinculados deste canal.",
-			r.Automations, r.RoutingRules, r.Chatbots, r.Webhooks))
-	}
-	switch {
-	case im.ConversationsCapped:
-		im.Warnings = append(im.Warnings, fmt.Sprintf(
-			"Mais de %d conversas continuarão visíveis, marcadas como de um canal removido; não será possível enviar mensagens por elas.",
-			im.Conversations))
-	case im.Conversations > 0:
-		im.Warnings = append(im.Warnings, fmt.Sprintf(
-			"As %d conversa(s) continuarão visíveis, marcadas como de um canal removido; não será possível enviar mensagens por elas.",
-			im.Conversations))
-	}
-	im.Warnings = append(im.Warnings, "A remoção é irreversível: o canal não poderá ser reativado.")
-	return im
-}
-
-func metaImpact(ch domain.Channel, others int, im *domain.Impact) {
-	deref := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	im.Meta = domain.MetaObjects{WABAID: deref(ch.WABAID), PhoneNumberID: deref(ch.PhoneNumber), PageID: deref(ch.PageID)}
-	switch ch.Kind {
-	case domain.KindWhatsAppCloud:
-		if im.Meta.WABAID == "" {
-			return
-		}
-		if others > 0 {
-			im.Warnings = append(im.Warnings, fmt.Sprintf(
-				"A WABA %s é usada por outro canal ativo: o aplicativo continuará inscrito nela.", im.Meta.WABAID))
-		} else {
-			im.Warnings = append(im.Warnings, fmt.Sprintf(
-				"Integração oficial: o aplicativo será desinscrito da WABA %s na Meta.", im.Meta.WABAID))
-		}
-		im.Warnings = append(im.Warnings,
-			"O número de telefone não será descadastrado da Meta; para usá-lo de novo pode ser necessário vinculá-lo novamente no Meta Business.")
-	case domain.KindMessenger, domain.KindInstagram:
-		if im.Meta.PageID != "" {
-			im.Warnings = append(im.Warnings, fmt.Sprintf(
-				"Integração oficial: o aplicativo será desinscrito da página %s na Meta.", im.Meta.PageID))
-		}
-	}
 }
 
 // AuditInput is a workflow-level step to record (acknowledged, cancelled, ...).

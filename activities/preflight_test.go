@@ -84,7 +84,7 @@ func TestPreflightImpact(t *testing.T) {
 		t.Fatalf("impact: %+v", im)
 	}
 	all := strings.Join(im.Warnings, "\n")
-	for _, want := range []string{"desinscrito da WABA W1", "Meta Business", "irreversível", "1 automação(ões)"} {
+	for _, want := range []string{"desinscrito da WABA W1", "Meta Business", "irreversível", "1 automação, 1 regra de roteamento e 1 webhook serão desvinculados deste canal."} {
 		if !strings.Contains(all, want) {
 			t.Errorf("warnings lack %q:\n%s", want, all)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
 )
 
 // TestDeleteChannelWritesNoConversationAt200k removes a channel with 200,000
@@ -25,7 +26,7 @@ func TestDeleteChannelWritesNoConversationAt200k(t *testing.T) {
 	}
 	// The preview's count stops at the cap and says so.
 	pre, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin})
-	if err != nil || pre.Impact.Conversations != activities.ConversationCountCap || !pre.Impact.ConversationsCapped {
+	if err != nil || pre.Impact.Conversations != domain.ConversationCountCap || !pre.Impact.ConversationsCapped {
 		t.Fatalf("capped count: %d capped=%v %v", pre.Impact.Conversations, pre.Impact.ConversationsCapped, err)
 	}
 	db := e.store.DB()

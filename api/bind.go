@@ -13,7 +13,7 @@ import (
 
 // bind decodes a JSON body strictly: unknown fields and wrong types are a 400,
 // a body over 64 KiB a 413. With optional, an empty body is accepted.
-func bind(c *gin.Context, v any, optional bool) bool {
+func bind(c *gin.Context, v any, optional bool) error {
 	dec := json.NewDecoder(c.Request.Body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -21,27 +21,31 @@ func bind(c *gin.Context, v any, optional bool) bool {
 		err = errors.New("mais de um valor JSON no corpo")
 	}
 	if err == nil || (optional && errors.Is(err, io.EOF)) {
-		return true
+		return nil
 	}
 	var tooBig *http.MaxBytesError
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &tooBig):
-		fail(c, domain.Errorf(domain.CodeTooLarge, "o corpo da requisição passa de 64 KiB"))
+		return errTooLarge
 	case errors.As(err, &typeErr):
-		fail(c, domain.Errorf(domain.CodeInvalid, "o campo %q deve ser do tipo %s", typeErr.Field, typeErr.Type.String()))
+		return domain.Errorf(domain.CodeInvalid, "o campo %q deve ser do tipo %s", typeErr.Field, typeErr.Type.String())
 	case errors.Is(err, io.EOF):
-		fail(c, domain.Errorf(domain.CodeInvalid, "corpo JSON obrigatório"))
-	default:
-		fail(c, domain.Errorf(domain.CodeInvalid, "JSON inválido: %s", err.Error()))
+		return domain.Errorf(domain.CodeInvalid, "corpo JSON obrigatório")
 	}
-	return false
+	return domain.Errorf(domain.CodeInvalid, "JSON inválido: %s", err.Error())
 }
 
+var errTooLarge = domain.Errorf(domain.CodeTooLarge, "o corpo da requisição passa de 64 KiB")
+
 // noBody accepts an empty body or an empty JSON object, nothing else.
-func noBody(c *gin.Context) bool {
+func noBody(c *gin.Context) error {
 	var v struct{}
 	return bind(c, &v, true)
 }
 
-func ok(c *gin.Context, status int, v any) { c.JSON(status, v) }
+// ok writes a handler's answer.
+func ok(c *gin.Context, status int, v any) error {
+	c.JSON(status, v)
+	return nil
+}

@@ -6,78 +6,67 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/workflows"
 )
 
+var errChannelNotFound = domain.Errorf(domain.CodeNotFound, "canal não encontrado")
+
 // ownChannel loads a channel of the caller's account; any other is a 404.
-func (s *Server) ownChannel(c *gin.Context, id string) (domain.Channel, bool) {
+func (s *Server) ownChannel(c *gin.Context, id string) (domain.Channel, error) {
 	if !validID(id) {
-		fail(c, domain.Errorf(domain.CodeNotFound, "canal não encontrado"))
-		return domain.Channel{}, false
+		return domain.Channel{}, errChannelNotFound
 	}
 	if ch, read := getPathRead[domain.Channel](c, ctxPathChannel, id); read {
-		if ch != nil {
-			return *ch, true
+		if ch == nil {
+			return domain.Channel{}, errChannelNotFound
 		}
-		fail(c, domain.Errorf(domain.CodeNotFound, "canal não encontrado"))
-		return domain.Channel{}, false
+		return *ch, nil
 	}
 	ch, err := s.store.Channel(c.Request.Context(), id)
-	if err == nil && ch.AccountID != currentUser(c).AccountID {
-		err = domain.Errorf(domain.CodeNotFound, "canal não encontrado")
+	if domain.ErrorCode(err) == domain.CodeNotFound || (err == nil && ch.AccountID != currentUser(c).AccountID) {
+		return domain.Channel{}, errChannelNotFound
 	}
-	if err != nil {
-		if domain.ErrorCode(err) == domain.CodeNotFound {
-			err = domain.Errorf(domain.CodeNotFound, "canal não encontrado")
-		}
-		fail(c, err)
-		return ch, false
-	}
-	return ch, true
+	return ch, err
 }
 
-func (s *Server) listChannels(c *gin.Context) {
+func (s *Server) listChannels(c *gin.Context) error {
 	chs, err := s.store.Channels(c.Request.Context(), currentUser(c).AccountID)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	ok(c, http.StatusOK, gin.H{"channels": chs})
+	return ok(c, http.StatusOK, gin.H{"channels": chs})
 }
 
 // getChannel is the channel page: its details and what removing it would
 // touch (the same impact the preflight collects), before anything is asked.
-func (s *Server) getChannel(c *gin.Context) {
-	ch, found := s.ownChannel(c, c.Param("id"))
-	if !found {
-		return
+func (s *Server) getChannel(c *gin.Context) error {
+	ch, err := s.ownChannel(c, c.Param("id"))
+	if err != nil {
+		return err
 	}
 	body := gin.H{"id": ch.ID, "name": ch.Name, "kind": ch.Kind, "official": ch.Official, "status": ch.Status,
 		"removed_at": ch.RemovedAt, "removal_id": workflows.WorkflowID(ch.ID)}
 	if ch.Status == domain.ChannelActive {
-		im, err := activities.CollectImpact(c.Request.Context(), s.store, ch)
+		f, err := s.store.ImpactFacts(c.Request.Context(), ch, domain.ImpactAttendances, domain.ConversationCountCap)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		body["impact"] = im
+		body["impact"] = domain.ImpactOf(ch, f)
 	}
-	ok(c, http.StatusOK, body)
+	return ok(c, http.StatusOK, body)
 }
 
-func (s *Server) listConversations(c *gin.Context) {
-	ch, found := s.ownChannel(c, c.Param("id"))
-	if !found {
-		return
+func (s *Server) listConversations(c *gin.Context) error {
+	ch, err := s.ownChannel(c, c.Param("id"))
+	if err != nil {
+		return err
 	}
 	convs, err := s.store.Conversations(c.Request.Context(), ch.ID, 200)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	ok(c, http.StatusOK, gin.H{"conversations": convs})
+	return ok(c, http.StatusOK, gin.H{"conversations": convs})
 }
 
 type messageRequest struct {
@@ -86,32 +75,28 @@ type messageRequest struct {
 
 // sendMessage stores an outgoing message; on a removed channel it fails with
 // channel_removed and the user-facing text of SPEC §1.7.
-func (s *Server) sendMessage(c *gin.Context) {
+func (s *Server) sendMessage(c *gin.Context) error {
 	var req messageRequest
-	if !bind(c, &req, false) {
-		return
+	if err := bind(c, &req, false); err != nil {
+		return err
 	}
 	if strings.TrimSpace(req.Text) == "" {
-		fail(c, domain.Errorf(domain.CodeInvalid, "o campo \"text\" é obrigatório"))
-		return
+		return domain.Errorf(domain.CodeInvalid, "o campo \"text\" é obrigatório")
 	}
 	if err := checkText("text", req.Text, maxTextLen); err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
-	conv, found := s.ownConversation(c)
-	if !found {
-		return
+	conv, err := s.ownConversation(c)
+	if err != nil {
+		return err
 	}
 	if conv.ChannelRemoved {
-		fail(c, domain.Errorf(domain.CodeChannelRemoved, domain.MsgChannelRemovedSend))
-		return
+		return domain.Errorf(domain.CodeChannelRemoved, domain.MsgChannelRemovedSend)
 	}
 	id, err := s.store.AddMessage(ctx, conv.ID, currentUser(c).ID, req.Text)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	ok(c, http.StatusAccepted, gin.H{"id": id, "conversation_id": conv.ID, "status": "queued"})
+	return ok(c, http.StatusAccepted, gin.H{"id": id, "conversation_id": conv.ID, "status": "queued"})
 }

@@ -8,38 +8,31 @@ import (
 	"github.com/crm/channel-removal/domain"
 )
 
+var errConversationNotFound = domain.Errorf(domain.CodeNotFound, "conversa não encontrada")
+
 // ownConversation loads a conversation of the caller's account; any other is a 404.
-func (s *Server) ownConversation(c *gin.Context) (domain.Conversation, bool) {
+func (s *Server) ownConversation(c *gin.Context) (domain.Conversation, error) {
 	if !validID(c.Param("id")) {
-		fail(c, domain.Errorf(domain.CodeNotFound, "conversa não encontrada"))
-		return domain.Conversation{}, false
+		return domain.Conversation{}, errConversationNotFound
 	}
 	conv, err := s.store.Conversation(c.Request.Context(), c.Param("id"))
-	if err == nil && conv.AccountID != currentUser(c).AccountID {
-		err = domain.Errorf(domain.CodeNotFound, "conversa não encontrada")
+	if domain.ErrorCode(err) == domain.CodeNotFound || (err == nil && conv.AccountID != currentUser(c).AccountID) {
+		return domain.Conversation{}, errConversationNotFound
 	}
-	if err != nil {
-		if domain.ErrorCode(err) == domain.CodeNotFound {
-			err = domain.Errorf(domain.CodeNotFound, "conversa não encontrada")
-		}
-		fail(c, err)
-		return conv, false
-	}
-	return conv, true
+	return conv, err
 }
 
 // getConversation shows a conversation with its latest messages.
-func (s *Server) getConversation(c *gin.Context) {
-	conv, found := s.ownConversation(c)
-	if !found {
-		return
+func (s *Server) getConversation(c *gin.Context) error {
+	conv, err := s.ownConversation(c)
+	if err != nil {
+		return err
 	}
 	msgs, err := s.store.Messages(c.Request.Context(), conv.ID, 200)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	ok(c, http.StatusOK, gin.H{"id": conv.ID, "channel_id": conv.ChannelID, "contact": conv.Contact, "status": conv.Status,
+	return ok(c, http.StatusOK, gin.H{"id": conv.ID, "channel_id": conv.ChannelID, "contact": conv.Contact, "status": conv.Status,
 		"channel_removed": conv.ChannelRemoved, "messages": msgs})
 }
 
@@ -49,41 +42,36 @@ type continueRequest struct {
 
 // continueConversation starts a new attendance for the same contact on another
 // active channel of the account (SPEC §1.7).
-func (s *Server) continueConversation(c *gin.Context) {
+func (s *Server) continueConversation(c *gin.Context) error {
 	var req continueRequest
-	if !bind(c, &req, false) {
-		return
+	if err := bind(c, &req, false); err != nil {
+		return err
 	}
 	if req.ChannelID == "" {
-		fail(c, domain.Errorf(domain.CodeInvalid, "informe o canal em \"channel_id\""))
-		return
+		return domain.Errorf(domain.CodeInvalid, "informe o canal em \"channel_id\"")
 	}
 	if !validID(req.ChannelID) {
-		fail(c, domain.Errorf(domain.CodeInvalid, "\"channel_id\" não é um id de canal"))
-		return
+		return domain.Errorf(domain.CodeInvalid, "\"channel_id\" não é um id de canal")
 	}
-	conv, found := s.ownConversation(c)
-	if !found {
-		return
+	conv, err := s.ownConversation(c)
+	if err != nil {
+		return err
 	}
-	target, found := s.ownChannel(c, req.ChannelID)
-	if !found {
-		return
+	target, err := s.ownChannel(c, req.ChannelID)
+	if err != nil {
+		return err
 	}
 	if target.ID == conv.ChannelID {
-		fail(c, domain.Errorf(domain.CodeSameChannel, "escolha um canal diferente do canal desta conversa"))
-		return
+		return domain.Errorf(domain.CodeSameChannel, "escolha um canal diferente do canal desta conversa")
 	}
 	if target.Status == domain.ChannelRemoved {
-		fail(c, domain.Errorf(domain.CodeChannelRemoved, "o canal escolhido foi removido; escolha um canal ativo"))
-		return
+		return domain.Errorf(domain.CodeChannelRemoved, "o canal escolhido foi removido; escolha um canal ativo")
 	}
 	id, err := s.store.ContinueConversation(c.Request.Context(), conv.ID, target.ID, s.actor(c))
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	c.Header("Location", "/v1/conversations/"+id)
-	ok(c, http.StatusCreated, gin.H{"id": id, "channel_id": target.ID, "contact": conv.Contact, "status": domain.ConversationOpen,
+	return ok(c, http.StatusCreated, gin.H{"id": id, "channel_id": target.ID, "contact": conv.Contact, "status": domain.ConversationOpen,
 		"channel_removed": false})
 }

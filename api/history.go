@@ -8,25 +8,23 @@ import (
 
 // listRemovals is the account's removal history, from the removals read model
 // in Postgres: it outlives Temporal's retention and needs no Temporal call.
-func (s *Server) listRemovals(c *gin.Context) {
+func (s *Server) listRemovals(c *gin.Context) error {
 	rs, err := s.store.Removals(c.Request.Context(), currentUser(c).AccountID, 200)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	ok(c, http.StatusOK, gin.H{"removals": rs})
+	return ok(c, http.StatusOK, gin.H{"removals": rs})
 }
 
 // auditTrail is a removal's append-only audit log, every run of it.
-func (s *Server) auditTrail(c *gin.Context) {
-	id, found := s.ownRemoval(c)
-	if !found {
-		return
+func (s *Server) auditTrail(c *gin.Context) error {
+	id, err := s.ownRemoval(c)
+	if err != nil {
+		return err
 	}
 	es, err := s.store.AuditEntries(c.Request.Context(), id)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	ok(c, http.StatusOK, gin.H{"entries": es})
+	return ok(c, http.StatusOK, gin.H{"entries": es})
 }

@@ -14,6 +14,7 @@ import (
 
 const (
 	ctxRequestID   = "request_id"
+	ctxCredential  = "credential"
 	ctxUser        = "user"
 	ctxPathChannel = "path_channel"
 	ctxPathRemoval = "path_removal"
@@ -33,6 +34,14 @@ func requestID() gin.HandlerFunc {
 		c.Set(ctxRequestID, id)
 		c.Header("X-Request-Id", id)
 		c.Next()
+	}
+}
+
+// endWatches ends the request's waiting-read watch, if loadCaller began one.
+func endWatches() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		endWatch(c)
 	}
 }
 
@@ -64,7 +73,7 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 func limitBody() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > maxBody {
-			fail(c, domain.Errorf(domain.CodeTooLarge, "o corpo da requisição passa de 64 KiB"))
+			writeProblem(c, errTooLarge)
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
@@ -77,7 +86,7 @@ func recoverer(log *slog.Logger) gin.HandlerFunc {
 		defer func() {
 			if r := recover(); r != nil {
 				log.Error("panic in handler", "request_id", c.GetString(ctxRequestID), "panic", r)
-				fail(c, domain.Errorf(domain.CodeInternal, "erro inesperado; tente novamente"))
+				writeProblem(c, domain.Errorf(domain.CodeInternal, "erro inesperado; tente novamente"))
 			}
 		}()
 		c.Next()

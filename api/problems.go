@@ -21,6 +21,7 @@ var problems = map[domain.Code]struct {
 	domain.CodeUnauthorized:       {http.StatusUnauthorized, "Não autenticado"},
 	domain.CodeForbidden:          {http.StatusForbidden, "Acesso negado"},
 	domain.CodeNotFound:           {http.StatusNotFound, "Não encontrado"},
+	domain.CodeMethodNotAllowed:   {http.StatusMethodNotAllowed, "Método não permitido"},
 	domain.CodeConflict:           {http.StatusConflict, "Conflito"},
 	domain.CodeRemovalInProgress:  {http.StatusConflict, "Remoção em andamento"},
 	domain.CodeChannelRemoved:     {http.StatusConflict, "Canal removido"},
@@ -41,9 +42,24 @@ var problems = map[domain.Code]struct {
 	domain.CodeInternal:           {http.StatusInternalServerError, "Erro interno"},
 }
 
-// fail writes err as application/problem+json (RFC 9457). Fields of a domain
-// error become extension members (attempts_left, retry_after, id, ...).
-func fail(c *gin.Context, err error) {
+// handler is an endpoint or a middleware: it answers, or returns the error
+// that writeProblem answers.
+type handler func(c *gin.Context) error
+
+// h adapts a handler to Gin. Every error of every route goes through here.
+func h(fn handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := fn(c); err != nil {
+			writeProblem(c, err)
+		}
+	}
+}
+
+// writeProblem writes err as application/problem+json (RFC 9457) and ends
+// the request: the one place where an error becomes HTTP. Fields of a domain
+// error become extension members (attempts_left, retry_after, id, ...); any
+// other error is logged and answered as a 500 that says nothing of it.
+func writeProblem(c *gin.Context, err error) {
 	var de *domain.Error
 	if !errors.As(err, &de) {
 		slog.ErrorContext(c.Request.Context(), "request failed", "request_id", c.GetString(ctxRequestID), "error", err)

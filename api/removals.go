@@ -14,25 +14,21 @@ import (
 )
 
 // requireAdmin: only the account's admins act on removals.
-func requireAdmin(c *gin.Context) bool {
-	if currentUser(c).Role != domain.RoleAdmin {
-		fail(c, domain.Errorf(domain.CodeForbidden, "apenas administradores da conta podem remover canais"))
-		return false
-	}
-	return true
-}
+func requireAdmin(c *gin.Context) error { return domain.CanRemove(currentUser(c)) }
 
-func (s *Server) startRemoval(c *gin.Context) {
-	if !noBody(c) {
-		return
+func (s *Server) startRemoval(c *gin.Context) error {
+	if err := noBody(c); err != nil {
+		return err
 	}
-	ch, found := s.ownChannel(c, c.Param("id"))
-	if !found || !requireAdmin(c) {
-		return
+	ch, err := s.ownChannel(c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if err := requireAdmin(c); err != nil {
+		return err
 	}
 	if ch.Status == domain.ChannelRemoved {
-		fail(c, domain.Errorf(domain.CodeChannelRemoved, "este canal já foi removido"))
-		return
+		return domain.Errorf(domain.CodeChannelRemoved, "este canal já foi removido")
 	}
 	user := currentUser(c)
 	doc, err := s.removals.Start(c.Request.Context(), user.AccountID, workflows.Input{
@@ -40,18 +36,18 @@ func (s *Server) startRemoval(c *gin.Context) {
 		ResendInterval: workflows.Duration(s.resend), OutageWindow: workflows.Duration(s.outageWindow),
 		OutageRetryInterval: workflows.Duration(s.outageRetry)})
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	switch doc.Status {
-	case domain.StatusAwaitingAcknowledgement:
-		c.Header("Location", "/v1/removals/"+doc.ID)
-		ok(c, http.StatusCreated, doc)
 	case domain.StatusRejected:
-		fail(c, rejection(doc))
-	default:
-		fail(c, domain.Errorf(domain.CodeInternal, "a remoção terminou no preflight com status %q: %s", doc.Status, doc.Step))
+		return rejection(doc)
+	case domain.StatusFailed:
+		return domain.Errorf(domain.CodeInternal, "a remoção falhou no preflight: %s", doc.Step)
 	}
+	// awaiting_acknowledgement, or later when an acknowledgement reached the
+	// run while its preflight was redone after a crash.
+	c.Header("Location", "/v1/removals/"+doc.ID)
+	return ok(c, http.StatusCreated, doc)
 }
 
 // rejection turns a rejected preflight into the error of its first reason.
@@ -67,18 +63,19 @@ func rejection(doc workflows.Removal) error {
 	return e
 }
 
+var errRemovalNotFound = domain.Errorf(domain.CodeNotFound, "remoção não encontrada")
+
 // ownRemoval checks the removal id names a channel of the caller's account.
-func (s *Server) ownRemoval(c *gin.Context) (string, bool) {
+func (s *Server) ownRemoval(c *gin.Context) (string, error) {
 	id := c.Param("id")
 	channelID, valid := workflows.ChannelIDOf(id)
 	if !valid {
-		fail(c, domain.Errorf(domain.CodeNotFound, "remoção não encontrada"))
-		return "", false
+		return "", errRemovalNotFound
 	}
-	if _, found := s.ownChannel(c, channelID); !found {
-		return "", false
+	if _, err := s.ownChannel(c, channelID); err != nil {
+		return "", err
 	}
-	return id, true
+	return id, nil
 }
 
 // getRemoval reads the removal's latest run from the read model in Postgres:
@@ -86,37 +83,30 @@ func (s *Server) ownRemoval(c *gin.Context) (string, bool) {
 // Temporal is down. (Temporal's `status` query stays for ops.)
 //
 // With ?status=S&wait=N it is a waiting read (removal_wait.go).
-func (s *Server) getRemoval(c *gin.Context) {
-	id, found := s.ownRemoval(c)
-	if !found {
-		return
+func (s *Server) getRemoval(c *gin.Context) error {
+	id, err := s.ownRemoval(c)
+	if err != nil {
+		return err
 	}
 	waiting, err := parseWaitingRead(c.Request.URL.Query())
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	var rec domain.RemovalRecord
 	if run, read := getPathRead[domain.RemovalRecord](c, ctxPathRemoval, id); read { // read with the caller
 		if run == nil {
-			err = domain.Errorf(domain.CodeNotFound, "remoção não encontrada")
-		} else {
-			rec = *run
+			return errRemovalNotFound
 		}
-	} else {
-		rec, err = s.store.LatestRemoval(c.Request.Context(), id)
+		rec = *run
+	} else if rec, err = s.store.LatestRemoval(c.Request.Context(), id); domain.ErrorCode(err) == domain.CodeNotFound {
+		return errRemovalNotFound
+	} else if err != nil {
+		return err
 	}
-	if err == nil {
-		rec, err = s.awaitChange(c.Request.Context(), id, rec, waiting, watchedBefore(c, id))
+	if rec, err = s.awaitChange(c.Request.Context(), id, rec, waiting, watchedBefore(c, id)); err != nil {
+		return err
 	}
-	if err != nil {
-		if domain.ErrorCode(err) == domain.CodeNotFound {
-			err = domain.Errorf(domain.CodeNotFound, "remoção não encontrada")
-		}
-		fail(c, err)
-		return
-	}
-	ok(c, http.StatusOK, documentOf(rec))
+	return ok(c, http.StatusOK, documentOf(rec))
 }
 
 // documentOf builds the removal document (SPEC §3) from a read-model record.
@@ -141,28 +131,29 @@ type acknowledgeRequest struct {
 	Acknowledged *bool `json:"acknowledged"`
 }
 
-func (s *Server) acknowledge(c *gin.Context) {
+func (s *Server) acknowledge(c *gin.Context) error {
 	var req acknowledgeRequest
-	if !bind(c, &req, false) {
-		return
+	if err := bind(c, &req, false); err != nil {
+		return err
 	}
 	if req.Acknowledged == nil || !*req.Acknowledged {
-		fail(c, domain.Errorf(domain.CodeInvalid, "confirme o alerta enviando {\"acknowledged\": true}"))
-		return
+		return domain.Errorf(domain.CodeInvalid, "confirme o alerta enviando {\"acknowledged\": true}")
 	}
-	s.update(c, http.StatusOK, workflows.UpdateAcknowledge, workflows.AcknowledgeRequest{Acknowledged: true, Actor: s.actor(c)})
+	return s.update(c, http.StatusOK, workflows.UpdateAcknowledge, workflows.AcknowledgeRequest{Acknowledged: true, Actor: s.actor(c)})
 }
 
-func (s *Server) resendCode(c *gin.Context) {
-	if noBody(c) {
-		s.update(c, http.StatusAccepted, workflows.UpdateResendCode, workflows.ActorRequest{Actor: s.actor(c)})
+func (s *Server) resendCode(c *gin.Context) error {
+	if err := noBody(c); err != nil {
+		return err
 	}
+	return s.update(c, http.StatusAccepted, workflows.UpdateResendCode, workflows.ActorRequest{Actor: s.actor(c)})
 }
 
-func (s *Server) cancel(c *gin.Context) {
-	if noBody(c) {
-		s.update(c, http.StatusOK, workflows.UpdateCancel, workflows.ActorRequest{Actor: s.actor(c)})
+func (s *Server) cancel(c *gin.Context) error {
+	if err := noBody(c); err != nil {
+		return err
 	}
+	return s.update(c, http.StatusOK, workflows.UpdateCancel, workflows.ActorRequest{Actor: s.actor(c)})
 }
 
 type verifyRequest struct {
@@ -173,37 +164,44 @@ var codeFormat = regexp.MustCompile(`^\d{6,10}$`)
 
 // verify hashes the code here, with CODE_SECRET, so that only its keyed hash
 // enters Temporal (update payload, history, activity input).
-func (s *Server) verify(c *gin.Context) {
+func (s *Server) verify(c *gin.Context) error {
 	var req verifyRequest
-	if !bind(c, &req, false) {
-		return
+	if err := bind(c, &req, false); err != nil {
+		return err
 	}
 	code := strings.Join(strings.Fields(req.Code), "")
 	if !codeFormat.MatchString(code) {
-		fail(c, domain.Errorf(domain.CodeInvalid, "o código tem 6 dígitos, como no e-mail"))
-		return
+		return domain.Errorf(domain.CodeInvalid, "o código tem 6 dígitos, como no e-mail")
 	}
-	id, found := s.ownRemoval(c)
-	if !found || !requireAdmin(c) {
-		return
+	id, err := s.adminsRemoval(c)
+	if err != nil {
+		return err
 	}
-	s.send(c, id, http.StatusOK, workflows.UpdateVerifyCode,
+	return s.send(c, id, http.StatusOK, workflows.UpdateVerifyCode,
 		workflows.VerifyCodeRequest{CodeHash: vcode.Hash(s.codeSecret, id, code), Actor: s.actor(c)})
 }
 
-func (s *Server) update(c *gin.Context, status int, name string, arg any) {
-	id, found := s.ownRemoval(c)
-	if !found || !requireAdmin(c) {
-		return
+// adminsRemoval is the path's removal, when the caller may act on it.
+func (s *Server) adminsRemoval(c *gin.Context) (string, error) {
+	id, err := s.ownRemoval(c)
+	if err != nil {
+		return "", err
 	}
-	s.send(c, id, status, name, arg)
+	return id, requireAdmin(c)
 }
 
-func (s *Server) send(c *gin.Context, id string, status int, name string, arg any) {
+func (s *Server) update(c *gin.Context, status int, name string, arg any) error {
+	id, err := s.adminsRemoval(c)
+	if err != nil {
+		return err
+	}
+	return s.send(c, id, status, name, arg)
+}
+
+func (s *Server) send(c *gin.Context, id string, status int, name string, arg any) error {
 	doc, err := s.removals.Update(c.Request.Context(), id, name, arg)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	ok(c, status, doc)
+	return ok(c, status, doc)
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
-	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
 )
 
@@ -31,7 +30,7 @@ type Store interface {
 	Removals(ctx context.Context, accountID string, limit int) ([]domain.RemovalSummary, error)
 	AuditEntries(ctx context.Context, removalID string) ([]domain.AuditEntryView, error)
 	LatestRemoval(ctx context.Context, removalID string) (domain.RemovalRecord, error)
-	activities.ImpactStore
+	ImpactFacts(ctx context.Context, ch domain.Channel, attendances, conversationCap int) (domain.ImpactFacts, error)
 
 	Credentials(ctx context.Context, email string) (domain.User, string, error)
 	CreateSession(ctx context.Context, tokenHash []byte, userID string, expires time.Time) error
@@ -111,12 +110,8 @@ func New(c Config) *Server {
 	e.HandleMethodNotAllowed = true
 	e.Use(c.Middleware...)
 	e.Use(requestID(), accessLog(s.log), recoverer(s.log), limitBody())
-	e.NoRoute(func(c *gin.Context) { fail(c, domain.Errorf(domain.CodeNotFound, "rota não encontrada")) })
-	e.NoMethod(func(c *gin.Context) {
-		c.Header("Content-Type", "application/problem+json")
-		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, gin.H{"type": "about:blank", "title": "Método não permitido",
-			"status": http.StatusMethodNotAllowed, "detail": "método não permitido nesta rota", "code": "method_not_allowed"})
-	})
+	e.NoRoute(h(func(*gin.Context) error { return domain.Errorf(domain.CodeNotFound, "rota não encontrada") }))
+	e.NoMethod(h(func(*gin.Context) error { return domain.Errorf(domain.CodeMethodNotAllowed, "método não permitido nesta rota") }))
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
@@ -124,27 +119,27 @@ func New(c Config) *Server {
 		e.GET("/metrics", gin.WrapH(c.Metrics))
 	}
 
-	e.GET("/", serveWebApp)
-	e.GET("/assets/*file", serveAsset)
-	e.POST("/v1/session", s.signIn)
-	e.DELETE("/v1/session", s.signOut)
+	e.GET("/", h(serveWebApp))
+	e.GET("/assets/*file", h(serveAsset))
+	e.POST("/v1/session", h(s.signIn))
+	e.DELETE("/v1/session", h(s.signOut))
 
-	v1 := e.Group("/v1", s.authenticate)
-	v1.GET("/session", s.whoAmI)
-	v1.GET("/channels", s.listChannels)
-	v1.GET("/channels/:id", s.getChannel)
-	v1.GET("/removals", s.listRemovals)
-	v1.GET("/removals/:id/audit", s.auditTrail)
-	v1.GET("/conversations/:id", s.getConversation)
-	v1.POST("/conversations/:id/continue", s.continueConversation)
-	v1.GET("/channels/:id/conversations", s.listConversations)
-	v1.POST("/channels/:id/removals", s.startRemoval)
-	v1.GET("/removals/:id", s.getRemoval)
-	v1.POST("/removals/:id/acknowledge", s.acknowledge)
-	v1.POST("/removals/:id/resend-code", s.resendCode)
-	v1.POST("/removals/:id/verify", s.verify)
-	v1.POST("/removals/:id/cancel", s.cancel)
-	v1.POST("/conversations/:id/messages", s.sendMessage)
+	v1 := e.Group("/v1", endWatches(), h(s.authenticate), h(s.loadCaller))
+	v1.GET("/session", h(s.whoAmI))
+	v1.GET("/channels", h(s.listChannels))
+	v1.GET("/channels/:id", h(s.getChannel))
+	v1.GET("/removals", h(s.listRemovals))
+	v1.GET("/removals/:id/audit", h(s.auditTrail))
+	v1.GET("/conversations/:id", h(s.getConversation))
+	v1.POST("/conversations/:id/continue", h(s.continueConversation))
+	v1.GET("/channels/:id/conversations", h(s.listConversations))
+	v1.POST("/channels/:id/removals", h(s.startRemoval))
+	v1.GET("/removals/:id", h(s.getRemoval))
+	v1.POST("/removals/:id/acknowledge", h(s.acknowledge))
+	v1.POST("/removals/:id/resend-code", h(s.resendCode))
+	v1.POST("/removals/:id/verify", h(s.verify))
+	v1.POST("/removals/:id/cancel", h(s.cancel))
+	v1.POST("/conversations/:id/messages", h(s.sendMessage))
 	s.engine = e
 	return s
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -49,43 +48,36 @@ type signInRequest struct {
 	Password string `json:"password"`
 }
 
-func (s *Server) signIn(c *gin.Context) {
+func (s *Server) signIn(c *gin.Context) error {
 	if !sameOrigin(c) {
-		fail(c, errCrossSite)
-		return
+		return errCrossSite
 	}
 	var req signInRequest
-	if !bind(c, &req, false) {
-		return
+	if err := bind(c, &req, false); err != nil {
+		return err
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
 	if email == "" || req.Password == "" {
-		fail(c, domain.Errorf(domain.CodeInvalid, "informe e-mail e senha"))
-		return
+		return domain.Errorf(domain.CodeInvalid, "informe e-mail e senha")
 	}
 	if err := checkText("email", email, 320); err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	if err := checkText("password", req.Password, 256); err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	ctx, ip, now := c.Request.Context(), c.ClientIP(), s.now()
 	f, err := s.store.CountSignInFailures(ctx, email, ip, now.Add(-signInWindow))
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	if wait := throttled(f, now); wait > 0 {
-		fail(c, domain.Errorf(domain.CodeTooManyAttempts, "muitas tentativas de entrada; tente de novo em alguns minutos").
-			With("retry_after", int(math.Ceil(wait.Seconds()))))
-		return
+		return domain.Errorf(domain.CodeTooManyAttempts, "muitas tentativas de entrada; tente de novo em alguns minutos").
+			With("retry_after", int(math.Ceil(wait.Seconds())))
 	}
 	user, hash, err := s.store.Credentials(ctx, email)
 	if err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
-		fail(c, err)
-		return
+		return err
 	}
 	if hash == "" {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(req.Password))
@@ -95,22 +87,20 @@ func (s *Server) signIn(c *gin.Context) {
 	}
 	if err != nil {
 		if rerr := s.store.RecordSignInFailure(ctx, email, ip, now); rerr != nil {
-			fail(c, rerr)
-			return
+			return rerr
 		}
-		fail(c, domain.Errorf(domain.CodeInvalidCredentials, "e-mail ou senha incorretos"))
-		return
+		return domain.Errorf(domain.CodeInvalidCredentials, "e-mail ou senha incorretos")
 	}
 	token, tokenHash := newSessionToken()
 	if err := s.store.CreateSession(ctx, tokenHash, user.ID, now.Add(s.sessionTTL)); err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	if err := s.store.ClearSignInFailures(ctx, email); err != nil {
 		s.log.Warn("could not clear sign-in failures", "error", err)
 	}
 	s.setSessionCookie(c, token, s.sessionTTL)
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 // throttled is how long until the window lets this e-mail and IP try again.
@@ -125,24 +115,23 @@ func throttled(f domain.SignInFailures, now time.Time) time.Duration {
 	return wait
 }
 
-func (s *Server) signOut(c *gin.Context) {
+func (s *Server) signOut(c *gin.Context) error {
 	if raw, err := c.Cookie(sessionCookie); err == nil && raw != "" {
 		if !sameOrigin(c) {
-			fail(c, errCrossSite)
-			return
+			return errCrossSite
 		}
 		if err := s.store.DeleteSession(c.Request.Context(), hashToken(raw), s.now()); err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 	}
 	s.setSessionCookie(c, "", -1)
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 // whoAmI tells the web app who is signed in (name, role, account).
-func (s *Server) whoAmI(c *gin.Context) {
-	ok(c, http.StatusOK, currentUser(c))
+func (s *Server) whoAmI(c *gin.Context) error {
+	return ok(c, http.StatusOK, currentUser(c))
 }
 
 func (s *Server) setSessionCookie(c *gin.Context, value string, ttl time.Duration) {
@@ -169,25 +158,6 @@ func newSessionToken() (token string, hash []byte) {
 func hashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
-}
-
-// sessionUser authenticates by the session cookie; ok is false when there is none.
-func (s *Server) sessionUser(ctx context.Context, c *gin.Context) (domain.User, bool, error) {
-	raw, err := c.Cookie(sessionCookie)
-	if err != nil || raw == "" {
-		return domain.User{}, false, nil
-	}
-	channelID := pathChannel(c)
-	removalID := s.readRemoval(c)
-	u, ch, run, err := s.store.SessionUserWithRemoval(ctx, hashToken(raw), s.now(), channelID, removalID)
-	if err == nil {
-		setPathChannel(c, channelID, ch)
-		setPathRemoval(c, removalID, run)
-	}
-	if domain.ErrorCode(err) == domain.CodeNotFound {
-		return u, true, domain.Errorf(domain.CodeUnauthorized, "sessão expirada; entre de novo")
-	}
-	return u, true, err
 }
 
 var errCrossSite = domain.Errorf(domain.CodeForbidden, "requisição de outra origem recusada")

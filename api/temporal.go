@@ -172,26 +172,44 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 
 // recorded answers the preflight's outcome once Temporal has recorded it. The
 // row is written inside the run's first workflow task, before the task's
-// completion reaches the server; a crash in between has the task run again.
-// A query is answered only after the run's in-flight workflow task is
-// recorded, so its status is one that no crash can take back.
+// completion reaches the server; a crash in between has the task, and the
+// preflight, run again. So the 201 waits for that completion, and a redone
+// preflight's row is read again.
 func (t TemporalRemovals) recorded(ctx context.Context, id, runID string, doc workflows.Removal) (workflows.Removal, error) {
-	v, err := t.Client.QueryWorkflow(ctx, id, runID, workflows.QueryStatus)
+	redone, err := FirstTaskRecorded(ctx, t.Client, id, runID)
 	if err != nil {
-		var nf *serviceerror.NotFound
-		if errors.As(err, &nf) { // closed already (a rejection): its result is recorded
-			return doc, nil
+		return workflows.Removal{}, unavailable(err)
+	}
+	if !redone {
+		return doc, nil
+	}
+	rec, err := t.Runs.RemovalRun(ctx, id, runID)
+	if err != nil {
+		return workflows.Removal{}, err
+	}
+	return documentOf(rec), nil
+}
+
+// FirstTaskRecorded waits until the run's first workflow task is recorded as
+// completed, by long-polling its history (the history service answers; no
+// worker is involved). redone says an earlier attempt of that task failed or
+// timed out (its worker died): what it wrote outside Temporal was written
+// again by the attempt that completed.
+func FirstTaskRecorded(ctx context.Context, c client.Client, id, runID string) (redone bool, err error) {
+	events := c.GetWorkflowHistory(ctx, id, runID, true, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for events.HasNext() {
+		ev, err := events.Next()
+		if err != nil {
+			return redone, err
 		}
-		return workflows.Removal{}, unavailable(err)
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			return redone, nil
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED, enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+			redone = true
+		}
 	}
-	var live workflows.Removal
-	if err := v.Get(&live); err != nil {
-		return workflows.Removal{}, unavailable(err)
-	}
-	if live.Status != doc.Status { // the redone preflight found otherwise
-		return live, nil
-	}
-	return doc, nil
+	return redone, errors.New("the run's history ended before its first workflow task completed")
 }
 
 // Get reads the latest run: its live state while running, its result once closed.

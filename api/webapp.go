@@ -28,23 +28,20 @@ func securityHeaders(c *gin.Context) {
 }
 
 // serveWebApp serves the single page; screens are routed in the browser (#/...).
-func serveWebApp(c *gin.Context) {
+func serveWebApp(c *gin.Context) error {
 	securityHeaders(c)
 	c.Header("Cache-Control", "no-cache")
 	c.FileFromFS("/", http.FS(webFiles))
+	return nil
 }
 
-func serveAsset(c *gin.Context) {
+func serveAsset(c *gin.Context) error {
 	name := path.Clean("assets/" + strings.TrimPrefix(c.Param("file"), "/"))
-	if !strings.HasPrefix(name, "assets/") {
-		fail(c, domain.Errorf(domain.CodeNotFound, "arquivo não encontrado"))
-		return
-	}
-	if st, err := fs.Stat(webFiles, name); err != nil || st.IsDir() {
-		fail(c, domain.Errorf(domain.CodeNotFound, "arquivo não encontrado"))
-		return
+	if st, err := fs.Stat(webFiles, name); !strings.HasPrefix(name, "assets/") || err != nil || st.IsDir() {
+		return domain.Errorf(domain.CodeNotFound, "arquivo não encontrado")
 	}
 	securityHeaders(c)
 	c.Header("Cache-Control", "no-cache")
 	c.FileFromFS(name, http.FS(webFiles))
+	return nil
 }

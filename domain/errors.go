@@ -16,6 +16,7 @@ const (
 	CodeUnauthorized       Code = "unauthorized"
 	CodeForbidden          Code = "forbidden"
 	CodeNotFound           Code = "not_found"
+	CodeMethodNotAllowed   Code = "method_not_allowed"
 	CodeConflict           Code = "conflict"
 	CodeRemovalInProgress  Code = "removal_in_progress"
 	CodeChannelRemoved     Code = "channel_removed"

@@ -1,0 +1,106 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ConversationCountCap bounds the conversation count of the impact: past it
+// the preview says "more than" (the count costs the same at 10 million).
+const ConversationCountCap = 100_000
+
+// ImpactAttendances is how many active attendances an impact lists.
+const ImpactAttendances = 50
+
+// ImpactOf is what removing the channel would touch, with pt-BR warnings
+// (SPEC §1.1): the preview on the channel page and the preflight's impact.
+func ImpactOf(ch Channel, f ImpactFacts) Impact {
+	im := Impact{ActiveAttendances: []Attendance{}, Warnings: []string{}}
+	im.ChannelName, im.Kind, im.OfficialIntegration = ch.Name, ch.Kind, ch.Kind.Official()
+	if f.ActiveAttendances != nil {
+		im.ActiveAttendances = f.ActiveAttendances
+	}
+	im.Conversations, im.References = f.Conversations, f.References
+	if im.Conversations > ConversationCountCap {
+		im.Conversations, im.ConversationsCapped = ConversationCountCap, true
+	}
+	metaImpact(ch, f.OtherLiveChannelsOnWABA, &im)
+	if refs := im.References.Text(); refs != "" {
+		im.Warnings = append(im.Warnings, refs+" "+Plural(im.References.Total(), "será desvinculado", "serão desvinculados")+" deste canal.")
+	}
+	switch {
+	case im.ConversationsCapped:
+		im.Warnings = append(im.Warnings, fmt.Sprintf(
+			"Mais de %d conversas continuarão visíveis, marcadas como de um canal removido; não será possível enviar mensagens por elas.",
+			im.Conversations))
+	case im.Conversations == 1:
+		im.Warnings = append(im.Warnings,
+			"A conversa continuará visível, marcada como de um canal removido; não será possível enviar mensagens por ela.")
+	case im.Conversations > 1:
+		im.Warnings = append(im.Warnings, fmt.Sprintf(
+			"As %d conversas continuarão visíveis, marcadas como de um canal removido; não será possível enviar mensagens por elas.",
+			im.Conversations))
+	}
+	im.Warnings = append(im.Warnings, "A remoção é irreversível: o canal não poderá ser reativado.")
+	return im
+}
+
+// Total is how many things reference the channel.
+func (r References) Total() int { return r.Automations + r.RoutingRules + r.Chatbots + r.Webhooks }
+
+// Text names the references in Portuguese, leaving zero counts out:
+// "1 automação, 2 regras de roteamento e 1 webhook"; "" when there are none.
+func (r References) Text() string {
+	var parts []string
+	for _, p := range []struct {
+		n              int
+		singular, many string
+	}{{r.Automations, "automação", "automações"}, {r.RoutingRules, "regra de roteamento", "regras de roteamento"},
+		{r.Chatbots, "chatbot", "chatbots"}, {r.Webhooks, "webhook", "webhooks"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, Plural(p.n, p.singular, p.many)))
+		}
+	}
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " e " + parts[len(parts)-1]
+}
+
+// Plural picks the Portuguese form for n.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func metaImpact(ch Channel, others int, im *Impact) {
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	im.Meta = MetaObjects{WABAID: deref(ch.WABAID), PhoneNumberID: deref(ch.PhoneNumber), PageID: deref(ch.PageID)}
+	switch ch.Kind {
+	case KindWhatsAppCloud:
+		if im.Meta.WABAID == "" {
+			return
+		}
+		if others > 0 {
+			im.Warnings = append(im.Warnings, fmt.Sprintf(
+				"A WABA %s é usada por outro canal ativo: o aplicativo continuará inscrito nela.", im.Meta.WABAID))
+		} else {
+			im.Warnings = append(im.Warnings, fmt.Sprintf(
+				"Integração oficial: o aplicativo será desinscrito da WABA %s na Meta.", im.Meta.WABAID))
+		}
+		im.Warnings = append(im.Warnings,
+			"O número de telefone não será descadastrado da Meta; para usá-lo de novo pode ser necessário vinculá-lo novamente no Meta Business.")
+	case KindMessenger, KindInstagram:
+		if im.Meta.PageID != "" {
+			im.Warnings = append(im.Warnings, fmt.Sprintf(
+				"Integração oficial: o aplicativo será desinscrito da página %s na Meta.", im.Meta.PageID))
+		}
+	}
+}
