@@ -111,7 +111,9 @@ func New(c Config) *Server {
 	e.Use(c.Middleware...)
 	e.Use(requestID(), accessLog(s.log), recoverer(s.log), limitBody())
 	e.NoRoute(h(func(*gin.Context) error { return domain.Errorf(domain.CodeNotFound, "rota não encontrada") }))
-	e.NoMethod(h(func(*gin.Context) error { return domain.Errorf(domain.CodeMethodNotAllowed, "método não permitido nesta rota") }))
+	e.NoMethod(h(func(*gin.Context) error {
+		return domain.Errorf(domain.CodeMethodNotAllowed, "método não permitido nesta rota")
+	}))
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", s.ready)

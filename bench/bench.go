@@ -95,10 +95,10 @@ type Result struct {
 	E2ESteps, BareSteps map[string]Latencies
 	// Cancelled are the steps of the removals that resend and cancel.
 	Cancelled map[string]Latencies
-	Machine             string
-	N, C                int
-	Tuning              worker.Tuning
-	Journal             temporaldev.Journal
+	Machine   string
+	N, C      int
+	Tuning    worker.Tuning
+	Journal   temporaldev.Journal
 }
 
 // Phase is N runs, C at a time.

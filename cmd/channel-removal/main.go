@@ -314,4 +314,3 @@ func runOps(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	return fmt.Errorf("unknown ops command %q", args[0])
 }
-
