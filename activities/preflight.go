@@ -74,7 +74,8 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 
 	res.Impact = domain.ImpactOf(*ch, facts)
 	if n := len(res.Impact.ActiveAttendances); n > 0 {
-		reject(domain.CodeActiveAttendances, fmt.Sprintf("há %d atendimento(s) ativo(s) neste canal; encerre-os antes de remover", n))
+		reject(domain.CodeActiveAttendances, fmt.Sprintf("há %d %s neste canal; %s antes de remover",
+			n, domain.Plural(n, "atendimento ativo", "atendimentos ativos"), domain.Plural(n, "encerre-o", "encerre-os")))
 	}
 	res.OK = len(res.Reasons) == 0
 	return res, nil

@@ -84,7 +84,7 @@ func TestPreflightImpact(t *testing.T) {
 		t.Fatalf("impact: %+v", im)
 	}
 	all := strings.Join(im.Warnings, "\n")
-	for _, want := range []string{"desinscrito da WABA W1", "Meta Business", "irreversível", "1 automação, 1 regra de roteamento e 1 webhook serão desvinculados deste canal."} {
+	for _, want := range []string{"desinscrito da WABA W1", "Meta Business", "irreversível", "O canal será desvinculado de 1 automação, 1 regra de roteamento e 1 webhook."} {
 		if !strings.Contains(all, want) {
 			t.Errorf("warnings lack %q:\n%s", want, all)
 		}

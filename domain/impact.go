@@ -26,7 +26,7 @@ func ImpactOf(ch Channel, f ImpactFacts) Impact {
 	}
 	metaImpact(ch, f.OtherLiveChannelsOnWABA, &im)
 	if refs := im.References.Text(); refs != "" {
-		im.Warnings = append(im.Warnings, refs+" "+Plural(im.References.Total(), "será desvinculado", "serão desvinculados")+" deste canal.")
+		im.Warnings = append(im.Warnings, "O canal será desvinculado de "+refs+".")
 	}
 	switch {
 	case im.ConversationsCapped:
@@ -44,9 +44,6 @@ func ImpactOf(ch Channel, f ImpactFacts) Impact {
 	im.Warnings = append(im.Warnings, "A remoção é irreversível: o canal não poderá ser reativado.")
 	return im
 }
-
-// Total is how many things reference the channel.
-func (r References) Total() int { return r.Automations + r.RoutingRules + r.Chatbots + r.Webhooks }
 
 // Text names the references in Portuguese, leaving zero counts out:
 // "1 automação, 2 regras de roteamento e 1 webhook"; "" when there are none.

@@ -21,7 +21,7 @@ func TestReferencesReadAsPortuguese(t *testing.T) {
 		}
 	}
 	one := ImpactOf(Channel{Kind: KindEmail}, ImpactFacts{Conversations: 1, References: References{Chatbots: 1}})
-	if w := strings.Join(one.Warnings, " | "); !strings.Contains(w, "1 chatbot será desvinculado deste canal.") ||
+	if w := strings.Join(one.Warnings, " | "); !strings.Contains(w, "O canal será desvinculado de 1 chatbot.") ||
 		!strings.Contains(w, "A conversa continuará visível") || strings.Contains(w, "(s)") {
 		t.Fatalf("warnings: %s", w)
 	}

@@ -216,7 +216,7 @@ func TestCancelBeforeAndAfterVerification(t *testing.T) {
 func TestPreflightRejection(t *testing.T) {
 	h := newHarness(t)
 	h.preflight.OK = false
-	h.preflight.Reasons = []domain.Reason{{Code: domain.CodeActiveAttendances, Message: "há 1 atendimento(s) ativo(s)"}}
+	h.preflight.Reasons = []domain.Reason{{Code: domain.CodeActiveAttendances, Message: "há 1 atendimento ativo neste canal"}}
 	r := h.run()
 	if r.Status != domain.StatusRejected || len(r.Reasons) != 1 || r.Reasons[0].Code != domain.CodeActiveAttendances || len(h.codes) != 0 {
 		t.Fatalf("%+v", r)

@@ -25,52 +25,6 @@ export function errorBox(err, extra) {
   return h('div', { class: 'error', role: 'alert' }, h('p', null, err.message), extra || null);
 }
 
-export const kindLabel = {
-  whatsapp_cloud: 'WhatsApp Business API',
-  whatsapp_web: 'WhatsApp (QR Code)',
-  messenger: 'Messenger',
-  instagram: 'Instagram',
-  email: 'E-mail',
-  webchat: 'Chat do site',
-};
-
-export const statusLabel = {
-  preflight: 'Verificando',
-  awaiting_acknowledgement: 'Aguardando confirmação do alerta',
-  awaiting_code: 'Aguardando código de verificação',
-  removing: 'Removendo o canal',
-  unlinking: 'Desvinculando na Meta',
-  completed: 'Concluída',
-  completed_with_warnings: 'Concluída com avisos',
-  rejected: 'Recusada',
-  cancelled: 'Cancelada',
-  expired: 'Expirada',
-  locked: 'Bloqueada',
-  failed: 'Falhou',
-};
-
-export const actionLabel = {
-  preflight_passed: 'Verificação prévia aprovada',
-  preflight_rejected: 'Verificação prévia recusou a remoção',
-  acknowledged: 'Alerta de remoção irreversível confirmado',
-  code_sent: 'Código de verificação enviado',
-  code_rejected: 'Código incorreto informado',
-  code_expired: 'Código expirado',
-  code_verified: 'Código verificado',
-  channel_removed: 'Canal removido (tombstone)',
-  meta_unlinked: 'Aplicativo desvinculado na Meta',
-  meta_unlink_skipped: 'WABA em uso por outro canal: inscrição mantida',
-  meta_unlink_failed: 'Falha ao desvincular na Meta',
-  meta_unlink_abandoned: 'Desvínculo na Meta abandonado após o prazo',
-  retry_unlink_requested: 'Nova tentativa de desvínculo pedida',
-  removal_completed: 'Remoção concluída',
-  removal_cancelled: 'Remoção cancelada',
-  removal_expired: 'Remoção expirada',
-  removal_locked: 'Remoção bloqueada',
-  removal_rejected: 'Remoção recusada',
-  conversation_continued: 'Novo atendimento iniciado por outro canal',
-};
-
 const dateFmt = new Intl.DateTimeFormat('pt-BR', { dateStyle: 'short', timeStyle: 'medium' });
 export const fmtDate = (s) => (s ? dateFmt.format(new Date(s)) : '—');
 

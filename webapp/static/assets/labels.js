@@ -1,0 +1,92 @@
+// Every label the screens show for a value of the API, in one place.
+
+export const kindLabel = {
+  whatsapp_cloud: 'WhatsApp Business API',
+  whatsapp_web: 'WhatsApp (QR Code)',
+  messenger: 'Messenger',
+  instagram: 'Instagram',
+  email: 'E-mail',
+  webchat: 'Chat do site',
+};
+
+export const statusLabel = {
+  preflight: 'Verificando',
+  awaiting_acknowledgement: 'Aguardando confirmação do alerta',
+  awaiting_code: 'Aguardando código de verificação',
+  removing: 'Removendo o canal',
+  unlinking: 'Desvinculando na Meta',
+  completed: 'Concluída',
+  completed_with_warnings: 'Concluída com avisos',
+  rejected: 'Recusada',
+  cancelled: 'Cancelada',
+  expired: 'Expirada',
+  locked: 'Bloqueada',
+  failed: 'Falhou',
+};
+export const statusText = (s) => statusLabel[s] || s;
+
+// What an ended removal means for the admin (the progress screen's outcome).
+export const outcomeText = {
+  rejected: 'A remoção foi recusada; nada foi alterado.',
+  cancelled: 'A remoção foi cancelada; nada foi alterado.',
+  expired: 'A remoção expirou antes de ser confirmada; nada foi alterado. Você pode começar de novo pela página do canal.',
+  locked: 'A remoção foi bloqueada após 5 códigos incorretos; nada foi alterado. Você pode começar de novo pela página do canal.',
+  failed: 'A remoção falhou. Tente de novo pela página do canal ou fale com o suporte.',
+};
+
+export const metaUnlinkLabel = {
+  not_started: 'Ainda não iniciado',
+  not_needed: 'Não necessário (sem integração oficial)',
+  unlinking: 'Em andamento',
+  unlinked: 'Aplicativo desvinculado',
+  skipped: 'Mantido: a WABA é usada por outro canal ativo',
+  failed: 'Falhou (pode ser tentado de novo)',
+  abandoned: 'Não concluído dentro do prazo',
+};
+
+export const conversationStatusLabel = { open: 'Aberta', pending: 'Pendente', closed: 'Encerrada' };
+
+export const actionLabel = {
+  preflight_passed: 'Verificação prévia aprovada',
+  preflight_rejected: 'Verificação prévia recusou a remoção',
+  acknowledged: 'Alerta de remoção irreversível confirmado',
+  code_sent: 'Código de verificação enviado',
+  code_rejected: 'Código incorreto informado',
+  code_expired: 'Código expirado',
+  code_verified: 'Código verificado',
+  channel_removed: 'Canal removido (tombstone)',
+  meta_unlinked: 'Aplicativo desvinculado na Meta',
+  meta_unlink_skipped: 'WABA em uso por outro canal: inscrição mantida',
+  meta_unlink_failed: 'Falha ao desvincular na Meta',
+  meta_unlink_abandoned: 'Desvínculo na Meta abandonado após o prazo',
+  retry_unlink_requested: 'Nova tentativa de desvínculo pedida',
+  removal_completed: 'Remoção concluída',
+  removal_cancelled: 'Remoção cancelada',
+  removal_expired: 'Remoção expirada',
+  removal_locked: 'Remoção bloqueada',
+  removal_rejected: 'Remoção recusada',
+  conversation_continued: 'Novo atendimento iniciado por outro canal',
+};
+
+// plural picks the Portuguese form for n.
+export const plural = (n, one, many) => (n === 1 ? one : many);
+
+// count says "1 automação", "3 automações".
+export const count = (n, one, many) => `${n} ${plural(n, one, many)}`;
+
+// listText joins Portuguese-style: "a", "a e b", "a, b e c".
+export function listText(parts) {
+  return parts.length < 2 ? parts.join('') : parts.slice(0, -1).join(', ') + ' e ' + parts[parts.length - 1];
+}
+
+// referencesText names what references a channel, zero counts left out.
+export function referencesText(r) {
+  const parts = [
+    [r.automations, 'automação', 'automações'], [r.routing_rules, 'regra de roteamento', 'regras de roteamento'],
+    [r.chatbots, 'chatbot', 'chatbots'], [r.webhooks, 'webhook', 'webhooks'],
+  ].filter(([n]) => n > 0).map(([n, one, many]) => count(n, one, many));
+  return parts.length ? listText(parts) : 'Nenhuma';
+}
+
+// attendanceText is an active attendance: "Maria (aberto)".
+export const attendanceText = (a) => `${a.contact} (${a.status === 'open' ? 'aberto' : 'pendente'})`;

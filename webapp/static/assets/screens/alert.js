@@ -1,0 +1,28 @@
+// The irreversible-removal alert (the article's step 4).
+import { api, removalPath } from '../api.js';
+import { h, errorBox } from '../ui.js';
+import { act, show } from '../screen.js';
+import { impactView } from './channel.js';
+import { cancelButton, showRemoval } from './removal.js';
+
+export function alertScreen(r, head) {
+  const msg = h('div');
+  const ack = h('input', { type: 'checkbox', id: 'ack' });
+  const cont = h('button', { type: 'button', class: 'danger', onclick: () => {
+    if (!ack.checked) {
+      msg.replaceChildren(errorBox(new Error('Marque "Estou ciente e desejo prosseguir com a remoção" para continuar.')));
+      ack.focus();
+      return;
+    }
+    act(cont, msg, async () => showRemoval(await api('POST', removalPath(r.id) + '/acknowledge', { acknowledged: true })));
+  } }, 'Continuar');
+  show('Alerta de remoção irreversível', ...head,
+    h('section', { class: 'card alert-box', role: 'alertdialog', 'aria-labelledby': 'alert-h', 'aria-describedby': 'alert-d' },
+      h('h1', { id: 'alert-h' }, `Remover "${(r.impact && r.impact.channel_name) || 'canal'}"?`),
+      h('p', { id: 'alert-d' }, h('strong', null, 'Esta ação é irreversível.'),
+        ' O canal não poderá ser reativado; se for adicionado de novo, será um canal novo. As conversas continuam visíveis, mas não será possível enviar mensagens por elas.'),
+      r.impact ? impactView(r.impact) : null,
+      h('label', { class: 'check', for: 'ack' }, ack, h('span', null, 'Estou ciente e desejo prosseguir com a remoção')),
+      msg,
+      h('div', { class: 'actions' }, cont, cancelButton(r, msg))));
+}
