@@ -5,11 +5,9 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/crm/channel-removal/credentials"
 	"github.com/crm/channel-removal/domain"
@@ -101,24 +99,4 @@ func (s Step) key(action string, extra ...string) string {
 func (s Step) audit(action string, detail map[string]any, key string) domain.AuditEntry {
 	return domain.AuditEntry{RemovalID: s.RemovalID, RunID: s.RunID, AccountID: s.AccountID, ChannelID: s.ChannelID,
 		Actor: s.Actor, Action: action, Detail: detail, Key: key}
-}
-
-// retryable domain codes; every other domain code is permanent.
-var retryable = map[domain.Code]bool{domain.CodeMetaTransient: true, domain.CodeUnavailable: true, domain.CodeInternal: true}
-
-// toTemporal turns a domain error into an application error whose type is the
-// domain code, so workflow and API read it back without parsing messages.
-// Errors outside the domain vocabulary (a dropped connection) stay retryable.
-func toTemporal(err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *domain.Error
-	if !errors.As(err, &de) {
-		return err
-	}
-	if retryable[de.Code] {
-		return temporal.NewApplicationError(de.Message, string(de.Code), de.Fields)
-	}
-	return temporal.NewNonRetryableApplicationError(de.Message, string(de.Code), nil, de.Fields)
 }

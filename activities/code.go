@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/temporalerr"
 	"github.com/crm/channel-removal/mail"
 	"github.com/crm/channel-removal/vcode"
 )
@@ -34,7 +35,7 @@ type SendCodeResult struct {
 // code. A new Seq within the resend interval fails with resend_too_soon.
 func (a *Activities) SendVerificationCode(ctx context.Context, in SendCodeInput) (SendCodeResult, error) {
 	res, err := a.sendCode(ctx, in)
-	return res, toTemporal(err)
+	return res, temporalerr.Encode(err)
 }
 
 func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeResult, error) {
@@ -155,7 +156,7 @@ func (a *Activities) VerifyCode(ctx context.Context, in VerifyInput) (VerifyResu
 		return next, &e, nil
 	})
 	if err != nil {
-		return VerifyResult{}, toTemporal(err)
+		return VerifyResult{}, temporalerr.Encode(err)
 	}
 	return out, nil
 }

@@ -4,9 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
 // PreflightInput asks whether RequestedBy may remove ChannelID.
@@ -29,7 +28,7 @@ type PreflightResult struct {
 func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (PreflightResult, error) {
 	res, err := a.preflight(ctx, in)
 	if err != nil {
-		return res, toTemporal(err)
+		return res, temporalerr.Encode(err)
 	}
 	in.Step.AccountID = res.AccountID
 	action, detail := "preflight_passed", map[string]any{"impact": res.Impact}
@@ -106,7 +105,7 @@ func (a *Activities) RecordAudit(ctx context.Context, in AuditInput) error {
 		detail[k] = v
 	}
 	if err := a.Store.AppendAudit(ctx, in.Step.audit(in.Action, detail, in.key(in.Action, fmt.Sprint(in.Seq)))); err != nil {
-		return temporal.NewApplicationError("audit record "+in.Action+" not written: "+err.Error(), string(domain.CodeUnavailable))
+		return temporalerr.Encode(domain.Errorf(domain.CodeUnavailable, "audit record %s not written: %v", in.Action, err))
 	}
 	return nil
 }

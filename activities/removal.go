@@ -9,6 +9,7 @@ import (
 
 	"github.com/crm/channel-removal/credentials"
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/temporalerr"
 	"github.com/crm/channel-removal/metagraph"
 )
 
@@ -44,7 +45,7 @@ func (a *Activities) DeleteChannel(ctx context.Context, in DeleteInput) (DeleteR
 				return DeleteResult{}, aerr
 			}
 		}
-		return DeleteResult{}, toTemporal(err)
+		return DeleteResult{}, temporalerr.Encode(err)
 	}
 	return DeleteResult{AlreadyRemoved: r.AlreadyRemoved, DetachedReferences: r.DetachedReferences, UnlinkPending: r.UnlinkPending}, nil
 }
@@ -130,7 +131,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput) (res Unlink
 		if err != nil {
 			return UnlinkResult{}, false, err
 		}
-		return UnlinkResult{}, false, toTemporal(unlinkErr(domain.CodeMetaPermanent, u))
+		return UnlinkResult{}, false, temporalerr.Encode(unlinkErr(domain.CodeMetaPermanent, u))
 	}
 	token, err := a.openToken(job.ChannelID, job.AccessToken)
 	if err != nil {
@@ -138,7 +139,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput) (res Unlink
 		if rerr != nil {
 			return UnlinkResult{}, false, rerr
 		}
-		return UnlinkResult{}, false, toTemporal(unlinkErr(domain.CodeMetaPermanent, u))
+		return UnlinkResult{}, false, temporalerr.Encode(unlinkErr(domain.CodeMetaPermanent, u))
 	}
 	outcome, gerr := a.Graph.UnsubscribeApp(ctx, job.ObjectID, token)
 	if gerr != nil {
@@ -163,7 +164,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput) (res Unlink
 		if err := a.Store.AppendAudit(ctx, e); err != nil {
 			return UnlinkResult{}, false, err // retried until the record lands
 		}
-		return UnlinkResult{}, false, toTemporal(unlinkErr(code, u))
+		return UnlinkResult{}, false, temporalerr.Encode(unlinkErr(code, u))
 	}
 	u, err := settle(domain.UnlinkDone, "meta_unlinked", map[string]any{"object_kind": job.ObjectKind, "object_id": job.ObjectID, "outcome": string(outcome)})
 	if err != nil {

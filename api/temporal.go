@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/temporalerr"
 	"github.com/crm/channel-removal/workflows"
 )
 
@@ -277,7 +278,7 @@ func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, 
 
 // updateError turns an update's failure into the domain error it carries.
 func (t TemporalRemovals) updateError(err error) error {
-	if de, ok := workflows.DomainError(err); ok {
+	if de, ok := temporalerr.Decode(err); ok {
 		return de
 	}
 	return unavailable(err)

@@ -4,6 +4,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
 // setup registers the query, the signals and the updates. Handlers only put
@@ -35,7 +36,7 @@ func (r *removal) setup(ctx workflow.Context) error {
 			},
 			func(ctx workflow.Context, v AcknowledgeRequest) error {
 				if !v.Acknowledged {
-					return toApp(domain.Errorf(domain.CodeInvalid, "confirme o alerta com acknowledged=true"))
+					return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "confirme o alerta com acknowledged=true"))
 				}
 				// During the preflight too: the run answers it once the
 				// preflight's outcome is known (an admin's click that reached a
@@ -58,7 +59,7 @@ func (r *removal) setup(ctx workflow.Context) error {
 					return err
 				}
 				if e := r.resendTooSoon(ctx); e != nil {
-					return toApp(e)
+					return temporalerr.Encode(e)
 				}
 				return nil
 			}},
@@ -117,7 +118,7 @@ func (r *removal) submit(ctx workflow.Context, cmd command) (Removal, error) {
 	ans := r.answers[cmd.ID]
 	delete(r.answers, cmd.ID)
 	if ans.Err != nil {
-		return ans.Doc, toApp(ans.Err)
+		return ans.Doc, temporalerr.Encode(ans.Err)
 	}
 	return ans.Doc, nil
 }
@@ -130,5 +131,5 @@ func (r *removal) expect(action string, statuses ...domain.Status) error {
 			return nil
 		}
 	}
-	return toApp(Refusal(action, r.doc.Status))
+	return temporalerr.Encode(Refusal(action, r.doc.Status))
 }

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
 // a names the activities; workflow code never calls them directly.
@@ -118,7 +118,7 @@ func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bo
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, preflightOptions()), a.Preflight,
 		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy}).Get(ctx, &res)
 	if err != nil {
-		r.finish(ctx, domain.StatusFailed, "Falha no preflight: "+errText(err))
+		r.finish(ctx, domain.StatusFailed, "Falha no preflight: "+temporalerr.Message(err))
 		return command{}, false
 	}
 	r.doc.AccountID, r.doc.Impact = res.AccountID, &res.Impact
@@ -181,7 +181,7 @@ func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Err
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
 		activities.SendCodeInput{Step: r.step(actor), ChannelName: name, Seq: r.sendSeq, Acknowledged: r.sendSeq == 1}).Get(ctx, &res)
 	if err != nil {
-		return asDomain(err)
+		return temporalerr.AsDomain(err)
 	}
 	sentAt := workflow.Now(ctx)
 	r.doc.CodeSentTo, r.doc.CodeExpiresAt, r.doc.CodeSentAt = res.Recipient, &res.ExpiresAt, &sentAt
@@ -203,8 +203,8 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 			err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, verifyOptions()), a.VerifyCode,
 				activities.VerifyInput{Step: r.step(cmd.Actor), Seq: r.attemptSeq, CodeHash: cmd.CodeHash}).Get(ctx, &v)
 			if err != nil {
-				r.finish(ctx, domain.StatusFailed, "Falha ao verificar o código: "+errText(err))
-				r.refuse(cmd, asDomain(err))
+				r.finish(ctx, domain.StatusFailed, "Falha ao verificar o código: "+temporalerr.Message(err))
+				r.refuse(cmd, temporalerr.AsDomain(err))
 				return command{}, false
 			}
 			r.doc.AttemptsLeft = v.AttemptsLeft
@@ -262,7 +262,7 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkO
 	r.actor = verified.Actor
 	r.setLocalStatus(ctx, domain.StatusRemoving, domain.StatusStep(domain.StatusRemoving))
 	d, err := r.tombstone(ctx)
-	if err != nil && retryable(err) {
+	if err != nil && temporalerr.Retryable(err) {
 		// The database is away, or another transaction holds the channel's
 		// row: the code was accepted, so say so now and keep trying.
 		deadline := workflow.Now(ctx).Add(r.in.OutageWindow.D())
@@ -289,7 +289,7 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkO
 // tombstoneFailed ends the run: rejected when an attendance opened since the
 // preflight (nothing changed), failed otherwise.
 func (r *removal) tombstoneFailed(ctx workflow.Context, err error) {
-	de := asDomain(err)
+	de := temporalerr.AsDomain(err)
 	if de.Code != domain.CodeActiveAttendances {
 		r.finish(ctx, domain.StatusFailed, "Falha ao remover o canal: "+de.Message)
 		return
@@ -297,7 +297,7 @@ func (r *removal) tombstoneFailed(ctx workflow.Context, err error) {
 	var f struct {
 		ActiveAttendances []domain.Attendance `json:"active_attendances"`
 	}
-	appDetails(err, &f)
+	temporalerr.Fields(err, &f)
 	if r.doc.Impact != nil {
 		r.doc.Impact.ActiveAttendances = f.ActiveAttendances
 	}
@@ -333,9 +333,9 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 			Attempts  int    `json:"attempts"`
 			LastError string `json:"last_error"`
 		}
-		appDetails(err, &f)
+		temporalerr.Fields(err, &f)
 		if f.LastError == "" {
-			f.LastError = errText(err)
+			f.LastError = temporalerr.Message(err)
 		}
 		r.doc.MetaUnlink = MetaUnlink{Status: "failed", Attempts: f.Attempts, LastError: f.LastError}
 		if deadline.IsZero() {
@@ -512,7 +512,7 @@ func (r *removal) tombstone(ctx workflow.Context) (activities.DeleteResult, erro
 func (r *removal) tombstoneThroughOutage(ctx workflow.Context, deadline time.Time) (activities.DeleteResult, error) {
 	for {
 		if workflow.Now(ctx).After(deadline) {
-			return activities.DeleteResult{}, toApp(domain.Errorf(domain.CodeUnavailable,
+			return activities.DeleteResult{}, temporalerr.Encode(domain.Errorf(domain.CodeUnavailable,
 				"o banco de dados ficou indisponível além da janela de %s", ptBR(r.in.OutageWindow.D())))
 		}
 		if err := workflow.NewTimerWithOptions(ctx, r.in.OutageRetryInterval.D(),
@@ -520,18 +520,8 @@ func (r *removal) tombstoneThroughOutage(ctx workflow.Context, deadline time.Tim
 			return activities.DeleteResult{}, err
 		}
 		d, err := r.tombstone(ctx)
-		if err == nil || !retryable(err) {
+		if err == nil || !temporalerr.Retryable(err) {
 			return d, err
 		}
 	}
-}
-
-// retryable: a failure that a later attempt may not have (the database away,
-// a timeout), as opposed to a domain refusal.
-func retryable(err error) bool {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		return !ae.NonRetryable()
-	}
-	return true
 }

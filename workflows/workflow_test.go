@@ -8,6 +8,7 @@ import (
 
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
 func TestHappyPathBySignalsWithQueryAtEachStage(t *testing.T) {
@@ -226,7 +227,7 @@ func TestPreflightRejection(t *testing.T) {
 
 func TestAttendanceAppearsBeforeDelete(t *testing.T) {
 	h := newHarness(t)
-	h.deleteErr = toApp((&domain.Error{Code: domain.CodeActiveAttendances, Message: "o canal tem atendimentos ativos"}).
+	h.deleteErr = temporalerr.Encode((&domain.Error{Code: domain.CodeActiveAttendances, Message: "o canal tem atendimentos ativos"}).
 		With("active_attendances", []domain.Attendance{{ConversationID: "c9", Contact: "Maria", Status: "open"}}))
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
