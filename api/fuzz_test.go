@@ -29,17 +29,17 @@ func (noRemovals) check(id string) {
 		panic(fmt.Sprintf("malformed removal id %q reached Temporal", id))
 	}
 }
-func (n noRemovals) Start(_ context.Context, _ string, in workflows.Input) (workflows.Removal, error) {
+func (n noRemovals) Start(_ context.Context, _ string, in workflows.Input) (domain.Removal, error) {
 	n.check(workflows.WorkflowID(in.ChannelID))
-	return workflows.Removal{}, domain.Errorf(domain.CodeUnavailable, "sem Temporal neste teste")
+	return domain.Removal{}, domain.Errorf(domain.CodeUnavailable, "sem Temporal neste teste")
 }
-func (n noRemovals) Get(_ context.Context, id string) (workflows.Removal, error) {
+func (n noRemovals) Get(_ context.Context, id string) (domain.Removal, error) {
 	n.check(id)
-	return workflows.Removal{}, domain.Errorf(domain.CodeNotFound, "remoção não encontrada")
+	return domain.Removal{}, domain.Errorf(domain.CodeNotFound, "remoção não encontrada")
 }
-func (n noRemovals) Update(_ context.Context, id, _ string, _ any) (workflows.Removal, error) {
+func (n noRemovals) Update(_ context.Context, id, _ string, _ any) (domain.Removal, error) {
 	n.check(id)
-	return workflows.Removal{}, domain.Errorf(domain.CodeNotFound, "remoção não encontrada")
+	return domain.Removal{}, domain.Errorf(domain.CodeNotFound, "remoção não encontrada")
 }
 func (noRemovals) Ready(context.Context) error { return nil }
 

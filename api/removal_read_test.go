@@ -62,7 +62,7 @@ func TestRemovalIsReadWithItsCaller(t *testing.T) {
 	srv := httptest.NewServer(api.New(api.Config{Store: store, Removals: noRemovals{}, JWTSecret: []byte("secret"),
 		CodeSecret: []byte("c"), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
 	defer srv.Close()
-	get := func(removalID string) (int, workflows.Removal) {
+	get := func(removalID string) (int, domain.Removal) {
 		req, _ := http.NewRequest("GET", srv.URL+"/v1/removals/"+removalID, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		res, err := http.DefaultClient.Do(req)
@@ -70,7 +70,7 @@ func TestRemovalIsReadWithItsCaller(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer res.Body.Close()
-		var doc workflows.Removal
+		var doc domain.Removal
 		json.NewDecoder(res.Body).Decode(&doc)
 		return res.StatusCode, doc
 	}

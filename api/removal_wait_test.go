@@ -65,7 +65,7 @@ func newWaitingReads(t *testing.T, announced bool) *waitingReads {
 	return w
 }
 
-func (w *waitingReads) get(query string) (int, workflows.Removal, time.Duration) {
+func (w *waitingReads) get(query string) (int, domain.Removal, time.Duration) {
 	req, _ := http.NewRequest("GET", w.srv.URL+"/v1/removals/"+w.id+query, nil)
 	req.Header.Set("Authorization", "Bearer "+w.bearer)
 	t0 := time.Now()
@@ -74,7 +74,7 @@ func (w *waitingReads) get(query string) (int, workflows.Removal, time.Duration)
 		w.t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var doc workflows.Removal
+	var doc domain.Removal
 	json.NewDecoder(res.Body).Decode(&doc)
 	return res.StatusCode, doc, time.Since(t0)
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
@@ -51,7 +50,7 @@ func (s *Server) startRemoval(c *gin.Context) error {
 }
 
 // rejection turns a rejected preflight into the error of its first reason.
-func rejection(doc workflows.Removal) error {
+func rejection(doc domain.Removal) error {
 	if len(doc.Reasons) == 0 {
 		return domain.Errorf(domain.CodeInvalidState, "remoção recusada")
 	}
@@ -106,25 +105,7 @@ func (s *Server) getRemoval(c *gin.Context) error {
 	if rec, err = s.awaitChange(c.Request.Context(), id, rec, waiting, watchedBefore(c, id)); err != nil {
 		return err
 	}
-	return ok(c, http.StatusOK, documentOf(rec))
-}
-
-// documentOf builds the removal document (SPEC §3) from a read-model record.
-func documentOf(rec domain.RemovalRecord) workflows.Removal {
-	var doc workflows.Removal
-	_ = json.Unmarshal(rec.Doc, &doc) // the fields the steps set; the rest follows
-	doc.ID, doc.RunID, doc.ChannelID, doc.AccountID = rec.RemovalID, rec.RunID, rec.ChannelID, rec.AccountID
-	doc.Status, doc.Step = domain.Status(rec.Status), domain.StatusStep(domain.Status(rec.Status))
-	doc.CreatedAt, doc.UpdatedAt, doc.CompletedAt = rec.CreatedAt, rec.UpdatedAt, rec.CompletedAt
-	if doc.MetaUnlink.Status == "" {
-		doc.MetaUnlink.Status = "not_started"
-	}
-	var kind domain.ChannelKind
-	if doc.Impact != nil {
-		kind = doc.Impact.Kind
-	}
-	doc.Notes = domain.RemovalNotes(doc.Status, kind, doc.MetaUnlink.Status)
-	return doc
+	return ok(c, http.StatusOK, rec.Document())
 }
 
 type acknowledgeRequest struct {

@@ -185,7 +185,7 @@ func TestStartFindsARunThatEndedWithoutARow(t *testing.T) {
 	c.On("DescribeWorkflowExecution", mock.Anything, workflows.WorkflowID(channelID), "run-2").Return(closed, nil)
 	run := &mocks.WorkflowRun{}
 	run.On("Get", mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
-		*args.Get(1).(*workflows.Removal) = workflows.Removal{ID: workflows.WorkflowID(channelID), Status: domain.StatusFailed}
+		*args.Get(1).(*domain.Removal) = domain.Removal{ID: workflows.WorkflowID(channelID), Status: domain.StatusFailed}
 	}).Return(nil)
 	c.On("GetWorkflow", mock.Anything, workflows.WorkflowID(channelID), "run-2").Return(run)
 	r := api.TemporalRemovals{Client: c, Runs: &runs{row: map[string]domain.RemovalRecord{}}}

@@ -19,11 +19,11 @@ import (
 // Removals drives removal workflows for the API.
 type Removals interface {
 	// Start starts a removal and waits for its preflight.
-	Start(ctx context.Context, accountID string, in workflows.Input) (workflows.Removal, error)
+	Start(ctx context.Context, accountID string, in workflows.Input) (domain.Removal, error)
 	// Get returns the latest run's document.
-	Get(ctx context.Context, removalID string) (workflows.Removal, error)
+	Get(ctx context.Context, removalID string) (domain.Removal, error)
 	// Update sends one of the workflow's updates and returns the new document.
-	Update(ctx context.Context, removalID, update string, arg any) (workflows.Removal, error)
+	Update(ctx context.Context, removalID, update string, arg any) (domain.Removal, error)
 	Ready(ctx context.Context) error
 }
 
@@ -73,9 +73,9 @@ func (t TemporalRemovals) bound(ctx context.Context) (context.Context, context.C
 // none for the workflow task's completion; with a worker in this process
 // (dev, bench) the start is eager and the first workflow task never passes
 // through matching.
-func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workflows.Input) (workflows.Removal, error) {
+func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workflows.Input) (domain.Removal, error) {
 	if t.Runs == nil {
-		return workflows.Removal{}, domain.Errorf(domain.CodeInternal, "TemporalRemovals.Runs is not set")
+		return domain.Removal{}, domain.Errorf(domain.CodeInternal, "TemporalRemovals.Runs is not set")
 	}
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
@@ -110,10 +110,10 @@ func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workfl
 	if err != nil {
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &started) {
-			return workflows.Removal{}, (&domain.Error{Code: domain.CodeRemovalInProgress,
+			return domain.Removal{}, (&domain.Error{Code: domain.CodeRemovalInProgress,
 				Message: "já existe uma remoção em andamento para este canal"}).With("id", id)
 		}
-		return workflows.Removal{}, unavailable(err)
+		return domain.Removal{}, unavailable(err)
 	}
 	return t.awaitPreflight(ctx, id, run.GetRunID(), woken)
 }
@@ -126,7 +126,7 @@ const runCheckEvery = time.Second
 // awaitPreflight waits for the run's row in the read model: the announcement
 // that carries it is the answer; one that does not is a cue to read it (nil
 // woken: without Changes, it polls Postgres).
-func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, woken <-chan domain.RunAnnouncement) (workflows.Removal, error) {
+func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, woken <-chan domain.RunAnnouncement) (domain.Removal, error) {
 	poll := time.NewTicker(runCheckEvery)
 	if woken == nil {
 		poll.Reset(20 * time.Millisecond)
@@ -138,20 +138,20 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 		case a := <-woken:
 			switch {
 			case a.RunID == runID && a.Record != nil:
-				return t.recorded(ctx, id, runID, documentOf(*a.Record))
+				return t.recorded(ctx, id, runID, a.Record.Document())
 			case a.RunID != "" && a.RunID != runID: // an older run's status change
 				continue
 			}
 		case <-poll.C:
 		case <-ctx.Done():
-			return workflows.Removal{}, unavailable(ctx.Err())
+			return domain.Removal{}, unavailable(ctx.Err())
 		}
 		rec, err := t.Runs.RemovalRun(ctx, id, runID)
 		if err == nil {
-			return t.recorded(ctx, id, runID, documentOf(rec))
+			return t.recorded(ctx, id, runID, rec.Document())
 		}
 		if domain.ErrorCode(err) != domain.CodeNotFound {
-			return workflows.Removal{}, err
+			return domain.Removal{}, err
 		}
 		if time.Since(lastRunCheck) < runCheckEvery {
 			continue
@@ -159,10 +159,10 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 		lastRunCheck = time.Now()
 		d, err := t.Client.DescribeWorkflowExecution(ctx, id, runID)
 		if err != nil {
-			return workflows.Removal{}, unavailable(err)
+			return domain.Removal{}, unavailable(err)
 		}
 		if d.GetWorkflowExecutionInfo().GetCloseTime() != nil {
-			var doc workflows.Removal
+			var doc domain.Removal
 			if err := t.Client.GetWorkflow(ctx, id, runID).Get(ctx, &doc); err != nil {
 				return doc, t.updateError(err)
 			}
@@ -176,19 +176,19 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 // completion reaches the server; a crash in between has the task, and the
 // preflight, run again. So the 201 waits for that completion, and a redone
 // preflight's row is read again.
-func (t TemporalRemovals) recorded(ctx context.Context, id, runID string, doc workflows.Removal) (workflows.Removal, error) {
+func (t TemporalRemovals) recorded(ctx context.Context, id, runID string, doc domain.Removal) (domain.Removal, error) {
 	redone, err := FirstTaskRecorded(ctx, t.Client, id, runID)
 	if err != nil {
-		return workflows.Removal{}, unavailable(err)
+		return domain.Removal{}, unavailable(err)
 	}
 	if !redone {
 		return doc, nil
 	}
 	rec, err := t.Runs.RemovalRun(ctx, id, runID)
 	if err != nil {
-		return workflows.Removal{}, err
+		return domain.Removal{}, err
 	}
-	return documentOf(rec), nil
+	return rec.Document(), nil
 }
 
 // FirstTaskRecorded waits until the run's first workflow task is recorded as
@@ -214,10 +214,10 @@ func FirstTaskRecorded(ctx context.Context, c client.Client, id, runID string) (
 }
 
 // Get reads the latest run: its live state while running, its result once closed.
-func (t TemporalRemovals) Get(ctx context.Context, removalID string) (workflows.Removal, error) {
+func (t TemporalRemovals) Get(ctx context.Context, removalID string) (domain.Removal, error) {
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
-	var doc workflows.Removal
+	var doc domain.Removal
 	desc, err := t.Client.DescribeWorkflowExecution(ctx, removalID, "")
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
@@ -236,7 +236,7 @@ func (t TemporalRemovals) Get(ctx context.Context, removalID string) (workflows.
 	}
 	if err := t.Client.GetWorkflow(ctx, removalID, info.GetExecution().GetRunId()).Get(ctx, &doc); err != nil {
 		// Terminated or failed outside the workflow's own outcomes: report it as failed.
-		doc = workflows.Removal{ID: removalID, RunID: info.GetExecution().GetRunId(), Status: domain.StatusFailed,
+		doc = domain.Removal{ID: removalID, RunID: info.GetExecution().GetRunId(), Status: domain.StatusFailed,
 			Step: "A execução terminou de forma anormal: " + info.GetStatus().String(), Notes: []string{}}
 		if ct := info.GetCloseTime(); ct != nil {
 			at := ct.AsTime()
@@ -253,10 +253,10 @@ func (t TemporalRemovals) Get(ctx context.Context, removalID string) (workflows.
 
 // Update sends an update to the running removal. When the run is already
 // closed, the answer depends on how it ended (e.g. code_expired, locked).
-func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, arg any) (workflows.Removal, error) {
+func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, arg any) (domain.Removal, error) {
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
-	var doc workflows.Removal
+	var doc domain.Removal
 	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: removalID, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {

@@ -142,33 +142,3 @@ func RemovalNotes(status Status, kind ChannelKind, unlinkStatus string) []string
 	return notes
 }
 
-// StatusStep describes a status in words, for documents read from the read model.
-func StatusStep(s Status) string {
-	switch s {
-	case StatusPreflight:
-		return "Verificando permissões, atendimentos ativos e impacto da remoção"
-	case StatusAwaitingAcknowledgement:
-		return "Aguardando o administrador confirmar o alerta de remoção irreversível"
-	case StatusAwaitingCode:
-		return "Aguardando o código de verificação enviado ao administrador da conta"
-	case StatusRemoving:
-		return "Código verificado; removendo o canal"
-	case StatusUnlinking:
-		return "Canal removido; desvinculando o aplicativo na Meta"
-	case StatusCompleted:
-		return "Canal removido e integrações desvinculadas"
-	case StatusCompletedWithWarnings:
-		return "Canal removido, mas o desvínculo na Meta falhou; a equipe de operações pode tentar de novo (retry-unlink)"
-	case StatusRejected:
-		return "Remoção recusada; nada foi alterado"
-	case StatusCancelled:
-		return "Cancelada pelo administrador; nada foi alterado"
-	case StatusExpired:
-		return "Expirada; nada foi alterado"
-	case StatusLocked:
-		return "Bloqueada após códigos incorretos; nada foi alterado"
-	case StatusFailed:
-		return "A remoção falhou"
-	}
-	return string(s)
-}

@@ -1,67 +1,105 @@
 package domain
 
-import "time"
-
-// AuditEntry is one append-only record of a removal step. Writing it also
-// moves the run's row in the removals read model (StatusAfterAudit).
-type AuditEntry struct {
-	RemovalID string
-	RunID     string
-	AccountID string
-	ChannelID string
-	Actor     Actor
-	Action    string
-	Detail    map[string]any
-	// Key makes the write idempotent: an activity retry records its step once.
-	Key string
-	// Status overrides StatusAfterAudit for the removals read model.
-	Status Status
-	// Doc holds fields of the removal document this step sets (merged into
-	// the read model's document, key by key).
-	Doc map[string]any
-}
-
-// Tombstone identifies the removal that tombstones a channel.
-type Tombstone struct {
-	ChannelID string
-	RemovalID string
-	RunID     string
-	Actor     Actor
-	Now       time.Time
-	// FinishIfNothingOwed also writes removal_completed when no unlink is owed.
-	FinishIfNothingOwed bool
-}
-
-// TombstoneResult says what the tombstone did.
-type TombstoneResult struct {
-	AlreadyRemoved     bool
-	DetachedReferences int
-	// UnlinkPending: a Meta unlink is owed (the token moved to the unlink job).
-	UnlinkPending bool
-}
-
-// Unlink is the Meta unlink owed by a removal run. AccessToken is the sealed
-// channel token, empty once the unlink is settled.
-type Unlink struct {
-	RemovalID   string `db:"removal_id"`
-	RunID       string `db:"run_id"`
-	ChannelID   string `db:"channel_id"`
-	ObjectKind  string `db:"object_kind"`
-	ObjectID    string `db:"object_id"`
-	AccessToken string `db:"access_token"`
-	Status      string `db:"status"`
-	Attempts    int    `db:"attempts"`
-	LastError   string `db:"last_error"`
-	// OtherLiveChannels counts, for a WABA, the other live channels that
-	// use it, as read with the job.
-	OtherLiveChannels int `db:"other_live_channels"`
-}
-
-// Unlink statuses.
-const (
-	UnlinkPending   = "pending"
-	UnlinkDone      = "unlinked"
-	UnlinkSkipped   = "skipped" // another live channel still uses the WABA
-	UnlinkFailed    = "failed"  // permanent failure; ops may retry
-	UnlinkAbandoned = "abandoned"
+import (
+	"fmt"
+	"strings"
+	"time"
 )
+
+// The step in words: what a removal is doing, in pt-BR, where ops and the
+// admin read it (the status query, Temporal Web's current details, the API's
+// "step"). StatusStep is each status's plain text; the Step functions add
+// what the run knows at that moment.
+
+// StatusStep describes a status in words, for documents read from the read model.
+func StatusStep(s Status) string {
+	switch s {
+	case StatusPreflight:
+		return "Verificando permissões, atendimentos ativos e impacto da remoção"
+	case StatusAwaitingAcknowledgement:
+		return "Aguardando o administrador confirmar o alerta de remoção irreversível"
+	case StatusAwaitingCode:
+		return "Aguardando o código de verificação enviado ao administrador da conta"
+	case StatusRemoving:
+		return "Código verificado; removendo o canal"
+	case StatusUnlinking:
+		return "Canal removido; desvinculando o aplicativo na Meta"
+	case StatusCompleted:
+		return "Canal removido e integrações desvinculadas"
+	case StatusCompletedWithWarnings:
+		return "Canal removido, mas o desvínculo na Meta falhou; a equipe de operações pode tentar de novo (retry-unlink)"
+	case StatusRejected:
+		return "Remoção recusada; nada foi alterado"
+	case StatusCancelled:
+		return "Cancelada pelo administrador; nada foi alterado"
+	case StatusExpired:
+		return "Expirada; nada foi alterado"
+	case StatusLocked:
+		return "Bloqueada após códigos incorretos; nada foi alterado"
+	case StatusFailed:
+		return "A remoção falhou"
+	}
+	return string(s)
+}
+
+// Texts of the ends that change nothing.
+const (
+	StepAcknowledgementExpired = "Expirada: a confirmação do alerta não chegou a tempo; nada foi alterado"
+	StepCodeNotEntered         = "Expirada: o código de verificação não foi informado a tempo; nada foi alterado"
+	StepCodeExpired            = "Expirada: o código de verificação expirou; nada foi alterado"
+	StepAttendanceOpened       = "Remoção recusada: um atendimento foi aberto depois do preflight; nada foi alterado"
+	StepUnlinkAbandoned        = "Canal removido; o desvínculo na Meta não foi concluído dentro do prazo de novas tentativas"
+)
+
+// StepLocked is the end after MaxCodeAttempts wrong codes.
+func StepLocked() string {
+	return fmt.Sprintf("Bloqueada: %d códigos incorretos; nada foi alterado", MaxCodeAttempts)
+}
+
+// StepFailed is a step that failed for good: "Falha no preflight: …".
+func StepFailed(step, cause string) string { return step + ": " + cause }
+
+// StepRejected names the preflight's reasons.
+func StepRejected(reasons []Reason) string {
+	msgs := make([]string, len(reasons))
+	for i, r := range reasons {
+		msgs[i] = r.Message
+	}
+	return "Remoção recusada: " + strings.Join(msgs, "; ")
+}
+
+func StepAwaitingAcknowledgement(until time.Time) string {
+	return fmt.Sprintf("Aguardando o administrador confirmar o alerta de remoção irreversível (até %s)", until.UTC().Format(time.RFC3339))
+}
+
+func StepAwaitingCode(sentTo string, expires time.Time, attemptsLeft int) string {
+	return fmt.Sprintf("Aguardando o código enviado para %s (expira %s; %d %s)", sentTo, expires.UTC().Format(time.RFC3339),
+		attemptsLeft, Plural(attemptsLeft, "tentativa restante", "tentativas restantes"))
+}
+
+// StepAwaitingDatabase: the code was verified, and the database is away or
+// the channel's row is held by another transaction.
+func StepAwaitingDatabase(every time.Duration, until time.Time) string {
+	return fmt.Sprintf("Código verificado; aguardando o banco de dados para remover o canal (novas tentativas a cada %s, até %s)",
+		DurationText(every), until.UTC().Format(time.RFC3339))
+}
+
+// StepUnlinkFailed tells ops what failed and how to retry.
+func StepUnlinkFailed(lastError, signal string, until time.Time) string {
+	return fmt.Sprintf("Canal removido, mas o desvínculo na Meta falhou. %s Envie o sinal %q para tentar de novo (até %s).",
+		lastError, signal, until.UTC().Format(time.RFC3339))
+}
+
+// DurationText writes a duration as ops read it in pt-BR: "15 min", "7 dias", "90 s".
+func DurationText(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		n := int(d / (24 * time.Hour))
+		return fmt.Sprintf("%d %s", n, Plural(n, "dia", "dias"))
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d h", d/time.Hour)
+	case d >= time.Minute:
+		return fmt.Sprintf("%d min", (d+30*time.Second)/time.Minute)
+	}
+	return fmt.Sprintf("%d s", (d+time.Second/2)/time.Second)
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/crm/channel-removal/api"
+	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/workflows"
 )
@@ -70,7 +71,7 @@ func TestRemovalSurvivesAPostgresOutageMidDelete(t *testing.T) {
 	if r := <-verified; r.Status != 200 {
 		t.Fatalf("verify during the outage: %d %s", r.Status, r.Raw)
 	}
-	var doc workflows.Removal
+	var doc domain.Removal
 	s.eventually(func() bool {
 		v, err := s.tc.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
 		return err == nil && v.Get(&doc) == nil && strings.Contains(doc.Step, "aguardando o banco de dados")

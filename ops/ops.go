@@ -95,8 +95,8 @@ func describe(ctx context.Context, c client.Client, e *workflowpb.WorkflowExecut
 	return r
 }
 
-func document(ctx context.Context, c client.Client, id, runID string, running bool) (workflows.Removal, error) {
-	var doc workflows.Removal
+func document(ctx context.Context, c client.Client, id, runID string, running bool) (domain.Removal, error) {
+	var doc domain.Removal
 	if running {
 		v, err := c.QueryWorkflow(ctx, id, runID, workflows.QueryStatus)
 		if err != nil {

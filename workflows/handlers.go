@@ -10,7 +10,7 @@ import (
 // setup registers the query, the signals and the updates. Handlers only put
 // inputs into the inbox (serializable state); run decides.
 func (r *removal) setup(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Removal, error) { return r.doc, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (domain.Removal, error) { return r.doc, nil }); err != nil {
 		return err
 	}
 	signals := workflow.NewSelector(ctx)
@@ -31,7 +31,7 @@ func (r *removal) setup(ctx workflow.Context) error {
 		validate any
 	}{
 		{UpdateAcknowledge,
-			func(ctx workflow.Context, v AcknowledgeRequest) (Removal, error) {
+			func(ctx workflow.Context, v AcknowledgeRequest) (domain.Removal, error) {
 				return r.submit(ctx, command{Kind: kindAcknowledge, Actor: v.Actor})
 			},
 			func(ctx workflow.Context, v AcknowledgeRequest) error {
@@ -44,14 +44,14 @@ func (r *removal) setup(ctx workflow.Context) error {
 				return r.expect(kindAcknowledge, domain.StatusPreflight, domain.StatusAwaitingAcknowledgement)
 			}},
 		{UpdateVerifyCode,
-			func(ctx workflow.Context, v VerifyCodeRequest) (Removal, error) {
+			func(ctx workflow.Context, v VerifyCodeRequest) (domain.Removal, error) {
 				return r.submit(ctx, command{Kind: kindVerify, CodeHash: v.CodeHash, Actor: v.Actor})
 			},
 			func(ctx workflow.Context, v VerifyCodeRequest) error {
 				return r.expect(kindVerify, domain.StatusAwaitingCode)
 			}},
 		{UpdateResendCode,
-			func(ctx workflow.Context, v ActorRequest) (Removal, error) {
+			func(ctx workflow.Context, v ActorRequest) (domain.Removal, error) {
 				return r.submit(ctx, command{Kind: kindResend, Actor: v.Actor})
 			},
 			func(ctx workflow.Context, v ActorRequest) error {
@@ -64,7 +64,7 @@ func (r *removal) setup(ctx workflow.Context) error {
 				return nil
 			}},
 		{UpdateCancel,
-			func(ctx workflow.Context, v ActorRequest) (Removal, error) {
+			func(ctx workflow.Context, v ActorRequest) (domain.Removal, error) {
 				return r.submit(ctx, command{Kind: kindCancel, Actor: v.Actor})
 			},
 			func(ctx workflow.Context, v ActorRequest) error {
@@ -109,7 +109,7 @@ func (r *removal) listen(signals workflow.Selector) func(workflow.Context) {
 }
 
 // submit queues an update's command and waits for run to answer it.
-func (r *removal) submit(ctx workflow.Context, cmd command) (Removal, error) {
+func (r *removal) submit(ctx workflow.Context, cmd command) (domain.Removal, error) {
 	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
 	r.inbox = append(r.inbox, cmd)
 	if err := workflow.Await(ctx, func() bool { _, ok := r.answers[cmd.ID]; return ok }); err != nil {

@@ -164,13 +164,13 @@ func (h *harness) hashOf(code string) string {
 	return vcode.Hash(testSecret, WorkflowID(testChannel), code)
 }
 
-func (h *harness) query() Removal {
+func (h *harness) query() domain.Removal {
 	h.t.Helper()
 	v, err := h.env.QueryWorkflow(QueryStatus)
 	if err != nil {
 		h.t.Fatalf("query: %v", err)
 	}
-	var r Removal
+	var r domain.Removal
 	if err := v.Get(&r); err != nil {
 		h.t.Fatal(err)
 	}
@@ -179,13 +179,13 @@ func (h *harness) query() Removal {
 
 // update sends an update; check runs with its result or its error's domain
 // code once the workflow answers. run fails if any update went unanswered.
-func (h *harness) update(name string, arg any, check func(doc Removal, code domain.Code, fields map[string]any)) {
+func (h *harness) update(name string, arg any, check func(doc domain.Removal, code domain.Code, fields map[string]any)) {
 	args := []any{}
 	if arg != nil {
 		args = append(args, arg)
 	}
 	h.pending++
-	finish := func(doc Removal, err error) {
+	finish := func(doc domain.Removal, err error) {
 		h.pending--
 		var code domain.Code
 		var fields map[string]any
@@ -197,9 +197,9 @@ func (h *harness) update(name string, arg any, check func(doc Removal, code doma
 	h.seq++
 	h.env.UpdateWorkflow(name, fmt.Sprint("u-", h.seq), &testsuite.TestUpdateCallback{
 		OnAccept: func() {},
-		OnReject: func(err error) { finish(Removal{}, err) },
+		OnReject: func(err error) { finish(domain.Removal{}, err) },
 		OnComplete: func(res any, err error) {
-			doc, _ := res.(Removal)
+			doc, _ := res.(domain.Removal)
 			finish(doc, err)
 		},
 	}, args...)
@@ -217,7 +217,7 @@ func errCode(err error) (domain.Code, map[string]any) {
 	return domain.Code(ae.Type()), f
 }
 
-func (h *harness) run() Removal {
+func (h *harness) run() domain.Removal {
 	h.t.Helper()
 	h.env.ExecuteWorkflow(RemoveChannelWorkflow, Input{ChannelID: testChannel, RequestedBy: "admin-1", Actor: domain.Actor{UserID: "admin-1", IP: "10.0.0.1"}})
 	if !h.env.IsWorkflowCompleted() {
@@ -226,7 +226,7 @@ func (h *harness) run() Removal {
 	if err := h.env.GetWorkflowError(); err != nil {
 		h.t.Fatalf("workflow error: %v", err)
 	}
-	var r Removal
+	var r domain.Removal
 	if err := h.env.GetWorkflowResult(&r); err != nil {
 		h.t.Fatal(err)
 	}

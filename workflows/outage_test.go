@@ -30,11 +30,11 @@ func TestVerifiedRemovalWaitsOutADatabaseOutage(t *testing.T) {
 	var answered domain.Code = "pending"
 	h.at(2*time.Minute, func() {
 		outageEnds = h.env.Now().Add(5 * time.Minute)
-		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(_ Removal, code domain.Code, _ map[string]any) {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(_ domain.Removal, code domain.Code, _ map[string]any) {
 			answered = code
 		})
 	})
-	var during Removal
+	var during domain.Removal
 	h.at(4*time.Minute, func() { during = h.query() })
 	r := h.run()
 	if r.Status != domain.StatusCompleted || h.deleted != 1 || tries < 5 {

@@ -32,11 +32,11 @@ func TestVerifyWhileAnExpiredRunIsEndingAnswersCodeExpired(t *testing.T) {
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	// acknowledged at 1 min (recorded with the code's send), code mailed at 1 min,
 	// expires at 11 min, the final audit runs from 11 to 12 min.
-	var during Removal
+	var during domain.Removal
 	var answer domain.Code
 	h.at(11*time.Minute+30*time.Second, func() {
 		during = h.query()
-		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf("000000")}, func(_ Removal, code domain.Code, _ map[string]any) {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf("000000")}, func(_ domain.Removal, code domain.Code, _ map[string]any) {
 			answer = code
 		})
 	})
@@ -64,7 +64,7 @@ func TestVerifyWhileALockedRunIsEndingAnswersLocked(t *testing.T) {
 	}
 	var answer domain.Code
 	h.at(3*time.Minute+30*time.Second, func() {
-		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(_ Removal, code domain.Code, _ map[string]any) {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(_ domain.Removal, code domain.Code, _ map[string]any) {
 			answer = code
 		})
 	})

@@ -63,35 +63,6 @@ func (in *Input) withDefaults() {
 	}
 }
 
-// MetaUnlink is the state of the Meta unlink.
-type MetaUnlink struct {
-	Status    string `json:"status"` // not_started, not_needed, unlinking, unlinked, skipped, failed, abandoned
-	Attempts  int    `json:"attempts"`
-	LastError string `json:"last_error,omitempty"`
-}
-
-// Removal is the removal document (SPEC §3): the query result, the update
-// answer and the workflow result.
-type Removal struct {
-	ID            string          `json:"id"`
-	RunID         string          `json:"run_id"`
-	ChannelID     string          `json:"channel_id"`
-	AccountID     string          `json:"account_id,omitempty"`
-	Status        domain.Status   `json:"status"`
-	Step          string          `json:"step"`
-	Impact        *domain.Impact  `json:"impact"`
-	Reasons       []domain.Reason `json:"reasons,omitempty"`
-	CodeSentTo    string          `json:"code_sent_to,omitempty"`
-	CodeExpiresAt *time.Time      `json:"code_expires_at"`
-	CodeSentAt    *time.Time      `json:"-"`
-	AttemptsLeft  int             `json:"attempts_left"`
-	MetaUnlink    MetaUnlink      `json:"meta_unlink"`
-	Notes         []string        `json:"notes"`
-	CreatedAt     time.Time       `json:"created_at"`
-	UpdatedAt     time.Time       `json:"updated_at"`
-	CompletedAt   *time.Time      `json:"completed_at"`
-}
-
 // AcknowledgeRequest confirms the irreversible-removal alert.
 type AcknowledgeRequest struct {
 	Acknowledged bool         `json:"acknowledged"`

@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -34,14 +33,14 @@ type command struct {
 }
 
 type answer struct {
-	Doc Removal
+	Doc domain.Removal
 	Err *domain.Error
 }
 
 // removal is the workflow's state.
 type removal struct {
 	in         Input
-	doc        Removal
+	doc        domain.Removal
 	inbox      []command
 	answers    map[string]answer
 	sendSeq    int
@@ -64,11 +63,11 @@ type removal struct {
 // activities, inside the workflow task of the input they answer; the Meta
 // call, with its long retries, is an activity. Each human wait is a timer of its own, left to lapse when the
 // input comes first (see next).
-func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Removal, error) {
+func RemoveChannelWorkflow(ctx workflow.Context, in Input) (domain.Removal, error) {
 	in.withDefaults()
 	r := newRemoval(ctx, in)
 	if err := r.setup(ctx); err != nil {
-		return Removal{}, err
+		return domain.Removal{}, err
 	}
 	r.run(ctx)
 	r.answerDone()
@@ -86,9 +85,9 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Removal, error) {
 func newRemoval(ctx workflow.Context, in Input) *removal {
 	info := workflow.GetInfo(ctx)
 	now := workflow.Now(ctx)
-	r := &removal{in: in, answers: map[string]answer{}, doc: Removal{
+	r := &removal{in: in, answers: map[string]answer{}, doc: domain.Removal{
 		ID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, ChannelID: in.ChannelID,
-		AttemptsLeft: domain.MaxCodeAttempts, MetaUnlink: MetaUnlink{Status: "not_started"}, Notes: []string{}, CreatedAt: now}}
+		AttemptsLeft: domain.MaxCodeAttempts, MetaUnlink: domain.MetaUnlink{Status: "not_started"}, Notes: []string{}, CreatedAt: now}}
 	// The start set RemovalStatus; the check runs within this task.
 	r.setLocalStatus(ctx, domain.StatusPreflight, domain.StatusStep(domain.StatusPreflight))
 	return r
@@ -118,27 +117,22 @@ func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bo
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, preflightOptions()), a.Preflight,
 		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy}).Get(ctx, &res)
 	if err != nil {
-		r.finish(ctx, domain.StatusFailed, "Falha no preflight: "+temporalerr.Message(err))
+		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha no preflight", temporalerr.Message(err)))
 		return command{}, false
 	}
 	r.doc.AccountID, r.doc.Impact = res.AccountID, &res.Impact
 	if !res.OK {
 		r.doc.Reasons = res.Reasons
-		msgs := make([]string, len(res.Reasons))
-		for i, x := range res.Reasons {
-			msgs[i] = x.Message
-		}
-		r.finish(ctx, domain.StatusRejected, "Remoção recusada: "+strings.Join(msgs, "; "))
+		r.finish(ctx, domain.StatusRejected, domain.StepRejected(res.Reasons))
 		return command{}, false
 	}
 
 	deadline := workflow.Now(ctx).Add(r.in.AckTimeout.D())
-	r.setStatus(ctx, domain.StatusAwaitingAcknowledgement, fmt.Sprintf(
-		"Aguardando o administrador confirmar o alerta de remoção irreversível (até %s)", deadline.UTC().Format(time.RFC3339)))
+	r.setStatus(ctx, domain.StatusAwaitingAcknowledgement, domain.StepAwaitingAcknowledgement(deadline))
 	for {
-		cmd, ok := r.next(ctx, deadline, "aguardando confirmação ("+ptBR(r.in.AckTimeout.D())+")")
+		cmd, ok := r.next(ctx, deadline, "aguardando confirmação ("+domain.DurationText(r.in.AckTimeout.D())+")")
 		if !ok {
-			r.end(ctx, domain.StatusExpired, "Expirada: a confirmação do alerta não chegou a tempo; nada foi alterado", r.in.Actor)
+			r.end(ctx, domain.StatusExpired, domain.StepAcknowledgementExpired, r.in.Actor)
 			return command{}, false
 		}
 		switch cmd.Kind {
@@ -156,7 +150,7 @@ func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bo
 // firstCode sends the first code and answers the acknowledgement with the new state.
 func (r *removal) firstCode(ctx workflow.Context, ack command) bool {
 	if err := r.sendCode(ctx, ack.Actor); err != nil {
-		r.finish(ctx, domain.StatusFailed, "Não foi possível enviar o código de verificação: "+err.Message)
+		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Não foi possível enviar o código de verificação", err.Message))
 		r.reply(ack, nil)
 		return false
 	}
@@ -166,9 +160,7 @@ func (r *removal) firstCode(ctx workflow.Context, ack command) bool {
 }
 
 func (r *removal) setAwaitingCode(ctx workflow.Context) {
-	r.setStatus(ctx, domain.StatusAwaitingCode, fmt.Sprintf(
-		"Aguardando o código enviado para %s (expira %s; %d tentativa(s) restante(s))",
-		r.doc.CodeSentTo, r.doc.CodeExpiresAt.UTC().Format(time.RFC3339), r.doc.AttemptsLeft))
+	r.setStatus(ctx, domain.StatusAwaitingCode, domain.StepAwaitingCode(r.doc.CodeSentTo, *r.doc.CodeExpiresAt, r.doc.AttemptsLeft))
 }
 
 func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Error {
@@ -191,9 +183,9 @@ func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Err
 // awaitCode handles codes, resends and cancel until a code is verified.
 func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 	for {
-		cmd, ok := r.next(ctx, *r.doc.CodeExpiresAt, "aguardando código ("+ptBR(r.doc.CodeExpiresAt.Sub(*r.doc.CodeSentAt))+")")
+		cmd, ok := r.next(ctx, *r.doc.CodeExpiresAt, "aguardando código ("+domain.DurationText(r.doc.CodeExpiresAt.Sub(*r.doc.CodeSentAt))+")")
 		if !ok {
-			r.end(ctx, domain.StatusExpired, "Expirada: o código de verificação não foi informado a tempo; nada foi alterado", r.in.Actor)
+			r.end(ctx, domain.StatusExpired, domain.StepCodeNotEntered, r.in.Actor)
 			return command{}, false
 		}
 		switch cmd.Kind {
@@ -203,7 +195,7 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 			err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, verifyOptions()), a.VerifyCode,
 				activities.VerifyInput{Step: r.step(cmd.Actor), Seq: r.attemptSeq, CodeHash: cmd.CodeHash}).Get(ctx, &v)
 			if err != nil {
-				r.finish(ctx, domain.StatusFailed, "Falha ao verificar o código: "+temporalerr.Message(err))
+				r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha ao verificar o código", temporalerr.Message(err)))
 				r.refuse(cmd, temporalerr.AsDomain(err))
 				return command{}, false
 			}
@@ -212,11 +204,11 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 			case v.OK:
 				return cmd, true
 			case v.Locked:
-				r.end(ctx, domain.StatusLocked, fmt.Sprintf("Bloqueada: %d códigos incorretos; nada foi alterado", domain.MaxCodeAttempts), cmd.Actor)
+				r.end(ctx, domain.StatusLocked, domain.StepLocked(), cmd.Actor)
 				r.refuse(cmd, domain.Errorf(domain.CodeLocked, "muitas tentativas incorretas; a remoção foi bloqueada").With("attempts_left", 0))
 				return command{}, false
 			case v.Expired:
-				r.end(ctx, domain.StatusExpired, "Expirada: o código de verificação expirou; nada foi alterado", cmd.Actor)
+				r.end(ctx, domain.StatusExpired, domain.StepCodeExpired, cmd.Actor)
 				r.refuse(cmd, domain.Errorf(domain.CodeCodeExpired, "o código expirou; inicie uma nova remoção"))
 				return command{}, false
 			default:
@@ -266,9 +258,7 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkO
 		// The database is away, or another transaction holds the channel's
 		// row: the code was accepted, so say so now and keep trying.
 		deadline := workflow.Now(ctx).Add(r.in.OutageWindow.D())
-		r.setStatus(ctx, domain.StatusRemoving, fmt.Sprintf(
-			"Código verificado; aguardando o banco de dados para remover o canal (novas tentativas a cada %s, até %s)",
-			ptBR(r.in.OutageRetryInterval.D()), deadline.UTC().Format(time.RFC3339)))
+		r.setStatus(ctx, domain.StatusRemoving, domain.StepAwaitingDatabase(r.in.OutageRetryInterval.D(), deadline))
 		r.reply(verified, nil)
 		verified = command{} // answered
 		d, err = r.tombstoneThroughOutage(ctx, deadline)
@@ -291,7 +281,7 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkO
 func (r *removal) tombstoneFailed(ctx workflow.Context, err error) {
 	de := temporalerr.AsDomain(err)
 	if de.Code != domain.CodeActiveAttendances {
-		r.finish(ctx, domain.StatusFailed, "Falha ao remover o canal: "+de.Message)
+		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha ao remover o canal", de.Message))
 		return
 	}
 	var f struct {
@@ -302,7 +292,7 @@ func (r *removal) tombstoneFailed(ctx workflow.Context, err error) {
 		r.doc.Impact.ActiveAttendances = f.ActiveAttendances
 	}
 	r.doc.Reasons = []domain.Reason{{Code: domain.CodeActiveAttendances, Message: de.Message}}
-	r.finish(ctx, domain.StatusRejected, "Remoção recusada: um atendimento foi aberto depois do preflight; nada foi alterado")
+	r.finish(ctx, domain.StatusRejected, domain.StepAttendanceOpened)
 }
 
 // unlink unsubscribes our app in Meta. A failure leaves the removal done but
@@ -317,12 +307,12 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 	var deadline time.Time
 	for {
 		r.doc.MetaUnlink.Status = "unlinking"
-		r.setStatus(ctx, domain.StatusUnlinking, "Canal removido; desvinculando o aplicativo na Meta")
+		r.setStatus(ctx, domain.StatusUnlinking, domain.StatusStep(domain.StatusUnlinking))
 		var u activities.UnlinkResult
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, unlinkOptions()), a.UnlinkMeta,
 			activities.UnlinkInput{Step: r.step(r.actor), Finish: true}).Get(ctx, &u)
 		if err == nil {
-			r.doc.MetaUnlink = MetaUnlink{Status: u.Status, Attempts: u.Attempts}
+			r.doc.MetaUnlink = domain.MetaUnlink{Status: u.Status, Attempts: u.Attempts}
 			if u.Status == activities.UnlinkSkipped {
 				r.doc.Notes = append(r.doc.Notes, domain.NoteWABAShared)
 			}
@@ -337,18 +327,16 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 		if f.LastError == "" {
 			f.LastError = temporalerr.Message(err)
 		}
-		r.doc.MetaUnlink = MetaUnlink{Status: "failed", Attempts: f.Attempts, LastError: f.LastError}
+		r.doc.MetaUnlink = domain.MetaUnlink{Status: "failed", Attempts: f.Attempts, LastError: f.LastError}
 		if deadline.IsZero() {
 			deadline = workflow.Now(ctx).Add(r.in.UnlinkRetryWindow.D())
 		}
-		r.setStatus(ctx, domain.StatusCompletedWithWarnings, fmt.Sprintf(
-			"Canal removido, mas o desvínculo na Meta falhou. %s Envie o sinal %q para tentar de novo (até %s).",
-			f.LastError, SignalRetryUnlink, deadline.UTC().Format(time.RFC3339)))
+		r.setStatus(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkFailed(f.LastError, SignalRetryUnlink, deadline))
 		if !r.awaitRetryUnlink(ctx, deadline) {
 			// Retried until it lands, as an audit write is (auditOptions).
 			_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink, r.step(r.actor)).Get(ctx, nil)
 			r.doc.MetaUnlink.Status = "abandoned"
-			r.finish(ctx, domain.StatusCompletedWithWarnings, "Canal removido; o desvínculo na Meta não foi concluído dentro do prazo de novas tentativas")
+			r.finish(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkAbandoned)
 			return
 		}
 	}
@@ -361,7 +349,7 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) boo
 	}
 	r.timers = nil
 	for {
-		cmd, ok := r.next(ctx, deadline, "janela para retry-unlink ("+ptBR(r.in.UnlinkRetryWindow.D())+")")
+		cmd, ok := r.next(ctx, deadline, "janela para retry-unlink ("+domain.DurationText(r.in.UnlinkRetryWindow.D())+")")
 		if !ok {
 			return false
 		}
@@ -382,7 +370,7 @@ func (r *removal) complete(ctx workflow.Context) {
 }
 
 func (r *removal) cancel(ctx workflow.Context, cmd command) {
-	r.end(ctx, domain.StatusCancelled, "Cancelada pelo administrador; nada foi alterado", cmd.Actor)
+	r.end(ctx, domain.StatusCancelled, domain.StatusStep(domain.StatusCancelled), cmd.Actor)
 	r.reply(cmd, nil)
 }
 
@@ -513,7 +501,7 @@ func (r *removal) tombstoneThroughOutage(ctx workflow.Context, deadline time.Tim
 	for {
 		if workflow.Now(ctx).After(deadline) {
 			return activities.DeleteResult{}, temporalerr.Encode(domain.Errorf(domain.CodeUnavailable,
-				"o banco de dados ficou indisponível além da janela de %s", ptBR(r.in.OutageWindow.D())))
+				"o banco de dados ficou indisponível além da janela de %s", domain.DurationText(r.in.OutageWindow.D())))
 		}
 		if err := workflow.NewTimerWithOptions(ctx, r.in.OutageRetryInterval.D(),
 			workflow.TimerOptions{Summary: "aguardando o banco de dados"}).Get(ctx, nil); err != nil {

@@ -13,7 +13,7 @@ import (
 
 func TestHappyPathBySignalsWithQueryAtEachStage(t *testing.T) {
 	h := newHarness(t)
-	seen := map[string]Removal{}
+	seen := map[string]domain.Removal{}
 	h.at(30*time.Second, func() { seen["before ack"] = h.query() })
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(90*time.Second, func() { seen["after ack"] = h.query() })
@@ -46,40 +46,40 @@ func TestHappyPathBySignalsWithQueryAtEachStage(t *testing.T) {
 func TestHappyPathByUpdates(t *testing.T) {
 	h := newHarness(t)
 	h.at(time.Second, func() {
-		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: "x"}, func(_ Removal, code domain.Code, _ map[string]any) {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: "x"}, func(_ domain.Removal, code domain.Code, _ map[string]any) {
 			if code != domain.CodeInvalidState {
 				t.Errorf("verify before ack: %s", code)
 			}
 		})
-		h.update(UpdateAcknowledge, AcknowledgeRequest{}, func(_ Removal, code domain.Code, _ map[string]any) {
+		h.update(UpdateAcknowledge, AcknowledgeRequest{}, func(_ domain.Removal, code domain.Code, _ map[string]any) {
 			if code != domain.CodeInvalid {
 				t.Errorf("ack without acknowledged=true: %s", code)
 			}
 		})
 	})
 	h.at(time.Minute, func() {
-		h.update(UpdateAcknowledge, ack(), func(doc Removal, code domain.Code, _ map[string]any) {
+		h.update(UpdateAcknowledge, ack(), func(doc domain.Removal, code domain.Code, _ map[string]any) {
 			if code != "" || doc.Status != domain.StatusAwaitingCode {
 				t.Errorf("ack: %s %+v", code, doc)
 			}
 		})
 	})
 	h.at(70*time.Second, func() {
-		h.update(UpdateAcknowledge, ack(), func(_ Removal, code domain.Code, _ map[string]any) {
+		h.update(UpdateAcknowledge, ack(), func(_ domain.Removal, code domain.Code, _ map[string]any) {
 			if code != domain.CodeInvalidState {
 				t.Errorf("second ack: %s", code)
 			}
 		})
 	})
 	h.at(2*time.Minute, func() {
-		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf("999999")}, func(_ Removal, code domain.Code, f map[string]any) {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf("999999")}, func(_ domain.Removal, code domain.Code, f map[string]any) {
 			if code != domain.CodeInvalidCode || num(f["attempts_left"]) != 4 {
 				t.Errorf("wrong code: %s %v", code, f)
 			}
 		})
 	})
 	h.at(150*time.Second, func() {
-		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(doc Removal, code domain.Code, _ map[string]any) {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(doc domain.Removal, code domain.Code, _ map[string]any) {
 			if code != "" || doc.Status != domain.StatusRemoving {
 				t.Errorf("right code: %s %+v", code, doc)
 			}
@@ -115,7 +115,7 @@ func TestResendThenNewCodeWorksAndOldFails(t *testing.T) {
 	h := newHarness(t)
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(90*time.Second, func() {
-		h.update(UpdateResendCode, ActorRequest{}, func(_ Removal, code domain.Code, f map[string]any) {
+		h.update(UpdateResendCode, ActorRequest{}, func(_ domain.Removal, code domain.Code, f map[string]any) {
 			if code != domain.CodeResendTooSoon || num(f["retry_after"]) != 30 {
 				t.Errorf("early resend: %s %v", code, f)
 			}
@@ -123,7 +123,7 @@ func TestResendThenNewCodeWorksAndOldFails(t *testing.T) {
 	})
 	h.at(3*time.Minute, func() { h.signal(SignalResendCode, ActorRequest{}) })
 	h.at(4*time.Minute, func() {
-		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(_ Removal, code domain.Code, _ map[string]any) {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(_ domain.Removal, code domain.Code, _ map[string]any) {
 			if code != domain.CodeInvalidCode {
 				t.Errorf("old code after resend: %s", code)
 			}
@@ -153,7 +153,7 @@ func TestFiveWrongCodesLock(t *testing.T) {
 		h.at(2*time.Minute+time.Duration(i)*time.Second, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf("000000")}) })
 	}
 	h.at(3*time.Minute, func() {
-		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf("000000")}, func(_ Removal, code domain.Code, f map[string]any) {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf("000000")}, func(_ domain.Removal, code domain.Code, f map[string]any) {
 			if code != domain.CodeLocked || num(f["attempts_left"]) != 0 {
 				t.Errorf("fifth wrong code: %s %v", code, f)
 			}
@@ -169,7 +169,7 @@ func TestCancelBeforeAndAfterVerification(t *testing.T) {
 	t.Run("awaiting acknowledgement, by update", func(t *testing.T) {
 		h := newHarness(t)
 		h.at(time.Minute, func() {
-			h.update(UpdateCancel, ActorRequest{}, func(doc Removal, code domain.Code, _ map[string]any) {
+			h.update(UpdateCancel, ActorRequest{}, func(doc domain.Removal, code domain.Code, _ map[string]any) {
 				if code != "" || doc.Status != domain.StatusCancelled {
 					t.Errorf("%s %+v", code, doc)
 				}
@@ -196,7 +196,7 @@ func TestCancelBeforeAndAfterVerification(t *testing.T) {
 		h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 		h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
 		h.at(3*time.Minute, func() {
-			h.update(UpdateCancel, ActorRequest{}, func(_ Removal, code domain.Code, _ map[string]any) {
+			h.update(UpdateCancel, ActorRequest{}, func(_ domain.Removal, code domain.Code, _ map[string]any) {
 				if code != domain.CodeInvalidState {
 					t.Errorf("cancel after verification: %s", code)
 				}
@@ -257,7 +257,7 @@ func TestMetaPermanentFailureThenRetryUnlinkSucceeds(t *testing.T) {
 	}}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
-	var warned Removal
+	var warned domain.Removal
 	h.at(time.Hour, func() {
 		warned = h.query()
 		h.signal(SignalRetryUnlink, ActorRequest{Actor: domain.Actor{UserID: "ops"}})
@@ -329,12 +329,12 @@ func TestVerificationWithNothingOwedIsAnsweredWithTheOutcome(t *testing.T) {
 	h := newHarness(t)
 	h.preflight.Impact.Kind, h.preflight.Impact.OfficialIntegration = domain.KindEmail, false
 	h.deleteRes.UnlinkPending = false
-	var answer Removal
+	var answer domain.Removal
 	h.at(time.Minute, func() {
-		h.update(UpdateAcknowledge, AcknowledgeRequest{Acknowledged: true}, func(Removal, domain.Code, map[string]any) {})
+		h.update(UpdateAcknowledge, AcknowledgeRequest{Acknowledged: true}, func(domain.Removal, domain.Code, map[string]any) {})
 	})
 	h.at(2*time.Minute, func() {
-		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(doc Removal, code domain.Code, _ map[string]any) {
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}, func(doc domain.Removal, code domain.Code, _ map[string]any) {
 			if code != "" {
 				t.Errorf("verify refused: %s", code)
 			}
@@ -356,7 +356,7 @@ func TestVerificationWithNothingOwedIsAnsweredWithTheOutcome(t *testing.T) {
 func TestAcknowledgementBeforeTheFirstTaskIsAnsweredAfterThePreflight(t *testing.T) {
 	h := newHarness(t)
 	h.at(0, func() { // before the workflow function starts
-		h.update(UpdateAcknowledge, ack(), func(doc Removal, code domain.Code, _ map[string]any) {
+		h.update(UpdateAcknowledge, ack(), func(doc domain.Removal, code domain.Code, _ map[string]any) {
 			if code != "" || doc.Status != domain.StatusAwaitingCode {
 				t.Errorf("ack before the first task: %s %+v", code, doc)
 			}
@@ -374,7 +374,7 @@ func TestAcknowledgementBeforeARejectingPreflightIsRefused(t *testing.T) {
 	h := newHarness(t)
 	h.preflight.OK, h.preflight.Reasons = false, []domain.Reason{{Code: domain.CodeActiveAttendances, Message: "há 1 atendimento ativo"}}
 	h.at(0, func() {
-		h.update(UpdateAcknowledge, ack(), func(doc Removal, code domain.Code, f map[string]any) {
+		h.update(UpdateAcknowledge, ack(), func(doc domain.Removal, code domain.Code, f map[string]any) {
 			if code != domain.CodeInvalidState || f["status"] != string(domain.StatusRejected) {
 				t.Errorf("ack before a rejecting preflight: %s %v", code, f)
 			}

@@ -1,0 +1,54 @@
+package domain
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// MetaUnlink is the state of the Meta unlink.
+type MetaUnlink struct {
+	Status    string `json:"status"` // not_started, not_needed, unlinking, unlinked, skipped, failed, abandoned
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"last_error,omitempty"`
+}
+
+// Removal is the removal document (SPEC §3): the query result, the update
+// answer and the workflow result.
+type Removal struct {
+	ID            string     `json:"id"`
+	RunID         string     `json:"run_id"`
+	ChannelID     string     `json:"channel_id"`
+	AccountID     string     `json:"account_id,omitempty"`
+	Status        Status     `json:"status"`
+	Step          string     `json:"step"`
+	Impact        *Impact    `json:"impact"`
+	Reasons       []Reason   `json:"reasons,omitempty"`
+	CodeSentTo    string     `json:"code_sent_to,omitempty"`
+	CodeExpiresAt *time.Time `json:"code_expires_at"`
+	CodeSentAt    *time.Time `json:"-"`
+	AttemptsLeft  int        `json:"attempts_left"`
+	MetaUnlink    MetaUnlink `json:"meta_unlink"`
+	Notes         []string   `json:"notes"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	CompletedAt   *time.Time `json:"completed_at"`
+}
+
+// Document is the removal document (SPEC §3) of a read-model record: the
+// fields its steps set, with the status's step in words and its notes.
+func (rec RemovalRecord) Document() Removal {
+	var doc Removal
+	_ = json.Unmarshal(rec.Doc, &doc) // the fields the steps set; the rest follows
+	doc.ID, doc.RunID, doc.ChannelID, doc.AccountID = rec.RemovalID, rec.RunID, rec.ChannelID, rec.AccountID
+	doc.Status, doc.Step = Status(rec.Status), StatusStep(Status(rec.Status))
+	doc.CreatedAt, doc.UpdatedAt, doc.CompletedAt = rec.CreatedAt, rec.UpdatedAt, rec.CompletedAt
+	if doc.MetaUnlink.Status == "" {
+		doc.MetaUnlink.Status = "not_started"
+	}
+	var kind ChannelKind
+	if doc.Impact != nil {
+		kind = doc.Impact.Kind
+	}
+	doc.Notes = RemovalNotes(doc.Status, kind, doc.MetaUnlink.Status)
+	return doc
+}
