@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"time"
 
-
 	"github.com/crm/channel-removal/credentials"
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/mail"

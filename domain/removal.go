@@ -141,4 +141,3 @@ func RemovalNotes(status Status, kind ChannelKind, unlinkStatus string) []string
 	}
 	return notes
 }
-
