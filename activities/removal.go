@@ -109,7 +109,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput) (res Unlink
 		shown := job
 		shown.Status, shown.Attempts, shown.LastError = status, job.Attempts+1, ""
 		e := in.audit(action, detail, in.key(action, fmt.Sprint(shown.Attempts)))
-		e.Doc = unlinkDoc(shown)
+		e.Doc = domain.UnlinkDoc(shown)
 		records := []domain.AuditEntry{e}
 		if un.Finish {
 			done := in.audit("removal_completed", nil, in.key("removal_completed"))
@@ -160,7 +160,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput) (res Unlink
 		if status == domain.UnlinkFailed || lastAttempt(ctx) {
 			shown.Status, e.Status = domain.UnlinkFailed, domain.StatusCompletedWithWarnings
 		}
-		e.Doc = unlinkDoc(shown)
+		e.Doc = domain.UnlinkDoc(shown)
 		if err := a.Store.AppendAudit(ctx, e); err != nil {
 			return UnlinkResult{}, false, err // retried until the record lands
 		}
@@ -189,14 +189,10 @@ func (a *Activities) AbandonUnlink(ctx context.Context, in Step) error {
 		return err
 	}
 	e := in.audit("meta_unlink_abandoned", map[string]any{"attempts": u.Attempts}, in.key("meta_unlink_abandoned", fmt.Sprint(u.Attempts)))
-	e.Doc = unlinkDoc(u)
+	e.Doc = domain.UnlinkDoc(u)
 	return a.Store.AppendAudit(ctx, e) // an error is retried until the record lands
 }
 
-// unlinkDoc is the meta_unlink part of the removal document.
-func unlinkDoc(u domain.Unlink) map[string]any {
-	return map[string]any{"meta_unlink": map[string]any{"status": u.Status, "attempts": u.Attempts, "last_error": u.LastError}}
-}
 
 // lastAttempt: the retry policy gives this activity no further attempt, so the
 // workflow will report the failure as completed_with_warnings.

@@ -65,3 +65,44 @@ const (
 	UnlinkFailed    = "failed"  // permanent failure; ops may retry
 	UnlinkAbandoned = "abandoned"
 )
+
+// TombstoneRecords are the audit records of a tombstone, written in its
+// statement: channel_removed and, when no Meta unlink is owed and the step
+// ends the removal, removal_completed.
+func TombstoneRecords(in Tombstone, ch Channel, unlinkOwed bool, detachedRefs int) []AuditEntry {
+	doc := removedDoc(unlinkOwed)
+	records := []AuditEntry{{
+		RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
+		Action: "channel_removed", Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
+		Detail: map[string]any{"detached_references": detachedRefs, "unlink_pending": unlinkOwed},
+		Doc:    doc,
+	}}
+	if !unlinkOwed && in.FinishIfNothingOwed {
+		records = append(records, AuditEntry{
+			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
+			Action: "removal_completed", Key: in.RemovalID + "/" + in.RunID + "/removal_completed", Doc: doc})
+	}
+	return records
+}
+
+// removedDoc: with no unlink owed, the document says so at once.
+func removedDoc(unlinkOwed bool) map[string]any {
+	if unlinkOwed {
+		return nil
+	}
+	return map[string]any{"meta_unlink": map[string]any{"status": "not_needed", "attempts": 0}}
+}
+
+// UnlinkDoc is the meta_unlink part of the removal document.
+func UnlinkDoc(u Unlink) map[string]any {
+	return map[string]any{"meta_unlink": map[string]any{"status": u.Status, "attempts": u.Attempts, "last_error": u.LastError}}
+}
+
+// ConversationContinued is the record of a new attendance started, on
+// another channel, for a conversation of a removed channel; it joins that
+// removal's trail.
+func ConversationContinued(removalID, runID, accountID, channelID string, actor Actor, from, to, toChannel string) AuditEntry {
+	return AuditEntry{RemovalID: removalID, RunID: runID, AccountID: accountID, ChannelID: channelID, Actor: actor,
+		Action: "conversation_continued", Key: "continue/" + to,
+		Detail: map[string]any{"from_conversation": from, "new_conversation": to, "to_channel": toChannel}}
+}

@@ -70,18 +70,7 @@ var afterTombstoneLock = func() {}
 // counted under the lock (cleared false: active lists the attendances, or
 // none when only the count moved).
 func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, ch domain.Channel, kind, object string, refs int) (bool, []domain.Attendance, error) {
-	records := []domain.AuditEntry{{
-		RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
-		Action: "channel_removed", Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
-		Detail: map[string]any{"detached_references": refs, "unlink_pending": object != ""},
-		Doc:    removedDoc(object != ""),
-	}}
-	if object == "" && in.FinishIfNothingOwed {
-		records = append(records, domain.AuditEntry{
-			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
-			Action: "removal_completed", Key: in.RemovalID + "/" + in.RunID + "/removal_completed",
-			Doc: removedDoc(false)})
-	}
+	records := domain.TombstoneRecords(in, ch, object != "", refs)
 	last := records[len(records)-1]
 	args, err := auditArgs(last)
 	if err != nil {
@@ -186,12 +175,4 @@ func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID, statu
 		RETURNING `+unlinkCols,
 		removalID, runID, status, lastError, now)
 	return u, mapErr(err)
-}
-
-// removedDoc: with no unlink owed, the document says so at once.
-func removedDoc(unlinkPending bool) map[string]any {
-	if unlinkPending {
-		return nil
-	}
-	return map[string]any{"meta_unlink": map[string]any{"status": "not_needed", "attempts": 0}}
 }

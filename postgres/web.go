@@ -137,9 +137,8 @@ func (s *Store) ContinueConversation(ctx context.Context, conversationID, channe
 		if !from.RemovalID.Valid {
 			return nil
 		}
-		return appendAudit(ctx, tx, domain.AuditEntry{RemovalID: from.RemovalID.String, RunID: from.RunID.String, AccountID: from.AccountID,
-			ChannelID: from.ChannelID, Actor: actor, Action: "conversation_continued", Key: "continue/" + id,
-			Detail: map[string]any{"from_conversation": conversationID, "new_conversation": id, "to_channel": channelID}})
+		return appendAudit(ctx, tx, domain.ConversationContinued(from.RemovalID.String, from.RunID.String, from.AccountID, from.ChannelID,
+			actor, conversationID, id, channelID))
 	})
 	return id, err
 }
