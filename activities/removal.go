@@ -193,7 +193,6 @@ func (a *Activities) AbandonUnlink(ctx context.Context, in Step) error {
 	return a.Store.AppendAudit(ctx, e) // an error is retried until the record lands
 }
 
-
 // lastAttempt: the retry policy gives this activity no further attempt, so the
 // workflow will report the failure as completed_with_warnings.
 func lastAttempt(ctx context.Context) bool {
