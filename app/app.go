@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -98,54 +99,75 @@ func Mailer(cfg config.Config, console io.Writer) mail.Sender {
 	return mail.NewConsole(console)
 }
 
-// Activities builds the activities' dependencies.
-func Activities(cfg config.Config, store *postgres.Store, m mail.Sender, graphURL string, log *slog.Logger) *activities.Activities {
-	keys, _ := cfg.Keyring() // the worker refused to start without a valid CREDENTIALS_KEY (Require)
-	return &activities.Activities{
-		Credentials: keys,
-		Store:       store,
-		Mail:        m,
-		Graph:       metagraph.New(graphURL, cfg.MetaGraphVersion, 15*time.Second),
-		CodeSecret:  []byte(cfg.CodeSecret),
-		Policy:      activities.DefaultPolicy,
-		Log:         log,
-	}
-}
-
 // Tuning is the worker's poller configuration from the environment.
 func Tuning(cfg config.Config) worker.Tuning {
 	return worker.Tuning{WorkflowPollers: cfg.WorkerWorkflowPollers, ActivityPollers: cfg.WorkerActivityPollers,
 		Autoscale: cfg.WorkerPollerAutoscale, NoSticky: cfg.WorkerNoSticky, EagerActivities: cfg.WorkerEagerActivities}
 }
 
-// API builds the HTTP API and the web app; with a registry it counts requests
-// and serves /metrics. dev serves the session cookie without Secure, since
-// dev is plain http on 127.0.0.1.
-func API(cfg config.Config, store *postgres.Store, c client.Client, changes *postgres.Changes, reg *metrics.Registry, log *slog.Logger, dev bool) *api.Server {
-	var mw []gin.HandlerFunc
-	var metricsHandler http.Handler
-	if reg != nil {
-		mw, metricsHandler = []gin.HandlerFunc{reg.Middleware()}, reg.Handler()
-	}
-	return api.New(api.Config{
-		Middleware:      mw,
-		Metrics:         metricsHandler,
-		Store:           store,
-		Removals:        Removals(c, store, changes),
-		Changes:         watcher(changes),
-		JWTSecret:       []byte(cfg.AuthJWTSecret),
-		CodeSecret:      []byte(cfg.CodeSecret),
-		Log:             log,
-		InsecureCookies: dev,
-		// The workflow's throttle matches the activity's, which is the authority.
-		ResendInterval: activities.DefaultPolicy.ResendInterval,
-	})
+// Parts are what a process's API and worker are built from: every process
+// (api, worker, dev), the benchmark and the end-to-end tests assemble them
+// here, so that none drifts from production.
+type Parts struct {
+	Config   config.Config
+	Store    *postgres.Store
+	Temporal client.Client
+	// Changes announces removals' status changes (nil: waiting reads poll).
+	Changes *postgres.Changes
+	// Metrics, when set, counts requests and serves /metrics.
+	Metrics *metrics.Registry
+	// Mail sends the codes (nil: Mailer(Config, the console)).
+	Mail mail.Sender
+	// GraphURL is the Meta Graph API ("": Config.MetaGraphURL()).
+	GraphURL string
+	Log      *slog.Logger
+	// Dev serves the session cookie without Secure: dev is plain http on 127.0.0.1.
+	Dev bool
 }
 
-// Removals is how the API drives removals: Temporal, with the read model
-// where a start learns its preflight's outcome (woken by changes, if any).
-func Removals(c client.Client, store *postgres.Store, changes *postgres.Changes) api.TemporalRemovals {
-	return api.TemporalRemovals{Client: c, Runs: store, Changes: watcher(changes)}
+// Activities builds the worker's activities.
+func (p Parts) Activities() *activities.Activities {
+	keys, _ := p.Config.Keyring() // the worker refused to start without a valid CREDENTIALS_KEY (Require)
+	m, graph := p.Mail, p.GraphURL
+	if m == nil {
+		m = Mailer(p.Config, os.Stdout)
+	}
+	if graph == "" {
+		graph = p.Config.MetaGraphURL()
+	}
+	return &activities.Activities{
+		Credentials: keys,
+		Store:       p.Store,
+		Mail:        m,
+		Graph:       metagraph.New(graph, p.Config.MetaGraphVersion, 15*time.Second),
+		CodeSecret:  []byte(p.Config.CodeSecret),
+		Policy:      activities.DefaultPolicy,
+		Log:         p.Log,
+	}
+}
+
+// API builds the HTTP API and the web app; adjust, if any, changes its
+// configuration first (a test's shorter outage retry, the bench's resend
+// throttle).
+func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
+	c := api.Config{
+		Store:           p.Store,
+		Removals:        api.TemporalRemovals{Client: p.Temporal, Runs: p.Store, Changes: watcher(p.Changes)},
+		Changes:         watcher(p.Changes),
+		JWTSecret:       []byte(p.Config.AuthJWTSecret),
+		CodeSecret:      []byte(p.Config.CodeSecret),
+		Log:             p.Log,
+		InsecureCookies: p.Dev,
+		// The workflow's throttle matches the activity's, which is the authority.
+		ResendInterval: activities.DefaultPolicy.ResendInterval,
+	}
+	if p.Metrics != nil {
+		c.Middleware, c.Metrics = []gin.HandlerFunc{p.Metrics.Middleware()}, p.Metrics.Handler()
+	}
+	for _, f := range adjust {
+		f(&c)
+	}
+	return api.New(c)
 }
 
 // watcher is changes as the API's RunWatcher: nil stays a nil interface.

@@ -100,8 +100,8 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 		go http.Serve(ln, graphsim.New())
 	}
 
-	acts := Activities(cfg, store, Mailer(cfg, out), graphURL, log)
-	w := worker.NewTuned(tc, acts, Tuning(cfg))
+	parts := Parts{Config: cfg, Store: store, Temporal: tc, Metrics: reg, Mail: Mailer(cfg, out), GraphURL: graphURL, Log: log, Dev: true}
+	w := worker.NewTuned(tc, parts.Activities(), Tuning(cfg))
 	if err := w.Start(); err != nil {
 		return err
 	}
@@ -119,7 +119,8 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 		return err
 	}
 	defer changes.Close()
-	return Serve(ctx, ln, API(cfg, store, tc, changes, reg, log, true).Handler())
+	parts.Changes = changes
+	return Serve(ctx, ln, parts.API().Handler())
 }
 
 // resetDev drops the dev database and deletes the embedded server's SQLite

@@ -27,7 +27,7 @@ import (
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/app"
-	"github.com/crm/channel-removal/metagraph"
+	"github.com/crm/channel-removal/config"
 	"github.com/crm/channel-removal/metagraph/graphsim"
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/postgres"
@@ -221,7 +221,6 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	defer changes.Close()
-	jwt := []byte("bench-jwt-secret")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return res, err
@@ -240,8 +239,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			return res, err
 		}
 	}
-	httpSrv := &http.Server{Handler: api.New(api.Config{Store: apiStore, Removals: app.Removals(tc, apiStore, changes), Changes: changes, JWTSecret: jwt,
-		CodeSecret: []byte("bench-code-secret"), Log: quiet, ResendInterval: resendInterval}).Handler()}
+	apiParts := app.Parts{Config: benchConfig, Store: apiStore, Temporal: tc, Changes: changes, Log: quiet}
+	httpSrv := &http.Server{Handler: apiParts.API(func(c *api.Config) { c.ResendInterval = resendInterval }).Handler()}
 	go httpSrv.Serve(ln)
 	defer httpSrv.Close()
 	base := "http://" + ln.Addr().String()
@@ -256,7 +255,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	token, err := api.IssueToken(jwt, admin, 2*time.Hour)
+	token, err := api.IssueToken([]byte(benchConfig.AuthJWTSecret), admin, 2*time.Hour)
 	if err != nil {
 		return res, err
 	}
@@ -354,13 +353,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 type channel struct{ id, name string }
 
+// benchConfig is the bench stack's configuration.
+var benchConfig = config.Config{AuthJWTSecret: "bench-jwt-secret", CodeSecret: "bench-code-secret", MetaGraphVersion: "v23.0"}
+
 // benchActivities are the worker's activities as the bench runs them: on
-// store, mailing to sink, unlinking at the Graph simulator at graphURL.
+// store, mailing to sink, unlinking at the Graph simulator at graphURL, with
+// the bench's resend throttle.
 func benchActivities(store *postgres.Store, sink *mailSink, graphURL string, log *slog.Logger) *activities.Activities {
-	policy := activities.DefaultPolicy
-	policy.ResendInterval = resendInterval
-	return &activities.Activities{Store: store, Mail: sink, Graph: metagraph.New(graphURL, "v23.0", 15*time.Second),
-		CodeSecret: []byte("bench-code-secret"), Policy: policy, Log: log}
+	acts := app.Parts{Config: benchConfig, Store: store, Mail: sink, GraphURL: graphURL, Log: log}.Activities()
+	acts.Policy.ResendInterval = resendInterval
+	return acts
 }
 
 func (o Options) profile(phase string, round int) string {

@@ -160,13 +160,13 @@ func (s *stack) start(withWorker bool) {
 		s.t.Fatal(err)
 	}
 	s.changes = changes
-	cfg := api.Config{Store: s.store, Removals: app.Removals(tc, s.store, changes), Changes: changes,
-		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog(), ResendInterval: s.policy.ResendInterval,
-		InsecureCookies: true}
-	if s.apiConfig != nil {
-		s.apiConfig(&cfg)
-	}
-	s.http = httptest.NewServer(api.New(cfg).Handler())
+	parts := app.Parts{Config: s.config(), Store: s.store, Temporal: tc, Changes: changes, Log: quietLog(), Dev: true}
+	s.http = httptest.NewServer(parts.API(func(c *api.Config) {
+		c.ResendInterval = s.policy.ResendInterval
+		if s.apiConfig != nil {
+			s.apiConfig(c)
+		}
+	}).Handler())
 }
 
 func (s *stack) startWorker() {
@@ -175,7 +175,7 @@ func (s *stack) startWorker() {
 	if s.workerStore != nil {
 		store = s.workerStore
 	}
-	acts := app.Activities(cfg, store, app.Mailer(cfg, io.Discard), cfg.MetaGraphBaseURL, quietLog())
+	acts := app.Parts{Config: cfg, Store: store, Mail: app.Mailer(cfg, io.Discard), Log: quietLog()}.Activities()
 	acts.Policy = s.policy
 	s.w = worker.New(s.tc, acts)
 	if err := s.w.Start(); err != nil {

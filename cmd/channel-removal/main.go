@@ -158,7 +158,8 @@ func runAPI(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	defer changes.Close()
-	return app.Serve(ctx, ln, app.API(cfg, postgres.New(p.db), p.tc, changes, p.reg, p.log, false).Handler())
+	parts := app.Parts{Config: cfg, Store: postgres.New(p.db), Temporal: p.tc, Changes: changes, Metrics: p.reg, Log: p.log}
+	return app.Serve(ctx, ln, parts.API().Handler())
 }
 
 func runWorker(ctx context.Context, cfg config.Config) error {
@@ -178,7 +179,8 @@ func runWorker(ctx context.Context, cfg config.Config) error {
 		p.log.Info("worker metrics", "addr", ln.Addr().String())
 	}
 	p.log.Info("worker started", "temporal", cfg.TemporalAddress, "graph", cfg.MetaGraphURL())
-	return worker.Run(ctx, p.tc, app.Activities(cfg, postgres.New(p.db), app.Mailer(cfg, os.Stdout), cfg.MetaGraphURL(), p.log), app.Tuning(cfg))
+	parts := app.Parts{Config: cfg, Store: postgres.New(p.db), Temporal: p.tc, Log: p.log}
+	return worker.Run(ctx, p.tc, parts.Activities(), app.Tuning(cfg))
 }
 
 func migrateUp(ctx context.Context, cfg config.Config) error {
