@@ -10,7 +10,6 @@ import (
 
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/metagraph/graphsim"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/workflows"
 )
@@ -119,11 +118,7 @@ func TestVerifyAnsweredWhileTheChannelRowIsLocked(t *testing.T) {
 func TestRetryUnlinkBySignalAloneIsAudited(t *testing.T) {
 	s := newStack(t)
 	s.start(true)
-	ch := s.channel("whatsapp_cloud", "RS-"+s.account[:8], "")
-	id := s.acknowledged(ch)
-	s.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
-	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
-	s.until(id, "completed_with_warnings")
+	_, id, _ := s.unlinkRefused("RS")
 	s.signal(id, workflows.SignalRetryUnlink, map[string]any{})
 	s.until(id, "completed")
 	r := s.want(s.do("GET", "/v1/removals/"+id+"/audit", s.adminToken, nil), 200, "")

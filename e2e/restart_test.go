@@ -69,17 +69,25 @@ func runHelperWorker() {
 	worker.Run(ctx, tc, acts, worker.DefaultTuning)
 }
 
+// unlinkRefused removes a new WhatsApp channel whose Meta unlink Graph refuses
+// for good (190, an expired token): the removal waits in
+// completed_with_warnings, returned as read.
+func (s *stack) unlinkRefused(waba string) (ch, id string, warned resp) {
+	s.t.Helper()
+	ch = s.channel("whatsapp_cloud", waba+"-"+s.account[:8], "")
+	id = s.acknowledged(ch)
+	s.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token: Session has expired"})
+	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	return ch, id, s.until(id, "completed_with_warnings")
+}
+
 // TestMetaPermanentFailureThenRetryUnlinkSignal shows a 190 from Graph leaving
 // the removal completed_with_warnings (visible in the API and by search
 // attribute), then ops' retry-unlink signal completing it.
 func TestMetaPermanentFailureThenRetryUnlinkSignal(t *testing.T) {
 	s := newStack(t)
 	s.start(true)
-	ch := s.channel("whatsapp_cloud", "WP-"+s.account[:8], "")
-	id := s.acknowledged(ch)
-	s.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token: Session has expired"})
-	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
-	w := s.until(id, "completed_with_warnings")
+	ch, id, w := s.unlinkRefused("WP")
 	mu := w.Body["meta_unlink"].(map[string]any)
 	if mu["status"] != "failed" || !strings.Contains(mu["last_error"].(string), "190") || w.Body["completed_at"] != nil {
 		t.Fatalf("warnings: %s", w.Raw)

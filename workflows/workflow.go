@@ -61,8 +61,8 @@ type removal struct {
 //
 // The short steps (preflight, code e-mail, code check, tombstone) run as local
 // activities, inside the workflow task of the input they answer; the Meta
-// call, with its long retries, is an activity. Each human wait is a timer of its own, left to lapse when the
-// input comes first (see next).
+// call, with its long retries, is an activity. Each human wait is a timer of
+// its own, left to lapse when the input comes first (see next).
 func RemoveChannelWorkflow(ctx workflow.Context, in Input) (domain.Removal, error) {
 	in.withDefaults()
 	r := newRemoval(ctx, in)
