@@ -18,8 +18,9 @@ import (
 type Store interface {
 	// RequesterWithImpact reads the requester and, in the same statement,
 	// the channel when it belongs to the requester's account (nil otherwise)
-	// with the facts of its impact (as ImpactFacts).
-	RequesterWithImpact(ctx context.Context, userID, channelID string, attendances, conversationCap int) (domain.User, *domain.Channel, domain.ImpactFacts, error)
+	// with the facts of its impact (as ImpactFacts) and the removal's latest
+	// run (nil when none).
+	RequesterWithImpact(ctx context.Context, userID, channelID, removalID string, attendances, conversationCap int) (domain.User, *domain.Channel, domain.ImpactFacts, *domain.RemovalRecord, error)
 	ImpactStore
 	// ChangeChallenge reads the run's challenge with the account administrator's
 	// e-mail and stores what decide makes of it, with decide's audit record,

@@ -24,10 +24,15 @@ type PreflightResult struct {
 
 // Preflight checks role, ownership, state and active attendances, and collects
 // the impact. A rejection is a result, not an error: the run ends `rejected`.
-// It only reads, so retrying it is harmless.
+//
+// Its verdict is decided once per run: it is written, with its audit record,
+// to the run's row in the read model, which the API answers the start from;
+// a preflight run again (its workflow task redone after a crash) returns that
+// verdict instead of deciding anew, so no answer the admin got is taken back.
+// (An attendance opened meanwhile is still caught: the tombstone checks again.)
 func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (PreflightResult, error) {
-	res, err := a.preflight(ctx, in)
-	if err != nil {
+	res, decided, err := a.preflight(ctx, in)
+	if err != nil || decided {
 		return res, temporalerr.Encode(err)
 	}
 	in.Step.AccountID = res.AccountID
@@ -43,24 +48,29 @@ func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (Prefligh
 	return res, nil
 }
 
-func (a *Activities) preflight(ctx context.Context, in PreflightInput) (PreflightResult, error) {
-	res := PreflightResult{Reasons: []domain.Reason{}, Impact: domain.Impact{ActiveAttendances: []domain.Attendance{}, Warnings: []string{}}}
+func (a *Activities) preflight(ctx context.Context, in PreflightInput) (res PreflightResult, decided bool, err error) {
+	res = PreflightResult{Reasons: []domain.Reason{}, Impact: domain.Impact{ActiveAttendances: []domain.Attendance{}, Warnings: []string{}}}
 	reject := func(code domain.Code, msg string) {
 		res.Reasons = append(res.Reasons, domain.Reason{Code: code, Message: msg})
 	}
 
-	// One read: the requester, the channel and its impact's facts.
-	user, ch, facts, err := a.Store.RequesterWithImpact(ctx, in.RequestedBy, in.ChannelID, domain.ImpactAttendances, domain.ConversationCountCap)
+	// One read: the requester, the channel, its impact's facts and the
+	// removal's latest run.
+	user, ch, facts, run, err := a.Store.RequesterWithImpact(ctx, in.RequestedBy, in.ChannelID, in.RemovalID,
+		domain.ImpactAttendances, domain.ConversationCountCap)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		reject(domain.CodeForbidden, "usuário solicitante não encontrado")
-		return res, nil
+		return res, false, nil
 	} else if err != nil {
-		return res, err
+		return res, false, err
 	}
 	if ch == nil {
 		// Another account's channel is indistinguishable from a missing one.
 		reject(domain.CodeNotFound, "canal não encontrado")
-		return res, nil
+		return res, false, nil
+	}
+	if run != nil && run.RunID == in.RunID && (run.Status == string(domain.StatusAwaitingAcknowledgement) || run.Status == string(domain.StatusRejected)) {
+		return verdictOf(run.Document()), true, nil // this run's verdict, recorded before a crash
 	}
 	res.AccountID = ch.AccountID
 	if err := domain.CanRemove(user); err != nil {
@@ -68,7 +78,7 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 	}
 	if ch.Status == domain.ChannelRemoved {
 		reject(domain.CodeChannelRemoved, "este canal já foi removido")
-		return res, nil
+		return res, false, nil
 	}
 
 	res.Impact = domain.ImpactOf(*ch, facts)
@@ -77,7 +87,19 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (Prefligh
 			n, domain.Plural(n, "atendimento ativo", "atendimentos ativos"), domain.Plural(n, "encerre-o", "encerre-os")))
 	}
 	res.OK = len(res.Reasons) == 0
-	return res, nil
+	return res, false, nil
+}
+
+// verdictOf is the preflight's verdict as its run's row recorded it.
+func verdictOf(doc domain.Removal) PreflightResult {
+	res := PreflightResult{OK: len(doc.Reasons) == 0, Reasons: doc.Reasons, AccountID: doc.AccountID}
+	if res.Reasons == nil {
+		res.Reasons = []domain.Reason{}
+	}
+	if doc.Impact != nil {
+		res.Impact = *doc.Impact
+	}
+	return res
 }
 
 // ImpactStore is what collecting a channel's impact reads.

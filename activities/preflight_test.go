@@ -92,7 +92,9 @@ func TestPreflightImpact(t *testing.T) {
 
 	shared := e.channel("whatsapp_cloud", "W1", "") // second live channel on W1
 	_ = shared
-	res, _ = e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin})
+	again := e.step(ch)
+	again.RunID = "run-2" // a new removal: the first run's verdict is its own
+	res, _ = e.acts.Preflight(e.ctx, activities.PreflightInput{Step: again, RequestedBy: e.admin})
 	if !strings.Contains(strings.Join(res.Impact.Warnings, "\n"), "usada por outro canal ativo") {
 		t.Fatalf("shared WABA not warned: %v", res.Impact.Warnings)
 	}
@@ -101,5 +103,30 @@ func TestPreflightImpact(t *testing.T) {
 	res, _ = e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(qr), RequestedBy: e.admin})
 	if !res.OK || res.Impact.OfficialIntegration {
 		t.Fatalf("unofficial channel: %+v", res)
+	}
+}
+
+// The verdict is decided once per run: a preflight run again for the same run
+// (its workflow task redone after a crash) returns what the first wrote, which
+// the API answered the start with, even if the facts moved meanwhile; a new
+// run decides anew.
+func TestPreflightRedoneReturnsTheRecordedVerdict(t *testing.T) {
+	e := newEnv(t)
+	ch := e.channel("messenger", "", "P9")
+	in := activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin}
+	first, err := e.acts.Preflight(e.ctx, in)
+	if err != nil || !first.OK {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	e.must(e.b.Conversation("", e.account, ch, e.contact, "open")) // an attendance opens before the redo
+	redone, err := e.acts.Preflight(e.ctx, in)
+	if err != nil || !redone.OK || redone.AccountID != first.AccountID || redone.Impact.ChannelName != first.Impact.ChannelName ||
+		len(redone.Impact.Warnings) != len(first.Impact.Warnings) {
+		t.Fatalf("redone: %+v %v, want the first verdict %+v", redone, err, first)
+	}
+	next := in
+	next.RunID = "run-2"
+	if fresh, err := e.acts.Preflight(e.ctx, next); err != nil || fresh.OK {
+		t.Fatalf("a new run must see the attendance: %+v %v", fresh, err)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/worker"
 	"github.com/crm/channel-removal/workflows"
@@ -151,7 +150,7 @@ func bareRun(ctx context.Context, tc client.Client, id string, st *steps) error 
 	defer preflights.Delete(id)
 	unlinks.Store(id, unlinked)
 	defer unlinks.Delete(id)
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: bareQueue,
+	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: bareQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL, EnableEagerStart: true,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		// As the API starts a removal: its three search attributes and a summary.
@@ -166,10 +165,6 @@ func bareRun(ctx context.Context, tc client.Client, id string, st *steps) error 
 	case <-ran:
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-	// As the API's start does: answered once Temporal recorded the preflight.
-	if _, err := api.FirstTaskRecorded(ctx, tc, id, run.GetRunID()); err != nil {
-		return err
 	}
 	st.add(stepStart, time.Since(t0))
 	for i, u := range []string{workflows.UpdateAcknowledge, workflows.UpdateVerifyCode} {

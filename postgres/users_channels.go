@@ -71,12 +71,17 @@ type principalExtra interface {
 }
 
 // RequesterWithImpact reads the requester and the channel (principal) and, in the same
-// statement, the facts of the channel's impact (ImpactFacts): the preflight's
-// one read.
-func (s *Store) RequesterWithImpact(ctx context.Context, userID, channelID string, attendances, conversationCap int) (domain.User, *domain.Channel, domain.ImpactFacts, error) {
+// statement, the facts of the channel's impact (ImpactFacts) and, when
+// removalID is set, its latest run (nil when none): the preflight's one read.
+func (s *Store) RequesterWithImpact(ctx context.Context, userID, channelID, removalID string, attendances, conversationCap int) (domain.User, *domain.Channel, domain.ImpactFacts, *domain.RemovalRecord, error) {
 	q := &factsQuery{attendances: attendances, conversationCap: conversationCap}
-	u, ch, err := s.principal(ctx, `users u`, `u.id = $2`, channelID, []any{userID}, q)
-	return u, ch, q.f, err
+	if removalID == "" {
+		u, ch, err := s.principal(ctx, `users u`, `u.id = $2`, channelID, []any{userID}, q)
+		return u, ch, q.f, nil, err
+	}
+	run := &latestRunQuery{removalID: removalID}
+	u, ch, err := s.principal(ctx, `users u`, `u.id = $2`, channelID, []any{userID}, q, run)
+	return u, ch, q.f, run.rec, err
 }
 
 // UserWithRemoval reads the user and the channel (principal) and, in the same
