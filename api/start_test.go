@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	historypb "go.temporal.io/api/history/v1"
 	"sync"
 	"testing"
 	"time"
@@ -57,8 +58,22 @@ func started(c *mocks.Client, runID string) {
 	run.On("GetRunID").Return(runID)
 	run.On("GetID").Return(workflows.WorkflowID(channelID))
 	c.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.WorkflowName, mock.Anything).Return(run, nil).Once()
+	recordedAs(c, runID)
 }
 
+// recordedAs has the run's history, which the start long-polls once it has the
+// preflight's row, show these events of its first workflow task.
+func recordedAs(c *mocks.Client, runID string, events ...enumspb.EventType) {
+	if len(events) == 0 {
+		events = []enumspb.EventType{enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED}
+	}
+	it := &mocks.HistoryEventIterator{}
+	for _, e := range events {
+		it.On("HasNext").Return(true).Once()
+		it.On("Next").Return(&historypb.HistoryEvent{EventType: e}, nil).Once()
+	}
+	c.On("GetWorkflowHistory", mock.Anything, workflows.WorkflowID(channelID), runID, true, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT).Return(it).Maybe()
+}
 
 // The answer is the preflight's row in the read model, read when its NOTIFY
 // wakes the start: no Temporal call after the start.
@@ -81,11 +96,35 @@ func TestStartAnswersFromThePreflightsRow(t *testing.T) {
 	if took := time.Since(t0); took > 900*time.Millisecond {
 		t.Fatalf("woken after %s: the NOTIFY did not wake the start", took)
 	}
-	c.AssertExpectations(t) // no Describe, no GetWorkflow
+	c.AssertExpectations(t) // no Describe, no GetWorkflow: the status query only
 	o := c.Calls[0].Arguments.Get(1).(client.StartWorkflowOptions)
 	if !o.EnableEagerStart || !o.WorkflowExecutionErrorWhenAlreadyStarted ||
 		o.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL || o.TaskQueue != workflows.TaskQueue {
 		t.Fatalf("start options: %+v", o)
+	}
+}
+
+// The row is written inside the run's first workflow task, before Temporal
+// records it; the answer waits for that record. Here the worker died and the
+// task was redone with the admin's acknowledgement, which had waited for it:
+// the answer is the row as the recorded task left it.
+func TestStartAnswersWhatTemporalRecorded(t *testing.T) {
+	c := &mocks.Client{}
+	run := &mocks.WorkflowRun{}
+	run.On("GetRunID").Return("run-5")
+	c.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.WorkflowName, mock.Anything).Return(run, nil).Once()
+	recordedAs(c, "run-5", enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+		enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+	rs, w := &runs{row: map[string]domain.RemovalRecord{}}, watcher{woken: make(chan domain.RunAnnouncement, 1)}
+	first := domain.RemovalRecord{RemovalID: workflows.WorkflowID(channelID), RunID: "run-5", ChannelID: channelID,
+		Status: string(domain.StatusAwaitingAcknowledgement)}
+	w.woken <- domain.RunAnnouncement{RunID: "run-5", Record: &first}
+	redone := first
+	redone.Status = string(domain.StatusAwaitingCode)
+	rs.write(redone)
+	doc, err := api.TemporalRemovals{Client: c, Runs: rs, Changes: w}.Start(context.Background(), "acc", workflows.Input{ChannelID: channelID})
+	if err != nil || doc.Status != domain.StatusAwaitingCode {
+		t.Fatalf("%+v %v", doc, err)
 	}
 }
 
@@ -127,6 +166,7 @@ func TestStartCatchesARowWrittenBeforeTheStartReturns(t *testing.T) {
 			Status: string(domain.StatusAwaitingAcknowledgement)})
 		w.woken <- domain.RunAnnouncement{RunID: "run-3"}
 	}).Return(run, nil).Once()
+	recordedAs(c, "run-3")
 	r := api.TemporalRemovals{Client: c, Runs: rs, Changes: w}
 	t0 := time.Now()
 	doc, err := r.Start(context.Background(), "acc", workflows.Input{ChannelID: channelID})

@@ -69,8 +69,8 @@ func (t TemporalRemovals) bound(ctx context.Context) (context.Context, context.C
 //
 // The preflight's outcome is read where the preflight writes it: the run's
 // read-model row, in the same statement as its audit record (see
-// awaitPreflight). It is written once per run: a preflight redone after a
-// crash returns it (activities.Preflight), so the answer is never taken back. So the answer needs one Temporal write, the start, and
+// awaitPreflight), and answered once Temporal has recorded the task that
+// wrote it (recorded). So the answer needs one Temporal write, the start, and
 // none for the workflow task's completion; with a worker in this process
 // (dev, bench) the start is eager and the first workflow task never passes
 // through matching.
@@ -139,7 +139,7 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 		case a := <-woken:
 			switch {
 			case a.RunID == runID && a.Record != nil:
-				return a.Record.Document(), nil
+				return t.recorded(ctx, id, runID, a.Record.Document())
 			case a.RunID != "" && a.RunID != runID: // an older run's status change
 				continue
 			}
@@ -149,7 +149,7 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 		}
 		rec, err := t.Runs.RemovalRun(ctx, id, runID)
 		if err == nil {
-			return rec.Document(), nil
+			return t.recorded(ctx, id, runID, rec.Document())
 		}
 		if domain.ErrorCode(err) != domain.CodeNotFound {
 			return domain.Removal{}, err
@@ -170,6 +170,50 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 			return doc, nil
 		}
 	}
+}
+
+// recorded answers the preflight's outcome once Temporal has recorded it. The
+// row is written inside the run's first workflow task, before the task's
+// completion reaches the server: the 201 waits for that completion, so it
+// only ever says what Temporal recorded. (Should a crash have the task redone
+// first, the preflight returns the verdict its row holds: the row does not
+// change; the run may have moved on, when an acknowledgement came with the
+// redone task, and its row is read again.)
+func (t TemporalRemovals) recorded(ctx context.Context, id, runID string, doc domain.Removal) (domain.Removal, error) {
+	redone, err := FirstTaskRecorded(ctx, t.Client, id, runID)
+	if err != nil {
+		return domain.Removal{}, unavailable(err)
+	}
+	if !redone {
+		return doc, nil
+	}
+	rec, err := t.Runs.RemovalRun(ctx, id, runID)
+	if err != nil {
+		return domain.Removal{}, err
+	}
+	return rec.Document(), nil
+}
+
+// FirstTaskRecorded waits until the run's first workflow task is recorded as
+// completed, by long-polling its history (the history service answers; no
+// worker is involved). redone says an earlier attempt of that task failed or
+// timed out (its worker died): what it wrote outside Temporal was written
+// again by the attempt that completed.
+func FirstTaskRecorded(ctx context.Context, c client.Client, id, runID string) (redone bool, err error) {
+	events := c.GetWorkflowHistory(ctx, id, runID, true, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for events.HasNext() {
+		ev, err := events.Next()
+		if err != nil {
+			return redone, err
+		}
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			return redone, nil
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED, enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+			redone = true
+		}
+	}
+	return redone, errors.New("the run's history ended before its first workflow task completed")
 }
 
 // Get reads the latest run: its live state while running, its result once closed.

@@ -14,6 +14,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/worker"
 	"github.com/crm/channel-removal/workflows"
@@ -150,7 +151,7 @@ func bareRun(ctx context.Context, tc client.Client, id string, st *steps) error 
 	defer preflights.Delete(id)
 	unlinks.Store(id, unlinked)
 	defer unlinks.Delete(id)
-	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: bareQueue,
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: bareQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL, EnableEagerStart: true,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		// As the API starts a removal: its three search attributes and a summary.
@@ -165,6 +166,10 @@ func bareRun(ctx context.Context, tc client.Client, id string, st *steps) error 
 	case <-ran:
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+	// As the API's start does: answered once Temporal recorded the preflight.
+	if _, err := api.FirstTaskRecorded(ctx, tc, id, run.GetRunID()); err != nil {
+		return err
 	}
 	st.add(stepStart, time.Since(t0))
 	for i, u := range []string{workflows.UpdateAcknowledge, workflows.UpdateVerifyCode} {
