@@ -21,7 +21,7 @@ import (
 )
 
 // The bare removal-shaped workflow: the same waits, updates, timers, search
-// attributes and their upserts, summaries and (local) activities as a lean
+// attributes and their upserts, summaries and (local) activities as a
 // removal, with activities that do nothing. Its runs carry what a removal's
 // carry in Temporal (a channel id of their own, the one account's id, the
 // status), since the server's visibility store indexes each: the bare shape

@@ -15,7 +15,7 @@ import (
 
 // The bench is a contract command (SPEC §2): a small run goes end to end on
 // its own stack and ends with the SPEC's last line; every removal completes
-// with the lean history. (Numbers from so small a run mean nothing.)
+// with a history of at most 30 events. (Numbers from so small a run mean nothing.)
 func TestBenchRunsAndPrintsTheLastLine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Temporal dev server")

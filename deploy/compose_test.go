@@ -27,7 +27,7 @@ type compose struct {
 	} `yaml:"services"`
 }
 
-// TestComposeNamesEveryServiceInOrder checks what issue #5 asks of the file:
+// TestComposeNamesEveryServiceInOrder checks what the production shape needs of the file:
 // every service, health checks, start order, secrets from .env, and the
 // search attributes the workflow upserts.
 func TestComposeNamesEveryServiceInOrder(t *testing.T) {

@@ -334,8 +334,7 @@ func TestTemporalUnreachableIs503(t *testing.T) {
 
 // TestHappyPathHistoryStaysLean counts, on the real server, the history events
 // of a removal that goes straight through (official channel, Meta unlink): at
-// most 37 (issue #9 asked for 39; the start without an update saved two), so
-// the embedded server's serialized history writes stay few.
+// most 30, so the embedded server's serialized history writes stay few.
 func TestHappyPathHistoryStaysLean(t *testing.T) {
 	s := newStack(t)
 	s.start(true)
