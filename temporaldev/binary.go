@@ -74,6 +74,7 @@ func versionFlag() string {
 // else takes bin's lock, checks again (another process may have just built
 // it) and runs the build into a private name that is renamed into place.
 func buildOnce(ctx context.Context, bin string, progress io.Writer, build func(context.Context, string) *exec.Cmd) error {
+	ctx = context.WithoutCancel(ctx) // the build and the checks around it outlive a caller's deadline
 	if current(ctx, bin) {
 		return nil
 	}
@@ -91,7 +92,7 @@ func buildOnce(ctx context.Context, bin string, progress io.Writer, build func(c
 	fmt.Fprintf(progress, "Building the Temporal CLI %s into %s (first run only; a few minutes with a cold Go cache)...\n", CLIVersion, bin)
 	start := time.Now()
 	tmp := fmt.Sprintf("%s.%d.tmp", bin, os.Getpid())
-	cmd := build(context.WithoutCancel(ctx), tmp)
+	cmd := build(ctx, tmp)
 	cmd.Stdout, cmd.Stderr = progress, progress
 	err = cmd.Run()
 	if gobin := tmp + ".d"; err == nil && isDir(gobin) { // go install's output
