@@ -21,7 +21,6 @@ type Store interface {
 	// with the facts of its impact (as ImpactFacts) and the removal's latest
 	// run (nil when none).
 	RequesterWithImpact(ctx context.Context, userID, channelID, removalID string, attendances, conversationCap int) (domain.User, *domain.Channel, domain.ImpactFacts, *domain.RemovalRecord, error)
-	ImpactStore
 	// ChangeChallenge reads the run's challenge with the account administrator's
 	// e-mail and stores what decide makes of it, with decide's audit record,
 	// provided nobody changed it in between (else decide runs again).

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/crm/channel-removal/domain"
@@ -53,6 +54,12 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (res Pref
 	reject := func(code domain.Code, msg string) {
 		res.Reasons = append(res.Reasons, domain.Reason{Code: code, Message: msg})
 	}
+	refuse := func(err error) { // a domain rule's refusal, as a reason
+		var de *domain.Error
+		if errors.As(err, &de) {
+			reject(de.Code, de.Message)
+		}
+	}
 
 	// One read: the requester, the channel, its impact's facts and the
 	// removal's latest run.
@@ -73,9 +80,7 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (res Pref
 		return verdictOf(run.Document()), true, nil // this run's verdict, recorded before a crash
 	}
 	res.AccountID = ch.AccountID
-	if err := domain.CanRemove(user); err != nil {
-		reject(domain.CodeForbidden, err.(*domain.Error).Message)
-	}
+	refuse(domain.CanRemove(user))
 	if ch.Status == domain.ChannelRemoved {
 		reject(domain.CodeChannelRemoved, "este canal já foi removido")
 		return res, false, nil
@@ -100,14 +105,6 @@ func verdictOf(doc domain.Removal) PreflightResult {
 		res.Impact = *doc.Impact
 	}
 	return res
-}
-
-// ImpactStore is what collecting a channel's impact reads.
-type ImpactStore interface {
-	// ImpactFacts reads up to attendances active attendances, the
-	// conversations up to conversationCap+1, the references and the other
-	// live channels on the channel's WABA.
-	ImpactFacts(ctx context.Context, ch domain.Channel, attendances, conversationCap int) (domain.ImpactFacts, error)
 }
 
 // AuditInput is a workflow-level step to record (acknowledged, cancelled, ...).

@@ -72,25 +72,36 @@ func (d *driver) do(ctx context.Context, method, path string, body any) (int, an
 	return res.StatusCode, out, time.Since(t0), nil
 }
 
-func (d *driver) removal(ctx context.Context, ch channel) (rerr error) {
+// acknowledged starts a removal of ch and acknowledges its alert, as the
+// admin's first two clicks; it returns the removal's id.
+func (d *driver) acknowledged(ctx context.Context, ch channel) (string, error) {
 	st, doc, took, err := d.do(ctx, "POST", "/v1/channels/"+ch.id+"/removals", nil)
 	if err != nil || st != http.StatusCreated {
-		return fmt.Errorf("start: %d %v %v", st, doc, err)
+		return "", fmt.Errorf("start: %d %v %v", st, doc, err)
 	}
 	d.record(&d.post, took)
 	d.steps.add(stepStart, took)
 	id := doc.ID
 	if st, doc, took, err = d.do(ctx, "POST", "/v1/removals/"+id+"/acknowledge", map[string]any{"acknowledged": true}); err != nil || st != http.StatusOK {
-		return fmt.Errorf("acknowledge: %d %v %v", st, doc, err)
+		return "", fmt.Errorf("acknowledge: %d %v %v", st, doc, err)
 	}
 	d.steps.add(stepAcknowledge, took)
+	return id, nil
+}
+
+func (d *driver) removal(ctx context.Context, ch channel) (rerr error) {
+	id, err := d.acknowledged(ctx, ch)
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
 	code, err := d.sink.code(ctx, ch.name)
 	if err != nil {
 		return err
 	}
 	d.steps.add(stepMail, time.Since(t0))
-	if st, doc, took, err = d.do(ctx, "POST", "/v1/removals/"+id+"/verify", map[string]any{"code": code}); err != nil || st != http.StatusOK {
+	st, doc, took, err := d.do(ctx, "POST", "/v1/removals/"+id+"/verify", map[string]any{"code": code})
+	if err != nil || st != http.StatusOK {
 		return fmt.Errorf("verify: %d %v %v", st, doc, err)
 	}
 	d.steps.add(stepVerify, took)
@@ -127,18 +138,13 @@ const resendInterval = time.Second
 // cancelled plays the admin who asks for a new code, then gives up: start,
 // acknowledge, resend once the countdown ends, cancel.
 func (d *driver) cancelled(ctx context.Context, ch channel) error {
-	st, doc, took, err := d.do(ctx, "POST", "/v1/channels/"+ch.id+"/removals", nil)
-	if err != nil || st != http.StatusCreated {
-		return fmt.Errorf("start: %d %v %v", st, doc, err)
+	id, err := d.acknowledged(ctx, ch)
+	if err != nil {
+		return err
 	}
-	d.steps.add(stepStart, took)
-	id := doc.ID
-	if st, doc, took, err = d.do(ctx, "POST", "/v1/removals/"+id+"/acknowledge", map[string]any{"acknowledged": true}); err != nil || st != http.StatusOK {
-		return fmt.Errorf("acknowledge: %d %v %v", st, doc, err)
-	}
-	d.steps.add(stepAcknowledge, took)
 	time.Sleep(resendInterval)
-	if st, doc, took, err = d.do(ctx, "POST", "/v1/removals/"+id+"/resend-code", nil); err != nil || st != http.StatusAccepted {
+	st, doc, took, err := d.do(ctx, "POST", "/v1/removals/"+id+"/resend-code", nil)
+	if err != nil || st != http.StatusAccepted {
 		return fmt.Errorf("resend: %d %v %v", st, doc, err)
 	}
 	d.steps.add(stepResend, took)

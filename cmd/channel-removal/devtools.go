@@ -21,7 +21,7 @@ func init() {
 	devCommands = map[string]func(context.Context, config.Config, []string) error{
 		"dev":      runDev,
 		"bench":    runBench,
-		"temporal": func(ctx context.Context, _ config.Config, args []string) error { return temporalCLI(ctx, args) },
+		"temporal": temporalCLI,
 	}
 }
 
@@ -36,7 +36,7 @@ func runDev(ctx context.Context, cfg config.Config, args []string) error {
 
 // temporalCLI runs the pinned Temporal CLI in this process's place, building
 // it first when needed (.ci/run builds it this way before the tests).
-func temporalCLI(ctx context.Context, args []string) error {
+func temporalCLI(ctx context.Context, _ config.Config, args []string) error {
 	bin, err := temporaldev.Binary(ctx, os.Stderr)
 	if err != nil {
 		return err
