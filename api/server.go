@@ -83,6 +83,9 @@ type Config struct {
 	// long, and how often, a verified removal retries an unreachable
 	// database); zero keeps the workflow's defaults.
 	OutageWindow, OutageRetryInterval time.Duration
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the
+	// client; none: the socket's peer is the client.
+	TrustedProxies []string
 	// SessionTTL bounds web sessions; zero is DefaultSessionTTL.
 	SessionTTL time.Duration
 	// Now is the clock (tests); nil is time.Now.
@@ -106,7 +109,13 @@ func New(c Config) *Server {
 		s.sessionTTL = DefaultSessionTTL
 	}
 	e := gin.New()
-	e.SetTrustedProxies(nil) // client IPs for the audit log come from the socket, not a spoofable header
+	// The audit log's client IP comes from the socket, or from the
+	// X-Forwarded-For of a configured load balancer: never from a header
+	// anyone could send.
+	if err := e.SetTrustedProxies(c.TrustedProxies); err != nil {
+		s.log.Error("TRUSTED_PROXIES is not a list of IPs or CIDRs; trusting none", "error", err)
+		e.SetTrustedProxies(nil)
+	}
 	e.HandleMethodNotAllowed = true
 	e.Use(c.Middleware...)
 	e.Use(requestID(), accessLog(s.log), recoverer(s.log), limitBody())

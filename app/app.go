@@ -53,6 +53,7 @@ func OpenDatabase(ctx context.Context, cfg config.Config, dev bool, log *slog.Lo
 	if err != nil {
 		return nil, postgresError(err)
 	}
+	postgres.Resize(db, cfg.DatabasePoolSize)
 	if migrate {
 		keys, _ := cfg.Keyring()
 		if err := migrations.Up(ctx, db.DB, log, keys); err != nil {
@@ -158,6 +159,7 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 		CodeSecret:      []byte(p.Config.CodeSecret),
 		Log:             p.Log,
 		InsecureCookies: p.Dev,
+		TrustedProxies:  p.Config.TrustedProxies,
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	}

@@ -17,7 +17,14 @@ import (
 // Config is every setting of every process.
 type Config struct {
 	DatabaseURL       string `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/channel_removal?sslmode=disable"`
+	// DatabasePoolSize is each process's connections, opened at start:
+	// replicas × this must stay under Postgres's max_connections.
+	DatabasePoolSize int `env:"DATABASE_POOL_SIZE" envDefault:"20"`
 	HTTPAddr          string `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	// TrustedProxies are the load balancers (IPs or CIDRs) whose
+	// X-Forwarded-For gives the client IP that the audit log records; unset,
+	// the socket's peer is the client.
+	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
 	TemporalAddress   string `env:"TEMPORAL_ADDRESS"`
 	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
 	TemporalPort      int    `env:"TEMPORAL_PORT" envDefault:"7233"`

@@ -15,21 +15,29 @@ import (
 
 type compose struct {
 	Services map[string]struct {
-		Image       string         `yaml:"image"`
-		Build       any            `yaml:"build"`
-		Command     any            `yaml:"command"`
-		Ports       []string       `yaml:"ports"`
-		EnvFile     any            `yaml:"env_file"`
-		Healthcheck map[string]any `yaml:"healthcheck"`
-		DependsOn   map[string]struct {
+		Image       string            `yaml:"image"`
+		Build       any               `yaml:"build"`
+		Command     any               `yaml:"command"`
+		Entrypoint  any               `yaml:"entrypoint"`
+		Environment map[string]string `yaml:"environment"`
+		Volumes     []string          `yaml:"volumes"`
+		Ports       []string          `yaml:"ports"`
+		EnvFile     any               `yaml:"env_file"`
+		Healthcheck map[string]any    `yaml:"healthcheck"`
+		Deploy      struct {
+			Replicas int `yaml:"replicas"`
+		} `yaml:"deploy"`
+		DependsOn map[string]struct {
 			Condition string `yaml:"condition"`
 		} `yaml:"depends_on"`
 	} `yaml:"services"`
 }
 
-// TestComposeNamesEveryServiceInOrder checks what the production shape needs of the file:
-// every service, health checks, start order, secrets from .env, and the
-// search attributes the workflow upserts.
+// TestComposeNamesEveryServiceInOrder checks what the production shape needs
+// of the file: every service, health checks, start order, secrets from .env,
+// Temporal's own images (not the deprecated auto-setup) set up by
+// deploy/temporal's files, which the rehearsal runs too, and two replicas of
+// the worker and of the API behind the load balancer.
 func TestComposeNamesEveryServiceInOrder(t *testing.T) {
 	raw, err := os.ReadFile("../docker-compose.yml")
 	if err != nil {
@@ -39,15 +47,36 @@ func TestComposeNamesEveryServiceInOrder(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &c); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"postgres", "temporal-db", "temporal", "temporal-search-attributes", "temporal-ui", "migrate", "worker", "api"} {
+	for _, name := range []string{"postgres", "temporal-db", "temporal-schema", "temporal", "temporal-namespace", "temporal-ui", "migrate", "worker", "api", "lb"} {
 		if _, ok := c.Services[name]; !ok {
 			t.Errorf("service %s missing", name)
 		}
 	}
-	for _, name := range []string{"postgres", "temporal-db", "temporal", "api"} {
+	for _, name := range []string{"postgres", "temporal-db", "temporal", "api", "lb"} {
 		if c.Services[name].Healthcheck == nil {
 			t.Errorf("service %s has no healthcheck", name)
 		}
+	}
+	for name, s := range c.Services {
+		if strings.Contains(s.Image, "auto-setup") {
+			t.Errorf("%s runs the deprecated %s", name, s.Image)
+		}
+	}
+	server := c.Services["temporal"]
+	if !strings.HasPrefix(server.Image, "temporalio/server:") || !strings.Contains(stringify(server.Entrypoint), "--config config --env production") ||
+		!strings.HasPrefix(server.Environment["DYNAMIC_CONFIG_FILE_PATH"], "/etc/channel-removal/temporal/") ||
+		server.DependsOn["temporal-schema"].Condition != "service_completed_successfully" {
+		t.Errorf("temporal must be temporalio/server on deploy/temporal's configuration, after the schema job: %+v", server)
+	}
+	for job, step := range map[string]string{"temporal-schema": "schema", "temporal-namespace": "namespace"} {
+		s := c.Services[job]
+		if !strings.HasPrefix(s.Image, "temporalio/admin-tools:") || stringify(s.Entrypoint) != "sh /etc/channel-removal/temporal/setup.sh "+step ||
+			len(s.Volumes) != 1 || !strings.HasPrefix(s.Volumes[0], "./deploy/temporal:/etc/channel-removal/temporal") {
+			t.Errorf("%s must run deploy/temporal/setup.sh %s in admin-tools: %+v", job, step, s)
+		}
+	}
+	if c.Services["temporal-namespace"].DependsOn["temporal"].Condition != "service_healthy" {
+		t.Error("the namespace job must wait for a healthy server")
 	}
 	for _, name := range []string{"api", "worker"} {
 		s := c.Services[name]
@@ -55,21 +84,30 @@ func TestComposeNamesEveryServiceInOrder(t *testing.T) {
 			t.Errorf("%s must be built from the Dockerfile and read .env", name)
 		}
 		if s.DependsOn["migrate"].Condition != "service_completed_successfully" ||
-			s.DependsOn["temporal-search-attributes"].Condition != "service_completed_successfully" {
-			t.Errorf("%s must start after migrations and search attributes: %+v", name, s.DependsOn)
+			s.DependsOn["temporal-namespace"].Condition != "service_completed_successfully" {
+			t.Errorf("%s must start after migrations and the namespace: %+v", name, s.DependsOn)
+		}
+		if s.Deploy.Replicas != 2 {
+			t.Errorf("%s: %d replicas, want 2", name, s.Deploy.Replicas)
 		}
 	}
 	if c.Services["migrate"].DependsOn["postgres"].Condition != "service_healthy" {
 		t.Error("migrate must wait for a healthy postgres")
 	}
-	sa := strings.Join(strings.Fields(stringify(c.Services["temporal-search-attributes"].Command)), " ")
+	setup, err := os.ReadFile("temporal/setup.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range workflows.SearchAttributeNames {
-		if !strings.Contains(sa, name) {
-			t.Errorf("search attribute %s is not registered", name)
+		if !strings.Contains(string(setup), name) {
+			t.Errorf("search attribute %s is not registered by deploy/temporal/setup.sh", name)
 		}
 	}
-	if p := c.Services["api"].Ports; len(p) != 1 || p[0] != "8080:8080" {
-		t.Errorf("api ports: %v", p)
+	if p := c.Services["api"].Ports; len(p) != 0 {
+		t.Errorf("api replicas publish ports %v; the load balancer does", p)
+	}
+	if p := c.Services["lb"].Ports; len(p) != 1 || p[0] != "8080:8080" {
+		t.Errorf("lb ports: %v", p)
 	}
 	if p := c.Services["temporal-ui"].Ports; len(p) != 1 || p[0] != "8233:8080" {
 		t.Errorf("temporal-ui ports: %v", p)

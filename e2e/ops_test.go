@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+
 	"github.com/crm/channel-removal/metagraph/graphsim"
 	"github.com/crm/channel-removal/ops"
 )
@@ -44,13 +47,18 @@ func TestOpsRetryUnlinksAll(t *testing.T) {
 	t.Logf("ops list:\n%s", list.String())
 
 	var out bytes.Buffer
-	outcomes, err := ops.RetryUnlinks(ctx, s.tc, f, "ops:test", time.Minute, &out)
+	job, outcomes, err := ops.RetryUnlinks(ctx, s.tc, "default", f, "ops:test", time.Minute, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("ops retry-unlinks --all:\n%s", out.String())
-	if !strings.Contains(out.String(), "signalled 3 removal(s)") || len(outcomes) != 3 {
+	if !strings.Contains(out.String(), "batch job "+job+": retry-unlink to 3 removal(s)") || len(outcomes) != 3 {
 		t.Fatalf("ops retry-unlinks:\n%s", out.String())
+	}
+	// One server-side batch operation signalled the three, not a client loop.
+	batch, err := s.tc.WorkflowService().DescribeBatchOperation(ctx, &workflowservice.DescribeBatchOperationRequest{Namespace: "default", JobId: job})
+	if err != nil || batch.GetState() != enumspb.BATCH_OPERATION_STATE_COMPLETED || batch.GetCompleteOperationCount() != 3 {
+		t.Fatalf("batch job %s: %v %v", job, batch, err)
 	}
 	for _, o := range outcomes {
 		if o.Err != nil || o.Status != "completed" {

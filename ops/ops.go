@@ -13,10 +13,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/google/uuid"
+	batchpb "go.temporal.io/api/batch/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/workflows"
@@ -144,29 +147,47 @@ type Outcome struct {
 	Err error // the signal failed, or no outcome within the wait
 }
 
-// RetryUnlinks sends retry-unlink to every open removal in
-// completed_with_warnings that f matches, says how many, then waits (up to
-// wait) for each to settle: completed, or completed_with_warnings again with
-// one more attempt.
-func RetryUnlinks(ctx context.Context, c client.Client, f Filter, actor string, wait time.Duration, out io.Writer) ([]Outcome, error) {
+// RetryUnlinks retries the Meta unlink of every open removal in
+// completed_with_warnings that f matches, with one server-side batch
+// operation: Temporal signals retry-unlink to every run its visibility query
+// finds, at its own pace, whatever happens to this process meanwhile. It
+// prints the batch job and how to follow it, waits for the job, then (up to
+// wait) for each removal to settle: completed, or completed_with_warnings
+// again with one more attempt.
+func RetryUnlinks(ctx context.Context, c client.Client, namespace string, f Filter, actor string, wait time.Duration, out io.Writer) (string, []Outcome, error) {
 	f.Status, f.Running = string(domain.StatusCompletedWithWarnings), true
 	targets, err := List(ctx, c, f)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	var sent []Removal
-	for _, r := range targets {
-		err := c.SignalWorkflow(ctx, r.ID, r.RunID, workflows.SignalRetryUnlink, workflows.ActorRequest{Actor: domain.Actor{UserID: actor}})
-		if err != nil {
-			fmt.Fprintf(out, "%s: signal failed: %v\n", r.ID, err)
-			continue
-		}
-		sent = append(sent, r)
+	if len(targets) == 0 {
+		fmt.Fprintln(out, "no removal in completed_with_warnings matches; nothing to retry")
+		return "", nil, nil
 	}
-	fmt.Fprintf(out, "signalled %d removal(s) with %s\n", len(sent), workflows.SignalRetryUnlink)
+	input, err := converter.GetDefaultDataConverter().ToPayloads(workflows.ActorRequest{Actor: domain.Actor{UserID: actor}})
+	if err != nil {
+		return "", nil, err
+	}
+	job := "retry-unlinks-" + uuid.NewString()
+	_, err = c.WorkflowService().StartBatchOperation(ctx, &workflowservice.StartBatchOperationRequest{
+		Namespace: namespace, JobId: job, VisibilityQuery: f.query(), Reason: "ops retry-unlinks by " + actor,
+		Operation: &workflowservice.StartBatchOperationRequest_SignalOperation{SignalOperation: &batchpb.BatchOperationSignal{
+			Signal: workflows.SignalRetryUnlink, Input: input, Identity: actor}},
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("start the batch signal: %w", err)
+	}
+	fmt.Fprintf(out, "batch job %s: %s to %d removal(s) in completed_with_warnings\n", job, workflows.SignalRetryUnlink, len(targets))
+	fmt.Fprintf(out, "follow it: temporal batch describe --job-id %s (or Temporal Web, Batch Operations)\n", job)
+	done, err := awaitBatch(ctx, c, namespace, job)
+	if err != nil {
+		return job, nil, err
+	}
+	fmt.Fprintf(out, "batch job %s: %s, %d signalled, %d failed\n", job, strings.ToLower(strings.TrimPrefix(done.GetState().String(), "BATCH_OPERATION_STATE_")),
+		done.GetCompleteOperationCount(), done.GetFailureOperationCount())
 	deadline := time.Now().Add(wait)
-	outcomes := make([]Outcome, len(sent))
-	for i, r := range sent {
+	outcomes := make([]Outcome, len(targets))
+	for i, r := range targets {
 		outcomes[i] = settle(ctx, c, r, deadline)
 		o := outcomes[i]
 		switch {
@@ -178,7 +199,22 @@ func RetryUnlinks(ctx context.Context, c client.Client, f Filter, actor string, 
 			fmt.Fprintf(out, "%s (%s): %s — %s\n", o.ID, o.ChannelName, o.Status, o.LastMetaError)
 		}
 	}
-	return outcomes, nil
+	return job, outcomes, nil
+}
+
+// awaitBatch waits for a batch job to leave the running state.
+func awaitBatch(ctx context.Context, c client.Client, namespace, job string) (*workflowservice.DescribeBatchOperationResponse, error) {
+	for {
+		d, err := c.WorkflowService().DescribeBatchOperation(ctx, &workflowservice.DescribeBatchOperationRequest{Namespace: namespace, JobId: job})
+		if err == nil && d.GetState() != enumspb.BATCH_OPERATION_STATE_RUNNING && d.GetState() != enumspb.BATCH_OPERATION_STATE_UNSPECIFIED {
+			return d, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 var errNoOutcome = errors.New("no outcome yet; check again with `ops list`")

@@ -68,14 +68,23 @@ func OpenWithDialer(ctx context.Context, dsn string, dialer pq.Dialer) (*sqlx.DB
 // PoolSize is how many connections Open keeps, open and idle.
 const PoolSize = 20
 
+// Resize sets how many connections db keeps, open and idle (n > 0).
+func Resize(db *sqlx.DB, n int) {
+	if n > 0 {
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+	}
+}
+
 // Warm opens the pool's connections now, in parallel, rather than during the
 // first burst of requests: each is a Postgres backend to fork and
 // authenticate, which 50 admins starting removals at once would otherwise
 // wait for. The long-running processes (api, worker, dev) call it; tests,
 // which open many pools, do not.
 func Warm(ctx context.Context, db *sqlx.DB) error {
-	conns := make([]*sql.Conn, PoolSize)
-	errs := make(chan error, PoolSize)
+	n := db.Stats().MaxOpenConnections
+	conns := make([]*sql.Conn, n)
+	errs := make(chan error, n)
 	for i := range conns {
 		go func(i int) {
 			c, err := db.Conn(ctx)

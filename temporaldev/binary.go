@@ -20,6 +20,14 @@ const CLIVersion = "v1.5.1"
 
 const cliPackage = "github.com/temporalio/cli/cmd/temporal"
 
+// tool is a binary built from one of the tools/ modules: what progress lines
+// call it, and the version its --version must print.
+type tool struct {
+	name, version string
+}
+
+var cliTool = tool{name: "the Temporal CLI", version: CLIVersion}
+
 // Binary returns the temporal CLI to run, in this order:
 //
 //  1. TEMPORAL_CLI, when set;
@@ -41,11 +49,7 @@ func Binary(ctx context.Context, progress io.Writer) (string, error) {
 	}
 	if root, err := sourceRoot(); err == nil {
 		bin := BinaryPath(root)
-		return bin, buildOnce(ctx, bin, progress, func(ctx context.Context, out string) *exec.Cmd {
-			cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "-ldflags", versionFlag(), cliPackage)
-			cmd.Dir = filepath.Join(root, "tools", "temporal")
-			return cmd
-		})
+		return bin, buildOnce(ctx, cliTool, bin, progress, goBuild(filepath.Join(root, "tools", "temporal"), cliPackage, "-ldflags", versionFlag()))
 	}
 	if p, err := exec.LookPath("temporal"); err == nil {
 		return p, nil
@@ -56,76 +60,96 @@ func Binary(ctx context.Context, progress io.Writer) (string, error) {
 	}
 	dir := filepath.Join(cache, "channel-removal", "temporal-"+CLIVersion)
 	bin := filepath.Join(dir, "temporal")
-	return bin, buildOnce(ctx, bin, progress, func(ctx context.Context, out string) *exec.Cmd {
-		// go install names its output after the package, so it installs into
-		// a private directory that buildOnce then renames from.
-		cmd := exec.CommandContext(ctx, "go", "install", "-ldflags", versionFlag(), cliPackage+"@"+CLIVersion)
-		cmd.Dir = dir // outside any module: go install resolves the release's own go.mod
+	return bin, buildOnce(ctx, cliTool, bin, progress, goInstall(dir, cliPackage+"@"+CLIVersion, "-ldflags", versionFlag()))
+}
+
+// goInstall installs a release outside any module (go install resolves the
+// release's own go.mod). go install names its output after the package, so
+// it installs into a private directory that buildOnce then renames from.
+func goInstall(dir, pkgAtVersion string, flags ...string) func(context.Context, string) *exec.Cmd {
+	return func(ctx context.Context, out string) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, "go", append(append([]string{"install"}, flags...), pkgAtVersion)...)
+		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "GOBIN="+out+".d", "GOFLAGS=")
 		return cmd
-	})
+	}
+}
+
+// goBuild builds pkg inside one of the tools/ modules, whose go.sum pins
+// every dependency.
+func goBuild(dir, pkg string, flags ...string) func(context.Context, string) *exec.Cmd {
+	return func(ctx context.Context, out string) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, "go", append(append([]string{"build", "-o", out}, flags...), pkg)...)
+		cmd.Dir = dir
+		return cmd
+	}
 }
 
 func versionFlag() string {
 	return "-X github.com/temporalio/cli/temporalcli.Version=" + strings.TrimPrefix(CLIVersion, "v")
 }
 
-// buildOnce makes bin exist at CLIVersion: it returns at once when it does,
+// buildOnce makes bin exist at t's version: it returns at once when it does,
 // else takes bin's lock, checks again (another process may have just built
 // it) and runs the build into a private name that is renamed into place.
-func buildOnce(ctx context.Context, bin string, progress io.Writer, build func(context.Context, string) *exec.Cmd) error {
+func buildOnce(ctx context.Context, t tool, bin string, progress io.Writer, build func(context.Context, string) *exec.Cmd) error {
 	ctx = context.WithoutCancel(ctx) // the build and the checks around it outlive a caller's deadline
-	if current(ctx, bin) {
+	if t.current(ctx, bin) {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		return err
 	}
-	unlock, err := lock(bin+".lock", progress)
+	unlock, err := lock(bin+".lock", t.name, progress)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if current(ctx, bin) {
+	if t.current(ctx, bin) {
 		return nil
 	}
-	fmt.Fprintf(progress, "Building the Temporal CLI %s into %s (first run only; a few minutes with a cold Go cache)...\n", CLIVersion, bin)
+	fmt.Fprintf(progress, "Building %s %s into %s (first run only; a few minutes with a cold Go cache)...\n", t.name, t.version, bin)
 	start := time.Now()
 	tmp := fmt.Sprintf("%s.%d.tmp", bin, os.Getpid())
 	cmd := build(ctx, tmp)
 	cmd.Stdout, cmd.Stderr = progress, progress
 	err = cmd.Run()
-	if gobin := tmp + ".d"; err == nil && isDir(gobin) { // go install's output
-		err = os.Rename(filepath.Join(gobin, "temporal"), tmp)
+	if gobin := tmp + ".d"; err == nil && isDir(gobin) { // go install's output: one file
+		var files []os.DirEntry
+		if files, err = os.ReadDir(gobin); err == nil && len(files) == 1 {
+			err = os.Rename(filepath.Join(gobin, files[0].Name()), tmp)
+		} else if err == nil {
+			err = fmt.Errorf("go install left %d files in %s", len(files), gobin)
+		}
 		os.RemoveAll(gobin)
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("build the temporal CLI (%s): %w", strings.Join(cmd.Args, " "), err)
+		return fmt.Errorf("build %s (%s): %w", t.name, strings.Join(cmd.Args, " "), err)
 	}
 	if err := os.Rename(tmp, bin); err != nil {
 		return err
 	}
-	fmt.Fprintf(progress, "Temporal CLI built in %s.\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(progress, "Built %s in %s.\n", t.name, time.Since(start).Round(time.Second))
 	return nil
 }
 
-// current tells whether bin runs and is CLIVersion.
-func current(ctx context.Context, bin string) bool {
+// current tells whether bin runs and is t's version.
+func (t tool) current(ctx context.Context, bin string) bool {
 	out, err := exec.CommandContext(ctx, bin, "--version").Output()
-	return err == nil && strings.Contains(string(out), "version "+strings.TrimPrefix(CLIVersion, "v"))
+	return err == nil && strings.Contains(string(out), "version "+strings.TrimPrefix(t.version, "v"))
 }
 
 // lock takes an exclusive flock on path, saying so when another process holds
 // it. The kernel drops the lock when its holder dies, kill -9 included.
-func lock(path string, progress io.Writer) (func(), error) {
+func lock(path, what string, progress io.Writer) (func(), error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	fd := int(f.Fd())
 	if err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB); errors.Is(err, syscall.EWOULDBLOCK) {
-		fmt.Fprintf(progress, "Waiting for another process that is building the Temporal CLI (%s)...\n", path)
+		fmt.Fprintf(progress, "Waiting for another process that is building %s (%s)...\n", what, path)
 		err = syscall.Flock(fd, syscall.LOCK_EX)
 		if err != nil {
 			f.Close()
@@ -150,6 +174,10 @@ func isDir(p string) bool {
 func BinaryPath(root string) string {
 	return filepath.Join(root, ".data", "bin", "temporal")
 }
+
+// SourceRoot is the repository root when this process runs inside the
+// source tree (go run, go test, a binary built into the tree).
+func SourceRoot() (string, error) { return sourceRoot() }
 
 // sourceRoot finds the repository root from the working directory (the
 // module root, or a package directory inside it, as under `go test`), else

@@ -31,7 +31,7 @@ func TestBuildOnceUnderALockAndNoCallerDeadline(t *testing.T) {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 			defer cancel()
-			errs[i] = buildOnce(ctx, bin, io.Discard, fakeBuild)
+			errs[i] = buildOnce(ctx, cliTool, bin, io.Discard, fakeBuild)
 		}()
 	}
 	wg.Wait()
@@ -43,7 +43,7 @@ func TestBuildOnceUnderALockAndNoCallerDeadline(t *testing.T) {
 	if n := builds.Load(); n != 1 {
 		t.Fatalf("%d builds, want 1", n)
 	}
-	if !current(context.Background(), bin) {
+	if !cliTool.current(context.Background(), bin) {
 		t.Fatal("the built binary is not the pinned version")
 	}
 }

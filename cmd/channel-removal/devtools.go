@@ -5,23 +5,26 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"syscall"
 
 	"github.com/crm/channel-removal/app"
 	"github.com/crm/channel-removal/bench"
 	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/rehearsal"
 	"github.com/crm/channel-removal/temporaldev"
 )
 
 // The commands for a developer's machine, left out of the production build
 // (-tags nodev) with what they carry: the embedded Temporal, the demo seed,
-// the Graph simulator and the benchmark.
+// the Graph simulator, the benchmark and the production rehearsal.
 func init() {
 	devCommands = map[string]func(context.Context, config.Config, []string) error{
 		"dev":      runDev,
 		"bench":    runBench,
 		"temporal": temporalCLI,
+		"rehearse": runRehearse,
 	}
 }
 
@@ -65,4 +68,33 @@ func runBench(ctx context.Context, cfg config.Config, args []string) error {
 	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Warmup: *warmup, Settle: *settle, Tuning: t, Journal: temporaldev.Journal(*journal),
 		Rounds: *rounds, DatabaseURL: cfg.DatabaseURL, CPUProfile: *cpuProfile, Out: os.Stdout})
 	return err
+}
+
+func runRehearse(ctx context.Context, cfg config.Config, args []string) error {
+	fs := flag.NewFlagSet("rehearse", flag.ContinueOnError)
+	var o rehearsal.Options
+	fs.IntVar(&o.Removals, "removals", 20, "removals through both APIs alternately, before and after the kills")
+	fs.IntVar(&o.Concurrency, "c", 5, "removals at a time")
+	fs.IntVar(&o.Throughput, "throughput", 40, "removals in each of the one-worker and two-worker phases")
+	fs.IntVar(&o.Warnings, "warnings", 500, "removals left in completed_with_warnings for ops retry-unlinks --all")
+	fs.StringVar(&o.Binary, "binary", "", "the production binary (default: built with -tags nodev from the source tree, else this executable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	o.Postgres, o.Progress = cfg.DatabaseURL, os.Stderr
+	var err error
+	if o.Binary, o.WorkDir, err = rehearsal.Locate(ctx, o.Binary, os.Stderr); err != nil {
+		return err
+	}
+	res, err := rehearsal.Run(ctx, o)
+	if res != nil {
+		rehearsal.Print(os.Stdout, res)
+	}
+	if err != nil {
+		return err
+	}
+	if n := res.Duplicates(); n > 0 || res.SurvivorFailures > 0 {
+		return fmt.Errorf("rehearsal: %d duplicate effects, %d failed reads on the surviving API", n, res.SurvivorFailures)
+	}
+	return nil
 }

@@ -44,12 +44,15 @@ const usage = `usage: channel-removal <command>
   ops list [--status S] [--channel ID]
                       removals with channel name, status, age and last Meta error
   ops retry-unlinks (--channel ID | --all) [--wait 2m]
-                      send retry-unlink to every removal in completed_with_warnings,
-                      print how many, then their outcomes
+                      send retry-unlink to every removal in completed_with_warnings
+                      (one server-side batch signal), print the batch job, then outcomes
   bench [-n N] [-c C] [-workflow-pollers P] [-activity-pollers P] [-autoscale]
         [-no-sticky] [-sqlite-journal wal|full]
                       N whole removals through the HTTP API, C at a time, then the bare
                       removal-shaped workflow on the same embedded server (own database)
+  rehearse [-removals N] [-c C] [-throughput N] [-warnings N]
+                      the production rehearsal: a Temporal server built from source on
+                      Postgres, 2 workers and 2 APIs of the production binary, kills, a table
   probe URL           exit 0 if URL answers 200 (container health checks)
   temporal ARGS...    the pinned Temporal CLI (built on first use), e.g. temporal workflow list
 
@@ -60,7 +63,7 @@ ops talks to TEMPORAL_ADDRESS, or to dev's embedded server when it is unset.
 // build (-tags nodev) has none of them, and says so for devOnly's names.
 var (
 	devCommands = map[string]func(context.Context, config.Config, []string) error{}
-	devOnly     = map[string]bool{"dev": true, "bench": true, "temporal": true}
+	devOnly     = map[string]bool{"dev": true, "bench": true, "temporal": true, "rehearse": true}
 )
 
 func main() {
@@ -303,7 +306,7 @@ func runOps(ctx context.Context, cfg config.Config, args []string) error {
 		if u := os.Getenv("USER"); u != "" {
 			who = "ops:" + u
 		}
-		outcomes, err := ops.RetryUnlinks(ctx, tc, ops.Filter{ChannelID: *channel}, who, *wait, os.Stdout)
+		_, outcomes, err := ops.RetryUnlinks(ctx, tc, cfg.TemporalNamespace, ops.Filter{ChannelID: *channel}, who, *wait, os.Stdout)
 		if err != nil {
 			return err
 		}

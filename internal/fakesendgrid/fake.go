@@ -28,14 +28,23 @@ type Mail struct {
 
 // New starts a fake closed when the test ends. No statuses means 202 always.
 func New(tb testing.TB, statuses ...int) *Server {
+	f := Start(statuses...)
+	tb.Cleanup(f.Close)
+	return f
+}
+
+// Start starts a fake outside a test (the rehearsal); Close stops it.
+func Start(statuses ...int) *Server {
 	f := &Server{statuses: statuses}
 	if len(f.statuses) == 0 {
 		f.statuses = []int{http.StatusAccepted}
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	tb.Cleanup(f.srv.Close)
 	return f
 }
+
+// Close stops the fake.
+func (f *Server) Close() { f.srv.Close() }
 
 // URL is the base URL to use as SENDGRID_BASE_URL.
 func (f *Server) URL() string { return f.srv.URL }
@@ -107,9 +116,18 @@ var codeRe = regexp.MustCompile(`Código de verificação: (\d{6,})`)
 // Code extracts the verification code from a mail.
 func (m Mail) Code(tb testing.TB) string {
 	tb.Helper()
-	g := codeRe.FindStringSubmatch(m.Text)
-	if g == nil {
+	code, ok := m.CodeIn()
+	if !ok {
 		tb.Fatalf("no code in mail %q", m.Text)
 	}
-	return g[1]
+	return code
+}
+
+// CodeIn extracts the verification code, if the mail has one.
+func (m Mail) CodeIn() (string, bool) {
+	g := codeRe.FindStringSubmatch(m.Text)
+	if g == nil {
+		return "", false
+	}
+	return g[1], true
 }

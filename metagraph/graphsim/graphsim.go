@@ -26,6 +26,7 @@ type Call struct {
 	Path     string
 	ObjectID string
 	HasToken bool
+	OK       bool // answered success
 }
 
 // Sim is the simulator; the zero value is not usable, call New.
@@ -33,13 +34,29 @@ type Sim struct {
 	mu           sync.Mutex
 	calls        []Call
 	failures     []Failure
+	failObject   map[string]Failure
 	unsubscribed map[string]bool
 	gone         map[string]bool
 }
 
 // New returns a simulator where every object has our app subscribed.
 func New() *Sim {
-	return &Sim{unsubscribed: map[string]bool{}, gone: map[string]bool{}}
+	return &Sim{unsubscribed: map[string]bool{}, gone: map[string]bool{}, failObject: map[string]Failure{}}
+}
+
+// FailObject makes every call on objectID answer f until ClearFailures (a
+// token revoked for one WABA, say).
+func (s *Sim) FailObject(objectID string, f Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failObject[objectID] = f
+}
+
+// ClearFailures ends every FailObject and FailNext.
+func (s *Sim) ClearFailures() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failObject, s.failures = map[string]Failure{}, nil
 }
 
 // FailNext makes the next n calls answer with f.
@@ -98,12 +115,14 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	object := parts[1]
 	hasToken := strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") && len(r.Header.Get("Authorization")) > len("Bearer ")
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, ObjectID: object, HasToken: hasToken})
 	var f *Failure
+	objectFailure, failsObject := s.failObject[object]
 	switch {
 	case len(s.failures) > 0:
 		f = &s.failures[0]
 		s.failures = s.failures[1:]
+	case failsObject:
+		f = &objectFailure
 	case !hasToken:
 		f = &Failure{HTTPStatus: http.StatusUnauthorized, Code: 190, Message: "Invalid OAuth access token."}
 	case s.gone[object]:
@@ -112,6 +131,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.unsubscribed[object] = true
 	}
+	s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, ObjectID: object, HasToken: hasToken, OK: f == nil})
 	s.mu.Unlock()
 	if f != nil {
 		writeErr(w, *f)

@@ -1,0 +1,82 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/rehearsal"
+	"github.com/crm/channel-removal/temporaldev"
+)
+
+// TestRehearsalOnARealTemporalCluster runs the production rehearsal, small:
+// a Temporal server built from source on Postgres, two workers and two APIs
+// of the production binary, a worker killed at the tombstone and at the Meta
+// unlink, an API killed during a waiting read, the restarted worker's share,
+// throughput on one worker and on two, `ops list`, the temporal CLI's
+// visibility query, and `ops retry-unlinks --all` as one batch signal.
+func TestRehearsalOnARealTemporalCluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	defer cancel()
+	if _, err := temporaldev.Cluster(ctx, testLog{t}); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the Temporal server cannot be built: %v", err)
+		}
+		t.Skipf("the Temporal server cannot be built here: %v", err)
+	}
+	const warnings = 20
+	res, err := rehearsal.Run(ctx, rehearsal.Options{Removals: 6, Concurrency: 3, Throughput: 8, Warnings: warnings,
+		Postgres: testdb.AdminURL(), Prefix: "e2e_rehearsal", Binary: productionBinary(t), WorkDir: t.TempDir(), Progress: testLog{t}})
+	var table bytes.Buffer
+	if res != nil {
+		rehearsal.Print(&table, res)
+		t.Logf("\n%s", table.String())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Persistence != "postgres12" || res.Visibility != "postgres12" {
+		t.Fatalf("persistence %q, visibility %q: not the Postgres cluster", res.Persistence, res.Visibility)
+	}
+	for _, row := range res.Rows {
+		if row.Outcomes["completed"] != row.Removals || row.Duplicates != 0 {
+			t.Errorf("%s: %v, %d duplicate effects", row.Phase, row.Outcomes, row.Duplicates)
+		}
+	}
+	if res.SurvivorReads == 0 || res.SurvivorFailures != 0 {
+		t.Errorf("surviving API: %d reads, %d failed", res.SurvivorReads, res.SurvivorFailures)
+	}
+	if res.Batch.Completed != warnings || res.Batch.Signalled != warnings || !strings.HasPrefix(res.Batch.JobID, "retry-unlinks-") {
+		t.Errorf("ops retry-unlinks --all: %+v", res.Batch)
+	}
+	if !strings.HasSuffix(res.OpsList, "removal(s)") || !strings.Contains(res.CLICount, "Total:") {
+		t.Errorf("ops list %q, temporal workflow count %q", res.OpsList, res.CLICount)
+	}
+}
+
+// TestTheDevServerIsToldApartFromTheCluster: the check the rehearsal makes
+// of its server (the stores the cluster reports of itself) says SQLite for
+// the dev server the other tests run on, so a rehearsal that ran on it fails.
+func TestTheDevServerIsToldApartFromTheCluster(t *testing.T) {
+	s := newStack(t)
+	s.start(false)
+	p, v, err := rehearsal.StoreNames(context.Background(), s.tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p != "sqlite" || v != "sqlite" {
+		t.Fatalf("the dev server reports persistence %q and visibility %q", p, v)
+	}
+}
+
+// testLog writes progress lines to the test's log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

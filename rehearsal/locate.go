@@ -1,0 +1,39 @@
+package rehearsal
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/crm/channel-removal/temporaldev"
+)
+
+// Locate picks the production binary and the directory for logs: inside the
+// source tree, cmd/channel-removal built with -tags nodev (what the
+// Dockerfile ships) into .data/bin and .data/rehearsal; outside it, this
+// executable and a directory under the system's temp.
+func Locate(ctx context.Context, binary string, progress io.Writer) (bin, workDir string, err error) {
+	root, rootErr := temporaldev.SourceRoot()
+	workDir = filepath.Join(os.TempDir(), "channel-removal-rehearsal")
+	if rootErr == nil {
+		workDir = filepath.Join(root, ".data", "rehearsal")
+	}
+	if binary != "" {
+		return binary, workDir, nil
+	}
+	if rootErr != nil {
+		exe, err := os.Executable()
+		return exe, workDir, err
+	}
+	bin = filepath.Join(root, ".data", "bin", "channel-removal-nodev")
+	fmt.Fprintf(progress, "Building the production binary (-tags nodev) into %s...\n", bin)
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "nodev", "-o", bin, "./cmd/channel-removal")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("go build -tags nodev: %v\n%s", err, out)
+	}
+	return bin, workDir, nil
+}

@@ -1,0 +1,68 @@
+package rehearsal
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/exec"
+	"text/tabwriter"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/crm/channel-removal/temporaldev"
+)
+
+func pqArray(ids []string) any { return pq.Array(ids) }
+
+func execOut(ctx context.Context, bin string, args ...string) (string, error) {
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	return string(out), err
+}
+
+// Duplicates is the sum of the duplicate effects of every phase.
+func (r *Result) Duplicates() int {
+	n := 0
+	for _, row := range r.Rows {
+		n += row.Duplicates
+	}
+	return n
+}
+
+// Print writes the rehearsal's table and the lines under it.
+func Print(w io.Writer, r *Result) {
+	fmt.Fprintf(w, "rehearsal: Temporal server %s, persistence %s, visibility %s; 2 workers and 2 APIs of the production binary\n\n",
+		temporaldev.ServerVersion, r.Persistence, r.Visibility)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PHASE\tREMOVALS\tKILLS\tOUTCOMES\tDUPLICATE EFFECTS\tTOOK\tNOTE")
+	total := 0
+	for _, row := range r.Rows {
+		total += row.Removals
+		note := row.Note
+		if note == "" {
+			note = "—"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\n", row.Phase, row.Removals, row.Kills, outcomesText(row.Outcomes),
+			row.Duplicates, row.Took.Round(100*time.Millisecond), note)
+	}
+	fmt.Fprintf(tw, "total\t%d\t\t\t%d\t\t\n", total, r.Duplicates())
+	tw.Flush()
+	fmt.Fprintln(w)
+	if r.OneWorker > 0 && r.TwoWorkers > 0 {
+		fmt.Fprintf(w, "throughput: 1 worker %.2f removals/s, 2 workers %.2f removals/s (x%.2f)\n", r.OneWorker, r.TwoWorkers, r.TwoWorkers/r.OneWorker)
+	}
+	if r.SurvivorReads > 0 {
+		fmt.Fprintf(w, "surviving API during the kills: %d reads, %d not answered 200\n", r.SurvivorReads, r.SurvivorFailures)
+	}
+	if len(r.Share) > 0 {
+		fmt.Fprintf(w, "after the restarts, tasks per worker: %v\n", r.Share)
+	}
+	if r.OpsList != "" {
+		fmt.Fprintf(w, "ops list --status completed: %s; temporal workflow count RemovalStatus='completed': %s\n", r.OpsList, r.CLICount)
+	}
+	if r.Batch.Removals > 0 {
+		fmt.Fprintf(w, "ops retry-unlinks --all: %d removals in completed_with_warnings; batch job %s signalled %d in %s; %d completed; the command took %s\n",
+			r.Batch.Removals, r.Batch.JobID, r.Batch.Signalled, r.Batch.JobTook.Round(100*time.Millisecond), r.Batch.Completed, r.Batch.Took.Round(100*time.Millisecond))
+	}
+	fmt.Fprintf(w, "logs: %s\n", r.WorkDir)
+}

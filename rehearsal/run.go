@@ -1,0 +1,324 @@
+package rehearsal
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/crm/channel-removal/credentials"
+	"github.com/crm/channel-removal/internal/fakesendgrid"
+	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/seed"
+	"github.com/crm/channel-removal/workflows"
+)
+
+// Options size the rehearsal.
+type Options struct {
+	Removals    int    // through both APIs alternately, before and after the kills
+	Concurrency int    // removals at a time in every phase
+	Throughput  int    // removals in each of the one-worker and two-worker phases
+	Warnings    int    // removals left in completed_with_warnings for `ops retry-unlinks --all`
+	Postgres    string // any database URL of the local Postgres; the rehearsal creates its own databases
+	Prefix      string // of those databases' names
+	Binary      string // the production binary (built with -tags nodev)
+	WorkDir     string // logs and the server's configuration
+	Progress    io.Writer
+}
+
+func (o *Options) defaults() {
+	if o.Removals <= 0 {
+		o.Removals = 20
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 5
+	}
+	if o.Throughput <= 0 {
+		o.Throughput = 40
+	}
+	if o.Warnings <= 0 {
+		o.Warnings = 500
+	}
+	if o.Postgres == "" {
+		o.Postgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	if o.Prefix == "" {
+		o.Prefix = "rehearsal"
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+}
+
+// Row is one line of the rehearsal's table.
+type Row struct {
+	Phase      string
+	Removals   int
+	Kills      string
+	Outcomes   map[string]int
+	Duplicates int
+	Took       time.Duration
+	Note       string
+}
+
+// Result is what the rehearsal found.
+type Result struct {
+	Persistence, Visibility string
+	Rows                    []Row
+	OneWorker, TwoWorkers   float64 // removals per second
+	SurvivorFailures        int     // non-200 answers from the API left standing
+	SurvivorReads           int
+	Share                   map[string]int // workflow tasks per worker after the restarts
+	Batch                   BatchReport
+	OpsList, CLICount       string
+	WorkDir                 string
+}
+
+// BatchReport is `ops retry-unlinks --all` over the removals left with warnings.
+type BatchReport struct {
+	Removals  int
+	JobID     string
+	JobLine   string        // what ops printed when the job ended
+	Signalled int           // the job's own count
+	JobTook   time.Duration // the job's start to close, as Temporal recorded it
+	Completed int           // removals ops saw completed afterwards
+	Took      time.Duration // the whole command
+}
+
+type channel struct{ id, name, waba string }
+
+// rig is everything a phase uses.
+type rig struct {
+	o       Options
+	cluster *Cluster
+	tc      client.Client
+	fleet   *fleet
+	admin   *admin
+	graph   *graphsim.Sim
+	doors   []*graphDoor
+	db      *sqlx.DB
+	env     []string
+	free    []channel
+	res     *Result
+}
+
+// Run runs the rehearsal and returns its table; the processes it started
+// are stopped when it returns.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	o.defaults()
+	if o.Binary == "" {
+		return nil, errors.New("rehearsal: no production binary")
+	}
+	if err := os.MkdirAll(o.WorkDir, 0o755); err != nil {
+		return nil, err
+	}
+	r := &rig{o: o, res: &Result{WorkDir: o.WorkDir}}
+	defer r.close()
+	if err := r.up(ctx); err != nil {
+		return r.res, err
+	}
+	for _, phase := range []func(context.Context) error{r.alternating, r.killWorkerAtTombstone, r.killWorkerAtUnlink,
+		r.killAPIDuringWaitingRead, r.afterRestarts, r.throughput, r.opsCommands, r.retryAtScale} {
+		if err := phase(ctx); err != nil {
+			return r.res, err
+		}
+	}
+	return r.res, nil
+}
+
+func (r *rig) logf(format string, args ...any) { fmt.Fprintf(r.o.Progress, format+"\n", args...) }
+
+func (r *rig) up(ctx context.Context) error {
+	var err error
+	if r.cluster, err = startCluster(ctx, r.o.Postgres, r.o.Prefix, r.o.WorkDir, r.o.Progress); err != nil {
+		return err
+	}
+	if r.tc, err = client.Dial(client.Options{HostPort: r.cluster.Address, Namespace: "default", Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}); err != nil {
+		return err
+	}
+	if r.res.Persistence, r.res.Visibility, err = StoreNames(ctx, r.tc); err != nil {
+		return err
+	}
+	if r.res.Persistence != "postgres12" || r.res.Visibility != "postgres12" {
+		return fmt.Errorf("the rehearsal server reports persistence %q and visibility %q, not Postgres", r.res.Persistence, r.res.Visibility)
+	}
+	appDB := r.o.Prefix + "_app"
+	if err := createDatabase(ctx, r.o.Postgres, appDB); err != nil {
+		return err
+	}
+	dsn := withDatabase(r.o.Postgres, appDB)
+	mail := fakesendgrid.Start()
+	r.graph = graphsim.New()
+	r.doors = newGraphDoors(r.graph, 2)
+	keyring, keySpec := newKeyring()
+	r.env = append(os.Environ(), "DATABASE_URL="+dsn, "TEMPORAL_ADDRESS="+r.cluster.Address, "TEMPORAL_NAMESPACE=default",
+		"AUTH_JWT_SECRET="+secret(), "CODE_SECRET="+secret(), "CREDENTIALS_KEY="+keySpec, "META_APP_SECRET="+secret(),
+		"SENDGRID_API_KEY=SG.rehearsal", "SENDGRID_BASE_URL="+mail.URL(), "MAIL_FROM=no-reply@localhost",
+		"META_GRAPH_VERSION=v23.0", "LOG_LEVEL=warn",
+		// Four processes and the server share one Postgres and its 100
+		// connections with whatever else runs (CI's other tests).
+		"DATABASE_POOL_SIZE=6")
+	if out, err := r.run(ctx, "migrate", "up"); err != nil {
+		return fmt.Errorf("migrate up: %v\n%s", err, out)
+	}
+	if r.db, err = postgres.Open(ctx, dsn); err != nil {
+		return err
+	}
+	postgres.Resize(r.db, 4)
+	if err := r.seed(ctx, keyring); err != nil {
+		return err
+	}
+	var urls []string
+	for _, d := range r.doors {
+		urls = append(urls, d.srv.URL)
+	}
+	if r.fleet, err = newFleet(r.o.Binary, r.o.WorkDir, r.env, dsn, urls, 2); err != nil {
+		return err
+	}
+	r.fleet.temporal = r.tc
+	r.logf("Starting 2 workers and 2 APIs of %s...", r.o.Binary)
+	if err := r.fleet.startAll(ctx); err != nil {
+		return err
+	}
+	token, err := r.run(ctx, "token", "--email", adminEmail)
+	if err != nil {
+		return fmt.Errorf("token: %v\n%s", err, token)
+	}
+	r.admin = &admin{token: strings.TrimSpace(token), mail: mail, http: &http.Client{Timeout: 60 * time.Second}}
+	return r.admin.signIn(ctx, r.fleet.apiURLs[0], adminEmail, adminPassword)
+}
+
+const (
+	adminEmail    = "admin@rehearsal.test"
+	adminPassword = "rehearsal-password"
+)
+
+// seed creates one account, its admin (with a password, for the session)
+// and enough WhatsApp channels, each on its own WABA, for every phase.
+func (r *rig) seed(ctx context.Context, keyring *credentials.Keyring) error {
+	b := seed.Builder{DB: r.db, Seal: keyring.Seal}
+	acc, err := b.Account("", "Loja Ensaio", adminEmail)
+	if err != nil {
+		return err
+	}
+	user, err := b.User("", acc, adminEmail, "Admin Ensaio", "admin")
+	if err != nil {
+		return err
+	}
+	hash, _ := bcrypt.GenerateFromPassword([]byte(adminPassword), bcrypt.MinCost)
+	if _, err := r.db.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, string(hash), user); err != nil {
+		return err
+	}
+	n := 2*r.o.Removals + 3 + 2*r.o.Throughput + r.o.Warnings
+	r.logf("Seeding %d channels...", n)
+	for i := 1; i <= n; i++ {
+		ch := channel{name: fmt.Sprintf("WhatsApp Ensaio %04d", i), waba: fmt.Sprintf("WABA-R%04d", i)}
+		if ch.id, err = b.Channel(seed.ChannelSpec{AccountID: acc, Name: ch.name, Kind: "whatsapp_cloud",
+			WABAID: ch.waba, PhoneNumberID: fmt.Sprintf("PN-R%04d", i), Token: "EAAG-rehearsal"}); err != nil {
+			return err
+		}
+		r.free = append(r.free, ch)
+	}
+	return nil
+}
+
+func (r *rig) take(n int) []channel {
+	chs := r.free[:n]
+	r.free = r.free[n:]
+	return chs
+}
+
+// run runs the production binary once (migrate, token, ops).
+func (r *rig) run(ctx context.Context, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, r.o.Binary, args...)
+	cmd.Env = r.env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (r *rig) close() {
+	if r.fleet != nil {
+		r.fleet.stop()
+	}
+	if r.tc != nil {
+		r.tc.Close()
+	}
+	if r.cluster != nil {
+		r.cluster.Stop()
+	}
+	if r.db != nil {
+		r.db.Close()
+	}
+	for _, d := range r.doors {
+		d.srv.Close()
+	}
+	if r.admin != nil {
+		r.admin.mail.Close()
+	}
+}
+
+// many runs f over chs, c at a time, and counts the outcomes.
+func many(chs []channel, c int, f func(i int, ch channel) (string, error)) (map[string]int, time.Duration, error) {
+	start := time.Now()
+	outcomes := map[string]int{}
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, c)
+	var wg sync.WaitGroup
+	for i, ch := range chs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			st, err := f(i, ch)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				st = "error"
+				if firstErr == nil {
+					firstErr = fmt.Errorf("%s: %w", ch.name, err)
+				}
+			}
+			outcomes[st]++
+		}()
+	}
+	wg.Wait()
+	return outcomes, time.Since(start), firstErr
+}
+
+func newKeyring() (*credentials.Keyring, string) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	spec := "rehearsal:" + base64.StdEncoding.EncodeToString(key)
+	k, err := credentials.Parse(spec)
+	if err != nil {
+		panic(err)
+	}
+	return k, spec
+}
+
+func secret() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func removalID(ch channel) string { return workflows.WorkflowID(ch.id) }
+
