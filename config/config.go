@@ -16,22 +16,22 @@ import (
 
 // Config is every setting of every process.
 type Config struct {
-	DatabaseURL       string `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/channel_removal?sslmode=disable"`
+	DatabaseURL string `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/channel_removal?sslmode=disable"`
 	// DatabasePoolSize is each process's connections, opened at start:
 	// replicas × this must stay under Postgres's max_connections.
-	DatabasePoolSize int `env:"DATABASE_POOL_SIZE" envDefault:"20"`
-	HTTPAddr          string `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	DatabasePoolSize int    `env:"DATABASE_POOL_SIZE" envDefault:"20"`
+	HTTPAddr         string `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
 	// TrustedProxies are the load balancers (IPs or CIDRs) whose
 	// X-Forwarded-For gives the client IP that the audit log records; unset,
 	// the socket's peer is the client.
-	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
-	TemporalAddress   string `env:"TEMPORAL_ADDRESS"`
-	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
-	TemporalPort      int    `env:"TEMPORAL_PORT" envDefault:"7233"`
-	TemporalUIPort    int    `env:"TEMPORAL_UI_PORT" envDefault:"8233"`
-	TemporalDBFile    string `env:"TEMPORAL_DB_FILE" envDefault:".data/temporal.db"`
-	AuthJWTSecret     Secret `env:"AUTH_JWT_SECRET"`
-	CodeSecret        Secret `env:"CODE_SECRET"`
+	TrustedProxies    []string `env:"TRUSTED_PROXIES" envSeparator:","`
+	TemporalAddress   string   `env:"TEMPORAL_ADDRESS"`
+	TemporalNamespace string   `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
+	TemporalPort      int      `env:"TEMPORAL_PORT" envDefault:"7233"`
+	TemporalUIPort    int      `env:"TEMPORAL_UI_PORT" envDefault:"8233"`
+	TemporalDBFile    string   `env:"TEMPORAL_DB_FILE" envDefault:".data/temporal.db"`
+	AuthJWTSecret     Secret   `env:"AUTH_JWT_SECRET"`
+	CodeSecret        Secret   `env:"CODE_SECRET"`
 	// CredentialsKey seals channel access tokens at rest: "id:base64key[,...]"
 	// (credentials.Parse); the first key seals, all open.
 	CredentialsKey   Secret `env:"CREDENTIALS_KEY"`

@@ -113,7 +113,6 @@ func (a *admin) code(ctx context.Context, name string) (string, error) {
 	}
 }
 
-
 // removal drives one removal of ch through the given instances: start on
 // startOn, acknowledge and verify on the other, waiting reads on readOn,
 // until it ends; it returns the final status.

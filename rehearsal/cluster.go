@@ -90,7 +90,7 @@ func startCluster(ctx context.Context, pg, prefix, workDir string, progress io.W
 		return nil, err
 	}
 	c.proc = &process{name: "temporal-server", path: bins.Server, env: c.env,
-		args: []string{"--root", dir, "--config", "config", "--env", "production", "--allow-no-auth", "start"},
+		args:    []string{"--root", dir, "--config", "config", "--env", "production", "--allow-no-auth", "start"},
 		logFile: filepath.Join(workDir, "temporal-server.log")}
 	if err := c.proc.start(); err != nil {
 		return nil, err

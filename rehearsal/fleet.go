@@ -138,4 +138,3 @@ func waitFor(ctx context.Context, limit time.Duration, p *process, ok func() boo
 	}
 	return nil
 }
-

@@ -321,4 +321,3 @@ func secret() string {
 }
 
 func removalID(ch channel) string { return workflows.WorkflowID(ch.id) }
-
