@@ -29,7 +29,7 @@ func TestRehearsalOnARealTemporalCluster(t *testing.T) {
 		t.Skipf("the Temporal server cannot be built here: %v", err)
 	}
 	const warnings = 20
-	res, err := rehearsal.Run(ctx, rehearsal.Options{Removals: 6, Concurrency: 3, Throughput: 8, Warnings: warnings,
+	res, err := rehearsal.Run(ctx, rehearsal.Options{Removals: 6, AfterRestarts: 40, Concurrency: 4, Throughput: 8, Warnings: warnings,
 		Postgres: testdb.AdminURL(), Prefix: "e2e_rehearsal", Binary: productionBinary(t), WorkDir: t.TempDir(), Progress: testLog{t}})
 	var table bytes.Buffer
 	if res != nil {

@@ -210,7 +210,7 @@ func (r *rig) killAPIDuringWaitingRead(ctx context.Context) error {
 // afterRestarts: the same alternating load once every killed process is
 // back; each worker's share is counted from the runs' histories.
 func (r *rig) afterRestarts(ctx context.Context) error {
-	chs := r.take(r.o.Removals)
+	chs := r.take(r.o.AfterRestarts)
 	if err := r.alternate(ctx, "after the restarts", chs, "—"); err != nil {
 		return err
 	}

@@ -30,20 +30,28 @@ import (
 
 // Options size the rehearsal.
 type Options struct {
-	Removals    int    // through both APIs alternately, before and after the kills
-	Concurrency int    // removals at a time in every phase
-	Throughput  int    // removals in each of the one-worker and two-worker phases
-	Warnings    int    // removals left in completed_with_warnings for `ops retry-unlinks --all`
-	Postgres    string // any database URL of the local Postgres; the rehearsal creates its own databases
-	Prefix      string // of those databases' names
-	Binary      string // the production binary (built with -tags nodev)
-	WorkDir     string // logs and the server's configuration
-	Progress    io.Writer
+	Removals int // through both APIs alternately, before the kills
+	// AfterRestarts are the removals once the killed processes are back.
+	// Matching hands a task to the poller that has waited longest, so the
+	// worker that was never killed takes the first few dozen; enough
+	// removals show the restarted one taking its share.
+	AfterRestarts int
+	Concurrency   int    // removals at a time in every phase
+	Throughput    int    // removals in each of the one-worker and two-worker phases
+	Warnings      int    // removals left in completed_with_warnings for `ops retry-unlinks --all`
+	Postgres      string // any database URL of the local Postgres; the rehearsal creates its own databases
+	Prefix        string // of those databases' names
+	Binary        string // the production binary (built with -tags nodev)
+	WorkDir       string // logs and the server's configuration
+	Progress      io.Writer
 }
 
 func (o *Options) defaults() {
 	if o.Removals <= 0 {
 		o.Removals = 20
+	}
+	if o.AfterRestarts <= 0 {
+		o.AfterRestarts = 40
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 5
@@ -224,7 +232,7 @@ func (r *rig) seed(ctx context.Context, keyring *credentials.Keyring) error {
 	if _, err := r.db.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, string(hash), user); err != nil {
 		return err
 	}
-	n := 2*r.o.Removals + 3 + 2*r.o.Throughput + r.o.Warnings
+	n := r.o.Removals + 3 + r.o.AfterRestarts + 2*r.o.Throughput + r.o.Warnings
 	r.logf("Seeding %d channels...", n)
 	for i := 1; i <= n; i++ {
 		ch := channel{name: fmt.Sprintf("WhatsApp Ensaio %04d", i), waba: fmt.Sprintf("WABA-R%04d", i)}

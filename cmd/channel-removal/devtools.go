@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"syscall"
 
 	"github.com/crm/channel-removal/app"
@@ -73,13 +74,29 @@ func runBench(ctx context.Context, cfg config.Config, args []string) error {
 func runRehearse(ctx context.Context, cfg config.Config, args []string) error {
 	fs := flag.NewFlagSet("rehearse", flag.ContinueOnError)
 	var o rehearsal.Options
-	fs.IntVar(&o.Removals, "removals", 20, "removals through both APIs alternately, before and after the kills")
+	fs.IntVar(&o.Removals, "removals", 20, "removals through both APIs alternately, before the kills")
+	fs.IntVar(&o.AfterRestarts, "after-restarts", 40, "removals through both APIs once the killed processes are back")
 	fs.IntVar(&o.Concurrency, "c", 5, "removals at a time")
 	fs.IntVar(&o.Throughput, "throughput", 40, "removals in each of the one-worker and two-worker phases")
 	fs.IntVar(&o.Warnings, "warnings", 500, "removals left in completed_with_warnings for ops retry-unlinks --all")
 	fs.StringVar(&o.Binary, "binary", "", "the production binary (default: built with -tags nodev from the source tree, else this executable)")
+	buildOnly := fs.Bool("build-only", false, "build the Temporal server and its schema tool, print their versions, and stop")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *buildOnly {
+		bins, err := temporaldev.Cluster(ctx, os.Stderr)
+		if err != nil {
+			return err
+		}
+		for _, b := range []string{bins.Server, bins.SQLTool} {
+			out, err := exec.CommandContext(ctx, b, "--version").Output()
+			if err != nil {
+				return fmt.Errorf("%s --version: %w", b, err)
+			}
+			fmt.Print(string(out))
+		}
+		return nil
 	}
 	o.Postgres, o.Progress = cfg.DatabaseURL, os.Stderr
 	var err error
