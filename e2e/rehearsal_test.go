@@ -43,8 +43,8 @@ func TestRehearsalOnARealTemporalCluster(t *testing.T) {
 		t.Fatalf("persistence %q, visibility %q: not the Postgres cluster", res.Persistence, res.Visibility)
 	}
 	for _, row := range res.Rows {
-		if row.Outcomes["completed"] != row.Removals || row.Duplicates != 0 {
-			t.Errorf("%s: %v, %d duplicate effects", row.Phase, row.Outcomes, row.Duplicates)
+		if row.Outcomes["completed"] != row.Removals || row.Duplicates != 0 || row.Missing != 0 {
+			t.Errorf("%s: %v, %d duplicate effects, %d missing", row.Phase, row.Outcomes, row.Duplicates, row.Missing)
 		}
 	}
 	if res.SurvivorReads == 0 || res.SurvivorFailures != 0 {

@@ -354,22 +354,23 @@ func (r *rig) retryAtScale(ctx context.Context) error {
 		Took: took + r.res.Batch.Took, Note: fmt.Sprintf("to warnings %s, retried in %s", took.Round(time.Second), r.res.Batch.Took.Round(time.Second))}, chs)
 }
 
-// row counts the phase's duplicate effects and adds its line.
+// row checks the phase's effects and adds its line.
 func (r *rig) row(ctx context.Context, row Row, chs []channel) error {
-	dups, err := r.duplicates(ctx, chs)
+	dups, missing, err := r.effects(ctx, chs)
 	if err != nil {
 		return err
 	}
-	row.Duplicates = dups
+	row.Duplicates, row.Missing = dups, missing
 	r.res.Rows = append(r.res.Rows, row)
-	r.logf("  %s: %v, duplicate effects %d, %s", row.Phase, row.Outcomes, dups, row.Took.Round(time.Millisecond))
+	r.logf("  %s: %v, duplicate effects %d, missing effects %d, %s", row.Phase, row.Outcomes, dups, missing, row.Took.Round(time.Millisecond))
 	return nil
 }
 
-// duplicates counts effects that happened more than once for chs' removals:
-// code e-mails, successful Meta unsubscribes, tombstones, audit records of
-// one action.
-func (r *rig) duplicates(ctx context.Context, chs []channel) (int, error) {
+// effects counts, over chs' removals, what happened more than once and what
+// did not happen at all of what each completed removal owes exactly once: a
+// code e-mail, a successful Meta unsubscribe, a tombstone (the channel
+// removed, its channel_removed record) and each audit record of one action.
+func (r *rig) effects(ctx context.Context, chs []channel) (dups, missing int, err error) {
 	mails, metaOK := map[string]int{}, map[string]int{}
 	for _, m := range r.admin.mail.Sent() {
 		mails[m.Subject]++
@@ -379,25 +380,38 @@ func (r *rig) duplicates(ctx context.Context, chs []channel) (int, error) {
 			metaOK[c.ObjectID]++
 		}
 	}
-	dups := 0
-	var ids []string
+	var ids, channelIDs []string
 	for _, ch := range chs {
-		for subject, n := range mails {
-			if strings.HasSuffix(subject, " "+ch.name) && n > 1 {
-				dups += n - 1
+		n := 0
+		for subject, k := range mails {
+			if strings.HasSuffix(subject, " "+ch.name) {
+				n += k
 			}
 		}
-		if n := metaOK[ch.waba]; n > 1 {
-			dups += n - 1
+		for _, k := range []int{n, metaOK[ch.waba]} {
+			switch {
+			case k > 1:
+				dups += k - 1
+			case k == 0:
+				missing++
+			}
 		}
-		ids = append(ids, removalID(ch))
+		ids, channelIDs = append(ids, removalID(ch)), append(channelIDs, ch.id)
 	}
-	var audit int
-	err := r.db.GetContext(ctx, &audit, `SELECT COALESCE(sum(n - 1), 0) FROM (
-		SELECT count(*) AS n FROM removal_audit_log WHERE removal_id = ANY($1)
-		 AND action NOT IN ('meta_unlink_failed', 'retry_unlink_requested')
-		GROUP BY removal_id, action) a`, pqArray(ids))
-	return dups + audit, err
+	var audit struct {
+		Dups       int `db:"dups"`
+		Tombstones int `db:"tombstones"`
+		Removed    int `db:"removed"`
+	}
+	err = r.db.GetContext(ctx, &audit, `SELECT
+		(SELECT COALESCE(sum(n - 1), 0) FROM (
+			SELECT count(*) AS n FROM removal_audit_log WHERE removal_id = ANY($1)
+			 AND action NOT IN ('meta_unlink_failed', 'retry_unlink_requested')
+			GROUP BY removal_id, action) a) AS dups,
+		(SELECT count(*) FROM removal_audit_log WHERE removal_id = ANY($1) AND action = 'channel_removed') AS tombstones,
+		(SELECT count(*) FROM channels WHERE id::text = ANY($2) AND status = 'removed') AS removed`, pqArray(ids), pqArray(channelIDs))
+	missing += 2*len(chs) - audit.Tombstones - audit.Removed
+	return dups + audit.Dups, missing, err
 }
 
 func tail(s string, n int) string {

@@ -29,12 +29,21 @@ func (r *Result) Duplicates() int {
 	return n
 }
 
+// Missing is the sum of the missing effects of every phase.
+func (r *Result) Missing() int {
+	n := 0
+	for _, row := range r.Rows {
+		n += row.Missing
+	}
+	return n
+}
+
 // Print writes the rehearsal's table and the lines under it.
 func Print(w io.Writer, r *Result) {
 	fmt.Fprintf(w, "rehearsal: Temporal server %s, persistence %s, visibility %s; 2 workers and 2 APIs of the production binary\n\n",
 		temporaldev.ServerVersion, r.Persistence, r.Visibility)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PHASE\tREMOVALS\tKILLS\tOUTCOMES\tDUPLICATE EFFECTS\tTOOK\tNOTE")
+	fmt.Fprintln(tw, "PHASE\tREMOVALS\tKILLS\tOUTCOMES\tDUPLICATE EFFECTS\tMISSING EFFECTS\tTOOK\tNOTE")
 	total := 0
 	for _, row := range r.Rows {
 		total += row.Removals
@@ -42,10 +51,10 @@ func Print(w io.Writer, r *Result) {
 		if note == "" {
 			note = "—"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\n", row.Phase, row.Removals, row.Kills, outcomesText(row.Outcomes),
-			row.Duplicates, row.Took.Round(100*time.Millisecond), note)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%d\t%s\t%s\n", row.Phase, row.Removals, row.Kills, outcomesText(row.Outcomes),
+			row.Duplicates, row.Missing, row.Took.Round(100*time.Millisecond), note)
 	}
-	fmt.Fprintf(tw, "total\t%d\t\t\t%d\t\t\n", total, r.Duplicates())
+	fmt.Fprintf(tw, "total\t%d\t\t\t%d\t%d\t\t\n", total, r.Duplicates(), r.Missing())
 	tw.Flush()
 	fmt.Fprintln(w)
 	if r.OneWorker > 0 && r.TwoWorkers > 0 {

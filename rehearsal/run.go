@@ -79,7 +79,8 @@ type Row struct {
 	Removals   int
 	Kills      string
 	Outcomes   map[string]int
-	Duplicates int
+	Duplicates int // effects that happened more than once
+	Missing    int // effects owed that did not happen
 	Took       time.Duration
 	Note       string
 }

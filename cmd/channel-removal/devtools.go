@@ -110,8 +110,9 @@ func runRehearse(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	if n := res.Duplicates(); n > 0 || res.SurvivorFailures > 0 {
-		return fmt.Errorf("rehearsal: %d duplicate effects, %d failed reads on the surviving API", n, res.SurvivorFailures)
+	if res.Duplicates() > 0 || res.Missing() > 0 || res.SurvivorFailures > 0 {
+		return fmt.Errorf("rehearsal: %d duplicate effects, %d missing effects, %d failed reads on the surviving API",
+			res.Duplicates(), res.Missing(), res.SurvivorFailures)
 	}
 	return nil
 }
