@@ -33,12 +33,16 @@ type Store interface {
 	// SettleUnlink records a settled attempt with its audit records, in one statement.
 	SettleUnlink(ctx context.Context, removalID, runID, status string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
 	RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.Unlink, error)
+	// NumberJob reads the run's number release, when the admin asked for one.
+	NumberJob(ctx context.Context, removalID, runID string) (domain.NumberJob, bool, error)
+	RecordNumberAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.NumberJob, error)
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
 }
 
 // Graph is what the activities need from the Meta Graph API.
 type Graph interface {
 	UnsubscribeApp(ctx context.Context, objectID, token string) (metagraph.Outcome, error)
+	DeregisterNumber(ctx context.Context, phoneNumberID, token string) (metagraph.Outcome, error)
 }
 
 // Policy holds the verification rules (SPEC §1.3–1.4).

@@ -21,6 +21,9 @@ type SendCodeInput struct {
 	// (who confirmed the alert) in the audit log, so that step needs no
 	// activity of its own.
 	Acknowledged bool `json:"acknowledged,omitempty"`
+	// ReleaseNumber, with Acknowledged: the admin also asked to release the
+	// phone number (audited as number_release_requested).
+	ReleaseNumber bool `json:"release_number,omitempty"`
 }
 
 // SendCodeResult says where the code went (masked) and until when it is valid.
@@ -59,6 +62,13 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	})
 	if err != nil {
 		return SendCodeResult{}, err
+	}
+	if in.Acknowledged && in.ReleaseNumber {
+		e := in.Step.audit("number_release_requested", map[string]any{"text": domain.ReleaseNumberLabel}, in.key("number_release_requested"))
+		e.Doc = domain.NumberDoc(domain.NumberPending, "")
+		if err := a.Store.AppendAudit(ctx, e); err != nil {
+			return SendCodeResult{}, err
+		}
 	}
 	res := SendCodeResult{Recipient: MaskEmail(ch.Recipient), ExpiresAt: ch.ExpiresAt.UTC()}
 	if ch.SendSeq != in.Seq || ch.SentAt != nil || ch.CodeNonce == nil {

@@ -19,6 +19,9 @@ type DeleteInput struct {
 	// FinishIfNothingOwed: when no Meta unlink is owed, this step ends the
 	// removal, so it also writes removal_completed in its transaction.
 	FinishIfNothingOwed bool `json:"finish_if_nothing_owed,omitempty"`
+	// ReleaseNumber: the admin asked to release the phone number; the
+	// tombstone hands it to the unlink step.
+	ReleaseNumber bool `json:"release_number,omitempty"`
 }
 
 // DeleteResult says what the tombstoning did.
@@ -34,7 +37,7 @@ type DeleteResult struct {
 func (a *Activities) DeleteChannel(ctx context.Context, in DeleteInput) (DeleteResult, error) {
 	r, err := a.Store.RemoveChannel(ctx, domain.Tombstone{
 		ChannelID: in.ChannelID, RemovalID: in.RemovalID, RunID: in.RunID, Actor: in.Actor, Now: a.now(),
-		FinishIfNothingOwed: in.FinishIfNothingOwed})
+		FinishIfNothingOwed: in.FinishIfNothingOwed, ReleaseNumber: in.ReleaseNumber})
 	if err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.CodeActiveAttendances {
@@ -69,21 +72,118 @@ type UnlinkResult struct {
 	Status   string `json:"status"`
 	Attempts int    `json:"attempts"`
 	Detail   string `json:"detail,omitempty"`
+	// Number is the phone number's release, when the admin asked for it.
+	Number *domain.NumberRelease `json:"number,omitempty"`
 }
 
 // UnlinkMeta unsubscribes our app from the channel's WABA (unless another live
-// channel of ours still uses it) or Page. Transient Graph failures are retryable
+// channel of ours still uses it) or Page and, when the admin asked for it,
+// deregisters the channel's phone number (even when a sibling keeps the WABA:
+// it concerns only this number). Transient Graph failures are retryable
 // errors; permanent ones are non-retryable meta_permanent errors carrying
-// attempts and last_error; "already gone" counts as unlinked. Settled unlinks
-// are not called again.
+// attempts and last_error (and the number's state); "already gone" and
+// "already deregistered" count as done. Settled parts are not called again,
+// and removal_completed is written once both are settled.
 func (a *Activities) UnlinkMeta(ctx context.Context, in UnlinkInput) (UnlinkResult, error) {
-	res, finished, err := a.unlinkMeta(ctx, in)
+	num, numberAsked, err := a.Store.NumberJob(ctx, in.RemovalID, in.RunID)
+	if err != nil {
+		return UnlinkResult{}, err
+	}
+	numberOwed := numberAsked && num.Status != domain.NumberReleased
+	sub := in
+	sub.Finish = in.Finish && !numberOwed // the number's release ends the step
+	res, finished, err := a.unlinkMeta(ctx, sub)
+	if numberAsked {
+		nr := &domain.NumberRelease{Status: num.Status, LastError: num.LastError}
+		if err != nil { // the subscription failed: the number waits for the retry
+			return res, withFields(err, map[string]any{"number_status": nr.Status, "number_error": nr.LastError})
+		}
+		if numberOwed {
+			if nr, err = a.releaseNumber(ctx, in.Step, num); err != nil {
+				if nr == nil { // the store's error: retried
+					return res, err
+				}
+				// The subscription is settled; only the number failed.
+				return res, withFields(err, map[string]any{"status": res.Status, "attempts": res.Attempts,
+					"number_status": nr.Status, "number_error": nr.LastError})
+			}
+		}
+		res.Number = nr
+		if res.Status == UnlinkNotNeeded {
+			res.Status = UnlinkDone
+		}
+	}
 	if err == nil && in.Finish && !finished {
 		// Written before the workflow publishes "completed": whoever sees the
 		// status finds the record.
 		err = a.Store.AppendAudit(ctx, in.audit("removal_completed", nil, in.key("removal_completed")))
 	}
 	return res, err
+}
+
+// releaseNumber deregisters the number. 133016 (Meta's limit on attempts)
+// and other permanent refusals end it as failed, with when to retry; a
+// transient failure leaves it pending for the activity's retry.
+func (a *Activities) releaseNumber(ctx context.Context, in Step, num domain.NumberJob) (*domain.NumberRelease, error) {
+	fail := func(status, text string, code domain.Code) (*domain.NumberRelease, error) {
+		n, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, status, text, a.now())
+		if err != nil {
+			return nil, err
+		}
+		e := in.audit("number_release_failed", map[string]any{"error": text, "permanent": status == domain.NumberFailed},
+			in.key("number_release_failed", fmt.Sprint(n.Attempts)))
+		e.Doc = domain.NumberDoc(status, text)
+		if status == domain.NumberFailed || lastAttempt(ctx) {
+			e.Doc = domain.NumberDoc(domain.NumberFailed, text)
+			e.Status = domain.StatusCompletedWithWarnings
+		}
+		if err := a.Store.AppendAudit(ctx, e); err != nil {
+			return nil, err // retried until the record lands
+		}
+		nr := &domain.NumberRelease{Status: status, LastError: text}
+		return nr, temporalerr.Encode(&domain.Error{Code: code, Message: text,
+			Fields: map[string]any{"attempts": n.Attempts, "last_error": text}})
+	}
+	token, err := a.openToken(num.ChannelID, num.AccessToken)
+	if num.AccessToken == "" || err != nil {
+		return fail(domain.NumberFailed, "Credencial do canal indisponível para liberar o número.", domain.CodeMetaPermanent)
+	}
+	outcome, gerr := a.Graph.DeregisterNumber(ctx, num.PhoneNumberID, token)
+	if gerr != nil {
+		var ge *metagraph.Error
+		switch {
+		case errors.As(gerr, &ge) && ge.Code == metagraph.CodeNumberRateLimited:
+			return fail(domain.NumberFailed, domain.NumberRateLimitedText(a.now()), domain.CodeMetaPermanent)
+		case errors.As(gerr, &ge) && !ge.Transient:
+			return fail(domain.NumberFailed, "Liberação do número: "+unlinkFailureText(gerr), domain.CodeMetaPermanent)
+		}
+		return fail(domain.NumberPending, "Liberação do número: "+unlinkFailureText(gerr), domain.CodeMetaTransient)
+	}
+	if _, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberReleased, "", a.now()); err != nil {
+		return nil, err
+	}
+	e := in.audit("number_released", map[string]any{"phone_number_id": num.PhoneNumberID, "outcome": string(outcome)}, in.key("number_released"))
+	e.Doc = domain.NumberDoc(domain.NumberReleased, "")
+	if err := a.Store.AppendAudit(ctx, e); err != nil {
+		return nil, err
+	}
+	return &domain.NumberRelease{Status: domain.NumberReleased}, nil
+}
+
+// withFields adds fields to the domain error err carries.
+func withFields(err error, add map[string]any) error {
+	de, ok := temporalerr.Decode(err)
+	if !ok {
+		return err
+	}
+	fields := map[string]any{}
+	for k, v := range de.Fields {
+		fields[k] = v
+	}
+	for k, v := range add {
+		fields[k] = v
+	}
+	return temporalerr.Encode(&domain.Error{Code: de.Code, Message: de.Message, Fields: fields})
 }
 
 // unlinkMeta does the unlink; finished says it also wrote removal_completed

@@ -110,6 +110,8 @@ func (s *Server) getRemoval(c *gin.Context) error {
 
 type acknowledgeRequest struct {
 	Acknowledged *bool `json:"acknowledged"`
+	// ReleaseNumber: also release the phone number in Meta (SPEC §7).
+	ReleaseNumber bool `json:"release_number"`
 }
 
 func (s *Server) acknowledge(c *gin.Context) error {
@@ -120,7 +122,7 @@ func (s *Server) acknowledge(c *gin.Context) error {
 	if req.Acknowledged == nil || !*req.Acknowledged {
 		return domain.Errorf(domain.CodeInvalid, "confirme o alerta enviando {\"acknowledged\": true}")
 	}
-	return s.update(c, http.StatusOK, workflows.UpdateAcknowledge, workflows.AcknowledgeRequest{Acknowledged: true, Actor: s.actor(c)})
+	return s.update(c, http.StatusOK, workflows.UpdateAcknowledge, workflows.AcknowledgeRequest{Acknowledged: true, ReleaseNumber: req.ReleaseNumber, Actor: s.actor(c)})
 }
 
 func (s *Server) resendCode(c *gin.Context) error {

@@ -30,6 +30,9 @@ type Tombstone struct {
 	Now       time.Time
 	// FinishIfNothingOwed also writes removal_completed when no unlink is owed.
 	FinishIfNothingOwed bool
+	// ReleaseNumber: the admin asked to release the phone number; the
+	// tombstone hands it, with the token, to a number_releases job.
+	ReleaseNumber bool
 }
 
 // TombstoneResult says what the tombstone did.

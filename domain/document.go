@@ -10,6 +10,9 @@ type MetaUnlink struct {
 	Status    string `json:"status"` // not_started, not_needed, unlinking, unlinked, skipped, failed, abandoned
 	Attempts  int    `json:"attempts"`
 	LastError string `json:"last_error,omitempty"`
+	// Number is the phone number's release, for a WhatsApp Business API
+	// channel only (not_requested unless the admin asked for it).
+	Number *NumberRelease `json:"number,omitempty"`
 }
 
 // Removal is the removal document (SPEC §3): the query result, the update
@@ -39,6 +42,10 @@ type Removal struct {
 func (rec RemovalRecord) Document() Removal {
 	var doc Removal
 	_ = json.Unmarshal(rec.Doc, &doc) // the fields the steps set; the rest follows
+	var number struct {
+		Release *NumberRelease `json:"number_release"` // NumberDoc
+	}
+	_ = json.Unmarshal(rec.Doc, &number)
 	doc.ID, doc.RunID, doc.ChannelID, doc.AccountID = rec.RemovalID, rec.RunID, rec.ChannelID, rec.AccountID
 	doc.Status, doc.Step = Status(rec.Status), StatusStep(Status(rec.Status))
 	doc.CreatedAt, doc.UpdatedAt, doc.CompletedAt = rec.CreatedAt, rec.UpdatedAt, rec.CompletedAt
@@ -49,6 +56,10 @@ func (rec RemovalRecord) Document() Removal {
 	if doc.Impact != nil {
 		kind = doc.Impact.Kind
 	}
-	doc.Notes = RemovalNotes(doc.Status, kind, doc.MetaUnlink.Status)
+	doc.MetaUnlink.Number = number.Release
+	if doc.MetaUnlink.Number == nil && NumberReleaseOffered(kind) {
+		doc.MetaUnlink.Number = &NumberRelease{Status: NumberNotRequested}
+	}
+	doc.Notes = RemovalNotes(doc.Status, kind, doc.MetaUnlink)
 	return doc
 }

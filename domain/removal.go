@@ -99,13 +99,14 @@ var ActorOpsTemporal = Actor{UserID: "ops (Temporal)"}
 // record that ends the run follows). final marks the run's last status.
 func StatusAfterAudit(action string) (s Status, final, ok bool) {
 	switch action {
-	case "preflight_passed", "acknowledged":
+	case "preflight_passed", "acknowledged", "number_release_requested":
 		return StatusAwaitingAcknowledgement, false, true
 	case "code_sent", "code_rejected":
 		return StatusAwaitingCode, false, true
 	case "code_verified", "channel_removed":
 		return StatusRemoving, false, true
-	case "meta_unlinked", "meta_unlink_skipped", "retry_unlink_requested", "meta_unlink_failed":
+	case "meta_unlinked", "meta_unlink_skipped", "retry_unlink_requested", "meta_unlink_failed",
+		"number_released", "number_release_failed":
 		return StatusUnlinking, false, true // a permanent unlink failure says so explicitly (AuditEntry.Status)
 	case "meta_unlink_abandoned":
 		return StatusCompletedWithWarnings, true, true
@@ -127,17 +128,27 @@ func StatusAfterAudit(action string) (s Status, final, ok bool) {
 // and in the read model's.
 const (
 	NoteWhatsAppRelink = "Canal do WhatsApp Business API removido: para usar este número de novo pode ser necessário vinculá-lo novamente no Meta Business."
+	NoteNumberReleased = "Canal do WhatsApp Business API removido e número liberado na Meta: ele já pode ser registrado em outro provedor."
 	NoteWABAShared     = "A WABA continua em uso por outro canal ativo: a inscrição do aplicativo foi mantida."
 )
 
 // RemovalNotes are the notes a removal in this state carries.
-func RemovalNotes(status Status, kind ChannelKind, unlinkStatus string) []string {
+func RemovalNotes(status Status, kind ChannelKind, unlink MetaUnlink) []string {
 	notes := []string{}
-	if unlinkStatus == "skipped" {
+	if unlink.Status == "skipped" {
 		notes = append(notes, NoteWABAShared)
 	}
 	if status == StatusCompleted && kind == KindWhatsAppCloud {
-		notes = append(notes, NoteWhatsAppRelink)
+		notes = append(notes, CompletedNote(unlink.Number))
 	}
 	return notes
+}
+
+// CompletedNote is a completed WhatsApp Business API removal's note on its
+// number: released, or what re-linking it may need.
+func CompletedNote(number *NumberRelease) string {
+	if number != nil && number.Status == NumberReleased {
+		return NoteNumberReleased
+	}
+	return NoteWhatsAppRelink
 }

@@ -57,17 +57,58 @@ func (e *Error) Error() string {
 type Outcome string
 
 const (
-	Unsubscribed Outcome = "unsubscribed"
-	AlreadyGone  Outcome = "already_gone" // Graph code 100: nothing left to unlink
+	Unsubscribed        Outcome = "unsubscribed"
+	AlreadyGone         Outcome = "already_gone" // Graph code 100: nothing left to unlink
+	Deregistered        Outcome = "deregistered"
+	AlreadyDeregistered Outcome = "already_deregistered" // code 133010: the number is not registered
+)
+
+// Meta's codes for a number's registration.
+const (
+	CodeNumberNotRegistered = 133010 // deregistering it again: already done
+	CodeNumberRateLimited   = 133016 // over 10 register/deregister attempts in 72 h
 )
 
 // UnsubscribeApp calls DELETE /{version}/{objectID}/subscribed_apps, for a WABA
 // or a Page alike. It never deregisters a phone number.
 func (c *Client) UnsubscribeApp(ctx context.Context, objectID, token string) (Outcome, error) {
 	u := fmt.Sprintf("%s/%s/%s/subscribed_apps", c.baseURL, c.version, url.PathEscape(objectID))
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, u, nil)
+	e, err := c.call(ctx, http.MethodDelete, u, token)
+	switch {
+	case err != nil:
+		return "", err
+	case e == nil:
+		return Unsubscribed, nil
+	case e.Code == 100:
+		return AlreadyGone, nil
+	}
+	return "", e
+}
+
+// DeregisterNumber calls POST /{version}/{phone-number-id}/deregister, which
+// frees the number for another provider. Only ever on the admin's explicit
+// request (SPEC §1.6, §7). A number that is not registered any more counts
+// as deregistered; 133016 (Meta's limit on attempts) is permanent for now.
+func (c *Client) DeregisterNumber(ctx context.Context, phoneNumberID, token string) (Outcome, error) {
+	u := fmt.Sprintf("%s/%s/%s/deregister", c.baseURL, c.version, url.PathEscape(phoneNumberID))
+	e, err := c.call(ctx, http.MethodPost, u, token)
+	switch {
+	case err != nil:
+		return "", err
+	case e == nil:
+		return Deregistered, nil
+	case e.Code == CodeNumberNotRegistered:
+		return AlreadyDeregistered, nil
+	}
+	return "", e
+}
+
+// call makes one Graph call: a nil *Error is success, a returned error is
+// the network's (transient).
+func (c *Client) call(ctx context.Context, method, u, token string) (*Error, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
-		return "", &Error{Message: err.Error()}
+		return nil, &Error{Message: err.Error()}
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := c.http.Do(req)
@@ -78,18 +119,14 @@ func (c *Client) UnsubscribeApp(ctx context.Context, objectID, token string) (Ou
 		if errors.As(err, &ne) && ne.Timeout() {
 			msg = "timeout: " + msg
 		}
-		return "", &Error{Message: msg, Transient: true}
+		return nil, &Error{Message: msg, Transient: true}
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return Unsubscribed, nil
+		return nil, nil
 	}
-	e := parseError(resp.StatusCode, body)
-	if e.Code == 100 {
-		return AlreadyGone, nil
-	}
-	return "", e
+	return parseError(resp.StatusCode, body), nil
 }
 
 func parseError(status int, body []byte) *Error {
@@ -131,7 +168,7 @@ func clean(s string, max int) string {
 // transient says whether a retry may succeed (SPEC §1.6).
 func transient(status, code int) bool {
 	switch {
-	case code == 190, code == 10, code >= 200 && code <= 299, code == 100:
+	case code == 190, code == 10, code >= 200 && code <= 299, code == 100, code == CodeNumberRateLimited:
 		return false
 	case code == 1, code == 2, code == 4, code == 17, code == 32, code == 341, code == 613,
 		code >= 80001 && code <= 80014, code == 130429:

@@ -34,7 +34,8 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 			}
 			if err := tx.GetContext(ctx, &cur, `SELECT `+channelCols+`,
 					(SELECT count(*) FROM channel_references r WHERE r.channel_id = c.id) AS refs,
-					EXISTS (SELECT 1 FROM meta_unlinks WHERE removal_id = $2 AND run_id = $3) AS unlink_pending
+					EXISTS (SELECT 1 FROM meta_unlinks WHERE removal_id = $2 AND run_id = $3)
+						OR EXISTS (SELECT 1 FROM number_releases WHERE removal_id = $2 AND run_id = $3) AS unlink_pending
 				FROM channels c WHERE c.id = $1 FOR UPDATE`, in.ChannelID, in.RemovalID, in.RunID); err != nil {
 				return err
 			}
@@ -45,8 +46,9 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 				return nil
 			}
 			kind, object := domain.UnlinkTarget(ch)
-			res.UnlinkPending, res.DetachedReferences = object != "", cur.References
-			cleared, active, err := s.tombstone(ctx, tx, in, ch, kind, object, cur.References)
+			number := in.ReleaseNumber && domain.NumberReleaseOffered(ch.Kind) && ch.PhoneNumber != nil && *ch.PhoneNumber != ""
+			res.UnlinkPending, res.DetachedReferences = object != "" || number, cur.References
+			cleared, active, err := s.tombstone(ctx, tx, in, ch, kind, object, number, cur.References)
 			if err != nil || cleared {
 				return err
 			}
@@ -69,8 +71,8 @@ var afterTombstoneLock = func() {}
 // unless the channel has no active attendance and still the references
 // counted under the lock (cleared false: active lists the attendances, or
 // none when only the count moved).
-func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, ch domain.Channel, kind, object string, refs int) (bool, []domain.Attendance, error) {
-	records := domain.TombstoneRecords(in, ch, object != "", refs)
+func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, ch domain.Channel, kind, object string, number bool, refs int) (bool, []domain.Attendance, error) {
+	records := domain.TombstoneRecords(in, ch, object != "" || number, refs)
 	last := records[len(records)-1]
 	args, err := auditArgs(last)
 	if err != nil {
@@ -82,7 +84,7 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 	}
 	at := make([]int, len(records)-1)
 	for i := range at {
-		at[i] = 18 + 3*i
+		at[i] = 19 + 3*i
 	}
 	// The unlink job takes the token (the statement's snapshot still has it)
 	// as the credentials are deleted.
@@ -100,6 +102,11 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 			SELECT $1, $2, $16, $13, $14, (SELECT access_token FROM channel_credentials WHERE channel_id = $16), $15
 			WHERE $14 <> '' AND (SELECT ok FROM clear)
 			ON CONFLICT (removal_id, run_id) DO NOTHING),
+		number AS (
+			INSERT INTO number_releases (removal_id, run_id, channel_id, phone_number_id, access_token, updated_at)
+			SELECT $1, $2, $16, c.phone_number_id, (SELECT access_token FROM channel_credentials WHERE channel_id = $16), $15
+			FROM channels c WHERE c.id = $16 AND $18 AND (SELECT ok FROM clear)
+			ON CONFLICT (removal_id, run_id) DO NOTHING),
 		credentials AS (DELETE FROM channel_credentials WHERE channel_id = $16 AND (SELECT ok FROM clear)),
 		tombstone AS (UPDATE channels SET status = 'removed', removed_at = $15, removed_by = $1 WHERE id = $16 AND (SELECT ok FROM clear)),
 		detached AS (
@@ -107,7 +114,7 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 			WHERE channel_id = $16 AND (SELECT ok FROM clear)),`,
 		`(SELECT ok FROM clear)`,
 		`SELECT (SELECT ok FROM clear), (SELECT coalesce(json_agg(a), '[]') FROM active a)`, at...),
-		append(append(args, kind, object, in.Now, ch.ID, refs), earlier...), &cleared, &active)
+		append(append(args, kind, object, in.Now, ch.ID, refs, number), earlier...), &cleared, &active)
 	if err != nil || cleared {
 		return cleared, nil, err
 	}
@@ -175,4 +182,28 @@ func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID, statu
 		RETURNING `+unlinkCols,
 		removalID, runID, status, lastError, now)
 	return u, mapErr(err)
+}
+
+const numberCols = `removal_id, run_id, channel_id, phone_number_id, COALESCE(access_token, '') AS access_token, status,
+	attempts, COALESCE(last_error, '') AS last_error`
+
+// NumberJob reads a run's number release; ok is false when none was asked for.
+func (s *Store) NumberJob(ctx context.Context, removalID, runID string) (n domain.NumberJob, ok bool, err error) {
+	err = s.q().GetContext(ctx, &n, `SELECT `+numberCols+` FROM number_releases WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return n, false, nil
+	}
+	return n, err == nil, mapErr(err)
+}
+
+// RecordNumberAttempt counts one deregistration attempt and its outcome; a
+// released number's token is erased.
+func (s *Store) RecordNumberAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.NumberJob, error) {
+	var n domain.NumberJob
+	err := s.q().GetContext(ctx, &n, `
+		UPDATE number_releases SET attempts = attempts + 1, status = $3, last_error = NULLIF($4, ''), updated_at = $5,
+			access_token = CASE WHEN $3 = 'released' THEN NULL ELSE access_token END
+		WHERE removal_id = $1 AND run_id = $2
+		RETURNING `+numberCols, removalID, runID, status, lastError, now)
+	return n, mapErr(err)
 }

@@ -15,7 +15,7 @@ func (r *removal) setup(ctx workflow.Context) error {
 	}
 	signals := workflow.NewSelector(ctx)
 	onSignal(ctx, r, signals, SignalAcknowledge, func(v AcknowledgeRequest) (command, bool) {
-		return command{Kind: kindAcknowledge, Actor: v.Actor}, v.Acknowledged
+		return command{Kind: kindAcknowledge, Actor: v.Actor, ReleaseNumber: v.ReleaseNumber}, v.Acknowledged
 	})
 	onSignal(ctx, r, signals, SignalVerifyCode, func(v VerifyCodeRequest) (command, bool) {
 		return command{Kind: kindVerify, CodeHash: v.CodeHash, Actor: v.Actor}, true
@@ -32,11 +32,15 @@ func (r *removal) setup(ctx workflow.Context) error {
 	}{
 		{UpdateAcknowledge,
 			func(ctx workflow.Context, v AcknowledgeRequest) (domain.Removal, error) {
-				return r.submit(ctx, command{Kind: kindAcknowledge, Actor: v.Actor})
+				return r.submit(ctx, command{Kind: kindAcknowledge, Actor: v.Actor, ReleaseNumber: v.ReleaseNumber})
 			},
 			func(ctx workflow.Context, v AcknowledgeRequest) error {
 				if !v.Acknowledged {
 					return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "confirme o alerta com acknowledged=true"))
+				}
+				// Judged once the preflight has said what the channel is.
+				if v.ReleaseNumber && r.doc.Impact != nil && !domain.NumberReleaseOffered(r.doc.Impact.Kind) {
+					return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "só um canal do WhatsApp Business API tem número a liberar na Meta"))
 				}
 				// During the preflight too: the run answers it once the
 				// preflight's outcome is known (an admin's click that reached a

@@ -65,8 +65,11 @@ func (in *Input) withDefaults() {
 
 // AcknowledgeRequest confirms the irreversible-removal alert.
 type AcknowledgeRequest struct {
-	Acknowledged bool         `json:"acknowledged"`
-	Actor        domain.Actor `json:"actor"`
+	Acknowledged bool `json:"acknowledged"`
+	// ReleaseNumber also asks to release the phone number in Meta after the
+	// tombstone (SPEC §7; WhatsApp Business API channels only). Never implied.
+	ReleaseNumber bool         `json:"release_number,omitempty"`
+	Actor         domain.Actor `json:"actor"`
 }
 
 // VerifyCodeRequest carries the keyed hash of a code (vcode.Hash), never the code.

@@ -30,6 +30,8 @@ type command struct {
 	Kind     string
 	CodeHash string
 	Actor    domain.Actor
+	// ReleaseNumber comes with an acknowledgement (SPEC §7).
+	ReleaseNumber bool
 }
 
 type answer struct {
@@ -47,6 +49,9 @@ type removal struct {
 	attemptSeq int
 	auditSeq   int
 	actor      domain.Actor // who verified the code: the removal's author for delete/unlink
+	// releaseNumber: the admin asked, with the acknowledgement, to release
+	// the phone number in Meta after the tombstone.
+	releaseNumber bool
 	// done is a verification after which nothing is owed: it is answered with
 	// the outcome ("completed") rather than "removing".
 	done *command
@@ -121,6 +126,9 @@ func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bo
 		return command{}, false
 	}
 	r.doc.AccountID, r.doc.Impact = res.AccountID, &res.Impact
+	if domain.NumberReleaseOffered(res.Impact.Kind) {
+		r.doc.MetaUnlink.Number = &domain.NumberRelease{Status: domain.NumberNotRequested}
+	}
 	if !res.OK {
 		r.doc.Reasons = res.Reasons
 		r.finish(ctx, domain.StatusRejected, domain.StepRejected(res.Reasons))
@@ -137,6 +145,14 @@ func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bo
 		}
 		switch cmd.Kind {
 		case kindAcknowledge:
+			if cmd.ReleaseNumber {
+				if r.doc.MetaUnlink.Number == nil { // not a WhatsApp Business API channel: no number to release
+					r.doc.Notes = append(r.doc.Notes, domain.NoteNoNumberToRelease)
+				} else {
+					r.releaseNumber = true
+					r.doc.MetaUnlink.Number.Status = domain.NumberPending
+				}
+			}
 			return cmd, true // recorded by the first code's send, in its transaction
 		case kindCancel:
 			r.cancel(ctx, cmd)
@@ -171,7 +187,8 @@ func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Err
 		name = r.doc.Impact.ChannelName
 	}
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
-		activities.SendCodeInput{Step: r.step(actor), ChannelName: name, Seq: r.sendSeq, Acknowledged: r.sendSeq == 1}).Get(ctx, &res)
+		activities.SendCodeInput{Step: r.step(actor), ChannelName: name, Seq: r.sendSeq, Acknowledged: r.sendSeq == 1,
+			ReleaseNumber: r.sendSeq == 1 && r.releaseNumber}).Get(ctx, &res)
 	if err != nil {
 		return temporalerr.AsDomain(err)
 	}
@@ -312,7 +329,10 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, unlinkOptions()), a.UnlinkMeta,
 			activities.UnlinkInput{Step: r.step(r.actor), Finish: true}).Get(ctx, &u)
 		if err == nil {
-			r.doc.MetaUnlink = domain.MetaUnlink{Status: u.Status, Attempts: u.Attempts}
+			r.doc.MetaUnlink = domain.MetaUnlink{Status: u.Status, Attempts: u.Attempts, Number: r.doc.MetaUnlink.Number}
+			if u.Number != nil {
+				r.doc.MetaUnlink.Number = u.Number
+			}
 			if u.Status == activities.UnlinkSkipped {
 				r.doc.Notes = append(r.doc.Notes, domain.NoteWABAShared)
 			}
@@ -320,14 +340,28 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 			return
 		}
 		var f struct {
-			Attempts  int    `json:"attempts"`
-			LastError string `json:"last_error"`
+			Status       string `json:"status"` // set when the subscription settled and only the number failed
+			Attempts     int    `json:"attempts"`
+			LastError    string `json:"last_error"`
+			NumberStatus string `json:"number_status"`
+			NumberError  string `json:"number_error"`
 		}
 		temporalerr.Fields(err, &f)
 		if f.LastError == "" {
 			f.LastError = temporalerr.Message(err)
 		}
-		r.doc.MetaUnlink = domain.MetaUnlink{Status: "failed", Attempts: f.Attempts, LastError: f.LastError}
+		number := r.doc.MetaUnlink.Number
+		r.doc.MetaUnlink = domain.MetaUnlink{Status: "failed", Attempts: f.Attempts, LastError: f.LastError, Number: number}
+		if f.Status != "" {
+			r.doc.MetaUnlink.Status, r.doc.MetaUnlink.LastError = f.Status, ""
+		}
+		if f.NumberStatus != "" && number != nil {
+			// No automatic retry is left: a pending number waits for ops too.
+			number.Status, number.LastError = f.NumberStatus, f.NumberError
+			if number.Status == domain.NumberPending && f.Status != "" {
+				number.Status = domain.NumberFailed
+			}
+		}
 		if deadline.IsZero() {
 			deadline = workflow.Now(ctx).Add(r.in.UnlinkRetryWindow.D())
 		}
@@ -363,7 +397,7 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) boo
 
 func (r *removal) complete(ctx workflow.Context) {
 	if r.doc.Impact != nil && r.doc.Impact.Kind == domain.KindWhatsAppCloud {
-		r.doc.Notes = append(r.doc.Notes, domain.NoteWhatsAppRelink)
+		r.doc.Notes = append(r.doc.Notes, domain.CompletedNote(r.doc.MetaUnlink.Number))
 	}
 	// The step that settled it (tombstone or unlink) wrote removal_completed.
 	r.finish(ctx, domain.StatusCompleted, domain.StatusStep(domain.StatusCompleted))
@@ -490,7 +524,7 @@ func (r *removal) refuseRemaining() {
 func (r *removal) tombstone(ctx workflow.Context) (activities.DeleteResult, error) {
 	var d activities.DeleteResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, deleteOptions()), a.DeleteChannel,
-		activities.DeleteInput{Step: r.step(r.actor), FinishIfNothingOwed: true}).Get(ctx, &d)
+		activities.DeleteInput{Step: r.step(r.actor), FinishIfNothingOwed: true, ReleaseNumber: r.releaseNumber}).Get(ctx, &d)
 	return d, err
 }
 

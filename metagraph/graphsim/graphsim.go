@@ -1,6 +1,7 @@
 // Package graphsim simulates the slice of the Meta Graph API our app calls
-// (DELETE /{version}/{object}/subscribed_apps). `dev` serves it locally and
-// tests use it as an httptest server; it can be told to fail the next N calls.
+// (DELETE /{version}/{object}/subscribed_apps, POST
+// /{version}/{phone-number-id}/deregister). `dev` serves it locally and tests
+// use it as an httptest server; it can be told to fail the next N calls.
 package graphsim
 
 import (
@@ -36,12 +37,13 @@ type Sim struct {
 	failures     []Failure
 	failObject   map[string]Failure
 	unsubscribed map[string]bool
+	deregistered map[string]bool
 	gone         map[string]bool
 }
 
 // New returns a simulator where every object has our app subscribed.
 func New() *Sim {
-	return &Sim{unsubscribed: map[string]bool{}, gone: map[string]bool{}, failObject: map[string]Failure{}}
+	return &Sim{unsubscribed: map[string]bool{}, deregistered: map[string]bool{}, gone: map[string]bool{}, failObject: map[string]Failure{}}
 }
 
 // FailObject makes every call on objectID answer f until ClearFailures (a
@@ -82,6 +84,13 @@ func (s *Sim) Calls() []Call {
 	return append([]Call(nil), s.calls...)
 }
 
+// Deregistered reports whether the phone number was deregistered.
+func (s *Sim) Deregistered(phoneNumberID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deregistered[phoneNumberID]
+}
+
 // Unsubscribed reports whether our app was unsubscribed from objectID.
 func (s *Sim) Unsubscribed(objectID string) bool {
 	s.mu.Lock()
@@ -108,7 +117,9 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if r.Method != http.MethodDelete || len(parts) != 3 || parts[2] != "subscribed_apps" {
+	unsubscribe := r.Method == http.MethodDelete && len(parts) == 3 && parts[2] == "subscribed_apps"
+	deregister := r.Method == http.MethodPost && len(parts) == 3 && parts[2] == "deregister"
+	if !unsubscribe && !deregister {
 		writeErr(w, Failure{HTTPStatus: http.StatusBadRequest, Code: 100, Message: "Unsupported request"})
 		return
 	}
@@ -128,6 +139,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case s.gone[object]:
 		f = &Failure{HTTPStatus: http.StatusBadRequest, Code: 100, Subcode: 33,
 			Message: fmt.Sprintf("Unsupported delete request. Object with ID '%s' does not exist", object)}
+	case deregister && s.deregistered[object]:
+		f = &Failure{HTTPStatus: http.StatusBadRequest, Code: 133010, Message: "(#133010) Account not registered"}
+	case deregister:
+		s.deregistered[object] = true
 	default:
 		s.unsubscribed[object] = true
 	}

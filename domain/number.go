@@ -1,0 +1,72 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// Releasing the number (SPEC §7): for a WhatsApp Business API channel the
+// admin may ask, explicitly and never by default, that after the tombstone
+// the unlink step also deregister the phone number from our app, so it can
+// move to another provider.
+
+// ReleaseNumberLabel is the alert's option, as the admin reads and ticks it.
+const ReleaseNumberLabel = "Liberar o número na Meta"
+
+// NoteNoNumberToRelease answers a release asked for a channel without one
+// (by signal: the API refuses it).
+const NoteNoNumberToRelease = "Liberação do número ignorada: só canais do WhatsApp Business API têm número na Meta."
+
+// Number release statuses (meta_unlink.number.status).
+const (
+	NumberNotRequested = "not_requested"
+	NumberPending      = "pending"
+	NumberReleased     = "released"
+	NumberFailed       = "failed"
+)
+
+// NumberRelease is meta_unlink.number in the removal document.
+type NumberRelease struct {
+	Status    string `json:"status"`
+	LastError string `json:"last_error,omitempty"`
+}
+
+// NumberReleaseOffered says whether the alert offers releasing the number.
+func NumberReleaseOffered(kind ChannelKind) bool { return kind == KindWhatsAppCloud }
+
+// NumberJob is a run's deregistration owed to Meta (the number_releases row).
+type NumberJob struct {
+	RemovalID     string `db:"removal_id"`
+	RunID         string `db:"run_id"`
+	ChannelID     string `db:"channel_id"`
+	PhoneNumberID string `db:"phone_number_id"`
+	AccessToken   string `db:"access_token"`
+	Status        string `db:"status"`
+	Attempts      int    `db:"attempts"`
+	LastError     string `db:"last_error"`
+}
+
+// NumberDoc is the read model's fragment for the number. It is a key of its
+// own, not inside meta_unlink, because fragments merge at the top level and
+// the unlink's own fragments would erase it; Document moves it in place.
+func NumberDoc(status, lastError string) map[string]any {
+	return map[string]any{"number_release": NumberRelease{Status: status, LastError: lastError}}
+}
+
+// NumberRateLimitWindow is Meta's window for register/deregister attempts on
+// one number (10 per 72 hours; code 133016 past them).
+const NumberRateLimitWindow = 72 * time.Hour
+
+// NumberRateLimitedText says that Meta refused for now and when to retry.
+func NumberRateLimitedText(now time.Time) string {
+	return fmt.Sprintf("A Meta limitou as tentativas de registro e desregistro deste número (código 133016): "+
+		"tente liberar o número de novo a partir de %s com retry-unlink.", BrasiliaTime(now.Add(NumberRateLimitWindow)))
+}
+
+// BrasiliaTime writes t as our users read it: 02/01/2006 15:04 (horário de Brasília).
+func BrasiliaTime(t time.Time) string {
+	return t.In(brasilia).Format("02/01/2006 15:04") + " (horário de Brasília)"
+}
+
+// Brazil has had no daylight saving time since 2019: a fixed zone needs no tzdata.
+var brasilia = time.FixedZone("BRT", -3*60*60)
