@@ -93,7 +93,7 @@ func metaImpact(ch Channel, others int, im *Impact) {
 				"Integração oficial: o aplicativo será desinscrito da WABA %s na Meta.", im.Meta.WABAID))
 		}
 		im.Warnings = append(im.Warnings,
-			"O número de telefone não será descadastrado da Meta; para usá-lo de novo pode ser necessário vinculá-lo novamente no Meta Business.")
+			"O número de telefone só será descadastrado da Meta se você marcar \"Liberar o número na Meta\"; sem isso, para usá-lo de novo pode ser necessário vinculá-lo novamente no Meta Business.")
 	case KindMessenger, KindInstagram:
 		if im.Meta.PageID != "" {
 			im.Warnings = append(im.Warnings, fmt.Sprintf(

@@ -323,3 +323,47 @@ func TestSessionEndingDuringAWaitLeavesTheSignInAlone(t *testing.T) {
 		t.Fatalf("the sign-in form was drawn again under the admin's typing: e-mail field %q", v)
 	}
 }
+
+// TestAdminReleasesTheNumberInTheBrowser: the alert of a WhatsApp Business
+// API channel offers "Liberar o número na Meta", unchecked; ticked, the
+// removal deregisters the number and the outcome screen says so. The alert
+// of a channel without a number does not offer it.
+func TestAdminReleasesTheNumberInTheBrowser(t *testing.T) {
+	w := newWebStack(t)
+	b := newBrowser(t, w.http.URL)
+	b.signIn(w.adminEmail(), webPassword)
+	b.see("Canais de Atendimento")
+
+	b.open("#/canais/" + w.email)
+	b.click("Remover conta")
+	b.see("Esta ação é irreversível.")
+	if strings.Contains(b.mainText(), "Liberar o número na Meta") {
+		t.Fatal("an e-mail channel's alert offers to release a number")
+	}
+	b.click("Cancelar")
+	b.see("A remoção foi cancelada; nada foi alterado.")
+
+	b.open("#/canais/" + w.oficial)
+	b.click("Remover conta")
+	b.see("Liberar o número na Meta")
+	if checked := b.eval(`String(document.getElementById('release-number').checked)`); checked != "false" {
+		t.Fatal("the release option is checked by default")
+	}
+	b.clickLabel("Liberar o número na Meta")
+	b.clickLabel("Estou ciente e desejo prosseguir com a remoção")
+	b.shot("18a-liberar-numero")
+	b.click("Continuar")
+	b.see("Código de verificação")
+	b.fill("Código de verificação", w.lastCode())
+	b.click("Continuar")
+	b.see("Canal removido")
+	b.see("Liberado na Meta")
+	b.see("número liberado na Meta")
+	b.shot("18b-numero-liberado")
+	if !w.graph.Deregistered("PN-" + w.account[:8]) {
+		t.Fatalf("the number was not deregistered: %+v", w.graph.Calls())
+	}
+	b.open("#/historico/remove-channel:" + w.oficial)
+	b.see("Liberação do número na Meta pedida")
+	b.see("Número liberado na Meta")
+}

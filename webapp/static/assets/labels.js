@@ -44,6 +44,14 @@ export const metaUnlinkLabel = {
   abandoned: 'Não concluído dentro do prazo',
 };
 
+// The phone number's release (meta_unlink.number.status).
+export const numberLabel = {
+  not_requested: 'Mantido registrado (liberação não pedida)',
+  pending: 'Liberação pedida',
+  released: 'Liberado na Meta',
+  failed: 'Liberação não concluída (pode ser tentada de novo)',
+};
+
 export const conversationStatusLabel = { open: 'Aberta', pending: 'Pendente', closed: 'Encerrada' };
 
 export const actionLabel = {
@@ -60,6 +68,9 @@ export const actionLabel = {
   meta_unlink_failed: 'Falha ao desvincular na Meta',
   meta_unlink_abandoned: 'Desvínculo na Meta abandonado após o prazo',
   retry_unlink_requested: 'Nova tentativa de desvínculo pedida',
+  number_release_requested: 'Liberação do número na Meta pedida',
+  number_released: 'Número liberado na Meta',
+  number_release_failed: 'Falha ao liberar o número na Meta',
   removal_completed: 'Remoção concluída',
   removal_cancelled: 'Remoção cancelada',
   removal_expired: 'Remoção expirada',

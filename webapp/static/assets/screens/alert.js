@@ -8,13 +8,18 @@ import { cancelButton, showRemoval } from './removal.js';
 export function alertScreen(r, head) {
   const msg = h('div');
   const ack = h('input', { type: 'checkbox', id: 'ack' });
+  // Releasing the number: offered for a WhatsApp Business API channel only,
+  // unchecked, never implied (SPEC §7).
+  const offered = r.meta_unlink && r.meta_unlink.number;
+  const release = h('input', { type: 'checkbox', id: 'release-number' });
   const cont = h('button', { type: 'button', class: 'danger', onclick: () => {
     if (!ack.checked) {
       msg.replaceChildren(errorBox(new Error('Marque "Estou ciente e desejo prosseguir com a remoção" para continuar.')));
       ack.focus();
       return;
     }
-    act(cont, msg, async () => showRemoval(await api('POST', removalPath(r.id) + '/acknowledge', { acknowledged: true })));
+    const body = { acknowledged: true, release_number: Boolean(offered && release.checked) };
+    act(cont, msg, async () => showRemoval(await api('POST', removalPath(r.id) + '/acknowledge', body)));
   } }, 'Continuar');
   show('Alerta de remoção irreversível', ...head,
     h('section', { class: 'card alert-box', role: 'alertdialog', 'aria-labelledby': 'alert-h', 'aria-describedby': 'alert-d' },
@@ -22,6 +27,9 @@ export function alertScreen(r, head) {
       h('p', { id: 'alert-d' }, h('strong', null, 'Esta ação é irreversível.'),
         ' O canal não poderá ser reativado; se for adicionado de novo, será um canal novo. As conversas continuam visíveis, mas não será possível enviar mensagens por elas.'),
       r.impact ? impactView(r.impact) : null,
+      offered ? h('div', { class: 'option' },
+        h('label', { class: 'check', for: 'release-number' }, release, h('span', null, 'Liberar o número na Meta')),
+        h('p', { class: 'hint' }, 'Depois da remoção, desregistra este número de telefone do nosso aplicativo na Meta, para que ele possa ser usado em outro provedor; sem esta opção o número continua registrado.')) : null,
       h('label', { class: 'check', for: 'ack' }, ack, h('span', null, 'Estou ciente e desejo prosseguir com a remoção')),
       msg,
       h('div', { class: 'actions' }, cont, cancelButton(r, msg))));

@@ -2,7 +2,7 @@
 // ends; "Canal removido" once the channel is tombstoned.
 import { api, removalPath } from '../api.js';
 import { h, fmtDate, announce } from '../ui.js';
-import { statusText, outcomeText, metaUnlinkLabel } from '../labels.js';
+import { statusText, outcomeText, metaUnlinkLabel, numberLabel } from '../labels.js';
 import { beginWait, later, reroute, show, stillWaiting } from '../screen.js';
 import { running, showRemoval } from './removal.js';
 
@@ -12,6 +12,7 @@ export function progressScreen(r, head) {
     (r.status === 'removing' && r.meta_unlink && r.meta_unlink.status !== 'not_started');
   const outcome = outcomeText[r.status];
   const mu = r.meta_unlink || {};
+  const num = mu.number || null;
   const status = statusText(r.status);
   show(status, ...head,
     h('section', { class: 'card', 'aria-live': 'polite' },
@@ -21,13 +22,17 @@ export function progressScreen(r, head) {
       outcome ? h('p', { class: r.status === 'cancelled' ? 'notice' : 'error' }, outcome) : null,
       (r.reasons || []).length ? h('ul', null, r.reasons.map((x) => h('li', null, x.message))) : null,
       r.status === 'completed_with_warnings' ? h('div', { class: 'notice' },
-        h('p', null, h('strong', null, 'Removido com avisos: '), 'o canal foi removido, mas a Meta não confirmou o desvínculo do nosso aplicativo.'),
+        h('p', null, h('strong', null, 'Removido com avisos: '), num && num.status === 'failed' && !mu.last_error
+          ? 'o canal foi removido, mas a Meta não liberou o número.'
+          : 'o canal foi removido, mas a Meta não confirmou o desvínculo do nosso aplicativo.'),
         mu.last_error ? h('p', null, `Motivo: ${mu.last_error}`) : null,
+        num && num.last_error ? h('p', null, `Número: ${num.last_error}`) : null,
         h('p', null, 'A equipe de operações pode tentar o desvínculo de novo (sinal retry-unlink) enquanto o prazo estiver aberto; nada mais é necessário da sua parte.')) : null,
       (r.notes || []).filter((n) => !n.startsWith('Sinal ')).map((n) => h('p', { class: 'notice' }, n)),
       h('dl', { class: 'facts' },
         h('dt', null, 'Situação'), h('dd', null, status),
         h('dt', null, 'Desvínculo na Meta'), h('dd', null, metaUnlinkLabel[mu.status] || mu.status || '—'),
+        num ? [h('dt', null, 'Número na Meta'), h('dd', null, numberLabel[num.status] || num.status)] : null,
         h('dt', null, 'Iniciada'), h('dd', null, fmtDate(r.created_at)),
         r.completed_at ? [h('dt', null, 'Concluída'), h('dd', null, fmtDate(r.completed_at))] : null),
       h('div', { class: 'actions' },
