@@ -32,6 +32,7 @@ type harness struct {
 	deleteErr   error
 	deleteRes   activities.DeleteResult
 	deleteFn    func(activities.DeleteInput) (activities.DeleteResult, error) // replaces the default tombstone
+	onSend      func(activities.SendCodeInput)                                // sees each code send
 	unlinks     []func() (activities.UnlinkResult, error)                     // one per attempt; the last repeats
 	unlinkCalls int
 
@@ -75,6 +76,9 @@ func newHarness(t *testing.T) *harness {
 		})
 	env.OnActivity(a.SendVerificationCode, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.SendCodeInput) (activities.SendCodeResult, error) {
+			if h.onSend != nil {
+				h.onSend(in)
+			}
 			if in.Acknowledged {
 				h.recordAudit("acknowledged")
 			}
