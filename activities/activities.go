@@ -28,13 +28,12 @@ type Store interface {
 		decide func(cur *domain.Challenge, adminEmail string) (*domain.Challenge, *domain.AuditEntry, error)) (domain.Challenge, error)
 	MarkCodeSent(ctx context.Context, removalID, runID string, seq int, now time.Time, sent domain.AuditEntry) error
 	RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.TombstoneResult, error)
-	// UnlinkJob reads the run's unlink job with, for a WABA, its other live channels.
+	// UnlinkJob reads the run's unlink job with, for a WABA, its other live
+	// channels, and the number's release (domain.Unlink.Number).
 	UnlinkJob(ctx context.Context, removalID, runID string) (domain.Unlink, bool, error)
 	// SettleUnlink records a settled attempt with its audit records, in one statement.
 	SettleUnlink(ctx context.Context, removalID, runID, status string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
 	RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.Unlink, error)
-	// NumberJob reads the run's number release, when the admin asked for one.
-	NumberJob(ctx context.Context, removalID, runID string) (domain.NumberJob, bool, error)
 	RecordNumberAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.NumberJob, error)
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
 }

@@ -85,14 +85,18 @@ type UnlinkResult struct {
 // "already deregistered" count as done. Settled parts are not called again,
 // and removal_completed is written once both are settled.
 func (a *Activities) UnlinkMeta(ctx context.Context, in UnlinkInput) (UnlinkResult, error) {
-	num, numberAsked, err := a.Store.NumberJob(ctx, in.RemovalID, in.RunID)
+	job, owed, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID)
 	if err != nil {
 		return UnlinkResult{}, err
 	}
+	if !owed {
+		return UnlinkResult{Status: UnlinkNotNeeded}, nil
+	}
+	num, numberAsked := job.Number()
 	numberOwed := numberAsked && num.Status != domain.NumberReleased
 	sub := in
 	sub.Finish = in.Finish && !numberOwed // the number's release ends the step
-	res, finished, err := a.unlinkMeta(ctx, sub)
+	res, finished, err := a.unlinkMeta(ctx, sub, job)
 	if numberAsked {
 		nr := &domain.NumberRelease{Status: num.Status, LastError: num.LastError}
 		if err != nil { // the subscription failed: the number waits for the retry
@@ -188,13 +192,9 @@ func withFields(err error, add map[string]any) error {
 
 // unlinkMeta does the unlink; finished says it also wrote removal_completed
 // (asked for by in.Finish), with the settled attempt.
-func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput) (res UnlinkResult, finished bool, err error) {
+func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput, job domain.Unlink) (res UnlinkResult, finished bool, err error) {
 	in := un.Step
-	job, ok, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID)
-	if err != nil {
-		return UnlinkResult{}, false, err
-	}
-	if !ok {
+	if job.Status == "" { // only the number is owed
 		return UnlinkResult{Status: UnlinkNotNeeded}, false, nil
 	}
 	if job.Status == domain.UnlinkDone || job.Status == domain.UnlinkSkipped {
@@ -281,15 +281,30 @@ func unlinkErr(code domain.Code, u domain.Unlink) *domain.Error {
 // AbandonUnlink settles an unlink nobody retried within the bounded wait: the
 // token is erased and the failure stays in the audit log.
 func (a *Activities) AbandonUnlink(ctx context.Context, in Step) error {
-	if _, ok, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID); err != nil || !ok {
+	job, ok, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID)
+	if err != nil || !ok {
 		return err
 	}
-	u, err := a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, domain.UnlinkAbandoned, "nenhuma nova tentativa dentro do prazo", a.now())
-	if err != nil {
-		return err
+	const why = "nenhuma nova tentativa dentro do prazo"
+	doc, attempts := map[string]any{}, job.Attempts
+	if num, asked := job.Number(); asked && num.Status != domain.NumberReleased {
+		if _, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberAbandoned, why, a.now()); err != nil {
+			return err
+		}
+		doc = domain.NumberDoc(domain.NumberFailed, why)
 	}
-	e := in.audit("meta_unlink_abandoned", map[string]any{"attempts": u.Attempts}, in.key("meta_unlink_abandoned", fmt.Sprint(u.Attempts)))
-	e.Doc = domain.UnlinkDoc(u)
+	if job.Status != "" && job.Status != domain.UnlinkDone && job.Status != domain.UnlinkSkipped {
+		u, err := a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, domain.UnlinkAbandoned, why, a.now())
+		if err != nil {
+			return err
+		}
+		for k, v := range domain.UnlinkDoc(u) {
+			doc[k] = v
+		}
+		attempts = u.Attempts
+	}
+	e := in.audit("meta_unlink_abandoned", map[string]any{"attempts": attempts}, in.key("meta_unlink_abandoned", fmt.Sprint(attempts)))
+	e.Doc = doc
 	return a.Store.AppendAudit(ctx, e) // an error is retried until the record lands
 }
 

@@ -58,6 +58,12 @@ type Unlink struct {
 	// OtherLiveChannels counts, for a WABA, the other live channels that
 	// use it, as read with the job.
 	OtherLiveChannels int `db:"other_live_channels"`
+	// The number's release, read with the job ("" status: not asked for).
+	NumberPhoneID   string `db:"number_phone_number_id"`
+	NumberToken     string `db:"number_access_token"`
+	NumberStatus    string `db:"number_status"`
+	NumberAttempts  int    `db:"number_attempts"`
+	NumberLastError string `db:"number_last_error"`
 }
 
 // Unlink statuses.

@@ -23,6 +23,9 @@ const (
 	NumberPending      = "pending"
 	NumberReleased     = "released"
 	NumberFailed       = "failed"
+	// NumberAbandoned is the job's state once nobody retried it within the
+	// retry window (its token erased); the document says failed.
+	NumberAbandoned = "abandoned"
 )
 
 // NumberRelease is meta_unlink.number in the removal document.
@@ -44,6 +47,13 @@ type NumberJob struct {
 	Status        string `db:"status"`
 	Attempts      int    `db:"attempts"`
 	LastError     string `db:"last_error"`
+}
+
+// Number is the number's release read with an unlink job; ok is false
+// when the admin did not ask for one.
+func (u Unlink) Number() (n NumberJob, ok bool) {
+	return NumberJob{RemovalID: u.RemovalID, RunID: u.RunID, ChannelID: u.ChannelID, PhoneNumberID: u.NumberPhoneID,
+		AccessToken: u.NumberToken, Status: u.NumberStatus, Attempts: u.NumberAttempts, LastError: u.NumberLastError}, u.NumberStatus != ""
 }
 
 // NumberDoc is the read model's fragment for the number. It is a key of its

@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -125,17 +123,24 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 const unlinkCols = `removal_id, run_id, channel_id, object_kind, object_id, COALESCE(access_token, '') AS access_token, status,
 	attempts, COALESCE(last_error, '') AS last_error`
 
-// UnlinkJob reads a run's unlink job and, for a WABA, in the same statement,
-// how many other live channels use it; ok is false when none is owed.
+// UnlinkJob reads a run's unlink job with, for a WABA, how many other live
+// channels use it, and the number's release, all in one statement; ok is
+// false when neither is owed. Status "" says no unsubscribe is owed (only
+// the number), NumberStatus "" that no release was asked for.
 func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domain.Unlink, ok bool, err error) {
-	err = s.q().GetContext(ctx, &u, `SELECT `+unlinkCols+`,
-			CASE WHEN object_kind = 'waba' THEN (SELECT count(*) FROM channels c
-				WHERE c.waba_id = m.object_id AND c.status = 'active' AND c.id <> m.channel_id) ELSE 0 END AS other_live_channels
-		FROM meta_unlinks m WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, false, nil
-	}
-	return u, err == nil, mapErr(err)
+	err = s.q().GetContext(ctx, &u, `SELECT k.removal_id, k.run_id, COALESCE(m.channel_id::text, n.channel_id::text, '') AS channel_id,
+			COALESCE(m.object_kind, '') AS object_kind, COALESCE(m.object_id, '') AS object_id,
+			COALESCE(m.access_token, '') AS access_token, COALESCE(m.status, '') AS status,
+			COALESCE(m.attempts, 0) AS attempts, COALESCE(m.last_error, '') AS last_error,
+			CASE WHEN m.object_kind = 'waba' THEN (SELECT count(*) FROM channels c
+				WHERE c.waba_id = m.object_id AND c.status = 'active' AND c.id <> m.channel_id) ELSE 0 END AS other_live_channels,
+			COALESCE(n.phone_number_id, '') AS number_phone_number_id, COALESCE(n.access_token, '') AS number_access_token,
+			COALESCE(n.status, '') AS number_status, COALESCE(n.attempts, 0) AS number_attempts,
+			COALESCE(n.last_error, '') AS number_last_error
+		FROM (SELECT $1::text AS removal_id, $2::text AS run_id) k
+		LEFT JOIN meta_unlinks m ON m.removal_id = k.removal_id AND m.run_id = k.run_id
+		LEFT JOIN number_releases n ON n.removal_id = k.removal_id AND n.run_id = k.run_id`, removalID, runID)
+	return u, err == nil && (u.Status != "" || u.NumberStatus != ""), mapErr(err)
 }
 
 // SettleUnlink records a settled attempt (unlinked or skipped: the token is
@@ -187,22 +192,14 @@ func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID, statu
 const numberCols = `removal_id, run_id, channel_id, phone_number_id, COALESCE(access_token, '') AS access_token, status,
 	attempts, COALESCE(last_error, '') AS last_error`
 
-// NumberJob reads a run's number release; ok is false when none was asked for.
-func (s *Store) NumberJob(ctx context.Context, removalID, runID string) (n domain.NumberJob, ok bool, err error) {
-	err = s.q().GetContext(ctx, &n, `SELECT `+numberCols+` FROM number_releases WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return n, false, nil
-	}
-	return n, err == nil, mapErr(err)
-}
-
 // RecordNumberAttempt counts one deregistration attempt and its outcome; a
-// released number's token is erased.
+// released or abandoned number's token is erased.
 func (s *Store) RecordNumberAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.NumberJob, error) {
 	var n domain.NumberJob
 	err := s.q().GetContext(ctx, &n, `
-		UPDATE number_releases SET attempts = attempts + 1, status = $3, last_error = NULLIF($4, ''), updated_at = $5,
-			access_token = CASE WHEN $3 = 'released' THEN NULL ELSE access_token END
+		UPDATE number_releases SET attempts = attempts + CASE WHEN $3 = 'abandoned' THEN 0 ELSE 1 END,
+			status = $3, last_error = NULLIF($4, ''), updated_at = $5,
+			access_token = CASE WHEN $3 IN ('released', 'abandoned') THEN NULL ELSE access_token END
 		WHERE removal_id = $1 AND run_id = $2
 		RETURNING `+numberCols, removalID, runID, status, lastError, now)
 	return n, mapErr(err)
