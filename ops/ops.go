@@ -185,10 +185,22 @@ func RetryUnlinks(ctx context.Context, c client.Client, namespace string, f Filt
 	}
 	fmt.Fprintf(out, "batch job %s: %s, %d signalled, %d failed\n", job, strings.ToLower(strings.TrimPrefix(done.GetState().String(), "BATCH_OPERATION_STATE_")),
 		done.GetCompleteOperationCount(), done.GetFailureOperationCount())
+	// Each removal is watched until it settles, several at a time (500
+	// removals one by one took 40 s on the rehearsal), printed in order.
 	deadline := time.Now().Add(wait)
 	outcomes := make([]Outcome, len(targets))
+	settled := make([]chan struct{}, len(targets))
+	sem := make(chan struct{}, 8)
 	for i, r := range targets {
-		outcomes[i] = settle(ctx, c, r, deadline)
+		settled[i] = make(chan struct{})
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem; close(settled[i]) }()
+			outcomes[i] = settle(ctx, c, r, deadline)
+		}()
+	}
+	for i := range targets {
+		<-settled[i]
 		o := outcomes[i]
 		switch {
 		case o.Err != nil:
