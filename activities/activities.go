@@ -36,6 +36,10 @@ type Store interface {
 	RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.Unlink, error)
 	RecordNumberAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.NumberJob, error)
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
+	// NoticeSent says whether the notice key has gone out; MarkNoticeSent
+	// records it, with its audit record, once the provider accepted it.
+	NoticeSent(ctx context.Context, key string) (bool, error)
+	MarkNoticeSent(ctx context.Context, key, recipient string, e domain.AuditEntry) error
 }
 
 // Graph is what the activities need from the Meta Graph API.
@@ -64,7 +68,10 @@ type Activities struct {
 	CodeSecret  []byte
 	Policy      Policy
 	Now         func() time.Time
-	Log         *slog.Logger
+	// OpsMail receives the alert about a lasting unlink failure (MAIL_OPS;
+	// empty: no alert).
+	OpsMail string
+	Log     *slog.Logger
 }
 
 func (a *Activities) now() time.Time {

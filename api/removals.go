@@ -33,7 +33,7 @@ func (s *Server) startRemoval(c *gin.Context) error {
 	doc, err := s.removals.Start(c.Request.Context(), user.AccountID, workflows.Input{
 		ChannelID: ch.ID, ChannelName: ch.Name, ChannelKind: ch.Kind, RequestedBy: user.ID, Actor: s.actor(c),
 		ResendInterval: workflows.Duration(s.resend), OutageWindow: workflows.Duration(s.outageWindow),
-		OutageRetryInterval: workflows.Duration(s.outageRetry)})
+		OutageRetryInterval: workflows.Duration(s.outageRetry), OpsAlertAfter: workflows.Duration(s.opsAlertAfter)})
 	if err != nil {
 		return err
 	}

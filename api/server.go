@@ -54,6 +54,7 @@ type Server struct {
 	resend     time.Duration
 
 	outageWindow, outageRetry time.Duration
+	opsAlertAfter             time.Duration
 	secureCookies             bool
 	sessionTTL                time.Duration
 	clock                     func() time.Time
@@ -83,6 +84,8 @@ type Config struct {
 	// long, and how often, a verified removal retries an unreachable
 	// database); zero keeps the workflow's defaults.
 	OutageWindow, OutageRetryInterval time.Duration
+	// OpsAlertAfter goes into each removal's input too (OPS_ALERT_AFTER).
+	OpsAlertAfter time.Duration
 	// TrustedProxies are the load balancers whose X-Forwarded-For names the
 	// client; none: the socket's peer is the client.
 	TrustedProxies []string
@@ -101,7 +104,8 @@ func init() {
 // New builds the router.
 func New(c Config) *Server {
 	s := &Server{store: c.Store, removals: c.Removals, changes: c.Changes, jwtSecret: c.JWTSecret, codeSecret: c.CodeSecret, log: c.Log, resend: c.ResendInterval,
-		secureCookies: !c.InsecureCookies, sessionTTL: c.SessionTTL, clock: c.Now, outageWindow: c.OutageWindow, outageRetry: c.OutageRetryInterval}
+		secureCookies: !c.InsecureCookies, sessionTTL: c.SessionTTL, clock: c.Now, outageWindow: c.OutageWindow, outageRetry: c.OutageRetryInterval,
+		opsAlertAfter: c.OpsAlertAfter}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

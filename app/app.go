@@ -143,6 +143,7 @@ func (p Parts) Activities() *activities.Activities {
 		Graph:       metagraph.New(graph, p.Config.MetaGraphVersion, 15*time.Second),
 		CodeSecret:  []byte(p.Config.CodeSecret),
 		Policy:      activities.DefaultPolicy,
+		OpsMail:     p.Config.MailOps,
 		Log:         p.Log,
 	}
 }
@@ -160,6 +161,7 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 		Log:             p.Log,
 		InsecureCookies: p.Dev,
 		TrustedProxies:  p.Config.TrustedProxies,
+		OpsAlertAfter:   p.Config.OpsAlertAfter,
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	}

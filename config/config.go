@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 
@@ -34,13 +35,17 @@ type Config struct {
 	CodeSecret        Secret   `env:"CODE_SECRET"`
 	// CredentialsKey seals channel access tokens at rest: "id:base64key[,...]"
 	// (credentials.Parse); the first key seals, all open.
-	CredentialsKey   Secret `env:"CREDENTIALS_KEY"`
-	SendGridAPIKey   Secret `env:"SENDGRID_API_KEY"`
-	SendGridBaseURL  string `env:"SENDGRID_BASE_URL" envDefault:"https://api.sendgrid.com"`
-	MailFrom         string `env:"MAIL_FROM" envDefault:"no-reply@localhost"`
-	MetaGraphBaseURL string `env:"META_GRAPH_BASE_URL"`
-	MetaGraphVersion string `env:"META_GRAPH_VERSION" envDefault:"v23.0"`
-	LogLevel         string `env:"LOG_LEVEL" envDefault:"info"`
+	CredentialsKey  Secret `env:"CREDENTIALS_KEY"`
+	SendGridAPIKey  Secret `env:"SENDGRID_API_KEY"`
+	SendGridBaseURL string `env:"SENDGRID_BASE_URL" envDefault:"https://api.sendgrid.com"`
+	MailFrom        string `env:"MAIL_FROM" envDefault:"no-reply@localhost"`
+	// MailOps receives the alert about a Meta unlink that stays failed for
+	// OpsAlertAfter (unset: no alert).
+	MailOps          string        `env:"MAIL_OPS"`
+	OpsAlertAfter    time.Duration `env:"OPS_ALERT_AFTER" envDefault:"24h"`
+	MetaGraphBaseURL string        `env:"META_GRAPH_BASE_URL"`
+	MetaGraphVersion string        `env:"META_GRAPH_VERSION" envDefault:"v23.0"`
+	LogLevel         string        `env:"LOG_LEVEL" envDefault:"info"`
 	// DemoPassword is the demo users' password that `dev` sets and prints.
 	DemoPassword Secret `env:"DEMO_PASSWORD" envDefault:"demo1234"`
 

@@ -110,6 +110,8 @@ type stack struct {
 	apiConfig func(*api.Config)
 	// workerStore, when set, is the worker's database (e.g. through a proxy).
 	workerStore *postgres.Store
+	// opsMail is the worker's MAIL_OPS (empty: no ops alert).
+	opsMail string
 
 	account, admin, agent, contact string
 	adminToken, agentToken         string
@@ -177,6 +179,7 @@ func (s *stack) startWorker() {
 	}
 	acts := app.Parts{Config: cfg, Store: store, Mail: app.Mailer(cfg, io.Discard), Log: quietLog()}.Activities()
 	acts.Policy = s.policy
+	acts.OpsMail = s.opsMail
 	s.w = worker.New(s.tc, acts)
 	if err := s.w.Start(); err != nil {
 		s.t.Fatal(err)

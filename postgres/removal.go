@@ -204,3 +204,17 @@ func (s *Store) RecordNumberAttempt(ctx context.Context, removalID, runID, statu
 		RETURNING `+numberCols, removalID, runID, status, lastError, now)
 	return n, mapErr(err)
 }
+
+// NoticeSent says whether the notice key went out.
+func (s *Store) NoticeSent(ctx context.Context, key string) (bool, error) {
+	var sent bool
+	err := s.q().GetContext(ctx, &sent, `SELECT EXISTS (SELECT 1 FROM notices WHERE key = $1)`, key)
+	return sent, mapErr(err)
+}
+
+// MarkNoticeSent records a notice the provider accepted and its audit
+// record, in one statement.
+func (s *Store) MarkNoticeSent(ctx context.Context, key, recipient string, e domain.AuditEntry) error {
+	return mapErr(appendAuditWith(ctx, s.q(), e, `notice AS (
+			INSERT INTO notices (key, removal_id, recipient) VALUES ($13, $1, $14) ON CONFLICT (key) DO NOTHING),`, key, recipient))
+}

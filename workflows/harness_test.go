@@ -42,6 +42,7 @@ type harness struct {
 	attemptsLeft int
 	deleted      int
 	abandoned    int
+	opsAlerts    []activities.OpsAlertInput
 
 	pending, seq int // updates sent and not yet answered
 
@@ -127,6 +128,11 @@ func newHarness(t *testing.T) *harness {
 				h.recordAudit("removal_completed")
 			}
 			return res, err
+		})
+	env.OnActivity(a.AlertOps, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.OpsAlertInput) (bool, error) {
+			h.opsAlerts = append(h.opsAlerts, in)
+			return true, nil
 		})
 	env.OnActivity(a.AbandonUnlink, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.Step) error { h.abandoned++; return nil })

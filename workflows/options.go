@@ -78,3 +78,13 @@ func auditOptions() workflow.ActivityOptions {
 		Summary:             "Registra a etapa na auditoria",
 	}
 }
+
+// opsAlertOptions: the ops e-mail is retried for about an hour; a notice
+// that still fails is logged and the removal goes on waiting.
+func opsAlertOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute, MaximumAttempts: 10},
+		Summary:             "Avisa a equipe de operações (MAIL_OPS)",
+	}
+}

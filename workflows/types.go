@@ -21,6 +21,10 @@ type Input struct {
 	ResendInterval Duration `json:"resend_interval,omitempty"`
 	// UnlinkRetryWindow bounds how long a failed unlink waits for retry-unlink (default 7 days).
 	UnlinkRetryWindow Duration `json:"unlink_retry_window,omitempty"`
+	// OpsAlertAfter: a removal still in completed_with_warnings this long
+	// after it got there alerts ops, once (default 24 h; MAIL_OPS unset:
+	// the worker sends nothing).
+	OpsAlertAfter Duration `json:"ops_alert_after,omitempty"`
 	// OutageWindow bounds how long a verified removal waits for an unreachable
 	// database before it ends failed (default 12 h); OutageRetryInterval is the
 	// pause between tries (default 30 s).
@@ -54,6 +58,9 @@ func (in *Input) withDefaults() {
 	}
 	if in.UnlinkRetryWindow <= 0 {
 		in.UnlinkRetryWindow = Duration(DefaultUnlinkRetryWindow)
+	}
+	if in.OpsAlertAfter <= 0 {
+		in.OpsAlertAfter = Duration(domain.OpsAlertAfter)
 	}
 	if in.OutageWindow <= 0 {
 		in.OutageWindow = Duration(DefaultOutageWindow)

@@ -52,6 +52,10 @@ type removal struct {
 	// releaseNumber: the admin asked, with the acknowledgement, to release
 	// the phone number in Meta after the tombstone.
 	releaseNumber bool
+	// warnedAt is when the run first reached completed_with_warnings;
+	// opsAlerted that ops were told, once, that it stayed there.
+	warnedAt   time.Time
+	opsAlerted bool
 	// done is a verification after which nothing is owed: it is answered with
 	// the outcome ("completed") rather than "removing".
 	done *command
@@ -363,7 +367,8 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 			}
 		}
 		if deadline.IsZero() {
-			deadline = workflow.Now(ctx).Add(r.in.UnlinkRetryWindow.D())
+			r.warnedAt = workflow.Now(ctx)
+			deadline = r.warnedAt.Add(r.in.UnlinkRetryWindow.D())
 		}
 		r.setStatus(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkFailed(f.LastError, SignalRetryUnlink, deadline))
 		if !r.awaitRetryUnlink(ctx, deadline) {
@@ -382,8 +387,27 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) boo
 		cancel()
 	}
 	r.timers = nil
+	// The ops alert has a timer of its own beside the window's, so Temporal
+	// Web shows both waits.
+	var alertTimer workflow.Future
+	alertAt := r.warnedAt.Add(r.in.OpsAlertAfter.D())
+	if !r.opsAlerted && alertAt.Before(deadline) {
+		if wait := alertAt.Sub(workflow.Now(ctx)); wait > 0 {
+			tctx, cancel := workflow.WithCancel(ctx)
+			alertTimer = workflow.NewTimerWithOptions(tctx, wait, workflow.TimerOptions{
+				Summary: "alerta para operações (" + domain.DurationText(r.in.OpsAlertAfter.D()) + ")"})
+			r.timers = append(r.timers, cancel)
+		} else {
+			r.alertOps(ctx, deadline)
+		}
+	}
+	alertDue := func() bool { return !r.opsAlerted && alertTimer != nil && alertTimer.IsReady() }
 	for {
-		cmd, ok := r.next(ctx, deadline, "janela para retry-unlink ("+domain.DurationText(r.in.UnlinkRetryWindow.D())+")")
+		cmd, ok := r.next(ctx, deadline, "janela para retry-unlink ("+domain.DurationText(r.in.UnlinkRetryWindow.D())+")", alertDue)
+		if !ok && alertDue() {
+			r.alertOps(ctx, deadline)
+			continue
+		}
 		if !ok {
 			return false
 		}
@@ -392,6 +416,27 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) boo
 			return true
 		}
 		r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
+	}
+}
+
+// alertOps tells ops, once per run, that the removal stays in
+// completed_with_warnings (MAIL_OPS; the worker sends nothing without it).
+// A failure to send is logged: it changes nothing of the removal.
+func (r *removal) alertOps(ctx workflow.Context, deadline time.Time) {
+	r.opsAlerted = true
+	lastErr := r.doc.MetaUnlink.LastError
+	if lastErr == "" && r.doc.MetaUnlink.Number != nil {
+		lastErr = r.doc.MetaUnlink.Number.LastError
+	}
+	name := ""
+	if r.doc.Impact != nil {
+		name = r.doc.Impact.ChannelName
+	}
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertOps, activities.OpsAlertInput{
+		Step: r.step(r.actor), ChannelName: name, LastError: lastErr, Attempts: r.doc.MetaUnlink.Attempts,
+		Since: r.warnedAt, RetryUntil: deadline}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("ops alert not sent", "error", err)
 	}
 }
 
@@ -468,8 +513,17 @@ func (r *removal) searchAttributesHold(ctx workflow.Context, status domain.Statu
 }
 
 // next waits for the next human input until deadline; false means it timed
-// out. summary labels the wait's timer in Temporal Web.
-func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string) (command, bool) {
+// out, or that a wake condition came true first. summary labels the wait's
+// timer in Temporal Web.
+func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string, wake ...func() bool) (command, bool) {
+	woken := func() bool {
+		for _, w := range wake {
+			if w() {
+				return true
+			}
+		}
+		return false
+	}
 	if len(r.inbox) == 0 {
 		remaining := deadline.Sub(workflow.Now(ctx))
 		if remaining <= 0 {
@@ -481,7 +535,7 @@ func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string)
 		tctx, cancel := workflow.WithCancel(ctx)
 		timer := workflow.NewTimerWithOptions(tctx, remaining, workflow.TimerOptions{Summary: summary})
 		r.timers = append(r.timers, cancel)
-		if err := workflow.Await(ctx, func() bool { return len(r.inbox) > 0 || timer.IsReady() }); err != nil || len(r.inbox) == 0 {
+		if err := workflow.Await(ctx, func() bool { return len(r.inbox) > 0 || timer.IsReady() || woken() }); err != nil || len(r.inbox) == 0 {
 			return command{}, false
 		}
 	}

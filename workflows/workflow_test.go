@@ -267,8 +267,8 @@ func TestMetaPermanentFailureThenRetryUnlinkSucceeds(t *testing.T) {
 		!strings.Contains(warned.MetaUnlink.LastError, "190") || !strings.Contains(warned.Step, "retry-unlink") {
 		t.Fatalf("while waiting: %+v", warned)
 	}
-	if r.Status != domain.StatusCompleted || h.unlinkCalls != 2 || r.MetaUnlink.Status != "unlinked" {
-		t.Fatalf("%+v", r)
+	if r.Status != domain.StatusCompleted || h.unlinkCalls != 2 || r.MetaUnlink.Status != "unlinked" || len(h.opsAlerts) != 0 {
+		t.Fatalf("%+v, ops alerts %d", r, len(h.opsAlerts))
 	}
 	h.wantStatuses(domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode,
 		domain.StatusUnlinking, domain.StatusCompletedWithWarnings, domain.StatusUnlinking, domain.StatusCompleted)

@@ -1,0 +1,48 @@
+package activities_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crm/channel-removal/activities"
+)
+
+// TestAlertOpsOnce: the alert goes to MAIL_OPS with the Meta error and the
+// exact retry command; a retry after it was recorded (a worker killed before
+// Temporal recorded the activity) sends nothing; a send SendGrid refused is
+// sent by the retry; without MAIL_OPS nothing is sent.
+func TestAlertOpsOnce(t *testing.T) {
+	e := newEnv(t, http.StatusServiceUnavailable, http.StatusAccepted)
+	ch := e.channel("messenger", "", "P1")
+	in := activities.OpsAlertInput{Step: e.step(ch), ChannelName: "Messenger Loja", LastError: "Meta: token inválido (código 190)",
+		Attempts: 1, Since: e.clock.Now(), RetryUntil: e.clock.Now().Add(7 * 24 * time.Hour)}
+
+	e.acts.OpsMail = ""
+	if sent, err := e.acts.AlertOps(e.ctx, in); err != nil || sent || len(e.sg.Sent()) != 0 {
+		t.Fatalf("without MAIL_OPS: sent %v, %v, %d mails", sent, err, len(e.sg.Sent()))
+	}
+	e.acts.OpsMail = "ops@loja.test"
+	if _, err := e.acts.AlertOps(e.ctx, in); err == nil {
+		t.Fatal("a mail SendGrid refused counted as sent")
+	}
+	for i := 0; i < 2; i++ {
+		if sent, err := e.acts.AlertOps(e.ctx, in); err != nil || !sent {
+			t.Fatalf("try %d: %v %v", i, sent, err)
+		}
+	}
+	mails := e.sg.Sent()
+	if len(mails) != 1 || mails[0].To != "ops@loja.test" {
+		t.Fatalf("mails: %+v", mails)
+	}
+	for _, want := range []string{"Messenger Loja", "código 190", "channel-removal ops retry-unlinks --channel " + ch, "horário de Brasília"} {
+		if !strings.Contains(mails[0].Text, want) {
+			t.Errorf("the alert lacks %q:\n%s", want, mails[0].Text)
+		}
+	}
+	var n int
+	if err := e.store.DB().Get(&n, `SELECT count(*) FROM removal_audit_log WHERE removal_id = $1 AND action = 'ops_alerted'`, in.RemovalID); err != nil || n != 1 {
+		t.Fatalf("ops_alerted records: %d %v", n, err)
+	}
+}
