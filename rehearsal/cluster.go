@@ -6,22 +6,22 @@ package rehearsal
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	mathrand "math/rand/v2"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	temporalfiles "github.com/crm/channel-removal/deploy/temporal"
+	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/temporaldev"
 )
 
@@ -66,7 +66,7 @@ func startCluster(ctx context.Context, pg, prefix, workDir string, progress io.W
 		return nil, err
 	}
 	dbs := []string{prefix + "_temporal", prefix + "_temporal_visibility"}
-	if err := dropDatabases(ctx, pg, dbs...); err != nil {
+	if err := freshDatabases(ctx, pg, false, dbs...); err != nil {
 		return nil, err
 	}
 	ports, err := freeLowPorts(9)
@@ -135,7 +135,7 @@ func (c *Cluster) Stop() {
 type pgURL struct{ host, port, user, password string }
 
 func parsePG(dsn string) (pgURL, error) {
-	u, err := urlParse(dsn)
+	u, err := url.Parse(dsn)
 	if err != nil {
 		return pgURL{}, err
 	}
@@ -150,44 +150,25 @@ func parsePG(dsn string) (pgURL, error) {
 	return p, nil
 }
 
-// dropDatabases drops the rehearsal's databases of an earlier run.
-func dropDatabases(ctx context.Context, pg string, names ...string) error {
-	db, err := sql.Open("postgres", withDatabase(pg, "postgres"))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+// freshDatabases drops the named databases of an earlier run on pg's server
+// and, when create is set, creates them empty.
+func freshDatabases(ctx context.Context, pg string, create bool, names ...string) error {
 	for _, n := range names {
-		if _, err := db.ExecContext(ctx, `DROP DATABASE IF EXISTS `+quoteIdent(n)+` WITH (FORCE)`); err != nil {
+		dsn, err := postgres.WithDatabaseName(pg, n)
+		if err != nil {
+			return err
+		}
+		if _, err := postgres.DropDatabase(ctx, dsn); err != nil {
 			return fmt.Errorf("drop %s: %w", n, err)
+		}
+		if create {
+			if err := postgres.EnsureDatabase(ctx, dsn); err != nil {
+				return fmt.Errorf("create %s: %w", n, err)
+			}
 		}
 	}
 	return nil
 }
-
-func createDatabase(ctx context.Context, pg, name string) error {
-	if err := dropDatabases(ctx, pg, name); err != nil {
-		return err
-	}
-	db, err := sql.Open("postgres", withDatabase(pg, "postgres"))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	_, err = db.ExecContext(ctx, `CREATE DATABASE `+quoteIdent(name))
-	return err
-}
-
-func withDatabase(dsn, name string) string {
-	u, err := urlParse(dsn)
-	if err != nil {
-		return dsn
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 func freePorts(n int) ([]string, error) {
 	var ls []net.Listener

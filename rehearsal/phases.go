@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/lib/pq"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
@@ -286,12 +288,12 @@ func (r *rig) opsCommands(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := execOut(ctx, cli, "workflow", "count", "--address", r.cluster.Address, "--namespace", "default",
-		"--query", "RemovalStatus = 'completed'")
+	b, err := exec.CommandContext(ctx, cli, "workflow", "count", "--address", r.cluster.Address, "--namespace", "default",
+		"--query", "RemovalStatus = 'completed'").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("temporal workflow count: %v\n%s", err, b)
 	}
-	r.res.CLICount = strings.TrimSpace(b)
+	r.res.CLICount = strings.TrimSpace(string(b))
 	return nil
 }
 
@@ -409,7 +411,7 @@ func (r *rig) effects(ctx context.Context, chs []channel) (dups, missing int, er
 			 AND action NOT IN ('meta_unlink_failed', 'retry_unlink_requested')
 			GROUP BY removal_id, action) a) AS dups,
 		(SELECT count(*) FROM removal_audit_log WHERE removal_id = ANY($1) AND action = 'channel_removed') AS tombstones,
-		(SELECT count(*) FROM channels WHERE id::text = ANY($2) AND status = 'removed') AS removed`, pqArray(ids), pqArray(channelIDs))
+		(SELECT count(*) FROM channels WHERE id::text = ANY($2) AND status = 'removed') AS removed`, pq.Array(ids), pq.Array(channelIDs))
 	missing += 2*len(chs) - audit.Tombstones - audit.Removed
 	return dups + audit.Dups, missing, err
 }

@@ -1,24 +1,13 @@
 package rehearsal
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"os/exec"
 	"text/tabwriter"
 	"time"
 
-	"github.com/lib/pq"
-
 	"github.com/crm/channel-removal/temporaldev"
 )
-
-func pqArray(ids []string) any { return pq.Array(ids) }
-
-func execOut(ctx context.Context, bin string, args ...string) (string, error) {
-	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
-	return string(out), err
-}
 
 // Duplicates is the sum of the duplicate effects of every phase.
 func (r *Result) Duplicates() int {

@@ -2,14 +2,11 @@ package rehearsal
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"syscall"
 	"time"
 )
-
-var urlParse = url.Parse
 
 // process is one of the rehearsal's subprocesses, its output appended to a
 // log file so a restart keeps the earlier run's lines.

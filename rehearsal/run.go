@@ -167,10 +167,13 @@ func (r *rig) up(ctx context.Context) error {
 		return fmt.Errorf("the rehearsal server reports persistence %q and visibility %q, not Postgres", r.res.Persistence, r.res.Visibility)
 	}
 	appDB := r.o.Prefix + "_app"
-	if err := createDatabase(ctx, r.o.Postgres, appDB); err != nil {
+	if err := freshDatabases(ctx, r.o.Postgres, true, appDB); err != nil {
 		return err
 	}
-	dsn := withDatabase(r.o.Postgres, appDB)
+	dsn, err := postgres.WithDatabaseName(r.o.Postgres, appDB)
+	if err != nil {
+		return err
+	}
 	mail := fakesendgrid.Start()
 	r.graph = graphsim.New()
 	r.doors = newGraphDoors(r.graph, 2)
