@@ -40,6 +40,12 @@ type Store interface {
 	// records it, with its audit record, once the provider accepted it.
 	NoticeSent(ctx context.Context, key string) (bool, error)
 	MarkNoticeSent(ctx context.Context, key, recipient string, e domain.AuditEntry) error
+	// AccountAdmins reads the account's name and admins, and the acting user.
+	AccountAdmins(ctx context.Context, accountID, actorUserID string) (domain.Recipients, error)
+	// DisconnectWABA marks the WABA's live channels disconnected for a
+	// delivery and returns the channels that delivery disconnected.
+	DisconnectWABA(ctx context.Context, deliveryID string, ev domain.AccessLost, at time.Time) ([]domain.DisconnectedChannel, error)
+	MarkDisconnectionNoticeSent(ctx context.Context, key, recipient string) error
 }
 
 // Graph is what the activities need from the Meta Graph API.
@@ -71,7 +77,9 @@ type Activities struct {
 	// OpsMail receives the alert about a lasting unlink failure (MAIL_OPS;
 	// empty: no alert).
 	OpsMail string
-	Log     *slog.Logger
+	// AppURL is the web app's address, for the links in notices (APP_URL).
+	AppURL string
+	Log    *slog.Logger
 }
 
 func (a *Activities) now() time.Time {

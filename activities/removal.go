@@ -29,6 +29,8 @@ type DeleteResult struct {
 	AlreadyRemoved     bool `json:"already_removed"`
 	DetachedReferences int  `json:"detached_references"`
 	UnlinkPending      bool `json:"unlink_pending"`
+	// MetaAccessLost: Meta had cut the channel off; nothing is owed to it.
+	MetaAccessLost bool `json:"meta_access_lost,omitempty"`
 }
 
 // DeleteChannel tombstones the channel in one transaction (see
@@ -50,7 +52,8 @@ func (a *Activities) DeleteChannel(ctx context.Context, in DeleteInput) (DeleteR
 		}
 		return DeleteResult{}, temporalerr.Encode(err)
 	}
-	return DeleteResult{AlreadyRemoved: r.AlreadyRemoved, DetachedReferences: r.DetachedReferences, UnlinkPending: r.UnlinkPending}, nil
+	return DeleteResult{AlreadyRemoved: r.AlreadyRemoved, DetachedReferences: r.DetachedReferences, UnlinkPending: r.UnlinkPending,
+		MetaAccessLost: r.MetaAccessLost}, nil
 }
 
 // Unlink outcomes.

@@ -47,7 +47,7 @@ func (s *Server) getChannel(c *gin.Context) error {
 	}
 	body := gin.H{"id": ch.ID, "name": ch.Name, "kind": ch.Kind, "official": ch.Official, "status": ch.Status,
 		"removed_at": ch.RemovedAt, "removal_id": workflows.WorkflowID(ch.ID)}
-	if ch.Status == domain.ChannelActive {
+	if ch.Status != domain.ChannelRemoved {
 		f, err := s.store.ImpactFacts(c.Request.Context(), ch, domain.ImpactAttendances, domain.ConversationCountCap)
 		if err != nil {
 			return err
@@ -91,8 +91,11 @@ func (s *Server) sendMessage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if conv.ChannelRemoved {
-		return domain.Errorf(domain.CodeChannelRemoved, domain.MsgChannelRemovedSend)
+	switch {
+	case conv.ChannelRemoved:
+		return domain.SendRefusal(domain.ChannelRemoved)
+	case conv.ChannelDisconnected:
+		return domain.SendRefusal(domain.ChannelDisconnected)
 	}
 	id, err := s.store.AddMessage(ctx, conv.ID, currentUser(c).ID, req.Text)
 	if err != nil {

@@ -33,7 +33,7 @@ func (s *Server) getConversation(c *gin.Context) error {
 		return err
 	}
 	return ok(c, http.StatusOK, gin.H{"id": conv.ID, "channel_id": conv.ChannelID, "contact": conv.Contact, "status": conv.Status,
-		"channel_removed": conv.ChannelRemoved, "messages": msgs})
+		"channel_removed": conv.ChannelRemoved, "channel_disconnected": conv.ChannelDisconnected, "messages": msgs})
 }
 
 type continueRequest struct {
@@ -64,8 +64,11 @@ func (s *Server) continueConversation(c *gin.Context) error {
 	if target.ID == conv.ChannelID {
 		return domain.Errorf(domain.CodeSameChannel, "escolha um canal diferente do canal desta conversa")
 	}
-	if target.Status == domain.ChannelRemoved {
+	switch target.Status {
+	case domain.ChannelRemoved:
 		return domain.Errorf(domain.CodeChannelRemoved, "o canal escolhido foi removido; escolha um canal ativo")
+	case domain.ChannelDisconnected:
+		return domain.Errorf(domain.CodeChannelDisconnected, "o canal escolhido foi desconectado na Meta; escolha um canal ativo")
 	}
 	id, err := s.store.ContinueConversation(c.Request.Context(), conv.ID, target.ID, s.actor(c))
 	if err != nil {

@@ -39,6 +39,9 @@ type Store interface {
 	RecordSignInFailure(ctx context.Context, email, ip string, at time.Time) error
 	ClearSignInFailures(ctx context.Context, email string) error
 
+	// RecordDelivery keeps a signed webhook delivery once; fresh is false for a repeat.
+	RecordDelivery(ctx context.Context, id string, body []byte, at time.Time) (fresh bool, err error)
+
 	Ping(ctx context.Context) error
 }
 
@@ -46,6 +49,7 @@ type Store interface {
 type Server struct {
 	store      Store
 	removals   Removals
+	deliveries Deliveries
 	changes    RunWatcher
 	jwtSecret  []byte
 	codeSecret []byte
@@ -58,12 +62,19 @@ type Server struct {
 	secureCookies             bool
 	sessionTTL                time.Duration
 	clock                     func() time.Time
+	// appSecret checks webhook signatures; webhookToken answers Meta's handshake.
+	appSecret, webhookToken []byte
 }
 
 // Config wires a Server.
 type Config struct {
 	Store    Store
 	Removals Removals
+	// Deliveries starts the workflow of a Meta webhook delivery.
+	Deliveries Deliveries
+	// MetaAppSecret signs Meta's webhook deliveries (META_APP_SECRET; none:
+	// every delivery is refused); WebhookVerifyToken is the handshake's token.
+	MetaAppSecret, WebhookVerifyToken string
 	// Changes announces removals' new runs and status changes, so that a
 	// waiting GET /v1/removals/{id} answers the moment its status moves on;
 	// nil: such a read looks again every second.
@@ -105,7 +116,7 @@ func init() {
 func New(c Config) *Server {
 	s := &Server{store: c.Store, removals: c.Removals, changes: c.Changes, jwtSecret: c.JWTSecret, codeSecret: c.CodeSecret, log: c.Log, resend: c.ResendInterval,
 		secureCookies: !c.InsecureCookies, sessionTTL: c.SessionTTL, clock: c.Now, outageWindow: c.OutageWindow, outageRetry: c.OutageRetryInterval,
-		opsAlertAfter: c.OpsAlertAfter}
+		opsAlertAfter: c.OpsAlertAfter, deliveries: c.Deliveries, appSecret: []byte(c.MetaAppSecret), webhookToken: []byte(c.WebhookVerifyToken)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -137,6 +148,8 @@ func New(c Config) *Server {
 	e.GET("/", h(serveWebApp))
 	e.GET("/assets/*file", h(serveAsset))
 	e.POST("/v1/session", h(s.signIn))
+	e.GET("/webhooks/meta", h(s.verifyWebhook))
+	e.POST("/webhooks/meta", h(s.receiveWebhook))
 	e.DELETE("/v1/session", h(s.signOut))
 
 	v1 := e.Group("/v1", endWatches(), h(s.authenticate), h(s.loadCaller))

@@ -144,6 +144,7 @@ func (p Parts) Activities() *activities.Activities {
 		CodeSecret:  []byte(p.Config.CodeSecret),
 		Policy:      activities.DefaultPolicy,
 		OpsMail:     p.Config.MailOps,
+		AppURL:      p.Config.WebAppURL(),
 		Log:         p.Log,
 	}
 }
@@ -153,15 +154,18 @@ func (p Parts) Activities() *activities.Activities {
 // throttle).
 func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 	c := api.Config{
-		Store:           p.Store,
-		Removals:        api.TemporalRemovals{Client: p.Temporal, Runs: p.Store, Changes: watcher(p.Changes)},
-		Changes:         watcher(p.Changes),
-		JWTSecret:       []byte(p.Config.AuthJWTSecret),
-		CodeSecret:      []byte(p.Config.CodeSecret),
-		Log:             p.Log,
-		InsecureCookies: p.Dev,
-		TrustedProxies:  p.Config.TrustedProxies,
-		OpsAlertAfter:   p.Config.OpsAlertAfter,
+		Store:              p.Store,
+		Removals:           api.TemporalRemovals{Client: p.Temporal, Runs: p.Store, Changes: watcher(p.Changes)},
+		Deliveries:         api.TemporalDeliveries{Client: p.Temporal},
+		MetaAppSecret:      string(p.Config.MetaAppSecret),
+		WebhookVerifyToken: string(p.Config.MetaWebhookVerifyToken),
+		Changes:            watcher(p.Changes),
+		JWTSecret:          []byte(p.Config.AuthJWTSecret),
+		CodeSecret:         []byte(p.Config.CodeSecret),
+		Log:                p.Log,
+		InsecureCookies:    p.Dev,
+		TrustedProxies:     p.Config.TrustedProxies,
+		OpsAlertAfter:      p.Config.OpsAlertAfter,
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	}

@@ -128,6 +128,9 @@ func bareShape(ctx workflow.Context, in bareInput) error {
 		return err
 	}
 	status(domain.StatusCompleted)
+	if err := workflow.ExecuteActivity(activityOptions("Avisa os administradores da conta da remoção"), bareNoop).Get(ctx, nil); err != nil {
+		return err // the admins' notice
+	}
 	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 }
 

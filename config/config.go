@@ -44,6 +44,13 @@ type Config struct {
 	MailOps          string        `env:"MAIL_OPS"`
 	OpsAlertAfter    time.Duration `env:"OPS_ALERT_AFTER" envDefault:"24h"`
 	MetaGraphBaseURL string        `env:"META_GRAPH_BASE_URL"`
+	// MetaAppSecret signs Meta's webhook deliveries (X-Hub-Signature-256);
+	// MetaWebhookVerifyToken is what Meta echoes in the verification handshake.
+	MetaAppSecret          Secret `env:"META_APP_SECRET"`
+	MetaWebhookVerifyToken Secret `env:"META_WEBHOOK_VERIFY_TOKEN"`
+	// AppURL is the web app's public address, for the links in e-mails
+	// ("": http:// and HTTP_ADDR).
+	AppURL string `env:"APP_URL"`
 	MetaGraphVersion string        `env:"META_GRAPH_VERSION" envDefault:"v23.0"`
 	LogLevel         string        `env:"LOG_LEVEL" envDefault:"info"`
 	// DemoPassword is the demo users' password that `dev` sets and prints.
@@ -85,6 +92,10 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 const (
 	DevJWTSecret  = "dev-only-jwt-secret-do-not-use-in-production"
 	DevCodeSecret = "dev-only-code-secret-do-not-use-in-production"
+	// DevMetaAppSecret and DevWebhookVerifyToken let a developer sign and
+	// verify webhook deliveries against `dev` (docs/operations.md).
+	DevMetaAppSecret      = "dev-only-meta-app-secret"
+	DevWebhookVerifyToken = "dev-only-webhook-verify-token"
 )
 
 // Load reads the environment.
@@ -107,6 +118,12 @@ func (c *Config) ApplyDevDefaults() (filled []string) {
 	if c.CredentialsKey == "" {
 		c.CredentialsKey, filled = credentials.DevKey, append(filled, "CREDENTIALS_KEY")
 	}
+	if c.MetaAppSecret == "" {
+		c.MetaAppSecret, filled = DevMetaAppSecret, append(filled, "META_APP_SECRET")
+	}
+	if c.MetaWebhookVerifyToken == "" {
+		c.MetaWebhookVerifyToken, filled = DevWebhookVerifyToken, append(filled, "META_WEBHOOK_VERIFY_TOKEN")
+	}
 	return filled
 }
 
@@ -115,7 +132,7 @@ func (c Config) Require(names ...string) error {
 	values := map[string]string{
 		"AUTH_JWT_SECRET": string(c.AuthJWTSecret), "CODE_SECRET": string(c.CodeSecret), "CREDENTIALS_KEY": string(c.CredentialsKey),
 		"SENDGRID_API_KEY": string(c.SendGridAPIKey), "TEMPORAL_ADDRESS": c.TemporalAddress,
-		"META_GRAPH_BASE_URL": c.MetaGraphURL(), "DATABASE_URL": c.DatabaseURL,
+		"META_GRAPH_BASE_URL": c.MetaGraphURL(), "DATABASE_URL": c.DatabaseURL, "META_APP_SECRET": string(c.MetaAppSecret),
 	}
 	var missing []string
 	for _, n := range names {
@@ -134,6 +151,15 @@ func (c Config) Require(names ...string) error {
 		}
 	}
 	return nil
+}
+
+// WebAppURL is the web app's address for links in e-mails: APP_URL, or
+// the API's own address.
+func (c Config) WebAppURL() string {
+	if c.AppURL != "" {
+		return strings.TrimSuffix(c.AppURL, "/")
+	}
+	return "http://" + c.HTTPAddr
 }
 
 // MetaGraphURL is the Graph API base outside dev.

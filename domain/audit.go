@@ -41,6 +41,8 @@ type TombstoneResult struct {
 	DetachedReferences int
 	// UnlinkPending: a Meta unlink is owed (the token moved to the unlink job).
 	UnlinkPending bool
+	// MetaAccessLost: Meta had cut the channel off; nothing was owed to it.
+	MetaAccessLost bool
 }
 
 // Unlink is the Meta unlink owed by a removal run. AccessToken is the sealed
@@ -79,11 +81,15 @@ const (
 // statement: channel_removed and, when no Meta unlink is owed and the step
 // ends the removal, removal_completed.
 func TombstoneRecords(in Tombstone, ch Channel, unlinkOwed bool, detachedRefs int) []AuditEntry {
-	doc := removedDoc(unlinkOwed)
+	doc := removedDoc(unlinkOwed, ch.Status == ChannelDisconnected)
+	detail := map[string]any{"detached_references": detachedRefs, "unlink_pending": unlinkOwed}
+	if ch.Status == ChannelDisconnected {
+		detail["meta_access_lost"] = true
+	}
 	records := []AuditEntry{{
 		RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
 		Action: "channel_removed", Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
-		Detail: map[string]any{"detached_references": detachedRefs, "unlink_pending": unlinkOwed},
+		Detail: detail,
 		Doc:    doc,
 	}}
 	if !unlinkOwed && in.FinishIfNothingOwed {
@@ -94,10 +100,14 @@ func TombstoneRecords(in Tombstone, ch Channel, unlinkOwed bool, detachedRefs in
 	return records
 }
 
-// removedDoc: with no unlink owed, the document says so at once.
-func removedDoc(unlinkOwed bool) map[string]any {
-	if unlinkOwed {
+// removedDoc: with no unlink owed, the document says so at once, and why
+// when Meta had already cut the channel off.
+func removedDoc(unlinkOwed, metaAccessLost bool) map[string]any {
+	switch {
+	case unlinkOwed:
 		return nil
+	case metaAccessLost:
+		return map[string]any{"meta_unlink": map[string]any{"status": UnlinkByMeta, "attempts": 0}}
 	}
 	return map[string]any{"meta_unlink": map[string]any{"status": "not_needed", "attempts": 0}}
 }

@@ -23,7 +23,7 @@ func (k ChannelKind) Official() bool {
 	return false
 }
 
-// Channel statuses.
+// Channel statuses (and ChannelDisconnected, meta_access.go).
 const (
 	ChannelActive  = "active"
 	ChannelRemoved = "removed"
@@ -73,6 +73,20 @@ type Conversation struct {
 	Contact        string `db:"contact" json:"contact"`
 	Status         string `db:"status" json:"status"`
 	ChannelRemoved bool   `db:"channel_removed" json:"channel_removed"`
+	// ChannelDisconnected: Meta cut the channel off; it no longer sends.
+	ChannelDisconnected bool `db:"channel_disconnected" json:"channel_disconnected"`
+}
+
+// SendRefusal is why nothing may be sent on a conversation of the channel
+// in this status (nil: it may).
+func SendRefusal(channelStatus string) error {
+	switch channelStatus {
+	case ChannelActive:
+		return nil
+	case ChannelDisconnected:
+		return Errorf(CodeChannelDisconnected, MsgChannelDisconnectedSend)
+	}
+	return Errorf(CodeChannelRemoved, MsgChannelRemovedSend)
 }
 
 // Attendance is an active conversation that blocks a removal.
@@ -85,8 +99,12 @@ type Attendance struct {
 // UnlinkTarget is the Meta object our app is subscribed to for a channel, the
 // one a removal unsubscribes from (SPEC §1.6): the WABA of a WhatsApp Business
 // API channel, the Page of Messenger and Instagram; none for the others.
-// Deregistering a phone number is never a target.
+// Deregistering a phone number is never a target. A channel Meta cut off has
+// none: Meta already removed our app from it.
 func UnlinkTarget(ch Channel) (kind, object string) {
+	if ch.Status == ChannelDisconnected {
+		return "", ""
+	}
 	switch ch.Kind {
 	case KindWhatsAppCloud:
 		if ch.WABAID != nil {

@@ -53,11 +53,12 @@ func (rec RemovalRecord) Document() Removal {
 		doc.MetaUnlink.Status = "not_started"
 	}
 	var kind ChannelKind
+	var disconnected bool
 	if doc.Impact != nil {
-		kind = doc.Impact.Kind
+		kind, disconnected = doc.Impact.Kind, doc.Impact.Disconnected
 	}
 	doc.MetaUnlink.Number = number.Release
-	if doc.MetaUnlink.Number == nil && NumberReleaseOffered(kind) {
+	if doc.MetaUnlink.Number == nil && NumberReleaseOffered(kind, disconnected) {
 		doc.MetaUnlink.Number = &NumberRelease{Status: NumberNotRequested}
 	}
 	doc.Notes = RemovalNotes(doc.Status, kind, doc.MetaUnlink)

@@ -17,6 +17,13 @@ const ImpactAttendances = 50
 func ImpactOf(ch Channel, f ImpactFacts) Impact {
 	im := Impact{ActiveAttendances: []Attendance{}, Warnings: []string{}}
 	im.ChannelName, im.Kind, im.OfficialIntegration = ch.Name, ch.Kind, ch.Kind.Official()
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	im.Meta = MetaObjects{WABAID: deref(ch.WABAID), PhoneNumberID: deref(ch.PhoneNumber), PageID: deref(ch.PageID)}
 	if f.ActiveAttendances != nil {
 		im.ActiveAttendances = f.ActiveAttendances
 	}
@@ -24,7 +31,12 @@ func ImpactOf(ch Channel, f ImpactFacts) Impact {
 	if im.Conversations > ConversationCountCap {
 		im.Conversations, im.ConversationsCapped = ConversationCountCap, true
 	}
-	metaImpact(ch, f.OtherLiveChannelsOnWABA, &im)
+	if ch.Status == ChannelDisconnected {
+		im.Disconnected = true
+		im.Warnings = append(im.Warnings, "O canal foi desconectado na Meta: o acesso do aplicativo já foi removido, então não há nada a desvincular.")
+	} else {
+		metaImpact(ch, f.OtherLiveChannelsOnWABA, &im)
+	}
 	if refs := im.References.Text(); refs != "" {
 		im.Warnings = append(im.Warnings, "O canal será desvinculado de "+refs+".")
 	}
@@ -73,13 +85,6 @@ func Plural(n int, one, many string) string {
 }
 
 func metaImpact(ch Channel, others int, im *Impact) {
-	deref := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	im.Meta = MetaObjects{WABAID: deref(ch.WABAID), PhoneNumberID: deref(ch.PhoneNumber), PageID: deref(ch.PageID)}
 	switch ch.Kind {
 	case KindWhatsAppCloud:
 		if im.Meta.WABAID == "" {

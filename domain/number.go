@@ -34,8 +34,12 @@ type NumberRelease struct {
 	LastError string `json:"last_error,omitempty"`
 }
 
-// NumberReleaseOffered says whether the alert offers releasing the number.
-func NumberReleaseOffered(kind ChannelKind) bool { return kind == KindWhatsAppCloud }
+// NumberReleaseOffered says whether the alert offers releasing the number:
+// for a WhatsApp Business API channel that Meta has not cut off (without our
+// app's access there is nothing we could deregister).
+func NumberReleaseOffered(kind ChannelKind, disconnected bool) bool {
+	return kind == KindWhatsAppCloud && !disconnected
+}
 
 // NumberJob is a run's deregistration owed to Meta (the number_releases row).
 type NumberJob struct {

@@ -81,6 +81,8 @@ type Impact struct {
 	ConversationsCapped bool         `json:"conversations_capped,omitempty"` // there are more than Conversations
 	References          References   `json:"references"`
 	Warnings            []string     `json:"warnings"`
+	// Disconnected: Meta cut the channel off (SPEC §7); nothing is owed to Meta.
+	Disconnected bool `json:"disconnected,omitempty"`
 }
 
 // Actor is who asked for a step and from where, for the audit log.
@@ -135,8 +137,11 @@ const (
 // RemovalNotes are the notes a removal in this state carries.
 func RemovalNotes(status Status, kind ChannelKind, unlink MetaUnlink) []string {
 	notes := []string{}
-	if unlink.Status == "skipped" {
+	switch unlink.Status {
+	case "skipped":
 		notes = append(notes, NoteWABAShared)
+	case UnlinkByMeta:
+		notes = append(notes, NoteMetaAccessLost)
 	}
 	if status == StatusCompleted && kind == KindWhatsAppCloud {
 		notes = append(notes, CompletedNote(unlink.Number))

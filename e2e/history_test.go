@@ -49,10 +49,7 @@ func (s *stack) captureHistory(id, name string) {
 		return
 	}
 	// The read model can say "completed" a workflow task before the run closes.
-	s.eventually(func() bool {
-		d, err := s.tc.DescribeWorkflowExecution(context.Background(), id, "")
-		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
-	})
+	s.closed(id)
 	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(s.history(id))
 	if err != nil {
 		s.t.Fatal(err)

@@ -116,14 +116,18 @@ func TestWorkerKilledAtEachStage(t *testing.T) {
 				t.Fatal("channel not removed")
 			}
 			calls := len(s.graph.Calls())
-			mails := len(s.sg.Sent())
+			mails := len(s.codeMails())
+			s.closed(id) // the admins' notice is the run's last step
+			if n := s.notices(); len(n) != 1 || n[s.adminEmail()] != 1 {
+				t.Fatalf("notices to admins: %v", n)
+			}
 			trail, _ := s.store.AuditTrail(context.Background(), id)
 			seen := map[string]int{}
 			for _, a := range trail {
 				seen[a.Action]++
 			}
 			if calls-failures != 1 || mails != 1 || seen["channel_removed"] != 1 || seen["code_sent"] != 1 ||
-				seen["removal_completed"] != 1 || seen["meta_unlinked"] != 1 || seen["acknowledged"] != 1 {
+				seen["removal_completed"] != 1 || seen["meta_unlinked"] != 1 || seen["acknowledged"] != 1 || seen["admin_notified"] != 1 {
 				t.Fatalf("effects: %d Graph calls (%d failed on purpose), %d mails, audit %v\n%s", calls, failures, mails, seen, done.Raw)
 			}
 			t.Logf("%s: completed; 1 tombstone, %d mail, %d successful Meta call, audit %v", stage, mails, calls-failures, seen)

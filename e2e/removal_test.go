@@ -110,6 +110,7 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 			Query: fmt.Sprintf("ChannelId = '%s' AND AccountId = '%s' AND RemovalStatus = 'completed'", ch, s.account)})
 		return err == nil && len(res.Executions) == 1
 	})
+	s.closed(id) // the admins' notice follows removal_completed
 	trail, _ := s.store.AuditTrail(context.Background(), id)
 	var actions []string
 	for _, a := range trail {
@@ -118,7 +119,7 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 			t.Errorf("audit %s without IP", a.Action)
 		}
 	}
-	if strings.Join(actions, ",") != "preflight_passed,acknowledged,code_sent,code_rejected,code_verified,channel_removed,meta_unlinked,removal_completed" {
+	if strings.Join(actions, ",") != "preflight_passed,acknowledged,code_sent,code_rejected,code_verified,channel_removed,meta_unlinked,removal_completed,admin_notified" {
 		t.Fatalf("audit trail: %v", actions)
 	}
 	s.assertNoCodeInHistory(id, code)
@@ -266,8 +267,8 @@ func TestResendCodeOverHTTP(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	s.want(s.do("POST", "/v1/removals/"+id+"/resend-code", s.adminToken, nil), 202, "")
 	fresh := s.lastCode()
-	if len(s.sg.Sent()) != 2 {
-		t.Fatalf("mails: %d", len(s.sg.Sent()))
+	if len(s.codeMails()) != 2 {
+		t.Fatalf("mails: %d", len(s.codeMails()))
 	}
 	if old != fresh {
 		s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": old}), 422, "invalid_code")
@@ -334,7 +335,8 @@ func TestTemporalUnreachableIs503(t *testing.T) {
 
 // TestHappyPathHistoryStaysLean counts, on the real server, the history events
 // of a removal that goes straight through (official channel, Meta unlink): at
-// most 30, so the embedded server's serialized history writes stay few.
+// most 36 (30 before the admins' notice, a step of its own at the end), so
+// the embedded server's serialized history writes stay few.
 func TestHappyPathHistoryStaysLean(t *testing.T) {
 	s := newStack(t)
 	s.start(true)
@@ -342,25 +344,22 @@ func TestHappyPathHistoryStaysLean(t *testing.T) {
 	id := s.acknowledged(ch)
 	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
 	s.until(id, "completed")
-	s.eventually(func() bool {
-		d, err := s.tc.DescribeWorkflowExecution(context.Background(), id, "")
-		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
-	})
+	s.closed(id)
 	h := s.history(id)
 	var kinds []string
 	for _, ev := range h.Events {
 		kinds = append(kinds, strings.TrimPrefix(ev.EventType.String(), "EVENT_TYPE_"))
 	}
 	t.Logf("happy path: %d events: %s", len(h.Events), strings.Join(kinds, " "))
-	if len(h.Events) > 30 {
-		t.Fatalf("happy path has %d history events, want at most 30", len(h.Events))
+	if len(h.Events) > 36 {
+		t.Fatalf("happy path has %d history events, want at most 36", len(h.Events))
 	}
 	trail, _ := s.store.AuditTrail(context.Background(), id)
 	var actions []string
 	for _, a := range trail {
 		actions = append(actions, a.Action)
 	}
-	if strings.Join(actions, ",") != "preflight_passed,acknowledged,code_sent,code_verified,channel_removed,meta_unlinked,removal_completed" {
+	if strings.Join(actions, ",") != "preflight_passed,acknowledged,code_sent,code_verified,channel_removed,meta_unlinked,removal_completed,admin_notified" {
 		t.Fatalf("audit trail: %v", actions)
 	}
 	s.captureHistory(id, "happy_path.json")

@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,7 +132,7 @@ func newStack(t *testing.T) *stack {
 	s.graphS = httptest.NewServer(s.graph)
 	t.Cleanup(s.graphS.Close)
 	s.account = s.must(s.b.Account("", "Loja E2E", "dono@loja.test"))
-	s.admin = s.must(s.b.User("", s.account, fmt.Sprintf("admin-%s@loja.test", s.account[:8]), "Admin", "admin"))
+	s.admin = s.must(s.b.User("", s.account, "admin-"+s.account[:8]+"@loja.test", "Admin", "admin"))
 	s.agent = s.must(s.b.User("", s.account, fmt.Sprintf("agent-%s@loja.test", s.account[:8]), "Agente", "agent"))
 	s.contact = s.must(s.b.Contact("", s.account, "Maria", "+5511988887777"))
 	s.adminToken, s.agentToken = s.token(s.admin, time.Hour), s.token(s.agent, time.Hour)
@@ -295,13 +296,50 @@ func (s *stack) until(id string, want ...string) resp {
 	return r
 }
 
+// closed waits until the removal's run has closed (its last steps, such as
+// the admins' notice, come after the status the API shows).
+func (s *stack) closed(id string) {
+	s.t.Helper()
+	s.eventually(func() bool {
+		d, err := s.tc.DescribeWorkflowExecution(context.Background(), id, "")
+		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
+}
+
+// adminEmail is the stack's admin user's e-mail (the account administrator,
+// who receives codes, is dono@loja.test).
+func (s *stack) adminEmail() string { return fmt.Sprintf("admin-%s@loja.test", s.account[:8]) }
+
 func (s *stack) lastCode() string {
 	s.t.Helper()
-	mails := s.sg.Sent()
+	mails := s.codeMails()
 	if len(mails) == 0 {
-		s.t.Fatal("no mail sent")
+		s.t.Fatal("no code mailed")
 	}
 	return mails[len(mails)-1].Code(s.t)
+}
+
+// codeMails are the verification e-mails sent, in order; notices apart.
+func (s *stack) codeMails() []fakesendgrid.Mail {
+	var codes []fakesendgrid.Mail
+	for _, m := range s.sg.Sent() {
+		if _, ok := m.CodeIn(); ok {
+			codes = append(codes, m)
+		}
+	}
+	return codes
+}
+
+// notices are the e-mails that tell the account's admins a channel was
+// removed, by recipient.
+func (s *stack) notices() map[string]int {
+	n := map[string]int{}
+	for _, m := range s.sg.Sent() {
+		if strings.HasPrefix(m.Subject, "Aviso de segurança:") {
+			n[m.To]++
+		}
+	}
+	return n
 }
 
 // acknowledged starts a removal of the channel and acknowledges its alert:

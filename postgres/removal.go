@@ -44,8 +44,9 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 				return nil
 			}
 			kind, object := domain.UnlinkTarget(ch)
-			number := in.ReleaseNumber && domain.NumberReleaseOffered(ch.Kind) && ch.PhoneNumber != nil && *ch.PhoneNumber != ""
+			number := in.ReleaseNumber && domain.NumberReleaseOffered(ch.Kind, ch.Status == domain.ChannelDisconnected) && ch.PhoneNumber != nil && *ch.PhoneNumber != ""
 			res.UnlinkPending, res.DetachedReferences = object != "" || number, cur.References
+			res.MetaAccessLost = ch.Status == domain.ChannelDisconnected
 			cleared, active, err := s.tombstone(ctx, tx, in, ch, kind, object, number, cur.References)
 			if err != nil || cleared {
 				return err
@@ -203,18 +204,4 @@ func (s *Store) RecordNumberAttempt(ctx context.Context, removalID, runID, statu
 		WHERE removal_id = $1 AND run_id = $2
 		RETURNING `+numberCols, removalID, runID, status, lastError, now)
 	return n, mapErr(err)
-}
-
-// NoticeSent says whether the notice key went out.
-func (s *Store) NoticeSent(ctx context.Context, key string) (bool, error) {
-	var sent bool
-	err := s.q().GetContext(ctx, &sent, `SELECT EXISTS (SELECT 1 FROM notices WHERE key = $1)`, key)
-	return sent, mapErr(err)
-}
-
-// MarkNoticeSent records a notice the provider accepted and its audit
-// record, in one statement.
-func (s *Store) MarkNoticeSent(ctx context.Context, key, recipient string, e domain.AuditEntry) error {
-	return mapErr(appendAuditWith(ctx, s.q(), e, `notice AS (
-			INSERT INTO notices (key, removal_id, recipient) VALUES ($13, $1, $14) ON CONFLICT (key) DO NOTHING),`, key, recipient))
 }

@@ -228,7 +228,7 @@ func (s *Store) Conversations(ctx context.Context, channelID string, limit int) 
 	cs := []domain.Conversation{}
 	err := s.q().SelectContext(ctx, &cs, `
 		SELECT v.id, v.channel_id, v.account_id, ct.name AS contact, v.status,
-		       (ch.status = 'removed') AS channel_removed
+		       (ch.status = 'removed') AS channel_removed, (ch.status = 'disconnected') AS channel_disconnected
 		FROM conversations v
 		JOIN channels ch ON ch.id = v.channel_id
 		JOIN contacts ct ON ct.id = v.contact_id
@@ -243,7 +243,7 @@ func (s *Store) Conversation(ctx context.Context, id string) (domain.Conversatio
 	var c domain.Conversation
 	err := s.q().GetContext(ctx, &c, `
 		SELECT v.id, v.channel_id, v.account_id, ct.name AS contact, v.status,
-		       (ch.status = 'removed') AS channel_removed
+		       (ch.status = 'removed') AS channel_removed, (ch.status = 'disconnected') AS channel_disconnected
 		FROM conversations v
 		JOIN channels ch ON ch.id = v.channel_id
 		JOIN contacts ct ON ct.id = v.contact_id
@@ -251,20 +251,26 @@ func (s *Store) Conversation(ctx context.Context, id string) (domain.Conversatio
 	return c, mapErr(err)
 }
 
-// AddMessage stores an outgoing message, unless the channel is removed. The
-// check and the insert are one statement so a removal cannot slip between them.
+// AddMessage stores an outgoing message, unless the channel is removed or
+// disconnected (domain.SendRefusal). The check and the insert are one
+// statement so a removal or a disconnection cannot slip between them.
 func (s *Store) AddMessage(ctx context.Context, conversationID, authorID, body string) (string, error) {
-	var id string
-	err := s.q().GetContext(ctx, &id, `
-		INSERT INTO messages (conversation_id, author_user_id, body)
-		SELECT v.id, $2, $3 FROM conversations v JOIN channels ch ON ch.id = v.channel_id
-		WHERE v.id = $1 AND ch.status = 'active'
-		RETURNING id`, conversationID, authorID, body)
-	if err != nil {
-		err = mapErr(err)
-		if domain.ErrorCode(err) == domain.CodeNotFound {
-			return "", domain.Errorf(domain.CodeChannelRemoved, domain.MsgChannelRemovedSend)
-		}
+	var row struct {
+		Status string         `db:"status"`
+		ID     sql.NullString `db:"id"`
 	}
-	return id, err
+	err := s.q().GetContext(ctx, &row, `WITH c AS (
+			SELECT v.id, ch.status FROM conversations v JOIN channels ch ON ch.id = v.channel_id WHERE v.id = $1),
+		ins AS (
+			INSERT INTO messages (conversation_id, author_user_id, body)
+			SELECT id, $2, $3 FROM c WHERE status = 'active'
+			RETURNING id)
+		SELECT c.status, (SELECT id FROM ins) AS id FROM c`, conversationID, authorID, body)
+	if err != nil {
+		return "", mapErr(err)
+	}
+	if err := domain.SendRefusal(row.Status); err != nil {
+		return "", err
+	}
+	return row.ID.String, nil
 }

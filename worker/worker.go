@@ -67,6 +67,7 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 func NewTuned(c client.Client, acts *activities.Activities, t Tuning) sdkworker.Worker {
 	w := sdkworker.New(c, workflows.TaskQueue, t.Options())
 	w.RegisterWorkflowWithOptions(workflows.RemoveChannelWorkflow, workflows.RegisterOptions())
+	w.RegisterWorkflowWithOptions(workflows.MetaAccessLostWorkflow, workflows.MetaAccessLostOptions())
 	w.RegisterActivity(acts)
 	return w
 }

@@ -43,6 +43,7 @@ type harness struct {
 	deleted      int
 	abandoned    int
 	opsAlerts    []activities.OpsAlertInput
+	notices      []activities.NoticeInput // NotifyAdmins calls
 
 	pending, seq int // updates sent and not yet answered
 
@@ -133,6 +134,11 @@ func newHarness(t *testing.T) *harness {
 		func(_ context.Context, in activities.OpsAlertInput) (bool, error) {
 			h.opsAlerts = append(h.opsAlerts, in)
 			return true, nil
+		})
+	env.OnActivity(a.NotifyAdmins, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.NoticeInput) (int, error) {
+			h.notices = append(h.notices, in)
+			return 1, nil
 		})
 	env.OnActivity(a.AbandonUnlink, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.Step) error { h.abandoned++; return nil })

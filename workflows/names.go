@@ -13,6 +13,8 @@ import (
 const (
 	TaskQueue    = "channel-removal"
 	WorkflowName = "RemoveChannelWorkflow"
+	// MetaAccessLostWorkflowName carries out a webhook delivery (SPEC §7).
+	MetaAccessLostWorkflowName = "MetaAccessLostWorkflow"
 
 	// Signals: every step can be driven by these alone (Temporal Web, temporal CLI).
 	SignalAcknowledge = "acknowledge"
@@ -62,6 +64,16 @@ func ChannelIDOf(removalID string) (string, bool) {
 	return strings.TrimPrefix(removalID, idPrefix), true
 }
 
+const deliveryPrefix = "meta-webhook:"
+
+// MetaDeliveryID is the workflow id of a webhook delivery's run.
+func MetaDeliveryID(deliveryID string) string { return deliveryPrefix + deliveryID }
+
 // RegisterOptions registers RemoveChannelWorkflow under its contract name,
 // whatever the Go function is called.
 func RegisterOptions() workflow.RegisterOptions { return workflow.RegisterOptions{Name: WorkflowName} }
+
+// MetaAccessLostOptions registers MetaAccessLostWorkflow under its name.
+func MetaAccessLostOptions() workflow.RegisterOptions {
+	return workflow.RegisterOptions{Name: MetaAccessLostWorkflowName}
+}

@@ -79,6 +79,16 @@ func auditOptions() workflow.ActivityOptions {
 	}
 }
 
+// noticeOptions: the admins' notices are retried for about an hour, like
+// the ops alert; each recipient's notice goes out once (NotifyAdmins).
+func noticeOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute, MaximumAttempts: 10},
+		Summary:             "Avisa os administradores da conta da remoção",
+	}
+}
+
 // opsAlertOptions: the ops e-mail is retried for about an hour; a notice
 // that still fails is logged and the removal goes on waiting.
 func opsAlertOptions() workflow.ActivityOptions {

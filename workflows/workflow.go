@@ -56,6 +56,8 @@ type removal struct {
 	// opsAlerted that ops were told, once, that it stayed there.
 	warnedAt   time.Time
 	opsAlerted bool
+	// adminsNotified: every admin was told, once, that the channel was removed.
+	adminsNotified bool
 	// done is a verification after which nothing is owed: it is answered with
 	// the outcome ("completed") rather than "removing".
 	done *command
@@ -80,6 +82,7 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (domain.Removal, erro
 	}
 	r.run(ctx)
 	r.answerDone()
+	r.notifyAdmins(ctx)
 	r.refuseRemaining()
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return r.doc, err
@@ -130,7 +133,7 @@ func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bo
 		return command{}, false
 	}
 	r.doc.AccountID, r.doc.Impact = res.AccountID, &res.Impact
-	if domain.NumberReleaseOffered(res.Impact.Kind) {
+	if domain.NumberReleaseOffered(res.Impact.Kind, res.Impact.Disconnected) {
 		r.doc.MetaUnlink.Number = &domain.NumberRelease{Status: domain.NumberNotRequested}
 	}
 	if !res.OK {
@@ -186,12 +189,8 @@ func (r *removal) setAwaitingCode(ctx workflow.Context) {
 func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Error {
 	r.sendSeq++
 	var res activities.SendCodeResult
-	name := ""
-	if r.doc.Impact != nil {
-		name = r.doc.Impact.ChannelName
-	}
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
-		activities.SendCodeInput{Step: r.step(actor), ChannelName: name, Seq: r.sendSeq, Acknowledged: r.sendSeq == 1,
+		activities.SendCodeInput{Step: r.step(actor), ChannelName: r.channelName(), Seq: r.sendSeq, Acknowledged: r.sendSeq == 1,
 			ReleaseNumber: r.sendSeq == 1 && r.releaseNumber}).Get(ctx, &res)
 	if err != nil {
 		return temporalerr.AsDomain(err)
@@ -289,6 +288,10 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkO
 		r.reply(verified, nil)
 		return false, false
 	}
+	if d.MetaAccessLost {
+		r.doc.MetaUnlink.Status = domain.UnlinkByMeta
+		r.doc.Notes = append(r.doc.Notes, domain.NoteMetaAccessLost)
+	}
 	if d.UnlinkPending {
 		r.reply(verified, nil)
 	} else {
@@ -320,7 +323,9 @@ func (r *removal) tombstoneFailed(ctx workflow.Context, err error) {
 // completed_with_warnings, open for retry-unlink until the retry window closes.
 func (r *removal) unlink(ctx workflow.Context, owed bool) {
 	if !owed {
-		r.doc.MetaUnlink.Status = "not_needed"
+		if r.doc.MetaUnlink.Status != domain.UnlinkByMeta {
+			r.doc.MetaUnlink.Status = "not_needed"
+		}
 		r.complete(ctx)
 		r.answerDone()
 		return
@@ -371,6 +376,7 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 			deadline = r.warnedAt.Add(r.in.UnlinkRetryWindow.D())
 		}
 		r.setStatus(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkFailed(f.LastError, SignalRetryUnlink, deadline))
+		r.notifyAdmins(ctx)
 		if !r.awaitRetryUnlink(ctx, deadline) {
 			// Retried until it lands, as an audit write is (auditOptions).
 			_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink, r.step(r.actor)).Get(ctx, nil)
@@ -424,20 +430,44 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) boo
 // A failure to send is logged: it changes nothing of the removal.
 func (r *removal) alertOps(ctx workflow.Context, deadline time.Time) {
 	r.opsAlerted = true
-	lastErr := r.doc.MetaUnlink.LastError
-	if lastErr == "" && r.doc.MetaUnlink.Number != nil {
-		lastErr = r.doc.MetaUnlink.Number.LastError
-	}
-	name := ""
-	if r.doc.Impact != nil {
-		name = r.doc.Impact.ChannelName
-	}
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertOps, activities.OpsAlertInput{
-		Step: r.step(r.actor), ChannelName: name, LastError: lastErr, Attempts: r.doc.MetaUnlink.Attempts,
+		Step: r.step(r.actor), ChannelName: r.channelName(), LastError: r.metaError(), Attempts: r.doc.MetaUnlink.Attempts,
 		Since: r.warnedAt, RetryUntil: deadline}).Get(ctx, nil)
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("ops alert not sent", "error", err)
 	}
+}
+
+// notifyAdmins tells every admin of the account, once per run, that the
+// channel was removed: when the run completes, or when it first reaches
+// completed_with_warnings (the channel is gone either way). A failure to
+// send is logged: it changes nothing of the removal.
+func (r *removal) notifyAdmins(ctx workflow.Context) {
+	if r.adminsNotified || (r.doc.Status != domain.StatusCompleted && r.doc.Status != domain.StatusCompletedWithWarnings) {
+		return
+	}
+	r.adminsNotified = true
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, noticeOptions()), a.NotifyAdmins, activities.NoticeInput{
+		Step: r.step(r.actor), ChannelName: r.channelName(), Status: r.doc.Status, MetaError: r.metaError(),
+		At: workflow.Now(ctx)}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("admins not notified", "error", err)
+	}
+}
+
+func (r *removal) channelName() string {
+	if r.doc.Impact == nil {
+		return ""
+	}
+	return r.doc.Impact.ChannelName
+}
+
+// metaError is Meta's last error: the unsubscribe's, else the number's.
+func (r *removal) metaError() string {
+	if r.doc.MetaUnlink.LastError == "" && r.doc.MetaUnlink.Number != nil {
+		return r.doc.MetaUnlink.Number.LastError
+	}
+	return r.doc.MetaUnlink.LastError
 }
 
 func (r *removal) complete(ctx workflow.Context) {

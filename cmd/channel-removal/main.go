@@ -146,7 +146,7 @@ func (p *process) close() {
 }
 
 func runAPI(ctx context.Context, cfg config.Config) error {
-	p, err := openProcess(ctx, cfg, "AUTH_JWT_SECRET", "CODE_SECRET", "TEMPORAL_ADDRESS")
+	p, err := openProcess(ctx, cfg, "AUTH_JWT_SECRET", "CODE_SECRET", "TEMPORAL_ADDRESS", "META_APP_SECRET")
 	if err != nil {
 		return err
 	}

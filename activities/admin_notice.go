@@ -1,0 +1,57 @@
+package activities
+
+import (
+	"context"
+	"time"
+
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/temporalerr"
+	"github.com/crm/channel-removal/mail"
+)
+
+// NoticeInput is a removal that removed its channel: completed, or
+// completed_with_warnings with Meta's error.
+type NoticeInput struct {
+	Step
+	ChannelName string        `json:"channel_name"`
+	Status      domain.Status `json:"status"`
+	MetaError   string        `json:"meta_error,omitempty"`
+	At          time.Time     `json:"at"`
+}
+
+// NotifyAdmins e-mails every admin of the account, once each, that the
+// channel was removed, by whom, when, from where and with what outcome
+// (SPEC §7). Each admin's notice is recorded, with its admin_notified audit
+// record, as soon as SendGrid accepts it: a retry, or a worker killed
+// mid-way, sends only the notices not yet recorded.
+func (a *Activities) NotifyAdmins(ctx context.Context, in NoticeInput) (sent int, err error) {
+	rc, err := a.Store.AccountAdmins(ctx, in.AccountID, in.Actor.UserID)
+	if err != nil {
+		return 0, err
+	}
+	n := domain.RemovalNotice{AccountName: rc.AccountName, ChannelName: in.ChannelName, ChannelID: in.ChannelID,
+		RemovalID: in.RemovalID, RemovedBy: rc.ActorName, RemovedByEmail: rc.ActorEmail, IP: in.Actor.IP, At: in.At,
+		Status: in.Status, MetaError: in.MetaError, AppURL: a.AppURL}
+	if n.RemovedBy == "" {
+		n.RemovedBy = in.Actor.UserID
+	}
+	for _, admin := range rc.Admins {
+		key := in.key("admin_notified", admin.ID)
+		if done, err := a.Store.NoticeSent(ctx, key); err != nil || done {
+			if err != nil {
+				return sent, err
+			}
+			continue
+		}
+		if err := a.Mail.Send(ctx, mail.Message{To: admin.Email, Subject: n.Subject(), Text: n.Text()}); err != nil {
+			a.log().Warn("removal notice not sent", "removal_id", in.RemovalID, "to", admin.Email, "error", err)
+			return sent, temporalerr.Encode(err)
+		}
+		e := in.audit("admin_notified", map[string]any{"to": admin.Email, "outcome": in.Status}, key)
+		if err := a.Store.MarkNoticeSent(ctx, key, admin.Email, e); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
+}

@@ -1,0 +1,66 @@
+package activities
+
+import (
+	"context"
+	"time"
+
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/temporalerr"
+	"github.com/crm/channel-removal/mail"
+)
+
+// DisconnectInput is one access-lost event of a webhook delivery.
+type DisconnectInput struct {
+	DeliveryID string            `json:"delivery_id"`
+	Event      domain.AccessLost `json:"event"`
+}
+
+// DisconnectChannels marks every live channel on the event's WABA
+// disconnected and returns the channels the delivery disconnected, the same
+// ones when retried after it committed (postgres.Store.DisconnectWABA).
+func (a *Activities) DisconnectChannels(ctx context.Context, in DisconnectInput) ([]domain.DisconnectedChannel, error) {
+	chs, err := a.Store.DisconnectWABA(ctx, in.DeliveryID, in.Event, a.now())
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range chs {
+		a.log().Info("channel disconnected on Meta's side", "channel_id", ch.ID, "waba_id", ch.WABAID, "event", ch.Event,
+			"delivery_id", in.DeliveryID)
+	}
+	return chs, nil
+}
+
+// DisconnectionNoticeInput is a channel Meta cut off.
+type DisconnectionNoticeInput struct {
+	Channel domain.DisconnectedChannel `json:"channel"`
+	At      time.Time                  `json:"at"`
+}
+
+// NotifyDisconnected e-mails every admin of the channel's account, once
+// each per channel, that Meta cut it off, with the link to remove it. As in
+// NotifyAdmins, each notice is recorded as soon as SendGrid accepts it.
+func (a *Activities) NotifyDisconnected(ctx context.Context, in DisconnectionNoticeInput) (sent int, err error) {
+	rc, err := a.Store.AccountAdmins(ctx, in.Channel.AccountID, "")
+	if err != nil {
+		return 0, err
+	}
+	n := domain.DisconnectionNotice{AccountName: rc.AccountName, Channel: in.Channel, At: in.At, AppURL: a.AppURL}
+	for _, admin := range rc.Admins {
+		key := "disconnected/" + in.Channel.ID + "/" + admin.ID
+		if done, err := a.Store.NoticeSent(ctx, key); err != nil || done {
+			if err != nil {
+				return sent, err
+			}
+			continue
+		}
+		if err := a.Mail.Send(ctx, mail.Message{To: admin.Email, Subject: n.Subject(), Text: n.Text()}); err != nil {
+			a.log().Warn("disconnection notice not sent", "channel_id", in.Channel.ID, "to", admin.Email, "error", err)
+			return sent, temporalerr.Encode(err)
+		}
+		if err := a.Store.MarkDisconnectionNoticeSent(ctx, key, admin.Email); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
+}

@@ -1,0 +1,158 @@
+package domain
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Meta's side (SPEC §7): when the business unshares its WhatsApp Business
+// Account from our app, uninstalls it, deletes the account or moves the number
+// off the Cloud API, Meta says so in an account_update webhook. Every live
+// channel on that WABA is then disconnected: it can no longer send, its
+// admins are told, and removing it later owes Meta nothing.
+
+// ChannelDisconnected is the status of a channel whose WABA our app lost
+// access to on Meta's side.
+const ChannelDisconnected = "disconnected"
+
+// DisconnectedLabel is how the channel list and page show that status.
+const DisconnectedLabel = "Desconectado na Meta"
+
+// MsgChannelDisconnectedSend is the refusal of a send on a disconnected channel.
+const MsgChannelDisconnectedSend = "Não foi possível enviar: este canal foi desconectado na Meta e não envia mais mensagens. " +
+	"Inicie um novo atendimento por outro canal ou peça a um administrador para reconectar o WhatsApp com um novo canal."
+
+// accessLost are the account_update events by which our app lost access to a
+// WABA, with what each means to an admin. Meta's account_update reference
+// (2026) gives these four; ACCOUNT_RESTRICTION, ACCOUNT_VIOLATION and
+// DISABLED_UPDATE limit what the WABA may do but leave it shared with us.
+var accessLost = map[string]string{
+	"PARTNER_REMOVED":         "a conta do WhatsApp Business deixou de ser compartilhada com o nosso aplicativo",
+	"PARTNER_APP_UNINSTALLED": "as permissões do nosso aplicativo na conta do WhatsApp Business foram revogadas",
+	"ACCOUNT_DELETED":         "a conta do WhatsApp Business foi excluída na Meta",
+	"ACCOUNT_OFFBOARDED":      "o número saiu da API do WhatsApp Business (troca de aparelho ou novo registro do número)",
+}
+
+// AccessLost is one event of a delivery: our app lost access to a WABA.
+type AccessLost struct {
+	WABAID string `json:"waba_id"`
+	Event  string `json:"event"`
+}
+
+// Reason is what the event means, in pt-BR.
+func (e AccessLost) Reason() string {
+	if r, ok := accessLost[e.Event]; ok {
+		return r
+	}
+	return "a Meta informou o evento " + e.Event
+}
+
+// accountUpdate is the part of a webhook delivery this service reads.
+type accountUpdate struct {
+	Object string `json:"object"`
+	Entry  []struct {
+		ID      string `json:"id"`
+		Changes []struct {
+			Field string `json:"field"`
+			Value struct {
+				Event    string `json:"event"`
+				WABAInfo *struct {
+					WABAID string `json:"waba_id"`
+				} `json:"waba_info"`
+			} `json:"value"`
+		} `json:"changes"`
+	} `json:"entry"`
+}
+
+// MaxAccessLostPerDelivery bounds what one delivery may ask for.
+const MaxAccessLostPerDelivery = 100
+
+// ParseDelivery reads the access-lost events of a webhook delivery; every
+// other object, field or event is none of ours (nil). The WABA is the
+// event's waba_info.waba_id (partner events name the customer's WABA there),
+// else the entry's id. A body that is not such JSON is an invalid_request.
+func ParseDelivery(body []byte) ([]AccessLost, error) {
+	var d accountUpdate
+	if err := json.Unmarshal(body, &d); err != nil {
+		return nil, Errorf(CodeInvalid, "corpo do webhook não é um JSON válido")
+	}
+	if d.Object != "whatsapp_business_account" {
+		return nil, nil
+	}
+	var out []AccessLost
+	seen := map[AccessLost]bool{}
+	for _, e := range d.Entry {
+		for _, c := range e.Changes {
+			if c.Field != "account_update" {
+				continue
+			}
+			if _, ok := accessLost[c.Value.Event]; !ok {
+				continue
+			}
+			waba := e.ID
+			if c.Value.WABAInfo != nil && c.Value.WABAInfo.WABAID != "" {
+				waba = c.Value.WABAInfo.WABAID
+			}
+			ev := AccessLost{WABAID: strings.TrimSpace(waba), Event: c.Value.Event}
+			if ev.WABAID == "" || len(ev.WABAID) > 64 || seen[ev] {
+				continue
+			}
+			if len(out) == MaxAccessLostPerDelivery {
+				return nil, Errorf(CodeInvalid, "o webhook traz mais de %d eventos", MaxAccessLostPerDelivery)
+			}
+			seen[ev] = true
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}
+
+// DisconnectedChannel is a channel a delivery disconnected.
+type DisconnectedChannel struct {
+	ID        string `db:"id" json:"id"`
+	AccountID string `db:"account_id" json:"account_id"`
+	Name      string `db:"name" json:"name"`
+	WABAID    string `db:"waba_id" json:"waba_id"`
+	Event     string `db:"event" json:"event"`
+}
+
+// DisconnectionNotice is the e-mail every admin of the account gets, once,
+// when Meta cut one of its channels off.
+type DisconnectionNotice struct {
+	AccountName string
+	Channel     DisconnectedChannel
+	At          time.Time
+	AppURL      string
+}
+
+// Subject is the notice's subject line (it ends with what happened, as the
+// removal notice's does).
+func (n DisconnectionNotice) Subject() string {
+	return fmt.Sprintf("Aviso: o canal \"%s\" foi desconectado na Meta", n.Channel.Name)
+}
+
+// Text is the notice's body, in pt-BR, with the link to remove the channel.
+func (n DisconnectionNotice) Text() string {
+	return fmt.Sprintf(`O canal "%s" da conta %s foi desconectado na Meta em %s: %s.
+
+A partir de agora ele não envia nem recebe mensagens, e as tentativas de envio são recusadas. As conversas continuam no histórico.
+
+O que fazer:
+- Se foi intencional, remova o canal para liberar a conta de atendimento: %s
+  Não há nada a desvincular na Meta; a remoção só encerra o canal aqui.
+- Se não foi intencional, fale com quem administra o Meta Business da empresa. Para voltar a atender por este número, adicione-o de novo como um canal novo.
+
+WABA: %s · evento da Meta: %s
+`, n.Channel.Name, n.AccountName, BrasiliaTime(n.At), AccessLost{Event: n.Channel.Event}.Reason(),
+		strings.TrimSuffix(n.AppURL, "/")+"/#/canais/"+n.Channel.ID, n.Channel.WABAID, n.Channel.Event)
+}
+
+// NoteMetaAccessLost is the removal's note when Meta had already cut the
+// channel off: nothing was owed to Meta.
+const NoteMetaAccessLost = "O acesso do aplicativo a esta conta já tinha sido removido na Meta: não havia inscrição a desfazer."
+
+// UnlinkByMeta is meta_unlink.status for a channel Meta had already
+// disconnected: the unsubscribe counts as done, with no Graph call.
+const UnlinkByMeta = "unlinked_by_meta"

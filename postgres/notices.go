@@ -1,0 +1,48 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/crm/channel-removal/domain"
+)
+
+// E-mails that go out once per key (the notices table): the notice to every
+// admin when a removal ends, the ops alert, the notice that Meta cut a
+// channel off. A row is written once the provider accepted the mail; a retry
+// finds it and sends nothing.
+
+// NoticeSent says whether the notice key went out.
+func (s *Store) NoticeSent(ctx context.Context, key string) (bool, error) {
+	var sent bool
+	err := s.q().GetContext(ctx, &sent, `SELECT EXISTS (SELECT 1 FROM notices WHERE key = $1)`, key)
+	return sent, mapErr(err)
+}
+
+// MarkNoticeSent records a notice of a removal that the provider accepted
+// and its audit record, in one statement.
+func (s *Store) MarkNoticeSent(ctx context.Context, key, recipient string, e domain.AuditEntry) error {
+	return mapErr(appendAuditWith(ctx, s.q(), e, `notice AS (
+			INSERT INTO notices (key, removal_id, recipient) VALUES ($13, $1, $14) ON CONFLICT (key) DO NOTHING),`, key, recipient))
+}
+
+// AccountAdmins reads, in one statement, the account's name and admins and
+// the acting user.
+func (s *Store) AccountAdmins(ctx context.Context, accountID, actorUserID string) (domain.Recipients, error) {
+	var row struct {
+		domain.Recipients
+		Admins []byte `db:"admins"`
+	}
+	err := s.q().GetContext(ctx, &row, `SELECT a.name AS account_name,
+			COALESCE((SELECT name FROM users WHERE id::text = $2), '') AS actor_name,
+			COALESCE((SELECT email FROM users WHERE id::text = $2), '') AS actor_email,
+			(SELECT COALESCE(json_agg(json_build_object('id', u.id, 'account_id', u.account_id, 'email', u.email,
+				'name', u.name, 'role', u.role) ORDER BY u.email), '[]')
+			 FROM users u WHERE u.account_id = a.id AND u.role = 'admin') AS admins
+		FROM accounts a WHERE a.id = $1`, accountID, actorUserID)
+	if err != nil {
+		return domain.Recipients{}, mapErr(err)
+	}
+	r := row.Recipients
+	return r, json.Unmarshal(row.Admins, &r.Admins)
+}

@@ -1,0 +1,78 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
+)
+
+// MetaAccessLostWorkflow carries out one signed webhook delivery that says
+// our app lost access to WABAs (SPEC §7): it disconnects every live channel
+// on each, then tells every admin of their accounts, once.
+//
+// One run per delivery, under the delivery's id (MetaDeliveryID): Meta's
+// retries of a delivery find the run already there, and each delivery is a
+// fact of its own with nothing to wait for. A run per WABA would have to live
+// on between deliveries (signal-with-start, continue-as-new) only to
+// serialise work that is already safe side by side: the disconnection is one
+// statement under the channels' row locks, and each notice is recorded once.
+func MetaAccessLostWorkflow(ctx workflow.Context, in MetaAccessLostInput) (MetaAccessLostResult, error) {
+	var res MetaAccessLostResult
+	for _, ev := range in.Events {
+		workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — desconectando os canais da WABA %s", ev.Event, ev.WABAID))
+		var chs []domain.DisconnectedChannel
+		// Retried until it lands, as an audit write is: Meta has already
+		// cut these channels off.
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, disconnectOptions()), a.DisconnectChannels,
+			activities.DisconnectInput{DeliveryID: in.DeliveryID, Event: ev}).Get(ctx, &chs); err != nil {
+			return res, err // only the run's own cancellation ends the wait
+		}
+		res.Disconnected = append(res.Disconnected, chs...)
+	}
+	now := workflow.Now(ctx)
+	for _, ch := range res.Disconnected {
+		workflow.SetCurrentDetails(ctx, fmt.Sprintf("avisando os administradores: canal %s desconectado", ch.Name))
+		var sent int
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, disconnectionNoticeOptions()), a.NotifyDisconnected,
+			activities.DisconnectionNoticeInput{Channel: ch, At: now}).Get(ctx, &sent)
+		if err != nil {
+			workflow.GetLogger(ctx).Warn("admins not told of a disconnection", "channel_id", ch.ID, "error", err)
+		}
+		res.Notified += sent
+	}
+	n := len(res.Disconnected)
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("%d %s; %d %s", n, domain.Plural(n, "canal desconectado", "canais desconectados"),
+		res.Notified, domain.Plural(res.Notified, "aviso enviado", "avisos enviados")))
+	return res, nil
+}
+
+// MetaAccessLostInput is a delivery's access-lost events.
+type MetaAccessLostInput struct {
+	DeliveryID string              `json:"delivery_id"`
+	Events     []domain.AccessLost `json:"events"`
+}
+
+// MetaAccessLostResult is what the delivery did.
+type MetaAccessLostResult struct {
+	Disconnected []domain.DisconnectedChannel `json:"disconnected"`
+	Notified     int                          `json:"notified"`
+}
+
+func disconnectOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+		Summary:             "Marca os canais da WABA como desconectados na Meta",
+	}
+}
+
+func disconnectionNoticeOptions() workflow.ActivityOptions {
+	o := noticeOptions()
+	o.Summary = "Avisa os administradores da conta da desconexão"
+	return o
+}
