@@ -30,23 +30,26 @@ func (a *Activities) DisconnectChannels(ctx context.Context, in DisconnectInput)
 	return chs, nil
 }
 
-// DisconnectionNoticeInput is a channel Meta cut off.
+// DisconnectionNoticeInput is the channels of one account a delivery
+// disconnected.
 type DisconnectionNoticeInput struct {
-	Channel domain.DisconnectedChannel `json:"channel"`
-	At      time.Time                  `json:"at"`
+	DeliveryID string                       `json:"delivery_id"`
+	AccountID  string                       `json:"account_id"`
+	Channels   []domain.DisconnectedChannel `json:"channels"`
+	At         time.Time                    `json:"at"`
 }
 
-// NotifyDisconnected e-mails every admin of the channel's account, once
-// each per channel, that Meta cut it off, with the link to remove it. As in
+// NotifyDisconnected e-mails every admin of the account, once each per
+// delivery, which channels Meta cut off, with the link to remove each. As in
 // NotifyAdmins, each notice is recorded as soon as SendGrid accepts it.
 func (a *Activities) NotifyDisconnected(ctx context.Context, in DisconnectionNoticeInput) (sent int, err error) {
-	rc, err := a.Store.AccountAdmins(ctx, in.Channel.AccountID, "")
+	rc, err := a.Store.AccountAdmins(ctx, in.AccountID, "")
 	if err != nil {
 		return 0, err
 	}
-	n := domain.DisconnectionNotice{AccountName: rc.AccountName, Channel: in.Channel, At: in.At, AppURL: a.AppURL}
+	n := domain.DisconnectionNotice{AccountName: rc.AccountName, Channels: in.Channels, At: in.At, AppURL: a.AppURL}
 	for _, admin := range rc.Admins {
-		key := "disconnected/" + in.Channel.ID + "/" + admin.ID
+		key := "disconnected/" + in.DeliveryID + "/" + in.AccountID + "/" + admin.ID
 		if done, err := a.Store.NoticeSent(ctx, key); err != nil || done {
 			if err != nil {
 				return sent, err
@@ -54,7 +57,7 @@ func (a *Activities) NotifyDisconnected(ctx context.Context, in DisconnectionNot
 			continue
 		}
 		if err := a.Mail.Send(ctx, mail.Message{To: admin.Email, Subject: n.Subject(), Text: n.Text()}); err != nil {
-			a.log().Warn("disconnection notice not sent", "channel_id", in.Channel.ID, "to", admin.Email, "error", err)
+			a.log().Warn("disconnection notice not sent", "account_id", in.AccountID, "to", admin.Email, "error", err)
 			return sent, temporalerr.Encode(err)
 		}
 		if err := a.Store.MarkDisconnectionNoticeSent(ctx, key, admin.Email); err != nil {

@@ -50,9 +50,9 @@ type Config struct {
 	MetaWebhookVerifyToken Secret `env:"META_WEBHOOK_VERIFY_TOKEN"`
 	// AppURL is the web app's public address, for the links in e-mails
 	// ("": http:// and HTTP_ADDR).
-	AppURL string `env:"APP_URL"`
-	MetaGraphVersion string        `env:"META_GRAPH_VERSION" envDefault:"v23.0"`
-	LogLevel         string        `env:"LOG_LEVEL" envDefault:"info"`
+	AppURL           string `env:"APP_URL"`
+	MetaGraphVersion string `env:"META_GRAPH_VERSION" envDefault:"v23.0"`
+	LogLevel         string `env:"LOG_LEVEL" envDefault:"info"`
 	// DemoPassword is the demo users' password that `dev` sets and prints.
 	DemoPassword Secret `env:"DEMO_PASSWORD" envDefault:"demo1234"`
 

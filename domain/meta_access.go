@@ -118,11 +118,12 @@ type DisconnectedChannel struct {
 	Event     string `db:"event" json:"event"`
 }
 
-// DisconnectionNotice is the e-mail every admin of the account gets, once,
-// when Meta cut one of its channels off.
+// DisconnectionNotice is the e-mail every admin of an account gets, once
+// per delivery, when Meta cut channels of the account off: which, why, and
+// the link to remove each.
 type DisconnectionNotice struct {
 	AccountName string
-	Channel     DisconnectedChannel
+	Channels    []DisconnectedChannel
 	At          time.Time
 	AppURL      string
 }
@@ -130,23 +131,31 @@ type DisconnectionNotice struct {
 // Subject is the notice's subject line (it ends with what happened, as the
 // removal notice's does).
 func (n DisconnectionNotice) Subject() string {
-	return fmt.Sprintf("Aviso: o canal \"%s\" foi desconectado na Meta", n.Channel.Name)
+	if len(n.Channels) == 1 {
+		return fmt.Sprintf("Aviso: o canal \"%s\" foi desconectado na Meta", n.Channels[0].Name)
+	}
+	return fmt.Sprintf("Aviso: %d canais da conta %s foram desconectados na Meta", len(n.Channels), n.AccountName)
 }
 
-// Text is the notice's body, in pt-BR, with the link to remove the channel.
+// Text is the notice's body, in pt-BR, with the link to remove each channel.
 func (n DisconnectionNotice) Text() string {
-	return fmt.Sprintf(`O canal "%s" da conta %s foi desconectado na Meta em %s: %s.
-
-A partir de agora ele não envia nem recebe mensagens, e as tentativas de envio são recusadas. As conversas continuam no histórico.
+	var b strings.Builder
+	fmt.Fprintf(&b, "A Meta informou em %s que o nosso aplicativo perdeu o acesso %s da conta %s:\n\n",
+		BrasiliaTime(n.At), Plural(len(n.Channels), "a este canal", "a estes canais"), n.AccountName)
+	for _, ch := range n.Channels {
+		fmt.Fprintf(&b, "- %s: %s (WABA %s, evento %s).\n  Para removê-lo: %s\n", ch.Name, AccessLost{Event: ch.Event}.Reason(),
+			ch.WABAID, ch.Event, strings.TrimSuffix(n.AppURL, "/")+"/#/canais/"+ch.ID)
+	}
+	one := len(n.Channels) == 1
+	fmt.Fprintf(&b, `
+A partir de agora %s, e as tentativas de envio são recusadas. As conversas continuam no histórico.
 
 O que fazer:
-- Se foi intencional, remova o canal para liberar a conta de atendimento: %s
-  Não há nada a desvincular na Meta; a remoção só encerra o canal aqui.
-- Se não foi intencional, fale com quem administra o Meta Business da empresa. Para voltar a atender por este número, adicione-o de novo como um canal novo.
-
-WABA: %s · evento da Meta: %s
-`, n.Channel.Name, n.AccountName, BrasiliaTime(n.At), AccessLost{Event: n.Channel.Event}.Reason(),
-		strings.TrimSuffix(n.AppURL, "/")+"/#/canais/"+n.Channel.ID, n.Channel.WABAID, n.Channel.Event)
+- Se foi intencional, remova %s pelo link acima. Não há nada a desvincular na Meta; a remoção só encerra o canal aqui.
+- Se não foi, fale com quem administra o Meta Business da empresa. Para voltar a atender pelo número, adicione-o de novo como um canal novo.
+`, map[bool]string{true: "esse canal não envia nem recebe mensagens", false: "esses canais não enviam nem recebem mensagens"}[one],
+		map[bool]string{true: "o canal", false: "cada canal"}[one])
+	return b.String()
 }
 
 // NoteMetaAccessLost is the removal's note when Meta had already cut the

@@ -47,6 +47,8 @@ var (
 const (
 	jwtSecret  = "e2e-jwt-secret"
 	codeSecret = "e2e-code-secret"
+	// metaAppSecret signs the tests' webhook deliveries.
+	metaAppSecret = "e2e-meta-app-secret"
 	// credentialsKey seals the test channels' tokens (two keys: rotation).
 	credentialsKey = "e2e2:ZTJlLWNyZWRlbnRpYWxzLWtleS1udW1iZXItdHdvISE=,e2e1:ZTJlLWNyZWRlbnRpYWxzLWtleS1udW1iZXItb25lISE="
 )
@@ -144,7 +146,8 @@ func (s *stack) config() config.Config {
 	return config.Config{DatabaseURL: s.dsn, AuthJWTSecret: jwtSecret, CodeSecret: codeSecret, SendGridAPIKey: "SG.e2e",
 		CredentialsKey:  credentialsKey,
 		SendGridBaseURL: s.sg.URL(), MailFrom: "no-reply@localhost", MetaGraphBaseURL: s.graphS.URL, MetaGraphVersion: "v23.0",
-		TemporalAddress: temporalAddr, TemporalNamespace: "default"}
+		TemporalAddress: temporalAddr, TemporalNamespace: "default",
+		MetaAppSecret: metaAppSecret, MetaWebhookVerifyToken: "e2e-verify-token", AppURL: "https://crm.loja.test"}
 }
 
 // start brings up the Temporal client, the worker and the API.

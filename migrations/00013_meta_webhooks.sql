@@ -6,10 +6,11 @@ ALTER TABLE channels DROP CONSTRAINT channels_status_check;
 ALTER TABLE channels ADD CONSTRAINT channels_status_check CHECK (status IN ('active', 'disconnected', 'removed'));
 
 -- Every signed delivery of POST /webhooks/meta, once: its id is the SHA-256
--- of the raw body, so Meta's retries of a delivery find their row.
+-- of the raw body, so Meta's retries of a delivery find their row. The body
+-- is kept as the bytes that were signed.
 CREATE TABLE meta_webhook_deliveries (
     id          text PRIMARY KEY,
-    body        jsonb NOT NULL,
+    body        bytea NOT NULL,
     received_at timestamptz NOT NULL DEFAULT now()
 );
 

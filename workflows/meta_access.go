@@ -35,13 +35,13 @@ func MetaAccessLostWorkflow(ctx workflow.Context, in MetaAccessLostInput) (MetaA
 		res.Disconnected = append(res.Disconnected, chs...)
 	}
 	now := workflow.Now(ctx)
-	for _, ch := range res.Disconnected {
-		workflow.SetCurrentDetails(ctx, fmt.Sprintf("avisando os administradores: canal %s desconectado", ch.Name))
+	for _, acc := range byAccount(res.Disconnected) {
+		workflow.SetCurrentDetails(ctx, "avisando os administradores da conta "+acc[0].AccountID)
 		var sent int
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, disconnectionNoticeOptions()), a.NotifyDisconnected,
-			activities.DisconnectionNoticeInput{Channel: ch, At: now}).Get(ctx, &sent)
+			activities.DisconnectionNoticeInput{DeliveryID: in.DeliveryID, AccountID: acc[0].AccountID, Channels: acc, At: now}).Get(ctx, &sent)
 		if err != nil {
-			workflow.GetLogger(ctx).Warn("admins not told of a disconnection", "channel_id", ch.ID, "error", err)
+			workflow.GetLogger(ctx).Warn("admins not told of a disconnection", "account_id", acc[0].AccountID, "error", err)
 		}
 		res.Notified += sent
 	}
@@ -49,6 +49,21 @@ func MetaAccessLostWorkflow(ctx workflow.Context, in MetaAccessLostInput) (MetaA
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("%d %s; %d %s", n, domain.Plural(n, "canal desconectado", "canais desconectados"),
 		res.Notified, domain.Plural(res.Notified, "aviso enviado", "avisos enviados")))
 	return res, nil
+}
+
+// byAccount groups channels by account, in the order the accounts come.
+func byAccount(chs []domain.DisconnectedChannel) [][]domain.DisconnectedChannel {
+	var groups [][]domain.DisconnectedChannel
+	at := map[string]int{}
+	for _, ch := range chs {
+		i, ok := at[ch.AccountID]
+		if !ok {
+			i, at[ch.AccountID] = len(groups), len(groups)
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], ch)
+	}
+	return groups
 }
 
 // MetaAccessLostInput is a delivery's access-lost events.
