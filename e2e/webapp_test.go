@@ -367,3 +367,50 @@ func TestAdminReleasesTheNumberInTheBrowser(t *testing.T) {
 	b.see("Liberação do número na Meta pedida")
 	b.see("Número liberado na Meta")
 }
+
+// TestAdminSeesAChannelMetaCutOffInTheBrowser: after Meta's signed
+// PARTNER_REMOVED for its WABA, "WhatsApp Oficial" shows Desconectado na
+// Meta in the list and on its page, a send on its conversation is refused
+// with the pt-BR reason, and its removal (no number to release) ends with
+// nothing owed to Meta and no Graph call.
+func TestAdminSeesAChannelMetaCutOffInTheBrowser(t *testing.T) {
+	w := newWebStack(t)
+	body := accountUpdate("PARTNER_REMOVED", "WABA-"+w.account[:8])
+	w.want(w.deliver(body, sign(body)), 200, "")
+	w.eventually(func() bool { return w.channelStatus(w.oficial) == domain.ChannelDisconnected })
+
+	b := newBrowser(t, w.http.URL)
+	b.signIn(w.adminEmail(), webPassword)
+	b.see("Canais de Atendimento")
+	b.open("#/canais")
+	b.see("Desconectado na Meta")
+	b.shot("19a-desconectado-lista")
+
+	b.open("#/conversas/" + w.oficialConv)
+	b.see("foi desconectado na Meta e não envia mais mensagens")
+	b.fill("Mensagem", "Olá, Maria!")
+	b.click("Enviar")
+	b.see("este canal foi desconectado na Meta e não envia mais mensagens")
+	b.shot("19b-desconectado-envio")
+
+	b.open("#/canais/" + w.oficial)
+	b.see("A empresa removeu o acesso do nosso aplicativo")
+	b.see("não há nada a desvincular")
+	b.shot("19c-desconectado-canal")
+	b.click("Remover conta")
+	b.see("Esta ação é irreversível.")
+	if b.eval(`String(document.getElementById('release-number') !== null)`) != "false" {
+		t.Fatal("the alert offers to release the number of a channel Meta cut off")
+	}
+	b.clickLabel("Estou ciente e desejo prosseguir com a remoção")
+	b.click("Continuar")
+	b.see("Código de verificação")
+	b.fill("Código de verificação", w.lastCode())
+	b.click("Continuar")
+	b.see("Canal removido")
+	b.see("Já desvinculado: o acesso foi removido na Meta")
+	b.shot("19d-desconectado-removido")
+	if calls := w.graph.Calls(); len(calls) != 0 {
+		t.Fatalf("Graph calls: %+v", calls)
+	}
+}

@@ -9,6 +9,10 @@ export const kindLabel = {
   webchat: 'Chat do site',
 };
 
+// A channel's status (GET /v1/channels), with its badge's class.
+export const channelStatusLabel = { active: 'Ativo', disconnected: 'Desconectado na Meta', removed: 'Removido' };
+export const channelStatusClass = { active: 'ok', disconnected: 'warn', removed: 'removed' };
+
 export const statusLabel = {
   preflight: 'Verificando',
   awaiting_acknowledgement: 'Aguardando confirmação do alerta',
@@ -42,6 +46,7 @@ export const metaUnlinkLabel = {
   skipped: 'Mantido: a WABA é usada por outro canal ativo',
   failed: 'Falhou (pode ser tentado de novo)',
   abandoned: 'Não concluído dentro do prazo',
+  unlinked_by_meta: 'Já desvinculado: o acesso foi removido na Meta',
 };
 
 // The phone number's release (meta_unlink.number.status).

@@ -2,7 +2,7 @@
 // Remover conta; an unfinished removal can be resumed from here.
 import { api, Problem, removalPath } from '../api.js';
 import { h, fmtDate, announce } from '../ui.js';
-import { kindLabel, statusText, referencesText, attendanceText } from '../labels.js';
+import { kindLabel, statusText, referencesText, attendanceText, channelStatusLabel, channelStatusClass } from '../labels.js';
 import { act, crumbs, session, show } from '../screen.js';
 import { running, showRemoval } from './removal.js';
 
@@ -21,6 +21,11 @@ export function impactView(im) {
     (im.warnings || []).length ? h('div', null, h('h2', null, 'Avisos'), h('ul', { class: 'warnings' }, im.warnings.map((w) => h('li', null, w)))) : null);
 }
 
+// statusBadge shows a channel's status: Ativo, Desconectado na Meta, Removido.
+export function statusBadge(status) {
+  return h('span', { class: `badge ${channelStatusClass[status] || ''}` }, channelStatusLabel[status] || status);
+}
+
 export async function channelPage(id) {
   const ch = await api('GET', `/v1/channels/${id}`);
   let latest = null;
@@ -28,6 +33,7 @@ export async function channelPage(id) {
   const msg = h('div');
   const isAdmin = session.me.role === 'admin';
   const removed = ch.status === 'removed';
+  const disconnected = ch.status === 'disconnected';
   const inFlight = latest && running.includes(latest.status);
   const removeBtn = h('button', { type: 'button', class: 'danger', disabled: !isAdmin || removed || undefined,
     'aria-describedby': !isAdmin ? 'why-not' : null, onclick: () => {
@@ -36,13 +42,16 @@ export async function channelPage(id) {
     } }, 'Remover conta');
   show(ch.name,
     crumbs({ text: 'Conta', href: '#/ajustes/conta' }, { text: 'Canais de Atendimento', href: '#/canais' }, { text: ch.name }),
-    h('h1', null, ch.name, ' ', removed ? h('span', { class: 'badge removed' }, 'Removido') : null),
+    h('h1', null, ch.name, ' ', removed || disconnected ? statusBadge(ch.status) : null),
+    disconnected ? h('div', { class: 'notice', role: 'status' }, h('p', null, h('strong', null, 'Desconectado na Meta. '),
+      'A empresa removeu o acesso do nosso aplicativo a esta conta do WhatsApp Business no Meta Business: o canal não envia nem recebe mensagens. ',
+      'Remova-o para encerrá-lo aqui; não há nada a desvincular na Meta.')) : null,
     h('section', { class: 'card', 'aria-labelledby': 'details-h' },
       h('h2', { id: 'details-h' }, 'Detalhes'),
       h('dl', { class: 'facts' },
         h('dt', null, 'Tipo'), h('dd', null, kindLabel[ch.kind] || ch.kind),
         h('dt', null, 'Oficial'), h('dd', null, ch.official ? 'Sim' : 'Não'),
-        h('dt', null, 'Situação'), h('dd', null, removed ? `Removido em ${fmtDate(ch.removed_at)}` : 'Ativo')),
+        h('dt', null, 'Situação'), h('dd', null, removed ? `Removido em ${fmtDate(ch.removed_at)}` : channelStatusLabel[ch.status] || ch.status)),
       h('p', null, h('a', { href: `#/canais/${id}/conversas` }, 'Conversas'))),
     ch.impact ? h('section', { class: 'card', 'aria-labelledby': 'impact-h' }, h('h2', { id: 'impact-h' }, 'O que a remoção afeta'), impactView(ch.impact)) : null,
     inFlight ? h('div', { class: 'notice' }, h('p', null, `Há uma remoção deste canal em andamento: ${statusText(latest.status)}.`),

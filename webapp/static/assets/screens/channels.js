@@ -1,7 +1,9 @@
-// Canais de Atendimento: every channel of the account; tombstones marked Removido.
+// Canais de Atendimento: every channel of the account; tombstones marked
+// Removido, channels Meta cut off Desconectado na Meta.
 import { api } from '../api.js';
 import { h } from '../ui.js';
 import { kindLabel } from '../labels.js';
+import { statusBadge } from './channel.js';
 import { crumbs, show } from '../screen.js';
 
 export async function channels() {
@@ -13,5 +15,5 @@ export async function channels() {
     h('ul', { class: 'list', 'aria-label': 'Canais' }, channels.map((c) => h('li', null,
       h('span', { class: 'grow' }, h('a', { href: `#/canais/${c.id}` }, c.name), h('br'), h('span', { class: 'muted' }, kindLabel[c.kind] || c.kind)),
       c.official ? h('span', { class: 'badge' }, 'Oficial') : null,
-      c.status === 'removed' ? h('span', { class: 'badge removed' }, 'Removido') : h('span', { class: 'badge ok' }, 'Ativo')))));
+      statusBadge(c.status)))));
 }

@@ -1,5 +1,6 @@
 // A channel's conversations, one conversation, and a new attendance on
-// another channel for a conversation whose channel was removed (SPEC §1.7).
+// another channel for a conversation whose channel was removed (SPEC §1.7)
+// or cut off by Meta (§7).
 import { api } from '../api.js';
 import { h, fmtDate, announce } from '../ui.js';
 import { kindLabel, conversationStatusLabel } from '../labels.js';
@@ -14,7 +15,8 @@ export async function conversations(channelId) {
     h('ul', { class: 'list', 'aria-label': 'Conversas' }, conversations.map((c) => h('li', null,
       h('a', { href: `#/conversas/${c.id}`, class: 'grow' }, c.contact),
       h('span', { class: 'muted' }, conversationStatusLabel[c.status] || c.status),
-      c.channel_removed ? h('span', { class: 'badge removed' }, 'Canal removido') : null))));
+      c.channel_removed ? h('span', { class: 'badge removed' }, 'Canal removido') : null,
+      c.channel_disconnected ? h('span', { class: 'badge warn' }, 'Desconectado na Meta') : null))));
 }
 
 export async function conversation(id) {
@@ -36,9 +38,11 @@ export async function conversation(id) {
   } }, h('label', { for: 'text' }, 'Mensagem'), text, msg, h('div', { class: 'actions' }, send));
   show(`Conversa com ${conv.contact}`,
     crumbs({ text: 'Conversas', href: `#/canais/${conv.channel_id}/conversas` }, { text: conv.contact }),
-    h('h1', null, `Conversa com ${conv.contact} `, conv.channel_removed ? h('span', { class: 'badge removed' }, 'Canal removido') : null),
+    h('h1', null, `Conversa com ${conv.contact} `, conv.channel_removed ? h('span', { class: 'badge removed' }, 'Canal removido') : null,
+      conv.channel_disconnected ? h('span', { class: 'badge warn' }, 'Desconectado na Meta') : null),
     conv.channel_removed ? h('p', { class: 'notice' }, 'O canal desta conversa foi removido. Para continuar falando com este contato, inicie um novo atendimento por meio de outro canal.') : null,
-    conv.channel_removed ? await continueBox(conv) : null,
+    conv.channel_disconnected ? h('p', { class: 'notice' }, 'O canal desta conversa foi desconectado na Meta e não envia mais mensagens. Para continuar falando com este contato, inicie um novo atendimento por meio de outro canal.') : null,
+    conv.channel_removed || conv.channel_disconnected ? await continueBox(conv) : null,
     h('section', { class: 'card' }, conv.messages.length ? null : empty, list, form));
 }
 
