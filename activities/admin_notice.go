@@ -52,6 +52,7 @@ func (a *Activities) NotifyAdmins(ctx context.Context, in NoticeInput) (sent int
 			return sent, err
 		}
 		sent++
+		heartbeat(ctx, sent)
 	}
 	return sent, nil
 }

@@ -64,6 +64,7 @@ func (a *Activities) NotifyDisconnected(ctx context.Context, in DisconnectionNot
 			return sent, err
 		}
 		sent++
+		heartbeat(ctx, sent)
 	}
 	return sent, nil
 }

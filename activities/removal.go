@@ -321,6 +321,15 @@ func lastAttempt(ctx context.Context) bool {
 	return info.RetryPolicy != nil && info.RetryPolicy.MaximumAttempts > 0 && info.Attempt >= info.RetryPolicy.MaximumAttempts
 }
 
+// heartbeat tells Temporal a long activity is alive (one notice per admin):
+// a worker killed mid-way is noticed within the heartbeat timeout, not the
+// whole start-to-close one.
+func heartbeat(ctx context.Context, progress any) {
+	if activity.IsActivity(ctx) {
+		activity.RecordHeartbeat(ctx, progress)
+	}
+}
+
 // openToken unseals a channel's access token. A token stored before tokens
 // were sealed (migration 4 seals them all) is used as it is.
 func (a *Activities) openToken(channelID, stored string) (string, error) {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -132,5 +133,43 @@ func TestWorkerKilledAtEachStage(t *testing.T) {
 			}
 			t.Logf("%s: completed; 1 tombstone, %d mail, %d successful Meta call, audit %v", stage, mails, calls-failures, seen)
 		})
+	}
+}
+
+// TestWorkerKilledWhileNotifyingAdmins: the only worker is killed (SIGKILL)
+// after the first admin's notice went out and was recorded, while SendGrid
+// still holds the second's; a new worker sends the second only. Each admin
+// gets exactly one notice, each with its admin_notified record.
+func TestWorkerKilledWhileNotifyingAdmins(t *testing.T) {
+	s := newStack(t)
+	s.start(false)
+	second := "segunda-" + s.account[:8] + "@loja.test" // sorts after admin-…: notified second
+	s.must(s.b.User("", s.account, second, "Segunda Admin", "admin"))
+	kill := s.helperWorker()
+	ch := s.channel("email", "", "")
+	id := s.acknowledged(ch)
+	// The code went out; now the first notice is accepted, the second held.
+	s.sg.SetStatuses(http.StatusAccepted, 0, http.StatusAccepted)
+	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	s.eventually(func() bool {
+		var n int
+		s.store.DB().Get(&n, `SELECT count(*) FROM notices WHERE removal_id = $1`, id)
+		return n == 1
+	})
+	time.Sleep(300 * time.Millisecond) // the second request is in SendGrid's hands
+	kill()
+	s.startWorker()
+	// The killed attempt times out on its heartbeat (15 s), then is retried.
+	for end := time.Now().Add(time.Minute); len(s.notices()) < 2 && time.Now().Before(end); {
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.closed(id)
+	if n := s.notices(); len(n) != 2 || n[s.adminEmail()] != 1 || n[second] != 1 {
+		t.Fatalf("notices: %v", n)
+	}
+	var records int
+	s.store.DB().Get(&records, `SELECT count(*) FROM removal_audit_log WHERE removal_id = $1 AND action = 'admin_notified'`, id)
+	if records != 2 {
+		t.Fatalf("%d admin_notified records", records)
 	}
 }

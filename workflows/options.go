@@ -80,10 +80,13 @@ func auditOptions() workflow.ActivityOptions {
 }
 
 // noticeOptions: the admins' notices are retried for about an hour, like
-// the ops alert; each recipient's notice goes out once (NotifyAdmins).
+// the ops alert; each recipient's notice goes out once (NotifyAdmins). The
+// activity heartbeats after each admin, so a killed worker's attempt is
+// retried within 15 s (one SendGrid call is bounded at 10 s).
 func noticeOptions() workflow.ActivityOptions {
 	return workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
+		StartToCloseTimeout: 2 * time.Minute,
+		HeartbeatTimeout:    15 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute, MaximumAttempts: 10},
 		Summary:             "Avisa os administradores da conta da remoção",
 	}
