@@ -179,6 +179,10 @@ func banner(ctx context.Context, out io.Writer, cfg config.Config, store *postgr
 	if cfg.MetaGraphBaseURL == "" {
 		fmt.Fprintf(out, " (local simulator; make the next calls fail: curl -X POST '%s/_sim/fail?count=1&code=190&http_status=401')", graphURL)
 	}
+	fmt.Fprintf(out, "\nMeta webhooks:  %s/webhooks/meta", apiURL)
+	if cfg.MetaAppSecret == config.DevMetaAppSecret {
+		fmt.Fprintf(out, " (signed with the dev META_APP_SECRET %q; docs/operations.md has a delivery to try)", config.DevMetaAppSecret)
+	}
 	fmt.Fprintf(out, "\nE-mail:         ")
 	if cfg.SendGridAPIKey == "" {
 		fmt.Fprintf(out, "printed here (console mailer)\n")

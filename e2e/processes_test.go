@@ -131,7 +131,7 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 	apiAddr, metricsAddr := freeAddr(t), freeAddr(t)
 	env := append(os.Environ(),
 		"DATABASE_URL="+dsn, "TEMPORAL_ADDRESS="+temporalAddr, "TEMPORAL_NAMESPACE=default",
-		"AUTH_JWT_SECRET=proc-jwt-secret", "CODE_SECRET=proc-code-secret", "CREDENTIALS_KEY="+credentialsKey,
+		"AUTH_JWT_SECRET=proc-jwt-secret", "CODE_SECRET=proc-code-secret", "CREDENTIALS_KEY="+credentialsKey, "META_APP_SECRET=proc-meta-secret",
 		"SENDGRID_API_KEY=SG.proc", "SENDGRID_BASE_URL="+sg.URL(), "MAIL_FROM=no-reply@localhost",
 		"META_GRAPH_BASE_URL="+gs.URL, "META_GRAPH_VERSION=v23.0",
 		"HTTP_ADDR="+apiAddr, "METRICS_ADDR="+metricsAddr, "LOG_LEVEL=warn")
@@ -215,7 +215,7 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 // TestProductionProcessesFailFastWithOneLine: misconfiguration is one clear
 // line and a non-zero exit, not a hang or a stack trace.
 func TestProductionProcessesFailFastWithOneLine(t *testing.T) {
-	base := append(os.Environ(), "AUTH_JWT_SECRET=x", "CODE_SECRET=y", "SENDGRID_API_KEY=z", "CREDENTIALS_KEY="+credentialsKey,
+	base := append(os.Environ(), "AUTH_JWT_SECRET=x", "CODE_SECRET=y", "SENDGRID_API_KEY=z", "CREDENTIALS_KEY="+credentialsKey, "META_APP_SECRET=m",
 		"DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 	cases := []struct {
 		name string
@@ -223,7 +223,8 @@ func TestProductionProcessesFailFastWithOneLine(t *testing.T) {
 		cmd  string
 		want string
 	}{
-		{"missing variables", []string{"AUTH_JWT_SECRET="}, "api", "missing required environment variable(s): AUTH_JWT_SECRET, TEMPORAL_ADDRESS"},
+		{"missing variables", []string{"AUTH_JWT_SECRET=", "META_APP_SECRET="}, "api",
+			"missing required environment variable(s): AUTH_JWT_SECRET, TEMPORAL_ADDRESS, META_APP_SECRET"},
 		{"temporal unreachable", []string{"TEMPORAL_ADDRESS=" + freeAddr(t)}, "worker", "cannot reach Temporal at"},
 		{"half a TLS pair", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "TEMPORAL_TLS_CERT=/nonexistent.pem"}, "api",
 			"TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together"},

@@ -384,19 +384,19 @@ func TestAdminSeesAChannelMetaCutOffInTheBrowser(t *testing.T) {
 	b.see("Canais de Atendimento")
 	b.open("#/canais")
 	b.see("Desconectado na Meta")
-	b.shot("19a-desconectado-lista")
+	b.shot("20a-desconectado-lista")
 
 	b.open("#/conversas/" + w.oficialConv)
 	b.see("foi desconectado na Meta e não envia mais mensagens")
 	b.fill("Mensagem", "Olá, Maria!")
 	b.click("Enviar")
 	b.see("este canal foi desconectado na Meta e não envia mais mensagens")
-	b.shot("19b-desconectado-envio")
+	b.shot("20b-desconectado-envio")
 
 	b.open("#/canais/" + w.oficial)
 	b.see("A empresa removeu o acesso do nosso aplicativo")
 	b.see("não há nada a desvincular")
-	b.shot("19c-desconectado-canal")
+	b.shot("20c-desconectado-canal")
 	b.click("Remover conta")
 	b.see("Esta ação é irreversível.")
 	if b.eval(`String(document.getElementById('release-number') !== null)`) != "false" {
@@ -409,7 +409,7 @@ func TestAdminSeesAChannelMetaCutOffInTheBrowser(t *testing.T) {
 	b.click("Continuar")
 	b.see("Canal removido")
 	b.see("Já desvinculado: o acesso foi removido na Meta")
-	b.shot("19d-desconectado-removido")
+	b.shot("20d-desconectado-removido")
 	if calls := w.graph.Calls(); len(calls) != 0 {
 		t.Fatalf("Graph calls: %+v", calls)
 	}

@@ -74,7 +74,7 @@ export const actionLabel = {
   meta_unlink_abandoned: 'Desvínculo na Meta abandonado após o prazo',
   retry_unlink_requested: 'Nova tentativa de desvínculo pedida',
   ops_alerted: 'Equipe de operações avisada do desvínculo pendente',
-  admin_notified: 'Administrador avisado da remoção por e-mail',
+  admin_notified: 'Aviso da remoção enviado por e-mail a',
   number_release_requested: 'Liberação do número na Meta pedida',
   number_released: 'Número liberado na Meta',
   number_release_failed: 'Falha ao liberar o número na Meta',

@@ -26,6 +26,12 @@ export async function auditPage(id) {
     h('table', { class: 'audit' },
       h('thead', null, h('tr', null, h('th', null, 'Quando'), h('th', null, 'O quê'), h('th', null, 'Quem'), h('th', null, 'IP'))),
       h('tbody', null, entries.map((e) => h('tr', null,
-        h('td', null, fmtDate(e.created_at)), h('td', null, actionLabel[e.action] || e.action),
+        h('td', null, fmtDate(e.created_at)), h('td', null, actionText(e)),
         h('td', null, e.actor_name || e.actor_user_id || 'sistema'), h('td', null, e.actor_ip || '—'))))));
+}
+
+// actionText names an audit record's step; a notice names its recipient.
+function actionText(e) {
+  const label = actionLabel[e.action] || e.action;
+  return e.action === 'admin_notified' && e.detail && e.detail.to ? `${label} ${e.detail.to}` : label;
 }

@@ -19,6 +19,7 @@ export function progressScreen(r, head) {
       h('h1', null, removed ? 'Canal removido' : status),
       !done ? h('p', null, h('strong', null, status), '… esta página se atualiza sozinha.') : null,
       removed ? h('p', { class: 'success' }, `"${(r.impact && r.impact.channel_name) || 'O canal'}" foi removido: não recebe nem envia mensagens, e suas conversas continuam visíveis, marcadas como de canal removido.`) : null,
+      ['completed', 'completed_with_warnings'].includes(r.status) ? h('p', { class: 'muted' }, 'Todos os administradores da conta recebem um aviso desta remoção por e-mail.') : null,
       outcome ? h('p', { class: r.status === 'cancelled' ? 'notice' : 'error' }, outcome) : null,
       (r.reasons || []).length ? h('ul', null, r.reasons.map((x) => h('li', null, x.message))) : null,
       r.status === 'completed_with_warnings' ? h('div', { class: 'notice' },
