@@ -82,6 +82,9 @@ const (
 // ends the removal, removal_completed.
 func TombstoneRecords(in Tombstone, ch Channel, unlinkOwed bool, detachedRefs int) []AuditEntry {
 	doc := removedDoc(unlinkOwed, ch.Status == ChannelDisconnected)
+	if doc != nil && ch.Status == ChannelDisconnected && in.ReleaseNumber {
+		doc["number_release"] = NumberRelease{Status: NumberFailed, LastError: NumberNotReleasable}
+	}
 	detail := map[string]any{"detached_references": detachedRefs, "unlink_pending": unlinkOwed}
 	if ch.Status == ChannelDisconnected {
 		detail["meta_access_lost"] = true

@@ -162,6 +162,10 @@ O que fazer:
 // channel off: nothing was owed to Meta.
 const NoteMetaAccessLost = "O acesso do aplicativo a esta conta já tinha sido removido na Meta: não havia inscrição a desfazer."
 
+// NumberNotReleasable is meta_unlink.number.last_error when the admin asked
+// to release the number and Meta cut the channel off before the tombstone.
+const NumberNotReleasable = "O acesso do aplicativo foi removido na Meta antes da remoção: o número não pôde ser liberado por aqui; a empresa pode liberá-lo no Meta Business."
+
 // UnlinkByMeta is meta_unlink.status for a channel Meta had already
 // disconnected: the unsubscribe counts as done, with no Graph call.
 const UnlinkByMeta = "unlinked_by_meta"

@@ -19,6 +19,7 @@ import (
 
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/seed"
 	"github.com/crm/channel-removal/workflows"
 )
 
@@ -257,4 +258,36 @@ func TestADeliveryTheAPICouldNotStartIsMadeGoodByMetasRetry(t *testing.T) {
 	}
 	s.startWorker()
 	s.eventually(func() bool { return s.channelStatus(ch) == "disconnected" && len(s.disconnectionNotices()) == 1 })
+}
+
+// TestMetaCutsTheChannelOffAfterTheAcknowledgement: the admin asked to
+// release the number, then Meta's delivery disconnected the channel before the
+// code was entered: the removal completes with no Graph call, and says (in
+// the workflow's answer and in the read model alike) that the number could
+// not be released here, rather than leaving it "pending".
+func TestMetaCutsTheChannelOffAfterTheAcknowledgement(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	waba := "WMID-" + s.account[:8]
+	ch := s.must(s.b.Channel(seed.ChannelSpec{AccountID: s.account, Name: "WhatsApp Meio", Kind: "whatsapp_cloud",
+		WABAID: waba, PhoneNumberID: "PN-" + waba, Token: "tok-meio"}))
+	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
+	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true, "release_number": true}), 200, "")
+	body := accountUpdate("PARTNER_REMOVED", waba)
+	s.want(s.deliver(body, sign(body)), 200, "")
+	s.eventually(func() bool { return s.channelStatus(ch) == domain.ChannelDisconnected })
+	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	done := s.until(id, "completed")
+	s.closed(id)
+	read := s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 200, "")
+	for name, r := range map[string]resp{"answer": done, "read model": read} {
+		mu := r.Body["meta_unlink"].(map[string]any)
+		n, _ := mu["number"].(map[string]any)
+		if mu["status"] != domain.UnlinkByMeta || n == nil || n["status"] != domain.NumberFailed || n["last_error"] != domain.NumberNotReleasable {
+			t.Fatalf("%s: %s", name, r.Raw)
+		}
+	}
+	if calls := s.graph.Calls(); len(calls) != 0 {
+		t.Fatalf("Graph calls: %+v", calls)
+	}
 }

@@ -291,6 +291,9 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkO
 	if d.MetaAccessLost {
 		r.doc.MetaUnlink.Status = domain.UnlinkByMeta
 		r.doc.Notes = append(r.doc.Notes, domain.NoteMetaAccessLost)
+		if r.releaseNumber { // asked before Meta cut the channel off
+			r.doc.MetaUnlink.Number = &domain.NumberRelease{Status: domain.NumberFailed, LastError: domain.NumberNotReleasable}
+		}
 	}
 	if d.UnlinkPending {
 		r.reply(verified, nil)

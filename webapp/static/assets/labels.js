@@ -54,7 +54,7 @@ export const numberLabel = {
   not_requested: 'Mantido registrado (liberação não pedida)',
   pending: 'Liberação pedida',
   released: 'Liberado na Meta',
-  failed: 'Liberação não concluída (pode ser tentada de novo)',
+  failed: 'Liberação não concluída',
 };
 
 export const conversationStatusLabel = { open: 'Aberta', pending: 'Pendente', closed: 'Encerrada' };
