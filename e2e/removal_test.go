@@ -303,12 +303,7 @@ func TestReadyzReports503WhenADependencyIsDown(t *testing.T) {
 // Retry-After when Temporal does not answer, never a 500.
 func TestTemporalUnreachableIs503(t *testing.T) {
 	s := newStack(t)
-	dead, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1", Logger: sdklog.NewStructuredLogger(quietLog()),
-		ConnectionOptions: client.ConnectionOptions{GetSystemInfoTimeout: time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dead.Close()
+	dead := unreachableTemporal(t)
 	srv := httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: dead, Runs: s.store, Timeout: 2 * time.Second},
 		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog()}).Handler())
 	defer srv.Close()

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/crm/channel-removal/activities"
@@ -297,6 +298,19 @@ func (s *stack) until(id string, want ...string) resp {
 	}
 	s.t.Fatalf("removal %s never reached %v: %s", id, want, r.Raw)
 	return r
+}
+
+// unreachableTemporal is a client of a Temporal that never answers, closed
+// when the test ends.
+func unreachableTemporal(t *testing.T) client.Client {
+	t.Helper()
+	dead, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1", Logger: sdklog.NewStructuredLogger(quietLog()),
+		ConnectionOptions: client.ConnectionOptions{GetSystemInfoTimeout: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(dead.Close)
+	return dead
 }
 
 // closed waits until the removal's run has closed (its last steps, such as

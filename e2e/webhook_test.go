@@ -5,17 +5,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
-
-	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/domain"
@@ -45,15 +40,7 @@ func (s *stack) deliver(body, signature string) resp {
 	if signature != "" {
 		req.Header.Set("X-Hub-Signature-256", signature)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := resp{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
-	json.Unmarshal(raw, &out.Body)
-	return out
+	return s.send(req)
 }
 
 func (s *stack) channelStatus(id string) string {
@@ -237,12 +224,7 @@ func TestADeliveryTheAPICouldNotStartIsMadeGoodByMetasRetry(t *testing.T) {
 	ch := s.channel("whatsapp_cloud", waba, "")
 	body := accountUpdate("ACCOUNT_OFFBOARDED", waba)
 
-	dead, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1", Logger: sdklog.NewStructuredLogger(quietLog()),
-		ConnectionOptions: client.ConnectionOptions{GetSystemInfoTimeout: time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dead.Close()
+	dead := unreachableTemporal(t)
 	healthy := s.http
 	down := httptest.NewServer(api.New(api.Config{Store: s.store, Deliveries: api.TemporalDeliveries{Client: dead},
 		MetaAppSecret: metaAppSecret, Log: quietLog()}).Handler())
