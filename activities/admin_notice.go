@@ -37,22 +37,16 @@ func (a *Activities) NotifyAdmins(ctx context.Context, in NoticeInput) (sent int
 	}
 	for _, admin := range rc.Admins {
 		key := in.key("admin_notified", admin.ID)
-		if done, err := a.Store.NoticeSent(ctx, key); err != nil || done {
-			if err != nil {
-				return sent, err
-			}
-			continue
-		}
-		if err := a.Mail.Send(ctx, mail.Message{To: admin.Email, Subject: n.Subject(), Text: n.Text()}); err != nil {
-			a.log().Warn("removal notice not sent", "removal_id", in.RemovalID, "to", admin.Email, "error", err)
+		e := in.audit("admin_notified", map[string]any{"to": admin.Email, "outcome": in.Status}, key)
+		ok, err := a.sendOnce(ctx, key, mail.Message{To: admin.Email, Subject: n.Subject(), Text: n.Text()},
+			func() error { return a.Store.MarkNoticeSent(ctx, key, admin.Email, e) })
+		if err != nil {
 			return sent, temporalerr.Encode(err)
 		}
-		e := in.audit("admin_notified", map[string]any{"to": admin.Email, "outcome": in.Status}, key)
-		if err := a.Store.MarkNoticeSent(ctx, key, admin.Email, e); err != nil {
-			return sent, err
+		if ok {
+			sent++
+			heartbeat(ctx, sent)
 		}
-		sent++
-		heartbeat(ctx, sent)
 	}
 	return sent, nil
 }

@@ -50,21 +50,15 @@ func (a *Activities) NotifyDisconnected(ctx context.Context, in DisconnectionNot
 	n := domain.DisconnectionNotice{AccountName: rc.AccountName, Channels: in.Channels, At: in.At, AppURL: a.AppURL}
 	for _, admin := range rc.Admins {
 		key := "disconnected/" + in.DeliveryID + "/" + in.AccountID + "/" + admin.ID
-		if done, err := a.Store.NoticeSent(ctx, key); err != nil || done {
-			if err != nil {
-				return sent, err
-			}
-			continue
-		}
-		if err := a.Mail.Send(ctx, mail.Message{To: admin.Email, Subject: n.Subject(), Text: n.Text()}); err != nil {
-			a.log().Warn("disconnection notice not sent", "account_id", in.AccountID, "to", admin.Email, "error", err)
+		ok, err := a.sendOnce(ctx, key, mail.Message{To: admin.Email, Subject: n.Subject(), Text: n.Text()},
+			func() error { return a.Store.MarkDisconnectionNoticeSent(ctx, key, admin.Email) })
+		if err != nil {
 			return sent, temporalerr.Encode(err)
 		}
-		if err := a.Store.MarkDisconnectionNoticeSent(ctx, key, admin.Email); err != nil {
-			return sent, err
+		if ok {
+			sent++
+			heartbeat(ctx, sent)
 		}
-		sent++
-		heartbeat(ctx, sent)
 	}
 	return sent, nil
 }

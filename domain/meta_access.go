@@ -146,15 +146,17 @@ func (n DisconnectionNotice) Text() string {
 		fmt.Fprintf(&b, "- %s: %s (WABA %s, evento %s).\n  Para removê-lo: %s\n", ch.Name, AccessLost{Event: ch.Event}.Reason(),
 			ch.WABAID, ch.Event, strings.TrimSuffix(n.AppURL, "/")+"/#/canais/"+ch.ID)
 	}
-	one := len(n.Channels) == 1
+	cutOff, remove := "esses canais não enviam nem recebem mensagens", "cada canal"
+	if len(n.Channels) == 1 {
+		cutOff, remove = "esse canal não envia nem recebe mensagens", "o canal"
+	}
 	fmt.Fprintf(&b, `
 A partir de agora %s, e as tentativas de envio são recusadas. As conversas continuam no histórico.
 
 O que fazer:
 - Se foi intencional, remova %s pelo link acima. Não há nada a desvincular na Meta; a remoção só encerra o canal aqui.
 - Se não foi, fale com quem administra o Meta Business da empresa. Para voltar a atender pelo número, adicione-o de novo como um canal novo.
-`, map[bool]string{true: "esse canal não envia nem recebe mensagens", false: "esses canais não enviam nem recebem mensagens"}[one],
-		map[bool]string{true: "o canal", false: "cada canal"}[one])
+`, cutOff, remove)
 	return b.String()
 }
 
