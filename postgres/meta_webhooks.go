@@ -39,10 +39,3 @@ func (s *Store) DisconnectWABA(ctx context.Context, deliveryID string, ev domain
 		ORDER BY name, id`, deliveryID, ev.WABAID, ev.Event, at)
 	return chs, mapErr(err)
 }
-
-// MarkDisconnectionNoticeSent records a disconnection notice the provider
-// accepted (it belongs to no removal).
-func (s *Store) MarkDisconnectionNoticeSent(ctx context.Context, key, recipient string) error {
-	_, err := s.q().ExecContext(ctx, `INSERT INTO notices (key, recipient) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, recipient)
-	return mapErr(err)
-}

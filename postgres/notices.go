@@ -26,6 +26,13 @@ func (s *Store) MarkNoticeSent(ctx context.Context, key, recipient string, e dom
 			INSERT INTO notices (key, removal_id, recipient) VALUES ($13, $1, $14) ON CONFLICT (key) DO NOTHING),`, key, recipient))
 }
 
+// MarkDisconnectionNoticeSent records a disconnection notice the provider
+// accepted (it belongs to no removal).
+func (s *Store) MarkDisconnectionNoticeSent(ctx context.Context, key, recipient string) error {
+	_, err := s.q().ExecContext(ctx, `INSERT INTO notices (key, recipient) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, recipient)
+	return mapErr(err)
+}
+
 // AccountAdmins reads, in one statement, the account's name and admins and
 // the acting user.
 func (s *Store) AccountAdmins(ctx context.Context, accountID, actorUserID string) (domain.Recipients, error) {
