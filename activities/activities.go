@@ -26,6 +26,9 @@ type Store interface {
 	// provided nobody changed it in between (else decide runs again).
 	ChangeChallenge(ctx context.Context, removalID, runID, accountID string,
 		decide func(cur *domain.Challenge, adminEmail string) (*domain.Challenge, *domain.AuditEntry, error)) (domain.Challenge, error)
+	// CodeHistory reads the channel's code e-mails and wrong codes across
+	// runs, which the code's limits count.
+	CodeHistory(ctx context.Context, channelID, accountID string, l domain.CodeLimits) (domain.CodeHistory, error)
 	MarkCodeSent(ctx context.Context, removalID, runID string, seq int, now time.Time, sent domain.AuditEntry) error
 	RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.TombstoneResult, error)
 	// UnlinkJob reads the run's unlink job with, for a WABA, its other live
@@ -54,15 +57,18 @@ type Graph interface {
 	DeregisterNumber(ctx context.Context, phoneNumberID, token string) (metagraph.Outcome, error)
 }
 
-// Policy holds the verification rules (SPEC §1.3–1.4).
+// Policy holds the verification rules (SPEC §1.3–1.4) and the code's limits
+// across runs (SPEC §8).
 type Policy struct {
 	CodeTTL        time.Duration
 	ResendInterval time.Duration
 	MaxAttempts    int
+	Limits         domain.CodeLimits
 }
 
 // DefaultPolicy is the contract's defaults.
-var DefaultPolicy = Policy{CodeTTL: domain.CodeTTL, ResendInterval: domain.ResendInterval, MaxAttempts: domain.MaxCodeAttempts}
+var DefaultPolicy = Policy{CodeTTL: domain.CodeTTL, ResendInterval: domain.ResendInterval, MaxAttempts: domain.MaxCodeAttempts,
+	Limits: domain.DefaultCodeLimits}
 
 // Activities holds the dependencies of every activity.
 type Activities struct {

@@ -48,10 +48,25 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	}
 	now := a.now()
 	hash, _ := vcode.Decode(vcode.Hash(a.CodeSecret, in.RemovalID, vcode.Derive(a.CodeSecret, nonce)))
+	// The channel's code e-mails across runs: only this run sends for the
+	// channel now (one removal per channel runs at a time), so the count
+	// holds until this send is recorded.
+	hist, err := a.Store.CodeHistory(ctx, in.ChannelID, in.AccountID, a.Policy.Limits)
+	if err != nil {
+		return SendCodeResult{}, err
+	}
+	var refused *domain.Error
 	ch, err := a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, in.AccountID, func(cur *domain.Challenge, to string) (*domain.Challenge, *domain.AuditEntry, error) {
 		if to == "" {
 			return nil, nil, domain.Errorf(domain.CodeNotFound, "a conta não tem e-mail de administrador")
 		}
+		if refused = a.Policy.Limits.CodeEmailRefusal(hist); refused != nil && (cur == nil || cur.SendSeq < in.Seq) {
+			// Nothing is minted or sent; the refusal is audited (a retry writes it once).
+			e := in.Step.audit(domain.ActionCodeEmailRefused, map[string]any{"code": refused.Code, "sent_last_hour": hist.CodeEmails,
+				"retry_after": refused.Fields["retry_after"]}, in.key(domain.ActionCodeEmailRefused, fmt.Sprint(in.Seq)))
+			return nil, &e, nil
+		}
+		refused = nil
 		next, err := a.Policy.nextSend(cur, in, to, hash, nonce, now)
 		if err != nil || !in.Acknowledged {
 			return next, nil, err
@@ -62,6 +77,9 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	})
 	if err != nil {
 		return SendCodeResult{}, err
+	}
+	if refused != nil {
+		return SendCodeResult{}, refused
 	}
 	if in.Acknowledged && in.ReleaseNumber {
 		e := in.Step.audit("number_release_requested", map[string]any{"text": domain.ReleaseNumberLabel}, in.key("number_release_requested"))
@@ -79,8 +97,8 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 		a.log().Warn("verification e-mail not sent", "removal_id", in.RemovalID, "seq", in.Seq, "error", err)
 		return SendCodeResult{}, err
 	}
-	e := in.Step.audit("code_sent", map[string]any{"recipient": res.Recipient, "seq": in.Seq, "expires_at": res.ExpiresAt},
-		in.key("code_sent", fmt.Sprint(in.Seq)))
+	e := in.Step.audit(domain.ActionCodeSent, map[string]any{"recipient": res.Recipient, "seq": in.Seq, "expires_at": res.ExpiresAt},
+		in.key(domain.ActionCodeSent, fmt.Sprint(in.Seq)))
 	e.Doc = map[string]any{"code_sent_to": res.Recipient, "code_expires_at": res.ExpiresAt}
 	if err := a.Store.MarkCodeSent(ctx, in.RemovalID, in.RunID, in.Seq, a.now(), e); err != nil {
 		return SendCodeResult{}, err
@@ -137,6 +155,9 @@ type VerifyResult struct {
 	AttemptsLeft int  `json:"attempts_left"`
 	Expired      bool `json:"expired"`
 	Locked       bool `json:"locked"`
+	// GuessLimit: this wrong code used up the channel's (or the account's)
+	// wrong codes across runs; the run is locked and the admins are told.
+	GuessLimit bool `json:"guess_limit,omitempty"`
 }
 
 // VerifyCode checks a code hash against the stored one in constant time and
@@ -146,14 +167,21 @@ func (a *Activities) VerifyCode(ctx context.Context, in VerifyInput) (VerifyResu
 	if err != nil {
 		hash = make([]byte, 32) // malformed input is a wrong code, and counts as one
 	}
+	// The wrong codes the channel and its account may still take across runs
+	// (SPEC §8): as with sends, only this run guesses for the channel now.
+	hist, err := a.Store.CodeHistory(ctx, in.ChannelID, in.AccountID, a.Policy.Limits)
+	if err != nil {
+		return VerifyResult{}, temporalerr.Encode(err)
+	}
+	budget := a.Policy.Limits.GuessesLeft(hist)
 	var out VerifyResult
 	now := a.now()
 	_, err = a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, in.AccountID, func(cur *domain.Challenge, _ string) (*domain.Challenge, *domain.AuditEntry, error) {
 		var next *domain.Challenge
-		if out, next, err = checkAttempt(cur, in.Seq, hash, now); err != nil {
+		if out, next, err = checkAttempt(cur, in.Seq, hash, now, budget); err != nil {
 			return nil, nil, err
 		}
-		action := "code_rejected"
+		action := domain.ActionCodeRejected
 		switch {
 		case out.OK:
 			action = "code_verified"

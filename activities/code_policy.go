@@ -43,15 +43,18 @@ func (p Policy) nextSend(cur *domain.Challenge, in SendCodeInput, to string, has
 // checkAttempt decides attempt number seq: compared in constant time; a wrong
 // code spends an attempt; a retried attempt (same seq) gets the outcome it
 // already had and spends nothing; an expired code or no attempts left say so.
-func checkAttempt(cur *domain.Challenge, seq int, hash []byte, now time.Time) (VerifyResult, *domain.Challenge, error) {
+// budget is the wrong codes the channel may still take across runs (for a
+// retried attempt, after it): the attempts left never exceed it.
+func checkAttempt(cur *domain.Challenge, seq int, hash []byte, now time.Time, budget int) (VerifyResult, *domain.Challenge, error) {
 	if cur == nil {
 		return VerifyResult{}, nil, domain.Errorf(domain.CodeInvalidState, "nenhum código foi enviado para esta remoção")
 	}
-	left := cur.MaxAttempts - cur.Attempts
+	runLeft := cur.MaxAttempts - cur.Attempts
+	left := min(runLeft, budget)
 	switch {
 	case seq <= cur.LastAttemptSeq:
 		ok := cur.LastAttemptOK != nil && *cur.LastAttemptOK
-		return VerifyResult{OK: ok, AttemptsLeft: left, Locked: left <= 0}, nil, nil
+		return VerifyResult{OK: ok, AttemptsLeft: left, Locked: !ok && left <= 0, GuessLimit: !ok && budget <= 0}, nil, nil
 	case left <= 0:
 		return VerifyResult{Locked: true}, nil, nil
 	case cur.VerifiedAt != nil:
@@ -67,5 +70,8 @@ func checkAttempt(cur *domain.Challenge, seq int, hash []byte, now time.Time) (V
 		return VerifyResult{OK: true, AttemptsLeft: left}, &next, nil
 	}
 	next.Attempts++
-	return VerifyResult{AttemptsLeft: left - 1, Locked: left-1 <= 0}, &next, nil
+	if budget-1 <= 0 && runLeft-1 > 0 {
+		next.Attempts = next.MaxAttempts // the channel's budget ran out before the run's: the run is locked
+	}
+	return VerifyResult{AttemptsLeft: left - 1, Locked: left-1 <= 0, GuessLimit: budget-1 <= 0}, &next, nil
 }

@@ -91,6 +91,18 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (res Pref
 		reject(domain.CodeActiveAttendances, fmt.Sprintf("há %d %s neste canal; %s antes de remover",
 			n, domain.Plural(n, "atendimento ativo", "atendimentos ativos"), domain.Plural(n, "encerre-o", "encerre-os")))
 	}
+	if len(res.Reasons) == 0 {
+		// Guessing the code is bounded across runs (SPEC §8): once the
+		// channel's or the account's wrong codes reached the budget, no
+		// new run gets a code to guess.
+		hist, err := a.Store.CodeHistory(ctx, ch.ID, ch.AccountID, a.Policy.Limits)
+		if err != nil {
+			return res, false, err
+		}
+		if r := a.Policy.Limits.GuessRefusal(hist); r != nil {
+			res.Reasons = append(res.Reasons, *r)
+		}
+	}
 	res.OK = len(res.Reasons) == 0
 	return res, false, nil
 }

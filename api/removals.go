@@ -30,6 +30,9 @@ func (s *Server) startRemoval(c *gin.Context) error {
 		return domain.Errorf(domain.CodeChannelRemoved, "este canal já foi removido")
 	}
 	user := currentUser(c)
+	if err := s.startAllowed(c, ch, user); err != nil {
+		return err
+	}
 	doc, err := s.removals.Start(c.Request.Context(), user.AccountID, workflows.Input{
 		ChannelID: ch.ID, ChannelName: ch.Name, ChannelKind: ch.Kind, RequestedBy: user.ID, Actor: s.actor(c),
 		ResendInterval: workflows.Duration(s.resend), OutageWindow: workflows.Duration(s.outageWindow),
@@ -49,6 +52,31 @@ func (s *Server) startRemoval(c *gin.Context) error {
 	return ok(c, http.StatusCreated, doc)
 }
 
+// startAllowed counts the start against its user's limit (SPEC §8), before
+// it reaches Temporal, so that one session cannot flood it with runs; a
+// refusal is audited under the channel's removal id (no run).
+func (s *Server) startAllowed(c *gin.Context, ch domain.Channel, user domain.User) error {
+	if s.startLimit.Max <= 0 {
+		return nil
+	}
+	ctx, now := c.Request.Context(), s.now()
+	b, err := s.store.Hit(ctx, now, s.startLimit.Window, "removal-starts:user:"+user.ID)
+	if err != nil {
+		return err
+	}
+	wait := s.startLimit.Over(b[0], now)
+	if wait == 0 {
+		return nil
+	}
+	refusal := domain.TooManyRequests(wait)
+	if err := s.store.AppendAudit(ctx, domain.AuditEntry{RemovalID: workflows.WorkflowID(ch.ID), AccountID: ch.AccountID,
+		ChannelID: ch.ID, Actor: s.actor(c), Action: domain.ActionStartRefused, Key: "start_refused/" + c.GetString(ctxRequestID),
+		Detail: map[string]any{"code": refusal.Code, "starts": b[0].Hits, "retry_after": refusal.Fields["retry_after"]}}); err != nil {
+		return err
+	}
+	return refusal
+}
+
 // rejection turns a rejected preflight into the error of its first reason.
 func rejection(doc domain.Removal) error {
 	if len(doc.Reasons) == 0 {
@@ -56,6 +84,9 @@ func rejection(doc domain.Removal) error {
 	}
 	r := doc.Reasons[0]
 	e := (&domain.Error{Code: r.Code, Message: r.Message}).With("id", doc.ID).With("reasons", doc.Reasons)
+	if r.RetryAfter > 0 {
+		e = e.With("retry_after", r.RetryAfter)
+	}
 	if r.Code == domain.CodeActiveAttendances && doc.Impact != nil {
 		e = e.With("active_attendances", doc.Impact.ActiveAttendances)
 	}

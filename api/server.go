@@ -35,9 +35,13 @@ type Store interface {
 	Credentials(ctx context.Context, email string) (domain.User, string, error)
 	CreateSession(ctx context.Context, tokenHash []byte, userID string, expires time.Time) error
 	DeleteSession(ctx context.Context, tokenHash []byte, now time.Time) error
-	CountSignInFailures(ctx context.Context, email, ip string, since time.Time) (domain.SignInFailures, error)
-	RecordSignInFailure(ctx context.Context, email, ip string, at time.Time) error
-	ClearSignInFailures(ctx context.Context, email string) error
+	// Hit counts an attempt in throttle buckets (sign-in, removal starts)
+	// before it is evaluated; Forget and Refund take attempts back.
+	Hit(ctx context.Context, now time.Time, window time.Duration, keys ...string) ([]domain.Bucket, error)
+	Forget(ctx context.Context, key string) error
+	// AppendAudit records a refusal the API decides (a limit's).
+	AppendAudit(ctx context.Context, e domain.AuditEntry) error
+	Refund(ctx context.Context, key string) error
 
 	// RecordDelivery keeps a signed webhook delivery once; fresh is false for a repeat.
 	RecordDelivery(ctx context.Context, id string, body []byte, at time.Time) (fresh bool, err error)
@@ -59,6 +63,7 @@ type Server struct {
 
 	outageWindow, outageRetry time.Duration
 	opsAlertAfter             time.Duration
+	startLimit                domain.Limit
 	secureCookies             bool
 	sessionTTL                time.Duration
 	clock                     func() time.Time
@@ -97,6 +102,9 @@ type Config struct {
 	OutageWindow, OutageRetryInterval time.Duration
 	// OpsAlertAfter goes into each removal's input too (OPS_ALERT_AFTER).
 	OpsAlertAfter time.Duration
+	// StartLimit bounds removal starts per user (MAX_REMOVAL_STARTS_PER_USER;
+	// Max 0: off).
+	StartLimit domain.Limit
 	// TrustedProxies are the load balancers whose X-Forwarded-For names the
 	// client; none: the socket's peer is the client.
 	TrustedProxies []string
@@ -116,7 +124,7 @@ func init() {
 func New(c Config) *Server {
 	s := &Server{store: c.Store, removals: c.Removals, changes: c.Changes, jwtSecret: c.JWTSecret, codeSecret: c.CodeSecret, log: c.Log, resend: c.ResendInterval,
 		secureCookies: !c.InsecureCookies, sessionTTL: c.SessionTTL, clock: c.Now, outageWindow: c.OutageWindow, outageRetry: c.OutageRetryInterval,
-		opsAlertAfter: c.OpsAlertAfter, deliveries: c.Deliveries, appSecret: []byte(c.MetaAppSecret), webhookToken: []byte(c.WebhookVerifyToken)}
+		opsAlertAfter: c.OpsAlertAfter, startLimit: c.StartLimit, deliveries: c.Deliveries, appSecret: []byte(c.MetaAppSecret), webhookToken: []byte(c.WebhookVerifyToken)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -128,8 +136,7 @@ func New(c Config) *Server {
 	// X-Forwarded-For of a configured load balancer: never from a header
 	// anyone could send.
 	if err := e.SetTrustedProxies(c.TrustedProxies); err != nil {
-		s.log.Error("TRUSTED_PROXIES is not a list of IPs or CIDRs; trusting none", "error", err)
-		e.SetTrustedProxies(nil)
+		panic("api: TRUSTED_PROXIES passed config.Load but not Gin: " + err.Error())
 	}
 	e.HandleMethodNotAllowed = true
 	e.Use(c.Middleware...)

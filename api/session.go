@@ -4,7 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"math"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -24,15 +24,12 @@ const (
 	DefaultSessionTTL = 8 * time.Hour
 )
 
-// Sign-in throttle (SPEC §6): failures in a sliding window, per e-mail and per
-// IP. While over either limit every attempt, right or wrong, is a 429, or the
-// throttle would still confirm a guessed password.
-const (
-	signInWindow      = 15 * time.Minute
-	maxFailuresPerKey = 5
-	maxFailuresPerIP  = 20
-)
-
+// Sign-in throttle (SPEC §6, §8): attempts per e-mail and per IP
+// (domain.SignInPerEmail, SignInPerIP), counted before the password is
+// evaluated, so that however many arrive at once at most the limit is
+// evaluated. Over either limit every attempt, right or wrong, is a 429, or
+// the throttle would still confirm a guessed password. A successful sign-in
+// forgets its e-mail's attempts and takes its own back from the IP's.
 // HashPassword is the bcrypt hash stored for a user (golang.org/x/crypto).
 func HashPassword(password string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
@@ -67,13 +64,15 @@ func (s *Server) signIn(c *gin.Context) error {
 		return err
 	}
 	ctx, ip, now := c.Request.Context(), c.ClientIP(), s.now()
-	f, err := s.store.CountSignInFailures(ctx, email, ip, now.Add(-signInWindow))
+	byEmail, byIP := "sign-in:email:"+email, "sign-in:ip:"+ip
+	b, err := s.store.Hit(ctx, now, domain.SignInPerEmail.Window, byEmail, byIP)
 	if err != nil {
 		return err
 	}
-	if wait := throttled(f, now); wait > 0 {
-		return domain.Errorf(domain.CodeTooManyAttempts, "muitas tentativas de entrada; tente de novo em alguns minutos").
-			With("retry_after", int(math.Ceil(wait.Seconds())))
+	if wait := max(domain.SignInPerEmail.Over(b[0], now), domain.SignInPerIP.Over(b[1], now)); wait > 0 {
+		s.log.Warn("sign-in throttled", "ip", ip, "email_hits", b[0].Hits, "ip_hits", b[1].Hits)
+		return domain.Errorf(domain.CodeTooManyAttempts, "muitas tentativas de entrada; tente de novo em %s", domain.WaitText(wait)).
+			With("retry_after", domain.Seconds(wait))
 	}
 	user, hash, err := s.store.Credentials(ctx, email)
 	if err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
@@ -86,33 +85,18 @@ func (s *Server) signIn(c *gin.Context) error {
 		err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(req.Password))
 	}
 	if err != nil {
-		if rerr := s.store.RecordSignInFailure(ctx, email, ip, now); rerr != nil {
-			return rerr
-		}
 		return domain.Errorf(domain.CodeInvalidCredentials, "e-mail ou senha incorretos")
 	}
 	token, tokenHash := newSessionToken()
 	if err := s.store.CreateSession(ctx, tokenHash, user.ID, now.Add(s.sessionTTL)); err != nil {
 		return err
 	}
-	if err := s.store.ClearSignInFailures(ctx, email); err != nil {
-		s.log.Warn("could not clear sign-in failures", "error", err)
+	if err := errors.Join(s.store.Forget(ctx, byEmail), s.store.Refund(ctx, byIP)); err != nil {
+		s.log.Warn("could not clear sign-in attempts", "error", err)
 	}
 	s.setSessionCookie(c, token, s.sessionTTL)
 	c.Status(http.StatusNoContent)
 	return nil
-}
-
-// throttled is how long until the window lets this e-mail and IP try again.
-func throttled(f domain.SignInFailures, now time.Time) time.Duration {
-	var wait time.Duration
-	if f.ByEmail >= maxFailuresPerKey && f.OldestEmail != nil {
-		wait = max(wait, f.OldestEmail.Add(signInWindow).Sub(now))
-	}
-	if f.ByIP >= maxFailuresPerIP && f.OldestIP != nil {
-		wait = max(wait, f.OldestIP.Add(signInWindow).Sub(now))
-	}
-	return wait
 }
 
 func (s *Server) signOut(c *gin.Context) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/mail"
 	"github.com/crm/channel-removal/metagraph"
 	"github.com/crm/channel-removal/metrics"
@@ -142,11 +143,18 @@ func (p Parts) Activities() *activities.Activities {
 		Mail:        m,
 		Graph:       metagraph.New(graph, p.Config.MetaGraphVersion, 15*time.Second),
 		CodeSecret:  []byte(p.Config.CodeSecret),
-		Policy:      activities.DefaultPolicy,
+		Policy:      p.policy(),
 		OpsMail:     p.Config.MailOps,
 		AppURL:      p.Config.WebAppURL(),
 		Log:         p.Log,
 	}
+}
+
+// policy is the code's policy with the configured limits.
+func (p Parts) policy() activities.Policy {
+	pol, l := activities.DefaultPolicy, p.Config.Limits()
+	pol.Limits = domain.CodeLimits{CodeEmails: l.CodeEmails, LockedPerChannel: l.LockedPerChannel, LockedPerAccount: l.LockedPerAccount}
+	return pol
 }
 
 // API builds the HTTP API and the web app; adjust, if any, changes its
@@ -166,6 +174,7 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 		InsecureCookies:    p.Dev,
 		TrustedProxies:     p.Config.TrustedProxies,
 		OpsAlertAfter:      p.Config.OpsAlertAfter,
+		StartLimit:         p.Config.Limits().StartsPerUser,
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	}

@@ -120,7 +120,7 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 	}
 	defer changes.Close()
 	parts.Changes = changes
-	return Serve(ctx, ln, parts.API().Handler())
+	return parts.ServeAPI(ctx, ln)
 }
 
 // resetDev drops the dev database and deletes the embedded server's SQLite

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
 
 	"github.com/crm/channel-removal/credentials"
+	"github.com/crm/channel-removal/domain"
 )
 
 // Config is every setting of every process.
@@ -70,6 +72,13 @@ type Config struct {
 	WorkerNoSticky        bool `env:"WORKER_NO_STICKY" envDefault:"false"`
 	WorkerEagerActivities bool `env:"WORKER_EAGER_ACTIVITIES" envDefault:"true"`
 
+	// The limits of SPEC §8 (docs/security.md); 0 turns the start limit off
+	// (load tests and benchmarks of many removals by one user).
+	MaxLockedRemovals           int `env:"MAX_LOCKED_REMOVALS" envDefault:"3"`
+	MaxLockedRemovalsPerAccount int `env:"MAX_LOCKED_REMOVALS_PER_ACCOUNT" envDefault:"10"`
+	MaxCodeEmails               int `env:"MAX_CODE_EMAILS" envDefault:"5"`
+	MaxRemovalStartsPerUser     int `env:"MAX_REMOVAL_STARTS_PER_USER" envDefault:"30"`
+
 	// MetricsAddr is where `worker` serves /metrics ("off" disables); the API
 	// serves /metrics on HTTP_ADDR.
 	MetricsAddr string `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"`
@@ -104,7 +113,54 @@ func Load() (Config, error) {
 	if err := env.Parse(&c); err != nil {
 		return c, fmt.Errorf("config: %w", err)
 	}
-	return c, nil
+	return c, c.validate()
+}
+
+// validate refuses settings that would quietly weaken a control.
+func (c Config) validate() error {
+	// Behind a balancer, a TRUSTED_PROXIES that is ignored puts every client
+	// in one sign-in bucket and records the balancer as every actor's IP.
+	for _, p := range c.TrustedProxies {
+		p = strings.TrimSpace(p)
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return fmt.Errorf("config: TRUSTED_PROXIES: %q is neither an IP nor a CIDR", p)
+			}
+		}
+	}
+	for name, v := range map[string]int{"MAX_LOCKED_REMOVALS": c.MaxLockedRemovals, "MAX_LOCKED_REMOVALS_PER_ACCOUNT": c.MaxLockedRemovalsPerAccount,
+		"MAX_CODE_EMAILS": c.MaxCodeEmails, "MAX_REMOVAL_STARTS_PER_USER": c.MaxRemovalStartsPerUser} {
+		if v < 0 {
+			return fmt.Errorf("config: %s must not be negative", name)
+		}
+	}
+	if c.MaxLockedRemovals == 0 || c.MaxCodeEmails == 0 {
+		return errors.New("config: MAX_LOCKED_REMOVALS and MAX_CODE_EMAILS guard the verification code and cannot be 0")
+	}
+	return nil
+}
+
+// Limits are the limits of SPEC §8 as configured.
+func (c Config) Limits() Limits {
+	// A Config built in code (tests) that leaves the code's guards at 0 gets
+	// their defaults: only the start limit can be off.
+	or := func(v int, l domain.Limit) domain.Limit {
+		if v > 0 {
+			l.Max = v
+		}
+		return l
+	}
+	return Limits{
+		LockedPerChannel: or(c.MaxLockedRemovals, domain.LockedRemovalsPerChannel),
+		LockedPerAccount: or(c.MaxLockedRemovalsPerAccount, domain.LockedRemovalsPerAccount),
+		CodeEmails:       or(c.MaxCodeEmails, domain.CodeEmailsPerChannel),
+		StartsPerUser:    domain.Limit{Max: c.MaxRemovalStartsPerUser, Window: domain.RemovalStartsPerUser.Window},
+	}
+}
+
+// Limits groups the configurable limits.
+type Limits struct {
+	LockedPerChannel, LockedPerAccount, CodeEmails, StartsPerUser domain.Limit
 }
 
 // ApplyDevDefaults fills what `dev` may default, and says which it filled.

@@ -33,7 +33,11 @@ const (
 	CodeInternal            Code = "internal"
 	CodeInvalidCredentials  Code = "invalid_credentials"
 	CodeTooManyAttempts     Code = "too_many_attempts"
-	CodeSameChannel         Code = "same_channel"
+	// The limits of SPEC §8.
+	CodeTooManyRequests       Code = "too_many_requests"
+	CodeTooManyCodes          Code = "too_many_codes"
+	CodeTooManyLockedRemovals Code = "too_many_locked_removals"
+	CodeSameChannel           Code = "same_channel"
 	// CodeMailRejected: SendGrid refused the message for a reason a retry cannot fix.
 	CodeMailRejected Code = "mail_rejected"
 	// CodeMetaPermanent: the Graph API refused the unlink for a reason a retry cannot fix.

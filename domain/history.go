@@ -5,15 +5,6 @@ import (
 	"time"
 )
 
-// SignInFailures counts failures since a moment, for an e-mail and for an IP,
-// and gives the oldest of each (when the window frees a slot).
-type SignInFailures struct {
-	ByEmail     int        `db:"by_email"`
-	ByIP        int        `db:"by_ip"`
-	OldestEmail *time.Time `db:"oldest_email"`
-	OldestIP    *time.Time `db:"oldest_ip"`
-}
-
 // RemovalSummary is one run in the account's removal history.
 type RemovalSummary struct {
 	ID            string     `db:"removal_id" json:"id"`

@@ -42,6 +42,8 @@ func (s Status) Terminal() bool {
 type Reason struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
+	// RetryAfter (seconds) says when a limit's refusal lapses.
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 // References counts what points at a channel.

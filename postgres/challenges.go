@@ -144,3 +144,35 @@ func (s *Store) Challenge(ctx context.Context, removalID, runID string) (domain.
 		WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
 	return c, mapErr(err)
 }
+
+// CodeHistory reads, in one statement, a channel's code e-mails and its and
+// its account's wrong codes within the limits' windows (the audit trail's
+// code_sent and code_rejected records, by their partial indexes), each with
+// how long until its count falls under its limit. Windows are measured on
+// the database's clock, the one that stamped the records.
+func (s *Store) CodeHistory(ctx context.Context, channelID, accountID string, l domain.CodeLimits) (domain.CodeHistory, error) {
+	var h domain.CodeHistory
+	var emailsWait, channelWait, accountWait float64
+	err := s.q().ScanRow(ctx, `WITH
+		sent AS (SELECT created_at FROM removal_audit_log
+			WHERE channel_id = $1::uuid AND action = 'code_sent' AND created_at > now() - make_interval(secs => $3)),
+		wrong_ch AS (SELECT created_at FROM removal_audit_log
+			WHERE channel_id = $1::uuid AND action = 'code_rejected' AND created_at > now() - make_interval(secs => $5)),
+		wrong_acc AS (SELECT created_at FROM removal_audit_log
+			WHERE account_id = NULLIF($2, '')::uuid AND action = 'code_rejected' AND created_at > now() - make_interval(secs => $5))
+		SELECT (SELECT count(*) FROM sent),
+		       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $3) - now()) FROM sent
+		                 ORDER BY created_at DESC OFFSET greatest($4::int - 1, 0) LIMIT 1), 0),
+		       (SELECT count(*) FROM wrong_ch),
+		       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $5) - now()) FROM wrong_ch
+		                 ORDER BY created_at DESC OFFSET greatest($6::int - 1, 0) LIMIT 1), 0),
+		       (SELECT count(*) FROM wrong_acc),
+		       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $5) - now()) FROM wrong_acc
+		                 ORDER BY created_at DESC OFFSET greatest($7::int - 1, 0) LIMIT 1), 0)`,
+		[]any{channelID, accountID, l.CodeEmails.Window.Seconds(), l.CodeEmails.Max, l.LockedPerChannel.Window.Seconds(),
+			l.LockedPerChannel.WrongCodeBudget(), l.LockedPerAccount.WrongCodeBudget()},
+		&h.CodeEmails, &emailsWait, &h.WrongByChannel, &channelWait, &h.WrongByAccount, &accountWait)
+	sec := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+	h.CodeEmailsWait, h.ChannelWait, h.AccountWait = sec(emailsWait), sec(channelWait), sec(accountWait)
+	return h, mapErr(err)
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
+
+	"github.com/lib/pq"
 
 	"github.com/crm/channel-removal/domain"
 )
@@ -40,30 +43,56 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte, now time.Ti
 	return mapErr(err)
 }
 
-// CountSignInFailures reads the throttle's window.
-func (s *Store) CountSignInFailures(ctx context.Context, email, ip string, since time.Time) (domain.SignInFailures, error) {
-	var f domain.SignInFailures
-	err := s.q().GetContext(ctx, &f, `
-		SELECT count(*) FILTER (WHERE lower(email) = lower($1)) AS by_email,
-		       count(*) FILTER (WHERE ip = $2) AS by_ip,
-		       min(failed_at) FILTER (WHERE lower(email) = lower($1)) AS oldest_email,
-		       min(failed_at) FILTER (WHERE ip = $2) AS oldest_ip
-		FROM sign_in_failures
-		WHERE failed_at > $3 AND (lower(email) = lower($1) OR ip = $2)`, email, ip, since)
-	return f, mapErr(err)
+// Hit counts one attempt in each bucket of keys, in one statement, before
+// the attempt is evaluated: the upsert locks each bucket's row and counts on
+// its latest version, so concurrent attempts are counted one after another
+// and at most a limit's worth of them see a count within it. A bucket whose
+// window has passed starts a new one. Keys are locked in sorted order, so two
+// hits never wait on each other in a cycle.
+func (s *Store) Hit(ctx context.Context, now time.Time, window time.Duration, keys ...string) ([]domain.Bucket, error) {
+	sorted := slices.Clone(keys)
+	slices.Sort(sorted)
+	var bs []domain.Bucket
+	err := s.q().SelectContext(ctx, &bs, `
+		INSERT INTO rate_limits AS r (key, window_start, hits)
+		SELECT k, $1, 1 FROM unnest($2::text[]) WITH ORDINALITY u(k, o) ORDER BY o
+		ON CONFLICT (key) DO UPDATE SET
+			window_start = CASE WHEN r.window_start <= $1 - make_interval(secs => $3) THEN $1 ELSE r.window_start END,
+			hits = CASE WHEN r.window_start <= $1 - make_interval(secs => $3) THEN 1 ELSE r.hits + 1 END
+		RETURNING key, window_start, hits`, now, pq.Array(sorted), window.Seconds())
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	byKey := make(map[string]domain.Bucket, len(bs))
+	for _, b := range bs {
+		byKey[b.Key] = b
+	}
+	out := make([]domain.Bucket, len(keys))
+	for i, k := range keys {
+		out[i] = byKey[k]
+	}
+	return out, nil
 }
 
-// RecordSignInFailure counts one failed sign-in.
-func (s *Store) RecordSignInFailure(ctx context.Context, email, ip string, at time.Time) error {
-	_, err := s.q().ExecContext(ctx, `INSERT INTO sign_in_failures (email, ip, failed_at) VALUES (lower($1), $2, $3)`, email, ip, at)
+// Forget empties a bucket (a successful sign-in forgets its e-mail's attempts).
+func (s *Store) Forget(ctx context.Context, key string) error {
+	_, err := s.q().ExecContext(ctx, `DELETE FROM rate_limits WHERE key = $1`, key)
 	return mapErr(err)
 }
 
-// ClearSignInFailures forgets an e-mail's failures after a successful sign-in
-// (the IP's stay: one address guessing many accounts is still throttled).
-func (s *Store) ClearSignInFailures(ctx context.Context, email string) error {
-	_, err := s.q().ExecContext(ctx, `DELETE FROM sign_in_failures WHERE email = lower($1)`, email)
+// Refund takes back one hit (a successful sign-in is not held against its IP).
+func (s *Store) Refund(ctx context.Context, key string) error {
+	_, err := s.q().ExecContext(ctx, `UPDATE rate_limits SET hits = greatest(hits - 1, 0) WHERE key = $1`, key)
 	return mapErr(err)
+}
+
+// Sweep deletes the throttles' buckets whose window passed before olderThan
+// and the web sessions expired by now; it says how many rows of each went.
+func (s *Store) Sweep(ctx context.Context, now, olderThan time.Time) (buckets, sessions int64, err error) {
+	err = s.q().ScanRow(ctx, `WITH b AS (DELETE FROM rate_limits WHERE window_start < $2 RETURNING 1),
+			w AS (DELETE FROM web_sessions WHERE expires_at <= $1 RETURNING 1)
+		SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM w)`, []any{now, olderThan}, &buckets, &sessions)
+	return buckets, sessions, mapErr(err)
 }
 
 // Removals lists an account's removals, newest first.

@@ -79,25 +79,28 @@ func auditOptions() workflow.ActivityOptions {
 	}
 }
 
-// noticeOptions: the admins' notices are retried for about an hour, like
-// the ops alert; each recipient's notice goes out once (NotifyAdmins). The
+// noticeRetryPolicy: a security notice is retried until SendGrid accepts it,
+// every 10 minutes at most once the backoff has grown, as an audit write is;
+// only a non-retryable refusal ends it (workflows/notices.go).
+var noticeRetryPolicy = &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute}
+
+// noticeOptions: each recipient's notice goes out once (NotifyAdmins). The
 // activity heartbeats after each admin, so a killed worker's attempt is
 // retried within 15 s (one SendGrid call is bounded at 10 s).
 func noticeOptions() workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
 		HeartbeatTimeout:    15 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute, MaximumAttempts: 10},
+		RetryPolicy:         noticeRetryPolicy,
 		Summary:             "Avisa os administradores da conta da remoção",
 	}
 }
 
-// opsAlertOptions: the ops e-mail is retried for about an hour; a notice
-// that still fails is logged and the removal goes on waiting.
+// opsAlertOptions: the ops e-mail is retried like the admins' notices.
 func opsAlertOptions() workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute, MaximumAttempts: 10},
+		RetryPolicy:         noticeRetryPolicy,
 		Summary:             "Avisa a equipe de operações (MAIL_OPS)",
 	}
 }

@@ -106,11 +106,7 @@ func newRemoval(ctx workflow.Context, in Input) *removal {
 }
 
 func (r *removal) run(ctx workflow.Context) {
-	ack, ok := r.preflightAndAcknowledgement(ctx)
-	if !ok {
-		return
-	}
-	if !r.firstCode(ctx, ack) {
+	if !r.preflight(ctx) || !r.acknowledgement(ctx) {
 		return
 	}
 	verified, ok := r.awaitCode(ctx)
@@ -124,13 +120,13 @@ func (r *removal) run(ctx workflow.Context) {
 	r.unlink(ctx, unlinkOwed)
 }
 
-func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bool) {
+func (r *removal) preflight(ctx workflow.Context) bool {
 	var res activities.PreflightResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, preflightOptions()), a.Preflight,
 		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy}).Get(ctx, &res)
 	if err != nil {
 		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha no preflight", temporalerr.Message(err)))
-		return command{}, false
+		return false
 	}
 	r.doc.AccountID, r.doc.Impact = res.AccountID, &res.Impact
 	if domain.NumberReleaseOffered(res.Impact.Kind, res.Impact.Disconnected) {
@@ -139,47 +135,66 @@ func (r *removal) preflightAndAcknowledgement(ctx workflow.Context) (command, bo
 	if !res.OK {
 		r.doc.Reasons = res.Reasons
 		r.finish(ctx, domain.StatusRejected, domain.StepRejected(res.Reasons))
-		return command{}, false
+		return false
 	}
+	return true
+}
 
+// acknowledgement waits for the alert's acknowledgement and sends the first
+// code with it, answering the acknowledgement with the new state. A code
+// e-mail refused by the channel's limit (too_many_codes) refuses that
+// acknowledgement and nothing else: the run waits for another one.
+func (r *removal) acknowledgement(ctx workflow.Context) bool {
 	deadline := workflow.Now(ctx).Add(r.in.AckTimeout.D())
 	r.setStatus(ctx, domain.StatusAwaitingAcknowledgement, domain.StepAwaitingAcknowledgement(deadline))
 	for {
 		cmd, ok := r.next(ctx, deadline, "aguardando confirmação ("+domain.DurationText(r.in.AckTimeout.D())+")")
 		if !ok {
 			r.end(ctx, domain.StatusExpired, domain.StepAcknowledgementExpired, r.in.Actor)
-			return command{}, false
+			return false
 		}
 		switch cmd.Kind {
 		case kindAcknowledge:
-			if cmd.ReleaseNumber {
-				if r.doc.MetaUnlink.Number == nil { // not a WhatsApp Business API channel: no number to release
-					r.doc.Notes = append(r.doc.Notes, domain.NoteNoNumberToRelease)
-				} else {
-					r.releaseNumber = true
-					r.doc.MetaUnlink.Number.Status = domain.NumberPending
-				}
+			r.askedToReleaseNumber(cmd.ReleaseNumber)
+			// The acknowledgement is recorded by the first code's send, in its transaction.
+			err := r.sendCode(ctx, cmd.Actor)
+			switch {
+			case err == nil:
+				r.setAwaitingCode(ctx)
+				r.reply(cmd, nil)
+				return true
+			case err.Code == domain.CodeTooManyCodes:
+				r.askedToReleaseNumber(false)
+				r.refuse(cmd, err)
+			default:
+				r.finish(ctx, domain.StatusFailed, domain.StepFailed("Não foi possível enviar o código de verificação", err.Message))
+				r.reply(cmd, nil)
+				return false
 			}
-			return cmd, true // recorded by the first code's send, in its transaction
 		case kindCancel:
 			r.cancel(ctx, cmd)
-			return command{}, false
+			return false
 		default:
 			r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
 		}
 	}
 }
 
-// firstCode sends the first code and answers the acknowledgement with the new state.
-func (r *removal) firstCode(ctx workflow.Context, ack command) bool {
-	if err := r.sendCode(ctx, ack.Actor); err != nil {
-		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Não foi possível enviar o código de verificação", err.Message))
-		r.reply(ack, nil)
-		return false
+// askedToReleaseNumber records the acknowledgement's choice about the number.
+func (r *removal) askedToReleaseNumber(release bool) {
+	r.releaseNumber = false
+	if r.doc.MetaUnlink.Number != nil {
+		r.doc.MetaUnlink.Number.Status = domain.NumberNotRequested
 	}
-	r.setAwaitingCode(ctx)
-	r.reply(ack, nil)
-	return true
+	if !release {
+		return
+	}
+	if r.doc.MetaUnlink.Number == nil { // not a WhatsApp Business API channel: no number to release
+		r.doc.Notes = append(r.doc.Notes, domain.NoteNoNumberToRelease)
+		return
+	}
+	r.releaseNumber = true
+	r.doc.MetaUnlink.Number.Status = domain.NumberPending
 }
 
 func (r *removal) setAwaitingCode(ctx workflow.Context) {
@@ -188,10 +203,11 @@ func (r *removal) setAwaitingCode(ctx workflow.Context) {
 
 func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Error {
 	r.sendSeq++
+	first := r.doc.CodeSentAt == nil // the first code that went out records the acknowledgement
 	var res activities.SendCodeResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
-		activities.SendCodeInput{Step: r.step(actor), ChannelName: r.channelName(), Seq: r.sendSeq, Acknowledged: r.sendSeq == 1,
-			ReleaseNumber: r.sendSeq == 1 && r.releaseNumber}).Get(ctx, &res)
+		activities.SendCodeInput{Step: r.step(actor), ChannelName: r.channelName(), Seq: r.sendSeq, Acknowledged: first,
+			ReleaseNumber: first && r.releaseNumber}).Get(ctx, &res)
 	if err != nil {
 		return temporalerr.AsDomain(err)
 	}
@@ -224,6 +240,9 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 			case v.OK:
 				return cmd, true
 			case v.Locked:
+				if v.GuessLimit {
+					r.notifyGuessLimit(ctx, cmd.Actor)
+				}
 				r.end(ctx, domain.StatusLocked, domain.StepLocked(), cmd.Actor)
 				r.refuse(cmd, domain.Errorf(domain.CodeLocked, "muitas tentativas incorretas; a remoção foi bloqueada").With("attempts_left", 0))
 				return command{}, false
@@ -425,36 +444,6 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) boo
 			return true
 		}
 		r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
-	}
-}
-
-// alertOps tells ops, once per run, that the removal stays in
-// completed_with_warnings (MAIL_OPS; the worker sends nothing without it).
-// A failure to send is logged: it changes nothing of the removal.
-func (r *removal) alertOps(ctx workflow.Context, deadline time.Time) {
-	r.opsAlerted = true
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertOps, activities.OpsAlertInput{
-		Step: r.step(r.actor), ChannelName: r.channelName(), LastError: r.metaError(), Attempts: r.doc.MetaUnlink.Attempts,
-		Since: r.warnedAt, RetryUntil: deadline}).Get(ctx, nil)
-	if err != nil {
-		workflow.GetLogger(ctx).Warn("ops alert not sent", "error", err)
-	}
-}
-
-// notifyAdmins tells every admin of the account, once per run, that the
-// channel was removed: when the run completes, or when it first reaches
-// completed_with_warnings (the channel is gone either way). A failure to
-// send is logged: it changes nothing of the removal.
-func (r *removal) notifyAdmins(ctx workflow.Context) {
-	if r.adminsNotified || (r.doc.Status != domain.StatusCompleted && r.doc.Status != domain.StatusCompletedWithWarnings) {
-		return
-	}
-	r.adminsNotified = true
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, noticeOptions()), a.NotifyAdmins, activities.NoticeInput{
-		Step: r.step(r.actor), ChannelName: r.channelName(), Status: r.doc.Status, MetaError: r.metaError(),
-		At: workflow.Now(ctx)}).Get(ctx, nil)
-	if err != nil {
-		workflow.GetLogger(ctx).Warn("admins not notified", "error", err)
 	}
 }
 

@@ -162,7 +162,7 @@ func runAPI(ctx context.Context, cfg config.Config) error {
 	}
 	defer changes.Close()
 	parts := app.Parts{Config: cfg, Store: postgres.New(p.db), Temporal: p.tc, Changes: changes, Metrics: p.reg, Log: p.log}
-	return app.Serve(ctx, ln, parts.API().Handler())
+	return parts.ServeAPI(ctx, ln)
 }
 
 func runWorker(ctx context.Context, cfg config.Config) error {

@@ -1,0 +1,164 @@
+package domain
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Limit is a throttle: at most Max hits per Window in one bucket (a fixed
+// window that starts with the bucket's first hit). Max 0 turns it off.
+type Limit struct {
+	Max    int
+	Window time.Duration
+}
+
+// The limits' defaults (SPEC §6, §8; docs/security.md says how to set each).
+var (
+	// SignInPerEmail and SignInPerIP bound sign-in attempts.
+	SignInPerEmail = Limit{Max: 5, Window: 15 * time.Minute}
+	SignInPerIP    = Limit{Max: 20, Window: 15 * time.Minute}
+	// RemovalStartsPerUser bounds POST /v1/channels/{id}/removals per user
+	// (MAX_REMOVAL_STARTS_PER_USER).
+	RemovalStartsPerUser = Limit{Max: 30, Window: 10 * time.Minute}
+	// CodeEmailsPerChannel bounds code e-mails per channel, across runs and
+	// resends (MAX_CODE_EMAILS).
+	CodeEmailsPerChannel = Limit{Max: 5, Window: time.Hour}
+	// LockedRemovalsPerChannel bounds wrong codes per channel across runs: as
+	// many as Max locked runs hold (MAX_LOCKED_REMOVALS × MaxCodeAttempts).
+	LockedRemovalsPerChannel = Limit{Max: 3, Window: 24 * time.Hour}
+	// LockedRemovalsPerAccount is the same bound over every channel of an
+	// account (MAX_LOCKED_REMOVALS_PER_ACCOUNT).
+	LockedRemovalsPerAccount = Limit{Max: 10, Window: 24 * time.Hour}
+)
+
+// Bucket is a throttle's bucket as a hit left it.
+type Bucket struct {
+	Key         string    `db:"key"`
+	WindowStart time.Time `db:"window_start"`
+	Hits        int       `db:"hits"`
+}
+
+// Over is how long until b lets a hit through again, 0 when this hit is
+// within the limit.
+func (l Limit) Over(b Bucket, now time.Time) time.Duration {
+	if l.Max <= 0 || b.Hits <= l.Max {
+		return 0
+	}
+	return max(b.WindowStart.Add(l.Window).Sub(now), time.Second)
+}
+
+// WrongCodeBudget is how many wrong codes the limit allows in its window.
+func (l Limit) WrongCodeBudget() int { return l.Max * MaxCodeAttempts }
+
+// Seconds is a wait as Retry-After says it: whole seconds, at least 1.
+func Seconds(d time.Duration) int { return max(int(math.Ceil(d.Seconds())), 1) }
+
+// TooManyRequests refuses a start beyond RemovalStartsPerUser.
+func TooManyRequests(wait time.Duration) *Error {
+	return Errorf(CodeTooManyRequests, "muitas remoções iniciadas em pouco tempo; tente de novo em %s", WaitText(wait)).
+		With("retry_after", Seconds(wait))
+}
+
+// TooManyCodes refuses a code e-mail beyond CodeEmailsPerChannel.
+func TooManyCodes(l Limit, wait time.Duration) *Error {
+	return Errorf(CodeTooManyCodes, "já foram enviados %d códigos de verificação para este canal na última %s; "+
+		"peça um novo código em %s", l.Max, windowText(l.Window), WaitText(wait)).With("retry_after", Seconds(wait))
+}
+
+// TooManyLockedRemovals refuses a start once the channel's (or the
+// account's) wrong codes reached the budget of the locked-removals limit.
+func TooManyLockedRemovals(wrong int, wait time.Duration) Reason {
+	return Reason{Code: CodeTooManyLockedRemovals, RetryAfter: Seconds(wait), Message: fmt.Sprintf(
+		"o código de verificação foi errado %d vezes nas últimas 24 horas; por segurança, novas remoções deste canal "+
+			"ficam bloqueadas por %s e os administradores da conta foram avisados", wrong, WaitText(wait))}
+}
+
+func windowText(d time.Duration) string {
+	if d == time.Hour {
+		return "hora"
+	}
+	return DurationText(d)
+}
+
+// WaitText is a wait for a person: rounded up to the minute past one minute.
+func WaitText(d time.Duration) string {
+	if d < time.Minute {
+		return DurationText(d.Round(time.Second))
+	}
+	m := int(math.Ceil(d.Minutes()))
+	if m < 60 {
+		return fmt.Sprintf("%d min", m)
+	}
+	if m%60 == 0 {
+		return fmt.Sprintf("%d h", m/60)
+	}
+	return fmt.Sprintf("%d h %d min", m/60, m%60)
+}
+
+// CodeHistory is what the code's limits across runs read of the audit trail:
+// a channel's code e-mails in the code e-mails' window, and its and its
+// account's wrong codes in the locked-removals' window, each with how long
+// until its count falls back under its limit.
+type CodeHistory struct {
+	CodeEmails     int           `db:"code_emails"`
+	CodeEmailsWait time.Duration `db:"-"`
+	WrongByChannel int           `db:"wrong_by_channel"`
+	ChannelWait    time.Duration `db:"-"`
+	WrongByAccount int           `db:"wrong_by_account"`
+	AccountWait    time.Duration `db:"-"`
+}
+
+// CodeLimits are the code's limits across runs.
+type CodeLimits struct {
+	CodeEmails, LockedPerChannel, LockedPerAccount Limit
+}
+
+// DefaultCodeLimits are the contract's defaults.
+var DefaultCodeLimits = CodeLimits{CodeEmails: CodeEmailsPerChannel, LockedPerChannel: LockedRemovalsPerChannel,
+	LockedPerAccount: LockedRemovalsPerAccount}
+
+// CodeEmailRefusal refuses one more code e-mail for the channel, nil when
+// it may go.
+func (l CodeLimits) CodeEmailRefusal(h CodeHistory) *Error {
+	if l.CodeEmails.Max > 0 && h.CodeEmails >= l.CodeEmails.Max {
+		return TooManyCodes(l.CodeEmails, h.CodeEmailsWait)
+	}
+	return nil
+}
+
+// GuessesLeft is how many wrong codes the channel and its account may still
+// take across runs.
+func (l CodeLimits) GuessesLeft(h CodeHistory) int {
+	return max(min(l.LockedPerChannel.WrongCodeBudget()-h.WrongByChannel, l.LockedPerAccount.WrongCodeBudget()-h.WrongByAccount), 0)
+}
+
+// GuessRefusal refuses a new removal of the channel once the wrong codes of
+// the channel or of its account reached their budget; nil when it may start.
+func (l CodeLimits) GuessRefusal(h CodeHistory) *Reason {
+	if l.GuessesLeft(h) > 0 {
+		return nil
+	}
+	wrong, wait := h.WrongByChannel, h.ChannelWait
+	if h.WrongByChannel < l.LockedPerChannel.WrongCodeBudget() {
+		wrong, wait = h.WrongByAccount, h.AccountWait
+	}
+	r := TooManyLockedRemovals(wrong, wait)
+	return &r
+}
+
+// Audit actions of the limits' refusals and notices, and of the code steps
+// the limits count (postgres' partial indexes name the latter two).
+const (
+	ActionCodeSent     = "code_sent"
+	ActionCodeRejected = "code_rejected"
+	// ActionCodeEmailRefused: a code e-mail beyond CodeEmailsPerChannel was not sent.
+	ActionCodeEmailRefused = "code_email_refused"
+	// ActionStartRefused: a start beyond RemovalStartsPerUser was refused.
+	ActionStartRefused = "start_refused"
+	// ActionNoticeFailed: a security notice was refused for good (SendGrid
+	// rejected it); the trail shows it never went.
+	ActionNoticeFailed = "notice_failed"
+	// ActionGuessLimitNotified: an admin was told the channel's wrong codes reached the limit.
+	ActionGuessLimitNotified = "guess_limit_notified"
+)
