@@ -244,6 +244,9 @@ func mapErr(err error) error {
 	}
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
+		if pqErr.Code == errNotLive {
+			return domain.SendRefusal(pqErr.Detail)
+		}
 		switch pqErr.Code.Name() {
 		case "unique_violation":
 			return &domain.Error{Code: domain.CodeConflict, Message: "registro já existe", Fields: map[string]any{"constraint": pqErr.Constraint}}
@@ -262,6 +265,10 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// errNotLive is the SQLSTATE of migration 14's triggers: an attendance or a
+// message on a channel that is not live (its status in the error's detail).
+const errNotLive = pq.ErrorCode("CR001")
 
 // unreachable: the database is down, restarting, refusing connections or
 // too slow; a retry later may succeed, so it is unavailability, not a bug.

@@ -252,8 +252,10 @@ func (s *Store) Conversation(ctx context.Context, id string) (domain.Conversatio
 }
 
 // AddMessage stores an outgoing message, unless the channel is removed or
-// disconnected (domain.SendRefusal). The check and the insert are one
-// statement so a removal or a disconnection cannot slip between them.
+// disconnected (domain.SendRefusal). The statement checks its snapshot; the
+// message trigger (migration 14) checks again under a share lock on the
+// channel's row, so a tombstone or a disconnection committing meanwhile is
+// seen: mapErr turns its refusal into the same SendRefusal.
 func (s *Store) AddMessage(ctx context.Context, conversationID, authorID, body string) (string, error) {
 	var row struct {
 		Status string         `db:"status"`

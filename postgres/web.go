@@ -135,7 +135,8 @@ func (s *Store) Messages(ctx context.Context, conversationID string, limit int) 
 // ContinueConversation opens a conversation for the same contact on another
 // active channel of the same account, and audits it under the removal that
 // tombstoned the old channel, if any. The target's status is checked in the
-// insert itself, so a removal cannot slip in between.
+// insert, and again by the attendance trigger under a share lock on its row
+// (migration 14), so a removal cannot slip in between.
 func (s *Store) ContinueConversation(ctx context.Context, conversationID, channelID string, actor domain.Actor) (string, error) {
 	var id string
 	err := s.inTx(ctx, func(tx querier) error {
@@ -145,7 +146,10 @@ func (s *Store) ContinueConversation(ctx context.Context, conversationID, channe
 			FROM conversations v JOIN channels ch ON ch.id = $2 AND ch.account_id = v.account_id AND ch.status = 'active'
 			WHERE v.id = $1
 			RETURNING id`, conversationID, channelID)
-		if errors.Is(err, sql.ErrNoRows) {
+		if errors.Is(err, sql.ErrNoRows) || domain.ErrorCode(mapErr(err)) == domain.CodeChannelRemoved ||
+			domain.ErrorCode(mapErr(err)) == domain.CodeChannelDisconnected {
+			// Not active in the statement's snapshot, or removed while the
+			// attendance trigger waited for the tombstone's lock.
 			return domain.Errorf(domain.CodeChannelRemoved, "o canal escolhido foi removido; escolha um canal ativo")
 		}
 		if err != nil {

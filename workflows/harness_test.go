@@ -43,7 +43,13 @@ type harness struct {
 	deleted      int
 	abandoned    int
 	opsAlerts    []activities.OpsAlertInput
-	notices      []activities.NoticeInput // NotifyAdmins calls
+	notices      []activities.NoticeInput // NotifyAdmins calls that SendGrid accepted
+	// noticeErr, when set, is what a NotifyAdmins call returns (nil: accepted).
+	noticeErr    func() error
+	noticeCalls  int
+	guessNotices []activities.GuessLimitInput
+	// guessLimitAt is the wrong code (1 on) whose VerifyCode reports GuessLimit.
+	guessLimitAt, wrongCodes int
 
 	pending, seq int // updates sent and not yet answered
 
@@ -104,6 +110,11 @@ func newHarness(t *testing.T) *harness {
 				return activities.VerifyResult{OK: true, AttemptsLeft: h.attemptsLeft}, nil
 			}
 			h.attemptsLeft--
+			h.wrongCodes++
+			if h.guessLimitAt > 0 && h.wrongCodes == h.guessLimitAt {
+				h.attemptsLeft = 0
+				return activities.VerifyResult{Locked: true, GuessLimit: true}, nil
+			}
 			return activities.VerifyResult{AttemptsLeft: h.attemptsLeft, Locked: h.attemptsLeft == 0}, nil
 		})
 	env.OnActivity(a.DeleteChannel, mock.Anything, mock.Anything).Return(
@@ -137,7 +148,18 @@ func newHarness(t *testing.T) *harness {
 		})
 	env.OnActivity(a.NotifyAdmins, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.NoticeInput) (int, error) {
+			h.noticeCalls++
+			if h.noticeErr != nil {
+				if err := h.noticeErr(); err != nil {
+					return 0, err
+				}
+			}
 			h.notices = append(h.notices, in)
+			return 1, nil
+		})
+	env.OnActivity(a.NotifyGuessLimit, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.GuessLimitInput) (int, error) {
+			h.guessNotices = append(h.guessNotices, in)
 			return 1, nil
 		})
 	env.OnActivity(a.AbandonUnlink, mock.Anything, mock.Anything).Return(

@@ -80,9 +80,14 @@ func auditOptions() workflow.ActivityOptions {
 }
 
 // noticeRetryPolicy: a security notice is retried until SendGrid accepts it,
-// every 10 minutes at most once the backoff has grown, as an audit write is;
-// only a non-retryable refusal ends it (workflows/notices.go).
-var noticeRetryPolicy = &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute}
+// every 10 minutes once the backoff has grown, for a week (NoticeAttempts);
+// a refusal no retry changes, or a week of failures, ends it as notice_failed
+// in the audit trail (workflows/notices.go).
+var noticeRetryPolicy = &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
+	MaximumAttempts: NoticeAttempts}
+
+// NoticeAttempts is a week of notice attempts 10 minutes apart.
+const NoticeAttempts = 7 * 24 * 6
 
 // noticeOptions: each recipient's notice goes out once (NotifyAdmins). The
 // activity heartbeats after each admin, so a killed worker's attempt is
