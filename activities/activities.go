@@ -46,8 +46,9 @@ type Store interface {
 	// AccountAdmins reads the account's name and admins, and the acting user.
 	AccountAdmins(ctx context.Context, accountID, actorUserID string) (domain.Recipients, error)
 	// DisconnectWABA marks the WABA's live channels disconnected for a
-	// delivery and returns the channels that delivery disconnected.
-	DisconnectWABA(ctx context.Context, deliveryID string, ev domain.AccessLost, at time.Time) ([]domain.DisconnectedChannel, error)
+	// delivery and returns the channels that delivery disconnected; the last
+	// event's marks the delivery processed.
+	DisconnectWABA(ctx context.Context, deliveryID string, ev domain.AccessLost, at time.Time, last bool) ([]domain.DisconnectedChannel, error)
 	MarkDisconnectionNoticeSent(ctx context.Context, key, recipient string) error
 }
 

@@ -13,13 +13,15 @@ import (
 type DisconnectInput struct {
 	DeliveryID string            `json:"delivery_id"`
 	Event      domain.AccessLost `json:"event"`
+	// Last: the delivery's last event, whose step marks it processed.
+	Last bool `json:"last,omitempty"`
 }
 
 // DisconnectChannels marks every live channel on the event's WABA
 // disconnected and returns the channels the delivery disconnected, the same
 // ones when retried after it committed (postgres.Store.DisconnectWABA).
 func (a *Activities) DisconnectChannels(ctx context.Context, in DisconnectInput) ([]domain.DisconnectedChannel, error) {
-	chs, err := a.Store.DisconnectWABA(ctx, in.DeliveryID, in.Event, a.now())
+	chs, err := a.Store.DisconnectWABA(ctx, in.DeliveryID, in.Event, a.now(), in.Last)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 
 func (e *env) record(deliveryID string) {
 	e.t.Helper()
-	if _, err := e.store.RecordDelivery(e.ctx, deliveryID, []byte(`{}`), e.clock.Now()); err != nil {
+	if _, _, err := e.store.RecordDelivery(e.ctx, deliveryID, []byte(`{}`), e.clock.Now(), true); err != nil {
 		e.t.Fatal(err)
 	}
 }

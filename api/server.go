@@ -43,8 +43,9 @@ type Store interface {
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
 	Refund(ctx context.Context, key string) error
 
-	// RecordDelivery keeps a signed webhook delivery once; fresh is false for a repeat.
-	RecordDelivery(ctx context.Context, id string, body []byte, at time.Time) (fresh bool, err error)
+	// RecordDelivery keeps a signed webhook delivery once; fresh is false for
+	// a repeat, processed true once its work is done (pending false: none).
+	RecordDelivery(ctx context.Context, id string, body []byte, at time.Time, pending bool) (fresh, processed bool, err error)
 
 	Ping(ctx context.Context) error
 }

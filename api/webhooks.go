@@ -53,21 +53,25 @@ func (s *Server) receiveWebhook(c *gin.Context) error {
 	if !validSignature(s.appSecret, c.GetHeader("X-Hub-Signature-256"), body) {
 		return errBadSignature
 	}
-	events, err := domain.ParseDelivery(body)
+	events, stale, err := domain.ParseDelivery(body, s.now())
 	if err != nil {
 		return err
 	}
 	sum := sha256.Sum256(body)
 	id := hex.EncodeToString(sum[:])
 	ctx := c.Request.Context()
-	fresh, err := s.store.RecordDelivery(ctx, id, body, s.now())
+	fresh, processed, err := s.store.RecordDelivery(ctx, id, body, s.now(), len(events) > 0)
 	if err != nil {
 		return err
 	}
-	// A repeated delivery starts its run again: the start finds it (and
-	// changes nothing) unless the first try died between the record and the
-	// start, which the repeat then makes good.
-	if len(events) > 0 {
+	if stale > 0 {
+		s.log.Warn("meta webhook entries older than Meta's retries ignored", "delivery_id", id, "stale_changes", stale)
+	}
+	// A repeat of a delivery not yet processed starts its run again: the
+	// start finds it (and changes nothing) unless the first try died between
+	// the record and the start, which the repeat then makes good. A processed
+	// one starts nothing, ever: its run may be long gone from Temporal.
+	if len(events) > 0 && !processed {
 		if s.deliveries == nil {
 			return domain.Errorf(domain.CodeUnavailable, "webhooks da Meta não configurados neste processo")
 		}
@@ -75,7 +79,7 @@ func (s *Server) receiveWebhook(c *gin.Context) error {
 			return err
 		}
 	}
-	s.log.Info("meta webhook delivery", "delivery_id", id, "repeated", !fresh, "access_lost_events", len(events))
+	s.log.Info("meta webhook delivery", "delivery_id", id, "repeated", !fresh, "processed_before", processed, "access_lost_events", len(events))
 	return ok(c, http.StatusOK, gin.H{"received": true})
 }
 

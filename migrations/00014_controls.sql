@@ -60,7 +60,14 @@ END $$;
 CREATE TRIGGER message_needs_live_channel BEFORE INSERT ON messages
     FOR EACH ROW EXECUTE FUNCTION message_needs_live_channel();
 
+-- A webhook delivery is processed once, ever: once its run has carried it out
+-- (or it had nothing for us), a replay of its body starts nothing, even after
+-- Temporal's retention has dropped the run.
+ALTER TABLE meta_webhook_deliveries ADD COLUMN processed_at timestamptz;
+UPDATE meta_webhook_deliveries SET processed_at = received_at;
+
 -- +goose Down
+ALTER TABLE meta_webhook_deliveries DROP COLUMN processed_at;
 DROP TRIGGER message_needs_live_channel ON messages;
 DROP FUNCTION message_needs_live_channel;
 DROP TRIGGER attendance_needs_live_channel ON conversations;

@@ -8,25 +8,28 @@ import (
 )
 
 // RecordDelivery keeps a signed webhook delivery once, under its id (the
-// SHA-256 of its raw body); fresh is false for a delivery Meta repeated.
-func (s *Store) RecordDelivery(ctx context.Context, id string, body []byte, at time.Time) (fresh bool, err error) {
-	res, err := s.q().ExecContext(ctx, `INSERT INTO meta_webhook_deliveries (id, body, received_at) VALUES ($1, $2, $3)
-		ON CONFLICT (id) DO NOTHING`, id, body, at)
-	if err != nil {
-		return false, mapErr(err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+// SHA-256 of its raw body): fresh is false for a delivery seen before, and
+// processed says its work is done (pending false: it has none), so nothing
+// is to be started for it again.
+func (s *Store) RecordDelivery(ctx context.Context, id string, body []byte, at time.Time, pending bool) (fresh, processed bool, err error) {
+	err = s.q().ScanRow(ctx, `INSERT INTO meta_webhook_deliveries AS d (id, body, received_at, processed_at)
+			VALUES ($1, $2, $3, CASE WHEN $4 THEN NULL ELSE $3::timestamptz END)
+		ON CONFLICT (id) DO UPDATE SET id = d.id
+		RETURNING xmax = 0, processed_at IS NOT NULL`, []any{id, body, at, pending}, &fresh, &processed)
+	return fresh, processed, mapErr(err)
 }
 
 // DisconnectWABA marks every live channel on the WABA disconnected, each with
 // its record of the delivery and event that did it, in one statement, and
 // returns the channels this delivery disconnected: those it marks now and, for
 // a retried step, those it marked before. A channel being removed keeps its
-// row lock until the tombstone commits, and is then no longer live.
-func (s *Store) DisconnectWABA(ctx context.Context, deliveryID string, ev domain.AccessLost, at time.Time) ([]domain.DisconnectedChannel, error) {
+// row lock until the tombstone commits, and is then no longer live. The
+// delivery's last event (last) marks it processed in the same statement.
+func (s *Store) DisconnectWABA(ctx context.Context, deliveryID string, ev domain.AccessLost, at time.Time, last bool) ([]domain.DisconnectedChannel, error) {
 	chs := []domain.DisconnectedChannel{}
-	err := s.q().SelectContext(ctx, &chs, `WITH hit AS (
+	err := s.q().SelectContext(ctx, &chs, `WITH done AS (
+			UPDATE meta_webhook_deliveries SET processed_at = coalesce(processed_at, $4) WHERE id = $1 AND $5),
+		hit AS (
 			UPDATE channels SET status = 'disconnected' WHERE waba_id = $2 AND status = 'active'
 			RETURNING id, account_id, name, waba_id),
 		rec AS (
@@ -36,6 +39,6 @@ func (s *Store) DisconnectWABA(ctx context.Context, deliveryID string, ev domain
 		UNION
 		SELECT c.id, c.account_id, c.name, c.waba_id, d.event FROM channel_disconnections d JOIN channels c ON c.id = d.channel_id
 		WHERE d.delivery_id = $1 AND d.waba_id = $2
-		ORDER BY name, id`, deliveryID, ev.WABAID, ev.Event, at)
+		ORDER BY name, id`, deliveryID, ev.WABAID, ev.Event, at, last)
 	return chs, mapErr(err)
 }

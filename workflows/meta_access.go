@@ -23,13 +23,13 @@ import (
 // statement under the channels' row locks, and each notice is recorded once.
 func MetaAccessLostWorkflow(ctx workflow.Context, in MetaAccessLostInput) (MetaAccessLostResult, error) {
 	var res MetaAccessLostResult
-	for _, ev := range in.Events {
+	for i, ev := range in.Events {
 		workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — desconectando os canais da WABA %s", ev.Event, ev.WABAID))
 		var chs []domain.DisconnectedChannel
 		// Retried until it lands, as an audit write is: Meta has already
 		// cut these channels off.
 		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, disconnectOptions()), a.DisconnectChannels,
-			activities.DisconnectInput{DeliveryID: in.DeliveryID, Event: ev}).Get(ctx, &chs); err != nil {
+			activities.DisconnectInput{DeliveryID: in.DeliveryID, Event: ev, Last: i == len(in.Events)-1}).Get(ctx, &chs); err != nil {
 			return res, err // only the run's own cancellation ends the wait
 		}
 		res.Disconnected = append(res.Disconnected, chs...)
