@@ -16,16 +16,18 @@ import (
 
 // Store is what the activities need from the database.
 type Store interface {
-	// RequesterWithImpact reads the requester and, in the same statement,
-	// the channel when it belongs to the requester's account (nil otherwise)
-	// with the facts of its impact (as ImpactFacts) and the removal's latest
-	// run (nil when none).
-	RequesterWithImpact(ctx context.Context, userID, channelID, removalID string, attendances, conversationCap int) (domain.User, *domain.Channel, domain.ImpactFacts, *domain.RemovalRecord, error)
+	// RequesterWithImpact reads, in one statement, the requester and the
+	// channel when it belongs to the requester's account, with the facts of
+	// its impact, the removal's latest run and, with codes, the channel's
+	// code history across runs.
+	RequesterWithImpact(ctx context.Context, userID, channelID, removalID string, attendances, conversationCap int,
+		codes *domain.CodeLimits) (domain.PreflightRead, error)
 	// ChangeChallenge reads the run's challenge with the account administrator's
 	// e-mail and stores what decide makes of it, with decide's audit record,
 	// provided nobody changed it in between (else decide runs again).
-	ChangeChallenge(ctx context.Context, removalID, runID, accountID string,
-		decide func(cur *domain.Challenge, adminEmail string) (*domain.Challenge, *domain.AuditEntry, error)) (domain.Challenge, error)
+	// With codes, decide also gets the channel's code history across runs.
+	ChangeChallenge(ctx context.Context, removalID, runID, accountID string, codes *domain.CodeQuery,
+		decide func(cur *domain.Challenge, adminEmail string, hist domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error)) (domain.Challenge, error)
 	// CodeHistory reads the channel's code e-mails and wrong codes across
 	// runs, which the code's limits count.
 	CodeHistory(ctx context.Context, channelID, accountID string, l domain.CodeLimits) (domain.CodeHistory, error)
@@ -36,8 +38,10 @@ type Store interface {
 	UnlinkJob(ctx context.Context, removalID, runID string) (domain.Unlink, bool, error)
 	// SettleUnlink records a settled attempt with its audit records, in one statement.
 	SettleUnlink(ctx context.Context, removalID, runID, status string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
-	RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.Unlink, error)
-	RecordNumberAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.NumberJob, error)
+	// RecordUnlinkAttempt and RecordNumberAttempt record an attempt with
+	// its audit records, in one statement.
+	RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
+	RecordNumberAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time, records ...domain.AuditEntry) (domain.NumberJob, error)
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
 	// NoticeSent says whether the notice key has gone out; MarkNoticeSent
 	// records it, with its audit record, once the provider accepted it.

@@ -48,15 +48,12 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	}
 	now := a.now()
 	hash, _ := vcode.Decode(vcode.Hash(a.CodeSecret, in.RemovalID, vcode.Derive(a.CodeSecret, nonce)))
-	// The channel's code e-mails across runs: only this run sends for the
-	// channel now (one removal per channel runs at a time), so the count
-	// holds until this send is recorded.
-	hist, err := a.Store.CodeHistory(ctx, in.ChannelID, in.AccountID, a.Policy.Limits)
-	if err != nil {
-		return SendCodeResult{}, err
-	}
+	// The channel's code e-mails across runs come with the challenge: only
+	// this run sends for the channel now (one removal per channel runs at a
+	// time), so the count holds until this send is recorded.
 	var refused *domain.Error
-	ch, err := a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, in.AccountID, func(cur *domain.Challenge, to string) (*domain.Challenge, *domain.AuditEntry, error) {
+	codes := &domain.CodeQuery{ChannelID: in.ChannelID, Limits: a.Policy.Limits}
+	ch, err := a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, in.AccountID, codes, func(cur *domain.Challenge, to string, hist domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error) {
 		if to == "" {
 			return nil, nil, domain.Errorf(domain.CodeNotFound, "a conta não tem e-mail de administrador")
 		}
@@ -168,15 +165,13 @@ func (a *Activities) VerifyCode(ctx context.Context, in VerifyInput) (VerifyResu
 		hash = make([]byte, 32) // malformed input is a wrong code, and counts as one
 	}
 	// The wrong codes the channel and its account may still take across runs
-	// (SPEC §8): as with sends, only this run guesses for the channel now.
-	hist, err := a.Store.CodeHistory(ctx, in.ChannelID, in.AccountID, a.Policy.Limits)
-	if err != nil {
-		return VerifyResult{}, temporalerr.Encode(err)
-	}
-	budget := a.Policy.Limits.GuessesLeft(hist)
+	// (SPEC §8) come with the challenge: as with sends, only this run
+	// guesses for the channel now.
 	var out VerifyResult
 	now := a.now()
-	_, err = a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, in.AccountID, func(cur *domain.Challenge, _ string) (*domain.Challenge, *domain.AuditEntry, error) {
+	codes := &domain.CodeQuery{ChannelID: in.ChannelID, Limits: a.Policy.Limits}
+	_, err = a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, in.AccountID, codes, func(cur *domain.Challenge, _ string, hist domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error) {
+		budget := a.Policy.Limits.GuessesLeft(hist)
 		var next *domain.Challenge
 		if out, next, err = checkAttempt(cur, in.Seq, hash, now, budget); err != nil {
 			return nil, nil, err

@@ -61,10 +61,11 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (res Pref
 		}
 	}
 
-	// One read: the requester, the channel, its impact's facts and the
-	// removal's latest run.
-	user, ch, facts, run, err := a.Store.RequesterWithImpact(ctx, in.RequestedBy, in.ChannelID, in.RemovalID,
-		domain.ImpactAttendances, domain.ConversationCountCap)
+	// One read: the requester, the channel, its impact's facts, the
+	// removal's latest run and the channel's code history.
+	read, err := a.Store.RequesterWithImpact(ctx, in.RequestedBy, in.ChannelID, in.RemovalID,
+		domain.ImpactAttendances, domain.ConversationCountCap, &a.Policy.Limits)
+	user, ch, facts, run := read.User, read.Channel, read.Facts, read.LatestRun
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		reject(domain.CodeForbidden, "usuário solicitante não encontrado")
 		return res, false, nil
@@ -95,11 +96,7 @@ func (a *Activities) preflight(ctx context.Context, in PreflightInput) (res Pref
 		// Guessing the code is bounded across runs (SPEC §8): once the
 		// channel's or the account's wrong codes reached the budget, no
 		// new run gets a code to guess.
-		hist, err := a.Store.CodeHistory(ctx, ch.ID, ch.AccountID, a.Policy.Limits)
-		if err != nil {
-			return res, false, err
-		}
-		if r := a.Policy.Limits.GuessRefusal(hist); r != nil {
+		if r := a.Policy.Limits.GuessRefusal(read.Codes); r != nil {
 			res.Reasons = append(res.Reasons, *r)
 		}
 	}

@@ -133,19 +133,18 @@ func (a *Activities) UnlinkMeta(ctx context.Context, in UnlinkInput) (UnlinkResu
 // transient failure leaves it pending for the activity's retry.
 func (a *Activities) releaseNumber(ctx context.Context, in Step, num domain.NumberJob) (*domain.NumberRelease, error) {
 	fail := func(status, text string, code domain.Code) (*domain.NumberRelease, error) {
-		n, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, status, text, a.now())
-		if err != nil {
-			return nil, err
-		}
+		attempt := num.Attempts + 1
 		e := in.audit("number_release_failed", map[string]any{"error": text, "permanent": status == domain.NumberFailed},
-			in.key("number_release_failed", fmt.Sprint(n.Attempts)))
+			in.key("number_release_failed", fmt.Sprint(attempt)))
 		e.Doc = domain.NumberDoc(status, text)
 		if status == domain.NumberFailed || lastAttempt(ctx) {
 			e.Doc = domain.NumberDoc(domain.NumberFailed, text)
 			e.Status = domain.StatusCompletedWithWarnings
 		}
-		if err := a.Store.AppendAudit(ctx, e); err != nil {
-			return nil, err // retried until the record lands
+		// The attempt and its record in one statement: retried until both land.
+		n, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, status, text, a.now(), e)
+		if err != nil {
+			return nil, err
 		}
 		nr := &domain.NumberRelease{Status: status, LastError: text}
 		return nr, temporalerr.Encode(&domain.Error{Code: code, Message: text,
@@ -166,13 +165,10 @@ func (a *Activities) releaseNumber(ctx context.Context, in Step, num domain.Numb
 		}
 		return fail(domain.NumberPending, "Liberação do número: "+unlinkFailureText(gerr), domain.CodeMetaTransient)
 	}
-	if _, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberReleased, "", a.now()); err != nil {
-		return nil, err
-	}
 	e := in.audit("number_released", map[string]any{"phone_number_id": num.PhoneNumberID, "outcome": string(outcome)}, in.key("number_released"))
 	e.Doc = domain.NumberDoc(domain.NumberReleased, "")
-	if err := a.Store.AppendAudit(ctx, e); err != nil {
-		return nil, err
+	if _, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberReleased, "", a.now(), e); err != nil {
+		return nil, err // retried: Meta answers a second deregistration as done
 	}
 	return &domain.NumberRelease{Status: domain.NumberReleased}, nil
 }
@@ -203,8 +199,19 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput, job domain.
 	if job.Status == domain.UnlinkDone || job.Status == domain.UnlinkSkipped {
 		return UnlinkResult{Status: job.Status, Attempts: job.Attempts}, false, nil
 	}
-	record := func(status, lastErr string) (domain.Unlink, error) {
-		return a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, status, lastErr, a.now())
+	// failed records a failed attempt with its meta_unlink_failed record, in
+	// one statement; with no automatic retry left, the removal waits in
+	// completed_with_warnings for ops.
+	failed := func(status, lastErr string, cause error) (domain.Unlink, error) {
+		shown := job
+		shown.Status, shown.Attempts, shown.LastError = "unlinking", job.Attempts+1, lastErr
+		e := in.audit("meta_unlink_failed", map[string]any{"error": cause.Error(), "permanent": status == domain.UnlinkFailed},
+			in.key("meta_unlink_failed", fmt.Sprint(shown.Attempts)))
+		if status == domain.UnlinkFailed || lastAttempt(ctx) {
+			shown.Status, e.Status = domain.UnlinkFailed, domain.StatusCompletedWithWarnings
+		}
+		e.Doc = domain.UnlinkDoc(shown)
+		return a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, status, lastErr, a.now(), e)
 	}
 	// settle records a settled attempt with its audit record and, when this
 	// step ends the removal, removal_completed, in one statement.
@@ -230,7 +237,8 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput, job domain.
 			Detail: fmt.Sprintf("a WABA %s continua em uso por outro canal ativo; inscrição mantida", job.ObjectID)}, un.Finish, nil
 	}
 	if job.AccessToken == "" {
-		u, err := record(domain.UnlinkFailed, "canal sem token de acesso da Meta")
+		const why = "canal sem token de acesso da Meta"
+		u, err := failed(domain.UnlinkFailed, why, errors.New(why))
 		if err != nil {
 			return UnlinkResult{}, false, err
 		}
@@ -238,7 +246,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput, job domain.
 	}
 	token, err := a.openToken(job.ChannelID, job.AccessToken)
 	if err != nil {
-		u, rerr := record(domain.UnlinkFailed, "Credencial do canal não pôde ser aberta: "+err.Error()+".")
+		u, rerr := failed(domain.UnlinkFailed, "Credencial do canal não pôde ser aberta: "+err.Error()+".", err)
 		if rerr != nil {
 			return UnlinkResult{}, false, rerr
 		}
@@ -251,21 +259,9 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput, job domain.
 		if errors.As(gerr, &ge) && !ge.Transient {
 			status, code = domain.UnlinkFailed, domain.CodeMetaPermanent
 		}
-		u, err := record(status, unlinkFailureText(gerr))
+		u, err := failed(status, unlinkFailureText(gerr), gerr)
 		if err != nil {
-			return UnlinkResult{}, false, err
-		}
-		e := in.audit("meta_unlink_failed", map[string]any{"error": gerr.Error(), "permanent": status == domain.UnlinkFailed},
-			in.key("meta_unlink_failed", fmt.Sprint(u.Attempts)))
-		// With no automatic retry left, the removal waits in completed_with_warnings for ops.
-		shown := u
-		shown.Status = "unlinking"
-		if status == domain.UnlinkFailed || lastAttempt(ctx) {
-			shown.Status, e.Status = domain.UnlinkFailed, domain.StatusCompletedWithWarnings
-		}
-		e.Doc = domain.UnlinkDoc(shown)
-		if err := a.Store.AppendAudit(ctx, e); err != nil {
-			return UnlinkResult{}, false, err // retried until the record lands
+			return UnlinkResult{}, false, err // retried until the attempt and its record land
 		}
 		return UnlinkResult{}, false, temporalerr.Encode(unlinkErr(code, u))
 	}
@@ -290,25 +286,39 @@ func (a *Activities) AbandonUnlink(ctx context.Context, in Step) error {
 	}
 	const why = "nenhuma nova tentativa dentro do prazo"
 	doc, attempts := map[string]any{}, job.Attempts
-	if num, asked := job.Number(); asked && num.Status != domain.NumberReleased {
-		if _, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberAbandoned, why, a.now()); err != nil {
-			return err
-		}
+	num, asked := job.Number()
+	numberOwed := asked && num.Status != domain.NumberReleased
+	unlinkOwed := job.Status != "" && job.Status != domain.UnlinkDone && job.Status != domain.UnlinkSkipped
+	if numberOwed {
 		doc = domain.NumberDoc(domain.NumberFailed, why)
 	}
-	if job.Status != "" && job.Status != domain.UnlinkDone && job.Status != domain.UnlinkSkipped {
-		u, err := a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, domain.UnlinkAbandoned, why, a.now())
-		if err != nil {
-			return err
-		}
-		for k, v := range domain.UnlinkDoc(u) {
+	if unlinkOwed {
+		shown := job
+		shown.Status, shown.LastError = domain.UnlinkAbandoned, why
+		for k, v := range domain.UnlinkDoc(shown) {
 			doc[k] = v
 		}
-		attempts = u.Attempts
 	}
 	e := in.audit("meta_unlink_abandoned", map[string]any{"attempts": attempts}, in.key("meta_unlink_abandoned", fmt.Sprint(attempts)))
 	e.Doc = doc
-	return a.Store.AppendAudit(ctx, e) // an error is retried until the record lands
+	// Each job's abandon is written with the record: the number's first (an
+	// abandon counts no attempt, so a retry after it repeats it harmlessly),
+	// the step's record with the last.
+	switch {
+	case numberOwed && unlinkOwed:
+		if _, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberAbandoned, why, a.now(),
+			in.audit("number_release_abandoned", nil, in.key("number_release_abandoned"))); err != nil {
+			return err
+		}
+		_, err = a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, domain.UnlinkAbandoned, why, a.now(), e)
+	case numberOwed:
+		_, err = a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberAbandoned, why, a.now(), e)
+	case unlinkOwed:
+		_, err = a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, domain.UnlinkAbandoned, why, a.now(), e)
+	default:
+		err = a.Store.AppendAudit(ctx, e)
+	}
+	return err // an error is retried until the records land
 }
 
 // lastAttempt: the retry policy gives this activity no further attempt, so the

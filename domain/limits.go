@@ -101,12 +101,18 @@ func WaitText(d time.Duration) string {
 // account's wrong codes in the locked-removals' window, each with how long
 // until its count falls back under its limit.
 type CodeHistory struct {
-	CodeEmails     int           `db:"code_emails"`
-	CodeEmailsWait time.Duration `db:"-"`
-	WrongByChannel int           `db:"wrong_by_channel"`
-	ChannelWait    time.Duration `db:"-"`
-	WrongByAccount int           `db:"wrong_by_account"`
-	AccountWait    time.Duration `db:"-"`
+	CodeEmails     int
+	CodeEmailsWait time.Duration
+	WrongByChannel int
+	ChannelWait    time.Duration
+	WrongByAccount int
+	AccountWait    time.Duration
+}
+
+// CodeQuery asks a read of a run's challenge for its channel's code history.
+type CodeQuery struct {
+	ChannelID string
+	Limits    CodeLimits
 }
 
 // CodeLimits are the code's limits across runs.
@@ -128,9 +134,16 @@ func (l CodeLimits) CodeEmailRefusal(h CodeHistory) *Error {
 }
 
 // GuessesLeft is how many wrong codes the channel and its account may still
-// take across runs.
+// take across runs (a limit of Max 0 bounds nothing).
 func (l CodeLimits) GuessesLeft(h CodeHistory) int {
-	return max(min(l.LockedPerChannel.WrongCodeBudget()-h.WrongByChannel, l.LockedPerAccount.WrongCodeBudget()-h.WrongByAccount), 0)
+	left := math.MaxInt
+	if l.LockedPerChannel.Max > 0 {
+		left = l.LockedPerChannel.WrongCodeBudget() - h.WrongByChannel
+	}
+	if l.LockedPerAccount.Max > 0 {
+		left = min(left, l.LockedPerAccount.WrongCodeBudget()-h.WrongByAccount)
+	}
+	return max(left, 0)
 }
 
 // GuessRefusal refuses a new removal of the channel once the wrong codes of
@@ -140,7 +153,7 @@ func (l CodeLimits) GuessRefusal(h CodeHistory) *Reason {
 		return nil
 	}
 	wrong, wait := h.WrongByChannel, h.ChannelWait
-	if h.WrongByChannel < l.LockedPerChannel.WrongCodeBudget() {
+	if l.LockedPerChannel.Max <= 0 || h.WrongByChannel < l.LockedPerChannel.WrongCodeBudget() {
 		wrong, wait = h.WrongByAccount, h.AccountWait
 	}
 	r := TooManyLockedRemovals(wrong, wait)
@@ -162,3 +175,15 @@ const (
 	// ActionGuessLimitNotified: an admin was told the channel's wrong codes reached the limit.
 	ActionGuessLimitNotified = "guess_limit_notified"
 )
+
+// PreflightRead is what the preflight reads in one statement: the requester,
+// the channel when it is of the requester's account (nil otherwise), its
+// impact's facts, the removal's latest run (nil when none) and the channel's
+// code history across runs.
+type PreflightRead struct {
+	User      User
+	Channel   *Channel
+	Facts     ImpactFacts
+	LatestRun *RemovalRecord
+	Codes     CodeHistory
+}

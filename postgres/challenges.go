@@ -30,8 +30,11 @@ const challengeOrNone = `COALESCE(c.removal_id, '') AS removal_id, COALESCE(c.ru
 // saw; if another write came first, it reads and decides again. So
 // concurrent sends and attempts of one run are serialized without a lock
 // held across round trips. It returns the row as stored afterwards.
-func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID, accountID string,
-	decide func(cur *domain.Challenge, adminEmail string) (*domain.Challenge, *domain.AuditEntry, error)) (domain.Challenge, error) {
+//
+// With codes set, the same read also gives decide the channel's code history
+// across runs (codeHistory), which the code's limits count.
+func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID, accountID string, codes *domain.CodeQuery,
+	decide func(cur *domain.Challenge, adminEmail string, hist domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error)) (domain.Challenge, error) {
 	for try := 0; ; try++ {
 		if try == maxChallengeTries { // a plain error: the activity's retry tries again later
 			return domain.Challenge{}, fmt.Errorf("challenge of %s/%s changed %d times while being written", removalID, runID, try)
@@ -39,20 +42,28 @@ func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID, accountID
 		var read struct {
 			AdminEmail string `db:"admin_email"`
 			domain.Challenge
+			historyRow
+		}
+		cols, from, args := "", "(SELECT 1) one", []any{removalID, runID, accountID}
+		if codes != nil {
+			h := codeHistory{limits: codes.Limits}
+			cols, from = ", h.*", "(SELECT $4::uuid AS channel_id) one"+h.join("one.channel_id", "NULLIF($3, '')::uuid", 5)
+			args = append(append(args, codes.ChannelID), h.args()...)
 		}
 		err := s.q().GetContext(ctx, &read, `
-			SELECT COALESCE(a.admin_email, '') AS admin_email, `+challengeOrNone+`
-			FROM (SELECT 1) one
+			SELECT COALESCE(a.admin_email, '') AS admin_email, `+challengeOrNone+cols+`
+			FROM `+from+`
 			LEFT JOIN accounts a ON a.id = NULLIF($3, '')::uuid
-			LEFT JOIN verification_challenges c ON c.removal_id = $1 AND c.run_id = $2`, removalID, runID, accountID)
+			LEFT JOIN verification_challenges c ON c.removal_id = $1 AND c.run_id = $2`, args...)
 		if err != nil {
 			return domain.Challenge{}, mapErr(err)
 		}
+		hist := read.historyRow.history()
 		var cur *domain.Challenge
 		if read.Version > 0 {
 			cur = &read.Challenge
 		}
-		next, rec, err := decide(cur, read.AdminEmail)
+		next, rec, err := decide(cur, read.AdminEmail, hist)
 		if err != nil {
 			return domain.Challenge{}, err
 		}
@@ -145,34 +156,65 @@ func (s *Store) Challenge(ctx context.Context, removalID, runID string) (domain.
 	return c, mapErr(err)
 }
 
-// CodeHistory reads, in one statement, a channel's code e-mails and its and
-// its account's wrong codes within the limits' windows (the audit trail's
-// code_sent and code_rejected records, by their partial indexes), each with
-// how long until its count falls under its limit. Windows are measured on
-// the database's clock, the one that stamped the records.
+// CodeHistory reads a channel's code e-mails and its and its account's wrong
+// codes within the limits' windows (codeHistory).
 func (s *Store) CodeHistory(ctx context.Context, channelID, accountID string, l domain.CodeLimits) (domain.CodeHistory, error) {
-	var h domain.CodeHistory
-	var emailsWait, channelWait, accountWait float64
-	err := s.q().ScanRow(ctx, `WITH
-		sent AS (SELECT created_at FROM removal_audit_log
-			WHERE channel_id = $1::uuid AND action = 'code_sent' AND created_at > now() - make_interval(secs => $3)),
-		wrong_ch AS (SELECT created_at FROM removal_audit_log
-			WHERE channel_id = $1::uuid AND action = 'code_rejected' AND created_at > now() - make_interval(secs => $5)),
-		wrong_acc AS (SELECT created_at FROM removal_audit_log
-			WHERE account_id = NULLIF($2, '')::uuid AND action = 'code_rejected' AND created_at > now() - make_interval(secs => $5))
-		SELECT (SELECT count(*) FROM sent),
-		       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $3) - now()) FROM sent
-		                 ORDER BY created_at DESC OFFSET greatest($4::int - 1, 0) LIMIT 1), 0),
-		       (SELECT count(*) FROM wrong_ch),
-		       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $5) - now()) FROM wrong_ch
-		                 ORDER BY created_at DESC OFFSET greatest($6::int - 1, 0) LIMIT 1), 0),
-		       (SELECT count(*) FROM wrong_acc),
-		       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $5) - now()) FROM wrong_acc
-		                 ORDER BY created_at DESC OFFSET greatest($7::int - 1, 0) LIMIT 1), 0)`,
-		[]any{channelID, accountID, l.CodeEmails.Window.Seconds(), l.CodeEmails.Max, l.LockedPerChannel.Window.Seconds(),
-			l.LockedPerChannel.WrongCodeBudget(), l.LockedPerAccount.WrongCodeBudget()},
-		&h.CodeEmails, &emailsWait, &h.WrongByChannel, &channelWait, &h.WrongByAccount, &accountWait)
+	q := codeHistory{limits: l}
+	var r historyRow
+	err := s.q().GetContext(ctx, &r, `SELECT h.* FROM (SELECT $1::uuid AS channel_id, NULLIF($2, '')::uuid AS account_id) k`+
+		q.join("k.channel_id", "k.account_id", 3), append([]any{channelID, accountID}, q.args()...)...)
+	return r.history(), mapErr(err)
+}
+
+// codeHistory reads what the code's limits across runs count, from the audit
+// trail's code_sent and code_rejected records (by their partial indexes), as
+// a lateral join h of any statement that knows the channel and the account:
+// the counts and how long until each falls under its limit (historyRow).
+// Windows are measured on the database's clock, the one that stamped the
+// records.
+type codeHistory struct{ limits domain.CodeLimits }
+
+// join is the lateral join for channel ch and account acc (SQL expressions),
+// its parameters numbered from p.
+func (q codeHistory) join(ch, acc string, p int) string {
+	return fmt.Sprintf(`
+		LEFT JOIN LATERAL (
+			WITH sent AS (SELECT created_at FROM removal_audit_log
+				WHERE channel_id = %[1]s AND action = 'code_sent' AND created_at > now() - make_interval(secs => $%[3]d)),
+			wrong_ch AS (SELECT created_at FROM removal_audit_log
+				WHERE channel_id = %[1]s AND action = 'code_rejected' AND created_at > now() - make_interval(secs => $%[5]d)),
+			wrong_acc AS (SELECT created_at FROM removal_audit_log
+				WHERE account_id = %[2]s AND action = 'code_rejected' AND created_at > now() - make_interval(secs => $%[5]d))
+			SELECT (SELECT count(*) FROM sent) AS code_emails,
+			       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $%[3]d) - now()) FROM sent
+			                 ORDER BY created_at DESC OFFSET greatest($%[4]d::int - 1, 0) LIMIT 1), 0) AS code_emails_wait,
+			       (SELECT count(*) FROM wrong_ch) AS wrong_by_channel,
+			       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $%[5]d) - now()) FROM wrong_ch
+			                 ORDER BY created_at DESC OFFSET greatest($%[6]d::int - 1, 0) LIMIT 1), 0) AS channel_wait,
+			       (SELECT count(*) FROM wrong_acc) AS wrong_by_account,
+			       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $%[5]d) - now()) FROM wrong_acc
+			                 ORDER BY created_at DESC OFFSET greatest($%[7]d::int - 1, 0) LIMIT 1), 0) AS account_wait) h ON true`,
+		ch, acc, p, p+1, p+2, p+3, p+4)
+}
+
+func (q codeHistory) args() []any {
+	l := q.limits
+	return []any{l.CodeEmails.Window.Seconds(), l.CodeEmails.Max, l.LockedPerChannel.Window.Seconds(),
+		l.LockedPerChannel.WrongCodeBudget(), l.LockedPerAccount.WrongCodeBudget()}
+}
+
+// historyRow is codeHistory's columns as read.
+type historyRow struct {
+	CodeEmails     int     `db:"code_emails"`
+	CodeEmailsWait float64 `db:"code_emails_wait"`
+	WrongByChannel int     `db:"wrong_by_channel"`
+	ChannelWait    float64 `db:"channel_wait"`
+	WrongByAccount int     `db:"wrong_by_account"`
+	AccountWait    float64 `db:"account_wait"`
+}
+
+func (r historyRow) history() domain.CodeHistory {
 	sec := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
-	h.CodeEmailsWait, h.ChannelWait, h.AccountWait = sec(emailsWait), sec(channelWait), sec(accountWait)
-	return h, mapErr(err)
+	return domain.CodeHistory{CodeEmails: r.CodeEmails, CodeEmailsWait: sec(r.CodeEmailsWait), WrongByChannel: r.WrongByChannel,
+		ChannelWait: sec(r.ChannelWait), WrongByAccount: r.WrongByAccount, AccountWait: sec(r.AccountWait)}
 }

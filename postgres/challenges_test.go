@@ -21,8 +21,8 @@ func TestChallengeChangeDecidesAgainAfterAConcurrentWrite(t *testing.T) {
 	f := newFixture(t)
 	const removal = "remove-channel:x"
 	expires := time.Now().Add(10 * time.Minute).UTC().Truncate(time.Microsecond)
-	created, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account,
-		func(cur *domain.Challenge, admin string) (*domain.Challenge, *domain.AuditEntry, error) {
+	created, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, nil,
+		func(cur *domain.Challenge, admin string, _ domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error) {
 			if cur != nil || admin != "dono@loja.test" {
 				t.Fatalf("first read: %+v %q", cur, admin)
 			}
@@ -33,23 +33,23 @@ func TestChallengeChangeDecidesAgainAfterAConcurrentWrite(t *testing.T) {
 		t.Fatalf("created: %+v %v", created, err)
 	}
 
-	wrong := func(seq int) func(cur *domain.Challenge, _ string) (*domain.Challenge, *domain.AuditEntry, error) {
-		return func(cur *domain.Challenge, _ string) (*domain.Challenge, *domain.AuditEntry, error) {
+	wrong := func(seq int) func(cur *domain.Challenge, _ string, _ domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error) {
+		return func(cur *domain.Challenge, _ string, _ domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error) {
 			next := *cur
 			next.Attempts, next.LastAttemptSeq = cur.Attempts+1, seq
 			return &next, f.attempt(removal, seq), nil
 		}
 	}
 	decisions := 0
-	got, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account,
-		func(cur *domain.Challenge, admin string) (*domain.Challenge, *domain.AuditEntry, error) {
+	got, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, nil,
+		func(cur *domain.Challenge, admin string, _ domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error) {
 			decisions++
 			if decisions == 1 { // another attempt is stored after this read
-				if _, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, wrong(1)); err != nil {
+				if _, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, nil, wrong(1)); err != nil {
 					t.Fatal(err)
 				}
 			}
-			return wrong(2)(cur, admin)
+			return wrong(2)(cur, admin, domain.CodeHistory{})
 		})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestChallengeChangeDecidesAgainAfterAConcurrentWrite(t *testing.T) {
 func TestChallengeChangeIsStoredOnlyWithItsAuditRecord(t *testing.T) {
 	f := newFixture(t)
 	const removal = "remove-channel:y"
-	create := func(cur *domain.Challenge, admin string) (*domain.Challenge, *domain.AuditEntry, error) {
+	create := func(cur *domain.Challenge, admin string, _ domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error) {
 		return &domain.Challenge{RemovalID: removal, RunID: "run-1", AccountID: f.account, ChannelID: f.channel,
 			Recipient: admin, SendSeq: 1, CodeHash: []byte("h"), ExpiresAt: time.Now().Add(time.Minute), MaxAttempts: 5}, f.attempt(removal, 1), nil
 	}
@@ -76,7 +76,7 @@ func TestChallengeChangeIsStoredOnlyWithItsAuditRecord(t *testing.T) {
 	db.MustExec(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN RAISE EXCEPTION 'audit unavailable'; END $$`)
 	db.MustExec(`CREATE TRIGGER refuse_audit BEFORE INSERT ON removal_audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`)
-	if _, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, create); err == nil {
+	if _, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, nil, create); err == nil {
 		t.Fatal("a change whose record cannot be written must fail")
 	}
 	var rows int
@@ -84,7 +84,7 @@ func TestChallengeChangeIsStoredOnlyWithItsAuditRecord(t *testing.T) {
 		t.Fatalf("the challenge was stored without its record: %d %v", rows, err)
 	}
 	db.MustExec(`DROP TRIGGER refuse_audit ON removal_audit_log`)
-	if c, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, create); err != nil || c.Version != 1 {
+	if c, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, nil, create); err != nil || c.Version != 1 {
 		t.Fatalf("%+v %v", c, err)
 	}
 }
@@ -94,7 +94,7 @@ func TestChallengeChangeIsStoredOnlyWithItsAuditRecord(t *testing.T) {
 func TestChallengeChangeGivesUpAfterLosingEveryRace(t *testing.T) {
 	f := newFixture(t)
 	const removal = "remove-channel:z"
-	bump := func(cur *domain.Challenge, admin string) (*domain.Challenge, *domain.AuditEntry, error) {
+	bump := func(cur *domain.Challenge, admin string, _ domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error) {
 		next := &domain.Challenge{RemovalID: removal, RunID: "run-1", AccountID: f.account, ChannelID: f.channel,
 			Recipient: admin, SendSeq: 1, CodeHash: []byte("h"), ExpiresAt: time.Now().Add(time.Minute), MaxAttempts: 5}
 		if cur != nil {
@@ -105,13 +105,13 @@ func TestChallengeChangeGivesUpAfterLosingEveryRace(t *testing.T) {
 		return next, nil, nil
 	}
 	decisions := 0
-	_, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account,
-		func(cur *domain.Challenge, admin string) (*domain.Challenge, *domain.AuditEntry, error) {
+	_, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, nil,
+		func(cur *domain.Challenge, admin string, _ domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error) {
 			decisions++
-			if _, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, bump); err != nil {
+			if _, err := f.store.ChangeChallenge(f.ctx, removal, "run-1", f.account, nil, bump); err != nil {
 				t.Fatal(err)
 			}
-			return bump(cur, admin)
+			return bump(cur, admin, domain.CodeHistory{})
 		})
 	var de *domain.Error
 	if err == nil || errors.As(err, &de) || decisions != 5 {

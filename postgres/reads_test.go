@@ -137,7 +137,8 @@ func TestRequesterIsReadWithTheImpactFacts(t *testing.T) {
 	if _, err := f.b.Reference("", f.account, "chatbot", "bot", f.channel); err != nil {
 		t.Fatal(err)
 	}
-	u, ch, facts, _, err := f.store.RequesterWithImpact(f.ctx, f.admin, f.channel, "", 50, 100)
+	read, err := f.store.RequesterWithImpact(f.ctx, f.admin, f.channel, "", 50, 100, &domain.DefaultCodeLimits)
+	u, ch, facts := read.User, read.Channel, read.Facts
 	if err != nil || u.ID != f.admin || u.Role != domain.RoleAdmin || ch == nil || ch.ID != f.channel {
 		t.Fatalf("requester and channel: %+v %+v %v", u, ch, err)
 	}
@@ -153,11 +154,12 @@ func TestRequesterIsReadWithTheImpactFacts(t *testing.T) {
 		alone.OtherLiveChannelsOnWABA != facts.OtherLiveChannelsOnWABA {
 		t.Fatalf("ImpactFacts %+v, RequesterWithImpact %+v", alone, facts)
 	}
-	u, ch, facts, _, err = f.store.RequesterWithImpact(f.ctx, f.admin, f.otherAcctCh, "", 50, 100)
+	read, err = f.store.RequesterWithImpact(f.ctx, f.admin, f.otherAcctCh, "", 50, 100, &domain.DefaultCodeLimits)
+	u, ch, facts = read.User, read.Channel, read.Facts
 	if err != nil || u.ID != f.admin || ch != nil || len(facts.ActiveAttendances) != 0 || facts.Conversations != 0 || facts.OtherLiveChannelsOnWABA != 0 {
 		t.Fatalf("another account's channel: %+v %+v %+v %v", u, ch, facts, err)
 	}
-	if _, _, _, _, err := f.store.RequesterWithImpact(f.ctx, "00000000-0000-4000-8000-000000000000", f.channel, "", 50, 100); domain.ErrorCode(err) != domain.CodeNotFound {
+	if _, err := f.store.RequesterWithImpact(f.ctx, "00000000-0000-4000-8000-000000000000", f.channel, "", 50, 100, nil); domain.ErrorCode(err) != domain.CodeNotFound {
 		t.Fatalf("unknown requester: %v", err)
 	}
 }

@@ -150,58 +150,64 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domai
 // records are, and an attempt that fails before it is simply retried (Meta
 // answers a second unsubscribe as done).
 func (s *Store) SettleUnlink(ctx context.Context, removalID, runID, status string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error) {
-	if len(records) == 0 || records[0].RemovalID != removalID || records[0].RunID != runID {
-		return domain.Unlink{}, fmt.Errorf("SettleUnlink: records of %s/%s needed", removalID, runID)
-	}
-	last := records[len(records)-1]
-	args, err := auditArgs(last)
-	if err != nil {
-		return domain.Unlink{}, err
-	}
-	earlier, err := earlierArgs(last, records[:len(records)-1])
-	if err != nil {
-		return domain.Unlink{}, err
-	}
-	at := make([]int, len(records)-1)
-	for i := range at {
-		at[i] = 15 + 3*i
-	}
-	var u domain.Unlink
-	err = s.q().GetContext(ctx, &u, auditStatement(`rec AS (
-			UPDATE meta_unlinks SET attempts = attempts + 1, status = $13, last_error = NULL, updated_at = $14, access_token = NULL
-			WHERE removal_id = $1 AND run_id = $2
-			RETURNING `+unlinkCols+`),`, `EXISTS (SELECT 1 FROM rec)`, `SELECT * FROM rec`, at...),
-		append(append(args, status, now), earlier...)...)
-	return u, mapErr(err)
+	return s.RecordUnlinkAttempt(ctx, removalID, runID, status, "", now, records...)
 }
 
-// RecordUnlinkAttempt counts one attempt and its outcome. Settled outcomes
-// (unlinked, skipped, abandoned) erase the token: nothing is left to call Meta with.
-func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.Unlink, error) {
+// RecordUnlinkAttempt counts one attempt and its outcome with, in the same
+// statement, the step's audit records (at least one), so an attempt is
+// counted exactly when it is recorded: a crash between the two cannot count
+// it twice or lose its record. Settled outcomes (unlinked, skipped,
+// abandoned) erase the token: nothing is left to call Meta with.
+func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error) {
 	var u domain.Unlink
-	err := s.q().GetContext(ctx, &u, `
-		UPDATE meta_unlinks SET
-			attempts = attempts + CASE WHEN $3 = 'abandoned' THEN 0 ELSE 1 END,
-			status = $3, last_error = NULLIF($4, ''), updated_at = $5,
-			access_token = CASE WHEN $3 IN ('unlinked', 'skipped', 'abandoned') THEN NULL ELSE access_token END
-		WHERE removal_id = $1 AND run_id = $2
-		RETURNING `+unlinkCols,
-		removalID, runID, status, lastError, now)
-	return u, mapErr(err)
+	err := s.withRecords(ctx, &u, removalID, runID, `
+			UPDATE meta_unlinks SET
+				attempts = attempts + CASE WHEN $13 = 'abandoned' THEN 0 ELSE 1 END,
+				status = $13, last_error = NULLIF($14, ''), updated_at = $15,
+				access_token = CASE WHEN $13 IN ('unlinked', 'skipped', 'abandoned') THEN NULL ELSE access_token END
+			WHERE removal_id = $1 AND run_id = $2
+			RETURNING `+unlinkCols, []any{status, lastError, now}, records)
+	return u, err
 }
 
 const numberCols = `removal_id, run_id, channel_id, phone_number_id, COALESCE(access_token, '') AS access_token, status,
 	attempts, COALESCE(last_error, '') AS last_error`
 
-// RecordNumberAttempt counts one deregistration attempt and its outcome; a
+// RecordNumberAttempt counts one deregistration attempt and its outcome with
+// the step's audit records, in one statement (as RecordUnlinkAttempt); a
 // released or abandoned number's token is erased.
-func (s *Store) RecordNumberAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time) (domain.NumberJob, error) {
+func (s *Store) RecordNumberAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time, records ...domain.AuditEntry) (domain.NumberJob, error) {
 	var n domain.NumberJob
-	err := s.q().GetContext(ctx, &n, `
-		UPDATE number_releases SET attempts = attempts + CASE WHEN $3 = 'abandoned' THEN 0 ELSE 1 END,
-			status = $3, last_error = NULLIF($4, ''), updated_at = $5,
-			access_token = CASE WHEN $3 IN ('released', 'abandoned') THEN NULL ELSE access_token END
-		WHERE removal_id = $1 AND run_id = $2
-		RETURNING `+numberCols, removalID, runID, status, lastError, now)
-	return n, mapErr(err)
+	err := s.withRecords(ctx, &n, removalID, runID, `
+			UPDATE number_releases SET attempts = attempts + CASE WHEN $13 = 'abandoned' THEN 0 ELSE 1 END,
+				status = $13, last_error = NULLIF($14, ''), updated_at = $15,
+				access_token = CASE WHEN $13 IN ('released', 'abandoned') THEN NULL ELSE access_token END
+			WHERE removal_id = $1 AND run_id = $2
+			RETURNING `+numberCols, []any{status, lastError, now}, records)
+	return n, err
+}
+
+// withRecords runs rec, a data-modifying statement on the run's row ($1 and
+// $2 are its removal and run ids, $13 on its recArgs), and writes records, the
+// step's audit records in order, in the same statement, only if rec changed a
+// row; it scans rec's returned row into dest.
+func (s *Store) withRecords(ctx context.Context, dest any, removalID, runID, rec string, recArgs []any, records []domain.AuditEntry) error {
+	if len(records) == 0 || records[0].RemovalID != removalID || records[0].RunID != runID {
+		return fmt.Errorf("the records of %s/%s are needed with its step", removalID, runID)
+	}
+	last := records[len(records)-1]
+	args, err := auditArgs(last)
+	if err != nil {
+		return err
+	}
+	earlier, err := earlierArgs(last, records[:len(records)-1])
+	if err != nil {
+		return err
+	}
+	at := make([]int, len(records)-1)
+	for i := range at {
+		at[i] = 13 + len(recArgs) + 3*i
+	}
+	args = append(append(args, recArgs...), earlier...)
+	return mapErr(s.q().GetContext(ctx, dest, auditStatement(`rec AS (`+rec+`),`, `EXISTS (SELECT 1 FROM rec)`, `SELECT * FROM rec`, at...), args...))
 }

@@ -71,18 +71,44 @@ type principalExtra interface {
 }
 
 // RequesterWithImpact reads the requester and the channel (principal) and, in the same
-// statement, the facts of the channel's impact (ImpactFacts) and, when
-// removalID is set, its latest run (nil when none): the preflight's one read.
-func (s *Store) RequesterWithImpact(ctx context.Context, userID, channelID, removalID string, attendances, conversationCap int) (domain.User, *domain.Channel, domain.ImpactFacts, *domain.RemovalRecord, error) {
-	q := &factsQuery{attendances: attendances, conversationCap: conversationCap}
-	if removalID == "" {
-		u, ch, err := s.principal(ctx, `users u`, `u.id = $2`, channelID, []any{userID}, q)
-		return u, ch, q.f, nil, err
-	}
+// statement, the facts of the channel's impact (ImpactFacts), when removalID
+// is set its latest run (nil when none), and, with codes, the channel's code
+// history across runs (codeHistory): the preflight's one read.
+func (s *Store) RequesterWithImpact(ctx context.Context, userID, channelID, removalID string, attendances, conversationCap int,
+	codes *domain.CodeLimits) (domain.PreflightRead, error) {
+	extras := []principalExtra{&factsQuery{attendances: attendances, conversationCap: conversationCap}}
 	run := &latestRunQuery{removalID: removalID}
-	u, ch, err := s.principal(ctx, `users u`, `u.id = $2`, channelID, []any{userID}, q, run)
-	return u, ch, q.f, run.rec, err
+	if removalID != "" {
+		extras = append(extras, run)
+	}
+	hist := &historyQuery{}
+	if codes != nil {
+		hist.q = codeHistory{limits: *codes}
+		extras = append(extras, hist)
+	}
+	u, ch, err := s.principal(ctx, `users u`, `u.id = $2`, channelID, []any{userID}, extras...)
+	return domain.PreflightRead{User: u, Channel: ch, Facts: extras[0].(*factsQuery).f, LatestRun: run.rec, Codes: hist.row.history()}, err
 }
+
+// historyQuery reads the code history of the channel c (codeHistory).
+type historyQuery struct {
+	q   codeHistory
+	row historyRow
+}
+
+func (x *historyQuery) clause(c string, p int) (string, string) {
+	return `h.code_emails, h.code_emails_wait, h.wrong_by_channel, h.channel_wait, h.wrong_by_account, h.account_wait`,
+		x.q.join(c+".id", c+".account_id", p)
+}
+
+func (x *historyQuery) args() []any { return x.q.args() }
+
+func (x *historyQuery) dest() []any {
+	r := &x.row // the lateral join always has its one row: no channel counts nothing
+	return []any{&r.CodeEmails, &r.CodeEmailsWait, &r.WrongByChannel, &r.ChannelWait, &r.WrongByAccount, &r.AccountWait}
+}
+
+func (x *historyQuery) finish() error { return nil }
 
 // UserWithRemoval reads the user and the channel (principal) and, in the same
 // statement, the latest run of removalID ("" for none), a removal of that channel (nil

@@ -182,6 +182,8 @@ func (r *rig) up(ctx context.Context) error {
 		"AUTH_JWT_SECRET="+secret(), "CODE_SECRET="+secret(), "CREDENTIALS_KEY="+keySpec, "META_APP_SECRET="+secret(),
 		"SENDGRID_API_KEY=SG.rehearsal", "SENDGRID_BASE_URL="+mail.URL(), "MAIL_FROM=no-reply@localhost",
 		"META_GRAPH_VERSION=v23.0", "LOG_LEVEL=warn",
+		// The load phases start many removals as one admin (SPEC §8).
+		"MAX_REMOVAL_STARTS_PER_USER=0",
 		// Four processes and the server share one Postgres and its 100
 		// connections with whatever else runs (CI's other tests).
 		"DATABASE_POOL_SIZE=6")
