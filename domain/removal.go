@@ -91,11 +91,27 @@ type Impact struct {
 type Actor struct {
 	UserID string `json:"user_id,omitempty"`
 	IP     string `json:"ip,omitempty"`
+	// Claimed is who a signal's payload said it came from: kept in the audit
+	// record's detail, never taken as the actor (SignalActor).
+	Claimed *Actor `json:"claimed,omitempty"`
 }
 
-// ActorOpsTemporal is who sent an input that names nobody: a signal from
-// Temporal Web or the temporal CLI.
+// ActorOpsTemporal is who sends a signal: whoever reached Temporal (Temporal
+// Web, the temporal CLI), not a user the API authenticated.
 var ActorOpsTemporal = Actor{UserID: "ops (Temporal)"}
+
+// SignalActor is the actor of a signal whose payload names claimed: ops
+// (Temporal), with the claim kept. Anyone who reaches Temporal's frontend can
+// send a signal naming any user; only the API's updates carry an actor the
+// API authenticated.
+func SignalActor(claimed Actor) Actor {
+	a := ActorOpsTemporal
+	if claimed.UserID != "" || claimed.IP != "" {
+		c := Actor{UserID: claimed.UserID, IP: claimed.IP}
+		a.Claimed = &c
+	}
+	return a
+}
 
 // StatusAfterAudit is the removal status an audit record's step leads to, for
 // the removals read model that the activities keep with each record; ok is

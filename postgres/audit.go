@@ -86,11 +86,21 @@ func earlierArgs(last domain.AuditEntry, earlier []domain.AuditEntry) ([]any, er
 }
 
 // detailJSON is a record's detail as stored: an object, {} for none.
+// A signal's claimed actor goes into it (domain.SignalActor), never into
+// actor_user_id.
 func detailJSON(e domain.AuditEntry) (string, error) {
-	if e.Detail == nil {
+	detail := e.Detail
+	if c := e.Actor.Claimed; c != nil {
+		detail = make(map[string]any, len(e.Detail)+1)
+		for k, v := range e.Detail {
+			detail[k] = v
+		}
+		detail["claimed_actor"] = map[string]string{"user_id": c.UserID, "ip": c.IP}
+	}
+	if detail == nil {
 		return "{}", nil
 	}
-	b, err := json.Marshal(e.Detail)
+	b, err := json.Marshal(detail)
 	return string(b), err
 }
 

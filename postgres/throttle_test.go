@@ -99,3 +99,19 @@ func TestSignInLookupUsesAnIndex(t *testing.T) {
 		t.Fatalf("plan:\n%s", p)
 	}
 }
+
+// A signal's claimed actor is kept in the record's detail; the record's
+// actor is ops (Temporal).
+func TestASignalsClaimIsRecordedAsDetailNotAsTheActor(t *testing.T) {
+	f := newFixture(t)
+	e := domain.AuditEntry{RemovalID: "remove-channel:" + f.channel, RunID: "run-1", AccountID: f.account, ChannelID: f.channel,
+		Actor: domain.SignalActor(domain.Actor{UserID: f.admin, IP: "203.0.113.7"}), Action: "removal_cancelled", Key: "k-1"}
+	if err := f.store.AppendAudit(f.ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := f.store.AuditTrail(f.ctx, e.RemovalID)
+	if err != nil || len(recs) != 1 || recs[0].ActorUser == nil || *recs[0].ActorUser != "ops (Temporal)" || recs[0].ActorIP != nil ||
+		!strings.Contains(string(recs[0].Detail), `"claimed_actor": {"ip": "203.0.113.7", "user_id": "`+f.admin+`"}`) {
+		t.Fatalf("%+v %s %v", recs, recs[0].Detail, err)
+	}
+}

@@ -10,12 +10,14 @@ import (
 )
 
 // TestAdminsAreNotifiedOnceTheChannelIsRemoved: a completed removal tells
-// every admin once, after removal_completed, with who verified the code.
+// every admin once, after removal_completed, with who verified the code (as
+// the API, which authenticated them, says in its update).
 func TestAdminsAreNotifiedOnceTheChannelIsRemoved(t *testing.T) {
 	h := newHarness(t)
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() {
-		h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0)), Actor: domain.Actor{UserID: "u-1", IP: "203.0.113.7"}})
+		h.update(UpdateVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0)), Actor: domain.Actor{UserID: "u-1", IP: "203.0.113.7"}},
+			func(domain.Removal, domain.Code, map[string]any) {})
 	})
 	r := h.run()
 	if r.Status != domain.StatusCompleted || len(h.notices) != 1 {

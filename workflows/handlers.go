@@ -84,8 +84,8 @@ func (r *removal) setup(ctx workflow.Context) error {
 }
 
 // onSignal has the selector take signal name into the inbox. A payload that
-// asks nothing (acknowledged=false) is noted and dropped; one that names
-// nobody (Temporal Web, the temporal CLI) is ops'.
+// asks nothing (acknowledged=false) is noted and dropped. A signal is ops'
+// (domain.SignalActor): whom its payload names is kept as a claim only.
 func onSignal[T any](ctx workflow.Context, r *removal, sel workflow.Selector, name string, toCommand func(T) (command, bool)) {
 	sel.AddReceive(workflow.GetSignalChannel(ctx, name), func(ch workflow.ReceiveChannel, _ bool) {
 		var v T
@@ -95,9 +95,7 @@ func onSignal[T any](ctx workflow.Context, r *removal, sel workflow.Selector, na
 			r.doc.Notes = append(r.doc.Notes, "Sinal "+name+" ignorado: confirme com {\"acknowledged\": true}")
 			return
 		}
-		if cmd.Actor.UserID == "" {
-			cmd.Actor = domain.ActorOpsTemporal
-		}
+		cmd.Actor = domain.SignalActor(cmd.Actor)
 		r.inbox = append(r.inbox, cmd)
 	})
 }

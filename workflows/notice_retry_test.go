@@ -74,10 +74,27 @@ func TestGuessLimitTellsTheAdminsAndLocks(t *testing.T) {
 		})
 	}
 	r := h.run()
-	if r.Status != domain.StatusLocked || len(h.guessNotices) != 1 || h.guessNotices[0].Actor.IP != "198.51.100.9" {
+	// Signals: ops (Temporal) entered them, whatever the payload claims.
+	if r.Status != domain.StatusLocked || len(h.guessNotices) != 1 || h.guessNotices[0].Actor.UserID != domain.ActorOpsTemporal.UserID ||
+		h.guessNotices[0].Actor.Claimed == nil || h.guessNotices[0].Actor.Claimed.IP != "198.51.100.9" {
 		t.Fatalf("%s, guess notices %+v", r.Status, h.guessNotices)
 	}
 	if h.deleted != 0 {
 		t.Fatal("a locked run removed the channel")
+	}
+}
+
+// TestASignalsPayloadNeverBecomesTheActor: anyone who reaches Temporal can
+// send a signal naming any user; the steps it drives are ops (Temporal)'s,
+// with the payload's claim kept beside.
+func TestASignalsPayloadNeverBecomesTheActor(t *testing.T) {
+	h := newHarness(t)
+	claimed := domain.Actor{UserID: "u-admin", IP: "203.0.113.7"}
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, AcknowledgeRequest{Acknowledged: true, Actor: claimed}) })
+	h.at(2*time.Minute, func() { h.signal(SignalCancel, ActorRequest{Actor: claimed}) })
+	r := h.run()
+	a := h.auditActors["removal_cancelled"]
+	if r.Status != domain.StatusCancelled || a.UserID != domain.ActorOpsTemporal.UserID || a.Claimed == nil || *a.Claimed != claimed {
+		t.Fatalf("%s, cancelled by %+v", r.Status, a)
 	}
 }
