@@ -109,8 +109,13 @@ func TestComposeNamesEveryServiceInOrder(t *testing.T) {
 	if p := c.Services["lb"].Ports; len(p) != 1 || p[0] != "8080:8080" {
 		t.Errorf("lb ports: %v", p)
 	}
-	if p := c.Services["temporal-ui"].Ports; len(p) != 1 || p[0] != "8233:8080" {
-		t.Errorf("temporal-ui ports: %v", p)
+	// Temporal is the control plane: its frontend stays on the compose
+	// network, its UI (no sign-in of its own) on the host's loopback.
+	if p := c.Services["temporal"].Ports; len(p) != 0 {
+		t.Errorf("the Temporal frontend publishes %v; it must stay on the compose network", p)
+	}
+	if p := c.Services["temporal-ui"].Ports; len(p) != 1 || p[0] != "127.0.0.1:8233:8080" {
+		t.Errorf("temporal-ui ports: %v; bind it to 127.0.0.1", p)
 	}
 }
 

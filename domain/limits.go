@@ -63,7 +63,7 @@ func TooManyRequests(wait time.Duration) *Error {
 // TooManyCodes refuses a code e-mail beyond CodeEmailsPerChannel.
 func TooManyCodes(l Limit, wait time.Duration) *Error {
 	return Errorf(CodeTooManyCodes, "já foram enviados %d códigos de verificação para este canal na última %s; "+
-		"peça um novo código em %s", l.Max, windowText(l.Window), WaitText(wait)).With("retry_after", Seconds(wait))
+		"tente de novo em %s", l.Max, windowText(l.Window), WaitText(wait)).With("retry_after", Seconds(wait))
 }
 
 // TooManyLockedRemovals refuses a start once the channel's (or the

@@ -42,6 +42,11 @@ func TestRehearsalOnARealTemporalCluster(t *testing.T) {
 	if res.Persistence != "postgres12" || res.Visibility != "postgres12" {
 		t.Fatalf("persistence %q, visibility %q: not the Postgres cluster", res.Persistence, res.Visibility)
 	}
+	// Every process spoke mTLS (a client without a certificate cannot reach the
+	// cluster at all, so the phases below are its proof); strangers were refused.
+	if strings.Join(res.MTLS, ", ") != "no client certificate: refused, plaintext: refused" {
+		t.Errorf("mTLS: %v", res.MTLS)
+	}
 	for _, row := range res.Rows {
 		if row.Outcomes["completed"] != row.Removals || row.Duplicates != 0 || row.Missing != 0 {
 			t.Errorf("%s: %v, %d duplicate effects, %d missing", row.Phase, row.Outcomes, row.Duplicates, row.Missing)

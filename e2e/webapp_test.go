@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/seed"
+	"github.com/crm/channel-removal/workflows"
 )
 
 const webPassword = "senha-de-teste-1"
@@ -412,5 +414,42 @@ func TestAdminSeesAChannelMetaCutOffInTheBrowser(t *testing.T) {
 	b.shot("20d-desconectado-removido")
 	if calls := w.graph.Calls(); len(calls) != 0 {
 		t.Fatalf("Graph calls: %+v", calls)
+	}
+}
+
+// TestAdminSeesTheLimitsInlineInTheBrowser: once the channel's wrong codes
+// reached the limit, Remover conta answers inline in pt-BR with how long it
+// stays refused; an acknowledgement beyond the code e-mails' limit says so on
+// the alert.
+func TestAdminSeesTheLimitsInlineInTheBrowser(t *testing.T) {
+	w := newWebStack(t)
+	// The earlier runs' records only (their runs are long closed).
+	earlier := func(ch, action string, n int) {
+		for i := 0; i < n; i++ {
+			w.store.DB().MustExec(`INSERT INTO removal_audit_log (removal_id, run_id, account_id, channel_id, actor_user_id, actor_ip, action, idempotency_key)
+				VALUES ($1, $2, $3, $4, $5, '203.0.113.9', $6, $7)`, workflows.WorkflowID(ch), fmt.Sprint("earlier-", i/5), w.account, ch, w.admin,
+				action, fmt.Sprint(action, "-", ch, "-", i))
+		}
+	}
+	earlier(w.email, domain.ActionCodeRejected, domain.LockedRemovalsPerChannel.WrongCodeBudget())
+	earlier(w.oficial, domain.ActionCodeSent, domain.CodeEmailsPerChannel.Max)
+	b := newBrowser(t, w.http.URL)
+	b.signIn(w.adminEmail(), webPassword)
+	b.see("Canais de Atendimento")
+	b.open("#/canais/" + w.email)
+	b.click("Remover conta")
+	b.see("o código de verificação foi errado 15 vezes nas últimas 24 horas")
+	b.see("ficam bloqueadas por 24 h")
+	b.shot("21a-limite-tentativas")
+
+	b.open("#/canais/" + w.oficial)
+	b.click("Remover conta")
+	b.see("Esta ação é irreversível.")
+	b.clickLabel("Estou ciente e desejo prosseguir com a remoção")
+	b.click("Continuar")
+	b.see("já foram enviados 5 códigos de verificação para este canal na última hora")
+	b.shot("21b-limite-codigos")
+	if n := len(w.codeMails()); n != 0 {
+		t.Fatalf("%d code e-mails sent beyond the limit", n)
 	}
 }

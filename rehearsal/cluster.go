@@ -30,9 +30,11 @@ import (
 // the CLI through the operator API (deploy/temporal/setup.sh).
 type Cluster struct {
 	Address string
-	proc    *process
-	env     []string
-	dir     string
+	// TLS is the mTLS every client of the cluster needs.
+	TLS  pki
+	proc *process
+	env  []string
+	dir  string
 }
 
 // StoreNames are the persistence and visibility stores the cluster reports
@@ -74,6 +76,9 @@ func startCluster(ctx context.Context, pg, prefix, workDir string, progress io.W
 		return nil, err
 	}
 	c := &Cluster{Address: "127.0.0.1:" + ports[0], dir: dir}
+	if c.TLS, err = newPKI(filepath.Join(workDir, "tls")); err != nil {
+		return nil, err
+	}
 	c.env = append(os.Environ(),
 		"PATH="+filepath.Dir(bins.SQLTool)+string(os.PathListSeparator)+filepath.Dir(cli)+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"POSTGRES_SEEDS="+u.host, "DB_PORT="+u.port, "POSTGRES_USER="+u.user, "POSTGRES_PWD="+u.password,
@@ -85,6 +90,7 @@ func startCluster(ctx context.Context, pg, prefix, workDir string, progress io.W
 		"DYNAMIC_CONFIG_FILE_PATH="+filepath.Join(dir, "dynamicconfig.yaml"),
 		"TEMPORAL_ADDRESS="+c.Address, "TEMPORAL_NAMESPACE=default", "LOG_LEVEL=warn",
 		"SQL_MAX_CONNS=10", "SQL_VIS_MAX_CONNS=4")
+	c.env = append(append(c.env, c.TLS.serverEnv()...), c.TLS.clientEnv()...) // the server's, and the setup CLI's
 	fmt.Fprintf(progress, "Temporal %s on Postgres: schemas of %s and %s...\n", temporaldev.ServerVersion, dbs[0], dbs[1])
 	if err := c.setup(ctx, "schema"); err != nil {
 		return nil, err

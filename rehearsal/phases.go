@@ -288,8 +288,10 @@ func (r *rig) opsCommands(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := exec.CommandContext(ctx, cli, "workflow", "count", "--address", r.cluster.Address, "--namespace", "default",
-		"--query", "RemovalStatus = 'completed'").CombinedOutput()
+	count := exec.CommandContext(ctx, cli, "workflow", "count", "--address", r.cluster.Address, "--namespace", "default",
+		"--query", "RemovalStatus = 'completed'")
+	count.Env = r.env // with the client certificate
+	b, err := count.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("temporal workflow count: %v\n%s", err, b)
 	}

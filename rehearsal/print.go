@@ -3,6 +3,7 @@ package rehearsal
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -48,6 +49,9 @@ func Print(w io.Writer, r *Result) {
 	fmt.Fprintln(w)
 	if r.OneWorker > 0 && r.TwoWorkers > 0 {
 		fmt.Fprintf(w, "throughput: 1 worker %.2f removals/s, 2 workers %.2f removals/s (x%.2f)\n", r.OneWorker, r.TwoWorkers, r.TwoWorkers/r.OneWorker)
+	}
+	if len(r.MTLS) > 0 {
+		fmt.Fprintf(w, "Temporal over mTLS (a CA made at the start): every process presents its certificate; a client with %s\n", strings.Join(r.MTLS, ", "))
 	}
 	if r.SurvivorReads > 0 {
 		fmt.Fprintf(w, "surviving API during the kills: %d reads, %d not answered 200\n", r.SurvivorReads, r.SurvivorFailures)

@@ -95,7 +95,9 @@ type Result struct {
 	Share                   map[string]int // workflow tasks per worker after the restarts
 	Batch                   BatchReport
 	OpsList, CLICount       string
-	WorkDir                 string
+	// MTLS is how the server refused clients without our CA's certificate.
+	MTLS    []string
+	WorkDir string
 }
 
 // BatchReport is `ops retry-unlinks --all` over the removals left with warnings.
@@ -157,8 +159,16 @@ func (r *rig) up(ctx context.Context) error {
 	if r.cluster, err = startCluster(ctx, r.o.Postgres, r.o.Prefix, r.o.WorkDir, r.o.Progress); err != nil {
 		return err
 	}
-	if r.tc, err = client.Dial(client.Options{HostPort: r.cluster.Address, Namespace: "default", Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}); err != nil {
+	tlsCfg, err := r.cluster.TLS.clientTLS()
+	if err != nil {
 		return err
+	}
+	if r.tc, err = client.Dial(client.Options{HostPort: r.cluster.Address, Namespace: "default", ConnectionOptions: client.ConnectionOptions{TLS: tlsCfg},
+		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}); err != nil {
+		return err
+	}
+	if r.res.MTLS, err = r.cluster.TLS.refusesStrangers(ctx, r.cluster.Address); err != nil {
+		return fmt.Errorf("mTLS: %w", err)
 	}
 	if r.res.Persistence, r.res.Visibility, err = StoreNames(ctx, r.tc); err != nil {
 		return err
@@ -183,7 +193,10 @@ func (r *rig) up(ctx context.Context) error {
 		"SENDGRID_API_KEY=SG.rehearsal", "SENDGRID_BASE_URL="+mail.URL(), "MAIL_FROM=no-reply@localhost",
 		"META_GRAPH_VERSION=v23.0", "LOG_LEVEL=warn",
 		// The load phases start many removals as one admin (SPEC §8).
-		"MAX_REMOVAL_STARTS_PER_USER=0",
+		"MAX_REMOVAL_STARTS_PER_USER=0")
+	// Every process talks to Temporal over mTLS.
+	r.env = append(r.env, r.cluster.TLS.clientEnv()...)
+	r.env = append(r.env,
 		// Four processes and the server share one Postgres and its 100
 		// connections with whatever else runs (CI's other tests).
 		"DATABASE_POOL_SIZE=6")

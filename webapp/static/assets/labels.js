@@ -84,6 +84,11 @@ export const actionLabel = {
   removal_locked: 'Remoção bloqueada',
   removal_rejected: 'Remoção recusada',
   conversation_continued: 'Novo atendimento iniciado por outro canal',
+  code_email_refused: 'Envio de código recusado: limite de e-mails por hora',
+  start_refused: 'Início de remoção recusado: limite por usuário',
+  guess_limit_notified: 'Aviso de tentativas de código enviado por e-mail a',
+  notice_failed: 'Aviso por e-mail não enviado',
+  number_release_abandoned: 'Liberação do número abandonada após o prazo',
 };
 
 // plural picks the Portuguese form for n.

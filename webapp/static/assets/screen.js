@@ -66,6 +66,7 @@ export function problemDetails(err) {
   if (err.code === 'too_many_attempts' && err.retryAfter) {
     return h('p', null, `Tente de novo em ${err.retryAfter} s.`);
   }
+
   return null;
 }
 

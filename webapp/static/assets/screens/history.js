@@ -33,5 +33,8 @@ export async function auditPage(id) {
 // actionText names an audit record's step; a notice names its recipient.
 function actionText(e) {
   const label = actionLabel[e.action] || e.action;
-  return e.action === 'admin_notified' && e.detail && e.detail.to ? `${label} ${e.detail.to}` : label;
+  if ((e.action === 'admin_notified' || e.action === 'guess_limit_notified') && e.detail && e.detail.to) return `${label} ${e.detail.to}`;
+  // A signal is ops'; whom its payload named is a claim, shown as one.
+  const c = e.detail && e.detail.claimed_actor;
+  return c && (c.user_id || c.ip) ? `${label} (sinal pelo Temporal; o sinal dizia ${[c.user_id, c.ip].filter(Boolean).join(', ')})` : label;
 }
