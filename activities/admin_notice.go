@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/internal/temporalerr"
-	"github.com/crm/channel-removal/mail"
 )
 
 // NoticeInput is a removal that removed its channel: completed, or
@@ -35,18 +33,9 @@ func (a *Activities) NotifyAdmins(ctx context.Context, in NoticeInput) (sent int
 	if n.RemovedBy == "" {
 		n.RemovedBy = in.Actor.UserID
 	}
-	for _, admin := range rc.Admins {
-		key := in.key("admin_notified", admin.ID)
-		e := in.audit("admin_notified", map[string]any{"to": admin.Email, "outcome": in.Status}, key)
-		ok, err := a.sendOnce(ctx, key, mail.Message{To: admin.Email, Subject: n.Subject(), Text: n.Text()},
-			func() error { return a.Store.MarkNoticeSent(ctx, key, admin.Email, e) })
-		if err != nil {
-			return sent, temporalerr.Encode(err)
-		}
-		if ok {
-			sent++
-			heartbeat(ctx, sent)
-		}
-	}
-	return sent, nil
+	return a.notifyEach(ctx, rc.Admins, n.Subject(), n.Text(),
+		func(admin domain.User) string { return in.key("admin_notified", admin.ID) },
+		func(key string, admin domain.User) error {
+			return a.Store.MarkNoticeSent(ctx, key, admin.Email, in.audit("admin_notified", map[string]any{"to": admin.Email, "outcome": in.Status}, key))
+		})
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/internal/temporalerr"
-	"github.com/crm/channel-removal/mail"
 )
 
 // GuessLimitInput is the run whose wrong code used up the channel's wrong
@@ -39,18 +38,10 @@ func (a *Activities) NotifyGuessLimit(ctx context.Context, in GuessLimitInput) (
 	if n.By == "" {
 		n.By = in.Actor.UserID
 	}
-	for _, admin := range rc.Admins {
-		key := in.key(domain.ActionGuessLimitNotified, admin.ID)
-		e := in.audit(domain.ActionGuessLimitNotified, map[string]any{"to": admin.Email, "wrong_codes": n.Wrong}, key)
-		ok, err := a.sendOnce(ctx, key, mail.Message{To: admin.Email, Subject: n.Subject(), Text: n.Text()},
-			func() error { return a.Store.MarkNoticeSent(ctx, key, admin.Email, e) })
-		if err != nil {
-			return sent, temporalerr.Encode(err)
-		}
-		if ok {
-			sent++
-			heartbeat(ctx, sent)
-		}
-	}
-	return sent, nil
+	return a.notifyEach(ctx, rc.Admins, n.Subject(), n.Text(),
+		func(admin domain.User) string { return in.key(domain.ActionGuessLimitNotified, admin.ID) },
+		func(key string, admin domain.User) error {
+			return a.Store.MarkNoticeSent(ctx, key, admin.Email,
+				in.audit(domain.ActionGuessLimitNotified, map[string]any{"to": admin.Email, "wrong_codes": n.Wrong}, key))
+		})
 }

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/internal/temporalerr"
-	"github.com/crm/channel-removal/mail"
 )
 
 // DisconnectInput is one access-lost event of a webhook delivery.
@@ -50,17 +48,7 @@ func (a *Activities) NotifyDisconnected(ctx context.Context, in DisconnectionNot
 		return 0, err
 	}
 	n := domain.DisconnectionNotice{AccountName: rc.AccountName, Channels: in.Channels, At: in.At, AppURL: a.AppURL}
-	for _, admin := range rc.Admins {
-		key := "disconnected/" + in.DeliveryID + "/" + in.AccountID + "/" + admin.ID
-		ok, err := a.sendOnce(ctx, key, mail.Message{To: admin.Email, Subject: n.Subject(), Text: n.Text()},
-			func() error { return a.Store.MarkDisconnectionNoticeSent(ctx, key, admin.Email) })
-		if err != nil {
-			return sent, temporalerr.Encode(err)
-		}
-		if ok {
-			sent++
-			heartbeat(ctx, sent)
-		}
-	}
-	return sent, nil
+	return a.notifyEach(ctx, rc.Admins, n.Subject(), n.Text(),
+		func(admin domain.User) string { return "disconnected/" + in.DeliveryID + "/" + in.AccountID + "/" + admin.ID },
+		func(key string, admin domain.User) error { return a.Store.MarkDisconnectionNoticeSent(ctx, key, admin.Email) })
 }

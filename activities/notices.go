@@ -3,8 +3,30 @@ package activities
 import (
 	"context"
 
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/temporalerr"
 	"github.com/crm/channel-removal/mail"
 )
+
+// notifyEach sends each admin, once, the notice of subject and text: key names
+// an admin's notice, mark records it once SendGrid accepted it. It heartbeats
+// after each admin, so a killed worker's attempt is retried soon and sends
+// only the notices not yet recorded.
+func (a *Activities) notifyEach(ctx context.Context, admins []domain.User, subject, text string,
+	key func(admin domain.User) string, mark func(key string, admin domain.User) error) (sent int, err error) {
+	for _, admin := range admins {
+		k := key(admin)
+		ok, err := a.sendOnce(ctx, k, mail.Message{To: admin.Email, Subject: subject, Text: text}, func() error { return mark(k, admin) })
+		if err != nil {
+			return sent, temporalerr.Encode(err)
+		}
+		if ok {
+			sent++
+			heartbeat(ctx, sent)
+		}
+	}
+	return sent, nil
+}
 
 // sendOnce e-mails msg unless its notice key already went out, and records it
 // with mark as soon as SendGrid accepted it: a retry, or a worker killed after

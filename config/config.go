@@ -113,6 +113,9 @@ func Load() (Config, error) {
 	if err := env.Parse(&c); err != nil {
 		return c, fmt.Errorf("config: %w", err)
 	}
+	for i, p := range c.TrustedProxies {
+		c.TrustedProxies[i] = strings.TrimSpace(p)
+	}
 	return c, c.validate()
 }
 
@@ -121,7 +124,6 @@ func (c Config) validate() error {
 	// Behind a balancer, a TRUSTED_PROXIES that is ignored puts every client
 	// in one sign-in bucket and records the balancer as every actor's IP.
 	for _, p := range c.TrustedProxies {
-		p = strings.TrimSpace(p)
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
 				return fmt.Errorf("config: TRUSTED_PROXIES: %q is neither an IP nor a CIDR", p)

@@ -31,14 +31,7 @@ func (n RemovalNotice) Subject() string {
 
 // Text is the notice's body, in pt-BR.
 func (n RemovalNotice) Text() string {
-	who := n.RemovedBy
-	if n.RemovedByEmail != "" {
-		who += " (" + n.RemovedByEmail + ")"
-	}
-	ip := n.IP
-	if ip == "" {
-		ip = "não registrado (ação pelo Temporal)"
-	}
+	who, ip := whoAndWhere(n.RemovedBy, n.RemovedByEmail, n.IP)
 	outcome := "concluída: o canal foi removido e desvinculado na Meta quando era uma integração oficial."
 	if n.Status == StatusCompletedWithWarnings {
 		outcome = "concluída com avisos: o canal foi removido, mas o desvínculo na Meta ficou pendente (" +
@@ -71,4 +64,17 @@ type Recipients struct {
 	ActorName   string `db:"actor_name"`
 	ActorEmail  string `db:"actor_email"`
 	Admins      []User `db:"-"`
+}
+
+// whoAndWhere is how a notice names who acted (name and e-mail) and from
+// which IP; an input with no IP came through Temporal.
+func whoAndWhere(name, email, ip string) (who, where string) {
+	who, where = name, ip
+	if email != "" {
+		who += " (" + email + ")"
+	}
+	if where == "" {
+		where = "não registrado (ação pelo Temporal)"
+	}
+	return who, where
 }

@@ -27,14 +27,7 @@ func (n GuessLimitNotice) Subject() string {
 
 // Text is the notice's body, in pt-BR.
 func (n GuessLimitNotice) Text() string {
-	who := n.By
-	if n.ByEmail != "" {
-		who += " (" + n.ByEmail + ")"
-	}
-	ip := n.IP
-	if ip == "" {
-		ip = "não registrado (ação pelo Temporal)"
-	}
+	who, ip := whoAndWhere(n.By, n.ByEmail, n.IP)
 	return fmt.Sprintf(`O código de verificação para remover o canal "%s" da conta %s foi errado %d vezes nas últimas 24 horas.
 
 Última tentativa: %s
