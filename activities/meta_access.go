@@ -49,6 +49,10 @@ func (a *Activities) NotifyDisconnected(ctx context.Context, in DisconnectionNot
 	}
 	n := domain.DisconnectionNotice{AccountName: rc.AccountName, Channels: in.Channels, At: in.At, AppURL: a.AppURL}
 	return a.notifyEach(ctx, rc.Admins, n.Subject(), n.Text(),
-		func(admin domain.User) string { return "disconnected/" + in.DeliveryID + "/" + in.AccountID + "/" + admin.ID },
-		func(key string, admin domain.User) error { return a.Store.MarkDisconnectionNoticeSent(ctx, key, admin.Email) })
+		func(admin domain.User) string {
+			return "disconnected/" + in.DeliveryID + "/" + in.AccountID + "/" + admin.ID
+		},
+		func(key string, admin domain.User) error {
+			return a.Store.MarkDisconnectionNoticeSent(ctx, key, admin.Email)
+		})
 }
