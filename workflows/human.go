@@ -1,0 +1,179 @@
+package workflows
+
+// The human part of a removal: the preflight, the irreversible-removal alert
+// and the verification code, until a code is verified.
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/temporalerr"
+)
+
+func (r *removal) preflight(ctx workflow.Context) bool {
+	var res activities.PreflightResult
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, preflightOptions()), a.Preflight,
+		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy}).Get(ctx, &res)
+	if err != nil {
+		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha no preflight", temporalerr.Message(err)))
+		return false
+	}
+	r.doc.AccountID, r.doc.Impact = res.AccountID, &res.Impact
+	if domain.NumberReleaseOffered(res.Impact.Kind, res.Impact.Disconnected) {
+		r.doc.MetaUnlink.Number = &domain.NumberRelease{Status: domain.NumberNotRequested}
+	}
+	if !res.OK {
+		r.doc.Reasons = res.Reasons
+		r.finish(ctx, domain.StatusRejected, domain.StepRejected(res.Reasons))
+		return false
+	}
+	return true
+}
+
+// acknowledgement waits for the alert's acknowledgement and sends the first
+// code with it, answering the acknowledgement with the new state. A code
+// e-mail refused by the channel's limit (too_many_codes) refuses that
+// acknowledgement and nothing else: the run waits for another one.
+func (r *removal) acknowledgement(ctx workflow.Context) bool {
+	deadline := workflow.Now(ctx).Add(r.in.AckTimeout.D())
+	r.setStatus(ctx, domain.StatusAwaitingAcknowledgement, domain.StepAwaitingAcknowledgement(deadline))
+	for {
+		cmd, ok := r.next(ctx, deadline, "aguardando confirmação ("+domain.DurationText(r.in.AckTimeout.D())+")")
+		if !ok {
+			r.end(ctx, domain.StatusExpired, domain.StepAcknowledgementExpired, r.in.Actor)
+			return false
+		}
+		switch cmd.Kind {
+		case kindAcknowledge:
+			r.askedToReleaseNumber(cmd.ReleaseNumber)
+			// The acknowledgement is recorded by the first code's send, in its transaction.
+			err := r.sendCode(ctx, cmd.Actor)
+			switch {
+			case err == nil:
+				r.setAwaitingCode(ctx)
+				r.reply(cmd, nil)
+				return true
+			case err.Code == domain.CodeTooManyCodes:
+				r.askedToReleaseNumber(false)
+				r.refuse(cmd, err)
+			default:
+				r.finish(ctx, domain.StatusFailed, domain.StepFailed("Não foi possível enviar o código de verificação", err.Message))
+				r.reply(cmd, nil)
+				return false
+			}
+		case kindCancel:
+			r.cancel(ctx, cmd)
+			return false
+		default:
+			r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
+		}
+	}
+}
+
+// askedToReleaseNumber records the acknowledgement's choice about the number.
+func (r *removal) askedToReleaseNumber(release bool) {
+	r.releaseNumber = false
+	if r.doc.MetaUnlink.Number != nil {
+		r.doc.MetaUnlink.Number.Status = domain.NumberNotRequested
+	}
+	if !release {
+		return
+	}
+	if r.doc.MetaUnlink.Number == nil { // not a WhatsApp Business API channel: no number to release
+		r.doc.Notes = append(r.doc.Notes, domain.NoteNoNumberToRelease)
+		return
+	}
+	r.releaseNumber = true
+	r.doc.MetaUnlink.Number.Status = domain.NumberPending
+}
+
+func (r *removal) setAwaitingCode(ctx workflow.Context) {
+	r.setStatus(ctx, domain.StatusAwaitingCode, domain.StepAwaitingCode(r.doc.CodeSentTo, *r.doc.CodeExpiresAt, r.doc.AttemptsLeft))
+}
+
+func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Error {
+	r.sendSeq++
+	first := r.doc.CodeSentAt == nil // the first code that went out records the acknowledgement
+	var res activities.SendCodeResult
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
+		activities.SendCodeInput{Step: r.step(actor), ChannelName: r.channelName(), Seq: r.sendSeq, Acknowledged: first,
+			ReleaseNumber: first && r.releaseNumber}).Get(ctx, &res)
+	if err != nil {
+		return temporalerr.AsDomain(err)
+	}
+	sentAt := workflow.Now(ctx)
+	r.doc.CodeSentTo, r.doc.CodeExpiresAt, r.doc.CodeSentAt = res.Recipient, &res.ExpiresAt, &sentAt
+	return nil
+}
+
+// awaitCode handles codes, resends and cancel until a code is verified.
+func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
+	for {
+		cmd, ok := r.next(ctx, *r.doc.CodeExpiresAt, "aguardando código ("+domain.DurationText(r.doc.CodeExpiresAt.Sub(*r.doc.CodeSentAt))+")")
+		if !ok {
+			r.end(ctx, domain.StatusExpired, domain.StepCodeNotEntered, r.in.Actor)
+			return command{}, false
+		}
+		switch cmd.Kind {
+		case kindVerify:
+			r.attemptSeq++
+			var v activities.VerifyResult
+			err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, verifyOptions()), a.VerifyCode,
+				activities.VerifyInput{Step: r.step(cmd.Actor), Seq: r.attemptSeq, CodeHash: cmd.CodeHash}).Get(ctx, &v)
+			if err != nil {
+				r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha ao verificar o código", temporalerr.Message(err)))
+				r.refuse(cmd, temporalerr.AsDomain(err))
+				return command{}, false
+			}
+			r.doc.AttemptsLeft = v.AttemptsLeft
+			switch {
+			case v.OK:
+				return cmd, true
+			case v.Locked:
+				if v.GuessLimit {
+					r.notifyGuessLimit(ctx, cmd.Actor)
+				}
+				r.end(ctx, domain.StatusLocked, domain.StepLocked(), cmd.Actor)
+				r.refuse(cmd, domain.Errorf(domain.CodeLocked, "muitas tentativas incorretas; a remoção foi bloqueada").With("attempts_left", 0))
+				return command{}, false
+			case v.Expired:
+				r.end(ctx, domain.StatusExpired, domain.StepCodeExpired, cmd.Actor)
+				r.refuse(cmd, domain.Errorf(domain.CodeCodeExpired, "o código expirou; inicie uma nova remoção"))
+				return command{}, false
+			default:
+				r.setAwaitingCode(ctx)
+				r.refuse(cmd, domain.Errorf(domain.CodeInvalidCode, "código incorreto").With("attempts_left", v.AttemptsLeft))
+			}
+		case kindResend:
+			if e := r.resendTooSoon(ctx); e != nil {
+				r.refuse(cmd, e)
+				continue
+			}
+			if e := r.sendCode(ctx, cmd.Actor); e != nil {
+				r.refuse(cmd, e)
+				continue
+			}
+			r.setAwaitingCode(ctx)
+			r.reply(cmd, nil)
+		case kindCancel:
+			r.cancel(ctx, cmd)
+			return command{}, false
+		default:
+			r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
+		}
+	}
+}
+
+func (r *removal) resendTooSoon(ctx workflow.Context) *domain.Error {
+	if r.doc.CodeSentAt == nil {
+		return nil
+	}
+	if wait := r.doc.CodeSentAt.Add(r.in.ResendInterval.D()).Sub(workflow.Now(ctx)); wait > 0 {
+		return domain.Errorf(domain.CodeResendTooSoon, "aguarde antes de pedir um novo código").
+			With("retry_after", int((wait+time.Second-1)/time.Second))
+	}
+	return nil
+}
