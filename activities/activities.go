@@ -37,11 +37,11 @@ type Store interface {
 	// channels, and the number's release (domain.Unlink.Number).
 	UnlinkJob(ctx context.Context, removalID, runID string) (domain.Unlink, bool, error)
 	// SettleUnlink records a settled attempt with its audit records, in one statement.
-	SettleUnlink(ctx context.Context, removalID, runID, status string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
+	SettleUnlink(ctx context.Context, removalID, runID string, status domain.UnlinkStatus, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
 	// RecordUnlinkAttempt and RecordNumberAttempt record an attempt with
 	// its audit records, in one statement.
-	RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
-	RecordNumberAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time, records ...domain.AuditEntry) (domain.NumberJob, error)
+	RecordUnlinkAttempt(ctx context.Context, removalID, runID string, status domain.UnlinkStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
+	RecordNumberAttempt(ctx context.Context, removalID, runID string, status domain.NumberStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.NumberJob, error)
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
 	// NoticeSent says whether the notice key has gone out; MarkNoticeSent
 	// records it, with its audit record, once the provider accepted it.
@@ -116,15 +116,15 @@ type Step struct {
 	Actor     domain.Actor `json:"actor"`
 }
 
-func (s Step) key(action string, extra ...string) string {
-	k := s.RemovalID + "/" + s.RunID + "/" + action
+func (s Step) key(action domain.Action, extra ...string) string {
+	k := s.RemovalID + "/" + s.RunID + "/" + string(action)
 	for _, e := range extra {
 		k += "/" + e
 	}
 	return k
 }
 
-func (s Step) audit(action string, detail map[string]any, key string) domain.AuditEntry {
+func (s Step) audit(action domain.Action, detail map[string]any, key string) domain.AuditEntry {
 	return domain.AuditEntry{RemovalID: s.RemovalID, RunID: s.RunID, AccountID: s.AccountID, ChannelID: s.ChannelID,
 		Actor: s.Actor, Action: action, Detail: detail, Key: key}
 }

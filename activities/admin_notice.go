@@ -34,8 +34,8 @@ func (a *Activities) NotifyAdmins(ctx context.Context, in NoticeInput) (sent int
 		n.RemovedBy = in.Actor.UserID
 	}
 	return a.notifyEach(ctx, rc.Admins, n.Subject(), n.Text(),
-		func(admin domain.User) string { return in.key("admin_notified", admin.ID) },
+		func(admin domain.User) string { return in.key(domain.ActionAdminNotified, admin.ID) },
 		func(key string, admin domain.User) error {
-			return a.Store.MarkNoticeSent(ctx, key, admin.Email, in.audit("admin_notified", map[string]any{"to": admin.Email, "outcome": in.Status}, key))
+			return a.Store.MarkNoticeSent(ctx, key, admin.Email, in.audit(domain.ActionAdminNotified, map[string]any{"to": admin.Email, "outcome": in.Status}, key))
 		})
 }

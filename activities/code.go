@@ -69,7 +69,7 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 			return next, nil, err
 		}
 		// The first send also records who confirmed the alert, with the code's row.
-		ack := in.Step.audit("acknowledged", map[string]any{"text": AcknowledgementText}, in.key("acknowledged"))
+		ack := in.Step.audit(domain.ActionAcknowledged, map[string]any{"text": AcknowledgementText}, in.key(domain.ActionAcknowledged))
 		return next, &ack, nil
 	})
 	if err != nil {
@@ -79,7 +79,7 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 		return SendCodeResult{}, refused
 	}
 	if in.Acknowledged && in.ReleaseNumber {
-		e := in.Step.audit("number_release_requested", map[string]any{"text": domain.ReleaseNumberLabel}, in.key("number_release_requested"))
+		e := in.Step.audit(domain.ActionNumberReleaseRequested, map[string]any{"text": domain.ReleaseNumberLabel}, in.key(domain.ActionNumberReleaseRequested))
 		e.Doc = domain.NumberDoc(domain.NumberPending, "")
 		if err := a.Store.AppendAudit(ctx, e); err != nil {
 			return SendCodeResult{}, err
@@ -179,9 +179,9 @@ func (a *Activities) VerifyCode(ctx context.Context, in VerifyInput) (VerifyResu
 		action := domain.ActionCodeRejected
 		switch {
 		case out.OK:
-			action = "code_verified"
+			action = domain.ActionCodeVerified
 		case out.Expired:
-			action = "code_expired"
+			action = domain.ActionCodeExpired
 		}
 		// Written with the attempt it records; a retried attempt (no change) writes it alone, once.
 		e := in.Step.audit(action, map[string]any{"attempts_left": out.AttemptsLeft}, in.key("verify", fmt.Sprint(in.Seq)))

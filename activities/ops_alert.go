@@ -28,7 +28,7 @@ func (a *Activities) AlertOps(ctx context.Context, in OpsAlertInput) (bool, erro
 	key := in.key("ops_alert")
 	alert := domain.OpsAlert{RemovalID: in.RemovalID, ChannelID: in.ChannelID, ChannelName: in.ChannelName,
 		LastError: in.LastError, Attempts: in.Attempts, Since: in.Since, RetryUntil: in.RetryUntil}
-	e := in.audit("ops_alerted", map[string]any{"to": a.OpsMail, "last_error": in.LastError}, key)
+	e := in.audit(domain.ActionOpsAlerted, map[string]any{"to": a.OpsMail, "last_error": in.LastError}, key)
 	_, err := a.sendOnce(ctx, key, mail.Message{To: a.OpsMail, Subject: alert.Subject(), Text: alert.Text()},
 		func() error { return a.Store.MarkNoticeSent(ctx, key, a.OpsMail, e) })
 	return err == nil, err

@@ -37,9 +37,9 @@ func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (Prefligh
 		return res, temporalerr.Encode(err)
 	}
 	in.Step.AccountID = res.AccountID
-	action, detail := "preflight_passed", map[string]any{"impact": res.Impact}
+	action, detail := domain.ActionPreflightPassed, map[string]any{"impact": res.Impact}
 	if !res.OK {
-		action, detail = "preflight_rejected", map[string]any{"reasons": res.Reasons}
+		action, detail = domain.ActionPreflightRejected, map[string]any{"reasons": res.Reasons}
 	}
 	e := in.Step.audit(action, detail, in.key("preflight"))
 	e.Doc = map[string]any{"impact": res.Impact, "reasons": res.Reasons, "attempts_left": a.Policy.MaxAttempts}
@@ -119,7 +119,7 @@ func verdictOf(doc domain.Removal) PreflightResult {
 // AuditInput is a workflow-level step to record (acknowledged, cancelled, ...).
 type AuditInput struct {
 	Step
-	Action string            `json:"action"`
+	Action domain.Action     `json:"action"`
 	Detail map[string]string `json:"detail,omitempty"`
 	// Seq distinguishes repeated actions of one run (e.g. refused resends).
 	Seq int `json:"seq,omitempty"`

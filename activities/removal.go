@@ -44,7 +44,7 @@ func (a *Activities) DeleteChannel(ctx context.Context, in DeleteInput) (DeleteR
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.CodeActiveAttendances {
 			// The run ends rejected: its audit record (and the removals row) say why.
-			e := in.audit("removal_rejected", de.Fields, in.key("removal_rejected"))
+			e := in.audit(domain.ActionRemovalRejected, de.Fields, in.key(domain.ActionRemovalRejected))
 			e.Doc = map[string]any{"reasons": []domain.Reason{{Code: de.Code, Message: de.Message}}}
 			if aerr := a.Store.AppendAudit(ctx, e); aerr != nil {
 				return DeleteResult{}, aerr
@@ -56,13 +56,6 @@ func (a *Activities) DeleteChannel(ctx context.Context, in DeleteInput) (DeleteR
 		MetaAccessLost: r.MetaAccessLost}, nil
 }
 
-// Unlink outcomes.
-const (
-	UnlinkNotNeeded = "not_needed" // no official integration to unlink
-	UnlinkDone      = domain.UnlinkDone
-	UnlinkSkipped   = domain.UnlinkSkipped
-)
-
 // UnlinkInput asks to unlink the run's Meta object.
 type UnlinkInput struct {
 	Step
@@ -72,9 +65,9 @@ type UnlinkInput struct {
 
 // UnlinkResult is a settled unlink.
 type UnlinkResult struct {
-	Status   string `json:"status"`
-	Attempts int    `json:"attempts"`
-	Detail   string `json:"detail,omitempty"`
+	Status   domain.UnlinkStatus `json:"status"`
+	Attempts int                 `json:"attempts"`
+	Detail   string              `json:"detail,omitempty"`
 	// Number is the phone number's release, when the admin asked for it.
 	Number *domain.NumberRelease `json:"number,omitempty"`
 }
@@ -93,7 +86,7 @@ func (a *Activities) UnlinkMeta(ctx context.Context, in UnlinkInput) (UnlinkResu
 		return UnlinkResult{}, err
 	}
 	if !owed {
-		return UnlinkResult{Status: UnlinkNotNeeded}, nil
+		return UnlinkResult{Status: domain.UnlinkNotNeeded}, nil
 	}
 	num, numberAsked := job.Number()
 	numberOwed := numberAsked && num.Status != domain.NumberReleased
@@ -116,14 +109,14 @@ func (a *Activities) UnlinkMeta(ctx context.Context, in UnlinkInput) (UnlinkResu
 			}
 		}
 		res.Number = nr
-		if res.Status == UnlinkNotNeeded {
-			res.Status = UnlinkDone
+		if res.Status == domain.UnlinkNotNeeded {
+			res.Status = domain.UnlinkDone
 		}
 	}
 	if err == nil && in.Finish && !finished {
 		// Written before the workflow publishes "completed": whoever sees the
 		// status finds the record.
-		err = a.Store.AppendAudit(ctx, in.audit("removal_completed", nil, in.key("removal_completed")))
+		err = a.Store.AppendAudit(ctx, in.audit(domain.ActionRemovalCompleted, nil, in.key(domain.ActionRemovalCompleted)))
 	}
 	return res, err
 }
@@ -132,10 +125,10 @@ func (a *Activities) UnlinkMeta(ctx context.Context, in UnlinkInput) (UnlinkResu
 // and other permanent refusals end it as failed, with when to retry; a
 // transient failure leaves it pending for the activity's retry.
 func (a *Activities) releaseNumber(ctx context.Context, in Step, num domain.NumberJob) (*domain.NumberRelease, error) {
-	fail := func(status, text string, code domain.Code) (*domain.NumberRelease, error) {
+	fail := func(status domain.NumberStatus, text string, code domain.Code) (*domain.NumberRelease, error) {
 		attempt := num.Attempts + 1
-		e := in.audit("number_release_failed", map[string]any{"error": text, "permanent": status == domain.NumberFailed},
-			in.key("number_release_failed", fmt.Sprint(attempt)))
+		e := in.audit(domain.ActionNumberReleaseFailed, map[string]any{"error": text, "permanent": status == domain.NumberFailed},
+			in.key(domain.ActionNumberReleaseFailed, fmt.Sprint(attempt)))
 		e.Doc = domain.NumberDoc(status, text)
 		if status == domain.NumberFailed || lastAttempt(ctx) {
 			e.Doc = domain.NumberDoc(domain.NumberFailed, text)
@@ -165,7 +158,7 @@ func (a *Activities) releaseNumber(ctx context.Context, in Step, num domain.Numb
 		}
 		return fail(domain.NumberPending, "Liberação do número: "+unlinkFailureText(gerr), domain.CodeMetaTransient)
 	}
-	e := in.audit("number_released", map[string]any{"phone_number_id": num.PhoneNumberID, "outcome": string(outcome)}, in.key("number_released"))
+	e := in.audit(domain.ActionNumberReleased, map[string]any{"phone_number_id": num.PhoneNumberID, "outcome": string(outcome)}, in.key(domain.ActionNumberReleased))
 	e.Doc = domain.NumberDoc(domain.NumberReleased, "")
 	if _, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberReleased, "", a.now(), e); err != nil {
 		return nil, err // retried: Meta answers a second deregistration as done
@@ -194,7 +187,7 @@ func withFields(err error, add map[string]any) error {
 func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput, job domain.Unlink) (res UnlinkResult, finished bool, err error) {
 	in := un.Step
 	if job.Status == "" { // only the number is owed
-		return UnlinkResult{Status: UnlinkNotNeeded}, false, nil
+		return UnlinkResult{Status: domain.UnlinkNotNeeded}, false, nil
 	}
 	if job.Status == domain.UnlinkDone || job.Status == domain.UnlinkSkipped {
 		return UnlinkResult{Status: job.Status, Attempts: job.Attempts}, false, nil
@@ -202,11 +195,11 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput, job domain.
 	// failed records a failed attempt with its meta_unlink_failed record, in
 	// one statement; with no automatic retry left, the removal waits in
 	// completed_with_warnings for ops.
-	failed := func(status, lastErr string, cause error) (domain.Unlink, error) {
+	failed := func(status domain.UnlinkStatus, lastErr string, cause error) (domain.Unlink, error) {
 		shown := job
-		shown.Status, shown.Attempts, shown.LastError = "unlinking", job.Attempts+1, lastErr
-		e := in.audit("meta_unlink_failed", map[string]any{"error": cause.Error(), "permanent": status == domain.UnlinkFailed},
-			in.key("meta_unlink_failed", fmt.Sprint(shown.Attempts)))
+		shown.Status, shown.Attempts, shown.LastError = domain.UnlinkUnlinking, job.Attempts+1, lastErr
+		e := in.audit(domain.ActionMetaUnlinkFailed, map[string]any{"error": cause.Error(), "permanent": status == domain.UnlinkFailed},
+			in.key(domain.ActionMetaUnlinkFailed, fmt.Sprint(shown.Attempts)))
 		if status == domain.UnlinkFailed || lastAttempt(ctx) {
 			shown.Status, e.Status = domain.UnlinkFailed, domain.StatusCompletedWithWarnings
 		}
@@ -215,21 +208,21 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput, job domain.
 	}
 	// settle records a settled attempt with its audit record and, when this
 	// step ends the removal, removal_completed, in one statement.
-	settle := func(status, action string, detail map[string]any) (domain.Unlink, error) {
+	settle := func(status domain.UnlinkStatus, action domain.Action, detail map[string]any) (domain.Unlink, error) {
 		shown := job
 		shown.Status, shown.Attempts, shown.LastError = status, job.Attempts+1, ""
 		e := in.audit(action, detail, in.key(action, fmt.Sprint(shown.Attempts)))
 		e.Doc = domain.UnlinkDoc(shown)
 		records := []domain.AuditEntry{e}
 		if un.Finish {
-			done := in.audit("removal_completed", nil, in.key("removal_completed"))
+			done := in.audit(domain.ActionRemovalCompleted, nil, in.key(domain.ActionRemovalCompleted))
 			done.Doc = e.Doc
 			records = append(records, done)
 		}
 		return a.Store.SettleUnlink(ctx, in.RemovalID, in.RunID, status, a.now(), records...)
 	}
 	if job.ObjectKind == "waba" && job.OtherLiveChannels > 0 {
-		u, err := settle(domain.UnlinkSkipped, "meta_unlink_skipped", map[string]any{"waba_id": job.ObjectID, "other_live_channels": job.OtherLiveChannels})
+		u, err := settle(domain.UnlinkSkipped, domain.ActionMetaUnlinkSkipped, map[string]any{"waba_id": job.ObjectID, "other_live_channels": job.OtherLiveChannels})
 		if err != nil {
 			return UnlinkResult{}, false, err
 		}
@@ -265,7 +258,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput, job domain.
 		}
 		return UnlinkResult{}, false, temporalerr.Encode(unlinkErr(code, u))
 	}
-	u, err := settle(domain.UnlinkDone, "meta_unlinked", map[string]any{"object_kind": job.ObjectKind, "object_id": job.ObjectID, "outcome": string(outcome)})
+	u, err := settle(domain.UnlinkDone, domain.ActionMetaUnlinked, map[string]any{"object_kind": job.ObjectKind, "object_id": job.ObjectID, "outcome": string(outcome)})
 	if err != nil {
 		return UnlinkResult{}, false, err
 	}
@@ -299,7 +292,7 @@ func (a *Activities) AbandonUnlink(ctx context.Context, in Step) error {
 			doc[k] = v
 		}
 	}
-	e := in.audit("meta_unlink_abandoned", map[string]any{"attempts": attempts}, in.key("meta_unlink_abandoned", fmt.Sprint(attempts)))
+	e := in.audit(domain.ActionMetaUnlinkAbandoned, map[string]any{"attempts": attempts}, in.key(domain.ActionMetaUnlinkAbandoned, fmt.Sprint(attempts)))
 	e.Doc = doc
 	// Each job's abandon is written with the record: the number's first (an
 	// abandon counts no attempt, so a retry after it repeats it harmlessly),
@@ -307,7 +300,7 @@ func (a *Activities) AbandonUnlink(ctx context.Context, in Step) error {
 	switch {
 	case numberOwed && unlinkOwed:
 		if _, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberAbandoned, why, a.now(),
-			in.audit("number_release_abandoned", nil, in.key("number_release_abandoned"))); err != nil {
+			in.audit(domain.ActionNumberReleaseAbandoned, nil, in.key(domain.ActionNumberReleaseAbandoned))); err != nil {
 			return err
 		}
 		_, err = a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, domain.UnlinkAbandoned, why, a.now(), e)

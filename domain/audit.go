@@ -10,7 +10,7 @@ type AuditEntry struct {
 	AccountID string
 	ChannelID string
 	Actor     Actor
-	Action    string
+	Action    Action
 	Detail    map[string]any
 	// Key makes the write idempotent: an activity retry records its step once.
 	Key string
@@ -48,33 +48,41 @@ type TombstoneResult struct {
 // Unlink is the Meta unlink owed by a removal run. AccessToken is the sealed
 // channel token, empty once the unlink is settled.
 type Unlink struct {
-	RemovalID   string `db:"removal_id"`
-	RunID       string `db:"run_id"`
-	ChannelID   string `db:"channel_id"`
-	ObjectKind  string `db:"object_kind"`
-	ObjectID    string `db:"object_id"`
-	AccessToken string `db:"access_token"`
-	Status      string `db:"status"`
-	Attempts    int    `db:"attempts"`
-	LastError   string `db:"last_error"`
+	RemovalID   string       `db:"removal_id"`
+	RunID       string       `db:"run_id"`
+	ChannelID   string       `db:"channel_id"`
+	ObjectKind  string       `db:"object_kind"`
+	ObjectID    string       `db:"object_id"`
+	AccessToken string       `db:"access_token"`
+	Status      UnlinkStatus `db:"status"`
+	Attempts    int          `db:"attempts"`
+	LastError   string       `db:"last_error"`
 	// OtherLiveChannels counts, for a WABA, the other live channels that
 	// use it, as read with the job.
 	OtherLiveChannels int `db:"other_live_channels"`
 	// The number's release, read with the job ("" status: not asked for).
-	NumberPhoneID   string `db:"number_phone_number_id"`
-	NumberToken     string `db:"number_access_token"`
-	NumberStatus    string `db:"number_status"`
-	NumberAttempts  int    `db:"number_attempts"`
-	NumberLastError string `db:"number_last_error"`
+	NumberPhoneID   string       `db:"number_phone_number_id"`
+	NumberToken     string       `db:"number_access_token"`
+	NumberStatus    NumberStatus `db:"number_status"`
+	NumberAttempts  int          `db:"number_attempts"`
+	NumberLastError string       `db:"number_last_error"`
 }
 
-// Unlink statuses.
+// UnlinkStatus is what became of the Meta unsubscribe (meta_unlink.status,
+// and the unlink job's row).
+type UnlinkStatus string
+
 const (
-	UnlinkPending   = "pending"
-	UnlinkDone      = "unlinked"
-	UnlinkSkipped   = "skipped" // another live channel still uses the WABA
-	UnlinkFailed    = "failed"  // permanent failure; ops may retry
-	UnlinkAbandoned = "abandoned"
+	UnlinkNotStarted UnlinkStatus = "not_started" // the tombstone has not run
+	UnlinkNotNeeded  UnlinkStatus = "not_needed"  // no official integration to unlink
+	UnlinkUnlinking  UnlinkStatus = "unlinking"   // the unsubscribe is being tried
+	UnlinkPending    UnlinkStatus = "pending"     // the job's row: owed, not settled
+	UnlinkDone       UnlinkStatus = "unlinked"
+	UnlinkSkipped    UnlinkStatus = "skipped" // another live channel still uses the WABA
+	UnlinkFailed     UnlinkStatus = "failed"  // permanent failure; ops may retry
+	UnlinkAbandoned  UnlinkStatus = "abandoned"
+	// UnlinkByMeta: Meta had cut the channel off; nothing was owed (SPEC §7).
+	UnlinkByMeta UnlinkStatus = "unlinked_by_meta"
 )
 
 // TombstoneRecords are the audit records of a tombstone, written in its
@@ -91,14 +99,14 @@ func TombstoneRecords(in Tombstone, ch Channel, unlinkOwed bool, detachedRefs in
 	}
 	records := []AuditEntry{{
 		RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
-		Action: "channel_removed", Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
+		Action: ActionChannelRemoved, Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
 		Detail: detail,
 		Doc:    doc,
 	}}
 	if !unlinkOwed && in.FinishIfNothingOwed {
 		records = append(records, AuditEntry{
 			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
-			Action: "removal_completed", Key: in.RemovalID + "/" + in.RunID + "/removal_completed", Doc: doc})
+			Action: ActionRemovalCompleted, Key: in.RemovalID + "/" + in.RunID + "/removal_completed", Doc: doc})
 	}
 	return records
 }
@@ -125,6 +133,6 @@ func UnlinkDoc(u Unlink) map[string]any {
 // removal's trail.
 func ConversationContinued(removalID, runID, accountID, channelID string, actor Actor, from, to, toChannel string) AuditEntry {
 	return AuditEntry{RemovalID: removalID, RunID: runID, AccountID: accountID, ChannelID: channelID, Actor: actor,
-		Action: "conversation_continued", Key: "continue/" + to,
+		Action: ActionConversationContinued, Key: "continue/" + to,
 		Detail: map[string]any{"from_conversation": from, "new_conversation": to, "to_channel": toChannel}}
 }

@@ -7,9 +7,9 @@ import (
 
 // MetaUnlink is the state of the Meta unlink.
 type MetaUnlink struct {
-	Status    string `json:"status"` // not_started, not_needed, unlinking, unlinked, skipped, failed, abandoned
-	Attempts  int    `json:"attempts"`
-	LastError string `json:"last_error,omitempty"`
+	Status    UnlinkStatus `json:"status"`
+	Attempts  int          `json:"attempts"`
+	LastError string       `json:"last_error,omitempty"`
 	// Number is the phone number's release, for a WhatsApp Business API
 	// channel only (not_requested unless the admin asked for it).
 	Number *NumberRelease `json:"number,omitempty"`

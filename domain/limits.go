@@ -160,22 +160,6 @@ func (l CodeLimits) GuessRefusal(h CodeHistory) *Reason {
 	return &r
 }
 
-// Audit actions of the limits' refusals and notices, and of the code steps
-// the limits count (postgres' partial indexes name the latter two).
-const (
-	ActionCodeSent     = "code_sent"
-	ActionCodeRejected = "code_rejected"
-	// ActionCodeEmailRefused: a code e-mail beyond CodeEmailsPerChannel was not sent.
-	ActionCodeEmailRefused = "code_email_refused"
-	// ActionStartRefused: a start beyond RemovalStartsPerUser was refused.
-	ActionStartRefused = "start_refused"
-	// ActionNoticeFailed: a security notice was refused for good (SendGrid
-	// rejected it); the trail shows it never went.
-	ActionNoticeFailed = "notice_failed"
-	// ActionGuessLimitNotified: an admin was told the channel's wrong codes reached the limit.
-	ActionGuessLimitNotified = "guess_limit_notified"
-)
-
 // PreflightRead is what the preflight reads in one statement: the requester,
 // the channel when it is of the requester's account (nil otherwise), its
 // impact's facts, the removal's latest run (nil when none) and the channel's

@@ -17,9 +17,6 @@ import (
 // access to on Meta's side.
 const ChannelDisconnected = "disconnected"
 
-// DisconnectedLabel is how the channel list and page show that status.
-const DisconnectedLabel = "Desconectado na Meta"
-
 // MsgChannelDisconnectedSend is the refusal of a send on a disconnected channel.
 const MsgChannelDisconnectedSend = "Não foi possível enviar: este canal foi desconectado na Meta e não envia mais mensagens. " +
 	"Inicie um novo atendimento por outro canal ou peça a um administrador para reconectar o WhatsApp com um novo canal."
@@ -180,5 +177,3 @@ const NoteMetaAccessLost = "O acesso do aplicativo a esta conta já tinha sido r
 const NumberNotReleasable = "O acesso do aplicativo foi removido na Meta antes da remoção: o número não pôde ser liberado por aqui; a empresa pode liberá-lo no Meta Business."
 
 // UnlinkByMeta is meta_unlink.status for a channel Meta had already
-// disconnected: the unsubscribe counts as done, with no Graph call.
-const UnlinkByMeta = "unlinked_by_meta"

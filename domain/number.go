@@ -17,21 +17,24 @@ const ReleaseNumberLabel = "Liberar o número na Meta"
 // (by signal: the API refuses it).
 const NoteNoNumberToRelease = "Liberação do número ignorada: só canais do WhatsApp Business API têm número na Meta."
 
-// Number release statuses (meta_unlink.number.status).
+// NumberStatus is what became of the number's release
+// (meta_unlink.number.status, and the release job's row).
+type NumberStatus string
+
 const (
-	NumberNotRequested = "not_requested"
-	NumberPending      = "pending"
-	NumberReleased     = "released"
-	NumberFailed       = "failed"
+	NumberNotRequested NumberStatus = "not_requested"
+	NumberPending      NumberStatus = "pending"
+	NumberReleased     NumberStatus = "released"
+	NumberFailed       NumberStatus = "failed"
 	// NumberAbandoned is the job's state once nobody retried it within the
 	// retry window (its token erased); the document says failed.
-	NumberAbandoned = "abandoned"
+	NumberAbandoned NumberStatus = "abandoned"
 )
 
 // NumberRelease is meta_unlink.number in the removal document.
 type NumberRelease struct {
-	Status    string `json:"status"`
-	LastError string `json:"last_error,omitempty"`
+	Status    NumberStatus `json:"status"`
+	LastError string       `json:"last_error,omitempty"`
 }
 
 // NumberReleaseOffered says whether the alert offers releasing the number:
@@ -43,14 +46,14 @@ func NumberReleaseOffered(kind ChannelKind, disconnected bool) bool {
 
 // NumberJob is a run's deregistration owed to Meta (the number_releases row).
 type NumberJob struct {
-	RemovalID     string `db:"removal_id"`
-	RunID         string `db:"run_id"`
-	ChannelID     string `db:"channel_id"`
-	PhoneNumberID string `db:"phone_number_id"`
-	AccessToken   string `db:"access_token"`
-	Status        string `db:"status"`
-	Attempts      int    `db:"attempts"`
-	LastError     string `db:"last_error"`
+	RemovalID     string       `db:"removal_id"`
+	RunID         string       `db:"run_id"`
+	ChannelID     string       `db:"channel_id"`
+	PhoneNumberID string       `db:"phone_number_id"`
+	AccessToken   string       `db:"access_token"`
+	Status        NumberStatus `db:"status"`
+	Attempts      int          `db:"attempts"`
+	LastError     string       `db:"last_error"`
 }
 
 // Number is the number's release read with an unlink job; ok is false
@@ -63,7 +66,7 @@ func (u Unlink) Number() (n NumberJob, ok bool) {
 // NumberDoc is the read model's fragment for the number. It is a key of its
 // own, not inside meta_unlink, because fragments merge at the top level and
 // the unlink's own fragments would erase it; Document moves it in place.
-func NumberDoc(status, lastError string) map[string]any {
+func NumberDoc(status NumberStatus, lastError string) map[string]any {
 	return map[string]any{"number_release": NumberRelease{Status: status, LastError: lastError}}
 }
 

@@ -117,28 +117,28 @@ func SignalActor(claimed Actor) Actor {
 // the removals read model that the activities keep with each record; ok is
 // false for steps that do not move the status (acknowledged, code_expired: the
 // record that ends the run follows). final marks the run's last status.
-func StatusAfterAudit(action string) (s Status, final, ok bool) {
+func StatusAfterAudit(action Action) (s Status, final, ok bool) {
 	switch action {
-	case "preflight_passed", "acknowledged", "number_release_requested":
+	case ActionPreflightPassed, ActionAcknowledged, ActionNumberReleaseRequested:
 		return StatusAwaitingAcknowledgement, false, true
-	case "code_sent", "code_rejected":
+	case ActionCodeSent, ActionCodeRejected:
 		return StatusAwaitingCode, false, true
-	case "code_verified", "channel_removed":
+	case ActionCodeVerified, ActionChannelRemoved:
 		return StatusRemoving, false, true
-	case "meta_unlinked", "meta_unlink_skipped", "retry_unlink_requested", "meta_unlink_failed",
-		"number_released", "number_release_failed":
+	case ActionMetaUnlinked, ActionMetaUnlinkSkipped, ActionRetryUnlinkRequested, ActionMetaUnlinkFailed,
+		ActionNumberReleased, ActionNumberReleaseFailed:
 		return StatusUnlinking, false, true // a permanent unlink failure says so explicitly (AuditEntry.Status)
-	case "meta_unlink_abandoned":
+	case ActionMetaUnlinkAbandoned:
 		return StatusCompletedWithWarnings, true, true
-	case "preflight_rejected", "removal_rejected":
+	case ActionPreflightRejected, ActionRemovalRejected:
 		return StatusRejected, true, true
-	case "removal_completed":
+	case ActionRemovalCompleted:
 		return StatusCompleted, true, true
-	case "removal_cancelled":
+	case ActionRemovalCancelled:
 		return StatusCancelled, true, true
-	case "removal_expired":
+	case ActionRemovalExpired:
 		return StatusExpired, true, true
-	case "removal_locked":
+	case ActionRemovalLocked:
 		return StatusLocked, true, true
 	}
 	return "", false, false

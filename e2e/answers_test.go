@@ -27,7 +27,7 @@ type dyingStore struct {
 
 func (d dyingStore) AppendAudit(ctx context.Context, e domain.AuditEntry) error {
 	err := d.Store.AppendAudit(ctx, e)
-	if err == nil && e.Action == d.after {
+	if err == nil && string(e.Action) == d.after {
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	}
 	return err

@@ -174,7 +174,7 @@ func TestRemovalStartsArePerUserLimited(t *testing.T) {
 		t.Fatalf("Retry-After %d", ra)
 	}
 	trail := s.want(s.do("GET", "/v1/removals/remove-channel:"+ch+"/audit", s.adminToken, nil), 200, "")
-	if !strings.Contains(trail.Raw, domain.ActionStartRefused) {
+	if !strings.Contains(trail.Raw, string(domain.ActionStartRefused)) {
 		t.Fatalf("refusal not audited: %s", trail.Raw)
 	}
 }

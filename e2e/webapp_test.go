@@ -424,7 +424,7 @@ func TestAdminSeesAChannelMetaCutOffInTheBrowser(t *testing.T) {
 func TestAdminSeesTheLimitsInlineInTheBrowser(t *testing.T) {
 	w := newWebStack(t)
 	// The earlier runs' records only (their runs are long closed).
-	earlier := func(ch, action string, n int) {
+	earlier := func(ch string, action domain.Action, n int) {
 		for i := 0; i < n; i++ {
 			w.store.DB().MustExec(`INSERT INTO removal_audit_log (removal_id, run_id, account_id, channel_id, actor_user_id, actor_ip, action, idempotency_key)
 				VALUES ($1, $2, $3, $4, $5, '203.0.113.9', $6, $7)`, workflows.WorkflowID(ch), fmt.Sprint("earlier-", i/5), w.account, ch, w.admin,

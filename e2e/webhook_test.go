@@ -198,7 +198,7 @@ func TestRemovingADisconnectedChannelOwesMetaNothing(t *testing.T) {
 	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
 	done := s.until(id, "completed")
 	mu := done.Body["meta_unlink"].(map[string]any)
-	if mu["status"] != domain.UnlinkByMeta || !strings.Contains(done.Raw, domain.NoteMetaAccessLost) {
+	if mu["status"] != string(domain.UnlinkByMeta) || !strings.Contains(done.Raw, domain.NoteMetaAccessLost) {
 		t.Fatalf("removal: %s", done.Raw)
 	}
 	if calls := s.graph.Calls(); len(calls) != 0 {
@@ -268,7 +268,7 @@ func TestMetaCutsTheChannelOffAfterTheAcknowledgement(t *testing.T) {
 	for name, r := range map[string]resp{"answer": done, "read model": read} {
 		mu := r.Body["meta_unlink"].(map[string]any)
 		n, _ := mu["number"].(map[string]any)
-		if mu["status"] != domain.UnlinkByMeta || n == nil || n["status"] != domain.NumberFailed || n["last_error"] != domain.NumberNotReleasable {
+		if mu["status"] != string(domain.UnlinkByMeta) || n == nil || n["status"] != string(domain.NumberFailed) || n["last_error"] != domain.NumberNotReleasable {
 			t.Fatalf("%s: %s", name, r.Raw)
 		}
 	}

@@ -149,7 +149,7 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domai
 // read model moving with the last: the unlink is recorded exactly when its
 // records are, and an attempt that fails before it is simply retried (Meta
 // answers a second unsubscribe as done).
-func (s *Store) SettleUnlink(ctx context.Context, removalID, runID, status string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error) {
+func (s *Store) SettleUnlink(ctx context.Context, removalID, runID string, status domain.UnlinkStatus, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error) {
 	return s.RecordUnlinkAttempt(ctx, removalID, runID, status, "", now, records...)
 }
 
@@ -158,7 +158,7 @@ func (s *Store) SettleUnlink(ctx context.Context, removalID, runID, status strin
 // counted exactly when it is recorded: a crash between the two cannot count
 // it twice or lose its record. Settled outcomes (unlinked, skipped,
 // abandoned) erase the token: nothing is left to call Meta with.
-func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error) {
+func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID string, status domain.UnlinkStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error) {
 	var u domain.Unlink
 	err := s.withRecords(ctx, &u, removalID, runID, `
 			UPDATE meta_unlinks SET
@@ -176,7 +176,7 @@ const numberCols = `removal_id, run_id, channel_id, phone_number_id, COALESCE(ac
 // RecordNumberAttempt counts one deregistration attempt and its outcome with
 // the step's audit records, in one statement (as RecordUnlinkAttempt); a
 // released or abandoned number's token is erased.
-func (s *Store) RecordNumberAttempt(ctx context.Context, removalID, runID, status, lastError string, now time.Time, records ...domain.AuditEntry) (domain.NumberJob, error) {
+func (s *Store) RecordNumberAttempt(ctx context.Context, removalID, runID string, status domain.NumberStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.NumberJob, error) {
 	var n domain.NumberJob
 	err := s.withRecords(ctx, &n, removalID, runID, `
 			UPDATE number_releases SET attempts = attempts + CASE WHEN $13 = 'abandoned' THEN 0 ELSE 1 END,

@@ -71,7 +71,7 @@ func newHarness(t *testing.T) *harness {
 			Meta: domain.MetaObjects{WABAID: "W1"}, ActiveAttendances: []domain.Attendance{}, Warnings: []string{"irreversível"}}}
 	h.deleteRes = activities.DeleteResult{UnlinkPending: true}
 	h.unlinks = []func() (activities.UnlinkResult, error){func() (activities.UnlinkResult, error) {
-		return activities.UnlinkResult{Status: activities.UnlinkDone, Attempts: h.unlinkCalls}, nil
+		return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: h.unlinkCalls}, nil
 	}}
 	env := h.env
 	env.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
@@ -167,8 +167,8 @@ func newHarness(t *testing.T) *harness {
 	h.statusAtAudit, h.auditActors = map[string]string{}, map[string]domain.Actor{}
 	h.auditCall = env.OnActivity(a.RecordAudit, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.AuditInput) error {
-			h.recordAudit(in.Action)
-			h.auditActors[in.Action] = in.Actor
+			h.recordAudit(string(in.Action))
+			h.auditActors[string(in.Action)] = in.Actor
 			return nil
 		})
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {

@@ -37,7 +37,7 @@ func TestAdminsNoticeOutlastsASendGridOutage(t *testing.T) {
 		t.Fatalf("%s: notices accepted %d after %d calls", r.Status, len(h.notices), h.noticeCalls)
 	}
 	for _, a := range h.audits {
-		if a == domain.ActionNoticeFailed {
+		if a == string(domain.ActionNoticeFailed) {
 			t.Fatal("a notice that went out is audited as failed")
 		}
 	}
@@ -54,7 +54,7 @@ func TestAdminsNoticeRefusedForGoodIsAudited(t *testing.T) {
 	}
 	found := false
 	for _, a := range h.audits {
-		found = found || a == domain.ActionNoticeFailed
+		found = found || a == string(domain.ActionNoticeFailed)
 	}
 	if !found {
 		t.Fatalf("notice_failed not audited: %v", h.audits)

@@ -23,7 +23,7 @@ func (r *removal) alertOps(ctx workflow.Context, deadline time.Time) {
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertOps, activities.OpsAlertInput{
 		Step: r.step(r.actor), ChannelName: r.channelName(), LastError: r.metaError(), Attempts: r.doc.MetaUnlink.Attempts,
 		Since: r.warnedAt, RetryUntil: deadline}).Get(ctx, nil)
-	r.noticeFailed(ctx, "ops_alert", err)
+	r.noticeFailed(ctx, domain.NoticeOps, err)
 }
 
 // notifyAdmins tells every admin of the account, once per run, that the
@@ -37,7 +37,7 @@ func (r *removal) notifyAdmins(ctx workflow.Context) {
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, noticeOptions()), a.NotifyAdmins, activities.NoticeInput{
 		Step: r.step(r.actor), ChannelName: r.channelName(), Status: r.doc.Status, MetaError: r.metaError(),
 		At: workflow.Now(ctx)}).Get(ctx, nil)
-	r.noticeFailed(ctx, "admin_notice", err)
+	r.noticeFailed(ctx, domain.NoticeAdmins, err)
 }
 
 // notifyGuessLimit tells every admin of the account that the channel's wrong
@@ -47,14 +47,14 @@ func (r *removal) notifyGuessLimit(ctx workflow.Context, actor domain.Actor) {
 	o.Summary = "Avisa os administradores das tentativas de código"
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), a.NotifyGuessLimit, activities.GuessLimitInput{
 		Step: r.step(actor), ChannelName: r.channelName()}).Get(ctx, nil)
-	r.noticeFailed(ctx, "guess_limit_notice", err)
+	r.noticeFailed(ctx, domain.NoticeGuessLimit, err)
 }
 
 // noticeFailed audits a notice that will not go out (err nil: it went).
-func (r *removal) noticeFailed(ctx workflow.Context, notice string, err error) {
+func (r *removal) noticeFailed(ctx workflow.Context, notice domain.NoticeKind, err error) {
 	if err == nil {
 		return
 	}
 	workflow.GetLogger(ctx).Error("notice not sent", "notice", notice, "error", err)
-	r.audit(ctx, domain.ActionNoticeFailed, r.actor, map[string]string{"notice": notice, "error": temporalerr.Message(err)})
+	r.audit(ctx, domain.ActionNoticeFailed, r.actor, map[string]string{"notice": string(notice), "error": temporalerr.Message(err)})
 }

@@ -20,7 +20,7 @@ func TestReleaseNumberBySignalAlone(t *testing.T) {
 			return activities.DeleteResult{UnlinkPending: true}, nil
 		}
 		h.unlinks = []func() (activities.UnlinkResult, error){func() (activities.UnlinkResult, error) {
-			return activities.UnlinkResult{Status: activities.UnlinkDone, Attempts: 1,
+			return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 1,
 				Number: &domain.NumberRelease{Status: domain.NumberReleased}}, nil
 		}}
 		h.onSend = func(in activities.SendCodeInput) { sent = append(sent, in.ReleaseNumber) }

@@ -35,7 +35,7 @@ func TestOpsAreAlertedOnceWhenAnUnlinkStaysFailed(t *testing.T) {
 func TestOpsAreAlertedOnceAcrossRetries(t *testing.T) {
 	h := newHarness(t)
 	h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink, permanentUnlink, func() (activities.UnlinkResult, error) {
-		return activities.UnlinkResult{Status: activities.UnlinkDone, Attempts: 3}, nil
+		return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 3}, nil
 	}}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })

@@ -17,7 +17,7 @@ import (
 func (r *removal) unlink(ctx workflow.Context, owed bool) {
 	if !owed {
 		if r.doc.MetaUnlink.Status != domain.UnlinkByMeta {
-			r.doc.MetaUnlink.Status = "not_needed"
+			r.doc.MetaUnlink.Status = domain.UnlinkNotNeeded
 		}
 		r.complete(ctx)
 		r.answerDone()
@@ -25,7 +25,7 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 	}
 	var deadline time.Time
 	for {
-		r.doc.MetaUnlink.Status = "unlinking"
+		r.doc.MetaUnlink.Status = domain.UnlinkUnlinking
 		r.setStatus(ctx, domain.StatusUnlinking, domain.StatusStep(domain.StatusUnlinking))
 		var u activities.UnlinkResult
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, unlinkOptions()), a.UnlinkMeta,
@@ -35,25 +35,25 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 			if u.Number != nil {
 				r.doc.MetaUnlink.Number = u.Number
 			}
-			if u.Status == activities.UnlinkSkipped {
+			if u.Status == domain.UnlinkSkipped {
 				r.doc.Notes = append(r.doc.Notes, domain.NoteWABAShared)
 			}
 			r.complete(ctx)
 			return
 		}
 		var f struct {
-			Status       string `json:"status"` // set when the subscription settled and only the number failed
-			Attempts     int    `json:"attempts"`
-			LastError    string `json:"last_error"`
-			NumberStatus string `json:"number_status"`
-			NumberError  string `json:"number_error"`
+			Status       domain.UnlinkStatus `json:"status"` // set when the subscription settled and only the number failed
+			Attempts     int                 `json:"attempts"`
+			LastError    string              `json:"last_error"`
+			NumberStatus domain.NumberStatus `json:"number_status"`
+			NumberError  string              `json:"number_error"`
 		}
 		temporalerr.Fields(err, &f)
 		if f.LastError == "" {
 			f.LastError = temporalerr.Message(err)
 		}
 		number := r.doc.MetaUnlink.Number
-		r.doc.MetaUnlink = domain.MetaUnlink{Status: "failed", Attempts: f.Attempts, LastError: f.LastError, Number: number}
+		r.doc.MetaUnlink = domain.MetaUnlink{Status: domain.UnlinkFailed, Attempts: f.Attempts, LastError: f.LastError, Number: number}
 		if f.Status != "" {
 			r.doc.MetaUnlink.Status, r.doc.MetaUnlink.LastError = f.Status, ""
 		}
@@ -73,7 +73,7 @@ func (r *removal) unlink(ctx workflow.Context, owed bool) {
 		if !r.awaitRetryUnlink(ctx, deadline) {
 			// Retried until it lands, as an audit write is (auditOptions).
 			_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink, r.step(r.actor)).Get(ctx, nil)
-			r.doc.MetaUnlink.Status = "abandoned"
+			r.doc.MetaUnlink.Status = domain.UnlinkAbandoned
 			r.finish(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkAbandoned)
 			return
 		}
@@ -111,7 +111,7 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) boo
 			return false
 		}
 		if cmd.Kind == kindRetryUnlink {
-			r.audit(ctx, "retry_unlink_requested", cmd.Actor, nil)
+			r.audit(ctx, domain.ActionRetryUnlinkRequested, cmd.Actor, nil)
 			return true
 		}
 		r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))

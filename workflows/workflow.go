@@ -74,7 +74,7 @@ func newRemoval(ctx workflow.Context, in Input) *removal {
 	now := workflow.Now(ctx)
 	r := &removal{in: in, answers: map[string]answer{}, doc: domain.Removal{
 		ID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, ChannelID: in.ChannelID,
-		AttemptsLeft: domain.MaxCodeAttempts, MetaUnlink: domain.MetaUnlink{Status: "not_started"}, Notes: []string{}, CreatedAt: now}}
+		AttemptsLeft: domain.MaxCodeAttempts, MetaUnlink: domain.MetaUnlink{Status: domain.UnlinkNotStarted}, Notes: []string{}, CreatedAt: now}}
 	// The start set RemovalStatus; the check runs within this task.
 	r.setLocalStatus(ctx, domain.StatusPreflight, domain.StatusStep(domain.StatusPreflight))
 	return r
@@ -118,7 +118,7 @@ func (r *removal) cancel(ctx workflow.Context, cmd command) {
 // end writes the final audit record, then finishes the run, so nobody sees a
 // removal as done while its audit trail still lacks the record.
 func (r *removal) end(ctx workflow.Context, status domain.Status, step string, actor domain.Actor) {
-	r.audit(ctx, "removal_"+string(status), actor, nil)
+	r.audit(ctx, domain.EndAction(status), actor, nil)
 	r.finish(ctx, status, step)
 }
 
@@ -128,7 +128,7 @@ func (r *removal) finish(ctx workflow.Context, status domain.Status, step string
 	r.setStatus(ctx, status, step)
 }
 
-func (r *removal) audit(ctx workflow.Context, action string, actor domain.Actor, detail map[string]string) {
+func (r *removal) audit(ctx workflow.Context, action domain.Action, actor domain.Actor, detail map[string]string) {
 	r.auditSeq++
 	// Retried until it lands (auditOptions has no attempt limit, and the
 	// activity reports every failure as retryable); only the run's own

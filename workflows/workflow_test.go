@@ -205,7 +205,7 @@ func TestCancelBeforeAndAfterVerification(t *testing.T) {
 		})
 		h.at(4*time.Minute, func() { h.signal(SignalRetryUnlink, ActorRequest{}) })
 		h.unlinks = append(h.unlinks, func() (activities.UnlinkResult, error) {
-			return activities.UnlinkResult{Status: activities.UnlinkDone, Attempts: 2}, nil
+			return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 2}, nil
 		})
 		r := h.run()
 		if r.Status != domain.StatusCompleted || h.deleted != 1 || !strings.Contains(strings.Join(r.Notes, " "), `"cancel" ignorado`) {
@@ -240,7 +240,7 @@ func TestAttendanceAppearsBeforeDelete(t *testing.T) {
 func TestMetaTransientFailuresThenSuccess(t *testing.T) {
 	h := newHarness(t)
 	h.unlinks = []func() (activities.UnlinkResult, error){transientUnlink, transientUnlink, func() (activities.UnlinkResult, error) {
-		return activities.UnlinkResult{Status: activities.UnlinkDone, Attempts: 3}, nil
+		return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 3}, nil
 	}}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
@@ -253,7 +253,7 @@ func TestMetaTransientFailuresThenSuccess(t *testing.T) {
 func TestMetaPermanentFailureThenRetryUnlinkSucceeds(t *testing.T) {
 	h := newHarness(t)
 	h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink, func() (activities.UnlinkResult, error) {
-		return activities.UnlinkResult{Status: activities.UnlinkDone, Attempts: 2}, nil
+		return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 2}, nil
 	}}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
@@ -390,7 +390,7 @@ func TestAcknowledgementBeforeARejectingPreflightIsRefused(t *testing.T) {
 func TestRetryUnlinkBySignalAloneIsAuditedAsOps(t *testing.T) {
 	h := newHarness(t)
 	h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink, func() (activities.UnlinkResult, error) {
-		return activities.UnlinkResult{Status: activities.UnlinkDone, Attempts: 2}, nil
+		return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 2}, nil
 	}}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })

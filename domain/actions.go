@@ -1,0 +1,59 @@
+package domain
+
+// Action is what an audit record records: one step of a removal, or one
+// refusal or notice around it. The web app labels each (labels.js).
+type Action string
+
+const (
+	ActionPreflightPassed        Action = "preflight_passed"
+	ActionPreflightRejected      Action = "preflight_rejected"
+	ActionAcknowledged           Action = "acknowledged"
+	ActionNumberReleaseRequested Action = "number_release_requested"
+	ActionCodeSent               Action = "code_sent"
+	ActionCodeRejected           Action = "code_rejected"
+	ActionCodeExpired            Action = "code_expired"
+	ActionCodeVerified           Action = "code_verified"
+	ActionChannelRemoved         Action = "channel_removed"
+	ActionMetaUnlinked           Action = "meta_unlinked"
+	ActionMetaUnlinkSkipped      Action = "meta_unlink_skipped"
+	ActionMetaUnlinkFailed       Action = "meta_unlink_failed"
+	ActionMetaUnlinkAbandoned    Action = "meta_unlink_abandoned"
+	ActionRetryUnlinkRequested   Action = "retry_unlink_requested"
+	ActionNumberReleased         Action = "number_released"
+	ActionNumberReleaseFailed    Action = "number_release_failed"
+	ActionNumberReleaseAbandoned Action = "number_release_abandoned"
+	ActionRemovalCompleted       Action = "removal_completed"
+	ActionRemovalCancelled       Action = "removal_cancelled"
+	ActionRemovalExpired         Action = "removal_expired"
+	ActionRemovalLocked          Action = "removal_locked"
+	ActionRemovalRejected        Action = "removal_rejected"
+	ActionOpsAlerted             Action = "ops_alerted"
+	ActionAdminNotified          Action = "admin_notified"
+	ActionConversationContinued  Action = "conversation_continued"
+
+	// The limits' refusals and notices (limits.go); the code steps the
+	// limits count are postgres' partial indexes' too.
+
+	// ActionCodeEmailRefused: a code e-mail beyond CodeEmailsPerChannel was not sent.
+	ActionCodeEmailRefused Action = "code_email_refused"
+	// ActionStartRefused: a start beyond RemovalStartsPerUser was refused.
+	ActionStartRefused Action = "start_refused"
+	// ActionGuessLimitNotified: an admin was told the channel's wrong codes reached the limit.
+	ActionGuessLimitNotified Action = "guess_limit_notified"
+	// ActionNoticeFailed: a security notice was refused for good (SendGrid
+	// rejected it, or a week of failures); the trail shows it never went.
+	ActionNoticeFailed Action = "notice_failed"
+)
+
+// EndAction is the record that ends a run in status s (cancelled, expired,
+// locked, rejected, completed).
+func EndAction(s Status) Action { return Action("removal_" + string(s)) }
+
+// NoticeKind names a security notice, as notice_failed records it.
+type NoticeKind string
+
+const (
+	NoticeAdmins     NoticeKind = "admin_notice"       // the channel was removed (SPEC §7)
+	NoticeGuessLimit NoticeKind = "guess_limit_notice" // the code was got wrong as often as allowed (SPEC §8)
+	NoticeOps        NoticeKind = "ops_alert"          // the unlink stays failed (MAIL_OPS)
+)
