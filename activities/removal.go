@@ -26,9 +26,7 @@ type DeleteInput struct {
 
 // DeleteResult says what the tombstoning did.
 type DeleteResult struct {
-	AlreadyRemoved     bool `json:"already_removed"`
-	DetachedReferences int  `json:"detached_references"`
-	UnlinkPending      bool `json:"unlink_pending"`
+	UnlinkPending bool `json:"unlink_pending"`
 	// MetaAccessLost: Meta had cut the channel off; nothing is owed to it.
 	MetaAccessLost bool `json:"meta_access_lost,omitempty"`
 }
@@ -52,8 +50,7 @@ func (a *Activities) DeleteChannel(ctx context.Context, in DeleteInput) (DeleteR
 		}
 		return DeleteResult{}, temporalerr.Encode(err)
 	}
-	return DeleteResult{AlreadyRemoved: r.AlreadyRemoved, DetachedReferences: r.DetachedReferences, UnlinkPending: r.UnlinkPending,
-		MetaAccessLost: r.MetaAccessLost}, nil
+	return DeleteResult{UnlinkPending: r.UnlinkPending, MetaAccessLost: r.MetaAccessLost}, nil
 }
 
 // UnlinkInput asks to unlink the run's Meta object.
@@ -67,7 +64,6 @@ type UnlinkInput struct {
 type UnlinkResult struct {
 	Status   domain.UnlinkStatus `json:"status"`
 	Attempts int                 `json:"attempts"`
-	Detail   string              `json:"detail,omitempty"`
 	// Number is the phone number's release, when the admin asked for it.
 	Number *domain.NumberRelease `json:"number,omitempty"`
 }
@@ -226,8 +222,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput, job domain.
 		if err != nil {
 			return UnlinkResult{}, false, err
 		}
-		return UnlinkResult{Status: domain.UnlinkSkipped, Attempts: u.Attempts,
-			Detail: fmt.Sprintf("a WABA %s continua em uso por outro canal ativo; inscrição mantida", job.ObjectID)}, un.Finish, nil
+		return UnlinkResult{Status: domain.UnlinkSkipped, Attempts: u.Attempts}, un.Finish, nil
 	}
 	if job.AccessToken == "" {
 		const why = "canal sem token de acesso da Meta"
@@ -262,7 +257,7 @@ func (a *Activities) unlinkMeta(ctx context.Context, un UnlinkInput, job domain.
 	if err != nil {
 		return UnlinkResult{}, false, err
 	}
-	return UnlinkResult{Status: domain.UnlinkDone, Attempts: u.Attempts, Detail: string(outcome)}, un.Finish, nil
+	return UnlinkResult{Status: domain.UnlinkDone, Attempts: u.Attempts}, un.Finish, nil
 }
 
 func unlinkErr(code domain.Code, u domain.Unlink) *domain.Error {

@@ -148,14 +148,6 @@ func (s *Store) MarkCodeSent(ctx context.Context, removalID, runID string, seq i
 			WHERE removal_id = $1 AND run_id = $2 AND send_seq = $13 AND sent_at IS NULL),`, seq, now))
 }
 
-// Challenge reads a run's challenge.
-func (s *Store) Challenge(ctx context.Context, removalID, runID string) (domain.Challenge, error) {
-	var c domain.Challenge
-	err := s.q().GetContext(ctx, &c, `SELECT `+challengeCols+` FROM verification_challenges
-		WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
-	return c, mapErr(err)
-}
-
 // CodeHistory reads a channel's code e-mails and its and its account's wrong
 // codes within the limits' windows (codeHistory).
 func (s *Store) CodeHistory(ctx context.Context, channelID, accountID string, l domain.CodeLimits) (domain.CodeHistory, error) {
