@@ -7,7 +7,7 @@ import (
 
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
 )
 
 // failRecordOnce makes the database refuse, once, the audit record of action:

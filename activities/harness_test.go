@@ -13,13 +13,13 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/crm/channel-removal/activities"
-	"github.com/crm/channel-removal/internal/fakesendgrid"
-	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/internal/devtools/fakesendgrid"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/seed"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 	"github.com/crm/channel-removal/mail"
 	"github.com/crm/channel-removal/metagraph"
-	"github.com/crm/channel-removal/metagraph/graphsim"
 	"github.com/crm/channel-removal/postgres"
-	"github.com/crm/channel-removal/seed"
 )
 
 type clock struct {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
 )
 
 // releasing tombstones a WhatsApp channel on waba with the number's release asked for.

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/crm/channel-removal/activities"
-	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
 )
 
 func TestDeleteChannelTombstonesOnceAndLeavesConversationsAlone(t *testing.T) {

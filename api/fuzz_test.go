@@ -13,9 +13,9 @@ import (
 
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/internal/devtools/seed"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 	"github.com/crm/channel-removal/postgres"
-	"github.com/crm/channel-removal/seed"
 	"github.com/crm/channel-removal/workflows"
 )
 

@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	historypb "go.temporal.io/api/history/v1"
 	"sync"
 	"testing"
 	"time"
+
+	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/stretchr/testify/mock"
 	enumspb "go.temporal.io/api/enums/v1"

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/crm/channel-removal/api"
-	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/workflows"
 )

@@ -17,11 +17,11 @@ import (
 
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/config"
-	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/seed"
+	"github.com/crm/channel-removal/internal/devtools/temporaldev"
 	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/postgres"
-	"github.com/crm/channel-removal/seed"
-	"github.com/crm/channel-removal/temporaldev"
 	"github.com/crm/channel-removal/worker"
 	"github.com/crm/channel-removal/workflows"
 )

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
 	"github.com/crm/channel-removal/vcode"
 	"github.com/crm/channel-removal/workflows"
 )

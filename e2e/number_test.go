@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crm/channel-removal/metagraph/graphsim"
-	"github.com/crm/channel-removal/seed"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/seed"
 	"github.com/crm/channel-removal/workflows"
 )
 

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/crm/channel-removal/api"
-	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
 )
 
 // TestOpsAlertWhenAnUnlinkStaysFailed: a removal left in

@@ -10,7 +10,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
 	"github.com/crm/channel-removal/ops"
 )
 

@@ -18,10 +18,10 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/crm/channel-removal/internal/fakesendgrid"
-	"github.com/crm/channel-removal/internal/testdb"
-	"github.com/crm/channel-removal/metagraph/graphsim"
-	"github.com/crm/channel-removal/seed"
+	"github.com/crm/channel-removal/internal/devtools/fakesendgrid"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/seed"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 )
 
 var (

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crm/channel-removal/internal/testdb"
-	"github.com/crm/channel-removal/rehearsal"
-	"github.com/crm/channel-removal/temporaldev"
+	"github.com/crm/channel-removal/internal/devtools/rehearsal"
+	"github.com/crm/channel-removal/internal/devtools/temporaldev"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 )
 
 // TestRehearsalOnARealTemporalCluster runs the production rehearsal, small:

@@ -12,7 +12,7 @@ import (
 	"github.com/crm/channel-removal/app"
 	"github.com/crm/channel-removal/config"
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/worker"
 	"github.com/crm/channel-removal/workflows"

@@ -17,7 +17,7 @@ import (
 
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/seed"
+	"github.com/crm/channel-removal/internal/devtools/seed"
 	"github.com/crm/channel-removal/workflows"
 )
 

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 )
 
 // The audit log, appended to by every step and never pruned, carries only

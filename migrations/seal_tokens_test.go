@@ -9,7 +9,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/crm/channel-removal/credentials"
-	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/postgres"
 )

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 	"github.com/crm/channel-removal/postgres"
 )
 

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/internal/devtools/seed"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 	"github.com/crm/channel-removal/postgres"
-	"github.com/crm/channel-removal/seed"
 )
 
 type fixture struct {

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/internal/testdb"
-	"github.com/crm/channel-removal/seed"
+	"github.com/crm/channel-removal/internal/devtools/seed"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 )
 
 // The tombstone's record says how many references it detached. A reference

@@ -9,9 +9,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/internal/devtools/seed"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 	"github.com/crm/channel-removal/postgres"
-	"github.com/crm/channel-removal/seed"
 )
 
 // No row slips past the tombstone (SPEC §1.5, §1.7): each test holds the two

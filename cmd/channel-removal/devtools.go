@@ -11,10 +11,10 @@ import (
 	"syscall"
 
 	"github.com/crm/channel-removal/app"
-	"github.com/crm/channel-removal/bench"
 	"github.com/crm/channel-removal/config"
-	"github.com/crm/channel-removal/rehearsal"
-	"github.com/crm/channel-removal/temporaldev"
+	"github.com/crm/channel-removal/internal/devtools/bench"
+	"github.com/crm/channel-removal/internal/devtools/rehearsal"
+	"github.com/crm/channel-removal/internal/devtools/temporaldev"
 )
 
 // The commands for a developer's machine, left out of the production build

@@ -21,8 +21,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	temporalfiles "github.com/crm/channel-removal/deploy/temporal"
+	"github.com/crm/channel-removal/internal/devtools/temporaldev"
 	"github.com/crm/channel-removal/postgres"
-	"github.com/crm/channel-removal/temporaldev"
 )
 
 // Cluster is a Temporal server on Postgres, set up as production sets one up:

@@ -14,8 +14,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/crm/channel-removal/metagraph/graphsim"
-	"github.com/crm/channel-removal/temporaldev"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/temporaldev"
 )
 
 // alternating: start on one API, acknowledge and verify on the other, wait

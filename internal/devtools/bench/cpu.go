@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/crm/channel-removal/temporaldev"
+	"github.com/crm/channel-removal/internal/devtools/temporaldev"
 )
 
 // measured runs a phase and adds the CPU it cost to it. With a profile path it

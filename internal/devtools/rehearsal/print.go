@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/crm/channel-removal/temporaldev"
+	"github.com/crm/channel-removal/internal/devtools/temporaldev"
 )
 
 // Duplicates is the sum of the duplicate effects of every phase.

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crm/channel-removal/internal/testdb"
-	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/seed"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 	"github.com/crm/channel-removal/postgres"
-	"github.com/crm/channel-removal/seed"
 )
 
 // removalRoundTrips is what a whole removal's own work (ownWork.removal: the

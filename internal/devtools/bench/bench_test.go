@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crm/channel-removal/bench"
-	"github.com/crm/channel-removal/internal/testdb"
+	"github.com/crm/channel-removal/internal/devtools/bench"
+	"github.com/crm/channel-removal/internal/devtools/testdb"
 	"github.com/crm/channel-removal/worker"
 )
 

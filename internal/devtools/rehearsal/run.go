@@ -21,10 +21,10 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/crm/channel-removal/credentials"
-	"github.com/crm/channel-removal/internal/fakesendgrid"
-	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/fakesendgrid"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/seed"
 	"github.com/crm/channel-removal/postgres"
-	"github.com/crm/channel-removal/seed"
 	"github.com/crm/channel-removal/workflows"
 )
 

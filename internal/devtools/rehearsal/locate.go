@@ -8,7 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
-	"github.com/crm/channel-removal/temporaldev"
+	"github.com/crm/channel-removal/internal/devtools/temporaldev"
 )
 
 // Locate picks the production binary and the directory for logs: inside the

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/crm/channel-removal/internal/fakesendgrid"
+	"github.com/crm/channel-removal/internal/devtools/fakesendgrid"
 )
 
 // admin plays the account's admin from outside: a bearer token from the

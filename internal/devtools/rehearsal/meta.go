@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/crm/channel-removal/metagraph/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/graphsim"
 )
 
 // graphDoor is one worker's way to the Graph simulator. Armed, it holds the
