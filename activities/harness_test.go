@@ -79,8 +79,10 @@ func (e *env) must(id string, err error) string {
 }
 
 func (e *env) channel(kind, waba, page string) string {
+	token, number := "tok-"+kind+waba+page, map[bool]string{true: "PN-" + waba}[waba != ""]
+	e.graph.Expect(token, waba, page, number) // Meta takes the channel's own token only
 	return e.must(e.b.Channel(seed.ChannelSpec{AccountID: e.account, Name: "Canal " + kind, Kind: kind,
-		WABAID: waba, PhoneNumberID: map[bool]string{true: "PN-" + waba}[waba != ""], Page: page, Token: "tok-" + kind + waba + page}))
+		WABAID: waba, PhoneNumberID: number, Page: page, Token: token}))
 }
 
 func (e *env) step(channelID string) activities.Step {

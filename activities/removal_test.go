@@ -201,3 +201,24 @@ func TestUnlinkMeta(t *testing.T) {
 		}
 	})
 }
+
+// Meta takes the channel's own token, in plaintext: the unlink sends the
+// token the channel was connected with, and one that is not (another
+// channel's, say) is refused as Graph refuses it (190, permanent).
+func TestUnlinkSendsTheChannelsOwnToken(t *testing.T) {
+	e := newEnv(t)
+	ch := e.channel("messenger", "", "PAGE-T")
+	e.store.DB().MustExec(`UPDATE channel_credentials SET access_token = 'tok-of-another-channel' WHERE channel_id = $1`, ch)
+	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
+	appErr(t, err, "meta_permanent", false)
+	if calls := e.graph.Calls(); len(calls) != 1 || calls[0].HasToken || calls[0].OK {
+		t.Fatalf("calls %+v", calls)
+	}
+	own := e.removed("messenger", "", "PAGE-U")
+	if r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(own)}); err != nil || r.Status != "unlinked" {
+		t.Fatalf("the channel's own token: %+v %v", r, err)
+	}
+}

@@ -37,6 +37,8 @@ type TemporalRemovals struct {
 	// outcome; Changes (optional) says when a row changed, else Start polls.
 	Runs    RunReader
 	Changes RunWatcher
+	// TaskQueue is where runs start (empty: workflows.TaskQueue).
+	TaskQueue string
 }
 
 // RunReader reads one run of a removal from the read model.
@@ -48,6 +50,14 @@ type RunReader interface {
 // read-model row when it fits.
 type RunWatcher interface {
 	Watch(removalID string) (<-chan domain.RunAnnouncement, func())
+}
+
+// queueOr is q, or the contract's task queue when q is empty.
+func queueOr(q string) string {
+	if q == "" {
+		return workflows.TaskQueue
+	}
+	return q
 }
 
 // DefaultTemporalTimeout is how long a request waits for Temporal before the
@@ -92,7 +102,7 @@ func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workfl
 	}
 	run, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                queueOr(t.TaskQueue),
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		EnableEagerStart:         true,

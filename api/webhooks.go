@@ -107,6 +107,8 @@ type Deliveries interface {
 // TemporalDeliveries is Deliveries over a Temporal client.
 type TemporalDeliveries struct {
 	Client client.Client
+	// TaskQueue is where runs start (empty: workflows.TaskQueue).
+	TaskQueue string
 }
 
 // Start starts the delivery's run under its id; a run of it that exists, or
@@ -115,7 +117,7 @@ func (t TemporalDeliveries) Start(ctx context.Context, in workflows.MetaAccessLo
 	ctx, cancel := context.WithTimeout(ctx, DefaultTemporalTimeout)
 	defer cancel()
 	_, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.MetaDeliveryID(in.DeliveryID), TaskQueue: workflows.TaskQueue,
+		ID: workflows.MetaDeliveryID(in.DeliveryID), TaskQueue: queueOr(t.TaskQueue),
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		StaticSummary:            "Webhook da Meta: acesso removido a WABA",

@@ -104,7 +104,8 @@ func Mailer(cfg config.Config, console io.Writer) mail.Sender {
 // Tuning is the worker's poller configuration from the environment.
 func Tuning(cfg config.Config) worker.Tuning {
 	return worker.Tuning{WorkflowPollers: cfg.WorkerWorkflowPollers, ActivityPollers: cfg.WorkerActivityPollers,
-		Autoscale: cfg.WorkerPollerAutoscale, NoSticky: cfg.WorkerNoSticky, EagerActivities: cfg.WorkerEagerActivities}
+		Autoscale: cfg.WorkerPollerAutoscale, NoSticky: cfg.WorkerNoSticky, EagerActivities: cfg.WorkerEagerActivities,
+		Queue: cfg.TemporalTaskQueue}
 }
 
 // Parts are what a process's API and worker are built from: every process
@@ -163,8 +164,8 @@ func (p Parts) policy() activities.Policy {
 func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 	c := api.Config{
 		Store:              p.Store,
-		Removals:           api.TemporalRemovals{Client: p.Temporal, Runs: p.Store, Changes: watcher(p.Changes)},
-		Deliveries:         api.TemporalDeliveries{Client: p.Temporal},
+		Removals:           api.TemporalRemovals{Client: p.Temporal, Runs: p.Store, Changes: watcher(p.Changes), TaskQueue: p.Config.TemporalTaskQueue},
+		Deliveries:         api.TemporalDeliveries{Client: p.Temporal, TaskQueue: p.Config.TemporalTaskQueue},
 		MetaAppSecret:      string(p.Config.MetaAppSecret),
 		WebhookVerifyToken: string(p.Config.MetaWebhookVerifyToken),
 		Changes:            watcher(p.Changes),

@@ -30,6 +30,9 @@ type Config struct {
 	TrustedProxies    []string `env:"TRUSTED_PROXIES" envSeparator:","`
 	TemporalAddress   string   `env:"TEMPORAL_ADDRESS"`
 	TemporalNamespace string   `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
+	// TemporalTaskQueue is the contract's channel-removal; tests give each
+	// of theirs a queue of its own.
+	TemporalTaskQueue string `env:"TEMPORAL_TASK_QUEUE" envDefault:"channel-removal"`
 	TemporalPort      int      `env:"TEMPORAL_PORT" envDefault:"7233"`
 	TemporalUIPort    int      `env:"TEMPORAL_UI_PORT" envDefault:"8233"`
 	TemporalDBFile    string   `env:"TEMPORAL_DB_FILE" envDefault:".data/temporal.db"`

@@ -41,6 +41,7 @@ func (d dyingStore) AppendAudit(ctx context.Context, e domain.AuditEntry) error 
 // refused for a state the run has not rebuilt yet.
 func TestWholeProcessKilledRightAfterTheStart(t *testing.T) {
 	s := newStack(t)
+	s.ownTemporal() // killed below
 	s.start(false)
 	kill := s.helperWorker(dieAfterEnv + "=preflight_passed")
 	ch := s.channel("whatsapp_cloud", "KP-"+s.account[:8], "")
@@ -50,10 +51,8 @@ func TestWholeProcessKilledRightAfterTheStart(t *testing.T) {
 	go func() { started <- s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil) }()
 	s.eventually(func() bool { _, err := s.store.LatestRemoval(context.Background(), id); return err == nil })
 	kill() // already dead by its own hand; reaped here
-	temporalSrv.Kill()
-	if err := startTemporal(); err != nil {
-		t.Fatal(err)
-	}
+	s.own.srv.Kill()
+	s.restartTemporal()
 	s.startWorker()
 
 	acked := s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true})

@@ -21,7 +21,7 @@ import (
 func (s *stack) helperWorker(env ...string) (kill func()) {
 	s.t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), env...), helperEnv+"=1", "CR_E2E_DSN="+s.dsn, "CR_E2E_TEMPORAL="+temporalAddr,
+	cmd.Env = append(append(os.Environ(), env...), helperEnv+"=1", "CR_E2E_DSN="+s.dsn, "CR_E2E_TEMPORAL="+s.addr, "CR_E2E_QUEUE="+s.queue,
 		"CR_E2E_SENDGRID="+s.sg.URL(), "CR_E2E_GRAPH="+s.graphS.URL)
 	out := &syncBuffer{} // read while exec copies into it
 	cmd.Stdout, cmd.Stderr = out, out
@@ -156,7 +156,7 @@ func TestWorkerKilledWhileNotifyingAdmins(t *testing.T) {
 		s.store.DB().Get(&n, `SELECT count(*) FROM notices WHERE removal_id = $1`, id)
 		return n == 1
 	})
-	time.Sleep(300 * time.Millisecond) // the second request is in SendGrid's hands
+	s.eventually(func() bool { return s.sg.Holding() == 1 }) // the second request is in SendGrid's hands
 	kill()
 	s.startWorker()
 	// The killed attempt times out on its heartbeat (15 s), then is retried.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -129,8 +130,9 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 	gs := httptest.NewServer(graph)
 	t.Cleanup(gs.Close)
 	apiAddr, metricsAddr := freeAddr(t), freeAddr(t)
+	queue := "e2e-processes-" + strconv.FormatInt(time.Now().UnixNano(), 36) // this test's own
 	env := append(os.Environ(),
-		"DATABASE_URL="+dsn, "TEMPORAL_ADDRESS="+temporalAddr, "TEMPORAL_NAMESPACE=default",
+		"DATABASE_URL="+dsn, "TEMPORAL_ADDRESS="+temporalAddr, "TEMPORAL_NAMESPACE=default", "TEMPORAL_TASK_QUEUE="+queue,
 		"AUTH_JWT_SECRET=proc-jwt-secret", "CODE_SECRET=proc-code-secret", "CREDENTIALS_KEY="+credentialsKey, "META_APP_SECRET=proc-meta-secret",
 		"SENDGRID_API_KEY=SG.proc", "SENDGRID_BASE_URL="+sg.URL(), "MAIL_FROM=no-reply@localhost",
 		"META_GRAPH_BASE_URL="+gs.URL, "META_GRAPH_VERSION=v23.0",

@@ -23,16 +23,15 @@ import (
 // again on the same SQLite file, and finishes the removal.
 func TestStackRestartBetweenAcknowledgementAndVerification(t *testing.T) {
 	s := newStack(t)
+	s.ownTemporal() // stopped below
 	s.start(true)
 	ch := s.channel("messenger", "", "PR-"+s.account[:8])
 	id := s.acknowledged(ch)
 	code := s.lastCode()
 
 	s.stop()
-	temporalSrv.Stop()
-	if err := startTemporal(); err != nil {
-		t.Fatal(err)
-	}
+	s.own.srv.Stop()
+	s.restartTemporal()
 	s.start(true)
 
 	if g := s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 200, ""); g.str("status") != "awaiting_code" {
@@ -66,7 +65,9 @@ func runHelperWorker() {
 		acts.Store = dyingStore{Store: postgres.New(db), after: after}
 	}
 	fmt.Println("helper worker ready")
-	worker.Run(ctx, tc, acts, worker.DefaultTuning)
+	t := worker.DefaultTuning
+	t.Queue = os.Getenv("CR_E2E_QUEUE")
+	worker.Run(ctx, tc, acts, t)
 }
 
 // unlinkRefused removes a new WhatsApp channel whose Meta unlink Graph refuses

@@ -15,10 +15,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -84,6 +86,44 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// ownServer is a Temporal dev server of one test's own, on its own port and
+// SQLite file, for a test that stops or kills its server.
+type ownServer struct {
+	port   int
+	dbFile string
+	srv    *temporaldev.Server
+}
+
+// ownTemporal gives the stack a Temporal server of its own (call it before
+// start), stopped when the test ends.
+func (s *stack) ownTemporal() {
+	s.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	o := &ownServer{port: ln.Addr().(*net.TCPAddr).Port, dbFile: filepath.Join(s.t.TempDir(), "temporal.db")}
+	ln.Close()
+	s.own = o
+	s.restartTemporal()
+	s.t.Cleanup(func() {
+		if o.srv != nil {
+			o.srv.Stop()
+		}
+	})
+}
+
+// restartTemporal starts the stack's own server again, on the same file.
+func (s *stack) restartTemporal() {
+	s.t.Helper()
+	srv, err := temporaldev.Start(context.Background(), temporaldev.Options{Port: s.own.port, DBFile: s.own.dbFile,
+		SearchAttributes: workflows.SearchAttributeNames, Progress: io.Discard})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.own.srv, s.addr = srv, srv.Address
+}
+
 func startTemporal() error {
 	srv, err := temporaldev.Start(context.Background(), temporaldev.Options{Port: temporalPort, DBFile: temporalDBFile,
 		SearchAttributes: workflows.SearchAttributeNames, Progress: os.Stderr})
@@ -116,6 +156,13 @@ type stack struct {
 	workerStore *postgres.Store
 	// opsMail is the worker's MAIL_OPS (empty: no ops alert).
 	opsMail string
+	// queue is the test's own task queue: no other test's worker takes its
+	// runs, and its runs still open when it ends are terminated.
+	queue string
+	// addr is the Temporal the stack uses: the package's shared server, or
+	// one of the test's own (ownTemporal) for a test that restarts it.
+	addr string
+	own  *ownServer
 
 	account, admin, agent, contact string
 	adminToken, agentToken         string
@@ -131,7 +178,7 @@ func newStack(t *testing.T) *stack {
 	}
 	t.Cleanup(func() { db.Close() })
 	s := &stack{t: t, dsn: dsn, store: postgres.New(db), b: seed.Builder{DB: db, Seal: testKeys.Seal}, sg: fakesendgrid.New(t), graph: graphsim.New(),
-		policy: activities.DefaultPolicy}
+		policy: activities.DefaultPolicy, queue: "e2e-" + strings.ReplaceAll(t.Name(), "/", "-") + "-" + strconv.FormatInt(time.Now().UnixNano(), 36), addr: temporalAddr}
 	s.graphS = httptest.NewServer(s.graph)
 	t.Cleanup(s.graphS.Close)
 	s.account = s.must(s.b.Account("", "Loja E2E", "dono@loja.test"))
@@ -140,6 +187,7 @@ func newStack(t *testing.T) *stack {
 	s.contact = s.must(s.b.Contact("", s.account, "Maria", "+5511988887777"))
 	s.adminToken, s.agentToken = s.token(s.admin, time.Hour), s.token(s.agent, time.Hour)
 	t.Cleanup(s.stop)
+	t.Cleanup(s.endRuns) // before stop: cleanups run last first
 	return s
 }
 
@@ -147,14 +195,14 @@ func (s *stack) config() config.Config {
 	return config.Config{DatabaseURL: s.dsn, AuthJWTSecret: jwtSecret, CodeSecret: codeSecret, SendGridAPIKey: "SG.e2e",
 		CredentialsKey:  credentialsKey,
 		SendGridBaseURL: s.sg.URL(), MailFrom: "no-reply@localhost", MetaGraphBaseURL: s.graphS.URL, MetaGraphVersion: "v23.0",
-		TemporalAddress: temporalAddr, TemporalNamespace: "default",
+		TemporalAddress: s.addr, TemporalNamespace: "default", TemporalTaskQueue: s.queue,
 		MetaAppSecret: metaAppSecret, MetaWebhookVerifyToken: "e2e-verify-token", AppURL: "https://crm.loja.test"}
 }
 
 // start brings up the Temporal client, the worker and the API.
 func (s *stack) start(withWorker bool) {
 	s.t.Helper()
-	tc, err := app.DialTemporal(context.Background(), temporalAddr, "default", quietLog())
+	tc, err := app.DialTemporal(context.Background(), s.addr, "default", quietLog())
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -185,9 +233,35 @@ func (s *stack) startWorker() {
 	acts := app.Parts{Config: cfg, Store: store, Mail: app.Mailer(cfg, io.Discard), Log: quietLog()}.Activities()
 	acts.Policy = s.policy
 	acts.OpsMail = s.opsMail
-	s.w = worker.New(s.tc, acts)
+	t := worker.DefaultTuning
+	t.Queue = s.queue
+	s.w = worker.NewTuned(s.tc, acts, t)
 	if err := s.w.Start(); err != nil {
 		s.t.Fatal(err)
+	}
+}
+
+// endRuns terminates the test's runs still open on its task queue, so none
+// lingers on the shared server.
+func (s *stack) endRuns() {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	tc := s.tc
+	if tc == nil {
+		c, err := app.DialTemporal(ctx, s.addr, "default", quietLog())
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		tc = c
+	}
+	res, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("TaskQueue = '%s' AND ExecutionStatus = 'Running'", s.queue)})
+	if err != nil {
+		return
+	}
+	for _, e := range res.Executions {
+		tc.TerminateWorkflow(ctx, e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId(), "the test ended")
 	}
 }
 
@@ -227,8 +301,10 @@ func (s *stack) token(userID string, ttl time.Duration) string {
 }
 
 func (s *stack) channel(kind, waba, page string) string {
+	token := "tok-" + kind + waba + page
+	s.graph.Expect(token, waba, page) // Meta takes the channel's own token only
 	return s.must(s.b.Channel(seed.ChannelSpec{AccountID: s.account, Name: "Canal " + kind + waba + page, Kind: kind,
-		WABAID: waba, Page: page, Token: "tok-" + kind}))
+		WABAID: waba, Page: page, Token: token}))
 }
 
 // resp is a decoded HTTP answer.

@@ -31,6 +31,17 @@ type Tuning struct {
 	// load it shortens the wait after verify and the whole run, and
 	// lengthens the start's; on by default (README, Performance).
 	EagerActivities bool
+	// Queue is the task queue (TEMPORAL_TASK_QUEUE); empty is
+	// workflows.TaskQueue, the contract's.
+	Queue string
+}
+
+// QueueOr is q, or the contract's task queue when q is empty.
+func QueueOr(q string) string {
+	if q == "" {
+		return workflows.TaskQueue
+	}
+	return q
 }
 
 // Apply sets what the SDK only allows process-wide; call it before starting workers.
@@ -65,7 +76,7 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 
 // NewTuned is New with a tuning of one's own.
 func NewTuned(c client.Client, acts *activities.Activities, t Tuning) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, t.Options())
+	w := sdkworker.New(c, QueueOr(t.Queue), t.Options())
 	w.RegisterWorkflowWithOptions(workflows.RemoveChannelWorkflow, workflows.RegisterOptions())
 	w.RegisterWorkflowWithOptions(workflows.MetaAccessLostWorkflow, workflows.MetaAccessLostOptions())
 	w.RegisterActivity(acts)

@@ -35,8 +35,9 @@ func measured(srv *temporaldev.Server, profile string, run func() (Phase, error)
 }
 
 // processCPU sums the CPU time of the processes named comm (Postgres's
-// backends, checkpointer, WAL writer, …) from /proc. A backend that ended
-// during the phase takes its time with it, so this is a lower bound.
+// backends, checkpointer, WAL writer, …) from /proc, with the time of their
+// children that ended: a backend that ends during the phase moves its time
+// to the postmaster's reaped children's, so the sum never goes back.
 func processCPU(comm string) time.Duration {
 	dirs, err := os.ReadDir("/proc")
 	if err != nil {
@@ -51,13 +52,14 @@ func processCPU(comm string) time.Duration {
 		if err != nil || strings.TrimSpace(string(name)) != comm {
 			continue
 		}
-		total += procStatCPU("/proc/" + d.Name() + "/stat")
+		total += procStatCPU("/proc/"+d.Name()+"/stat", true)
 	}
 	return total
 }
 
-// procStatCPU reads utime+stime from a /proc/<pid>/stat file.
-func procStatCPU(path string) time.Duration {
+// procStatCPU reads utime+stime from a /proc/<pid>/stat file and, with
+// children, the reaped children's cutime+cstime.
+func procStatCPU(path string, children ...bool) time.Duration {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
@@ -72,6 +74,11 @@ func procStatCPU(path string) time.Duration {
 	}
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	if len(children) > 0 && children[0] && len(f) >= 15 {
+		cutime, _ := strconv.ParseInt(f[13], 10, 64)
+		cstime, _ := strconv.ParseInt(f[14], 10, 64)
+		utime, stime = utime+cutime, stime+cstime
+	}
 	return time.Duration(utime+stime) * time.Second / 100
 }
 

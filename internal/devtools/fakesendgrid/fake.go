@@ -18,6 +18,7 @@ type Server struct {
 	mu       sync.Mutex
 	statuses []int // answered in order; the last one repeats; 0 = hang
 	mails    []Mail
+	holding  int // requests held unanswered now (status 0)
 	srv      *httptest.Server
 }
 
@@ -65,6 +66,10 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 	if st == 0 { // hang until the client gives up
+		f.mu.Lock()
+		f.holding++
+		f.mu.Unlock()
+		defer func() { f.mu.Lock(); f.holding--; f.mu.Unlock() }()
 		select {
 		case <-r.Context().Done():
 		case <-time.After(5 * time.Second):
@@ -102,6 +107,13 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	f.mails = append(f.mails, sm)
 	f.mu.Unlock()
 	w.WriteHeader(st)
+}
+
+// Holding is how many requests the fake holds unanswered now.
+func (f *Server) Holding() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.holding
 }
 
 // Sent returns the accepted mails.

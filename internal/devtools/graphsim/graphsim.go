@@ -39,11 +39,32 @@ type Sim struct {
 	unsubscribed map[string]bool
 	deregistered map[string]bool
 	gone         map[string]bool
+	// tokens are the tokens objects expect (Expect); an object without one
+	// takes any non-empty bearer token.
+	tokens map[string]map[string]bool
 }
 
 // New returns a simulator where every object has our app subscribed.
 func New() *Sim {
-	return &Sim{unsubscribed: map[string]bool{}, deregistered: map[string]bool{}, gone: map[string]bool{}, failObject: map[string]Failure{}}
+	return &Sim{unsubscribed: map[string]bool{}, deregistered: map[string]bool{}, gone: map[string]bool{}, failObject: map[string]Failure{},
+		tokens: map[string]map[string]bool{}}
+}
+
+// Expect makes the objects (a WABA, a page, a phone number) accept token,
+// in plaintext, as Meta would, beside the tokens of other channels on them:
+// an object with expected tokens answers any other (a sealed one, say) 190.
+func (s *Sim) Expect(token string, objectIDs ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range objectIDs {
+		if id == "" {
+			continue
+		}
+		if s.tokens[id] == nil {
+			s.tokens[id] = map[string]bool{}
+		}
+		s.tokens[id][token] = true
+	}
 }
 
 // FailObject makes every call on objectID answer f until ClearFailures (a
@@ -124,8 +145,12 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	object := parts[1]
-	hasToken := strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") && len(r.Header.Get("Authorization")) > len("Bearer ")
+	bearer, hasToken := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	hasToken = hasToken && bearer != ""
 	s.mu.Lock()
+	if want, ok := s.tokens[object]; ok && !want[bearer] {
+		hasToken = false
+	}
 	var f *Failure
 	objectFailure, failsObject := s.failObject[object]
 	switch {
