@@ -33,11 +33,11 @@ type Config struct {
 	// TemporalTaskQueue is the contract's channel-removal; tests give each
 	// of theirs a queue of its own.
 	TemporalTaskQueue string `env:"TEMPORAL_TASK_QUEUE" envDefault:"channel-removal"`
-	TemporalPort      int      `env:"TEMPORAL_PORT" envDefault:"7233"`
-	TemporalUIPort    int      `env:"TEMPORAL_UI_PORT" envDefault:"8233"`
-	TemporalDBFile    string   `env:"TEMPORAL_DB_FILE" envDefault:".data/temporal.db"`
-	AuthJWTSecret     Secret   `env:"AUTH_JWT_SECRET"`
-	CodeSecret        Secret   `env:"CODE_SECRET"`
+	TemporalPort      int    `env:"TEMPORAL_PORT" envDefault:"7233"`
+	TemporalUIPort    int    `env:"TEMPORAL_UI_PORT" envDefault:"8233"`
+	TemporalDBFile    string `env:"TEMPORAL_DB_FILE" envDefault:".data/temporal.db"`
+	AuthJWTSecret     Secret `env:"AUTH_JWT_SECRET"`
+	CodeSecret        Secret `env:"CODE_SECRET"`
 	// CredentialsKey seals channel access tokens at rest: "id:base64key[,...]"
 	// (credentials.Parse); the first key seals, all open.
 	CredentialsKey  Secret `env:"CREDENTIALS_KEY"`
