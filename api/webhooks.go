@@ -53,7 +53,7 @@ func (s *Server) receiveWebhook(c *gin.Context) error {
 	if !validSignature(s.appSecret, c.GetHeader("X-Hub-Signature-256"), body) {
 		return errBadSignature
 	}
-	events, stale, err := domain.ParseDelivery(body, s.now())
+	events, stale, err := parseDelivery(body, s.now())
 	if err != nil {
 		return err
 	}
