@@ -34,9 +34,9 @@ var (
 
 // Bucket is a throttle's bucket as a hit left it.
 type Bucket struct {
-	Key         string    `db:"key"`
-	WindowStart time.Time `db:"window_start"`
-	Hits        int       `db:"hits"`
+	Key         string
+	WindowStart time.Time
+	Hits        int
 }
 
 // Over is how long until b lets a hit through again, 0 when this hit is

@@ -52,8 +52,12 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte, now time.Ti
 func (s *Store) Hit(ctx context.Context, now time.Time, window time.Duration, keys ...string) ([]domain.Bucket, error) {
 	sorted := slices.Clone(keys)
 	slices.Sort(sorted)
-	var bs []domain.Bucket
-	err := s.q().SelectContext(ctx, &bs, `
+	var rows []struct {
+		Key         string    `db:"key"`
+		WindowStart time.Time `db:"window_start"`
+		Hits        int       `db:"hits"`
+	}
+	err := s.q().SelectContext(ctx, &rows, `
 		INSERT INTO rate_limits AS r (key, window_start, hits)
 		SELECT k, $1, 1 FROM unnest($2::text[]) WITH ORDINALITY u(k, o) ORDER BY o
 		ON CONFLICT (key) DO UPDATE SET
@@ -63,9 +67,9 @@ func (s *Store) Hit(ctx context.Context, now time.Time, window time.Duration, ke
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	byKey := make(map[string]domain.Bucket, len(bs))
-	for _, b := range bs {
-		byKey[b.Key] = b
+	byKey := make(map[string]domain.Bucket, len(rows))
+	for _, r := range rows {
+		byKey[r.Key] = domain.Bucket{Key: r.Key, WindowStart: r.WindowStart, Hits: r.Hits}
 	}
 	out := make([]domain.Bucket, len(keys))
 	for i, k := range keys {
