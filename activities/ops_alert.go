@@ -33,3 +33,26 @@ func (a *Activities) AlertOps(ctx context.Context, in OpsAlertInput) (bool, erro
 		func() error { return a.Store.MarkNoticeSent(ctx, key, a.OpsMail, e) })
 	return err == nil, err
 }
+
+// NoticeFailedInput is a security notice of the run that will not go out.
+type NoticeFailedInput struct {
+	Step
+	ChannelName string            `json:"channel_name"`
+	Notice      domain.NoticeKind `json:"notice"`
+	Error       string            `json:"error"`
+}
+
+// AlertNoticeFailed e-mails MAIL_OPS, once per run and notice, that a
+// security notice will not go out, so ops tell the admins another way.
+// Without MAIL_OPS it does nothing.
+func (a *Activities) AlertNoticeFailed(ctx context.Context, in NoticeFailedInput) (bool, error) {
+	if a.OpsMail == "" {
+		return false, nil
+	}
+	key := in.key(domain.ActionOpsAlerted, string(in.Notice))
+	alert := domain.NoticeFailedAlert{RemovalID: in.RemovalID, ChannelName: in.ChannelName, Notice: in.Notice, Error: in.Error}
+	e := in.audit(domain.ActionOpsAlerted, map[string]any{"to": a.OpsMail, "notice_failed": in.Notice}, key)
+	_, err := a.sendOnce(ctx, key, mail.Message{To: a.OpsMail, Subject: alert.Subject(), Text: alert.Text()},
+		func() error { return a.Store.MarkNoticeSent(ctx, key, a.OpsMail, e) })
+	return err == nil, err
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
 )
 
 // TestAlertOpsOnce: the alert goes to MAIL_OPS with the Meta error and the
@@ -44,5 +45,25 @@ func TestAlertOpsOnce(t *testing.T) {
 	var n int
 	if err := e.store.DB().Get(&n, `SELECT count(*) FROM removal_audit_log WHERE removal_id = $1 AND action = 'ops_alerted'`, in.RemovalID); err != nil || n != 1 {
 		t.Fatalf("ops_alerted records: %d %v", n, err)
+	}
+}
+
+// TestOpsAreToldOfANoticeNotSent: once per run and notice, with SendGrid's
+// error and what to do; a retry sends nothing more.
+func TestOpsAreToldOfANoticeNotSent(t *testing.T) {
+	e := newEnv(t)
+	e.acts.OpsMail = "ops@loja.test"
+	ch := e.channel("email", "", "")
+	in := activities.NoticeFailedInput{Step: e.step(ch), ChannelName: "E-mail Suporte", Notice: domain.NoticeAdmins,
+		Error: "sendgrid: 400 invalid address"}
+	for i := 0; i < 2; i++ {
+		if _, err := e.acts.AlertNoticeFailed(e.ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mails := e.sg.Sent()
+	if len(mails) != 1 || mails[0].To != "ops@loja.test" || !strings.Contains(mails[0].Text, "invalid address") ||
+		!strings.Contains(mails[0].Text, "avise-os por outro meio") {
+		t.Fatalf("mails: %+v", mails)
 	}
 }

@@ -37,3 +37,27 @@ Depois de corrigir a causa (por exemplo, reconectar o canal no Meta Business), t
 A remoção aceita novas tentativas até %s; depois disso o desvínculo é abandonado e o token apagado.
 `, a.ChannelName, a.ChannelID, BrasiliaTime(a.Since), a.RemovalID, a.Attempts, a.LastError, a.ChannelID, BrasiliaTime(a.RetryUntil))
 }
+
+// NoticeFailedAlert is the e-mail to MAIL_OPS about a security notice that
+// will not go out (SendGrid refused it for good, or a week of failures): the
+// admins were not told, so ops must tell them another way.
+type NoticeFailedAlert struct {
+	RemovalID, ChannelName string
+	Notice                 NoticeKind
+	Error                  string
+}
+
+// Subject is the alert's subject line.
+func (a NoticeFailedAlert) Subject() string {
+	return fmt.Sprintf("[channel-removal] Aviso de segurança não enviado: %s", a.ChannelName)
+}
+
+// Text is the alert's body.
+func (a NoticeFailedAlert) Text() string {
+	return fmt.Sprintf(`O aviso de segurança "%s" da remoção %s (canal "%s") não pôde ser enviado aos administradores da conta.
+
+Erro do SendGrid: %s
+
+Os administradores não foram avisados por e-mail: avise-os por outro meio. A trilha de auditoria da remoção registra notice_failed.
+`, a.Notice, a.RemovalID, a.ChannelName, a.Error)
+}

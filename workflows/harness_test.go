@@ -48,6 +48,8 @@ type harness struct {
 	noticeErr    func() error
 	noticeCalls  int
 	guessNotices []activities.GuessLimitInput
+	// noticeFailedAlerts are AlertNoticeFailed calls (ops told of a notice not sent).
+	noticeFailedAlerts []activities.NoticeFailedInput
 	// guessLimitAt is the wrong code (1 on) whose VerifyCode reports GuessLimit.
 	guessLimitAt, wrongCodes int
 
@@ -156,6 +158,11 @@ func newHarness(t *testing.T) *harness {
 			}
 			h.notices = append(h.notices, in)
 			return 1, nil
+		})
+	env.OnActivity(a.AlertNoticeFailed, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.NoticeFailedInput) (bool, error) {
+			h.noticeFailedAlerts = append(h.noticeFailedAlerts, in)
+			return true, nil
 		})
 	env.OnActivity(a.NotifyGuessLimit, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.GuessLimitInput) (int, error) {

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +45,7 @@ func TestAdminsNoticeOutlastsASendGridOutage(t *testing.T) {
 }
 
 // TestAdminsNoticeRefusedForGoodIsAudited: a refusal no retry changes ends
-// the wait, and the audit trail says the notice did not go.
+// the wait, the audit trail says the notice did not go, and ops are told.
 func TestAdminsNoticeRefusedForGoodIsAudited(t *testing.T) {
 	h, r := removeWithNotice(t, func(h *harness) error {
 		return temporal.NewNonRetryableApplicationError("sendgrid: 400 invalid address", string(domain.CodeMailRejected), errors.New("400"))
@@ -58,6 +59,10 @@ func TestAdminsNoticeRefusedForGoodIsAudited(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("notice_failed not audited: %v", h.audits)
+	}
+	if len(h.noticeFailedAlerts) != 1 || h.noticeFailedAlerts[0].Notice != domain.NoticeAdmins ||
+		!strings.Contains(h.noticeFailedAlerts[0].Error, "invalid address") {
+		t.Fatalf("ops not told: %+v", h.noticeFailedAlerts)
 	}
 }
 

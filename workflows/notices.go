@@ -50,11 +50,21 @@ func (r *removal) notifyGuessLimit(ctx workflow.Context, actor domain.Actor) {
 	r.noticeFailed(ctx, domain.NoticeGuessLimit, err)
 }
 
-// noticeFailed audits a notice that will not go out (err nil: it went).
+// noticeFailed audits a notice that will not go out (err nil: it went) and,
+// for the admins' notices, tells ops (MAIL_OPS) to tell the admins another
+// way; if that fails too, the audit record and the log are what remain.
 func (r *removal) noticeFailed(ctx workflow.Context, notice domain.NoticeKind, err error) {
 	if err == nil {
 		return
 	}
+	why := temporalerr.Message(err)
 	workflow.GetLogger(ctx).Error("notice not sent", "notice", notice, "error", err)
-	r.audit(ctx, domain.ActionNoticeFailed, r.actor, map[string]string{"notice": string(notice), "error": temporalerr.Message(err)})
+	r.audit(ctx, domain.ActionNoticeFailed, r.actor, map[string]string{"notice": string(notice), "error": why})
+	if notice == domain.NoticeOps {
+		return
+	}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertNoticeFailed, activities.NoticeFailedInput{
+		Step: r.step(r.actor), ChannelName: r.channelName(), Notice: notice, Error: why}).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("ops not told of a notice not sent", "notice", notice, "error", err)
+	}
 }
