@@ -60,10 +60,10 @@ Trilha de auditoria desta remoção: %s
 // account's name and the name and e-mail of the user who acted (empty when
 // the actor is not a user, e.g. a signal from Temporal Web).
 type Recipients struct {
-	AccountName string `db:"account_name"`
-	ActorName   string `db:"actor_name"`
-	ActorEmail  string `db:"actor_email"`
-	Admins      []User `db:"-"`
+	AccountName string
+	ActorName   string
+	ActorEmail  string
+	Admins      []User
 }
 
 // whoAndWhere is how a notice names who acted (name and e-mail) and from

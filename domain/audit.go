@@ -48,24 +48,24 @@ type TombstoneResult struct {
 // Unlink is the Meta unlink owed by a removal run. AccessToken is the sealed
 // channel token, empty once the unlink is settled.
 type Unlink struct {
-	RemovalID   string       `db:"removal_id"`
-	RunID       string       `db:"run_id"`
-	ChannelID   string       `db:"channel_id"`
-	ObjectKind  string       `db:"object_kind"`
-	ObjectID    string       `db:"object_id"`
-	AccessToken string       `db:"access_token"`
-	Status      UnlinkStatus `db:"status"`
-	Attempts    int          `db:"attempts"`
-	LastError   string       `db:"last_error"`
+	RemovalID   string
+	RunID       string
+	ChannelID   string
+	ObjectKind  string
+	ObjectID    string
+	AccessToken string
+	Status      UnlinkStatus
+	Attempts    int
+	LastError   string
 	// OtherLiveChannels counts, for a WABA, the other live channels that
 	// use it, as read with the job.
-	OtherLiveChannels int `db:"other_live_channels"`
+	OtherLiveChannels int
 	// The number's release, read with the job ("" status: not asked for).
-	NumberPhoneID   string       `db:"number_phone_number_id"`
-	NumberToken     string       `db:"number_access_token"`
-	NumberStatus    NumberStatus `db:"number_status"`
-	NumberAttempts  int          `db:"number_attempts"`
-	NumberLastError string       `db:"number_last_error"`
+	NumberPhoneID   string
+	NumberToken     string
+	NumberStatus    NumberStatus
+	NumberAttempts  int
+	NumberLastError string
 }
 
 // UnlinkStatus is what became of the Meta unsubscribe (meta_unlink.status,

@@ -53,11 +53,11 @@ func LosesAccess(event string) bool {
 
 // DisconnectedChannel is a channel a delivery disconnected.
 type DisconnectedChannel struct {
-	ID        string `db:"id" json:"id"`
-	AccountID string `db:"account_id" json:"account_id"`
-	Name      string `db:"name" json:"name"`
-	WABAID    string `db:"waba_id" json:"waba_id"`
-	Event     string `db:"event" json:"event"`
+	ID        string `json:"id"`
+	AccountID string `json:"account_id"`
+	Name      string `json:"name"`
+	WABAID    string `json:"waba_id"`
+	Event     string `json:"event"`
 }
 
 // DisconnectionNotice is the e-mail every admin of an account gets, once

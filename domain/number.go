@@ -46,14 +46,14 @@ func NumberReleaseOffered(kind ChannelKind, disconnected bool) bool {
 
 // NumberJob is a run's deregistration owed to Meta (the number_releases row).
 type NumberJob struct {
-	RemovalID     string       `db:"removal_id"`
-	RunID         string       `db:"run_id"`
-	ChannelID     string       `db:"channel_id"`
-	PhoneNumberID string       `db:"phone_number_id"`
-	AccessToken   string       `db:"access_token"`
-	Status        NumberStatus `db:"status"`
-	Attempts      int          `db:"attempts"`
-	LastError     string       `db:"last_error"`
+	RemovalID     string
+	RunID         string
+	ChannelID     string
+	PhoneNumberID string
+	AccessToken   string
+	Status        NumberStatus
+	Attempts      int
+	LastError     string
 }
 
 // Number is the number's release read with an unlink job; ok is false

@@ -48,10 +48,10 @@ type Reason struct {
 
 // References counts what points at a channel.
 type References struct {
-	Automations  int `json:"automations" db:"automations"`
-	RoutingRules int `json:"routing_rules" db:"routing_rules"`
-	Chatbots     int `json:"chatbots" db:"chatbots"`
-	Webhooks     int `json:"webhooks" db:"webhooks"`
+	Automations  int `json:"automations"`
+	RoutingRules int `json:"routing_rules"`
+	Chatbots     int `json:"chatbots"`
+	Webhooks     int `json:"webhooks"`
 }
 
 // ImpactFacts are what a channel's impact is built from, as the store counts them.

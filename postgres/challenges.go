@@ -41,7 +41,7 @@ func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID, accountID
 		}
 		var read struct {
 			AdminEmail string `db:"admin_email"`
-			domain.Challenge
+			challengeRow
 			historyRow
 		}
 		cols, from, args := "", "(SELECT 1) one", []any{removalID, runID, accountID}
@@ -61,7 +61,8 @@ func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID, accountID
 		hist := read.historyRow.history()
 		var cur *domain.Challenge
 		if read.Version > 0 {
-			cur = &read.Challenge
+			c := domain.Challenge(read.challengeRow)
+			cur = &c
 		}
 		next, rec, err := decide(cur, read.AdminEmail, hist)
 		if err != nil {
@@ -99,7 +100,7 @@ func (s *Store) storeChallenge(ctx context.Context, next domain.Challenge, over 
 	if err != nil {
 		return nil, err
 	}
-	var rows []domain.Challenge
+	var rows []challengeRow
 	err = s.q().SelectContext(ctx, &rows, auditStatement(`chal AS (
 			INSERT INTO verification_challenges (removal_id, run_id, account_id, channel_id, recipient, send_seq,
 				code_hash, code_nonce, expires_at, sent_at, last_sent_at, attempts, max_attempts, last_attempt_seq,
@@ -124,7 +125,8 @@ func (s *Store) storeChallenge(ctx context.Context, next domain.Challenge, over 
 	if err != nil || len(rows) == 0 {
 		return nil, mapErr(err)
 	}
-	return &rows[0], nil
+	stored := domain.Challenge(rows[0])
+	return &stored, nil
 }
 
 func deref(c *domain.Challenge) domain.Challenge {

@@ -26,8 +26,8 @@ func (s *Store) RecordDelivery(ctx context.Context, id string, body []byte, at t
 // row lock until the tombstone commits, and is then no longer live. The
 // delivery's last event (last) marks it processed in the same statement.
 func (s *Store) DisconnectWABA(ctx context.Context, deliveryID string, ev domain.AccessLost, at time.Time, last bool) ([]domain.DisconnectedChannel, error) {
-	chs := []domain.DisconnectedChannel{}
-	err := s.q().SelectContext(ctx, &chs, `WITH done AS (
+	var rows []disconnectedRow
+	err := s.q().SelectContext(ctx, &rows, `WITH done AS (
 			UPDATE meta_webhook_deliveries SET processed_at = coalesce(processed_at, $4) WHERE id = $1 AND $5),
 		hit AS (
 			UPDATE channels SET status = 'disconnected' WHERE waba_id = $2 AND status = 'active'
@@ -40,5 +40,9 @@ func (s *Store) DisconnectWABA(ctx context.Context, deliveryID string, ev domain
 		SELECT c.id, c.account_id, c.name, c.waba_id, d.event FROM channel_disconnections d JOIN channels c ON c.id = d.channel_id
 		WHERE d.delivery_id = $1 AND d.waba_id = $2
 		ORDER BY name, id`, deliveryID, ev.WABAID, ev.Event, at, last)
+	chs := make([]domain.DisconnectedChannel, len(rows))
+	for i, r := range rows {
+		chs[i] = domain.DisconnectedChannel(r)
+	}
 	return chs, mapErr(err)
 }

@@ -37,8 +37,10 @@ func (s *Store) MarkDisconnectionNoticeSent(ctx context.Context, key, recipient 
 // the acting user.
 func (s *Store) AccountAdmins(ctx context.Context, accountID, actorUserID string) (domain.Recipients, error) {
 	var row struct {
-		domain.Recipients
-		Admins []byte `db:"admins"`
+		AccountName string `db:"account_name"`
+		ActorName   string `db:"actor_name"`
+		ActorEmail  string `db:"actor_email"`
+		Admins      []byte `db:"admins"`
 	}
 	err := s.q().GetContext(ctx, &row, `SELECT a.name AS account_name,
 			COALESCE((SELECT name FROM users WHERE id::text = $2), '') AS actor_name,
@@ -50,6 +52,6 @@ func (s *Store) AccountAdmins(ctx context.Context, accountID, actorUserID string
 	if err != nil {
 		return domain.Recipients{}, mapErr(err)
 	}
-	r := row.Recipients
+	r := domain.Recipients{AccountName: row.AccountName, ActorName: row.ActorName, ActorEmail: row.ActorEmail}
 	return r, json.Unmarshal(row.Admins, &r.Admins)
 }

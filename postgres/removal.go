@@ -129,7 +129,8 @@ const unlinkCols = `removal_id, run_id, channel_id, object_kind, object_id, COAL
 // false when neither is owed. Status "" says no unsubscribe is owed (only
 // the number), NumberStatus "" that no release was asked for.
 func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domain.Unlink, ok bool, err error) {
-	err = s.q().GetContext(ctx, &u, `SELECT k.removal_id, k.run_id, COALESCE(m.channel_id::text, n.channel_id::text, '') AS channel_id,
+	var row unlinkRow
+	err = s.q().GetContext(ctx, &row, `SELECT k.removal_id, k.run_id, COALESCE(m.channel_id::text, n.channel_id::text, '') AS channel_id,
 			COALESCE(m.object_kind, '') AS object_kind, COALESCE(m.object_id, '') AS object_id,
 			COALESCE(m.access_token, '') AS access_token, COALESCE(m.status, '') AS status,
 			COALESCE(m.attempts, 0) AS attempts, COALESCE(m.last_error, '') AS last_error,
@@ -141,6 +142,7 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domai
 		FROM (SELECT $1::text AS removal_id, $2::text AS run_id) k
 		LEFT JOIN meta_unlinks m ON m.removal_id = k.removal_id AND m.run_id = k.run_id
 		LEFT JOIN number_releases n ON n.removal_id = k.removal_id AND n.run_id = k.run_id`, removalID, runID)
+	u = domain.Unlink(row)
 	return u, err == nil && (u.Status != "" || u.NumberStatus != ""), mapErr(err)
 }
 
@@ -159,7 +161,7 @@ func (s *Store) SettleUnlink(ctx context.Context, removalID, runID string, statu
 // it twice or lose its record. Settled outcomes (unlinked, skipped,
 // abandoned) erase the token: nothing is left to call Meta with.
 func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID string, status domain.UnlinkStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error) {
-	var u domain.Unlink
+	var u unlinkRow
 	err := s.withRecords(ctx, &u, removalID, runID, `
 			UPDATE meta_unlinks SET
 				attempts = attempts + CASE WHEN $13 = 'abandoned' THEN 0 ELSE 1 END,
@@ -167,7 +169,7 @@ func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID string
 				access_token = CASE WHEN $13 IN ('unlinked', 'skipped', 'abandoned') THEN NULL ELSE access_token END
 			WHERE removal_id = $1 AND run_id = $2
 			RETURNING `+unlinkCols, []any{status, lastError, now}, records)
-	return u, err
+	return domain.Unlink(u), err
 }
 
 const numberCols = `removal_id, run_id, channel_id, phone_number_id, COALESCE(access_token, '') AS access_token, status,
@@ -177,14 +179,14 @@ const numberCols = `removal_id, run_id, channel_id, phone_number_id, COALESCE(ac
 // the step's audit records, in one statement (as RecordUnlinkAttempt); a
 // released or abandoned number's token is erased.
 func (s *Store) RecordNumberAttempt(ctx context.Context, removalID, runID string, status domain.NumberStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.NumberJob, error) {
-	var n domain.NumberJob
+	var n numberRow
 	err := s.withRecords(ctx, &n, removalID, runID, `
 			UPDATE number_releases SET attempts = attempts + CASE WHEN $13 = 'abandoned' THEN 0 ELSE 1 END,
 				status = $13, last_error = NULLIF($14, ''), updated_at = $15,
 				access_token = CASE WHEN $13 IN ('released', 'abandoned') THEN NULL ELSE access_token END
 			WHERE removal_id = $1 AND run_id = $2
 			RETURNING `+numberCols, []any{status, lastError, now}, records)
-	return n, err
+	return domain.NumberJob(n), err
 }
 
 // withRecords runs rec, a data-modifying statement on the run's row ($1 and
