@@ -44,37 +44,37 @@ const (
 
 // User is an authenticated CRM user.
 type User struct {
-	ID        string `db:"id" json:"id"`
-	AccountID string `db:"account_id" json:"account_id"`
-	Email     string `db:"email" json:"email"`
-	Name      string `db:"name" json:"name"`
-	Role      string `db:"role" json:"role"`
+	ID        string `json:"id"`
+	AccountID string `json:"account_id"`
+	Email     string `json:"email"`
+	Name      string `json:"name"`
+	Role      string `json:"role"`
 }
 
 // Channel is a channel as the API lists it; credentials never leave the store.
 type Channel struct {
-	ID          string      `db:"id" json:"id"`
-	AccountID   string      `db:"account_id" json:"-"`
-	Name        string      `db:"name" json:"name"`
-	Kind        ChannelKind `db:"kind" json:"kind"`
-	Official    bool        `db:"official" json:"official"`
-	Status      string      `db:"status" json:"status"`
-	WABAID      *string     `db:"waba_id" json:"-"`
-	PhoneNumber *string     `db:"phone_number_id" json:"-"`
-	PageID      *string     `db:"page_id" json:"-"`
-	RemovedAt   *time.Time  `db:"removed_at" json:"-"`
+	ID          string      `json:"id"`
+	AccountID   string      `json:"-"`
+	Name        string      `json:"name"`
+	Kind        ChannelKind `json:"kind"`
+	Official    bool        `json:"official"`
+	Status      string      `json:"status"`
+	WABAID      *string     `json:"-"`
+	PhoneNumber *string     `json:"-"`
+	PageID      *string     `json:"-"`
+	RemovedAt   *time.Time  `json:"-"`
 }
 
 // Conversation as listed under a channel.
 type Conversation struct {
-	ID             string `db:"id" json:"id"`
-	ChannelID      string `db:"channel_id" json:"-"`
-	AccountID      string `db:"account_id" json:"-"`
-	Contact        string `db:"contact" json:"contact"`
-	Status         string `db:"status" json:"status"`
-	ChannelRemoved bool   `db:"channel_removed" json:"channel_removed"`
+	ID             string `json:"id"`
+	ChannelID      string `json:"-"`
+	AccountID      string `json:"-"`
+	Contact        string `json:"contact"`
+	Status         string `json:"status"`
+	ChannelRemoved bool   `json:"channel_removed"`
 	// ChannelDisconnected: Meta cut the channel off; it no longer sends.
-	ChannelDisconnected bool `db:"channel_disconnected" json:"channel_disconnected"`
+	ChannelDisconnected bool `json:"channel_disconnected"`
 }
 
 // SendRefusal is why nothing may be sent on a conversation of the channel
@@ -91,9 +91,9 @@ func SendRefusal(channelStatus string) error {
 
 // Attendance is an active conversation that blocks a removal.
 type Attendance struct {
-	ConversationID string `db:"id" json:"conversation_id"`
-	Contact        string `db:"contact" json:"contact"`
-	Status         string `db:"status" json:"status"`
+	ConversationID string `json:"conversation_id"`
+	Contact        string `json:"contact"`
+	Status         string `json:"status"`
 }
 
 // UnlinkTarget is the Meta object our app is subscribed to for a channel, the

@@ -26,7 +26,7 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 			// reference would need this row's key-share lock); the writes
 			// check it, so the record says exactly what was detached.
 			var cur struct {
-				domain.Channel
+				channelRow
 				References    int  `db:"refs"`
 				UnlinkPending bool `db:"unlink_pending"`
 			}
@@ -38,7 +38,7 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 				return err
 			}
 			afterTombstoneLock()
-			ch := cur.Channel
+			ch := cur.toDomain()
 			if ch.Status == domain.ChannelRemoved {
 				res.AlreadyRemoved, res.UnlinkPending = true, cur.UnlinkPending
 				return nil

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/crm/channel-removal/domain"
@@ -74,4 +75,107 @@ type disconnectedRow struct {
 	Name      string `db:"name"`
 	WABAID    string `db:"waba_id"`
 	Event     string `db:"event"`
+}
+
+// userRow is how the store reads a domain.User.
+type userRow struct {
+	ID        string `db:"id"`
+	AccountID string `db:"account_id"`
+	Email     string `db:"email"`
+	Name      string `db:"name"`
+	Role      string `db:"role"`
+}
+
+func (r userRow) toDomain() domain.User { return domain.User(r) }
+
+// channelRow is how the store reads a domain.Channel.
+type channelRow struct {
+	ID          string             `db:"id"`
+	AccountID   string             `db:"account_id"`
+	Name        string             `db:"name"`
+	Kind        domain.ChannelKind `db:"kind"`
+	Official    bool               `db:"official"`
+	Status      string             `db:"status"`
+	WABAID      *string            `db:"waba_id"`
+	PhoneNumber *string            `db:"phone_number_id"`
+	PageID      *string            `db:"page_id"`
+	RemovedAt   *time.Time         `db:"removed_at"`
+}
+
+func (r channelRow) toDomain() domain.Channel { return domain.Channel(r) }
+
+// conversationRow is how the store reads a domain.Conversation.
+type conversationRow struct {
+	ID                  string `db:"id"`
+	ChannelID           string `db:"channel_id"`
+	AccountID           string `db:"account_id"`
+	Contact             string `db:"contact"`
+	Status              string `db:"status"`
+	ChannelRemoved      bool   `db:"channel_removed"`
+	ChannelDisconnected bool   `db:"channel_disconnected"`
+}
+
+func (r conversationRow) toDomain() domain.Conversation { return domain.Conversation(r) }
+
+// removalSummaryRow is how the store reads a domain.RemovalSummary.
+type removalSummaryRow struct {
+	ID            string     `db:"removal_id"`
+	RunID         string     `db:"run_id"`
+	ChannelID     string     `db:"channel_id"`
+	ChannelName   string     `db:"channel_name"`
+	Status        string     `db:"status"`
+	RequestedBy   *string    `db:"requested_by"`
+	RequesterName *string    `db:"requester_name"`
+	CreatedAt     time.Time  `db:"created_at"`
+	UpdatedAt     time.Time  `db:"updated_at"`
+	CompletedAt   *time.Time `db:"completed_at"`
+}
+
+func (r removalSummaryRow) toDomain() domain.RemovalSummary { return domain.RemovalSummary(r) }
+
+// auditEntryViewRow is how the store reads a domain.AuditEntryView.
+type auditEntryViewRow struct {
+	RunID     string          `db:"run_id"`
+	Action    string          `db:"action"`
+	ActorUser *string         `db:"actor_user_id"`
+	ActorName *string         `db:"actor_name"`
+	ActorIP   *string         `db:"actor_ip"`
+	Detail    json.RawMessage `db:"detail"`
+	CreatedAt time.Time       `db:"created_at"`
+}
+
+func (r auditEntryViewRow) toDomain() domain.AuditEntryView { return domain.AuditEntryView(r) }
+
+// messageRow is how the store reads a domain.Message.
+type messageRow struct {
+	ID        string    `db:"id"`
+	Author    *string   `db:"author"`
+	Body      string    `db:"body"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+func (r messageRow) toDomain() domain.Message { return domain.Message(r) }
+
+// removalRecordRow is how the store reads a domain.RemovalRecord.
+type removalRecordRow struct {
+	RemovalID   string          `db:"removal_id"`
+	RunID       string          `db:"run_id"`
+	AccountID   string          `db:"account_id"`
+	ChannelID   string          `db:"channel_id"`
+	Status      string          `db:"status"`
+	CreatedAt   time.Time       `db:"created_at"`
+	UpdatedAt   time.Time       `db:"updated_at"`
+	CompletedAt *time.Time      `db:"completed_at"`
+	Doc         json.RawMessage `db:"doc"`
+}
+
+func (r removalRecordRow) toDomain() domain.RemovalRecord { return domain.RemovalRecord(r) }
+
+// toDomain converts rows to their domain type.
+func toDomain[R interface{ toDomain() D }, D any](rows []R) []D {
+	out := make([]D, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out
 }

@@ -176,23 +176,23 @@ func (q *latestRunQuery) finish() error {
 
 // UserByEmail returns a user.
 func (s *Store) UserByEmail(ctx context.Context, email string) (domain.User, error) {
-	var u domain.User
+	var u userRow
 	err := s.q().GetContext(ctx, &u, `SELECT id, account_id, email, name, role FROM users WHERE lower(email) = lower($1)`, email)
-	return u, mapErr(err)
+	return u.toDomain(), mapErr(err)
 }
 
 // Channel returns a channel, removed or not.
 func (s *Store) Channel(ctx context.Context, id string) (domain.Channel, error) {
-	var c domain.Channel
+	var c channelRow
 	err := s.q().GetContext(ctx, &c, `SELECT `+channelCols+` FROM channels WHERE id = $1`, id)
-	return c, mapErr(err)
+	return c.toDomain(), mapErr(err)
 }
 
 // Channels lists an account's channels, tombstones included.
 func (s *Store) Channels(ctx context.Context, accountID string) ([]domain.Channel, error) {
-	cs := []domain.Channel{}
+	var cs []channelRow
 	err := s.q().SelectContext(ctx, &cs, `SELECT `+channelCols+` FROM channels WHERE account_id = $1 ORDER BY created_at, name`, accountID)
-	return cs, mapErr(err)
+	return toDomain(cs), mapErr(err)
 }
 
 // ImpactFacts reads, in one statement, what a channel's impact is built
@@ -251,7 +251,7 @@ func (q *factsQuery) finish() error {
 // Conversations lists a channel's conversations, newest first; channel_removed
 // comes from the channel's status, never from a per-conversation flag.
 func (s *Store) Conversations(ctx context.Context, channelID string, limit int) ([]domain.Conversation, error) {
-	cs := []domain.Conversation{}
+	var cs []conversationRow
 	err := s.q().SelectContext(ctx, &cs, `
 		SELECT v.id, v.channel_id, v.account_id, ct.name AS contact, v.status,
 		       (ch.status = 'removed') AS channel_removed, (ch.status = 'disconnected') AS channel_disconnected
@@ -261,12 +261,12 @@ func (s *Store) Conversations(ctx context.Context, channelID string, limit int) 
 		WHERE v.channel_id = $1
 		ORDER BY v.created_at DESC
 		LIMIT $2`, channelID, limit)
-	return cs, mapErr(err)
+	return toDomain(cs), mapErr(err)
 }
 
 // Conversation returns one conversation with its channel's state.
 func (s *Store) Conversation(ctx context.Context, id string) (domain.Conversation, error) {
-	var c domain.Conversation
+	var c conversationRow
 	err := s.q().GetContext(ctx, &c, `
 		SELECT v.id, v.channel_id, v.account_id, ct.name AS contact, v.status,
 		       (ch.status = 'removed') AS channel_removed, (ch.status = 'disconnected') AS channel_disconnected
@@ -274,7 +274,7 @@ func (s *Store) Conversation(ctx context.Context, id string) (domain.Conversatio
 		JOIN channels ch ON ch.id = v.channel_id
 		JOIN contacts ct ON ct.id = v.contact_id
 		WHERE v.id = $1`, id)
-	return c, mapErr(err)
+	return c.toDomain(), mapErr(err)
 }
 
 // AddMessage stores an outgoing message, unless the channel is removed or

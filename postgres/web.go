@@ -16,11 +16,11 @@ import (
 // none is set), looked up by e-mail, case-insensitively.
 func (s *Store) Credentials(ctx context.Context, email string) (domain.User, string, error) {
 	var row struct {
-		domain.User
+		userRow
 		Hash sql.NullString `db:"password_hash"`
 	}
 	err := s.q().GetContext(ctx, &row, `SELECT id, account_id, email, name, role, password_hash FROM users WHERE lower(email) = lower($1)`, email)
-	return row.User, row.Hash.String, mapErr(err)
+	return row.toDomain(), row.Hash.String, mapErr(err)
 }
 
 // SetPasswordHash stores a user's bcrypt hash.
@@ -101,7 +101,7 @@ func (s *Store) Sweep(ctx context.Context, now, olderThan time.Time) (buckets, s
 
 // Removals lists an account's removals, newest first.
 func (s *Store) Removals(ctx context.Context, accountID string, limit int) ([]domain.RemovalSummary, error) {
-	rs := []domain.RemovalSummary{}
+	var rs []removalSummaryRow
 	err := s.q().SelectContext(ctx, &rs, `
 		SELECT r.removal_id, r.run_id, r.channel_id, ch.name AS channel_name, r.status, r.requested_by,
 		       u.name AS requester_name, r.created_at, r.updated_at, r.completed_at
@@ -111,29 +111,29 @@ func (s *Store) Removals(ctx context.Context, accountID string, limit int) ([]do
 		WHERE r.account_id = $1
 		ORDER BY r.created_at DESC, r.removal_id
 		LIMIT $2`, accountID, limit)
-	return rs, mapErr(err)
+	return toDomain(rs), mapErr(err)
 }
 
 // AuditEntries returns a removal's audit records (every run) in order.
 func (s *Store) AuditEntries(ctx context.Context, removalID string) ([]domain.AuditEntryView, error) {
-	es := []domain.AuditEntryView{}
+	var es []auditEntryViewRow
 	err := s.q().SelectContext(ctx, &es, `
 		SELECT a.run_id, a.action, a.actor_user_id, u.name AS actor_name, a.actor_ip, a.detail, a.created_at
 		FROM removal_audit_log a LEFT JOIN users u ON u.id::text = a.actor_user_id
 		WHERE a.removal_id = $1 ORDER BY a.id`, removalID)
-	return es, mapErr(err)
+	return toDomain(es), mapErr(err)
 }
 
 // Messages lists a conversation's latest messages, oldest first.
 func (s *Store) Messages(ctx context.Context, conversationID string, limit int) ([]domain.Message, error) {
-	ms := []domain.Message{}
+	var ms []messageRow
 	err := s.q().SelectContext(ctx, &ms, `
 		SELECT * FROM (
 			SELECT m.id, u.name AS author, m.body, m.created_at
 			FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
 			WHERE m.conversation_id = $1 ORDER BY m.created_at DESC LIMIT $2) last
 		ORDER BY created_at`, conversationID, limit)
-	return ms, mapErr(err)
+	return toDomain(ms), mapErr(err)
 }
 
 // ContinueConversation opens a conversation for the same contact on another
@@ -184,17 +184,17 @@ const removalRecordCols = `removal_id, run_id, account_id, channel_id, status, c
 
 // LatestRemoval reads a removal's latest run; not_found when it has none.
 func (s *Store) LatestRemoval(ctx context.Context, removalID string) (domain.RemovalRecord, error) {
-	var r domain.RemovalRecord
+	var r removalRecordRow
 	err := s.q().GetContext(ctx, &r, `SELECT `+removalRecordCols+`
 		FROM removals WHERE removal_id = $1 ORDER BY created_at DESC LIMIT 1`, removalID)
-	return r, mapErr(err)
+	return r.toDomain(), mapErr(err)
 }
 
 // RemovalRun reads one run's row; not_found until its first step (the
 // preflight) has written it.
 func (s *Store) RemovalRun(ctx context.Context, removalID, runID string) (domain.RemovalRecord, error) {
-	var r domain.RemovalRecord
+	var r removalRecordRow
 	err := s.q().GetContext(ctx, &r, `SELECT `+removalRecordCols+`
 		FROM removals WHERE removal_id = $1 AND run_id = $2`, removalID, runID)
-	return r, mapErr(err)
+	return r.toDomain(), mapErr(err)
 }
