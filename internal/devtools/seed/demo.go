@@ -81,7 +81,11 @@ func Demo(ctx context.Context, db *sqlx.DB, seal func(channelID, token string) (
 			fmt.Sprintf("40000000-0000-4000-8000-%012d", i+1), DemoAccountID, name, fmt.Sprintf("+55119990000%02d", i+1))
 	}
 	conv := func(n int, channel, contact int, status string) {
-		add(`INSERT INTO conversations (id, account_id, channel_id, contact_id, status) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+		// Only a conversation not there yet is proposed: the attendance trigger
+		// (migration 14) refuses even a conflicting row on a channel that is no
+		// longer live.
+		add(`INSERT INTO conversations (id, account_id, channel_id, contact_id, status)
+			SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM conversations WHERE id = $1)`,
 			fmt.Sprintf("50000000-0000-4000-8000-%012d", n), DemoAccountID, DemoChannels[channel].ID,
 			fmt.Sprintf("40000000-0000-4000-8000-%012d", contact), status)
 	}
