@@ -37,7 +37,6 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 				FROM channels c WHERE c.id = $1 FOR UPDATE`, in.ChannelID, in.RemovalID, in.RunID); err != nil {
 				return err
 			}
-			afterTombstoneLock()
 			ch := cur.toDomain()
 			if ch.Status == domain.ChannelRemoved {
 				res.AlreadyRemoved, res.UnlinkPending = true, cur.UnlinkPending
@@ -62,9 +61,6 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 	})
 	return res, err
 }
-
-// afterTombstoneLock lets a test act between the lock and the writes.
-var afterTombstoneLock = func() {}
 
 // tombstone is the tombstone's one writing statement: nothing is written
 // unless the channel has no active attendance and still the references

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -202,5 +203,53 @@ func TestTombstoneWaitsForAnAttendanceBeingOpened(t *testing.T) {
 	}
 	if c, _ := r.store.Channel(r.ctx, r.channel); c.Status != domain.ChannelActive {
 		t.Fatalf("channel %s", c.Status)
+	}
+}
+
+// The tombstone's record says how many references it detached. Here the
+// count it reads with its lock is stale: its statement began while another
+// transaction, holding the channel's row, deleted a reference; when that
+// commits, the lock is granted but the count is of the statement's older
+// snapshot. The writes refuse that count, the tombstone counts again, and
+// records exactly what it detached.
+func TestTombstoneRecordsTheReferencesItDetached(t *testing.T) {
+	r := newRace(t)
+	gone := r.must(r.b.Reference("", r.account, "automation", "A", r.channel))
+	r.must(r.b.Reference("", r.account, "webhook", "W", r.channel))
+	tx := r.db.MustBeginTx(r.ctx, nil)
+	t.Cleanup(func() { tx.Rollback() })
+	tx.MustExec(`SELECT 1 FROM channels WHERE id = $1 FOR UPDATE`, r.channel)
+	tx.MustExec(`DELETE FROM channel_references WHERE id = $1`, gone) // an admin deletes an automation meanwhile
+	id := "remove-channel:" + r.channel
+	done := make(chan error, 1)
+	var res domain.TombstoneResult
+	go func() {
+		var err error
+		res, err = r.store.RemoveChannel(r.ctx, domain.Tombstone{ChannelID: r.channel, RemovalID: id, RunID: "run-1", Now: time.Now(),
+			FinishIfNothingOwed: true})
+		done <- err
+	}()
+	r.blocked()
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil || res.DetachedReferences != 1 || res.UnlinkPending {
+		t.Fatalf("%+v %v", res, err)
+	}
+	var detached int
+	var detail json.RawMessage
+	var actions []string
+	r.db.Get(&detached, `SELECT count(*) FROM channel_references WHERE detached_channel_id = $1`, r.channel)
+	r.db.Get(&detail, `SELECT detail FROM removal_audit_log WHERE removal_id = $1 AND action = 'channel_removed'`, id)
+	r.db.Select(&actions, `SELECT action FROM removal_audit_log WHERE removal_id = $1 ORDER BY id`, id)
+	var d struct {
+		Detached int `json:"detached_references"`
+	}
+	json.Unmarshal(detail, &d)
+	if detached != 1 || d.Detached != 1 || len(actions) != 2 || actions[0] != "channel_removed" || actions[1] != "removal_completed" {
+		t.Fatalf("detached %d, recorded %s, trail %v", detached, detail, actions)
+	}
+	if rec, err := r.store.LatestRemoval(r.ctx, id); err != nil || rec.Status != string(domain.StatusCompleted) {
+		t.Fatalf("read model: %+v", rec)
 	}
 }
