@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -57,14 +58,14 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 		if to == "" {
 			return nil, nil, domain.Errorf(domain.CodeNotFound, "a conta não tem e-mail de administrador")
 		}
-		if refused = a.Policy.Limits.CodeEmailRefusal(hist); refused != nil && (cur == nil || cur.SendSeq < in.Seq) {
+		next, err := a.Policy.nextSend(cur, in, to, hash, nonce, now, hist)
+		if de := (*domain.Error)(nil); errors.As(err, &de) && de.Code == domain.CodeTooManyCodes {
 			// Nothing is minted or sent; the refusal is audited (a retry writes it once).
-			e := in.Step.audit(domain.ActionCodeEmailRefused, map[string]any{"code": refused.Code, "sent_last_hour": hist.CodeEmails,
-				"retry_after": refused.Fields["retry_after"]}, in.key(domain.ActionCodeEmailRefused, fmt.Sprint(in.Seq)))
+			refused = de
+			e := in.Step.audit(domain.ActionCodeEmailRefused, map[string]any{"code": de.Code, "sent_last_hour": hist.CodeEmails,
+				"retry_after": de.Fields["retry_after"]}, in.key(domain.ActionCodeEmailRefused, fmt.Sprint(in.Seq)))
 			return nil, &e, nil
 		}
-		refused = nil
-		next, err := a.Policy.nextSend(cur, in, to, hash, nonce, now)
 		if err != nil || !in.Acknowledged {
 			return next, nil, err
 		}

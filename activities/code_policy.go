@@ -15,14 +15,18 @@ import (
 // nextSend decides send number in.Seq: a retried send returns nothing new
 // (the stored code goes out again, or nothing if it went); a code already
 // verified refuses; a send within ResendInterval of the last is too soon;
-// otherwise the new code replaces the old one, attempts carried over.
-func (p Policy) nextSend(cur *domain.Challenge, in SendCodeInput, to string, hash, nonce []byte, now time.Time) (*domain.Challenge, error) {
+// a new code beyond the channel's code e-mails across runs (hist) is too
+// many; otherwise the new code replaces the old one, attempts carried over.
+func (p Policy) nextSend(cur *domain.Challenge, in SendCodeInput, to string, hash, nonce []byte, now time.Time, hist domain.CodeHistory) (*domain.Challenge, error) {
 	next := &domain.Challenge{RemovalID: in.RemovalID, RunID: in.RunID, AccountID: in.AccountID, ChannelID: in.ChannelID,
 		MaxAttempts: p.MaxAttempts}
+	if cur != nil && cur.SendSeq >= in.Seq {
+		return nil, nil
+	}
+	if e := p.Limits.CodeEmailRefusal(hist); e != nil {
+		return nil, e
+	}
 	if cur != nil {
-		if cur.SendSeq >= in.Seq {
-			return nil, nil
-		}
 		if cur.VerifiedAt != nil {
 			return nil, domain.Errorf(domain.CodeInvalidState, "o código já foi verificado")
 		}

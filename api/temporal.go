@@ -52,14 +52,6 @@ type RunWatcher interface {
 	Watch(removalID string) (<-chan domain.RunAnnouncement, func())
 }
 
-// queueOr is q, or the contract's task queue when q is empty.
-func queueOr(q string) string {
-	if q == "" {
-		return workflows.TaskQueue
-	}
-	return q
-}
-
 // DefaultTemporalTimeout is how long a request waits for Temporal before the
 // API answers 503.
 const DefaultTemporalTimeout = 15 * time.Second
@@ -102,7 +94,7 @@ func (t TemporalRemovals) Start(ctx context.Context, accountID string, in workfl
 	}
 	run, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
-		TaskQueue:                queueOr(t.TaskQueue),
+		TaskQueue:                workflows.QueueOr(t.TaskQueue),
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		EnableEagerStart:         true,

@@ -117,7 +117,7 @@ func (t TemporalDeliveries) Start(ctx context.Context, in workflows.MetaAccessLo
 	ctx, cancel := context.WithTimeout(ctx, DefaultTemporalTimeout)
 	defer cancel()
 	_, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.MetaDeliveryID(in.DeliveryID), TaskQueue: queueOr(t.TaskQueue),
+		ID: workflows.MetaDeliveryID(in.DeliveryID), TaskQueue: workflows.QueueOr(t.TaskQueue),
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		StaticSummary:            "Webhook da Meta: acesso removido a WABA",

@@ -22,7 +22,6 @@ import (
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/config"
-	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/mail"
 	"github.com/crm/channel-removal/metagraph"
 	"github.com/crm/channel-removal/metrics"
@@ -153,8 +152,8 @@ func (p Parts) Activities() *activities.Activities {
 
 // policy is the code's policy with the configured limits.
 func (p Parts) policy() activities.Policy {
-	pol, l := activities.DefaultPolicy, p.Config.Limits()
-	pol.Limits = domain.CodeLimits{CodeEmails: l.CodeEmails, LockedPerChannel: l.LockedPerChannel, LockedPerAccount: l.LockedPerAccount}
+	pol := activities.DefaultPolicy
+	pol.Limits = p.Config.CodeLimits()
 	return pol
 }
 
@@ -175,7 +174,7 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 		InsecureCookies:    p.Dev,
 		TrustedProxies:     p.Config.TrustedProxies,
 		OpsAlertAfter:      p.Config.OpsAlertAfter,
-		StartLimit:         p.Config.Limits().StartsPerUser,
+		StartLimit:         p.Config.StartLimit(),
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	}

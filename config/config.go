@@ -145,27 +145,26 @@ func (c Config) validate() error {
 	return nil
 }
 
-// Limits are the limits of SPEC §8 as configured.
-func (c Config) Limits() Limits {
-	// A Config built in code (tests) that leaves the code's guards at 0 gets
-	// their defaults: only the start limit can be off.
+// CodeLimits are the code's limits across runs (SPEC §8) as configured. A
+// Config built in code (tests) that leaves them at 0 gets their defaults:
+// they guard the code and cannot be off.
+func (c Config) CodeLimits() domain.CodeLimits {
 	or := func(v int, l domain.Limit) domain.Limit {
 		if v > 0 {
 			l.Max = v
 		}
 		return l
 	}
-	return Limits{
+	return domain.CodeLimits{
+		CodeEmails:       or(c.MaxCodeEmails, domain.CodeEmailsPerChannel),
 		LockedPerChannel: or(c.MaxLockedRemovals, domain.LockedRemovalsPerChannel),
 		LockedPerAccount: or(c.MaxLockedRemovalsPerAccount, domain.LockedRemovalsPerAccount),
-		CodeEmails:       or(c.MaxCodeEmails, domain.CodeEmailsPerChannel),
-		StartsPerUser:    domain.Limit{Max: c.MaxRemovalStartsPerUser, Window: domain.RemovalStartsPerUser.Window},
 	}
 }
 
-// Limits groups the configurable limits.
-type Limits struct {
-	LockedPerChannel, LockedPerAccount, CodeEmails, StartsPerUser domain.Limit
+// StartLimit bounds removal starts per user (Max 0: off).
+func (c Config) StartLimit() domain.Limit {
+	return domain.Limit{Max: c.MaxRemovalStartsPerUser, Window: domain.RemovalStartsPerUser.Window}
 }
 
 // ApplyDevDefaults fills what `dev` may default, and says which it filled.

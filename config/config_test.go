@@ -25,9 +25,9 @@ func TestLimitsFromTheEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := c.Limits()
-	if l.StartsPerUser.Max != 0 || l.CodeEmails.Max != 7 || l.LockedPerChannel.Max != 3 || l.LockedPerAccount.Max != 10 {
-		t.Fatalf("%+v", l)
+	l := c.CodeLimits()
+	if c.StartLimit().Max != 0 || l.CodeEmails.Max != 7 || l.LockedPerChannel.Max != 3 || l.LockedPerAccount.Max != 10 {
+		t.Fatalf("%+v %+v", l, c.StartLimit())
 	}
 	t.Setenv("MAX_LOCKED_REMOVALS", "0")
 	if _, err := Load(); err == nil {

@@ -106,3 +106,15 @@ func metaImpact(ch Channel, others int, im *Impact) {
 		}
 	}
 }
+
+// PreflightRead is what the preflight reads in one statement: the requester,
+// the channel when it is of the requester's account (nil otherwise), its
+// impact's facts, the removal's latest run (nil when none) and the channel's
+// code history across runs.
+type PreflightRead struct {
+	User      User
+	Channel   *Channel
+	Facts     ImpactFacts
+	LatestRun *RemovalRecord
+	Codes     CodeHistory
+}

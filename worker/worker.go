@@ -36,13 +36,6 @@ type Tuning struct {
 	Queue string
 }
 
-// QueueOr is q, or the contract's task queue when q is empty.
-func QueueOr(q string) string {
-	if q == "" {
-		return workflows.TaskQueue
-	}
-	return q
-}
 
 // Apply sets what the SDK only allows process-wide; call it before starting workers.
 func (t Tuning) Apply() {
@@ -76,7 +69,7 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 
 // NewTuned is New with a tuning of one's own.
 func NewTuned(c client.Client, acts *activities.Activities, t Tuning) sdkworker.Worker {
-	w := sdkworker.New(c, QueueOr(t.Queue), t.Options())
+	w := sdkworker.New(c, workflows.QueueOr(t.Queue), t.Options())
 	w.RegisterWorkflowWithOptions(workflows.RemoveChannelWorkflow, workflows.RegisterOptions())
 	w.RegisterWorkflowWithOptions(workflows.MetaAccessLostWorkflow, workflows.MetaAccessLostOptions())
 	w.RegisterActivity(acts)

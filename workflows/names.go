@@ -69,6 +69,15 @@ const deliveryPrefix = "meta-webhook:"
 // MetaDeliveryID is the workflow id of a webhook delivery's run.
 func MetaDeliveryID(deliveryID string) string { return deliveryPrefix + deliveryID }
 
+// QueueOr is q, or the contract's task queue when q is empty
+// (TEMPORAL_TASK_QUEUE unset).
+func QueueOr(q string) string {
+	if q == "" {
+		return TaskQueue
+	}
+	return q
+}
+
 // RegisterOptions registers RemoveChannelWorkflow under its contract name,
 // whatever the Go function is called.
 func RegisterOptions() workflow.RegisterOptions { return workflow.RegisterOptions{Name: WorkflowName} }
