@@ -451,6 +451,17 @@ func TestAdminSeesTheLimitsInlineInTheBrowser(t *testing.T) {
 	b.click("Continuar")
 	b.see("já foram enviados 5 códigos de verificação para este canal na última hora")
 	b.shot("21b-limite-codigos")
+
+	// Both refusals at 375 px.
+	b.run(chromedp.EmulateViewport(375, 812))
+	b.noHorizontalScroll("the code e-mails' refusal")
+	b.shot("phone-limite-codigos")
+	b.open("#/canais/" + w.email)
+	b.see("O que a remoção afeta")
+	b.click("Remover conta")
+	b.see("o código de verificação foi errado 15 vezes")
+	b.noHorizontalScroll("the wrong codes' refusal")
+	b.shot("phone-limite-tentativas")
 	if n := len(w.codeMails()); n != 0 {
 		t.Fatalf("%d code e-mails sent beyond the limit", n)
 	}
