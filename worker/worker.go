@@ -36,7 +36,6 @@ type Tuning struct {
 	Queue string
 }
 
-
 // Apply sets what the SDK only allows process-wide; call it before starting workers.
 func (t Tuning) Apply() {
 	if t.NoSticky {
