@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -219,4 +220,42 @@ func TestSignInThrottleHoldsUnderConcurrency(t *testing.T) {
 	}
 	// The right password is refused too while the e-mail is throttled.
 	s.want(s.signInReq(s.adminEmail(), webPassword), 429, "too_many_attempts")
+}
+
+// TestStartLimitHoldsUnderConcurrency: 10 starts by one user at once, each
+// on a channel of its own, with a limit of 3: exactly 3 reach Temporal.
+func TestStartLimitHoldsUnderConcurrency(t *testing.T) {
+	s := newStack(t)
+	s.apiConfig = func(c *api.Config) { c.StartLimit = domain.Limit{Max: 3, Window: 10 * time.Minute} }
+	s.start(true)
+	const n = 10
+	chs := make([]string, n)
+	for i := range chs {
+		chs[i] = s.channel("email", "", fmt.Sprint("P", i))
+	}
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range chs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("POST", s.http.URL+"/v1/channels/"+chs[i]+"/removals", nil)
+			req.Header.Set("Authorization", "Bearer "+s.adminToken)
+			<-start
+			if res, err := http.DefaultClient.Do(req); err == nil {
+				statuses[i] = res.StatusCode
+				res.Body.Close()
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	count := map[int]int{}
+	for _, st := range statuses {
+		count[st]++
+	}
+	if count[201] != 3 || count[429] != n-3 {
+		t.Fatalf("answers %v: exactly 3 starts may pass", count)
+	}
 }
