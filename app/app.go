@@ -104,7 +104,8 @@ func Mailer(cfg config.Config, console io.Writer) mail.Sender {
 func Tuning(cfg config.Config) worker.Tuning {
 	return worker.Tuning{WorkflowPollers: cfg.WorkerWorkflowPollers, ActivityPollers: cfg.WorkerActivityPollers,
 		Autoscale: cfg.WorkerPollerAutoscale, NoSticky: cfg.WorkerNoSticky, EagerActivities: cfg.WorkerEagerActivities,
-		Queue: cfg.TemporalTaskQueue}
+		Queue: cfg.TemporalTaskQueue, Version: worker.Version{BuildID: cfg.WorkerBuildID, Unversioned: !cfg.WorkerVersioning},
+		Namespace: cfg.TemporalNamespace}
 }
 
 // Parts are what a process's API and worker are built from: every process

@@ -101,8 +101,8 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 	}
 
 	parts := Parts{Config: cfg, Store: store, Temporal: tc, Metrics: reg, Mail: Mailer(cfg, out), GraphURL: graphURL, Log: log, Dev: true}
-	w := worker.NewTuned(tc, parts.Activities(), Tuning(cfg))
-	if err := w.Start(); err != nil {
+	w, err := worker.Start(ctx, tc, parts.Activities(), devTuning(cfg))
+	if err != nil {
 		return err
 	}
 	defer w.Stop()
@@ -121,6 +121,20 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 	defer changes.Close()
 	parts.Changes = changes
 	return parts.ServeAPI(ctx, ln)
+}
+
+// devTuning is Tuning for dev's one worker: every build of the tree is the
+// one version "dev" (unless WORKER_BUILD_ID says otherwise) and makes itself
+// current, so removals left waiting go on with the code after a restart, as
+// they would unversioned; a change to the commands fails them there with a
+// non-determinism error, which is what a developer wants to see.
+func devTuning(cfg config.Config) worker.Tuning {
+	t := Tuning(cfg)
+	if t.Version.BuildID == "" {
+		t.Version.BuildID = "dev"
+	}
+	t.Version.Promote = worker.PromoteAlways
+	return t
 }
 
 // resetDev drops the dev database and deletes the embedded server's SQLite

@@ -74,6 +74,12 @@ type Config struct {
 	WorkerPollerAutoscale bool `env:"WORKER_POLLER_AUTOSCALE" envDefault:"false"`
 	WorkerNoSticky        bool `env:"WORKER_NO_STICKY" envDefault:"false"`
 	WorkerEagerActivities bool `env:"WORKER_EAGER_ACTIVITIES" envDefault:"true"`
+	// WorkerBuildID is this build's Worker Deployment Version under the
+	// deployment channel-removal; empty is worker.DefaultBuildID() (from the
+	// binary's build), "dev" in dev. WorkerVersioning=false registers an
+	// unversioned worker (a server without Worker Deployments).
+	WorkerBuildID    string `env:"WORKER_BUILD_ID"`
+	WorkerVersioning bool   `env:"WORKER_VERSIONING" envDefault:"true"`
 
 	// The limits of SPEC §8 (docs/security.md); 0 turns the start limit off
 	// (load tests and benchmarks of many removals by one user).

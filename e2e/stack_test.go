@@ -163,6 +163,9 @@ type stack struct {
 	// one of the test's own (ownTemporal) for a test that restarts it.
 	addr string
 	own  *ownServer
+	// version, when its BuildID is set, is the worker's build (else the
+	// test binary's, made current).
+	version worker.Version
 
 	account, admin, agent, contact string
 	adminToken, agentToken         string
@@ -235,10 +238,15 @@ func (s *stack) startWorker() {
 	acts.OpsMail = s.opsMail
 	t := worker.DefaultTuning
 	t.Queue = s.queue
-	s.w = worker.NewTuned(s.tc, acts, t)
-	if err := s.w.Start(); err != nil {
+	t.Version.Promote = worker.PromoteAlways // this test binary is the build under test
+	if s.version.BuildID != "" {
+		t.Version = s.version
+	}
+	w, err := worker.Start(context.Background(), s.tc, acts, t)
+	if err != nil {
 		s.t.Fatal(err)
 	}
+	s.w = w
 }
 
 // endRuns terminates the test's runs still open on its task queue, so none

@@ -34,6 +34,18 @@ type Tuning struct {
 	// Queue is the task queue (TEMPORAL_TASK_QUEUE); empty is
 	// workflows.TaskQueue, the contract's.
 	Queue string
+	// Version is the build's Worker Deployment Version (version.go).
+	Version Version
+	// Namespace is the client's (TEMPORAL_NAMESPACE), where the build's
+	// routing is read; empty is "default".
+	Namespace string
+}
+
+func (t Tuning) namespace() string {
+	if t.Namespace == "" {
+		return "default"
+	}
+	return t.Namespace
 }
 
 // Apply sets what the SDK only allows process-wide; call it before starting workers.
@@ -49,12 +61,13 @@ var DefaultTuning = Tuning{WorkflowPollers: 32, ActivityPollers: 8, EagerActivit
 // Options turns a tuning into worker options.
 func (t Tuning) Options() sdkworker.Options {
 	o := sdkworker.Options{MaxConcurrentWorkflowTaskPollers: t.WorkflowPollers, MaxConcurrentActivityTaskPollers: t.ActivityPollers,
-		DisableEagerActivities: !t.EagerActivities}
+		DisableEagerActivities: !t.EagerActivities, DeploymentOptions: t.Version.options()}
 	if t.Autoscale {
 		o = sdkworker.Options{
 			WorkflowTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
 			ActivityTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
 			DisableEagerActivities:     !t.EagerActivities,
+			DeploymentOptions:          t.Version.options(),
 		}
 	}
 	return o
@@ -75,12 +88,26 @@ func NewTuned(c client.Client, acts *activities.Activities, t Tuning) sdkworker.
 	return w
 }
 
+// Start starts a tuned worker and, as its Version.Promote says, makes its
+// build the deployment's current version; it returns once new runs reach it.
+func Start(ctx context.Context, c client.Client, acts *activities.Activities, t Tuning) (sdkworker.Worker, error) {
+	w := NewTuned(c, acts, t)
+	if err := w.Start(); err != nil {
+		return nil, err
+	}
+	if err := t.Version.becomeCurrent(ctx, c, t.namespace(), workflows.QueueOr(t.Queue)); err != nil {
+		w.Stop()
+		return nil, err
+	}
+	return w, nil
+}
+
 // Run starts the worker and stops it gracefully (in-flight activities get to
 // finish) when ctx is done.
 func Run(ctx context.Context, c client.Client, acts *activities.Activities, t Tuning) error {
 	t.Apply()
-	w := NewTuned(c, acts, t)
-	if err := w.Start(); err != nil {
+	w, err := Start(ctx, c, acts, t)
+	if err != nil {
 		return err
 	}
 	<-ctx.Done()

@@ -79,10 +79,17 @@ func QueueOr(q string) string {
 }
 
 // RegisterOptions registers RemoveChannelWorkflow under its contract name,
-// whatever the Go function is called.
-func RegisterOptions() workflow.RegisterOptions { return workflow.RegisterOptions{Name: WorkflowName} }
+// whatever the Go function is called, pinned: a removal lives for days, and
+// each run stays on the build that started it, so a build that changes the
+// workflow's commands never replays another build's history
+// (docs/versioning.md).
+func RegisterOptions() workflow.RegisterOptions {
+	return workflow.RegisterOptions{Name: WorkflowName, VersioningBehavior: workflow.VersioningBehaviorPinned}
+}
 
-// MetaAccessLostOptions registers MetaAccessLostWorkflow under its name.
+// MetaAccessLostOptions registers MetaAccessLostWorkflow under its name,
+// pinned too: its runs last minutes, so keeping the old build for them
+// costs nothing, and no change to it ever needs a GetVersion branch.
 func MetaAccessLostOptions() workflow.RegisterOptions {
-	return workflow.RegisterOptions{Name: MetaAccessLostWorkflowName}
+	return workflow.RegisterOptions{Name: MetaAccessLostWorkflowName, VersioningBehavior: workflow.VersioningBehaviorPinned}
 }

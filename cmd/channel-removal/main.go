@@ -46,6 +46,8 @@ const usage = `usage: channel-removal <command>
   ops retry-unlinks (--channel ID | --all) [--wait 2m]
                       send retry-unlink to every removal in completed_with_warnings
                       (one server-side batch signal), print the batch job, then outcomes
+  ops versions        each worker build of the deployment channel-removal: routing, open
+                      removals on it, whether it is drained (docs/operations.md, releases)
   bench [-n N] [-c C] [-workflow-pollers P] [-activity-pollers P] [-autoscale]
         [-no-sticky] [-sqlite-journal wal|full]
                       N whole removals through the HTTP API, C at a time, then the bare
@@ -271,7 +273,7 @@ func probe(args []string) error {
 
 func runOps(ctx context.Context, cfg config.Config, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: channel-removal ops (list | retry-unlinks) ...")
+		return errors.New("usage: channel-removal ops (list | retry-unlinks | versions) ...")
 	}
 	fs := flag.NewFlagSet("ops "+args[0], flag.ContinueOnError)
 	status := fs.String("status", "", "only this RemovalStatus (list)")
@@ -297,6 +299,13 @@ func runOps(ctx context.Context, cfg config.Config, args []string) error {
 			return err
 		}
 		ops.PrintList(os.Stdout, rs, time.Now())
+		return nil
+	case "versions":
+		bs, err := ops.Versions(ctx, tc, worker.DeploymentName)
+		if err != nil {
+			return err
+		}
+		ops.PrintVersions(os.Stdout, worker.DeploymentName, bs, time.Now())
 		return nil
 	case "retry-unlinks":
 		if (*channel == "") == !*all {

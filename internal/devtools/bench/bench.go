@@ -210,8 +210,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	sink := newMailSink()
 	acts := benchActivities(store, sink, graph.URL, quiet)
 	o.Tuning.Apply()
-	w := worker.NewTuned(tc, acts, o.Tuning)
-	if err := w.Start(); err != nil {
+	o.Tuning.Version.Promote = worker.PromoteAlways // its own server: the one build
+	w, err := worker.Start(ctx, tc, acts, o.Tuning)
+	if err != nil {
 		return res, err
 	}
 	defer w.Stop()

@@ -111,7 +111,16 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		// A workflow task that schedules an activity gets the activity task
 		// back in its answer when the worker has a free slot: no trip
 		// through matching (off by default in the server; SDK workers ask).
-		"--dynamic-config-value", "system.enableActivityEagerExecution=true"}
+		"--dynamic-config-value", "system.enableActivityEagerExecution=true",
+		// Every e2e test polls a task queue of its own, all under one build
+		// of the deployment channel-removal: past the default 100 queues a
+		// version refuses new ones.
+		"--dynamic-config-value", "matching.maxTaskQueuesInDeploymentVersion=100000",
+		// A build that stopped being current is reported drained once no
+		// pinned run is open on it: checked every 10 s here, not every 3 min,
+		// so `ops versions` in dev (and the tests) says so soon.
+		"--dynamic-config-value", `matching.wv.VersionDrainageStatusVisibilityGracePeriod="10s"`,
+		"--dynamic-config-value", `matching.wv.VersionDrainageStatusRefreshInterval="10s"`}
 	for _, name := range o.SearchAttributes {
 		args = append(args, "--search-attribute", name+"=Keyword")
 	}

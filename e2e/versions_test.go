@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crm/channel-removal/ops"
+	"github.com/crm/channel-removal/worker"
+)
+
+// TestRemovalsStayOnTheBuildThatStartedThem: a removal waiting for its code
+// on build A is finished by A after build B starts and is made current; a
+// removal started afterwards runs on B; `ops versions` shows A draining
+// while its removal is open, then drained. The server is the test's own: the
+// deployment's routing is the server's, not the task queue's.
+func TestRemovalsStayOnTheBuildThatStartedThem(t *testing.T) {
+	s := newStack(t)
+	s.ownTemporal()
+	s.version = worker.Version{BuildID: "e2e-a", Promote: worker.PromoteFirstDeploy}
+	s.start(true)
+	ctx := context.Background()
+	waiting := s.acknowledged(s.channel("messenger", "", "PA-"+s.account[:8]))
+	codes := map[string]string{waiting: s.lastCode()}
+
+	// Build B: a second worker, as the next deploy starts it; it does not
+	// make itself current, ops do.
+	s.version = worker.Version{BuildID: "e2e-b", Promote: worker.PromoteFirstDeploy}
+	a := s.w
+	s.startWorker()
+	t.Cleanup(a.Stop)
+	if got := s.routing(ctx); got["e2e-a"] != "current" || got["e2e-b"] != "" {
+		t.Fatalf("before the switch: %v", got)
+	}
+	h := s.tc.WorkerDeploymentClient().GetHandle(worker.DeploymentName)
+	if _, err := h.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{BuildID: "e2e-b"}); err != nil {
+		t.Fatal(err)
+	}
+	s.eventually(func() bool { return s.queueCurrent(ctx) == "e2e-b" })
+	fresh := s.acknowledged(s.channel("messenger", "", "PB-"+s.account[:8]))
+	codes[fresh] = s.lastCode()
+	var out bytes.Buffer
+	s.eventually(func() bool {
+		bs, err := ops.Versions(ctx, s.tc, worker.DeploymentName)
+		out.Reset()
+		ops.PrintVersions(&out, worker.DeploymentName, bs, time.Now())
+		return err == nil && strings.Contains(out.String(), "e2e-a") && build(bs, "e2e-a").OpenRemovals == 1 && build(bs, "e2e-b").OpenRemovals == 1
+	})
+	t.Logf("ops versions, both removals waiting:\n%s", out.String())
+	if build := build(mustVersions(t, s), "e2e-a"); build.Drained() || build.Routing != "" {
+		t.Fatalf("A with a removal open: %+v", build)
+	}
+
+	for _, id := range []string{waiting, fresh} {
+		s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": codes[id]}), 200, "")
+		s.until(id, "completed")
+	}
+	if got := s.builds(waiting); got != "e2e-a" {
+		t.Errorf("the removal started on A ran its workflow tasks on %s", got)
+	}
+	if got := s.builds(fresh); got != "e2e-b" {
+		t.Errorf("the removal started after the switch ran its workflow tasks on %s", got)
+	}
+	s.eventually(func() bool { return build(mustVersions(t, s), "e2e-a").Drained() })
+	out.Reset()
+	ops.PrintVersions(&out, worker.DeploymentName, mustVersions(t, s), time.Now())
+	t.Logf("ops versions, once A's removal ended:\n%s", out.String())
+	if !strings.Contains(out.String(), "drained") {
+		t.Errorf("ops versions does not say A is drained:\n%s", out.String())
+	}
+}
+
+func mustVersions(t *testing.T, s *stack) []ops.Build {
+	t.Helper()
+	bs, err := ops.Versions(context.Background(), s.tc, worker.DeploymentName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bs
+}
+
+func build(bs []ops.Build, id string) ops.Build {
+	for _, b := range bs {
+		if b.BuildID == id {
+			return b
+		}
+	}
+	return ops.Build{}
+}
+
+func (s *stack) routing(ctx context.Context) map[string]string {
+	s.t.Helper()
+	out := map[string]string{}
+	for _, b := range mustVersions(s.t, s) {
+		out[b.BuildID] = b.Routing
+	}
+	return out
+}
+
+// builds lists the builds that completed the run's workflow tasks, as its
+// history records them (Temporal Web shows the same on each task).
+func (s *stack) builds(id string) string {
+	s.t.Helper()
+	seen := map[string]bool{}
+	var out []string
+	for _, ev := range s.history(id).Events {
+		if ev.EventType != enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
+			continue
+		}
+		a := ev.GetWorkflowTaskCompletedEventAttributes()
+		b := a.GetDeploymentVersion().GetBuildId()
+		if b == "" {
+			b = "unversioned"
+		}
+		if !seen[b] {
+			seen[b] = true
+			out = append(out, b)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// queueCurrent is the current build as the test's task queue knows it: the
+// deployment's routing reaches its task queues shortly after it changes.
+func (s *stack) queueCurrent(ctx context.Context) string {
+	res, err := s.tc.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{Namespace: "default",
+		TaskQueue: &taskqueuepb.TaskQueue{Name: s.queue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL}, TaskQueueType: enumspb.TASK_QUEUE_TYPE_WORKFLOW})
+	if err != nil {
+		s.t.Logf("describe task queue: %v", err)
+		return ""
+	}
+	return res.GetVersioningInfo().GetCurrentDeploymentVersion().GetBuildId()
+}

@@ -1,0 +1,113 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crm/channel-removal/workflows"
+)
+
+// Build is one version of the worker deployment as ops see it.
+type Build struct {
+	BuildID string
+	Created time.Time
+	// Routing is "current", "ramping 25%" or "" (no new runs reach it).
+	Routing string
+	// Drainage is the server's word for a build no new run reaches:
+	// "draining" (pinned runs may still be open on it), "drained", or ""
+	// (current, ramping, or never current).
+	Drainage string
+	// OpenRemovals and OpenOther count the runs still open on it
+	// (visibility: TemporalWorkerDeploymentVersion), removals and the rest.
+	OpenRemovals, OpenOther int64
+}
+
+// Drained: no new run reaches the build and none is open on it, so its
+// workers may stop. The server says so (drainage "drained"), or the build
+// never received a run and none is open.
+func (b Build) Drained() bool {
+	if b.Routing != "" || b.OpenRemovals+b.OpenOther > 0 {
+		return false
+	}
+	return b.Drainage == "drained" || b.Drainage == ""
+}
+
+// Versions lists the builds of deployment, newest first.
+func Versions(ctx context.Context, c client.Client, deployment string) ([]Build, error) {
+	d, err := c.WorkerDeploymentClient().GetHandle(deployment).Describe(ctx, client.WorkerDeploymentDescribeOptions{})
+	if err != nil {
+		if _, ok := err.(*serviceerror.NotFound); ok {
+			return nil, nil // no versioned worker has polled yet
+		}
+		return nil, fmt.Errorf("describe worker deployment %s: %w", deployment, err)
+	}
+	rc := d.Info.RoutingConfig
+	var out []Build
+	for _, s := range d.Info.VersionSummaries {
+		b := Build{BuildID: s.Version.BuildID, Created: s.CreateTime}
+		switch {
+		case rc.CurrentVersion != nil && rc.CurrentVersion.BuildID == b.BuildID:
+			b.Routing = "current"
+		case rc.RampingVersion != nil && rc.RampingVersion.BuildID == b.BuildID:
+			b.Routing = fmt.Sprintf("ramping %g%%", rc.RampingVersionPercentage)
+		}
+		switch s.DrainageStatus {
+		case client.WorkerDeploymentVersionDrainageStatusDraining:
+			b.Drainage = "draining"
+		case client.WorkerDeploymentVersionDrainageStatusDrained:
+			b.Drainage = "drained"
+		}
+		version := fmt.Sprintf("TemporalWorkerDeploymentVersion = '%s:%s' AND ExecutionStatus = 'Running'", deployment, b.BuildID)
+		if b.OpenRemovals, err = count(ctx, c, version+fmt.Sprintf(" AND WorkflowType = '%s'", workflows.WorkflowName)); err != nil {
+			return nil, err
+		}
+		if b.OpenOther, err = count(ctx, c, version+fmt.Sprintf(" AND WorkflowType != '%s'", workflows.WorkflowName)); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, nil
+}
+
+func count(ctx context.Context, c client.Client, query string) (int64, error) {
+	res, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", query, err)
+	}
+	return res.GetCount(), nil
+}
+
+// PrintVersions writes the builds as a table.
+func PrintVersions(w io.Writer, deployment string, bs []Build, now time.Time) {
+	if len(bs) == 0 {
+		fmt.Fprintf(w, "deployment %s: no versioned worker has polled yet\n", deployment)
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "BUILD ID\tROUTING\tOPEN REMOVALS\tOTHER OPEN RUNS\tSERVER SAYS\tDRAINED\tAGE")
+	for _, b := range bs {
+		drained := "no"
+		if b.Drained() {
+			drained = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", b.BuildID, dash(b.Routing), b.OpenRemovals, b.OpenOther, dash(b.Drainage), drained, age(now.Sub(b.Created)))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "deployment %s: %d build(s)\n", deployment, len(bs))
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
