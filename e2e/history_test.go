@@ -11,6 +11,9 @@ import (
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/crm/channel-removal/internal/devtools/fixtures"
+	"github.com/crm/channel-removal/workflows"
 )
 
 func (s *stack) history(id string) *historypb.History {
@@ -54,7 +57,16 @@ func (s *stack) captureHistory(id, name string) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	path := filepath.Join("..", "workflows", "testdata", name)
+	// A sealed release's histories are what its runs in flight replay.
+	testdata := filepath.Join("..", "workflows", "testdata")
+	m, err := fixtures.Load(testdata)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if _, sealed := m.Find(workflows.Release); sealed {
+		s.t.Fatalf("release %s is sealed: its histories are not rewritten; a change to the workflows' commands is a new release (workflows.Release, docs/versioning.md)", workflows.Release)
+	}
+	path := filepath.Join(testdata, workflows.Release, name)
 	os.MkdirAll(filepath.Dir(path), 0o755)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		s.t.Fatal(err)

@@ -114,6 +114,7 @@ func TestMetaCutsAWABAOff(t *testing.T) {
 	}
 	t.Logf("signed delivery answered in %s", time.Since(start).Round(time.Millisecond))
 	s.eventually(func() bool { return len(s.disconnectionNotices()) == 2 })
+	s.captureHistory(workflows.MetaDeliveryID(deliveryID(body)), "meta_access_lost.json")
 	for _, ch := range []string{a, b} {
 		if st := s.channelStatus(ch); st != "disconnected" {
 			t.Fatalf("channel on the cut WABA: %s", st)

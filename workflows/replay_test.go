@@ -6,26 +6,76 @@ import (
 	"path/filepath"
 	"testing"
 
+	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
+
+	"github.com/crm/channel-removal/internal/devtools/fixtures"
 )
 
-// TestReplayCommittedHistories replays histories captured from the real
-// embedded server (e2e tests with UPDATE_HISTORIES=1). A change to the workflow
-// that would break runs in flight fails here: guard it with workflow.GetVersion.
-func TestReplayCommittedHistories(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*.json")
-	if len(files) < 2 {
-		t.Fatalf("want at least 2 committed histories, found %v", files)
+// TestCommittedHistoriesAreSealed: no history of an open release has been
+// rewritten, removed or added since its seal, and the current release is
+// sealed. SEAL_RELEASE=1 seals the current release's folder, once, after its
+// histories were captured (UPDATE_HISTORIES=1 go test ./e2e -run …).
+func TestCommittedHistoriesAreSealed(t *testing.T) {
+	if os.Getenv("SEAL_RELEASE") != "" {
+		r, err := fixtures.Seal("testdata", Release)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("sealed release %s: %d histories", r.Name, len(r.Histories))
 	}
+	m, err := fixtures.Load("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := m.Find(Release); !ok || r.Status != fixtures.Open {
+		t.Fatalf("release %s (workflows.Release) is not sealed open in testdata/%s: capture its histories, then SEAL_RELEASE=1 (docs/versioning.md)", Release, fixtures.ManifestFile)
+	}
+	for _, err := range m.Check("testdata") {
+		t.Error(err)
+	}
+}
+
+// TestReplayTheCurrentRelease replays the current release's sealed
+// histories, captured from the real server: a change to the workflows'
+// commands fails here, and ships as a new release, pinned (a run stays on
+// the build that started it). Older open releases' histories are replayed
+// by their own builds, which serve their runs until drained.
+func TestReplayTheCurrentRelease(t *testing.T) {
+	files, err := fixtures.Histories("testdata", Release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]int{}
 	for _, f := range files {
+		types[workflowType(t, f)]++
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
+			r.RegisterWorkflowWithOptions(MetaAccessLostWorkflow, MetaAccessLostOptions())
 			logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}
 		})
 	}
+	// Both workflows' shapes are guarded.
+	if types[WorkflowName] < 2 || types[MetaAccessLostWorkflowName] < 1 {
+		t.Fatalf("release %s's histories by workflow type: %v; want at least 2 of %s and 1 of %s", Release, types, WorkflowName, MetaAccessLostWorkflowName)
+	}
+}
+
+func workflowType(t *testing.T, file string) string {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
 }
