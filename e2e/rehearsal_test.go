@@ -29,8 +29,13 @@ func TestRehearsalOnARealTemporalCluster(t *testing.T) {
 		t.Skipf("the Temporal server cannot be built here: %v", err)
 	}
 	const warnings = 20
-	res, err := rehearsal.Run(ctx, rehearsal.Options{Removals: 6, AfterRestarts: 40, Concurrency: 4, Throughput: 8, Warnings: warnings,
-		Postgres: testdb.AdminURL(), Prefix: "e2e_rehearsal", Binary: productionBinary(t), WorkDir: t.TempDir(), Progress: testLog{t}})
+	const deploy = 2
+	binB, err := rehearsal.BuildB(ctx, productionBinary(t), testLog{t})
+	if err != nil || binB == "" {
+		t.Fatalf("build B: %q %v", binB, err)
+	}
+	res, err := rehearsal.Run(ctx, rehearsal.Options{Removals: 6, AfterRestarts: 40, Concurrency: 4, Throughput: 8, Warnings: warnings, Deploy: deploy,
+		Postgres: testdb.AdminURL(), Prefix: "e2e_rehearsal", Binary: productionBinary(t), BinaryB: binB, WorkDir: t.TempDir(), Progress: testLog{t}})
 	var table bytes.Buffer
 	if res != nil {
 		rehearsal.Print(&table, res)
@@ -48,9 +53,26 @@ func TestRehearsalOnARealTemporalCluster(t *testing.T) {
 		t.Errorf("mTLS: %v", res.MTLS)
 	}
 	for _, row := range res.Rows {
+		if row.Contrast {
+			continue
+		}
 		if row.Outcomes["completed"] != row.Removals || row.Duplicates != 0 || row.Missing != 0 {
 			t.Errorf("%s: %v, %d duplicate effects, %d missing", row.Phase, row.Outcomes, row.Duplicates, row.Missing)
 		}
+	}
+	// The deploy, versioned: A's waiting removals (at the alert, at the code,
+	// with warnings) finished on A with A's commands, new ones ran on B,
+	// nothing failed, A was drained. Unversioned, the same builds fail A's.
+	if len(res.Deploys) != 2 {
+		t.Fatalf("deploy phases: %+v", res.Deploys)
+	}
+	v, u := res.Deploys[0], res.Deploys[1]
+	if !v.Versioned || v.Waiting != 3*deploy || v.FinishedOnA != v.Waiting || v.New != deploy || v.NewOnB != deploy ||
+		v.NDE != 0 || v.Stuck != 0 || v.RanBStep != 0 || v.DrainedAfter == 0 || !strings.Contains(v.Versions, "drained") {
+		t.Errorf("versioned deploy: %+v", v)
+	}
+	if u.Versioned || u.NDE == 0 || u.Stuck == 0 || u.NewOnB != deploy {
+		t.Errorf("the unversioned contrast shows no failure: %+v", u)
 	}
 	if res.SurvivorReads == 0 || res.SurvivorFailures != 0 {
 		t.Errorf("surviving API: %d reads, %d failed", res.SurvivorReads, res.SurvivorFailures)

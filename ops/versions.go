@@ -96,7 +96,10 @@ func PrintVersions(w io.Writer, deployment string, bs []Build, now time.Time) {
 	fmt.Fprintln(tw, "BUILD ID\tROUTING\tOPEN REMOVALS\tOTHER OPEN RUNS\tSERVER SAYS\tDRAINED\tAGE")
 	for _, b := range bs {
 		drained := "no"
-		if b.Drained() {
+		switch {
+		case b.Routing != "":
+			drained = "—" // it takes new runs
+		case b.Drained():
 			drained = "yes"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", b.BuildID, dash(b.Routing), b.OpenRemovals, b.OpenOther, dash(b.Drainage), drained, age(now.Sub(b.Created)))

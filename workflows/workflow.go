@@ -81,7 +81,13 @@ func newRemoval(ctx workflow.Context, in Input) *removal {
 }
 
 func (r *removal) run(ctx workflow.Context) {
-	if !r.preflight(ctx) || !r.acknowledgement(ctx) {
+	if !r.preflight(ctx) {
+		return
+	}
+	if nextReleaseStep != nil {
+		nextReleaseStep(ctx)
+	}
+	if !r.acknowledgement(ctx) {
 		return
 	}
 	verified, ok := r.awaitCode(ctx)

@@ -79,6 +79,8 @@ func runRehearse(ctx context.Context, cfg config.Config, args []string) error {
 	fs.IntVar(&o.Concurrency, "c", 5, "removals at a time")
 	fs.IntVar(&o.Throughput, "throughput", 40, "removals in each of the one-worker and two-worker phases")
 	fs.IntVar(&o.Warnings, "warnings", 500, "removals left in completed_with_warnings for ops retry-unlinks --all")
+	fs.IntVar(&o.Deploy, "deploy", 5, "removals each deploy phase leaves waiting at the alert, at the code and with warnings, and starts anew")
+	fs.StringVar(&o.BinaryB, "binary-b", "", "build B of the deploy phases (default: built with -tags nodev,rehearsal_b from the source tree; none outside it)")
 	fs.StringVar(&o.Binary, "binary", "", "the production binary (default: built with -tags nodev from the source tree, else this executable)")
 	buildOnly := fs.Bool("build-only", false, "build the Temporal server and its schema tool, print their versions, and stop")
 	if err := fs.Parse(args); err != nil {
@@ -102,6 +104,11 @@ func runRehearse(ctx context.Context, cfg config.Config, args []string) error {
 	var err error
 	if o.Binary, o.WorkDir, err = rehearsal.Locate(ctx, o.Binary, os.Stderr); err != nil {
 		return err
+	}
+	if o.BinaryB == "" {
+		if o.BinaryB, err = rehearsal.BuildB(ctx, o.Binary, os.Stderr); err != nil {
+			return err
+		}
 	}
 	res, err := rehearsal.Run(ctx, o)
 	if res != nil {

@@ -63,6 +63,9 @@ func startCluster(ctx context.Context, pg, prefix, workDir string, progress io.W
 	if err := temporalfiles.WriteTo(dir); err != nil {
 		return nil, err
 	}
+	if err := appendFile(filepath.Join(dir, "dynamicconfig.yaml"), rehearsalDynamicConfig); err != nil {
+		return nil, err
+	}
 	u, err := parsePG(pg)
 	if err != nil {
 		return nil, err
@@ -213,4 +216,27 @@ func freeLowPorts(n int) ([]string, error) {
 		return nil, fmt.Errorf("no %d free ports between %d and 32767", n, base)
 	}
 	return ports, nil
+}
+
+// rehearsalDynamicConfig: a build that stopped being current is reported
+// drained within seconds, not the production shape's minutes, so the deploy
+// phase can wait for it.
+const rehearsalDynamicConfig = `
+# rehearsal only
+matching.wv.VersionDrainageStatusVisibilityGracePeriod:
+  - value: 5s
+matching.wv.VersionDrainageStatusRefreshInterval:
+  - value: 5s
+`
+
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

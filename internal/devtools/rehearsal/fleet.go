@@ -23,28 +23,62 @@ type fleet struct {
 	workers  []*process
 	apis     []*process
 	apiURLs  []string
+	// what newWorker and newAPI start processes with
+	workDir, appDSN string
+	env             []string
 }
 
 func newFleet(bin, workDir string, env []string, appDSN string, graphURLs []string, n int) (*fleet, error) {
-	f := &fleet{}
+	f := &fleet{workDir: workDir, appDSN: appDSN, env: env}
 	for i := 1; i <= n; i++ {
-		ports, err := freePorts(3)
+		w, err := f.newWorker(bin, fmt.Sprintf("worker-%d", i), graphURLs[i-1], nil)
 		if err != nil {
 			return nil, err
 		}
-		name := fmt.Sprintf("worker-%d", i)
-		f.workers = append(f.workers, &process{name: name, path: bin, args: []string{"worker"},
-			logFile: filepath.Join(workDir, name+".log"),
-			env: append(append([]string{}, env...), "DATABASE_URL="+withAppName(appDSN, "rehearsal-"+name),
-				"META_GRAPH_BASE_URL="+graphURLs[i-1], "METRICS_ADDR=127.0.0.1:"+ports[0])})
-		name = fmt.Sprintf("api-%d", i)
-		f.apis = append(f.apis, &process{name: name, path: bin, args: []string{"api"},
-			logFile: filepath.Join(workDir, name+".log"),
-			env: append(append([]string{}, env...), "DATABASE_URL="+withAppName(appDSN, "rehearsal-"+name),
-				"META_GRAPH_BASE_URL="+graphURLs[i-1], "HTTP_ADDR=127.0.0.1:"+ports[1], "METRICS_ADDR=127.0.0.1:"+ports[2])})
-		f.apiURLs = append(f.apiURLs, "http://127.0.0.1:"+ports[1])
+		a, err := f.newAPI(bin, fmt.Sprintf("api-%d", i), graphURLs[i-1], nil)
+		if err != nil {
+			return nil, err
+		}
+		f.workers, f.apis, f.apiURLs = append(f.workers, w), append(f.apis, a.proc), append(f.apiURLs, a.url)
 	}
 	return f, nil
+}
+
+// newWorker is a worker process of bin named name (not started); extra
+// adds to or overrides the fleet's environment.
+func (f *fleet) newWorker(bin, name, graphURL string, extra []string) (*process, error) {
+	ports, err := freePorts(1)
+	if err != nil {
+		return nil, err
+	}
+	return &process{name: name, path: bin, args: []string{"worker"}, logFile: filepath.Join(f.workDir, name+".log"),
+		env: append(append(append([]string{}, f.env...), "DATABASE_URL="+withAppName(f.appDSN, "rehearsal-"+name),
+			"META_GRAPH_BASE_URL="+graphURL, "METRICS_ADDR=127.0.0.1:"+ports[0]), extra...)}, nil
+}
+
+// apiProcess is an API process and its URL.
+type apiProcess struct {
+	proc *process
+	url  string
+}
+
+// start starts the API and waits for its /readyz.
+func (a apiProcess) start(ctx context.Context) error {
+	if err := a.proc.start(); err != nil {
+		return err
+	}
+	return waitReady(ctx, a.proc, a.url)
+}
+
+func (f *fleet) newAPI(bin, name, graphURL string, extra []string) (apiProcess, error) {
+	ports, err := freePorts(2)
+	if err != nil {
+		return apiProcess{}, err
+	}
+	p := &process{name: name, path: bin, args: []string{"api"}, logFile: filepath.Join(f.workDir, name+".log"),
+		env: append(append(append([]string{}, f.env...), "DATABASE_URL="+withAppName(f.appDSN, "rehearsal-"+name),
+			"META_GRAPH_BASE_URL="+graphURL, "HTTP_ADDR=127.0.0.1:"+ports[0], "METRICS_ADDR=127.0.0.1:"+ports[1]), extra...)}
+	return apiProcess{proc: p, url: "http://127.0.0.1:" + ports[0]}, nil
 }
 
 func withAppName(dsn, name string) string {
@@ -71,13 +105,17 @@ func (f *fleet) startAll(ctx context.Context) error {
 
 // startWorker starts worker i and waits until it polls the task queue.
 func (f *fleet) startWorker(ctx context.Context, i int) error {
-	w := f.workers[i]
+	return f.startProcess(ctx, f.workers[i], workflows.TaskQueue)
+}
+
+// startProcess starts worker w and waits until it polls queue.
+func (f *fleet) startProcess(ctx context.Context, w *process, queue string) error {
 	if err := w.start(); err != nil {
 		return err
 	}
 	identity := fmt.Sprintf("%d@", w.pid())
 	return waitFor(ctx, 60*time.Second, w, func() bool {
-		res, err := f.temporal.DescribeTaskQueue(ctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+		res, err := f.temporal.DescribeTaskQueue(ctx, queue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
 		if err != nil {
 			return false
 		}
@@ -92,11 +130,12 @@ func (f *fleet) startWorker(ctx context.Context, i int) error {
 
 // startAPI starts API i and waits for its /readyz.
 func (f *fleet) startAPI(ctx context.Context, i int) error {
-	if err := f.apis[i].start(); err != nil {
-		return err
-	}
-	return waitFor(ctx, 60*time.Second, f.apis[i], func() bool {
-		res, err := http.Get(f.apiURLs[i] + "/readyz")
+	return apiProcess{proc: f.apis[i], url: f.apiURLs[i]}.start(ctx)
+}
+
+func waitReady(ctx context.Context, p *process, url string) error {
+	return waitFor(ctx, 60*time.Second, p, func() bool {
+		res, err := http.Get(url + "/readyz")
 		if err != nil {
 			return false
 		}

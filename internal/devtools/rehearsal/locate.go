@@ -37,3 +37,21 @@ func Locate(ctx context.Context, binary string, progress io.Writer) (bin, workDi
 	}
 	return bin, workDir, nil
 }
+
+// BuildB builds, beside bin, build B of the deploy phases: the production
+// binary with build B's step (-tags nodev,rehearsal_b). Outside the source
+// tree there is no source to build it from: "" and no error.
+func BuildB(ctx context.Context, bin string, progress io.Writer) (string, error) {
+	root, err := temporaldev.SourceRoot()
+	if err != nil {
+		return "", nil
+	}
+	out := bin + "-b"
+	fmt.Fprintf(progress, "Building build B (-tags nodev,rehearsal_b) into %s...\n", out)
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "nodev,rehearsal_b", "-o", out, "./cmd/channel-removal")
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build -tags nodev,rehearsal_b: %v\n%s", err, b)
+	}
+	return out, nil
+}

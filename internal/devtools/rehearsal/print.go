@@ -10,20 +10,25 @@ import (
 	"github.com/crm/channel-removal/internal/devtools/temporaldev"
 )
 
-// Duplicates is the sum of the duplicate effects of every phase.
+// Duplicates is the sum of the duplicate effects of every phase but the
+// contrasts (which show what fails without a safeguard).
 func (r *Result) Duplicates() int {
 	n := 0
 	for _, row := range r.Rows {
-		n += row.Duplicates
+		if !row.Contrast {
+			n += row.Duplicates
+		}
 	}
 	return n
 }
 
-// Missing is the sum of the missing effects of every phase.
+// Missing is the sum of the missing effects of every phase but the contrasts.
 func (r *Result) Missing() int {
 	n := 0
 	for _, row := range r.Rows {
-		n += row.Missing
+		if !row.Contrast {
+			n += row.Missing
+		}
 	}
 	return n
 }
@@ -36,7 +41,9 @@ func Print(w io.Writer, r *Result) {
 	fmt.Fprintln(tw, "PHASE\tREMOVALS\tKILLS\tOUTCOMES\tDUPLICATE EFFECTS\tMISSING EFFECTS\tTOOK\tNOTE")
 	total := 0
 	for _, row := range r.Rows {
-		total += row.Removals
+		if !row.Contrast {
+			total += row.Removals
+		}
 		note := row.Note
 		if note == "" {
 			note = "—"
@@ -44,7 +51,7 @@ func Print(w io.Writer, r *Result) {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%d\t%s\t%s\n", row.Phase, row.Removals, row.Kills, outcomesText(row.Outcomes),
 			row.Duplicates, row.Missing, row.Took.Round(100*time.Millisecond), note)
 	}
-	fmt.Fprintf(tw, "total\t%d\t\t\t%d\t%d\t\t\n", total, r.Duplicates(), r.Missing())
+	fmt.Fprintf(tw, "total (contrasts apart)\t%d\t\t\t%d\t%d\t\t\n", total, r.Duplicates(), r.Missing())
 	tw.Flush()
 	fmt.Fprintln(w)
 	if r.OneWorker > 0 && r.TwoWorkers > 0 {
@@ -65,6 +72,16 @@ func Print(w io.Writer, r *Result) {
 	if r.Batch.Removals > 0 {
 		fmt.Fprintf(w, "ops retry-unlinks --all: %d removals in completed_with_warnings; batch job %s signalled %d in %s; %d completed; the command took %s\n",
 			r.Batch.Removals, r.Batch.JobID, r.Batch.Signalled, r.Batch.JobTook.Round(100*time.Millisecond), r.Batch.Completed, r.Batch.Took.Round(100*time.Millisecond))
+	}
+	for _, d := range r.Deploys {
+		kind := "unversioned (contrast)"
+		if d.Versioned {
+			kind = "versioned"
+		}
+		fmt.Fprintf(w, "deploy %s, build A %s → build B %s: %s\n", kind, d.BuildA, d.BuildB, d.note())
+		if d.Versions != "" {
+			fmt.Fprintf(w, "ops versions once A was drained, before its workers stopped:\n%s", d.Versions)
+		}
 	}
 	fmt.Fprintf(w, "logs: %s\n", r.WorkDir)
 }

@@ -42,6 +42,13 @@ type Options struct {
 	Postgres      string // any database URL of the local Postgres; the rehearsal creates its own databases
 	Prefix        string // of those databases' names
 	Binary        string // the production binary (built with -tags nodev)
+	// BinaryB is build B of the deploy phases: the same source with a step
+	// added to the workflow's commands (-tags nodev,rehearsal_b). Empty:
+	// the deploy phases are skipped.
+	BinaryB string
+	// Deploy is how many removals each deploy phase leaves waiting at the
+	// alert, at the code and in completed_with_warnings, and starts anew.
+	Deploy int
 	WorkDir       string // logs and the server's configuration
 	Progress      io.Writer
 }
@@ -65,6 +72,9 @@ func (o *Options) defaults() {
 	if o.Postgres == "" {
 		o.Postgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 	}
+	if o.Deploy <= 0 {
+		o.Deploy = 5
+	}
 	if o.Prefix == "" {
 		o.Prefix = "rehearsal"
 	}
@@ -83,6 +93,8 @@ type Row struct {
 	Missing    int // effects owed that did not happen
 	Took       time.Duration
 	Note       string
+	// Contrast: a phase that shows what goes wrong without a safeguard.
+	Contrast bool
 }
 
 // Result is what the rehearsal found.
@@ -98,6 +110,8 @@ type Result struct {
 	// MTLS is how the server refused clients without our CA's certificate.
 	MTLS    []string
 	WorkDir string
+	// Deploys are the deploy phases: versioned, then the unversioned contrast.
+	Deploys []DeployReport
 }
 
 // BatchReport is `ops retry-unlinks --all` over the removals left with warnings.
@@ -145,6 +159,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	for _, phase := range []func(context.Context) error{r.alternating, r.killWorkerAtTombstone, r.killWorkerAtUnlink,
 		r.killAPIDuringWaitingRead, r.afterRestarts, r.throughput, r.opsCommands, r.retryAtScale} {
+		if err := phase(ctx); err != nil {
+			return r.res, err
+		}
+	}
+	if o.BinaryB == "" {
+		r.logf("no build B (-tags rehearsal_b): the deploy phases are skipped")
+		return r.res, nil
+	}
+	for _, phase := range []func(context.Context) error{r.deployVersioned, r.deployUnversioned} {
 		if err := phase(ctx); err != nil {
 			return r.res, err
 		}
@@ -251,7 +274,7 @@ func (r *rig) seed(ctx context.Context, keyring *credentials.Keyring) error {
 	if _, err := r.db.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, string(hash), user); err != nil {
 		return err
 	}
-	n := r.o.Removals + 3 + r.o.AfterRestarts + 2*r.o.Throughput + r.o.Warnings
+	n := r.o.Removals + 3 + r.o.AfterRestarts + 2*r.o.Throughput + r.o.Warnings + 2*4*r.o.Deploy
 	r.logf("Seeding %d channels...", n)
 	for i := 1; i <= n; i++ {
 		ch := channel{name: fmt.Sprintf("WhatsApp Ensaio %04d", i), waba: fmt.Sprintf("WABA-R%04d", i)}
