@@ -48,9 +48,9 @@ type Options struct {
 	BinaryB string
 	// Deploy is how many removals each deploy phase leaves waiting at the
 	// alert, at the code and in completed_with_warnings, and starts anew.
-	Deploy int
-	WorkDir       string // logs and the server's configuration
-	Progress      io.Writer
+	Deploy   int
+	WorkDir  string // logs and the server's configuration
+	Progress io.Writer
 }
 
 func (o *Options) defaults() {
