@@ -131,8 +131,12 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 	t.Cleanup(gs.Close)
 	apiAddr, metricsAddr := freeAddr(t), freeAddr(t)
 	queue := "e2e-processes-" + strconv.FormatInt(time.Now().UnixNano(), 36) // this test's own
+	// The production binary is another build than this test binary: on a
+	// server of its own it is its deployment's first, and makes itself
+	// current, as at a first deploy.
+	own := newOwnServer(t)
 	env := append(os.Environ(),
-		"DATABASE_URL="+dsn, "TEMPORAL_ADDRESS="+temporalAddr, "TEMPORAL_NAMESPACE=default", "TEMPORAL_TASK_QUEUE="+queue,
+		"DATABASE_URL="+dsn, "TEMPORAL_ADDRESS="+own.srv.Address, "TEMPORAL_NAMESPACE=default", "TEMPORAL_TASK_QUEUE="+queue,
 		"AUTH_JWT_SECRET=proc-jwt-secret", "CODE_SECRET=proc-code-secret", "CREDENTIALS_KEY="+credentialsKey, "META_APP_SECRET=proc-meta-secret",
 		"SENDGRID_API_KEY=SG.proc", "SENDGRID_BASE_URL="+sg.URL(), "MAIL_FROM=no-reply@localhost",
 		"META_GRAPH_BASE_URL="+gs.URL, "META_GRAPH_VERSION=v23.0",

@@ -98,30 +98,45 @@ type ownServer struct {
 // start), stopped when the test ends.
 func (s *stack) ownTemporal() {
 	s.t.Helper()
+	s.own = newOwnServer(s.t)
+	s.addr = s.own.srv.Address
+}
+
+// newOwnServer starts a Temporal dev server of the test's own: for a test
+// that restarts it, or whose worker is another build than this test
+// binary's (its deployment's first).
+func newOwnServer(t *testing.T) *ownServer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
-	o := &ownServer{port: ln.Addr().(*net.TCPAddr).Port, dbFile: filepath.Join(s.t.TempDir(), "temporal.db")}
+	o := &ownServer{port: ln.Addr().(*net.TCPAddr).Port, dbFile: filepath.Join(t.TempDir(), "temporal.db")}
 	ln.Close()
-	s.own = o
-	s.restartTemporal()
-	s.t.Cleanup(func() {
+	o.start(t)
+	t.Cleanup(func() {
 		if o.srv != nil {
 			o.srv.Stop()
 		}
 	})
+	return o
+}
+
+func (o *ownServer) start(t *testing.T) {
+	t.Helper()
+	srv, err := temporaldev.Start(context.Background(), temporaldev.Options{Port: o.port, DBFile: o.dbFile,
+		SearchAttributes: workflows.SearchAttributeNames, Progress: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.srv = srv
 }
 
 // restartTemporal starts the stack's own server again, on the same file.
 func (s *stack) restartTemporal() {
 	s.t.Helper()
-	srv, err := temporaldev.Start(context.Background(), temporaldev.Options{Port: s.own.port, DBFile: s.own.dbFile,
-		SearchAttributes: workflows.SearchAttributeNames, Progress: io.Discard})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	s.own.srv, s.addr = srv, srv.Address
+	s.own.start(s.t)
+	s.addr = s.own.srv.Address
 }
 
 func startTemporal() error {

@@ -193,3 +193,24 @@ func queueCurrent(ctx context.Context, c client.Client, namespace, queue string)
 	}
 	return res.GetVersioningInfo().GetCurrentDeploymentVersion().GetBuildId()
 }
+
+// AwaitQueue waits (up to a minute) until queue's workflow tasks are routed to
+// this build: a queue that a current build begins to poll learns so a
+// moment later. Unversioned, it returns at once.
+func (v Version) AwaitQueue(ctx context.Context, c client.Client, namespace, queue string) error {
+	if v.Unversioned {
+		return nil
+	}
+	deadline := time.Now().Add(time.Minute)
+	for queueCurrent(ctx, c, namespace, queue) != v.ID() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("task queue %s is not routed to build %s after a minute", queue, v.ID())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return nil
+}

@@ -136,7 +136,8 @@ func bareShape(ctx workflow.Context, in bareInput) error {
 
 func newBareWorker(tc client.Client, t worker.Tuning) sdkworker.Worker {
 	w := sdkworker.New(tc, bareQueue, t.Options())
-	w.RegisterWorkflowWithOptions(bareShape, workflow.RegisterOptions{Name: bareWorkflow})
+	// Pinned, on the removals' build: the bare shape is routed as they are.
+	w.RegisterWorkflowWithOptions(bareShape, workflow.RegisterOptions{Name: bareWorkflow, VersioningBehavior: workflow.VersioningBehaviorPinned})
 	w.RegisterActivityWithOptions(bareNoopActivity, activity.RegisterOptions{Name: bareNoop})
 	w.RegisterActivityWithOptions(barePreflight, activity.RegisterOptions{Name: barePreflightName})
 	w.RegisterActivityWithOptions(bareUnlink, activity.RegisterOptions{Name: bareUnlinkName})

@@ -284,6 +284,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	defer bw.Stop()
+	if err := o.Tuning.Version.AwaitQueue(ctx, tc, "default", bareQueue); err != nil {
+		return res, err
+	}
 	if o.Warmup > 0 {
 		fmt.Fprintf(o.Out, "bench: warm-up, %d removals through the HTTP API and %d bare runs (not measured) ...\n", o.Warmup, o.Warmup)
 		wd := &driver{base: base, token: token, sink: sink, http: browsers}

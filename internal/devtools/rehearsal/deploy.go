@@ -187,9 +187,9 @@ func (r *rig) deployUnversioned(ctx context.Context) error {
 		p.stop()
 	}
 	r.logf("  A's workers stopped, B's serve the queue; driving A's waiting removals...")
-	// What has not ended in 20 s is stuck: a workflow task that fails for
+	// What has not ended in 45 s is stuck: a workflow task that fails for
 	// non-determinism is retried for ever, and never succeeds.
-	fresh, err := r.finishAndStart(ctx, apis, w, 20*time.Second)
+	fresh, err := r.finishAndStart(ctx, apis, w, 45*time.Second)
 	if err != nil {
 		return err
 	}
@@ -260,6 +260,12 @@ func (r *rig) finishAndStart(ctx context.Context, apis []string, w waiting, pati
 	}
 	for _, ch := range w.all() { // wait (bounded) for each to close
 		r.closed(limit, removalID(ch))
+	}
+	// A settled removal closes after its admins' notice.
+	closing, cancelClosing := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancelClosing()
+	for _, ch := range fresh {
+		r.closed(closing, removalID(ch))
 	}
 	return fresh, nil
 }
