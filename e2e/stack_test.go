@@ -125,7 +125,11 @@ func newOwnServer(t *testing.T) *ownServer {
 func (o *ownServer) start(t *testing.T) {
 	t.Helper()
 	srv, err := temporaldev.Start(context.Background(), temporaldev.Options{Port: o.port, DBFile: o.dbFile,
-		SearchAttributes: workflows.SearchAttributeNames, Progress: io.Discard})
+		SearchAttributes: workflows.SearchAttributeNames, Progress: io.Discard,
+		// One partition per task queue: a change of the deployment's current
+		// build reaches it at once, where four partitions learn it one by
+		// one and a run started meanwhile may land on the old build.
+		DynamicConfig: []string{"matching.numTaskqueueReadPartitions=1", "matching.numTaskqueueWritePartitions=1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,10 +258,20 @@ func (s *stack) startWorker() {
 	t := worker.DefaultTuning
 	t.Queue = s.queue
 	t.Version.Promote = worker.PromoteAlways // this test binary is the build under test
+	c := s.tc
 	if s.version.BuildID != "" {
 		t.Version = s.version
+		// A client of its own, as a worker process has: the API's eager
+		// start hands a new run to a worker on the API's own client,
+		// whatever the deployment's routing says.
+		wc, err := app.DialTemporal(context.Background(), s.addr, "default", quietLog())
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		s.t.Cleanup(wc.Close)
+		c = wc
 	}
-	w, err := worker.Start(context.Background(), s.tc, acts, t)
+	w, err := worker.Start(context.Background(), c, acts, t)
 	if err != nil {
 		s.t.Fatal(err)
 	}

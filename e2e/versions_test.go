@@ -43,16 +43,19 @@ func TestRemovalsStayOnTheBuildThatStartedThem(t *testing.T) {
 	if _, err := h.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{BuildID: "e2e-b"}); err != nil {
 		t.Fatal(err)
 	}
-	s.eventually(func() bool { return s.queueCurrent(ctx) == "e2e-b" })
+	within(t, time.Minute, func() bool { return s.queueCurrent(ctx) == "e2e-b" }, nil)
 	fresh := s.acknowledged(s.channel("messenger", "", "PB-"+s.account[:8]))
 	codes[fresh] = s.lastCode()
+	if a, b := s.builds(waiting), s.builds(fresh); a != "e2e-a" || b != "e2e-b" {
+		t.Fatalf("before the code: the waiting removal ran on %s, the new one on %s", a, b)
+	}
 	var out bytes.Buffer
-	s.eventually(func() bool {
+	within(t, time.Minute, func() bool { // visibility follows the runs' builds a moment later
 		bs, err := ops.Versions(ctx, s.tc, worker.DeploymentName)
 		out.Reset()
 		ops.PrintVersions(&out, worker.DeploymentName, bs, time.Now())
-		return err == nil && strings.Contains(out.String(), "e2e-a") && build(bs, "e2e-a").OpenRemovals == 1 && build(bs, "e2e-b").OpenRemovals == 1
-	})
+		return err == nil && build(bs, "e2e-a").OpenRemovals == 1 && build(bs, "e2e-b").OpenRemovals == 1
+	}, &out)
 	t.Logf("ops versions, both removals waiting:\n%s", out.String())
 	if build := build(mustVersions(t, s), "e2e-a"); build.Drained() || build.Routing != "" {
 		t.Fatalf("A with a removal open: %+v", build)
@@ -68,7 +71,7 @@ func TestRemovalsStayOnTheBuildThatStartedThem(t *testing.T) {
 	if got := s.builds(fresh); got != "e2e-b" {
 		t.Errorf("the removal started after the switch ran its workflow tasks on %s", got)
 	}
-	s.eventually(func() bool { return build(mustVersions(t, s), "e2e-a").Drained() })
+	within(t, time.Minute, func() bool { return build(mustVersions(t, s), "e2e-a").Drained() }, nil)
 	out.Reset()
 	ops.PrintVersions(&out, worker.DeploymentName, mustVersions(t, s), time.Now())
 	t.Logf("ops versions, once A's removal ended:\n%s", out.String())
@@ -137,4 +140,19 @@ func (s *stack) queueCurrent(ctx context.Context) string {
 		return ""
 	}
 	return res.GetVersioningInfo().GetCurrentDeploymentVersion().GetBuildId()
+}
+
+// within waits up to limit for f, then fails with what last says.
+func within(t *testing.T, limit time.Duration, f func() bool, last *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !f() {
+		if time.Now().After(deadline) {
+			if last != nil {
+				t.Fatalf("not within %s; last:\n%s", limit, last.String())
+			}
+			t.Fatalf("not within %s", limit)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

@@ -39,6 +39,8 @@ type Options struct {
 	Progress io.Writer
 	// Journal is how the SQLite file commits; zero is JournalWAL.
 	Journal Journal
+	// DynamicConfig adds "key=value" settings to the server's.
+	DynamicConfig []string
 }
 
 // Journal is the SQLite commit mode of the server's state file.
@@ -121,6 +123,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		// so `ops versions` in dev (and the tests) says so soon.
 		"--dynamic-config-value", `matching.wv.VersionDrainageStatusVisibilityGracePeriod="10s"`,
 		"--dynamic-config-value", `matching.wv.VersionDrainageStatusRefreshInterval="10s"`}
+	for _, kv := range o.DynamicConfig {
+		args = append(args, "--dynamic-config-value", kv)
+	}
 	for _, name := range o.SearchAttributes {
 		args = append(args, "--search-attribute", name+"=Keyword")
 	}
