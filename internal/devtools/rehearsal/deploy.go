@@ -43,8 +43,9 @@ type DeployReport struct {
 	Stuck int
 	// DrainedAfter: from B made current to A reported drained (versioned).
 	DrainedAfter time.Duration
-	// Versions is `ops versions` once A was drained, before A stopped.
-	Versions string
+	// Draining is `ops versions` right after the switch, A's removals open;
+	// Versions the same once A was drained, before A stopped.
+	Draining, Versions string
 }
 
 // nextBuildMarker is the text of build B's step in a history
@@ -97,6 +98,11 @@ func (r *rig) deployVersioned(ctx context.Context) error {
 	switched := time.Now()
 	if err := r.untilQueueCurrent(ctx, workflows.TaskQueue, rep.BuildB); err != nil {
 		return err
+	}
+	if bs, err := ops.Versions(ctx, r.tc, worker.DeploymentName); err == nil {
+		var out bytes.Buffer
+		ops.PrintVersions(&out, worker.DeploymentName, bs, time.Now())
+		rep.Draining = out.String()
 	}
 	r.logf("  build %s is current; driving A's waiting removals to their end...", rep.BuildB)
 	fresh, err := r.finishAndStart(ctx, r.fleet.apiURLs, w, 2*time.Minute)

@@ -79,6 +79,9 @@ func Print(w io.Writer, r *Result) {
 			kind = "versioned"
 		}
 		fmt.Fprintf(w, "deploy %s, build A %s → build B %s: %s\n", kind, d.BuildA, d.BuildB, d.note())
+		if d.Draining != "" {
+			fmt.Fprintf(w, "ops versions right after the switch, A's removals still open:\n%s", d.Draining)
+		}
 		if d.Versions != "" {
 			fmt.Fprintf(w, "ops versions once A was drained, before its workers stopped:\n%s", d.Versions)
 		}
