@@ -185,6 +185,11 @@ func banner(ctx context.Context, out io.Writer, cfg config.Config, store *postgr
 	} else {
 		fmt.Fprintf(out, "Temporal:       %s (external)\n", cfg.TemporalAddress)
 	}
+	if v := devTuning(cfg).Version; v.Unversioned {
+		fmt.Fprintf(out, "Worker:         unversioned (WORKER_VERSIONING=false)\n")
+	} else {
+		fmt.Fprintf(out, "Worker:         build %q of deployment %s, current; removals pinned to it (ops versions)\n", v.ID(), worker.DeploymentName)
+	}
 	if cliPath != "" {
 		fmt.Fprintf(out, "Temporal CLI:   export PATH=\"%s:$PATH\"   # then: temporal workflow list --address %s --namespace %s\n",
 			filepath.Dir(cliPath), temporalAddr, cfg.TemporalNamespace)
