@@ -8,8 +8,6 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	taskqueuepb "go.temporal.io/api/taskqueue/v1"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/crm/channel-removal/ops"
@@ -43,7 +41,7 @@ func TestRemovalsStayOnTheBuildThatStartedThem(t *testing.T) {
 	if _, err := h.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{BuildID: "e2e-b"}); err != nil {
 		t.Fatal(err)
 	}
-	within(t, time.Minute, func() bool { return s.queueCurrent(ctx) == "e2e-b" }, nil)
+	within(t, time.Minute, func() bool { return worker.QueueCurrent(ctx, s.tc, "default", s.queue) == "e2e-b" }, nil)
 	fresh := s.acknowledged(s.channel("messenger", "", "PB-"+s.account[:8]))
 	codes[fresh] = s.lastCode()
 	if a, b := s.builds(waiting), s.builds(fresh); a != "e2e-a" || b != "e2e-b" {
@@ -54,10 +52,10 @@ func TestRemovalsStayOnTheBuildThatStartedThem(t *testing.T) {
 		bs, err := ops.Versions(ctx, s.tc, worker.DeploymentName)
 		out.Reset()
 		ops.PrintVersions(&out, worker.DeploymentName, bs, time.Now())
-		return err == nil && build(bs, "e2e-a").OpenRemovals == 1 && build(bs, "e2e-b").OpenRemovals == 1
+		return err == nil && ops.Find(bs, "e2e-a").OpenRemovals == 1 && ops.Find(bs, "e2e-b").OpenRemovals == 1
 	}, &out)
 	t.Logf("ops versions, both removals waiting:\n%s", out.String())
-	if build := build(mustVersions(t, s), "e2e-a"); build.Drained() || build.Routing != "" {
+	if build := ops.Find(mustVersions(t, s), "e2e-a"); build.Drained() || build.Routing != "" {
 		t.Fatalf("A with a removal open: %+v", build)
 	}
 
@@ -71,7 +69,7 @@ func TestRemovalsStayOnTheBuildThatStartedThem(t *testing.T) {
 	if got := s.builds(fresh); got != "e2e-b" {
 		t.Errorf("the removal started after the switch ran its workflow tasks on %s", got)
 	}
-	within(t, time.Minute, func() bool { return build(mustVersions(t, s), "e2e-a").Drained() }, nil)
+	within(t, time.Minute, func() bool { return ops.Find(mustVersions(t, s), "e2e-a").Drained() }, nil)
 	out.Reset()
 	ops.PrintVersions(&out, worker.DeploymentName, mustVersions(t, s), time.Now())
 	t.Logf("ops versions, once A's removal ended:\n%s", out.String())
@@ -87,15 +85,6 @@ func mustVersions(t *testing.T, s *stack) []ops.Build {
 		t.Fatal(err)
 	}
 	return bs
-}
-
-func build(bs []ops.Build, id string) ops.Build {
-	for _, b := range bs {
-		if b.BuildID == id {
-			return b
-		}
-	}
-	return ops.Build{}
 }
 
 func (s *stack) routing(ctx context.Context) map[string]string {
@@ -128,18 +117,6 @@ func (s *stack) builds(id string) string {
 		}
 	}
 	return strings.Join(out, ",")
-}
-
-// queueCurrent is the current build as the test's task queue knows it: the
-// deployment's routing reaches its task queues shortly after it changes.
-func (s *stack) queueCurrent(ctx context.Context) string {
-	res, err := s.tc.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{Namespace: "default",
-		TaskQueue: &taskqueuepb.TaskQueue{Name: s.queue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL}, TaskQueueType: enumspb.TASK_QUEUE_TYPE_WORKFLOW})
-	if err != nil {
-		s.t.Logf("describe task queue: %v", err)
-		return ""
-	}
-	return res.GetVersioningInfo().GetCurrentDeploymentVersion().GetBuildId()
 }
 
 // within waits up to limit for f, then fails with what last says.

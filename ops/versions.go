@@ -78,6 +78,16 @@ func Versions(ctx context.Context, c client.Client, deployment string) ([]Build,
 	return out, nil
 }
 
+// Find is the build of bs with id (zero when none is).
+func Find(bs []Build, id string) Build {
+	for _, b := range bs {
+		if b.BuildID == id {
+			return b
+		}
+	}
+	return Build{}
+}
+
 func count(ctx context.Context, c client.Client, query string) (int64, error) {
 	res, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
 	if err != nil {

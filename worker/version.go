@@ -146,7 +146,7 @@ func (v Version) becomeCurrent(ctx context.Context, c client.Client, namespace, 
 	var last error
 	for {
 		current, err := v.promoteOnce(ctx, h, id)
-		if current == id && queueCurrent(ctx, c, namespace, queue) == id {
+		if current == id && QueueCurrent(ctx, c, namespace, queue) == id {
 			return nil
 		}
 		if current != "" && current != id {
@@ -184,8 +184,9 @@ func (v Version) promoteOnce(ctx context.Context, h client.WorkerDeploymentHandl
 	return id, nil
 }
 
-// queueCurrent is the current build as queue's workflow tasks are routed.
-func queueCurrent(ctx context.Context, c client.Client, namespace, queue string) string {
+// QueueCurrent is the current build as queue's workflow tasks are routed
+// ("" when unknown or unversioned).
+func QueueCurrent(ctx context.Context, c client.Client, namespace, queue string) string {
 	res, err := c.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{Namespace: namespace,
 		TaskQueue: &taskqueuepb.TaskQueue{Name: queue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL}, TaskQueueType: enumspb.TASK_QUEUE_TYPE_WORKFLOW})
 	if err != nil {
@@ -202,7 +203,7 @@ func (v Version) AwaitQueue(ctx context.Context, c client.Client, namespace, que
 		return nil
 	}
 	deadline := time.Now().Add(time.Minute)
-	for queueCurrent(ctx, c, namespace, queue) != v.ID() {
+	for QueueCurrent(ctx, c, namespace, queue) != v.ID() {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("task queue %s is not routed to build %s after a minute", queue, v.ID())
 		}

@@ -11,8 +11,6 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
-	taskqueuepb "go.temporal.io/api/taskqueue/v1"
-	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/crm/channel-removal/domain"
@@ -96,7 +94,7 @@ func (r *rig) deployVersioned(ctx context.Context) error {
 		return fmt.Errorf("set-current-version: %v\n%s", err, out)
 	}
 	switched := time.Now()
-	if err := r.untilQueueCurrent(ctx, workflows.TaskQueue, rep.BuildB); err != nil {
+	if err := (worker.Version{BuildID: rep.BuildB}).AwaitQueue(ctx, r.tc, "default", workflows.TaskQueue); err != nil {
 		return err
 	}
 	if bs, err := ops.Versions(ctx, r.tc, worker.DeploymentName); err == nil {
@@ -119,7 +117,7 @@ func (r *rig) deployVersioned(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if b := find(bs, rep.BuildA); b.Drained() && b.Drainage == "drained" {
+		if b := ops.Find(bs, rep.BuildA); b.Drained() && b.Drainage == "drained" {
 			rep.DrainedAfter = time.Since(switched)
 			var out bytes.Buffer
 			ops.PrintVersions(&out, worker.DeploymentName, bs, time.Now())
@@ -428,19 +426,6 @@ func (r *rig) newBuild(ctx context.Context, old string) (string, error) {
 	return "", fmt.Errorf("no second build polled within a minute")
 }
 
-func (r *rig) untilQueueCurrent(ctx context.Context, queue, build string) error {
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		res, err := r.tc.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{Namespace: "default",
-			TaskQueue: &taskqueuepb.TaskQueue{Name: queue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL}, TaskQueueType: enumspb.TASK_QUEUE_TYPE_WORKFLOW})
-		if err == nil && res.GetVersioningInfo().GetCurrentDeploymentVersion().GetBuildId() == build {
-			return nil
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	return fmt.Errorf("task queue %s did not route to build %s within a minute", queue, build)
-}
-
 // cli runs the pinned temporal CLI against the cluster, with the client
 // certificate.
 func (r *rig) cli(ctx context.Context, args ...string) (string, error) {
@@ -452,15 +437,6 @@ func (r *rig) cli(ctx context.Context, args ...string) (string, error) {
 	cmd.Env = r.env
 	out, err := cmd.CombinedOutput()
 	return string(out), err
-}
-
-func find(bs []ops.Build, id string) ops.Build {
-	for _, b := range bs {
-		if b.BuildID == id {
-			return b
-		}
-	}
-	return ops.Build{}
 }
 
 func (d DeployReport) note() string {
