@@ -36,8 +36,6 @@ type Store interface {
 	// UnlinkJob reads the run's unlink job with, for a WABA, its other live
 	// channels, and the number's release (domain.Unlink.Number).
 	UnlinkJob(ctx context.Context, removalID, runID string) (domain.Unlink, bool, error)
-	// SettleUnlink records a settled attempt with its audit records, in one statement.
-	SettleUnlink(ctx context.Context, removalID, runID string, status domain.UnlinkStatus, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
 	// RecordUnlinkAttempt and RecordNumberAttempt record an attempt with
 	// its audit records, in one statement.
 	RecordUnlinkAttempt(ctx context.Context, removalID, runID string, status domain.UnlinkStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)

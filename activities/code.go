@@ -25,12 +25,20 @@ type SendCodeInput struct {
 	// ReleaseNumber, with Acknowledged: the admin also asked to release the
 	// phone number (audited as number_release_requested).
 	ReleaseNumber bool `json:"release_number,omitempty"`
+	// Decided: the document once the code went out.
+	Decided domain.Decided `json:"decided"`
 }
 
 // SendCodeResult says where the code went (masked) and until when it is valid.
 type SendCodeResult struct {
 	Recipient string    `json:"recipient"`
 	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Facts are where the code went and until when.
+func (r SendCodeResult) Facts() domain.Facts {
+	expires := r.ExpiresAt
+	return domain.Facts{CodeSentTo: r.Recipient, CodeExpiresAt: &expires}
 }
 
 // SendVerificationCode mints a code, stores its keyed hash and e-mails it to the
@@ -81,7 +89,6 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	}
 	if in.Acknowledged && in.ReleaseNumber {
 		e := in.Step.audit(domain.ActionNumberReleaseRequested, map[string]any{"text": domain.ReleaseNumberLabel}, in.key(domain.ActionNumberReleaseRequested))
-		e.Doc = domain.NumberDoc(domain.NumberPending, "")
 		if err := a.Store.AppendAudit(ctx, e); err != nil {
 			return SendCodeResult{}, err
 		}
@@ -97,7 +104,9 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	}
 	e := in.Step.audit(domain.ActionCodeSent, map[string]any{"recipient": res.Recipient, "seq": in.Seq, "expires_at": res.ExpiresAt},
 		in.key(domain.ActionCodeSent, fmt.Sprint(in.Seq)))
-	e.Doc = map[string]any{"code_sent_to": res.Recipient, "code_expires_at": res.ExpiresAt}
+	if doc, ok := in.Decided.For(domain.OutcomeCodeSent, res.Facts()); ok {
+		e.Removal = &doc
+	}
 	if err := a.Store.MarkCodeSent(ctx, in.RemovalID, in.RunID, in.Seq, a.now(), e); err != nil {
 		return SendCodeResult{}, err
 	}
@@ -145,6 +154,8 @@ type VerifyInput struct {
 	Step
 	Seq      int    `json:"seq"`
 	CodeHash string `json:"code_hash"`
+	// Decided: the document for a verified and a wrong code.
+	Decided domain.Decided `json:"decided"`
 }
 
 // VerifyResult is the outcome of one attempt.
@@ -156,6 +167,24 @@ type VerifyResult struct {
 	// GuessLimit: this wrong code used up the channel's (or the account's)
 	// wrong codes across runs; the run is locked and the admins are told.
 	GuessLimit bool `json:"guess_limit,omitempty"`
+}
+
+// Outcome is how the check ended, for the document the workflow decided
+// (an expired code or a lock: none, the run's end follows).
+func (r VerifyResult) Outcome() domain.Outcome {
+	switch {
+	case r.OK:
+		return domain.OutcomeVerified
+	case r.Expired || r.Locked:
+		return ""
+	}
+	return domain.OutcomeWrongCode
+}
+
+// Facts are the attempts left.
+func (r VerifyResult) Facts() domain.Facts {
+	left := r.AttemptsLeft
+	return domain.Facts{AttemptsLeft: &left}
 }
 
 // VerifyCode checks a code hash against the stored one in constant time and
@@ -186,7 +215,9 @@ func (a *Activities) VerifyCode(ctx context.Context, in VerifyInput) (VerifyResu
 		}
 		// Written with the attempt it records; a retried attempt (no change) writes it alone, once.
 		e := in.Step.audit(action, map[string]any{"attempts_left": out.AttemptsLeft}, in.key("verify", fmt.Sprint(in.Seq)))
-		e.Doc = map[string]any{"attempts_left": out.AttemptsLeft}
+		if doc, ok := in.Decided.For(out.Outcome(), out.Facts()); ok {
+			e.Removal = &doc
+		}
 		return next, &e, nil
 	})
 	if err != nil {

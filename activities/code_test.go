@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/vcode"
 )
 
 func (e *env) send(ch string, seq int) (activities.SendCodeResult, error) {
-	return e.acts.SendVerificationCode(e.ctx, activities.SendCodeInput{Step: e.step(ch), ChannelName: "Canal", Seq: seq})
+	return e.acts.SendVerificationCode(e.ctx, activities.SendCodeInput{Step: e.step(ch), ChannelName: "Canal", Seq: seq, Decided: stepDocs(domain.OutcomeCodeSent, domain.StatusAwaitingCode)})
 }
 
 func (e *env) verify(ch string, seq int, code string) activities.VerifyResult {
 	e.t.Helper()
 	s := e.step(ch)
-	r, err := e.acts.VerifyCode(e.ctx, activities.VerifyInput{Step: s, Seq: seq, CodeHash: vcode.Hash(secret, s.RemovalID, code)})
+	r, err := e.acts.VerifyCode(e.ctx, activities.VerifyInput{Step: s, Seq: seq, CodeHash: vcode.Hash(secret, s.RemovalID, code), Decided: checkDocs()})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/internal/devtools/graphsim"
 )
@@ -35,11 +34,14 @@ func TestAnEffectIsRecordedWithItsRecord(t *testing.T) {
 		e := newEnv(t)
 		ch := e.releasing("W1")
 		e.failRecordOnce("number_released")
-		if _, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch), Finish: true}); err == nil {
+		if _, err := e.unsubscribe(ch); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.release(ch); err == nil {
 			t.Fatal("the crash was not reported")
 		}
-		r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch), Finish: true}) // the activity's retry
-		if err != nil || r.Number == nil || r.Number.Status != domain.NumberReleased {
+		r, err := e.release(ch) // the activity's retry
+		if err != nil || r.Outcome != domain.OutcomeDone {
 			t.Fatalf("retry: %+v %v", r, err)
 		}
 		if got := e.trail(e.step(ch).RemovalID); strings.Count(got, "number_released") != 1 {
@@ -55,8 +57,8 @@ func TestAnEffectIsRecordedWithItsRecord(t *testing.T) {
 		ch := e.removed("whatsapp_cloud", "W1", "")
 		e.graph.FailObject("W1", graphsim.Failure{HTTPStatus: http.StatusServiceUnavailable, Code: 2, Message: "unavailable"})
 		e.failRecordOnce("meta_unlink_failed")
-		e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)}) // crashes where it records
-		e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)}) // the retry fails at Meta again
+		e.unsubscribe(ch) // crashes where it records
+		e.unsubscribe(ch) // the retry fails at Meta again
 		u, _, err := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")
 		if err != nil || u.Attempts != 1 || strings.Count(e.trail(e.step(ch).RemovalID), "meta_unlink_failed") != 1 {
 			t.Fatalf("attempts %d (%v), trail %s", u.Attempts, err, e.trail(e.step(ch).RemovalID))

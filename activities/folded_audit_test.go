@@ -3,8 +3,10 @@ package activities_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
 )
 
 func (e *env) trail(removalID string) string {
@@ -19,6 +21,33 @@ func (e *env) trail(removalID string) string {
 	return strings.Join(out, ",")
 }
 
+// preflightDocs are documents for the preflight's verdicts as the workflow decides them.
+func preflightDocs() domain.Decided {
+	now := time.Now()
+	return domain.Decided{
+		domain.OutcomePassed:   {Status: domain.StatusAwaitingAcknowledgement, AttemptsLeft: domain.MaxCodeAttempts, Notes: []string{}},
+		domain.OutcomeRejected: {Status: domain.StatusRejected, Notes: []string{}, CompletedAt: &now},
+	}
+}
+
+// stepDocs is the document a step with one outcome leads to.
+func stepDocs(o domain.Outcome, s domain.Status) domain.Decided {
+	return domain.Decided{o: {Status: s, Notes: []string{}}}
+}
+
+// checkDocs are the documents for a code check's outcomes.
+func checkDocs() domain.Decided {
+	return domain.Decided{domain.OutcomeVerified: {Status: domain.StatusRemoving, Notes: []string{}},
+		domain.OutcomeWrongCode: {Status: domain.StatusAwaitingCode, Notes: []string{}}}
+}
+
+// tombstoneDocs are documents for the tombstone's outcomes as the workflow decides them.
+func (e *env) tombstoneDocs(ch string) domain.Decided {
+	docs := e.unlinkDocs(ch)
+	return domain.Decided{domain.OutcomeUnlinkOwed: docs[domain.OutcomeTransient], domain.OutcomeNothingOwed: docs[domain.OutcomeDone],
+		domain.OutcomeMetaAccessLost: docs[domain.OutcomeDone]}
+}
+
 // The acknowledgement and the final record ride on the activities that already
 // run at those steps (no RecordAudit activity on the happy path), and retries
 // write each once.
@@ -27,7 +56,7 @@ func TestAuditRecordsFoldedIntoTheStepsActivities(t *testing.T) {
 	ch := e.channel("email", "", "")
 	st := e.step(ch)
 	for i := 0; i < 2; i++ { // a retried send
-		if _, err := e.acts.SendVerificationCode(e.ctx, activities.SendCodeInput{Step: st, ChannelName: "E-mail", Seq: 1, Acknowledged: true}); err != nil {
+		if _, err := e.acts.SendVerificationCode(e.ctx, activities.SendCodeInput{Step: st, ChannelName: "E-mail", Seq: 1, Acknowledged: true, Decided: stepDocs(domain.OutcomeCodeSent, domain.StatusAwaitingCode)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -35,7 +64,7 @@ func TestAuditRecordsFoldedIntoTheStepsActivities(t *testing.T) {
 		t.Fatalf("after send: %s", got)
 	}
 	for i := 0; i < 2; i++ { // a retried tombstone
-		if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: st, FinishIfNothingOwed: true}); err != nil {
+		if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: st, Decided: e.tombstoneDocs(ch)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -46,14 +75,14 @@ func TestAuditRecordsFoldedIntoTheStepsActivities(t *testing.T) {
 	// An official channel: the tombstone owes an unlink, so the unlink finishes.
 	wa := e.channel("whatsapp_cloud", "W-FOLD", "")
 	sw := e.step(wa)
-	if r, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: sw, FinishIfNothingOwed: true}); err != nil || !r.UnlinkPending {
+	if r, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: sw, Decided: e.tombstoneDocs(wa)}); err != nil || !r.Subscription {
 		t.Fatalf("%+v %v", r, err)
 	}
 	if got := e.trail(sw.RemovalID); got != "channel_removed" {
 		t.Fatalf("official channel after the tombstone: %s", got)
 	}
 	for i := 0; i < 2; i++ {
-		if _, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: sw, Finish: true}); err != nil {
+		if _, err := e.unsubscribe(wa); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -70,21 +99,21 @@ func TestSettledUnlinkIsRecordedOnlyWithItsAuditRecords(t *testing.T) {
 	e := newEnv(t)
 	ch := e.channel("messenger", "", "P-SETTLE")
 	st := e.step(ch)
-	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: st, FinishIfNothingOwed: true}); err != nil {
+	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: st, Decided: e.tombstoneDocs(ch)}); err != nil {
 		t.Fatal(err)
 	}
 	db := e.store.DB()
 	db.MustExec(`CREATE FUNCTION refuse_unlinked() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN IF NEW.action = 'removal_completed' THEN RAISE EXCEPTION 'audit unavailable'; END IF; RETURN NEW; END $$`)
 	db.MustExec(`CREATE TRIGGER refuse_unlinked BEFORE INSERT ON removal_audit_log FOR EACH ROW EXECUTE FUNCTION refuse_unlinked()`)
-	if _, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: st, Finish: true}); err == nil {
+	if _, err := e.unsubscribe(ch); err == nil {
 		t.Fatal("an unlink whose records cannot be written must fail")
 	}
 	if u, _, _ := e.store.UnlinkJob(e.ctx, st.RemovalID, st.RunID); u.Status != "pending" || u.Attempts != 0 || u.AccessToken == "" {
 		t.Fatalf("the unlink was recorded without its records: %+v", u)
 	}
 	db.MustExec(`DROP TRIGGER refuse_unlinked ON removal_audit_log`)
-	if r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: st, Finish: true}); err != nil || r.Status != "unlinked" || r.Attempts != 1 {
+	if r, err := e.unsubscribe(ch); err != nil || r.Outcome != domain.OutcomeDone || e.attempts(ch) != 1 {
 		t.Fatalf("retry: %+v %v", r, err)
 	}
 	if got := e.trail(st.RemovalID); got != "channel_removed,meta_unlinked,removal_completed" {

@@ -1,8 +1,8 @@
 package activities_test
 
 import (
-	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/crm/channel-removal/activities"
@@ -19,61 +19,80 @@ func (e *env) releasing(waba string) string {
 	return ch
 }
 
+// release makes the next attempt at ch's number, numbered as the workflow numbers them.
+func (e *env) release(ch string) (activities.AttemptResult, error) {
+	u, _, _ := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")
+	docs := e.unlinkDocs(ch)
+	for o, d := range docs {
+		d.MetaUnlink = domain.MetaUnlink{Status: domain.UnlinkDone, Number: &domain.NumberRelease{Status: domain.NumberReleased}}
+		if o != domain.OutcomeDone {
+			d.MetaUnlink.Number.Status = domain.NumberFailed
+		}
+		docs[o] = d
+	}
+	return e.acts.ReleaseNumber(e.ctx, activities.AttemptInput{Step: e.step(ch), Attempt: u.NumberAttempts + 1, Decided: docs})
+}
+
 func TestReleaseNumber(t *testing.T) {
 	t.Run("deregistered with the channel's token, once, token erased", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.releasing("W1")
-		r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch), Finish: true})
-		if err != nil || r.Status != "unlinked" || r.Number == nil || r.Number.Status != domain.NumberReleased || !e.graph.Deregistered("PN-W1") {
-			t.Fatalf("%+v %v", r, err)
+		r, err := e.unsubscribe(ch)
+		n, nerr := e.release(ch)
+		if err != nil || nerr != nil || r.Outcome != domain.OutcomeDone || n.Outcome != domain.OutcomeDone || !e.graph.Deregistered("PN-W1") {
+			t.Fatalf("%+v %v / %+v %v", r, err, n, nerr)
 		}
 		u, _, _ := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")
 		if u.NumberStatus != domain.NumberReleased || u.NumberToken != "" {
 			t.Fatalf("job after release: %+v", u)
 		}
-		if r2, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch), Finish: true}); err != nil || r2.Number.Status != domain.NumberReleased || len(e.graph.Calls()) != 2 {
-			t.Fatalf("a settled release called Meta again: %+v %v %+v", r2, err, e.graph.Calls())
+		if n2, err := e.release(ch); err != nil || n2.Outcome != domain.OutcomeDone || len(e.graph.Calls()) != 2 {
+			t.Fatalf("a settled release called Meta again: %+v %v %+v", n2, err, e.graph.Calls())
 		}
 	})
 	t.Run("not asked: nothing deregistered", func(t *testing.T) {
 		e := newEnv(t)
-		ch := e.removed("whatsapp_cloud", "W1", "")
-		r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-		if err != nil || r.Number != nil || e.graph.Deregistered("PN-W1") || len(e.graph.Calls()) != 1 {
-			t.Fatalf("%+v %v %+v", r, err, e.graph.Calls())
+		ch := e.channel("whatsapp_cloud", "W1", "")
+		d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
+		if err != nil || d.Number || !d.Subscription {
+			t.Fatalf("%+v %v", d, err)
+		}
+		e.unsubscribe(ch)
+		if e.graph.Deregistered("PN-W1") || len(e.graph.Calls()) != 1 {
+			t.Fatalf("%+v", e.graph.Calls())
 		}
 	})
 	t.Run("133016 is permanent and says when to retry", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.releasing("W1")
 		e.graph.FailObject("PN-W1", graphsim.Failure{HTTPStatus: http.StatusBadRequest, Code: 133016, Message: "rate limit"})
-		_, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-		ae := appErr(t, err, "meta_permanent", false)
-		var f map[string]any
-		ae.Details(&f)
-		if fmt.Sprint(f["status"]) != "unlinked" || fmt.Sprint(f["number_status"]) != "failed" || f["number_error"] == "" {
-			t.Fatalf("details: %v", f)
+		r, _ := e.unsubscribe(ch)
+		n, err := e.release(ch)
+		if r.Outcome != domain.OutcomeDone || err != nil || n.Outcome != domain.OutcomePermanent || !strings.Contains(n.Error, "133016") {
+			t.Fatalf("%+v / %+v %v", r, n, err)
 		}
 	})
-	t.Run("a transient failure is retried; 133010 counts as released", func(t *testing.T) {
+	t.Run("a transient failure is transient; 133010 counts as released", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.releasing("W1")
+		e.unsubscribe(ch)
 		e.graph.FailObject("PN-W1", graphsim.Failure{HTTPStatus: http.StatusServiceUnavailable, Code: 2, Message: "unavailable"})
-		_, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-		appErr(t, err, "meta_transient", true)
+		if n, err := e.release(ch); err != nil || n.Outcome != domain.OutcomeTransient {
+			t.Fatalf("%+v %v", n, err)
+		}
 		e.graph.ClearFailures()
 		e.graph.FailObject("PN-W1", graphsim.Failure{HTTPStatus: http.StatusBadRequest, Code: 133010, Message: "not registered"})
-		r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-		if err != nil || r.Number.Status != domain.NumberReleased {
-			t.Fatalf("%+v %v", r, err)
+		if n, err := e.release(ch); err != nil || n.Outcome != domain.OutcomeDone {
+			t.Fatalf("%+v %v", n, err)
 		}
 	})
 	t.Run("abandon erases the number's token", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.releasing("W1")
 		e.graph.FailObject("PN-W1", graphsim.Failure{HTTPStatus: http.StatusBadRequest, Code: 133016})
-		e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-		if err := e.acts.AbandonUnlink(e.ctx, e.step(ch)); err != nil {
+		e.unsubscribe(ch)
+		e.release(ch)
+		if err := e.acts.AbandonUnlink(e.ctx, activities.AbandonInput{Step: e.step(ch)}); err != nil {
 			t.Fatal(err)
 		}
 		u, _, _ := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")

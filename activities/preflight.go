@@ -13,6 +13,8 @@ import (
 type PreflightInput struct {
 	Step
 	RequestedBy string `json:"requested_by"`
+	// Decided: the document for passed and rejected.
+	Decided domain.Decided `json:"decided"`
 }
 
 // PreflightResult is the verdict and the impact found.
@@ -21,6 +23,20 @@ type PreflightResult struct {
 	Reasons   []domain.Reason `json:"reasons"`
 	AccountID string          `json:"account_id"`
 	Impact    domain.Impact   `json:"impact"`
+}
+
+// Outcome is the verdict, for the document the workflow decided.
+func (r PreflightResult) Outcome() domain.Outcome {
+	if r.OK {
+		return domain.OutcomePassed
+	}
+	return domain.OutcomeRejected
+}
+
+// Facts are what the preflight found.
+func (r PreflightResult) Facts() domain.Facts {
+	impact := r.Impact
+	return domain.Facts{AccountID: r.AccountID, Impact: &impact, Reasons: r.Reasons}
 }
 
 // Preflight checks role, ownership, state and active attendances, and collects
@@ -42,7 +58,9 @@ func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (Prefligh
 		action, detail = domain.ActionPreflightRejected, map[string]any{"reasons": res.Reasons}
 	}
 	e := in.Step.audit(action, detail, in.key("preflight"))
-	e.Doc = map[string]any{"impact": res.Impact, "reasons": res.Reasons, "attempts_left": a.Policy.MaxAttempts}
+	if doc, ok := in.Decided.For(res.Outcome(), res.Facts()); ok {
+		e.Removal = &doc
+	}
 	if err := a.Store.AppendAudit(ctx, e); err != nil {
 		return res, err
 	}
@@ -123,6 +141,8 @@ type AuditInput struct {
 	Detail map[string]string `json:"detail,omitempty"`
 	// Seq distinguishes repeated actions of one run (e.g. refused resends).
 	Seq int `json:"seq,omitempty"`
+	// Decided: the document the step leads to, if it moves the removal.
+	Decided domain.Decided `json:"decided,omitempty"`
 }
 
 // RecordAudit appends an audit record; a retry writes it once. Every failure
@@ -132,7 +152,11 @@ func (a *Activities) RecordAudit(ctx context.Context, in AuditInput) error {
 	for k, v := range in.Detail {
 		detail[k] = v
 	}
-	if err := a.Store.AppendAudit(ctx, in.Step.audit(in.Action, detail, in.key(in.Action, fmt.Sprint(in.Seq)))); err != nil {
+	e := in.Step.audit(in.Action, detail, in.key(in.Action, fmt.Sprint(in.Seq)))
+	if doc, ok := in.Decided.For(domain.OutcomeRecorded, domain.Facts{}); ok {
+		e.Removal = &doc
+	}
+	if err := a.Store.AppendAudit(ctx, e); err != nil {
 		return temporalerr.Encode(domain.Errorf(domain.CodeUnavailable, "audit record %s not written: %v", in.Action, err))
 	}
 	return nil

@@ -36,7 +36,7 @@ func newWatched(t *testing.T) watched {
 // preflight runs the preflight and waits for its row's announcement.
 func (w watched) preflight() domain.RunAnnouncement {
 	w.t.Helper()
-	if _, err := w.acts.Preflight(w.ctx, activities.PreflightInput{Step: w.st, RequestedBy: w.admin}); err != nil {
+	if _, err := w.acts.Preflight(w.ctx, activities.PreflightInput{Step: w.st, RequestedBy: w.admin, Decided: preflightDocs()}); err != nil {
 		w.t.Fatal(err)
 	}
 	select {
@@ -93,7 +93,7 @@ func TestPreflightRowWakesTheRunsWatcher(t *testing.T) {
 func TestStatusChangesAreAnnouncedOtherWritesAreNot(t *testing.T) {
 	w := newWatched(t)
 	w.preflight()
-	if _, err := w.acts.SendVerificationCode(w.ctx, activities.SendCodeInput{Step: w.st, ChannelName: "E-mail", Seq: 1, Acknowledged: true}); err != nil {
+	if _, err := w.acts.SendVerificationCode(w.ctx, activities.SendCodeInput{Step: w.st, ChannelName: "E-mail", Seq: 1, Acknowledged: true, Decided: stepDocs(domain.OutcomeCodeSent, domain.StatusAwaitingCode)}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -104,7 +104,7 @@ func TestStatusChangesAreAnnouncedOtherWritesAreNot(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the move to awaiting_code was not announced")
 	}
-	r, err := w.acts.VerifyCode(w.ctx, activities.VerifyInput{Step: w.st, Seq: 1, CodeHash: vcode.Hash(secret, w.st.RemovalID, "000000x")})
+	r, err := w.acts.VerifyCode(w.ctx, activities.VerifyInput{Step: w.st, Seq: 1, CodeHash: vcode.Hash(secret, w.st.RemovalID, "000000x"), Decided: checkDocs()})
 	if err != nil || r.OK {
 		t.Fatalf("a wrong code: %+v %v", r, err)
 	}

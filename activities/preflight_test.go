@@ -44,7 +44,7 @@ func TestPreflightRejections(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(c.channel), RequestedBy: c.user})
+			res, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(c.channel), RequestedBy: c.user, Decided: preflightDocs()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +53,7 @@ func TestPreflightRejections(t *testing.T) {
 			}
 		})
 	}
-	res, _ := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(busy), RequestedBy: e.admin})
+	res, _ := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(busy), RequestedBy: e.admin, Decided: preflightDocs()})
 	if len(res.Impact.ActiveAttendances) != 1 || res.Impact.ActiveAttendances[0].Contact != "Cliente" {
 		t.Fatalf("active attendances not listed: %+v", res.Impact.ActiveAttendances)
 	}
@@ -74,7 +74,7 @@ func TestPreflightImpact(t *testing.T) {
 	e.must(e.b.Reference("", e.account, "routing_rule", "R", ch))
 	e.must(e.b.Reference("", e.account, "webhook", "H", ch))
 
-	res, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin})
+	res, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin, Decided: preflightDocs()})
 	if err != nil || !res.OK {
 		t.Fatalf("preflight: %v %+v", err, res.Reasons)
 	}
@@ -94,13 +94,13 @@ func TestPreflightImpact(t *testing.T) {
 	_ = shared
 	again := e.step(ch)
 	again.RunID = "run-2" // a new removal: the first run's verdict is its own
-	res, _ = e.acts.Preflight(e.ctx, activities.PreflightInput{Step: again, RequestedBy: e.admin})
+	res, _ = e.acts.Preflight(e.ctx, activities.PreflightInput{Step: again, RequestedBy: e.admin, Decided: preflightDocs()})
 	if !strings.Contains(strings.Join(res.Impact.Warnings, "\n"), "usada por outro canal ativo") {
 		t.Fatalf("shared WABA not warned: %v", res.Impact.Warnings)
 	}
 
 	qr := e.channel("whatsapp_web", "", "")
-	res, _ = e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(qr), RequestedBy: e.admin})
+	res, _ = e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(qr), RequestedBy: e.admin, Decided: preflightDocs()})
 	if !res.OK || res.Impact.OfficialIntegration {
 		t.Fatalf("unofficial channel: %+v", res)
 	}
@@ -113,7 +113,7 @@ func TestPreflightImpact(t *testing.T) {
 func TestPreflightRedoneReturnsTheRecordedVerdict(t *testing.T) {
 	e := newEnv(t)
 	ch := e.channel("messenger", "", "P9")
-	in := activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin}
+	in := activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin, Decided: preflightDocs()}
 	first, err := e.acts.Preflight(e.ctx, in)
 	if err != nil || !first.OK {
 		t.Fatalf("first: %+v %v", first, err)

@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/internal/devtools/graphsim"
 )
 
@@ -21,11 +23,11 @@ func TestDeleteChannelTombstonesOnceAndLeavesConversationsAlone(t *testing.T) {
 	db.Get(&xminBefore, `SELECT string_agg(xmin::text, ',') FROM conversations WHERE channel_id = $1`, ch)
 
 	r1, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
-	if err != nil || !r1.UnlinkPending {
+	if err != nil || !r1.Subscription {
 		t.Fatalf("first delete: %+v %v", r1, err)
 	}
 	r2, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
-	if err != nil || !r2.UnlinkPending {
+	if err != nil || !r2.Subscription {
 		t.Fatalf("second delete must change nothing: %+v %v", r2, err)
 	}
 	var st struct {
@@ -66,16 +68,14 @@ func TestDeleteChannelTombstonesOnceAndLeavesConversationsAlone(t *testing.T) {
 func TestDeleteChannelRefusesAnAttendanceOpenedAfterPreflight(t *testing.T) {
 	e := newEnv(t)
 	ch := e.channel("messenger", "", "P1")
-	res, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin})
+	res, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin, Decided: preflightDocs()})
 	if err != nil || !res.OK {
 		t.Fatalf("preflight: %+v %v", res, err)
 	}
 	e.must(e.b.Conversation("", e.account, ch, e.contact, "open")) // a customer writes in meanwhile
-	_, err = e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
-	ae := appErr(t, err, "active_attendances", false)
-	var f map[string]any
-	if ae.Details(&f) != nil || length(f["active_attendances"]) != 1 {
-		t.Fatalf("details: %v", f)
+	d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
+	if err != nil || d.Outcome() != domain.OutcomeAttendanceOpened || len(d.Refused.ActiveAttendances) != 1 {
+		t.Fatalf("refused: %+v %v", d, err)
 	}
 	c, _ := e.store.Channel(e.ctx, ch)
 	var creds int
@@ -93,12 +93,49 @@ func (e *env) removed(kind, waba, page string) string {
 	return ch
 }
 
-func TestUnlinkMeta(t *testing.T) {
+// unsubscribe makes the next attempt at ch's subscription, numbered as the
+// workflow numbers them, with the documents a workflow hands.
+func (e *env) unsubscribe(ch string) (activities.AttemptResult, error) {
+	u, _, _ := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")
+	docs := e.unlinkDocs(ch)
+	if u.NumberStatus != "" { // the number is still owed: settling the subscription does not end the removal
+		docs[domain.OutcomeDone], docs[domain.OutcomeKept] = docs[domain.OutcomeTransient], docs[domain.OutcomeTransient]
+	}
+	return e.acts.Unsubscribe(e.ctx, activities.AttemptInput{Step: e.step(ch), Attempt: u.Attempts + 1, Decided: docs})
+}
+
+// attempts is how many attempts ch's unlink job counted.
+func (e *env) attempts(ch string) int {
+	u, _, _ := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")
+	return u.Attempts
+}
+
+// unlinkDocs are documents for an attempt's outcomes as the workflow decides them.
+func (e *env) unlinkDocs(ch string) domain.Decided {
+	st := e.step(ch)
+	doc := func(s domain.Status, u domain.UnlinkStatus, final bool) domain.Removal {
+		d := domain.Removal{ID: st.RemovalID, RunID: st.RunID, ChannelID: ch, AccountID: e.account, Status: s,
+			MetaUnlink: domain.MetaUnlink{Status: u}, Notes: []string{}}
+		if final {
+			now := time.Now()
+			d.CompletedAt = &now
+		}
+		return d
+	}
+	return domain.Decided{
+		domain.OutcomeDone:      doc(domain.StatusCompleted, domain.UnlinkDone, true),
+		domain.OutcomeKept:      doc(domain.StatusCompleted, domain.UnlinkSkipped, true),
+		domain.OutcomeTransient: doc(domain.StatusUnlinking, domain.UnlinkUnlinking, false),
+		domain.OutcomePermanent: doc(domain.StatusCompletedWithWarnings, domain.UnlinkFailed, false),
+	}
+}
+
+func TestUnsubscribe(t *testing.T) {
 	t.Run("waba unsubscribed with the channel token, token erased", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("whatsapp_cloud", "W1", "")
-		r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-		if err != nil || r.Status != "unlinked" || r.Attempts != 1 || !e.graph.Unsubscribed("W1") {
+		r, err := e.unsubscribe(ch)
+		if err != nil || r.Outcome != domain.OutcomeDone || e.attempts(ch) != 1 || !e.graph.Unsubscribed("W1") {
 			t.Fatalf("%+v %v", r, err)
 		}
 		calls := e.graph.Calls()
@@ -109,26 +146,37 @@ func TestUnlinkMeta(t *testing.T) {
 		if u.AccessToken != "" {
 			t.Fatal("token kept after unlink")
 		}
-		if r2, _ := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)}); r2.Status != "unlinked" || len(e.graph.Calls()) != 1 {
+		if r2, _ := e.unsubscribe(ch); r2.Outcome != domain.OutcomeDone || len(e.graph.Calls()) != 1 {
 			t.Fatal("a settled unlink called Meta again")
 		}
 	})
 	t.Run("messenger page", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("messenger", "", "P1")
-		if r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)}); err != nil || r.Status != "unlinked" || !e.graph.Unsubscribed("P1") {
+		if r, err := e.unsubscribe(ch); err != nil || r.Outcome != domain.OutcomeDone || !e.graph.Unsubscribed("P1") {
 			t.Fatalf("%+v %v", r, err)
 		}
 	})
-	t.Run("code 2 is retried, then success", func(t *testing.T) {
+	t.Run("code 2 is transient, then success", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("whatsapp_cloud", "W1", "")
 		e.graph.FailNext(1, graphsim.Failure{HTTPStatus: 500, Code: 2, Message: "Service temporarily unavailable"})
-		_, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-		appErr(t, err, "meta_transient", true)
-		r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-		if err != nil || r.Status != "unlinked" || r.Attempts != 2 {
+		if r, err := e.unsubscribe(ch); err != nil || r.Outcome != domain.OutcomeTransient || !strings.Contains(r.Error, "código 2") {
 			t.Fatalf("%+v %v", r, err)
+		}
+		r, err := e.unsubscribe(ch)
+		if err != nil || r.Outcome != domain.OutcomeDone || e.attempts(ch) != 2 {
+			t.Fatalf("%+v %v", r, err)
+		}
+	})
+	t.Run("an attempt recorded before a crash is answered from its record", func(t *testing.T) {
+		e := newEnv(t)
+		ch := e.removed("whatsapp_cloud", "W1", "")
+		e.graph.FailNext(1, graphsim.Failure{HTTPStatus: 500, Code: 2})
+		first, _ := e.unsubscribe(ch)
+		again, err := e.acts.Unsubscribe(e.ctx, activities.AttemptInput{Step: e.step(ch), Attempt: 1, Decided: e.unlinkDocs(ch)})
+		if err != nil || again != first || len(e.graph.Calls()) != 1 || e.attempts(ch) != 1 {
+			t.Fatalf("attempt 1 again: %+v (first %+v) %v, calls %d", again, first, err, len(e.graph.Calls()))
 		}
 	})
 	t.Run("transient classification", func(t *testing.T) {
@@ -137,27 +185,26 @@ func TestUnlinkMeta(t *testing.T) {
 			e := newEnv(t)
 			ch := e.removed("messenger", "", "P1")
 			e.graph.FailNext(1, f)
-			_, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-			appErr(t, err, "meta_transient", true)
+			if r, err := e.unsubscribe(ch); err != nil || r.Outcome != domain.OutcomeTransient {
+				t.Fatalf("%+v: %+v %v", f, r, err)
+			}
 		}
 	})
 	t.Run("190 invalid token is permanent", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("whatsapp_cloud", "W1", "")
 		e.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
-		_, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-		ae := appErr(t, err, "meta_permanent", false)
-		var f map[string]any
-		ae.Details(&f)
-		if num(f["attempts"]) != 1 || f["last_error"] == "" {
-			t.Fatalf("details: %v", f)
+		r, err := e.unsubscribe(ch)
+		if err != nil || r.Outcome != domain.OutcomePermanent || e.attempts(ch) != 1 || r.Error == "" {
+			t.Fatalf("%+v %v", r, err)
 		}
 		for _, code := range []int{10, 200, 299} {
 			e.graph.FailNext(1, graphsim.Failure{HTTPStatus: 403, Code: code, Message: fmt.Sprint("permission ", code)})
-			_, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-			appErr(t, err, "meta_permanent", false)
+			if r, err := e.unsubscribe(ch); err != nil || r.Outcome != domain.OutcomePermanent {
+				t.Fatalf("code %d: %+v %v", code, r, err)
+			}
 		}
-		if r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)}); err != nil || r.Status != "unlinked" || r.Attempts != 5 {
+		if r, err := e.unsubscribe(ch); err != nil || r.Outcome != domain.OutcomeDone || e.attempts(ch) != 5 {
 			t.Fatalf("ops retry after a permanent failure: %+v %v", r, err)
 		}
 	})
@@ -165,9 +212,9 @@ func TestUnlinkMeta(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("whatsapp_cloud", "W1", "")
 		e.graph.MarkGone("W1")
-		r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
+		r, err := e.unsubscribe(ch)
 		recs, _ := e.store.AuditTrail(e.ctx, e.step(ch).RemovalID)
-		if err != nil || r.Status != "unlinked" || len(recs) == 0 || !strings.Contains(string(recs[len(recs)-1].Detail), `"outcome": "already_gone"`) {
+		if err != nil || r.Outcome != domain.OutcomeDone || len(recs) < 2 || !strings.Contains(string(recs[len(recs)-2].Detail), `"outcome": "already_gone"`) {
 			t.Fatalf("%+v %v %+v", r, err, recs)
 		}
 	})
@@ -175,24 +222,25 @@ func TestUnlinkMeta(t *testing.T) {
 		e := newEnv(t)
 		e.channel("whatsapp_cloud", "W1", "") // still live on W1
 		ch := e.removed("whatsapp_cloud", "W1", "")
-		r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-		if err != nil || r.Status != "skipped" || len(e.graph.Calls()) != 0 {
+		r, err := e.unsubscribe(ch)
+		if err != nil || r.Outcome != domain.OutcomeKept || len(e.graph.Calls()) != 0 {
 			t.Fatalf("%+v %v calls=%d", r, err, len(e.graph.Calls()))
 		}
 	})
 	t.Run("unofficial channel needs no unlink", func(t *testing.T) {
 		e := newEnv(t)
-		ch := e.removed("whatsapp_web", "", "")
-		if r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)}); err != nil || r.Status != "not_needed" {
-			t.Fatalf("%+v %v", r, err)
+		ch := e.channel("whatsapp_web", "", "")
+		d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
+		if err != nil || d.Subscription || d.Number || d.Outcome() != domain.OutcomeNothingOwed {
+			t.Fatalf("%+v %v", d, err)
 		}
 	})
 	t.Run("abandon erases the token", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.removed("messenger", "", "P1")
 		e.graph.FailNext(1, graphsim.Failure{HTTPStatus: http.StatusUnauthorized, Code: 190})
-		e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-		if err := e.acts.AbandonUnlink(e.ctx, e.step(ch)); err != nil {
+		e.unsubscribe(ch)
+		if err := e.acts.AbandonUnlink(e.ctx, activities.AbandonInput{Step: e.step(ch)}); err != nil {
 			t.Fatal(err)
 		}
 		u, _, _ := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")
@@ -212,13 +260,14 @@ func TestUnlinkSendsTheChannelsOwnToken(t *testing.T) {
 	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(ch)})
-	appErr(t, err, "meta_permanent", false)
+	if r, err := e.unsubscribe(ch); err != nil || r.Outcome != domain.OutcomePermanent {
+		t.Fatalf("another channel's token: %+v %v", r, err)
+	}
 	if calls := e.graph.Calls(); len(calls) != 1 || calls[0].HasToken || calls[0].OK {
 		t.Fatalf("calls %+v", calls)
 	}
 	own := e.removed("messenger", "", "PAGE-U")
-	if r, err := e.acts.UnlinkMeta(e.ctx, activities.UnlinkInput{Step: e.step(own)}); err != nil || r.Status != "unlinked" {
+	if r, err := e.unsubscribe(own); err != nil || r.Outcome != domain.OutcomeDone {
 		t.Fatalf("the channel's own token: %+v %v", r, err)
 	}
 }

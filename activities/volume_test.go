@@ -25,7 +25,7 @@ func TestDeleteChannelWritesNoConversationAt200k(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The preview's count stops at the cap and says so.
-	pre, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin})
+	pre, err := e.acts.Preflight(e.ctx, activities.PreflightInput{Step: e.step(ch), RequestedBy: e.admin, Decided: preflightDocs()})
 	if err != nil || pre.Impact.Conversations != domain.ConversationCountCap || !pre.Impact.ConversationsCapped {
 		t.Fatalf("capped count: %d capped=%v %v", pre.Impact.Conversations, pre.Impact.ConversationsCapped, err)
 	}

@@ -2,8 +2,8 @@ package domain
 
 import "time"
 
-// AuditEntry is one append-only record of a removal step. Writing it also
-// moves the run's row in the removals read model (StatusAfterAudit).
+// AuditEntry is one append-only record of a removal step. A record that
+// carries Removal also moves the run's row in the removals read model to it.
 type AuditEntry struct {
 	RemovalID string
 	RunID     string
@@ -14,11 +14,9 @@ type AuditEntry struct {
 	Detail    map[string]any
 	// Key makes the write idempotent: an activity retry records its step once.
 	Key string
-	// Status overrides StatusAfterAudit for the removals read model.
-	Status Status
-	// Doc holds fields of the removal document this step sets (merged into
-	// the read model's document, key by key).
-	Doc map[string]any
+	// Removal is the document the workflow decided this step leads to
+	// (domain.Decided), written whole with the record; nil: the row stays.
+	Removal *Removal
 }
 
 // Tombstone identifies the removal that tombstones a channel.
@@ -33,14 +31,17 @@ type Tombstone struct {
 	// ReleaseNumber: the admin asked to release the phone number; the
 	// tombstone hands it, with the token, to a number_releases job.
 	ReleaseNumber bool
+	// Decided is the document for each of the tombstone's outcomes.
+	Decided Decided
 }
 
 // TombstoneResult says what the tombstone did.
 type TombstoneResult struct {
 	AlreadyRemoved     bool
 	DetachedReferences int
-	// UnlinkPending: a Meta unlink is owed (the token moved to the unlink job).
-	UnlinkPending bool
+	// Subscription and Number: what is owed to Meta (the token moved to
+	// the unlink job and the number's release job).
+	Subscription, Number bool
 	// MetaAccessLost: Meta had cut the channel off; nothing was owed to it.
 	MetaAccessLost bool
 }
@@ -85,47 +86,42 @@ const (
 	UnlinkByMeta UnlinkStatus = "unlinked_by_meta"
 )
 
-// TombstoneRecords are the audit records of a tombstone, written in its
-// statement: channel_removed and, when no Meta unlink is owed and the step
-// ends the removal, removal_completed.
-func TombstoneRecords(in Tombstone, ch Channel, unlinkOwed bool, detachedRefs int) []AuditEntry {
-	doc := removedDoc(unlinkOwed, ch.Status == ChannelDisconnected)
-	if doc != nil && ch.Status == ChannelDisconnected && in.ReleaseNumber {
-		doc["number_release"] = NumberRelease{Status: NumberFailed, LastError: NumberNotReleasable}
+// Owed says whether anything is owed to Meta.
+func (r TombstoneResult) Owed() bool { return r.Subscription || r.Number }
+
+// Outcome is how the tombstone ended, for the document the workflow decided.
+func (r TombstoneResult) Outcome() Outcome {
+	switch {
+	case r.Owed():
+		return OutcomeUnlinkOwed
+	case r.MetaAccessLost:
+		return OutcomeMetaAccessLost
 	}
-	detail := map[string]any{"detached_references": detachedRefs, "unlink_pending": unlinkOwed}
-	if ch.Status == ChannelDisconnected {
+	return OutcomeNothingOwed
+}
+
+// TombstoneRecords are the audit records of a tombstone, written in its
+// statement: channel_removed with the document the workflow decided for res
+// and, when that document ends the removal, removal_completed.
+func TombstoneRecords(in Tombstone, ch Channel, res TombstoneResult) []AuditEntry {
+	detail := map[string]any{"detached_references": res.DetachedReferences, "unlink_pending": res.Owed()}
+	if res.MetaAccessLost {
 		detail["meta_access_lost"] = true
 	}
-	records := []AuditEntry{{
+	removed := AuditEntry{
 		RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
-		Action: ActionChannelRemoved, Key: in.RemovalID + "/" + in.RunID + "/channel_removed",
-		Detail: detail,
-		Doc:    doc,
-	}}
-	if !unlinkOwed && in.FinishIfNothingOwed {
-		records = append(records, AuditEntry{
-			RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
-			Action: ActionRemovalCompleted, Key: in.RemovalID + "/" + in.RunID + "/removal_completed", Doc: doc})
+		Action: ActionChannelRemoved, Key: in.RemovalID + "/" + in.RunID + "/channel_removed", Detail: detail}
+	doc, ok := in.Decided.For(res.Outcome(), Facts{})
+	if !ok {
+		return []AuditEntry{removed}
 	}
-	return records
-}
-
-// removedDoc: with no unlink owed, the document says so at once, and why
-// when Meta had already cut the channel off.
-func removedDoc(unlinkOwed, metaAccessLost bool) map[string]any {
-	switch {
-	case unlinkOwed:
-		return nil
-	case metaAccessLost:
-		return map[string]any{"meta_unlink": map[string]any{"status": UnlinkByMeta, "attempts": 0}}
+	if !doc.Final() {
+		removed.Removal = &doc
+		return []AuditEntry{removed}
 	}
-	return map[string]any{"meta_unlink": map[string]any{"status": "not_needed", "attempts": 0}}
-}
-
-// UnlinkDoc is the meta_unlink part of the removal document.
-func UnlinkDoc(u Unlink) map[string]any {
-	return map[string]any{"meta_unlink": map[string]any{"status": u.Status, "attempts": u.Attempts, "last_error": u.LastError}}
+	return []AuditEntry{removed, {
+		RemovalID: in.RemovalID, RunID: in.RunID, AccountID: ch.AccountID, ChannelID: ch.ID, Actor: in.Actor,
+		Action: EndAction(doc.Status), Key: in.RemovalID + "/" + in.RunID + "/" + string(EndAction(doc.Status)), Removal: &doc}}
 }
 
 // ConversationContinued is the record of a new attendance started, on

@@ -38,29 +38,17 @@ type Removal struct {
 }
 
 // Document is the removal document (SPEC §3) of a read-model record: the
-// fields its steps set, with the status's step in words and its notes.
+// document the workflow decided, as its last step wrote it whole, with the
+// row's ids and times, and each status's plain text as its step (the query
+// and Temporal Web show the step with its deadlines).
 func (rec RemovalRecord) Document() Removal {
 	var doc Removal
-	_ = json.Unmarshal(rec.Doc, &doc) // the fields the steps set; the rest follows
-	var number struct {
-		Release *NumberRelease `json:"number_release"` // NumberDoc
-	}
-	_ = json.Unmarshal(rec.Doc, &number)
+	_ = json.Unmarshal(rec.Doc, &doc)
 	doc.ID, doc.RunID, doc.ChannelID, doc.AccountID = rec.RemovalID, rec.RunID, rec.ChannelID, rec.AccountID
 	doc.Status, doc.Step = Status(rec.Status), StatusStep(Status(rec.Status))
 	doc.CreatedAt, doc.UpdatedAt, doc.CompletedAt = rec.CreatedAt, rec.UpdatedAt, rec.CompletedAt
-	if doc.MetaUnlink.Status == "" {
-		doc.MetaUnlink.Status = "not_started"
+	if doc.Notes == nil {
+		doc.Notes = []string{}
 	}
-	var kind ChannelKind
-	var disconnected bool
-	if doc.Impact != nil {
-		kind, disconnected = doc.Impact.Kind, doc.Impact.Disconnected
-	}
-	doc.MetaUnlink.Number = number.Release
-	if doc.MetaUnlink.Number == nil && NumberReleaseOffered(kind, disconnected) {
-		doc.MetaUnlink.Number = &NumberRelease{Status: NumberNotRequested}
-	}
-	doc.Notes = RemovalNotes(doc.Status, kind, doc.MetaUnlink)
 	return doc
 }

@@ -63,13 +63,6 @@ func (u Unlink) Number() (n NumberJob, ok bool) {
 		AccessToken: u.NumberToken, Status: u.NumberStatus, Attempts: u.NumberAttempts, LastError: u.NumberLastError}, u.NumberStatus != ""
 }
 
-// NumberDoc is the read model's fragment for the number. It is a key of its
-// own, not inside meta_unlink, because fragments merge at the top level and
-// the unlink's own fragments would erase it; Document moves it in place.
-func NumberDoc(status NumberStatus, lastError string) map[string]any {
-	return map[string]any{"number_release": NumberRelease{Status: status, LastError: lastError}}
-}
-
 // NumberRateLimitWindow is Meta's window for register/deregister attempts on
 // one number (10 per 72 hours; code 133016 past them).
 const NumberRateLimitWindow = 72 * time.Hour

@@ -113,59 +113,12 @@ func SignalActor(claimed Actor) Actor {
 	return a
 }
 
-// StatusAfterAudit is the removal status an audit record's step leads to, for
-// the removals read model that the activities keep with each record; ok is
-// false for steps that do not move the status (acknowledged, code_expired: the
-// record that ends the run follows). final marks the run's last status.
-func StatusAfterAudit(action Action) (s Status, final, ok bool) {
-	switch action {
-	case ActionPreflightPassed, ActionAcknowledged, ActionNumberReleaseRequested:
-		return StatusAwaitingAcknowledgement, false, true
-	case ActionCodeSent, ActionCodeRejected:
-		return StatusAwaitingCode, false, true
-	case ActionCodeVerified, ActionChannelRemoved:
-		return StatusRemoving, false, true
-	case ActionMetaUnlinked, ActionMetaUnlinkSkipped, ActionRetryUnlinkRequested, ActionMetaUnlinkFailed,
-		ActionNumberReleased, ActionNumberReleaseFailed:
-		return StatusUnlinking, false, true // a permanent unlink failure says so explicitly (AuditEntry.Status)
-	case ActionMetaUnlinkAbandoned:
-		return StatusCompletedWithWarnings, true, true
-	case ActionPreflightRejected, ActionRemovalRejected:
-		return StatusRejected, true, true
-	case ActionRemovalCompleted:
-		return StatusCompleted, true, true
-	case ActionRemovalCancelled:
-		return StatusCancelled, true, true
-	case ActionRemovalExpired:
-		return StatusExpired, true, true
-	case ActionRemovalLocked:
-		return StatusLocked, true, true
-	}
-	return "", false, false
-}
-
-// Notes a removal carries (SPEC §1.7), the same in the workflow's document
-// and in the read model's.
+// Notes a removal carries (SPEC §1.7), which the workflow adds.
 const (
 	NoteWhatsAppRelink = "Canal do WhatsApp Business API removido: para usar este número de novo pode ser necessário vinculá-lo novamente no Meta Business."
 	NoteNumberReleased = "Canal do WhatsApp Business API removido e número liberado na Meta: ele já pode ser registrado em outro provedor."
 	NoteWABAShared     = "A WABA continua em uso por outro canal ativo: a inscrição do aplicativo foi mantida."
 )
-
-// RemovalNotes are the notes a removal in this state carries.
-func RemovalNotes(status Status, kind ChannelKind, unlink MetaUnlink) []string {
-	notes := []string{}
-	switch unlink.Status {
-	case "skipped":
-		notes = append(notes, NoteWABAShared)
-	case UnlinkByMeta:
-		notes = append(notes, NoteMetaAccessLost)
-	}
-	if status == StatusCompleted && kind == KindWhatsAppCloud {
-		notes = append(notes, CompletedNote(unlink.Number))
-	}
-	return notes
-}
 
 // CompletedNote is a completed WhatsApp Business API removal's note on its
 // number: released, or what re-linking it may need.

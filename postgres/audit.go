@@ -30,9 +30,9 @@ func appendAuditWith(ctx context.Context, q querier, e domain.AuditEntry, with s
 }
 
 // auditStatement is one statement that writes an audit record ($1–$12, from
-// auditArgs) and moves the run's read-model row with it, so the row moves
-// exactly when its record is written; a finished run's row is never moved
-// back. with holds data-modifying CTEs that go first ("name AS (…),",
+// auditArgs) and, when the record carries the workflow's document, moves the
+// run's read-model row to it, so the row moves exactly when its record is
+// written; a finished run's row is never moved back. with holds data-modifying CTEs that go first ("name AS (…),",
 // parameters $13 on); the record is written only where guard holds; final is
 // the statement's result. earlier are the parameter numbers of records of
 // the same step written before it, in order, each an (action, detail, key)
@@ -62,7 +62,7 @@ func auditStatement(with, guard, final string, earlier ...int) string {
 			FROM (SELECT max(created_at) AS created_at FROM audit) a WHERE $10 <> '' AND a.created_at IS NOT NULL
 			ON CONFLICT (removal_id, run_id) DO UPDATE SET
 				status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, completed_at = EXCLUDED.completed_at,
-				doc = removals.doc || EXCLUDED.doc
+				doc = EXCLUDED.doc
 			WHERE removals.completed_at IS NULL)
 		` + final
 }
@@ -75,6 +75,9 @@ func earlierArgs(last domain.AuditEntry, earlier []domain.AuditEntry) ([]any, er
 		if e.RemovalID != last.RemovalID || e.RunID != last.RunID || e.AccountID != last.AccountID ||
 			e.ChannelID != last.ChannelID || e.Actor != last.Actor {
 			return nil, fmt.Errorf("audit records of one statement must be of one step: %s and %s", e.Action, last.Action)
+		}
+		if e.Removal != nil {
+			return nil, fmt.Errorf("only the last record of a statement carries the document (%s)", e.Action)
 		}
 		detail, err := detailJSON(e)
 		if err != nil {
@@ -110,21 +113,16 @@ func auditArgs(e domain.AuditEntry) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	status, final, moves := domain.StatusAfterAudit(e.Action)
-	if e.Status != "" {
-		status, moves = e.Status, true
-	}
-	if !moves || e.AccountID == "" || e.ChannelID == "" {
-		status = ""
-	}
-	doc := []byte("{}")
-	if len(e.Doc) > 0 {
-		if doc, err = json.Marshal(e.Doc); err != nil {
+	// The row moves to the document the workflow decided, written whole.
+	status, final, doc := "", false, []byte("{}")
+	if e.Removal != nil && e.AccountID != "" && e.ChannelID != "" {
+		if doc, err = json.Marshal(e.Removal); err != nil {
 			return nil, err
 		}
+		status, final = string(e.Removal.Status), e.Removal.Final()
 	}
 	return []any{e.RemovalID, e.RunID, e.AccountID, e.ChannelID, e.Actor.UserID, e.Actor.IP, e.Action, detail, e.Key,
-		string(status), final, string(doc)}, nil
+		status, final, string(doc)}, nil
 }
 
 // AuditRecord is an audit row as read back.

@@ -27,26 +27,27 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 			// check it, so the record says exactly what was detached.
 			var cur struct {
 				channelRow
-				References    int  `db:"refs"`
-				UnlinkPending bool `db:"unlink_pending"`
+				References   int  `db:"refs"`
+				Subscription bool `db:"subscription"`
+				Number       bool `db:"number"`
 			}
 			if err := tx.GetContext(ctx, &cur, `SELECT `+channelCols+`,
 					(SELECT count(*) FROM channel_references r WHERE r.channel_id = c.id) AS refs,
-					EXISTS (SELECT 1 FROM meta_unlinks WHERE removal_id = $2 AND run_id = $3)
-						OR EXISTS (SELECT 1 FROM number_releases WHERE removal_id = $2 AND run_id = $3) AS unlink_pending
+					EXISTS (SELECT 1 FROM meta_unlinks WHERE removal_id = $2 AND run_id = $3) AS subscription,
+					EXISTS (SELECT 1 FROM number_releases WHERE removal_id = $2 AND run_id = $3) AS number
 				FROM channels c WHERE c.id = $1 FOR UPDATE`, in.ChannelID, in.RemovalID, in.RunID); err != nil {
 				return err
 			}
 			ch := cur.toDomain()
 			if ch.Status == domain.ChannelRemoved {
-				res.AlreadyRemoved, res.UnlinkPending = true, cur.UnlinkPending
+				res.AlreadyRemoved, res.Subscription, res.Number = true, cur.Subscription, cur.Number
 				return nil
 			}
 			kind, object := domain.UnlinkTarget(ch)
 			number := in.ReleaseNumber && domain.NumberReleaseOffered(ch.Kind, ch.Status == domain.ChannelDisconnected) && ch.PhoneNumber != nil && *ch.PhoneNumber != ""
-			res.UnlinkPending, res.DetachedReferences = object != "" || number, cur.References
+			res.Subscription, res.Number, res.DetachedReferences = object != "", number, cur.References
 			res.MetaAccessLost = ch.Status == domain.ChannelDisconnected
-			cleared, active, err := s.tombstone(ctx, tx, in, ch, kind, object, number, cur.References)
+			cleared, active, err := s.tombstone(ctx, tx, in, ch, res, kind, object)
 			if err != nil || cleared {
 				return err
 			}
@@ -66,8 +67,8 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 // unless the channel has no active attendance and still the references
 // counted under the lock (cleared false: active lists the attendances, or
 // none when only the count moved).
-func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, ch domain.Channel, kind, object string, number bool, refs int) (bool, []domain.Attendance, error) {
-	records := domain.TombstoneRecords(in, ch, object != "" || number, refs)
+func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, ch domain.Channel, res domain.TombstoneResult, kind, object string) (bool, []domain.Attendance, error) {
+	records := domain.TombstoneRecords(in, ch, res)
 	last := records[len(records)-1]
 	args, err := auditArgs(last)
 	if err != nil {
@@ -109,7 +110,7 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 			WHERE channel_id = $16 AND (SELECT ok FROM clear)),`,
 		`(SELECT ok FROM clear)`,
 		`SELECT (SELECT ok FROM clear), (SELECT coalesce(json_agg(a), '[]') FROM active a)`, at...),
-		append(append(args, kind, object, in.Now, ch.ID, refs, number), earlier...), &cleared, &active)
+		append(append(args, kind, object, in.Now, ch.ID, res.DetachedReferences, res.Number), earlier...), &cleared, &active)
 	if err != nil || cleared {
 		return cleared, nil, err
 	}
@@ -140,15 +141,6 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domai
 		LEFT JOIN number_releases n ON n.removal_id = k.removal_id AND n.run_id = k.run_id`, removalID, runID)
 	u = domain.Unlink(row)
 	return u, err == nil && (u.Status != "" || u.NumberStatus != ""), mapErr(err)
-}
-
-// SettleUnlink records a settled attempt (unlinked or skipped: the token is
-// erased) and, in the same statement, the step's audit records in order, the
-// read model moving with the last: the unlink is recorded exactly when its
-// records are, and an attempt that fails before it is simply retried (Meta
-// answers a second unsubscribe as done).
-func (s *Store) SettleUnlink(ctx context.Context, removalID, runID string, status domain.UnlinkStatus, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error) {
-	return s.RecordUnlinkAttempt(ctx, removalID, runID, status, "", now, records...)
 }
 
 // RecordUnlinkAttempt counts one attempt and its outcome with, in the same

@@ -225,15 +225,18 @@ func TestTombstoneRecordsTheReferencesItDetached(t *testing.T) {
 	var res domain.TombstoneResult
 	go func() {
 		var err error
-		res, err = r.store.RemoveChannel(r.ctx, domain.Tombstone{ChannelID: r.channel, RemovalID: id, RunID: "run-1", Now: time.Now(),
-			FinishIfNothingOwed: true})
+		now := time.Now()
+		// The workflow's document for "nothing owed": the tombstone completes the removal.
+		completed := domain.Removal{ID: id, RunID: "run-1", ChannelID: r.channel, Status: domain.StatusCompleted, CompletedAt: &now}
+		res, err = r.store.RemoveChannel(r.ctx, domain.Tombstone{ChannelID: r.channel, RemovalID: id, RunID: "run-1", Now: now,
+			Decided: domain.Decided{domain.OutcomeNothingOwed: completed}})
 		done <- err
 	}()
 	r.blocked()
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil || res.DetachedReferences != 1 || res.UnlinkPending {
+	if err := <-done; err != nil || res.DetachedReferences != 1 || res.Owed() {
 		t.Fatalf("%+v %v", res, err)
 	}
 	var detached int

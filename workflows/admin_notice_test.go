@@ -35,9 +35,7 @@ func TestAdminsAreNotifiedOnceTheChannelIsRemoved(t *testing.T) {
 // removal later sends nothing more.
 func TestAdminsAreNotifiedOnceAtTheFirstWarning(t *testing.T) {
 	h := newHarness(t)
-	h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink, func() (activities.UnlinkResult, error) {
-		return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 2}, nil
-	}}
+	h.unlinks = []func() activities.AttemptResult{permanentUnlink, doneUnlink}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
 	var atWarning int

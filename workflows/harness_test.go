@@ -33,8 +33,10 @@ type harness struct {
 	deleteRes   activities.DeleteResult
 	deleteFn    func(activities.DeleteInput) (activities.DeleteResult, error) // replaces the default tombstone
 	onSend      func(activities.SendCodeInput)                                // sees each code send
-	unlinks     []func() (activities.UnlinkResult, error)                     // one per attempt; the last repeats
+	unlinks     []func() activities.AttemptResult                             // one per attempt; the last repeats
 	unlinkCalls int
+	numbers     []func() activities.AttemptResult // the number's attempts; the last repeats
+	numberCalls int
 
 	codes        []string // mailed codes, by send
 	hash         string   // current code's hash
@@ -71,10 +73,9 @@ func newHarness(t *testing.T) *harness {
 	h.preflight = activities.PreflightResult{OK: true, AccountID: "acc-1", Reasons: []domain.Reason{},
 		Impact: domain.Impact{ChannelName: "WhatsApp Oficial", Kind: domain.KindWhatsAppCloud, OfficialIntegration: true,
 			Meta: domain.MetaObjects{WABAID: "W1"}, ActiveAttendances: []domain.Attendance{}, Warnings: []string{"irreversível"}}}
-	h.deleteRes = activities.DeleteResult{UnlinkPending: true}
-	h.unlinks = []func() (activities.UnlinkResult, error){func() (activities.UnlinkResult, error) {
-		return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: h.unlinkCalls}, nil
-	}}
+	h.deleteRes = activities.DeleteResult{Subscription: true}
+	h.unlinks = []func() activities.AttemptResult{doneUnlink}
+	h.numbers = []func() activities.AttemptResult{doneUnlink}
 	env := h.env
 	env.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
 	env.RegisterActivity(a)
@@ -125,24 +126,30 @@ func newHarness(t *testing.T) *harness {
 				return h.deleteFn(in)
 			}
 			h.deleted++
-			if h.deleteErr == nil && in.FinishIfNothingOwed && !h.deleteRes.UnlinkPending {
-				h.recordAudit("removal_completed")
+			if doc, ok := in.Decided.For(h.deleteRes.Outcome(), h.deleteRes.Facts()); h.deleteErr == nil && ok && doc.Final() {
+				h.recordAudit(string(domain.EndAction(doc.Status)))
 			}
 			return h.deleteRes, h.deleteErr
 		})
-	env.OnActivity(a.UnlinkMeta, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.UnlinkInput) (activities.UnlinkResult, error) {
-			h.unlinkCalls++
-			f := h.unlinks[0]
-			if len(h.unlinks) > 1 {
-				h.unlinks = h.unlinks[1:]
+	attempt := func(fs *[]func() activities.AttemptResult, calls *int) func(context.Context, activities.AttemptInput) (activities.AttemptResult, error) {
+		return func(_ context.Context, in activities.AttemptInput) (activities.AttemptResult, error) {
+			*calls++
+			if in.Attempt != *calls {
+				h.t.Errorf("attempt %d numbered %d", *calls, in.Attempt)
 			}
-			res, err := f()
-			if err == nil && in.Finish {
-				h.recordAudit("removal_completed")
+			f := (*fs)[0]
+			if len(*fs) > 1 {
+				*fs = (*fs)[1:]
 			}
-			return res, err
-		})
+			res := f()
+			if doc, ok := in.Decided.For(res.Outcome, domain.Facts{}); ok && doc.Final() {
+				h.recordAudit(string(domain.EndAction(doc.Status)))
+			}
+			return res, nil
+		}
+	}
+	env.OnActivity(a.Unsubscribe, mock.Anything, mock.Anything).Return(attempt(&h.unlinks, &h.unlinkCalls))
+	env.OnActivity(a.ReleaseNumber, mock.Anything, mock.Anything).Return(attempt(&h.numbers, &h.numberCalls))
 	env.OnActivity(a.AlertOps, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.OpsAlertInput) (bool, error) {
 			h.opsAlerts = append(h.opsAlerts, in)
@@ -170,7 +177,7 @@ func newHarness(t *testing.T) *harness {
 			return 1, nil
 		})
 	env.OnActivity(a.AbandonUnlink, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.Step) error { h.abandoned++; return nil })
+		func(_ context.Context, in activities.AbandonInput) error { h.abandoned++; return nil })
 	h.statusAtAudit, h.auditActors = map[string]string{}, map[string]domain.Actor{}
 	h.auditCall = env.OnActivity(a.RecordAudit, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.AuditInput) error {
@@ -297,14 +304,17 @@ func ack() AcknowledgeRequest {
 	return AcknowledgeRequest{Acknowledged: true, Actor: domain.Actor{UserID: "admin-1"}}
 }
 
-func transientUnlink() (activities.UnlinkResult, error) {
-	return activities.UnlinkResult{}, temporal.NewApplicationError("graph API transient failure: code 2", string(domain.CodeMetaTransient),
-		map[string]any{"attempts": 1, "last_error": "code 2"})
+func doneUnlink() activities.AttemptResult {
+	return activities.AttemptResult{Outcome: domain.OutcomeDone}
 }
 
-func permanentUnlink() (activities.UnlinkResult, error) {
-	return activities.UnlinkResult{}, temporal.NewNonRetryableApplicationError("invalid token", string(domain.CodeMetaPermanent), nil,
-		map[string]any{"attempts": 1, "last_error": "graph API permanent failure: HTTP 401, code 190: Error validating access token"})
+func transientUnlink() activities.AttemptResult {
+	return activities.AttemptResult{Outcome: domain.OutcomeTransient, Error: "code 2"}
+}
+
+func permanentUnlink() activities.AttemptResult {
+	return activities.AttemptResult{Outcome: domain.OutcomePermanent,
+		Error: "graph API permanent failure: HTTP 401, code 190: Error validating access token"}
 }
 
 // num reads a number from update error details (int in-process, float64 after JSON).

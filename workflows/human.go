@@ -13,23 +13,28 @@ import (
 	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
+// preflight runs the checks; the alert's wait starts in the same task, so
+// the document it passes to names the wait's deadline.
 func (r *removal) preflight(ctx workflow.Context) bool {
+	deadline := workflow.Now(ctx).Add(r.in.AckTimeout.D())
+	decided := domain.Decided{
+		domain.OutcomePassed:   r.decide(ctx, domain.StatusAwaitingAcknowledgement, domain.StepAwaitingAcknowledgement(deadline)),
+		domain.OutcomeRejected: r.ending(ctx, domain.StatusRejected, domain.StatusStep(domain.StatusRejected)),
+	}
 	var res activities.PreflightResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, preflightOptions()), a.Preflight,
-		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy}).Get(ctx, &res)
+		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy, Decided: decided}).Get(ctx, &res)
 	if err != nil {
 		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha no preflight", temporalerr.Message(err)))
 		return false
 	}
-	r.doc.AccountID, r.doc.Impact = res.AccountID, &res.Impact
-	if domain.NumberReleaseOffered(res.Impact.Kind, res.Impact.Disconnected) {
-		r.doc.MetaUnlink.Number = &domain.NumberRelease{Status: domain.NumberNotRequested}
-	}
+	doc, _ := decided.For(res.Outcome(), res.Facts())
 	if !res.OK {
-		r.doc.Reasons = res.Reasons
-		r.finish(ctx, domain.StatusRejected, domain.StepRejected(res.Reasons))
+		doc.Step = domain.StepRejected(res.Reasons)
+		r.take(ctx, doc)
 		return false
 	}
+	r.doc = doc // published as the alert's wait begins
 	return true
 }
 
@@ -97,15 +102,18 @@ func (r *removal) setAwaitingCode(ctx workflow.Context) {
 func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Error {
 	r.sendSeq++
 	first := r.doc.CodeSentAt == nil // the first code that went out records the acknowledgement
+	decided := domain.Decided{domain.OutcomeCodeSent: r.decide(ctx, domain.StatusAwaitingCode, domain.StatusStep(domain.StatusAwaitingCode))}
 	var res activities.SendCodeResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
 		activities.SendCodeInput{Step: r.step(actor), ChannelName: r.channelName(), Seq: r.sendSeq, Acknowledged: first,
-			ReleaseNumber: first && r.releaseNumber}).Get(ctx, &res)
+			ReleaseNumber: first && r.releaseNumber, Decided: decided}).Get(ctx, &res)
 	if err != nil {
 		return temporalerr.AsDomain(err)
 	}
+	doc, _ := decided.For(domain.OutcomeCodeSent, res.Facts())
 	sentAt := workflow.Now(ctx)
-	r.doc.CodeSentTo, r.doc.CodeExpiresAt, r.doc.CodeSentAt = res.Recipient, &res.ExpiresAt, &sentAt
+	doc.CodeSentAt = &sentAt
+	r.doc = doc // published by setAwaitingCode, with where the code went
 	return nil
 }
 
@@ -119,16 +127,12 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 		}
 		switch cmd.Kind {
 		case kindVerify:
-			r.attemptSeq++
-			var v activities.VerifyResult
-			err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, verifyOptions()), a.VerifyCode,
-				activities.VerifyInput{Step: r.step(cmd.Actor), Seq: r.attemptSeq, CodeHash: cmd.CodeHash}).Get(ctx, &v)
+			v, err := r.checkCode(ctx, cmd)
 			if err != nil {
 				r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha ao verificar o código", temporalerr.Message(err)))
 				r.refuse(cmd, temporalerr.AsDomain(err))
 				return command{}, false
 			}
-			r.doc.AttemptsLeft = v.AttemptsLeft
 			switch {
 			case v.OK:
 				return cmd, true
@@ -165,6 +169,29 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 			r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
 		}
 	}
+}
+
+// checkCode checks one code: verified, the removal goes on (removing); a
+// wrong one, it waits for the next (awaiting_code); an expired code or a
+// lock end the run, with a record of their own.
+func (r *removal) checkCode(ctx workflow.Context, cmd command) (activities.VerifyResult, error) {
+	r.attemptSeq++
+	decided := domain.Decided{
+		domain.OutcomeVerified:  r.decide(ctx, domain.StatusRemoving, domain.StatusStep(domain.StatusRemoving)),
+		domain.OutcomeWrongCode: r.decide(ctx, domain.StatusAwaitingCode, domain.StatusStep(domain.StatusAwaitingCode)),
+	}
+	var v activities.VerifyResult
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, verifyOptions()), a.VerifyCode,
+		activities.VerifyInput{Step: r.step(cmd.Actor), Seq: r.attemptSeq, CodeHash: cmd.CodeHash, Decided: decided}).Get(ctx, &v)
+	if err != nil {
+		return v, err
+	}
+	if doc, ok := decided.For(v.Outcome(), v.Facts()); ok {
+		r.doc = doc
+	} else {
+		v.Facts().Apply(&r.doc)
+	}
+	return v, nil
 }
 
 func (r *removal) resendTooSoon(ctx workflow.Context) *domain.Error {

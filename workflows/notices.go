@@ -59,7 +59,7 @@ func (r *removal) noticeFailed(ctx workflow.Context, notice domain.NoticeKind, e
 	}
 	why := temporalerr.Message(err)
 	workflow.GetLogger(ctx).Error("notice not sent", "notice", notice, "error", err)
-	r.audit(ctx, domain.ActionNoticeFailed, r.actor, map[string]string{"notice": string(notice), "error": why})
+	r.audit(ctx, domain.ActionNoticeFailed, r.actor, map[string]string{"notice": string(notice), "error": why}, nil)
 	if notice == domain.NoticeOps {
 		return
 	}

@@ -17,12 +17,8 @@ func TestReleaseNumberBySignalAlone(t *testing.T) {
 		var sent, deleted []bool
 		h.deleteFn = func(in activities.DeleteInput) (activities.DeleteResult, error) {
 			deleted = append(deleted, in.ReleaseNumber)
-			return activities.DeleteResult{UnlinkPending: true}, nil
+			return activities.DeleteResult{Subscription: true, Number: in.ReleaseNumber}, nil
 		}
-		h.unlinks = []func() (activities.UnlinkResult, error){func() (activities.UnlinkResult, error) {
-			return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 1,
-				Number: &domain.NumberRelease{Status: domain.NumberReleased}}, nil
-		}}
 		h.onSend = func(in activities.SendCodeInput) { sent = append(sent, in.ReleaseNumber) }
 		h.at(time.Second, func() {
 			if n := h.query().MetaUnlink.Number; n == nil || n.Status != domain.NumberNotRequested {
@@ -35,7 +31,11 @@ func TestReleaseNumberBySignalAlone(t *testing.T) {
 		if len(sent) != 1 || sent[0] != release || len(deleted) != 1 || deleted[0] != release {
 			t.Fatalf("release %v: sends %v, tombstones %v", release, sent, deleted)
 		}
-		if doc.Status != domain.StatusCompleted || doc.MetaUnlink.Number == nil || doc.MetaUnlink.Number.Status != domain.NumberReleased {
+		want := domain.NumberNotRequested
+		if release {
+			want = domain.NumberReleased
+		}
+		if doc.Status != domain.StatusCompleted || doc.MetaUnlink.Number == nil || doc.MetaUnlink.Number.Status != want || release != (h.numberCalls == 1) {
 			t.Fatalf("release %v: %s, number %+v", release, doc.Status, doc.MetaUnlink.Number)
 		}
 	}

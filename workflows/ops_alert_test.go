@@ -14,7 +14,7 @@ import (
 // window; the run then waits out its window as before.
 func TestOpsAreAlertedOnceWhenAnUnlinkStaysFailed(t *testing.T) {
 	h := newHarness(t)
-	h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink}
+	h.unlinks = []func() activities.AttemptResult{permanentUnlink}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
 	var before int
@@ -34,9 +34,7 @@ func TestOpsAreAlertedOnceWhenAnUnlinkStaysFailed(t *testing.T) {
 // again when a later retry completes it.
 func TestOpsAreAlertedOnceAcrossRetries(t *testing.T) {
 	h := newHarness(t)
-	h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink, permanentUnlink, func() (activities.UnlinkResult, error) {
-		return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 3}, nil
-	}}
+	h.unlinks = []func() activities.AttemptResult{permanentUnlink, permanentUnlink, doneUnlink}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
 	h.at(time.Hour, func() { h.signal(SignalRetryUnlink, ActorRequest{}) })

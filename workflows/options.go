@@ -54,20 +54,32 @@ func deleteOptions() workflow.LocalActivityOptions {
 	}
 }
 
-// UnlinkRetryPolicy: exponential backoff for transient Graph failures, capped
-// so that a Meta outage ends in completed_with_warnings, where ops can retry.
-var UnlinkRetryPolicy = &temporal.RetryPolicy{
-	InitialInterval:    2 * time.Second,
-	BackoffCoefficient: 2,
-	MaximumInterval:    2 * time.Minute,
-	MaximumAttempts:    8,
+// The Meta unlink's automatic attempts: the workflow makes them, one
+// activity per attempt, so it decides which failure waits for ops (the last
+// automatic one, or a permanent one) and each attempt's delay shows in
+// Temporal Web as a timer. Exponential backoff, capped, so that a Meta outage
+// ends in completed_with_warnings (about 8 minutes), where ops can retry.
+const unlinkAttempts = 8
+
+func unlinkBackoff(attempt int) time.Duration {
+	d := 2 * time.Second << (attempt - 1)
+	if d > 2*time.Minute || d <= 0 {
+		return 2 * time.Minute
+	}
+	return d
 }
 
-func unlinkOptions() workflow.ActivityOptions {
+// unlinkOptions: an attempt's activity fails only when its record could not
+// be written; it is retried until the record lands (Meta's answers are results).
+func unlinkOptions(number bool) workflow.ActivityOptions {
+	summary := "Desvincula o aplicativo na Meta (subscribed_apps)"
+	if number {
+		summary = "Libera o número na Meta (deregister)"
+	}
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         UnlinkRetryPolicy,
-		Summary:             "Desvincula o aplicativo na Meta (subscribed_apps)",
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second},
+		Summary:             summary,
 	}
 }
 

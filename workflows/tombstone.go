@@ -15,11 +15,12 @@ import (
 // deleteChannel tombstones the channel. From here the removal no longer
 // depends on anyone, so the verification is answered as soon as the outcome
 // of the tombstone is known, or as accepted ("removing") when the database
-// keeps it waiting.
-func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkOwed bool, ok bool) {
+// keeps it waiting. ok is false when the run ended here.
+func (r *removal) deleteChannel(ctx workflow.Context, verified command) (ok bool) {
 	r.actor = verified.Actor
 	r.setLocalStatus(ctx, domain.StatusRemoving, domain.StatusStep(domain.StatusRemoving))
-	d, err := r.tombstone(ctx)
+	decided := r.tombstoneOutcomes(ctx)
+	d, err := r.tombstone(ctx, decided)
 	if err != nil && temporalerr.Retryable(err) {
 		// The database is away, or another transaction holds the channel's
 		// row: the code was accepted, so say so now and keep trying.
@@ -27,70 +28,73 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (unlinkO
 		r.setStatus(ctx, domain.StatusRemoving, domain.StepAwaitingDatabase(r.in.OutageRetryInterval.D(), deadline))
 		r.reply(verified, nil)
 		verified = command{} // answered
-		d, err = r.tombstoneThroughOutage(ctx, deadline)
+		d, decided, err = r.tombstoneThroughOutage(ctx, deadline)
 	}
 	if err != nil {
-		r.tombstoneFailed(ctx, err)
+		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha ao remover o canal", temporalerr.AsDomain(err).Message))
 		r.reply(verified, nil)
-		return false, false
+		return false
 	}
-	if d.MetaAccessLost {
-		r.doc.MetaUnlink.Status = domain.UnlinkByMeta
-		r.doc.Notes = append(r.doc.Notes, domain.NoteMetaAccessLost)
-		if r.releaseNumber { // asked before Meta cut the channel off
-			r.doc.MetaUnlink.Number = &domain.NumberRelease{Status: domain.NumberFailed, LastError: domain.NumberNotReleasable}
-		}
-	}
-	if d.UnlinkPending {
+	doc, _ := decided.For(d.Outcome(), d.Facts())
+	switch d.Outcome() {
+	case domain.OutcomeAttendanceOpened:
+		r.take(ctx, doc)
 		r.reply(verified, nil)
-	} else {
+		return false
+	case domain.OutcomeUnlinkOwed:
+		r.doc, r.owed = doc, d
+		r.reply(verified, nil)
+	default:
+		r.take(ctx, doc)
 		r.done = &verified // nothing is owed: answered with the outcome, once the run is complete
 	}
-	return d.UnlinkPending, true
+	return true
 }
 
-// tombstoneFailed ends the run: rejected when an attendance opened since the
-// preflight (nothing changed), failed otherwise.
-func (r *removal) tombstoneFailed(ctx workflow.Context, err error) {
-	de := temporalerr.AsDomain(err)
-	if de.Code != domain.CodeActiveAttendances {
-		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha ao remover o canal", de.Message))
-		return
+// tombstoneOutcomes: an unlink owed leaves the removal removing until its
+// first attempt; with nothing owed, or Meta having cut the channel off, the
+// tombstone completes it; an attendance opened since the preflight rejects it.
+func (r *removal) tombstoneOutcomes(ctx workflow.Context) domain.Decided {
+	notNeeded := r.decide(ctx, domain.StatusRemoving, "")
+	notNeeded.MetaUnlink.Status = domain.UnlinkNotNeeded
+	lost := r.decide(ctx, domain.StatusRemoving, "")
+	lost.MetaUnlink.Status = domain.UnlinkByMeta
+	lost.Notes = append(lost.Notes, domain.NoteMetaAccessLost)
+	if r.releaseNumber { // asked before Meta cut the channel off
+		lost.MetaUnlink.Number = &domain.NumberRelease{Status: domain.NumberFailed, LastError: domain.NumberNotReleasable}
 	}
-	var f struct {
-		ActiveAttendances []domain.Attendance `json:"active_attendances"`
+	return domain.Decided{
+		domain.OutcomeUnlinkOwed:       r.decide(ctx, domain.StatusRemoving, domain.StatusStep(domain.StatusRemoving)),
+		domain.OutcomeNothingOwed:      r.completed(ctx, notNeeded),
+		domain.OutcomeMetaAccessLost:   r.completed(ctx, lost),
+		domain.OutcomeAttendanceOpened: r.ending(ctx, domain.StatusRejected, domain.StepAttendanceOpened),
 	}
-	temporalerr.Fields(err, &f)
-	if r.doc.Impact != nil {
-		r.doc.Impact.ActiveAttendances = f.ActiveAttendances
-	}
-	r.doc.Reasons = []domain.Reason{{Code: domain.CodeActiveAttendances, Message: de.Message}}
-	r.finish(ctx, domain.StatusRejected, domain.StepAttendanceOpened)
 }
 
-func (r *removal) tombstone(ctx workflow.Context) (activities.DeleteResult, error) {
+func (r *removal) tombstone(ctx workflow.Context, decided domain.Decided) (activities.DeleteResult, error) {
 	var d activities.DeleteResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, deleteOptions()), a.DeleteChannel,
-		activities.DeleteInput{Step: r.step(r.actor), FinishIfNothingOwed: true, ReleaseNumber: r.releaseNumber}).Get(ctx, &d)
+		activities.DeleteInput{Step: r.step(r.actor), ReleaseNumber: r.releaseNumber, Decided: decided}).Get(ctx, &d)
 	return d, err
 }
 
 // tombstoneThroughOutage retries the tombstone every OutageRetryInterval
 // until it succeeds, fails for good, or the deadline passes (then the run
 // ends failed, the channel untouched).
-func (r *removal) tombstoneThroughOutage(ctx workflow.Context, deadline time.Time) (activities.DeleteResult, error) {
+func (r *removal) tombstoneThroughOutage(ctx workflow.Context, deadline time.Time) (activities.DeleteResult, domain.Decided, error) {
 	for {
 		if workflow.Now(ctx).After(deadline) {
-			return activities.DeleteResult{}, temporalerr.Encode(domain.Errorf(domain.CodeUnavailable,
+			return activities.DeleteResult{}, nil, temporalerr.Encode(domain.Errorf(domain.CodeUnavailable,
 				"o banco de dados ficou indisponível além da janela de %s", domain.DurationText(r.in.OutageWindow.D())))
 		}
 		if err := workflow.NewTimerWithOptions(ctx, r.in.OutageRetryInterval.D(),
 			workflow.TimerOptions{Summary: "aguardando o banco de dados"}).Get(ctx, nil); err != nil {
-			return activities.DeleteResult{}, err
+			return activities.DeleteResult{}, nil, err
 		}
-		d, err := r.tombstone(ctx)
+		decided := r.tombstoneOutcomes(ctx) // decided as of this try
+		d, err := r.tombstone(ctx, decided)
 		if err == nil || !temporalerr.Retryable(err) {
-			return d, err
+			return d, decided, err
 		}
 	}
 }

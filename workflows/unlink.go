@@ -3,84 +3,177 @@ package workflows
 // The Meta unlink after the tombstone, with its retry window for ops.
 
 import (
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
-// unlink unsubscribes our app in Meta. A failure leaves the removal done but
-// completed_with_warnings, open for retry-unlink until the retry window closes.
-func (r *removal) unlink(ctx workflow.Context, owed bool) {
-	if !owed {
-		if r.doc.MetaUnlink.Status != domain.UnlinkByMeta {
-			r.doc.MetaUnlink.Status = domain.UnlinkNotNeeded
-		}
-		r.complete(ctx)
-		r.answerDone()
+// unlink settles what the tombstone left owed to Meta: the app's
+// subscription, then the number's release, each with its own automatic
+// attempts. A failure leaves the removal done but completed_with_warnings,
+// open for retry-unlink until the retry window closes.
+func (r *removal) unlink(ctx workflow.Context) {
+	if !r.unlinkOwed() && !r.numberOwed() {
+		r.answerDone() // the tombstone completed the removal
 		return
 	}
 	var deadline time.Time
+	unlinking := r.unlinking(ctx)
 	for {
-		r.doc.MetaUnlink.Status = domain.UnlinkUnlinking
-		r.setStatus(ctx, domain.StatusUnlinking, domain.StatusStep(domain.StatusUnlinking))
-		var u activities.UnlinkResult
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, unlinkOptions()), a.UnlinkMeta,
-			activities.UnlinkInput{Step: r.step(r.actor), Finish: true}).Get(ctx, &u)
-		if err == nil {
-			r.doc.MetaUnlink = domain.MetaUnlink{Status: u.Status, Attempts: u.Attempts, Number: r.doc.MetaUnlink.Number}
-			if u.Number != nil {
-				r.doc.MetaUnlink.Number = u.Number
-			}
-			if u.Status == domain.UnlinkSkipped {
-				r.doc.Notes = append(r.doc.Notes, domain.NoteWABAShared)
-			}
-			r.complete(ctx)
-			return
-		}
-		var f struct {
-			Status       domain.UnlinkStatus `json:"status"` // set when the subscription settled and only the number failed
-			Attempts     int                 `json:"attempts"`
-			LastError    string              `json:"last_error"`
-			NumberStatus domain.NumberStatus `json:"number_status"`
-			NumberError  string              `json:"number_error"`
-		}
-		temporalerr.Fields(err, &f)
-		if f.LastError == "" {
-			f.LastError = temporalerr.Message(err)
-		}
-		number := r.doc.MetaUnlink.Number
-		r.doc.MetaUnlink = domain.MetaUnlink{Status: domain.UnlinkFailed, Attempts: f.Attempts, LastError: f.LastError, Number: number}
-		if f.Status != "" {
-			r.doc.MetaUnlink.Status, r.doc.MetaUnlink.LastError = f.Status, ""
-		}
-		if f.NumberStatus != "" && number != nil {
-			// No automatic retry is left: a pending number waits for ops too.
-			number.Status, number.LastError = f.NumberStatus, f.NumberError
-			if number.Status == domain.NumberPending && f.Status != "" {
-				number.Status = domain.NumberFailed
-			}
+		r.take(ctx, unlinking)
+		if r.attempts(ctx) {
+			return // the last attempt's document completed the removal
 		}
 		if deadline.IsZero() {
 			r.warnedAt = workflow.Now(ctx)
 			deadline = r.warnedAt.Add(r.in.UnlinkRetryWindow.D())
 		}
-		r.setStatus(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkFailed(f.LastError, SignalRetryUnlink, deadline))
+		r.setStatus(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkFailed(r.metaError(), SignalRetryUnlink, deadline))
 		r.notifyAdmins(ctx)
-		if !r.awaitRetryUnlink(ctx, deadline) {
-			// Retried until it lands, as an audit write is (auditOptions).
-			_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink, r.step(r.actor)).Get(ctx, nil)
-			r.doc.MetaUnlink.Status = domain.UnlinkAbandoned
-			r.finish(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkAbandoned)
+		retry, ok := r.awaitRetryUnlink(ctx, deadline)
+		if !ok {
+			r.abandon(ctx)
 			return
 		}
+		unlinking = r.unlinking(ctx)
+		r.audit(ctx, domain.ActionRetryUnlinkRequested, retry.Actor, nil, &unlinking)
 	}
 }
 
-func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) bool {
+// unlinking is the document while Meta is being called.
+func (r *removal) unlinking(ctx workflow.Context) domain.Removal {
+	doc := r.decide(ctx, domain.StatusUnlinking, domain.StatusStep(domain.StatusUnlinking))
+	if r.unlinkOwed() {
+		doc.MetaUnlink.Status = domain.UnlinkUnlinking
+	}
+	return doc
+}
+
+func (r *removal) unlinkOwed() bool {
+	s := r.doc.MetaUnlink.Status
+	return r.owed.Subscription && s != domain.UnlinkDone && s != domain.UnlinkSkipped
+}
+
+func (r *removal) numberOwed() bool {
+	return r.owed.Number && r.doc.MetaUnlink.Number != nil && r.doc.MetaUnlink.Number.Status != domain.NumberReleased
+}
+
+// attempts makes the automatic attempts at what is still owed, the
+// subscription first (a number is released only once the app is
+// unsubscribed); it reports whether everything settled.
+func (r *removal) attempts(ctx workflow.Context) bool {
+	for _, number := range []bool{false, true} {
+		for n := 1; number && r.numberOwed() || !number && r.unlinkOwed(); n++ {
+			switch r.attempt(ctx, number, n == unlinkAttempts) {
+			case domain.OutcomeTransient:
+				if n == unlinkAttempts {
+					return false
+				}
+				if err := workflow.NewTimerWithOptions(ctx, unlinkBackoff(n), workflow.TimerOptions{
+					Summary: fmt.Sprintf("nova tentativa na Meta (%d de %d)", n+1, unlinkAttempts)}).Get(ctx, nil); err != nil {
+					return false
+				}
+			case domain.OutcomePermanent:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// attempt makes one attempt at the subscription (or the number) and takes
+// the document decided for its outcome; on the last automatic attempt a
+// transient failure waits for ops, as a permanent one does.
+func (r *removal) attempt(ctx workflow.Context, number, last bool) domain.Outcome {
+	act, count := a.Unsubscribe, &r.unlinkAttempts
+	if number {
+		act, count = a.ReleaseNumber, &r.numberAttempts
+	}
+	*count++
+	decided := domain.Decided{
+		domain.OutcomeDone:      r.settled(ctx, number, domain.OutcomeDone),
+		domain.OutcomeTransient: r.failedAttempt(ctx, number, last),
+		domain.OutcomePermanent: r.failedAttempt(ctx, number, true),
+	}
+	if !number {
+		decided[domain.OutcomeKept] = r.settled(ctx, number, domain.OutcomeKept)
+	}
+	var res activities.AttemptResult
+	// Retried until the attempt and its record land; Meta's answer is the result.
+	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, unlinkOptions(number)), act,
+		activities.AttemptInput{Step: r.step(r.actor), Attempt: *count, Decided: decided}).Get(ctx, &res)
+	facts := domain.Facts{UnlinkError: res.Error}
+	if number {
+		facts = domain.Facts{NumberError: res.Error}
+	}
+	doc, ok := decided.For(res.Outcome, facts)
+	if !ok { // the run was cancelled while the activity ran
+		return domain.OutcomePermanent
+	}
+	r.take(ctx, doc)
+	return res.Outcome
+}
+
+// settled is the document once the subscription (or the number) is settled:
+// unlinked, or kept for a sibling channel on the WABA; with nothing else
+// owed, the removal is completed.
+func (r *removal) settled(ctx workflow.Context, number bool, o domain.Outcome) domain.Removal {
+	doc := r.unlinking(ctx)
+	if number {
+		doc.MetaUnlink.Number.Status, doc.MetaUnlink.Number.LastError = domain.NumberReleased, ""
+	} else {
+		doc.MetaUnlink = domain.MetaUnlink{Status: domain.UnlinkDone, Attempts: r.unlinkAttempts, Number: doc.MetaUnlink.Number}
+		if o == domain.OutcomeKept {
+			doc.MetaUnlink.Status = domain.UnlinkSkipped
+			doc.Notes = append(doc.Notes, domain.NoteWABAShared)
+		}
+	}
+	if number || !r.numberOwed() {
+		return r.completed(ctx, doc)
+	}
+	return doc
+}
+
+// failedAttempt is the document after a failed attempt: still unlinking
+// while automatic attempts remain, else completed_with_warnings.
+func (r *removal) failedAttempt(ctx workflow.Context, number, needsOps bool) domain.Removal {
+	doc := r.unlinking(ctx)
+	if !number {
+		doc.MetaUnlink.Attempts = r.unlinkAttempts
+	}
+	if !needsOps {
+		return doc
+	}
+	doc.Status, doc.Step = domain.StatusCompletedWithWarnings, domain.StatusStep(domain.StatusCompletedWithWarnings)
+	if number {
+		doc.MetaUnlink.Number.Status = domain.NumberFailed
+	} else {
+		doc.MetaUnlink.Status = domain.UnlinkFailed
+	}
+	return doc
+}
+
+// abandon settles, for good, what nobody retried within the window.
+func (r *removal) abandon(ctx workflow.Context) {
+	const why = "nenhuma nova tentativa dentro do prazo"
+	doc := r.ending(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkAbandoned)
+	if r.unlinkOwed() {
+		doc.MetaUnlink.Status, doc.MetaUnlink.LastError = domain.UnlinkAbandoned, why
+	}
+	if r.numberOwed() {
+		doc.MetaUnlink.Number.Status, doc.MetaUnlink.Number.LastError = domain.NumberFailed, why
+	}
+	// Retried until it lands, as an audit write is (auditOptions).
+	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink,
+		activities.AbandonInput{Step: r.step(r.actor), Decided: domain.One(doc)}).Get(ctx, nil)
+	r.take(ctx, doc)
+}
+
+func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) (command, bool) {
 	// The run may now wait for days: earlier waits' timers must not wake it.
 	for _, cancel := range r.timers {
 		cancel()
@@ -108,11 +201,10 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) boo
 			continue
 		}
 		if !ok {
-			return false
+			return command{}, false
 		}
 		if cmd.Kind == kindRetryUnlink {
-			r.audit(ctx, domain.ActionRetryUnlinkRequested, cmd.Actor, nil)
-			return true
+			return cmd, true
 		}
 		r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
 	}

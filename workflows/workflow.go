@@ -27,6 +27,10 @@ type removal struct {
 	// releaseNumber: the admin asked, with the acknowledgement, to release
 	// the phone number in Meta after the tombstone.
 	releaseNumber bool
+	// owed is what the tombstone left owed to Meta; unlinkAttempts and
+	// numberAttempts count the attempts at each, across retry-unlink rounds.
+	owed                           activities.DeleteResult
+	unlinkAttempts, numberAttempts int
 	// warnedAt is when the run first reached completed_with_warnings;
 	// opsAlerted that ops were told, once, that it stayed there.
 	warnedAt   time.Time
@@ -94,11 +98,10 @@ func (r *removal) run(ctx workflow.Context) {
 	if !ok {
 		return
 	}
-	unlinkOwed, ok := r.deleteChannel(ctx, verified)
-	if !ok {
+	if !r.deleteChannel(ctx, verified) {
 		return
 	}
-	r.unlink(ctx, unlinkOwed)
+	r.unlink(ctx)
 }
 
 func (r *removal) channelName() string {
@@ -108,39 +111,75 @@ func (r *removal) channelName() string {
 	return r.doc.Impact.ChannelName
 }
 
-func (r *removal) complete(ctx workflow.Context) {
-	if r.doc.Impact != nil && r.doc.Impact.Kind == domain.KindWhatsAppCloud {
-		r.doc.Notes = append(r.doc.Notes, domain.CompletedNote(r.doc.MetaUnlink.Number))
-	}
-	// The step that settled it (tombstone or unlink) wrote removal_completed.
-	r.finish(ctx, domain.StatusCompleted, domain.StatusStep(domain.StatusCompleted))
-}
-
 func (r *removal) cancel(ctx workflow.Context, cmd command) {
 	r.end(ctx, domain.StatusCancelled, domain.StatusStep(domain.StatusCancelled), cmd.Actor)
 	r.reply(cmd, nil)
 }
 
-// end writes the final audit record, then finishes the run, so nobody sees a
-// removal as done while its audit trail still lacks the record.
-func (r *removal) end(ctx workflow.Context, status domain.Status, step string, actor domain.Actor) {
-	r.audit(ctx, domain.EndAction(status), actor, nil)
-	r.finish(ctx, status, step)
+// decide is the document the removal has in status, with step: a copy of the
+// current one, which deciding leaves as it is until the run takes it (take).
+func (r *removal) decide(ctx workflow.Context, status domain.Status, step string) domain.Removal {
+	doc := r.doc
+	doc.Notes = append([]string{}, r.doc.Notes...)
+	if n := r.doc.MetaUnlink.Number; n != nil {
+		number := *n
+		doc.MetaUnlink.Number = &number
+	}
+	doc.Status, doc.Step, doc.UpdatedAt = status, step, workflow.Now(ctx)
+	return doc
 }
 
-func (r *removal) finish(ctx workflow.Context, status domain.Status, step string) {
+// ending is the document of a run that ends in status.
+func (r *removal) ending(ctx workflow.Context, status domain.Status, step string) domain.Removal {
+	doc := r.decide(ctx, status, step)
 	now := workflow.Now(ctx)
-	r.doc.CompletedAt = &now
-	r.setStatus(ctx, status, step)
+	doc.CompletedAt = &now
+	return doc
 }
 
-func (r *removal) audit(ctx workflow.Context, action domain.Action, actor domain.Actor, detail map[string]string) {
+// completed is doc once nothing is owed any more: completed, with a WhatsApp
+// Business API channel's note on its number.
+func (r *removal) completed(ctx workflow.Context, doc domain.Removal) domain.Removal {
+	if doc.Impact != nil && doc.Impact.Kind == domain.KindWhatsAppCloud {
+		doc.Notes = append(doc.Notes, domain.CompletedNote(doc.MetaUnlink.Number))
+	}
+	now := workflow.Now(ctx)
+	doc.Status, doc.Step, doc.UpdatedAt, doc.CompletedAt = domain.StatusCompleted, domain.StatusStep(domain.StatusCompleted), now, &now
+	return doc
+}
+
+// take makes doc the removal's document and publishes its status.
+func (r *removal) take(ctx workflow.Context, doc domain.Removal) {
+	r.doc = doc
+	r.setStatus(ctx, doc.Status, doc.Step)
+}
+
+// end writes the final audit record with the run's last document, then
+// takes it, so nobody sees a removal as done while its audit trail still
+// lacks the record.
+func (r *removal) end(ctx workflow.Context, status domain.Status, step string, actor domain.Actor) {
+	doc := r.ending(ctx, status, step)
+	r.audit(ctx, domain.EndAction(status), actor, nil, &doc)
+	r.take(ctx, doc)
+}
+
+// finish ends the run with no record of its own (a step that failed for good).
+func (r *removal) finish(ctx workflow.Context, status domain.Status, step string) {
+	r.take(ctx, r.ending(ctx, status, step))
+}
+
+// audit writes a record of the workflow's own (with doc, the document it leads to).
+func (r *removal) audit(ctx workflow.Context, action domain.Action, actor domain.Actor, detail map[string]string, doc *domain.Removal) {
 	r.auditSeq++
+	var decided domain.Decided
+	if doc != nil {
+		decided = domain.One(*doc)
+	}
 	// Retried until it lands (auditOptions has no attempt limit, and the
 	// activity reports every failure as retryable); only the run's own
 	// cancellation ends the wait.
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.RecordAudit,
-		activities.AuditInput{Step: r.step(actor), Action: action, Detail: detail, Seq: r.auditSeq}).Get(ctx, nil)
+		activities.AuditInput{Step: r.step(actor), Action: action, Detail: detail, Seq: r.auditSeq, Decided: decided}).Get(ctx, nil)
 }
 
 func (r *removal) step(actor domain.Actor) activities.Step {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
 func TestHappyPathBySignalsWithQueryAtEachStage(t *testing.T) {
@@ -192,7 +191,7 @@ func TestCancelBeforeAndAfterVerification(t *testing.T) {
 	})
 	t.Run("after verification it is refused", func(t *testing.T) {
 		h := newHarness(t)
-		h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink}
+		h.unlinks = []func() activities.AttemptResult{permanentUnlink}
 		h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 		h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
 		h.at(3*time.Minute, func() {
@@ -204,9 +203,7 @@ func TestCancelBeforeAndAfterVerification(t *testing.T) {
 			h.signal(SignalCancel, ActorRequest{})
 		})
 		h.at(4*time.Minute, func() { h.signal(SignalRetryUnlink, ActorRequest{}) })
-		h.unlinks = append(h.unlinks, func() (activities.UnlinkResult, error) {
-			return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 2}, nil
-		})
+		h.unlinks = append(h.unlinks, doneUnlink)
 		r := h.run()
 		if r.Status != domain.StatusCompleted || h.deleted != 1 || !strings.Contains(strings.Join(r.Notes, " "), `"cancel" ignorado`) {
 			t.Fatalf("%+v", r)
@@ -227,8 +224,10 @@ func TestPreflightRejection(t *testing.T) {
 
 func TestAttendanceAppearsBeforeDelete(t *testing.T) {
 	h := newHarness(t)
-	h.deleteErr = temporalerr.Encode((&domain.Error{Code: domain.CodeActiveAttendances, Message: "o canal tem atendimentos ativos"}).
-		With("active_attendances", []domain.Attendance{{ConversationID: "c9", Contact: "Maria", Status: "open"}}))
+	// The tombstone's refusal is an outcome, with what it found.
+	h.deleteRes = activities.DeleteResult{Refused: &domain.Facts{
+		ActiveAttendances: []domain.Attendance{{ConversationID: "c9", Contact: "Maria", Status: "open"}},
+		Reasons:           []domain.Reason{{Code: domain.CodeActiveAttendances, Message: "o canal tem atendimentos ativos"}}}}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
 	r := h.run()
@@ -239,9 +238,7 @@ func TestAttendanceAppearsBeforeDelete(t *testing.T) {
 
 func TestMetaTransientFailuresThenSuccess(t *testing.T) {
 	h := newHarness(t)
-	h.unlinks = []func() (activities.UnlinkResult, error){transientUnlink, transientUnlink, func() (activities.UnlinkResult, error) {
-		return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 3}, nil
-	}}
+	h.unlinks = []func() activities.AttemptResult{transientUnlink, transientUnlink, doneUnlink}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
 	r := h.run()
@@ -252,9 +249,7 @@ func TestMetaTransientFailuresThenSuccess(t *testing.T) {
 
 func TestMetaPermanentFailureThenRetryUnlinkSucceeds(t *testing.T) {
 	h := newHarness(t)
-	h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink, func() (activities.UnlinkResult, error) {
-		return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 2}, nil
-	}}
+	h.unlinks = []func() activities.AttemptResult{permanentUnlink, doneUnlink}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
 	var warned domain.Removal
@@ -276,7 +271,7 @@ func TestMetaPermanentFailureThenRetryUnlinkSucceeds(t *testing.T) {
 
 func TestMetaPermanentFailureUnretriedIsAbandonedAfterTheWindow(t *testing.T) {
 	h := newHarness(t)
-	h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink}
+	h.unlinks = []func() activities.AttemptResult{permanentUnlink}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
 	r := h.run()
@@ -289,7 +284,7 @@ func TestMetaPermanentFailureUnretriedIsAbandonedAfterTheWindow(t *testing.T) {
 func TestUnofficialChannelNeedsNoUnlink(t *testing.T) {
 	h := newHarness(t)
 	h.preflight.Impact.Kind, h.preflight.Impact.OfficialIntegration = domain.KindWhatsAppWeb, false
-	h.deleteRes.UnlinkPending = false
+	h.deleteRes.Subscription = false
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
 	r := h.run()
@@ -328,7 +323,7 @@ func TestOneCoroutineListensToTheSignals(t *testing.T) {
 func TestVerificationWithNothingOwedIsAnsweredWithTheOutcome(t *testing.T) {
 	h := newHarness(t)
 	h.preflight.Impact.Kind, h.preflight.Impact.OfficialIntegration = domain.KindEmail, false
-	h.deleteRes.UnlinkPending = false
+	h.deleteRes.Subscription = false
 	var answer domain.Removal
 	h.at(time.Minute, func() {
 		h.update(UpdateAcknowledge, AcknowledgeRequest{Acknowledged: true}, func(domain.Removal, domain.Code, map[string]any) {})
@@ -389,9 +384,7 @@ func TestAcknowledgementBeforeARejectingPreflightIsRefused(t *testing.T) {
 // '{}') is audited as ops'.
 func TestRetryUnlinkBySignalAloneIsAuditedAsOps(t *testing.T) {
 	h := newHarness(t)
-	h.unlinks = []func() (activities.UnlinkResult, error){permanentUnlink, func() (activities.UnlinkResult, error) {
-		return activities.UnlinkResult{Status: domain.UnlinkDone, Attempts: 2}, nil
-	}}
+	h.unlinks = []func() activities.AttemptResult{permanentUnlink, doneUnlink}
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
 	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
 	h.at(time.Hour, func() { h.signal(SignalRetryUnlink, map[string]any{}) })

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -44,7 +45,17 @@ func (o ownWork) removal(ctx context.Context, ch channel) error {
 	if err := authorize(ch.id, ""); err != nil {
 		return err
 	}
-	pre, err := o.acts.Preflight(ctx, activities.PreflightInput{Step: step, RequestedBy: o.admin})
+	// Each step writes a document, as the workflow hands them.
+	doc := func(s domain.Status, final bool) domain.Removal {
+		d := domain.Removal{ID: removalID, RunID: step.RunID, ChannelID: ch.id, Status: s, Notes: []string{}}
+		if final {
+			now := time.Now()
+			d.CompletedAt = &now
+		}
+		return d
+	}
+	pre, err := o.acts.Preflight(ctx, activities.PreflightInput{Step: step, RequestedBy: o.admin,
+		Decided: domain.Decided{domain.OutcomePassed: doc(domain.StatusAwaitingAcknowledgement, false)}})
 	if err != nil || !pre.OK {
 		return fmt.Errorf("preflight: %v %v", pre.Reasons, err)
 	}
@@ -52,7 +63,8 @@ func (o ownWork) removal(ctx context.Context, ch channel) error {
 	if err := authorize("", removalID); err != nil {
 		return err
 	}
-	if _, err := o.acts.SendVerificationCode(ctx, activities.SendCodeInput{Step: step, ChannelName: ch.name, Seq: 1, Acknowledged: true}); err != nil {
+	if _, err := o.acts.SendVerificationCode(ctx, activities.SendCodeInput{Step: step, ChannelName: ch.name, Seq: 1, Acknowledged: true,
+		Decided: domain.Decided{domain.OutcomeCodeSent: doc(domain.StatusAwaitingCode, false)}}); err != nil {
 		return err
 	}
 	code, err := o.sink.code(ctx, ch.name)
@@ -62,16 +74,19 @@ func (o ownWork) removal(ctx context.Context, ch channel) error {
 	if err := authorize("", removalID); err != nil {
 		return err
 	}
-	v, err := o.acts.VerifyCode(ctx, activities.VerifyInput{Step: step, Seq: 1, CodeHash: vcode.Hash(o.secret, removalID, code)})
+	v, err := o.acts.VerifyCode(ctx, activities.VerifyInput{Step: step, Seq: 1, CodeHash: vcode.Hash(o.secret, removalID, code),
+		Decided: domain.Decided{domain.OutcomeVerified: doc(domain.StatusRemoving, false)}})
 	if err != nil || !v.OK {
 		return fmt.Errorf("verify: %+v %v", v, err)
 	}
-	d, err := o.acts.DeleteChannel(ctx, activities.DeleteInput{Step: step, FinishIfNothingOwed: true})
+	d, err := o.acts.DeleteChannel(ctx, activities.DeleteInput{Step: step, Decided: domain.Decided{
+		domain.OutcomeUnlinkOwed: doc(domain.StatusRemoving, false), domain.OutcomeNothingOwed: doc(domain.StatusCompleted, true)}})
 	if err != nil {
 		return err
 	}
-	if d.UnlinkPending {
-		if _, err := o.acts.UnlinkMeta(ctx, activities.UnlinkInput{Step: step, Finish: true}); err != nil {
+	if d.Subscription {
+		if _, err := o.acts.Unsubscribe(ctx, activities.AttemptInput{Step: step, Attempt: 1,
+			Decided: domain.Decided{domain.OutcomeDone: doc(domain.StatusCompleted, true)}}); err != nil {
 			return err
 		}
 	}

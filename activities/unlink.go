@@ -1,0 +1,154 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/metagraph"
+)
+
+// AttemptInput asks for one attempt at what the tombstone left owed to Meta:
+// the app's subscription (Unsubscribe) or the number's release
+// (ReleaseNumber). The workflow counts the attempts and decides, per outcome,
+// what the document becomes, retries included: the activity makes one call.
+type AttemptInput struct {
+	Step
+	// Attempt numbers this attempt of the job (1 = first), across retry-unlink
+	// rounds: an attempt already recorded (a retry after a crash) is answered
+	// from its record, not made again.
+	Attempt int            `json:"attempt"`
+	Decided domain.Decided `json:"decided"`
+}
+
+// AttemptResult is how the attempt ended; Error is Meta's answer (pt-BR, with
+// the Graph code) when it failed.
+type AttemptResult struct {
+	Outcome domain.Outcome `json:"outcome"`
+	Error   string         `json:"error,omitempty"`
+}
+
+// Unsubscribe makes one attempt at unsubscribing our app from the channel's
+// WABA (kept when another live channel still uses it) or Page. A Graph
+// failure is an outcome (transient or permanent), not an error; "already
+// gone" is done. Errors are the store's, and are retried.
+func (a *Activities) Unsubscribe(ctx context.Context, in AttemptInput) (AttemptResult, error) {
+	job, owed, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID)
+	if err != nil {
+		return AttemptResult{}, err
+	}
+	if !owed || job.Status == "" || job.Status == domain.UnlinkDone {
+		return AttemptResult{Outcome: domain.OutcomeDone}, nil
+	}
+	if job.Status == domain.UnlinkSkipped {
+		return AttemptResult{Outcome: domain.OutcomeKept}, nil
+	}
+	if job.Attempts >= in.Attempt { // recorded before a crash
+		return recordedAttempt(job.Status == domain.UnlinkFailed, job.LastError), nil
+	}
+	record := func(status domain.UnlinkStatus, res AttemptResult, e domain.AuditEntry) (AttemptResult, error) {
+		_, err := a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(),
+			in.withDocument(e, res, domain.Facts{UnlinkError: res.Error})...)
+		return res, err
+	}
+	failed := func(permanent bool, text string, cause error) (AttemptResult, error) {
+		status, res := domain.UnlinkPending, AttemptResult{Outcome: domain.OutcomeTransient, Error: text}
+		if permanent {
+			status, res.Outcome = domain.UnlinkFailed, domain.OutcomePermanent
+		}
+		return record(status, res, in.audit(domain.ActionMetaUnlinkFailed, map[string]any{"error": cause.Error(), "permanent": permanent},
+			in.key(domain.ActionMetaUnlinkFailed, fmt.Sprint(in.Attempt))))
+	}
+	if job.ObjectKind == "waba" && job.OtherLiveChannels > 0 {
+		return record(domain.UnlinkSkipped, AttemptResult{Outcome: domain.OutcomeKept}, in.audit(domain.ActionMetaUnlinkSkipped,
+			map[string]any{"waba_id": job.ObjectID, "other_live_channels": job.OtherLiveChannels}, in.key(domain.ActionMetaUnlinkSkipped, fmt.Sprint(in.Attempt))))
+	}
+	if job.AccessToken == "" {
+		const why = "canal sem token de acesso da Meta"
+		return failed(true, why, errors.New(why))
+	}
+	token, err := a.openToken(job.ChannelID, job.AccessToken)
+	if err != nil {
+		return failed(true, "Credencial do canal não pôde ser aberta: "+err.Error()+".", err)
+	}
+	outcome, gerr := a.Graph.UnsubscribeApp(ctx, job.ObjectID, token)
+	if gerr != nil {
+		var ge *metagraph.Error
+		return failed(errors.As(gerr, &ge) && !ge.Transient, unlinkFailureText(gerr), gerr)
+	}
+	return record(domain.UnlinkDone, AttemptResult{Outcome: domain.OutcomeDone}, in.audit(domain.ActionMetaUnlinked,
+		map[string]any{"object_kind": job.ObjectKind, "object_id": job.ObjectID, "outcome": string(outcome)}, in.key(domain.ActionMetaUnlinked, fmt.Sprint(in.Attempt))))
+}
+
+// ReleaseNumber makes one attempt at deregistering the channel's phone
+// number. 133016 (Meta's limit on attempts) and other permanent refusals are
+// permanent, with when to retry; "already deregistered" is done.
+func (a *Activities) ReleaseNumber(ctx context.Context, in AttemptInput) (AttemptResult, error) {
+	job, _, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID)
+	if err != nil {
+		return AttemptResult{}, err
+	}
+	num, asked := job.Number()
+	if !asked || num.Status == domain.NumberReleased {
+		return AttemptResult{Outcome: domain.OutcomeDone}, nil
+	}
+	if num.Attempts >= in.Attempt { // recorded before a crash
+		return recordedAttempt(num.Status == domain.NumberFailed, num.LastError), nil
+	}
+	record := func(status domain.NumberStatus, res AttemptResult, e domain.AuditEntry) (AttemptResult, error) {
+		_, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(),
+			in.withDocument(e, res, domain.Facts{NumberError: res.Error})...)
+		return res, err
+	}
+	failed := func(permanent bool, text string) (AttemptResult, error) {
+		status, res := domain.NumberPending, AttemptResult{Outcome: domain.OutcomeTransient, Error: text}
+		if permanent {
+			status, res.Outcome = domain.NumberFailed, domain.OutcomePermanent
+		}
+		return record(status, res, in.audit(domain.ActionNumberReleaseFailed, map[string]any{"error": text, "permanent": permanent},
+			in.key(domain.ActionNumberReleaseFailed, fmt.Sprint(in.Attempt))))
+	}
+	token, err := a.openToken(num.ChannelID, num.AccessToken)
+	if num.AccessToken == "" || err != nil {
+		return failed(true, "Credencial do canal indisponível para liberar o número.")
+	}
+	outcome, gerr := a.Graph.DeregisterNumber(ctx, num.PhoneNumberID, token)
+	if gerr != nil {
+		var ge *metagraph.Error
+		switch {
+		case errors.As(gerr, &ge) && ge.Code == metagraph.CodeNumberRateLimited:
+			return failed(true, domain.NumberRateLimitedText(a.now()))
+		case errors.As(gerr, &ge) && !ge.Transient:
+			return failed(true, "Liberação do número: "+unlinkFailureText(gerr))
+		}
+		return failed(false, "Liberação do número: "+unlinkFailureText(gerr))
+	}
+	return record(domain.NumberReleased, AttemptResult{Outcome: domain.OutcomeDone}, in.audit(domain.ActionNumberReleased,
+		map[string]any{"phone_number_id": num.PhoneNumberID, "outcome": string(outcome)}, in.key(domain.ActionNumberReleased)))
+}
+
+// recordedAttempt is an attempt's outcome as its job's row recorded it.
+func recordedAttempt(permanent bool, lastError string) AttemptResult {
+	if permanent {
+		return AttemptResult{Outcome: domain.OutcomePermanent, Error: lastError}
+	}
+	return AttemptResult{Outcome: domain.OutcomeTransient, Error: lastError}
+}
+
+// withDocument gives the attempt's record the document the workflow decided
+// for its outcome and, when that document ends the removal, follows it with
+// the end's record (removal_completed), which then carries it.
+func (in AttemptInput) withDocument(e domain.AuditEntry, res AttemptResult, f domain.Facts) []domain.AuditEntry {
+	doc, ok := in.Decided.For(res.Outcome, f)
+	if !ok {
+		return []domain.AuditEntry{e}
+	}
+	if !doc.Final() {
+		e.Removal = &doc
+		return []domain.AuditEntry{e}
+	}
+	end := in.audit(domain.EndAction(doc.Status), nil, in.key(domain.EndAction(doc.Status)))
+	end.Removal = &doc
+	return []domain.AuditEntry{e, end}
+}
