@@ -6,7 +6,6 @@
 package temporalerr
 
 import (
-	"encoding/json"
 	"errors"
 
 	"go.temporal.io/sdk/temporal"
@@ -54,19 +53,6 @@ func AsDomain(err error) *domain.Error {
 		return de
 	}
 	return &domain.Error{Code: domain.CodeInternal, Message: Message(err)}
-}
-
-// Fields reads the fields of the domain error err carries into a struct. It
-// goes through a map, which every way the error may arrive (an activity's
-// encoded payload, a local activity's value) can fill.
-func Fields(err error, into any) {
-	de, ok := Decode(err)
-	if !ok || len(de.Fields) == 0 {
-		return
-	}
-	if b, err := json.Marshal(de.Fields); err == nil {
-		_ = json.Unmarshal(b, into)
-	}
 }
 
 // Retryable says whether a later attempt may succeed: anything but a

@@ -17,13 +17,6 @@ func TestEncodeDecode(t *testing.T) {
 	if !ok || out.Code != in.Code || out.Message != in.Message || out.Fields["attempts_left"] != float64(3) && out.Fields["attempts_left"] != 3 {
 		t.Fatalf("%+v", out)
 	}
-	var f struct {
-		AttemptsLeft int `json:"attempts_left"`
-	}
-	Fields(Encode(in), &f)
-	if f.AttemptsLeft != 3 {
-		t.Fatalf("fields: %+v", f)
-	}
 	if Retryable(Encode(in)) || !Retryable(Encode(domain.Errorf(domain.CodeUnavailable, "fora"))) {
 		t.Fatal("retryability by code")
 	}
