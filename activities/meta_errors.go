@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/metagraph"
 )
 
@@ -36,6 +37,9 @@ func unlinkFailureText(err error) string {
 		ref = "sem resposta"
 	}
 	s := fmt.Sprintf("Meta: %s (%s); %s.", what, ref, todo)
+	if ge.RetryAfter > 0 {
+		s += fmt.Sprintf(" A Meta pediu para aguardar %s antes de uma nova tentativa.", domain.DurationText(ge.RetryAfter))
+	}
 	if ge.Message != "" {
 		s += " Mensagem da Meta: " + ge.Message
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/metagraph"
@@ -23,10 +24,12 @@ type AttemptInput struct {
 }
 
 // AttemptResult is how the attempt ended; Error is Meta's answer (pt-BR, with
-// the Graph code) when it failed.
+// the Graph code) when it failed, and RetryAfter how long Meta asked to wait
+// before the next call (0: it did not say).
 type AttemptResult struct {
-	Outcome domain.Outcome `json:"outcome"`
-	Error   string         `json:"error,omitempty"`
+	Outcome    domain.Outcome `json:"outcome"`
+	Error      string         `json:"error,omitempty"`
+	RetryAfter time.Duration  `json:"retry_after,omitempty"`
 }
 
 // Unsubscribe makes one attempt at unsubscribing our app from the channel's
@@ -53,7 +56,7 @@ func (a *Activities) Unsubscribe(ctx context.Context, in AttemptInput) (AttemptR
 		return res, err
 	}
 	failed := func(permanent bool, text string, cause error) (AttemptResult, error) {
-		status, res := domain.UnlinkPending, AttemptResult{Outcome: domain.OutcomeTransient, Error: text}
+		status, res := domain.UnlinkPending, AttemptResult{Outcome: domain.OutcomeTransient, Error: text, RetryAfter: retryAfter(cause)}
 		if permanent {
 			status, res.Outcome = domain.UnlinkFailed, domain.OutcomePermanent
 		}
@@ -101,8 +104,8 @@ func (a *Activities) ReleaseNumber(ctx context.Context, in AttemptInput) (Attemp
 			in.withDocument(e, res, domain.Facts{NumberError: res.Error})...)
 		return res, err
 	}
-	failed := func(permanent bool, text string) (AttemptResult, error) {
-		status, res := domain.NumberPending, AttemptResult{Outcome: domain.OutcomeTransient, Error: text}
+	failed := func(permanent bool, text string, cause error) (AttemptResult, error) {
+		status, res := domain.NumberPending, AttemptResult{Outcome: domain.OutcomeTransient, Error: text, RetryAfter: retryAfter(cause)}
 		if permanent {
 			status, res.Outcome = domain.NumberFailed, domain.OutcomePermanent
 		}
@@ -111,21 +114,30 @@ func (a *Activities) ReleaseNumber(ctx context.Context, in AttemptInput) (Attemp
 	}
 	token, err := a.openToken(num.ChannelID, num.AccessToken)
 	if num.AccessToken == "" || err != nil {
-		return failed(true, "Credencial do canal indisponível para liberar o número.")
+		return failed(true, "Credencial do canal indisponível para liberar o número.", err)
 	}
 	outcome, gerr := a.Graph.DeregisterNumber(ctx, num.PhoneNumberID, token)
 	if gerr != nil {
 		var ge *metagraph.Error
 		switch {
 		case errors.As(gerr, &ge) && ge.Code == metagraph.CodeNumberRateLimited:
-			return failed(true, domain.NumberRateLimitedText(a.now()))
+			return failed(true, domain.NumberRateLimitedText(a.now()), gerr)
 		case errors.As(gerr, &ge) && !ge.Transient:
-			return failed(true, "Liberação do número: "+unlinkFailureText(gerr))
+			return failed(true, "Liberação do número: "+unlinkFailureText(gerr), gerr)
 		}
-		return failed(false, "Liberação do número: "+unlinkFailureText(gerr))
+		return failed(false, "Liberação do número: "+unlinkFailureText(gerr), gerr)
 	}
 	return record(domain.NumberReleased, AttemptResult{Outcome: domain.OutcomeDone}, in.audit(domain.ActionNumberReleased,
 		map[string]any{"phone_number_id": num.PhoneNumberID, "outcome": string(outcome)}, in.key(domain.ActionNumberReleased)))
+}
+
+// retryAfter is how long a Graph failure asked to wait (0: it did not say).
+func retryAfter(err error) time.Duration {
+	var ge *metagraph.Error
+	if errors.As(err, &ge) {
+		return ge.RetryAfter
+	}
+	return 0
 }
 
 // recordedAttempt is an attempt's outcome as its job's row recorded it.

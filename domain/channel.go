@@ -63,6 +63,13 @@ type Channel struct {
 	PhoneNumber *string     `json:"-"`
 	PageID      *string     `json:"-"`
 	RemovedAt   *time.Time  `json:"-"`
+	// Coexistence: the WhatsApp number is shared with the WhatsApp Business
+	// app on the business's phone (SPEC §8); it is never deregistered.
+	Coexistence bool `json:"coexistence"`
+	// NumberOverride and WABAOverride are the callback URIs our app set as
+	// webhook overrides on the phone number and on the WABA (nil: none).
+	NumberOverride *string `json:"-"`
+	WABAOverride   *string `json:"-"`
 }
 
 // Conversation as listed under a channel.

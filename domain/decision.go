@@ -86,7 +86,7 @@ func (f Facts) Apply(doc *Removal) {
 		doc.Impact = &impact
 		// What the impact implies, not a decision: the alert offers the
 		// number's release, not yet asked for.
-		if doc.MetaUnlink.Number == nil && NumberReleaseOffered(impact.Kind, impact.Disconnected) {
+		if doc.MetaUnlink.Number == nil && NumberReleaseOffered(impact.Kind, impact.Disconnected, impact.Coexistence) {
 			doc.MetaUnlink.Number = &NumberRelease{Status: NumberNotRequested}
 		}
 	}

@@ -24,6 +24,7 @@ func ImpactOf(ch Channel, f ImpactFacts) Impact {
 		return *p
 	}
 	im.Meta = MetaObjects{WABAID: deref(ch.WABAID), PhoneNumberID: deref(ch.PhoneNumber), PageID: deref(ch.PageID)}
+	im.Coexistence = ch.Coexistence
 	if f.ActiveAttendances != nil {
 		im.ActiveAttendances = f.ActiveAttendances
 	}
@@ -97,8 +98,12 @@ func metaImpact(ch Channel, others int, im *Impact) {
 			im.Warnings = append(im.Warnings, fmt.Sprintf(
 				"Integração oficial: o aplicativo será desinscrito da WABA %s na Meta.", im.Meta.WABAID))
 		}
-		im.Warnings = append(im.Warnings,
-			"O número de telefone só será descadastrado da Meta se você marcar \"Liberar o número na Meta\"; sem isso, para usá-lo de novo pode ser necessário vinculá-lo novamente no Meta Business.")
+		if ch.Coexistence {
+			im.Warnings = append(im.Warnings, NumberCoexistenceText)
+		} else {
+			im.Warnings = append(im.Warnings,
+				"O número de telefone só será descadastrado da Meta se você marcar \"Liberar o número na Meta\"; sem isso, para usá-lo de novo pode ser necessário vinculá-lo novamente no Meta Business.")
+		}
 	case KindMessenger, KindInstagram:
 		if im.Meta.PageID != "" {
 			im.Warnings = append(im.Warnings, fmt.Sprintf(

@@ -37,12 +37,33 @@ type NumberRelease struct {
 	LastError string       `json:"last_error,omitempty"`
 }
 
+// NoteCoexistenceNotReleased answers a release asked, by signal, for a
+// coexistence number.
+const NoteCoexistenceNotReleased = "Liberação do número ignorada: o número está em coexistência com o aplicativo WhatsApp Business e nunca é liberado."
+
 // NumberReleaseOffered says whether the alert offers releasing the number:
 // for a WhatsApp Business API channel that Meta has not cut off (without our
-// app's access there is nothing we could deregister).
-func NumberReleaseOffered(kind ChannelKind, disconnected bool) bool {
-	return kind == KindWhatsAppCloud && !disconnected
+// app's access there is nothing we could deregister) and whose number is not
+// shared with the WhatsApp Business app (coexistence).
+func NumberReleaseOffered(kind ChannelKind, disconnected, coexistence bool) bool {
+	return NumberReleaseRefusal(kind, disconnected, coexistence) == ""
 }
+
+// NumberReleaseRefusal is why the number cannot be released, in pt-BR ("":
+// it can): what the alert says instead of the option, and the 400's detail.
+func NumberReleaseRefusal(kind ChannelKind, disconnected, coexistence bool) string {
+	switch {
+	case kind != KindWhatsAppCloud || disconnected:
+		return "só um canal do WhatsApp Business API ainda conectado à Meta tem número a liberar"
+	case coexistence:
+		return NumberCoexistenceText
+	}
+	return ""
+}
+
+// NumberCoexistenceText says why a coexistence number is never released.
+const NumberCoexistenceText = "Este número também é usado no aplicativo WhatsApp Business do celular da empresa (coexistência): " +
+	"liberá-lo na Meta desconectaria o aplicativo. A remoção só desfaz a inscrição do nosso aplicativo e os redirecionamentos de webhook que ele configurou."
 
 // NumberJob is a run's deregistration owed to Meta (the number_releases row).
 type NumberJob struct {

@@ -85,6 +85,9 @@ type Impact struct {
 	Warnings            []string     `json:"warnings"`
 	// Disconnected: Meta cut the channel off (SPEC §7); nothing is owed to Meta.
 	Disconnected bool `json:"disconnected,omitempty"`
+	// Coexistence: the number is shared with the WhatsApp Business app; it is
+	// never released (SPEC §8).
+	Coexistence bool `json:"coexistence,omitempty"`
 }
 
 // Actor is who asked for a step and from where, for the audit log.

@@ -90,6 +90,12 @@ func StepUnlinkFailed(lastError, signal string, until time.Time) string {
 		lastError, signal, until.UTC().Format(time.RFC3339))
 }
 
+// StepUnlinkRetrying: an automatic attempt at Meta failed for now; the next
+// one is due at next (later when Meta asked to wait).
+func StepUnlinkRetrying(lastError string, next time.Time) string {
+	return fmt.Sprintf("Canal removido; nova tentativa na Meta em %s. %s", BrasiliaTime(next), lastError)
+}
+
 // DurationText writes a duration as ops read it in pt-BR: "15 min", "7 dias", "90 s".
 func DurationText(d time.Duration) string {
 	switch {

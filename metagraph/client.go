@@ -40,6 +40,10 @@ type Error struct {
 	Type       string
 	Message    string
 	Transient  bool
+	// RetryAfter is how long Meta said to wait before the next call (the
+	// usage header's estimated_time_to_regain_access, or a rate limit's
+	// default), at most MaxRetryAfter; zero when it said nothing.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -126,7 +130,51 @@ func (c *Client) call(ctx context.Context, method, u, token string) (*Error, err
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil, nil
 	}
-	return parseError(resp.StatusCode, body), nil
+	e := parseError(resp.StatusCode, body)
+	if e.Transient {
+		e.RetryAfter = retryAfter(resp.Header.Get(UsageHeader), e.Code, resp.StatusCode)
+	}
+	return e, nil
+}
+
+// UsageHeader is where Meta reports a business's use of its rate limits,
+// with, once one is hit, how long until calls work again.
+const UsageHeader = "X-Business-Use-Case-Usage"
+
+// MaxRetryAfter bounds the wait Meta may ask for: past it the removal waits
+// for ops rather than sleeping for hours on one number.
+const MaxRetryAfter = time.Hour
+
+// RateLimitWait is the wait after a rate-limit error that names no time.
+const RateLimitWait = 5 * time.Minute
+
+// retryAfter reads how long Meta asked to wait: the longest
+// estimated_time_to_regain_access (minutes) in the usage header, else, for
+// a rate-limit error (codes 4, 17, 32, 613, 80001–80014, 130429; HTTP 429),
+// RateLimitWait; bounded by MaxRetryAfter.
+func retryAfter(usage string, code, status int) time.Duration {
+	var wait time.Duration
+	var buc map[string][]struct {
+		Minutes float64 `json:"estimated_time_to_regain_access"`
+	}
+	if usage != "" && json.Unmarshal([]byte(usage), &buc) == nil {
+		for _, uses := range buc {
+			for _, u := range uses {
+				if d := time.Duration(u.Minutes * float64(time.Minute)); d > wait {
+					wait = d
+				}
+			}
+		}
+	}
+	if wait == 0 && rateLimited(code, status) {
+		wait = RateLimitWait
+	}
+	return min(wait, MaxRetryAfter)
+}
+
+func rateLimited(code, status int) bool {
+	return code == 4 || code == 17 || code == 32 || code == 613 || code >= 80001 && code <= 80014 || code == 130429 ||
+		status == http.StatusTooManyRequests
 }
 
 func parseError(status int, body []byte) *Error {

@@ -44,7 +44,7 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 				return nil
 			}
 			kind, object := domain.UnlinkTarget(ch)
-			number := in.ReleaseNumber && domain.NumberReleaseOffered(ch.Kind, ch.Status == domain.ChannelDisconnected) && ch.PhoneNumber != nil && *ch.PhoneNumber != ""
+			number := in.ReleaseNumber && domain.NumberReleaseOffered(ch.Kind, ch.Status == domain.ChannelDisconnected, ch.Coexistence) && ch.PhoneNumber != nil && *ch.PhoneNumber != ""
 			res.Subscription, res.Number, res.DetachedReferences = object != "", number, cur.References
 			res.MetaAccessLost = ch.Status == domain.ChannelDisconnected
 			cleared, active, err := s.tombstone(ctx, tx, in, ch, res, kind, object)

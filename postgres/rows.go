@@ -100,6 +100,10 @@ type channelRow struct {
 	PhoneNumber *string            `db:"phone_number_id"`
 	PageID      *string            `db:"page_id"`
 	RemovedAt   *time.Time         `db:"removed_at"`
+	Coexistence bool               `db:"coexistence"`
+	// The callback overrides our app set (migration 15).
+	NumberOverride *string `db:"number_override_uri"`
+	WABAOverride   *string `db:"waba_override_uri"`
 }
 
 func (r channelRow) toDomain() domain.Channel { return domain.Channel(r) }

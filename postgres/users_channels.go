@@ -10,7 +10,8 @@ import (
 	"github.com/crm/channel-removal/domain"
 )
 
-const channelCols = `id, account_id, name, kind, official, status, waba_id, phone_number_id, page_id, removed_at`
+const channelCols = `id, account_id, name, kind, official, status, waba_id, phone_number_id, page_id, removed_at, coexistence,
+	number_override_uri, waba_override_uri`
 
 // principal reads a user and, in the same statement, the channel channelID
 // when it belongs to the user's account (nil otherwise, or when channelID is
@@ -23,14 +24,15 @@ func (s *Store) principal(ctx context.Context, from, where, channelID string, us
 	var u domain.User
 	var ch domain.Channel
 	var chID, chAccount, chName, chKind, chStatus sql.NullString
-	var official sql.NullBool
+	var official, coexistence sql.NullBool
 	var channel any // NULL: no channel
 	if channelID != "" {
 		channel = channelID
 	}
 	args := append([]any{channel}, userArgs...)
 	dest := []any{&u.ID, &u.AccountID, &u.Email, &u.Name, &u.Role,
-		&chID, &chAccount, &chName, &chKind, &official, &chStatus, &ch.WABAID, &ch.PhoneNumber, &ch.PageID, &ch.RemovedAt}
+		&chID, &chAccount, &chName, &chKind, &official, &chStatus, &ch.WABAID, &ch.PhoneNumber, &ch.PageID, &ch.RemovedAt,
+		&coexistence, &ch.NumberOverride, &ch.WABAOverride}
 	cols, joins := "", ""
 	for _, x := range extras {
 		xc, xj := x.clause("c", len(args)+1)
@@ -41,7 +43,8 @@ func (s *Store) principal(ctx context.Context, from, where, channelID string, us
 	}
 	err := s.q().ScanRow(ctx, `
 		SELECT u.id, u.account_id, u.email, u.name, u.role,
-		       c.id, c.account_id, c.name, c.kind, c.official, c.status, c.waba_id, c.phone_number_id, c.page_id, c.removed_at`+cols+`
+		       c.id, c.account_id, c.name, c.kind, c.official, c.status, c.waba_id, c.phone_number_id, c.page_id, c.removed_at,
+		       c.coexistence, c.number_override_uri, c.waba_override_uri`+cols+`
 		FROM `+from+` LEFT JOIN channels c ON c.id = $1::uuid AND c.account_id = u.account_id`+joins+`
 		WHERE `+where, args, dest...)
 	if err != nil {
@@ -57,6 +60,7 @@ func (s *Store) principal(ctx context.Context, from, where, channelID string, us
 	}
 	ch.ID, ch.AccountID, ch.Name, ch.Kind, ch.Official, ch.Status = chID.String, chAccount.String, chName.String,
 		domain.ChannelKind(chKind.String), official.Bool, chStatus.String
+	ch.Coexistence = coexistence.Bool
 	return u, &ch, nil
 }
 

@@ -39,8 +39,10 @@ func (r *removal) setup(ctx workflow.Context) error {
 					return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "confirme o alerta com acknowledged=true"))
 				}
 				// Judged once the preflight has said what the channel is.
-				if v.ReleaseNumber && r.doc.Impact != nil && !domain.NumberReleaseOffered(r.doc.Impact.Kind, r.doc.Impact.Disconnected) {
-					return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "só um canal do WhatsApp Business API ainda conectado à Meta tem número a liberar"))
+				if im := r.doc.Impact; v.ReleaseNumber && im != nil {
+					if why := domain.NumberReleaseRefusal(im.Kind, im.Disconnected, im.Coexistence); why != "" {
+						return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "%s", why))
+					}
 				}
 				// During the preflight too: the run answers it once the
 				// preflight's outcome is known (an admin's click that reached a

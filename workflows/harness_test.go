@@ -37,6 +37,7 @@ type harness struct {
 	unlinkCalls int
 	numbers     []func() activities.AttemptResult // the number's attempts; the last repeats
 	numberCalls int
+	attemptsAt  []time.Time // when each attempt at Meta (either job) was made, on the test clock
 
 	codes        []string // mailed codes, by send
 	hash         string   // current code's hash
@@ -134,6 +135,7 @@ func newHarness(t *testing.T) *harness {
 	attempt := func(fs *[]func() activities.AttemptResult, calls *int) func(context.Context, activities.AttemptInput) (activities.AttemptResult, error) {
 		return func(_ context.Context, in activities.AttemptInput) (activities.AttemptResult, error) {
 			*calls++
+			h.attemptsAt = append(h.attemptsAt, h.env.Now())
 			if in.Attempt != *calls {
 				h.t.Errorf("attempt %d numbered %d", *calls, in.Attempt)
 			}

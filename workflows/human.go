@@ -87,8 +87,12 @@ func (r *removal) askedToReleaseNumber(release bool) {
 	if !release {
 		return
 	}
-	if r.doc.MetaUnlink.Number == nil { // not a WhatsApp Business API channel: no number to release
-		r.doc.Notes = append(r.doc.Notes, domain.NoteNoNumberToRelease)
+	if r.doc.MetaUnlink.Number == nil { // no number we may release (by signal: the API refuses it)
+		note := domain.NoteNoNumberToRelease
+		if r.doc.Impact != nil && r.doc.Impact.Coexistence {
+			note = domain.NoteCoexistenceNotReleased
+		}
+		r.doc.Notes = append(r.doc.Notes, note)
 		return
 	}
 	r.releaseNumber = true

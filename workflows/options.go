@@ -61,6 +61,10 @@ func deleteOptions() workflow.LocalActivityOptions {
 // ends in completed_with_warnings (about 8 minutes), where ops can retry.
 const unlinkAttempts = 8
 
+// maxMetaWait bounds a wait Meta asked for (its usage header, a rate limit):
+// past it the removal would rather wait for ops than sleep on one call.
+const maxMetaWait = time.Hour
+
 func unlinkBackoff(attempt int) time.Duration {
 	d := 2 * time.Second << (attempt - 1)
 	if d > 2*time.Minute || d <= 0 {

@@ -68,13 +68,13 @@ func (r *removal) numberOwed() bool {
 func (r *removal) attempts(ctx workflow.Context) bool {
 	for _, number := range []bool{false, true} {
 		for n := 1; number && r.numberOwed() || !number && r.unlinkOwed(); n++ {
-			switch r.attempt(ctx, number, n == unlinkAttempts) {
+			res := r.attempt(ctx, number, n == unlinkAttempts)
+			switch res.Outcome {
 			case domain.OutcomeTransient:
 				if n == unlinkAttempts {
 					return false
 				}
-				if err := workflow.NewTimerWithOptions(ctx, unlinkBackoff(n), workflow.TimerOptions{
-					Summary: fmt.Sprintf("nova tentativa na Meta (%d de %d)", n+1, unlinkAttempts)}).Get(ctx, nil); err != nil {
+				if !r.waitToRetry(ctx, res, n) {
 					return false
 				}
 			case domain.OutcomePermanent:
@@ -85,10 +85,22 @@ func (r *removal) attempts(ctx workflow.Context) bool {
 	return true
 }
 
+// waitToRetry waits before automatic attempt n+1: the backoff, or as long as
+// Meta asked (bounded), shown in the step and as the timer's summary.
+func (r *removal) waitToRetry(ctx workflow.Context, failed activities.AttemptResult, n int) bool {
+	wait, summary := unlinkBackoff(n), fmt.Sprintf("nova tentativa na Meta (%d de %d)", n+1, unlinkAttempts)
+	if failed.RetryAfter > wait {
+		wait = min(failed.RetryAfter, maxMetaWait)
+		summary = fmt.Sprintf("a Meta pediu para aguardar %s; nova tentativa (%d de %d)", domain.DurationText(wait), n+1, unlinkAttempts)
+	}
+	r.setStatus(ctx, r.doc.Status, domain.StepUnlinkRetrying(failed.Error, workflow.Now(ctx).Add(wait)))
+	return workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{Summary: summary}).Get(ctx, nil) == nil
+}
+
 // attempt makes one attempt at the subscription (or the number) and takes
 // the document decided for its outcome; on the last automatic attempt a
 // transient failure waits for ops, as a permanent one does.
-func (r *removal) attempt(ctx workflow.Context, number, last bool) domain.Outcome {
+func (r *removal) attempt(ctx workflow.Context, number, last bool) activities.AttemptResult {
 	act, count := a.Unsubscribe, &r.unlinkAttempts
 	if number {
 		act, count = a.ReleaseNumber, &r.numberAttempts
@@ -112,10 +124,10 @@ func (r *removal) attempt(ctx workflow.Context, number, last bool) domain.Outcom
 	}
 	doc, ok := decided.For(res.Outcome, facts)
 	if !ok { // the run was cancelled while the activity ran
-		return domain.OutcomePermanent
+		return activities.AttemptResult{Outcome: domain.OutcomePermanent}
 	}
 	r.take(ctx, doc)
-	return res.Outcome
+	return res
 }
 
 // settled is the document once the subscription (or the number) is settled:

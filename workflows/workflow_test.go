@@ -236,6 +236,31 @@ func TestAttendanceAppearsBeforeDelete(t *testing.T) {
 	}
 }
 
+// Meta's back-off (its usage header, a rate limit) sets the next attempt's
+// delay, bounded by an hour, and the step says when the next attempt is due.
+func TestMetaBackOffSetsTheNextAttemptsDelay(t *testing.T) {
+	for _, c := range []struct{ asked, want time.Duration }{{15 * time.Minute, 15 * time.Minute}, {3 * time.Hour, time.Hour}} {
+		h := newHarness(t)
+		h.unlinks = []func() activities.AttemptResult{func() activities.AttemptResult {
+			return activities.AttemptResult{Outcome: domain.OutcomeTransient, Error: "limite da Meta", RetryAfter: c.asked}
+		}, doneUnlink}
+		h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+		h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
+		var step string
+		h.at(2*time.Minute+c.want/2, func() { step = h.query().Step })
+		r := h.run()
+		if r.Status != domain.StatusCompleted || len(h.attemptsAt) != 2 {
+			t.Fatalf("asked %v: %s after %d attempts", c.asked, r.Status, len(h.attemptsAt))
+		}
+		if gap := h.attemptsAt[1].Sub(h.attemptsAt[0]); gap < c.want || gap > c.want+time.Second {
+			t.Fatalf("asked %v: the next attempt came %v later, want %v", c.asked, gap, c.want)
+		}
+		if !strings.Contains(step, "nova tentativa na Meta em") || !strings.Contains(step, "limite da Meta") {
+			t.Fatalf("asked %v: step while waiting %q", c.asked, step)
+		}
+	}
+}
+
 func TestMetaTransientFailuresThenSuccess(t *testing.T) {
 	h := newHarness(t)
 	h.unlinks = []func() activities.AttemptResult{transientUnlink, transientUnlink, doneUnlink}

@@ -19,6 +19,9 @@ type Failure struct {
 	Code       int    `json:"code"`
 	Subcode    int    `json:"subcode"`
 	Message    string `json:"message"`
+	// RegainMinutes, when set, answers with Meta's usage header saying how
+	// many minutes until calls work again (estimated_time_to_regain_access).
+	RegainMinutes int `json:"regain_minutes,omitempty"`
 }
 
 // Call is one request the simulator received.
@@ -133,7 +136,8 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if st == 0 {
 			st = http.StatusBadRequest
 		}
-		s.FailNext(n, Failure{HTTPStatus: st, Code: code, Message: q.Get("message")})
+		regain, _ := strconv.Atoi(q.Get("regain_minutes"))
+		s.FailNext(n, Failure{HTTPStatus: st, Code: code, Message: q.Get("message"), RegainMinutes: regain})
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -183,6 +187,11 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func writeErr(w http.ResponseWriter, f Failure) {
 	w.Header().Set("Content-Type", "application/json")
+	if f.RegainMinutes > 0 {
+		w.Header().Set("X-Business-Use-Case-Usage", fmt.Sprintf(
+			`{"sim-business":[{"type":"whatsapp_business_management","call_count":100,"total_cputime":28,"total_time":30,"estimated_time_to_regain_access":%d}]}`,
+			f.RegainMinutes))
+	}
 	w.WriteHeader(f.HTTPStatus)
 	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
 		"message": f.Message, "type": "OAuthException", "code": f.Code, "error_subcode": f.Subcode, "fbtrace_id": "sim",

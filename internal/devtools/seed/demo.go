@@ -18,9 +18,16 @@ const (
 	DemoMessengerID       = "30000000-0000-4000-8000-000000000003"
 	DemoWhatsAppQRID      = "30000000-0000-4000-8000-000000000004"
 	DemoEmailID           = "30000000-0000-4000-8000-000000000005"
+	// DemoCoexistenceID: a WhatsApp number shared with the WhatsApp Business
+	// app (SPEC §8), whose webhooks our app redirected with an override.
+	DemoCoexistenceID = "30000000-0000-4000-8000-000000000006"
 	DemoAdminEmail        = "admin@demo.local"
 	DemoAgentEmail        = "agent@demo.local"
 )
+
+// DemoOverrideURI is the callback our app set as the coexistence number's
+// webhook override (the dev simulator holds it too).
+const DemoOverrideURI = "https://crm.example/webhooks/meta/110000000000003"
 
 // DemoChannel is a seeded channel, for the dev banner.
 type DemoChannel struct{ ID, Name, Kind string }
@@ -32,6 +39,7 @@ var DemoChannels = []DemoChannel{
 	{DemoMessengerID, "Messenger Loja", "messenger"},
 	{DemoWhatsAppQRID, "WhatsApp QR", "whatsapp_web"},
 	{DemoEmailID, "E-mail Suporte", "email"},
+	{DemoCoexistenceID, "WhatsApp Loja (app)", "whatsapp_cloud"},
 }
 
 // Demo seeds SPEC §5's account. Running it again changes nothing, and a channel
@@ -74,6 +82,9 @@ func Demo(ctx context.Context, db *sqlx.DB, seal func(channelID, token string) (
 	ch(DemoMessengerID, "Messenger Loja", "messenger", "", "", "200000000000001", "EAAdemoTokenMessenger")
 	ch(DemoWhatsAppQRID, "WhatsApp QR", "whatsapp_web", "", "", "", "")
 	ch(DemoEmailID, "E-mail Suporte", "email", "", "", "", "")
+	ch(DemoCoexistenceID, "WhatsApp Loja (app)", "whatsapp_cloud", "100000000000003", "110000000000003", "", "EAAdemoTokenWhatsAppLoja")
+	add(`UPDATE channels SET coexistence = true, number_override_uri = $2 WHERE id = $1 AND status = 'active' AND NOT coexistence`,
+		DemoCoexistenceID, DemoOverrideURI)
 
 	contacts := []string{"Maria Souza", "João Pereira", "Carla Lima", "Pedro Alves", "Fernanda Costa"}
 	for i, name := range contacts {
@@ -97,6 +108,7 @@ func Demo(ctx context.Context, db *sqlx.DB, seal func(channelID, token string) (
 	conv(6, 2, 1, "closed") // Messenger Loja
 	conv(7, 3, 2, "closed") // WhatsApp QR
 	conv(8, 4, 3, "closed") // E-mail Suporte
+	conv(9, 5, 4, "closed") // WhatsApp Loja (app)
 	ref := func(n int, kind, name string, channel int) {
 		add(`INSERT INTO channel_references (id, account_id, kind, name, channel_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
 			fmt.Sprintf("60000000-0000-4000-8000-%012d", n), DemoAccountID, kind, name, DemoChannels[channel].ID)

@@ -30,6 +30,10 @@ export function alertScreen(r, head) {
       offered ? h('div', { class: 'option' },
         h('label', { class: 'check', for: 'release-number' }, release, h('span', null, 'Liberar o número na Meta')),
         h('p', { class: 'hint' }, 'Depois da remoção, desregistra este número de telefone do nosso aplicativo na Meta, para que ele possa ser usado em outro provedor; sem esta opção o número continua registrado.')) : null,
+      // A coexistence number is never released (SPEC §8): say why instead of the option.
+      r.impact && r.impact.coexistence ? h('div', { class: 'option', id: 'release-unavailable' },
+        h('p', null, h('strong', null, 'Liberar o número na Meta: indisponível. '),
+          'Este número também é usado no aplicativo WhatsApp Business do celular da empresa (coexistência); liberá-lo na Meta desconectaria o aplicativo. A remoção só desfaz a inscrição do nosso aplicativo e os redirecionamentos de webhook que ele configurou.')) : null,
       h('label', { class: 'check', for: 'ack' }, ack, h('span', null, 'Estou ciente e desejo prosseguir com a remoção')),
       msg,
       h('div', { class: 'actions' }, cont, cancelButton(r, msg))));

@@ -15,6 +15,8 @@ export function impactView(im) {
     h('dl', { class: 'facts' },
       h('dt', null, 'Integração oficial'), h('dd', null, im.official_integration ? 'Sim (Meta)' : 'Não'),
       h('dt', null, 'Objetos vinculados na Meta'), h('dd', null, metaObjs.length ? metaObjs.join(', ') : 'Nenhum'),
+      im.coexistence ? h('dt', null, 'Coexistência') : null,
+      im.coexistence ? h('dd', null, 'Sim: o número também é usado no aplicativo WhatsApp Business') : null,
       h('dt', null, 'Conversas'), h('dd', null, im.conversations_capped ? `mais de ${im.conversations}` : String(im.conversations)),
       h('dt', null, 'Referências'), h('dd', null, referencesText(im.references || {})),
       h('dt', null, 'Atendimentos ativos'), h('dd', null, attendances.length ? attendances.map(attendanceText).join(', ') : 'Nenhum')),
