@@ -48,4 +48,3 @@ func TestRetryAfterIsReadFromMetasAnswer(t *testing.T) {
 		})
 	}
 }
-

@@ -21,8 +21,8 @@ const (
 	// DemoCoexistenceID: a WhatsApp number shared with the WhatsApp Business
 	// app (SPEC §8), whose webhooks our app redirected with an override.
 	DemoCoexistenceID = "30000000-0000-4000-8000-000000000006"
-	DemoAdminEmail        = "admin@demo.local"
-	DemoAgentEmail        = "agent@demo.local"
+	DemoAdminEmail    = "admin@demo.local"
+	DemoAgentEmail    = "agent@demo.local"
 )
 
 // DemoOverrideURI is the callback our app set as the coexistence number's
