@@ -40,6 +40,7 @@ type Store interface {
 	// its audit records, in one statement.
 	RecordUnlinkAttempt(ctx context.Context, removalID, runID string, status domain.UnlinkStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
 	RecordNumberAttempt(ctx context.Context, removalID, runID string, status domain.NumberStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.NumberJob, error)
+	RecordOverrideAttempt(ctx context.Context, removalID, runID string, status domain.OverrideStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.OverrideJob, error)
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
 	// NoticeSent says whether the notice key has gone out; MarkNoticeSent
 	// records it, with its audit record, once the provider accepted it.
@@ -58,6 +59,10 @@ type Store interface {
 type Graph interface {
 	UnsubscribeApp(ctx context.Context, objectID, token string) (metagraph.Outcome, error)
 	DeregisterNumber(ctx context.Context, phoneNumberID, token string) (metagraph.Outcome, error)
+	// NumberOverride reads the number's callback override ("" none);
+	// ClearNumberOverride removes it.
+	NumberOverride(ctx context.Context, phoneNumberID, token string) (string, error)
+	ClearNumberOverride(ctx context.Context, phoneNumberID, token string) error
 }
 
 // Policy holds the verification rules (SPEC §1.3–1.4) and the code's limits

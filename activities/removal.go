@@ -27,6 +27,10 @@ type DeleteInput struct {
 type DeleteResult struct {
 	Subscription bool `json:"subscription,omitempty"`
 	Number       bool `json:"number,omitempty"`
+	// Override: our override on the number is owed a clearing;
+	// WABAOverride: our app had one on the WABA (it goes with the subscription).
+	Override     bool `json:"override,omitempty"`
+	WABAOverride bool `json:"waba_override,omitempty"`
 	// MetaAccessLost: Meta had cut the channel off; nothing is owed to it.
 	MetaAccessLost bool `json:"meta_access_lost,omitempty"`
 	// Refused: the attendances found, and why.
@@ -38,7 +42,7 @@ func (r DeleteResult) Outcome() domain.Outcome {
 	if r.Refused != nil {
 		return domain.OutcomeAttendanceOpened
 	}
-	return domain.TombstoneResult{Subscription: r.Subscription, Number: r.Number, MetaAccessLost: r.MetaAccessLost}.Outcome()
+	return domain.TombstoneResult{Subscription: r.Subscription, Number: r.Number, Override: r.Override, MetaAccessLost: r.MetaAccessLost}.Outcome()
 }
 
 // Facts are what the tombstone found.
@@ -70,7 +74,8 @@ func (a *Activities) DeleteChannel(ctx context.Context, in DeleteInput) (DeleteR
 		}
 		return res, a.Store.AppendAudit(ctx, e)
 	}
-	return DeleteResult{Subscription: r.Subscription, Number: r.Number, MetaAccessLost: r.MetaAccessLost}, nil
+	return DeleteResult{Subscription: r.Subscription, Number: r.Number, Override: r.Override, WABAOverride: r.WABAOverride,
+		MetaAccessLost: r.MetaAccessLost}, nil
 }
 
 // attendanceFacts are the attendances a tombstone found, and the reason.
@@ -88,40 +93,59 @@ type AbandonInput struct {
 	Decided domain.Decided `json:"decided"`
 }
 
-// AbandonUnlink settles an unlink nobody retried within the bounded wait: the
-// tokens are erased, the failure stays in the audit log, and the document
-// the workflow decided is written with the record.
+// AbandonUnlink settles what nobody retried within the bounded wait: each
+// job still owed is abandoned (its token erased), the failure stays in the
+// audit log, and the document the workflow decided is written with the last
+// job's record.
 func (a *Activities) AbandonUnlink(ctx context.Context, in AbandonInput) error {
 	job, ok, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID)
 	if err != nil || !ok {
 		return err
 	}
 	const why = "nenhuma nova tentativa dentro do prazo"
-	num, asked := job.Number()
-	numberOwed := asked && num.Status != domain.NumberReleased && num.Status != domain.NumberAbandoned
-	unlinkOwed := job.Status != "" && job.Status != domain.UnlinkDone && job.Status != domain.UnlinkSkipped
+	now := a.now()
+	type abandon struct {
+		own   domain.Action // the job's record, when another record ends the step
+		write func(records ...domain.AuditEntry) error
+	}
+	var owed []abandon
+	if o, ours := job.Override(); ours && (o.Status == domain.OverridePending || o.Status == domain.OverrideFailed) {
+		owed = append(owed, abandon{domain.ActionOverrideReleaseAbandoned, func(rs ...domain.AuditEntry) error {
+			_, err := a.Store.RecordOverrideAttempt(ctx, in.RemovalID, in.RunID, domain.OverrideAbandoned, why, now, rs...)
+			return err
+		}})
+	}
+	if num, asked := job.Number(); asked && num.Status != domain.NumberReleased && num.Status != domain.NumberAbandoned {
+		owed = append(owed, abandon{domain.ActionNumberReleaseAbandoned, func(rs ...domain.AuditEntry) error {
+			_, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberAbandoned, why, now, rs...)
+			return err
+		}})
+	}
+	if job.Status != "" && job.Status != domain.UnlinkDone && job.Status != domain.UnlinkSkipped && job.Status != domain.UnlinkAbandoned {
+		owed = append(owed, abandon{domain.ActionMetaUnlinkAbandoned, func(rs ...domain.AuditEntry) error {
+			_, err := a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, domain.UnlinkAbandoned, why, now, rs...)
+			return err
+		}})
+	}
 	e := in.audit(domain.ActionMetaUnlinkAbandoned, map[string]any{"attempts": job.Attempts}, in.key(domain.ActionMetaUnlinkAbandoned, fmt.Sprint(job.Attempts)))
 	if doc, ok := in.Decided.For(domain.OutcomeRecorded, domain.Facts{}); ok {
 		e.Removal = &doc
 	}
-	// Each job's abandon is written with the record: the number's first (an
-	// abandon counts no attempt, so a retry after it repeats it harmlessly),
-	// the step's record with the last.
-	switch {
-	case numberOwed && unlinkOwed:
-		if _, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberAbandoned, why, a.now(),
-			in.audit(domain.ActionNumberReleaseAbandoned, nil, in.key(domain.ActionNumberReleaseAbandoned))); err != nil {
-			return err
-		}
-		_, err = a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, domain.UnlinkAbandoned, why, a.now(), e)
-	case numberOwed:
-		_, err = a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberAbandoned, why, a.now(), e)
-	case unlinkOwed:
-		_, err = a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, domain.UnlinkAbandoned, why, a.now(), e)
-	default:
-		err = a.Store.AppendAudit(ctx, e)
+	if len(owed) == 0 {
+		return a.Store.AppendAudit(ctx, e)
 	}
-	return err // an error is retried until the records land
+	// An abandon counts no attempt, so a retry after a partial one repeats
+	// the jobs already abandoned harmlessly; the step's record goes last.
+	for i, j := range owed {
+		rec := in.audit(j.own, nil, in.key(j.own))
+		if i == len(owed)-1 {
+			rec = e
+		}
+		if err := j.write(rec); err != nil {
+			return err // retried until the records land
+		}
+	}
+	return nil
 }
 
 // heartbeat tells Temporal a long activity is alive (one notice per admin):

@@ -140,6 +140,63 @@ func retryAfter(err error) time.Duration {
 	return 0
 }
 
+// ReleaseOverride makes one attempt at clearing the callback override our
+// app set on the channel's phone number: it reads the number's webhook
+// configuration and clears the override only while it is still the URI we
+// set; one that points elsewhere (another app's) is left alone, as kept.
+func (a *Activities) ReleaseOverride(ctx context.Context, in AttemptInput) (AttemptResult, error) {
+	job, _, err := a.Store.UnlinkJob(ctx, in.RemovalID, in.RunID)
+	if err != nil {
+		return AttemptResult{}, err
+	}
+	o, ours := job.Override()
+	switch {
+	case !ours || o.Status == domain.OverrideCleared:
+		return AttemptResult{Outcome: domain.OutcomeDone}, nil
+	case o.Status == domain.OverrideNotOurs:
+		return AttemptResult{Outcome: domain.OutcomeKept}, nil
+	case o.Attempts >= in.Attempt: // recorded before a crash
+		return recordedAttempt(o.Status == domain.OverrideFailed, o.LastError), nil
+	}
+	record := func(status domain.OverrideStatus, res AttemptResult, e domain.AuditEntry) (AttemptResult, error) {
+		_, err := a.Store.RecordOverrideAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(),
+			in.withDocument(e, res, domain.Facts{OverrideError: res.Error})...)
+		return res, err
+	}
+	failed := func(text string, cause error) (AttemptResult, error) {
+		var ge *metagraph.Error
+		status, res := domain.OverridePending, AttemptResult{Outcome: domain.OutcomeTransient, Error: text, RetryAfter: retryAfter(cause)}
+		if !errors.As(cause, &ge) || !ge.Transient {
+			status, res.Outcome = domain.OverrideFailed, domain.OutcomePermanent
+		}
+		return record(status, res, in.audit(domain.ActionOverrideReleaseFailed, map[string]any{"error": text, "permanent": status == domain.OverrideFailed},
+			in.key(domain.ActionOverrideReleaseFailed, fmt.Sprint(in.Attempt))))
+	}
+	token, err := a.openToken(o.ChannelID, o.AccessToken)
+	if o.AccessToken == "" || err != nil {
+		return failed("Credencial do canal indisponível para remover o redirecionamento de webhook do número.", errors.New("no token"))
+	}
+	current, gerr := a.Graph.NumberOverride(ctx, o.PhoneNumberID, token)
+	if gerr != nil {
+		return failed("Redirecionamento de webhook do número: "+unlinkFailureText(gerr), gerr)
+	}
+	detail := map[string]any{"phone_number_id": o.PhoneNumberID, "ours": o.URI, "found": current}
+	if current == "" { // nothing left to clear
+		detail["outcome"] = "already_gone"
+		return record(domain.OverrideCleared, AttemptResult{Outcome: domain.OutcomeDone},
+			in.audit(domain.ActionOverrideCleared, detail, in.key(domain.ActionOverrideCleared)))
+	}
+	if current != o.URI { // another app's, or none any more: not ours to touch
+		return record(domain.OverrideNotOurs, AttemptResult{Outcome: domain.OutcomeKept},
+			in.audit(domain.ActionOverrideLeftAlone, detail, in.key(domain.ActionOverrideLeftAlone)))
+	}
+	if gerr := a.Graph.ClearNumberOverride(ctx, o.PhoneNumberID, token); gerr != nil {
+		return failed("Redirecionamento de webhook do número: "+unlinkFailureText(gerr), gerr)
+	}
+	return record(domain.OverrideCleared, AttemptResult{Outcome: domain.OutcomeDone},
+		in.audit(domain.ActionOverrideCleared, detail, in.key(domain.ActionOverrideCleared)))
+}
+
 // recordedAttempt is an attempt's outcome as its job's row recorded it.
 func recordedAttempt(permanent bool, lastError string) AttemptResult {
 	if permanent {

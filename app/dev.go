@@ -97,7 +97,10 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 			return err
 		}
 		graphURL = "http://" + ln.Addr().String()
-		go http.Serve(ln, graphsim.New())
+		sim := graphsim.New()
+		// The demo coexistence number's override, as our app set it when it connected.
+		sim.SetOverride(seed.DemoCoexistencePhone, seed.DemoOverrideURI)
+		go http.Serve(ln, sim)
 	}
 
 	parts := Parts{Config: cfg, Store: store, Temporal: tc, Metrics: reg, Mail: Mailer(cfg, out), GraphURL: graphURL, Log: log, Dev: true}

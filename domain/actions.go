@@ -22,14 +22,19 @@ const (
 	ActionNumberReleased         Action = "number_released"
 	ActionNumberReleaseFailed    Action = "number_release_failed"
 	ActionNumberReleaseAbandoned Action = "number_release_abandoned"
-	ActionRemovalCompleted       Action = "removal_completed"
-	ActionRemovalCancelled       Action = "removal_cancelled"
-	ActionRemovalExpired         Action = "removal_expired"
-	ActionRemovalLocked          Action = "removal_locked"
-	ActionRemovalRejected        Action = "removal_rejected"
-	ActionOpsAlerted             Action = "ops_alerted"
-	ActionAdminNotified          Action = "admin_notified"
-	ActionConversationContinued  Action = "conversation_continued"
+	// The number's webhook override our app had set (override.go).
+	ActionOverrideCleared          Action = "webhook_override_cleared"
+	ActionOverrideLeftAlone        Action = "webhook_override_left_alone"
+	ActionOverrideReleaseFailed    Action = "webhook_override_release_failed"
+	ActionOverrideReleaseAbandoned Action = "webhook_override_release_abandoned"
+	ActionRemovalCompleted         Action = "removal_completed"
+	ActionRemovalCancelled         Action = "removal_cancelled"
+	ActionRemovalExpired           Action = "removal_expired"
+	ActionRemovalLocked            Action = "removal_locked"
+	ActionRemovalRejected          Action = "removal_rejected"
+	ActionOpsAlerted               Action = "ops_alerted"
+	ActionAdminNotified            Action = "admin_notified"
+	ActionConversationContinued    Action = "conversation_continued"
 
 	// The limits' refusals and notices (limits.go); the code steps the
 	// limits count are postgres' partial indexes' too.

@@ -39,9 +39,10 @@ type Tombstone struct {
 type TombstoneResult struct {
 	AlreadyRemoved     bool
 	DetachedReferences int
-	// Subscription and Number: what is owed to Meta (the token moved to
-	// the unlink job and the number's release job).
-	Subscription, Number bool
+	// Subscription, Number and Override: what is owed to Meta (the token
+	// moved to the unlink job, the number's release job, the number's
+	// override job); WABAOverride: our app had set an override on the WABA.
+	Subscription, Number, Override, WABAOverride bool
 	// MetaAccessLost: Meta had cut the channel off; nothing was owed to it.
 	MetaAccessLost bool
 }
@@ -67,6 +68,13 @@ type Unlink struct {
 	NumberStatus    NumberStatus
 	NumberAttempts  int
 	NumberLastError string
+	// The number's override, read with the job ("" status: none of ours).
+	OverridePhoneID   string
+	OverrideURI       string
+	OverrideToken     string
+	OverrideStatus    OverrideStatus
+	OverrideAttempts  int
+	OverrideLastError string
 }
 
 // UnlinkStatus is what became of the Meta unsubscribe (meta_unlink.status,
@@ -87,7 +95,7 @@ const (
 )
 
 // Owed says whether anything is owed to Meta.
-func (r TombstoneResult) Owed() bool { return r.Subscription || r.Number }
+func (r TombstoneResult) Owed() bool { return r.Subscription || r.Number || r.Override }
 
 // Outcome is how the tombstone ended, for the document the workflow decided.
 func (r TombstoneResult) Outcome() Outcome {

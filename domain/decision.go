@@ -71,9 +71,11 @@ type Facts struct {
 	CodeSentTo        string       `json:"code_sent_to,omitempty"`
 	CodeExpiresAt     *time.Time   `json:"code_expires_at,omitempty"`
 	AttemptsLeft      *int         `json:"attempts_left,omitempty"`
-	// UnlinkError and NumberError are Meta's answer to an attempt that failed.
-	UnlinkError string `json:"unlink_error,omitempty"`
-	NumberError string `json:"number_error,omitempty"`
+	// UnlinkError, NumberError and OverrideError are Meta's answer to an
+	// attempt that failed.
+	UnlinkError   string `json:"unlink_error,omitempty"`
+	NumberError   string `json:"number_error,omitempty"`
+	OverrideError string `json:"override_error,omitempty"`
 }
 
 // Apply shows the facts in doc.
@@ -114,6 +116,11 @@ func (f Facts) Apply(doc *Removal) {
 		n := *doc.MetaUnlink.Number
 		n.LastError = f.NumberError
 		doc.MetaUnlink.Number = &n
+	}
+	if f.OverrideError != "" && doc.MetaUnlink.Override != nil {
+		o := *doc.MetaUnlink.Override
+		o.LastError = f.OverrideError
+		doc.MetaUnlink.Override = &o
 	}
 }
 

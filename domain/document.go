@@ -13,6 +13,10 @@ type MetaUnlink struct {
 	// Number is the phone number's release, for a WhatsApp Business API
 	// channel only (not_requested unless the admin asked for it).
 	Number *NumberRelease `json:"number,omitempty"`
+	// Override is the number's webhook override our app had set, and
+	// WABAOverride the WABA's (both only when there was one).
+	Override     *OverrideRelease `json:"override,omitempty"`
+	WABAOverride WABAOverride     `json:"waba_override,omitempty"`
 }
 
 // Removal is the removal document (SPEC §3): the query result, the update

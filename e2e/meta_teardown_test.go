@@ -100,3 +100,73 @@ func TestMetasBackOffSetsTheNextAttempt(t *testing.T) {
 		t.Fatalf("Meta called again before its wait: %+v", s.graph.Calls())
 	}
 }
+
+// overridden creates a WhatsApp channel whose number (and, with waba, WABA)
+// carries a callback override our app set, and sets the number's in Meta.
+func (s *stack) overridden(name, waba, phone, ours, inMeta string, wabaOverride bool) string {
+	spec := seed.ChannelSpec{AccountID: s.account, Name: name, Kind: "whatsapp_cloud", WABAID: waba, PhoneNumberID: phone,
+		Token: "tok-" + name, NumberOverride: ours}
+	if wabaOverride {
+		spec.WABAOverride = ours + "/waba"
+	}
+	s.graph.SetOverride(phone, inMeta)
+	return s.must(s.b.Channel(spec))
+}
+
+func override(r resp) map[string]any {
+	mu, _ := r.Body["meta_unlink"].(map[string]any)
+	o, _ := mu["override"].(map[string]any)
+	return o
+}
+
+// TestOurOverrideIsClearedAnotherAppsIsLeftAlone (SPEC §8): the removal reads
+// the number's webhook configuration and clears the override only when it is
+// the one our app set; another app's stays, and the outcome says which.
+func TestOurOverrideIsClearedAnotherAppsIsLeftAlone(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	ours := "https://crm.example/webhooks/meta/" + s.account[:8]
+	t.Run("ours", func(t *testing.T) {
+		phone := "PN-OVR-" + s.account[:8]
+		ch := s.overridden("Zap Redirecionado", "WABA-OVR-"+s.account[:8], phone, ours, ours, false)
+		r := s.removeWith(ch, false, "completed")
+		if s.graph.Override(phone) != "" || override(r)["status"] != "cleared" {
+			t.Fatalf("override in Meta %q, document %v", s.graph.Override(phone), override(r))
+		}
+		if trail := s.auditActions(r.str("id")); !strings.Contains(trail, `"action":"webhook_override_cleared"`) {
+			t.Fatalf("trail %s", trail)
+		}
+	})
+	t.Run("another app's", func(t *testing.T) {
+		phone, theirs := "PN-OTHER-"+s.account[:8], "https://other-app.example/hook"
+		ch := s.overridden("Zap de Outro App", "WABA-OTHER-"+s.account[:8], phone, ours, theirs, false)
+		r := s.removeWith(ch, false, "completed")
+		if s.graph.Override(phone) != theirs || override(r)["status"] != "not_ours" {
+			t.Fatalf("override in Meta %q, document %v", s.graph.Override(phone), override(r))
+		}
+		for _, c := range s.graph.Calls() {
+			if c.ObjectID == phone && c.Method == "POST" {
+				t.Fatalf("another app's override was written: %+v", c)
+			}
+		}
+		if notes := strings.Join(toStrings(r.Body["notes"]), " "); !strings.Contains(notes, "outro aplicativo") {
+			t.Fatalf("notes: %s", notes)
+		}
+	})
+}
+
+// TestASiblingKeepsTheWABAsOverride: our override on a WABA goes with our
+// subscription; while another live channel uses the WABA, both stay.
+func TestASiblingKeepsTheWABAsOverride(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	waba := "WABA-SIB-" + s.account[:8]
+	s.whatsapp("Zap Irmão", waba, "PN-SIB-A-"+s.account[:8])
+	ours := "https://crm.example/webhooks/meta/" + s.account[:8]
+	ch := s.overridden("Zap Sai", waba, "PN-SIB-B-"+s.account[:8], ours, ours, true)
+	r := s.removeWith(ch, false, "completed")
+	mu, _ := r.Body["meta_unlink"].(map[string]any)
+	if mu["status"] != "skipped" || mu["waba_override"] != "kept" || s.graph.Unsubscribed(waba) || override(r)["status"] != "cleared" {
+		t.Fatalf("meta_unlink %v, WABA unsubscribed %v", mu, s.graph.Unsubscribed(waba))
+	}
+}

@@ -3,6 +3,7 @@
 package metagraph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -77,7 +78,7 @@ const (
 // or a Page alike. It never deregisters a phone number.
 func (c *Client) UnsubscribeApp(ctx context.Context, objectID, token string) (Outcome, error) {
 	u := fmt.Sprintf("%s/%s/%s/subscribed_apps", c.baseURL, c.version, url.PathEscape(objectID))
-	e, err := c.call(ctx, http.MethodDelete, u, token)
+	e, err := c.call(ctx, http.MethodDelete, u, token, nil, nil)
 	switch {
 	case err != nil:
 		return "", err
@@ -95,7 +96,7 @@ func (c *Client) UnsubscribeApp(ctx context.Context, objectID, token string) (Ou
 // as deregistered; 133016 (Meta's limit on attempts) is permanent for now.
 func (c *Client) DeregisterNumber(ctx context.Context, phoneNumberID, token string) (Outcome, error) {
 	u := fmt.Sprintf("%s/%s/%s/deregister", c.baseURL, c.version, url.PathEscape(phoneNumberID))
-	e, err := c.call(ctx, http.MethodPost, u, token)
+	e, err := c.call(ctx, http.MethodPost, u, token, nil, nil)
 	switch {
 	case err != nil:
 		return "", err
@@ -107,14 +108,58 @@ func (c *Client) DeregisterNumber(ctx context.Context, phoneNumberID, token stri
 	return "", e
 }
 
-// call makes one Graph call: a nil *Error is success, a returned error is
-// the network's (transient).
-func (c *Client) call(ctx context.Context, method, u, token string) (*Error, error) {
-	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+// NumberOverride reads the callback override set on a phone number
+// (GET /{version}/{phone-number-id}?fields=webhook_configuration): the URI
+// Meta sends the number's webhooks to first, "" when there is none.
+func (c *Client) NumberOverride(ctx context.Context, phoneNumberID, token string) (string, error) {
+	u := fmt.Sprintf("%s/%s/%s?fields=webhook_configuration", c.baseURL, c.version, url.PathEscape(phoneNumberID))
+	var got struct {
+		Config struct {
+			PhoneNumber string `json:"phone_number"`
+		} `json:"webhook_configuration"`
+	}
+	e, err := c.call(ctx, http.MethodGet, u, token, nil, &got)
+	switch {
+	case err != nil:
+		return "", err
+	case e != nil:
+		return "", e
+	}
+	return got.Config.PhoneNumber, nil
+}
+
+// ClearNumberOverride removes the phone number's callback override
+// (POST /{version}/{phone-number-id} with an empty override_callback_uri):
+// its webhooks fall back to the WABA's override, then the app's callback.
+func (c *Client) ClearNumberOverride(ctx context.Context, phoneNumberID, token string) error {
+	u := fmt.Sprintf("%s/%s/%s", c.baseURL, c.version, url.PathEscape(phoneNumberID))
+	body := []byte(`{"webhook_configuration":{"override_callback_uri":""}}`)
+	e, err := c.call(ctx, http.MethodPost, u, token, body, nil)
+	if err != nil {
+		return err
+	}
+	if e != nil {
+		return e
+	}
+	return nil
+}
+
+// call makes one Graph call, with body (JSON) when given, and decodes a
+// success's answer into out when given: a nil *Error is success, a returned
+// error is the network's (transient).
+func (c *Client) call(ctx context.Context, method, u, token string, body []byte, out any) (*Error, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return nil, &Error{Message: err.Error()}
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// Network trouble and timeouts are transient; the URL (not the token) is safe to show.
@@ -126,11 +171,14 @@ func (c *Client) call(ctx context.Context, method, u, token string) (*Error, err
 		return nil, &Error{Message: msg, Transient: true}
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if out != nil && json.Unmarshal(answer, out) != nil {
+			return &Error{HTTPStatus: resp.StatusCode, Message: "resposta da Meta ilegível: " + clean(string(answer), 200), Transient: true}, nil
+		}
 		return nil, nil
 	}
-	e := parseError(resp.StatusCode, body)
+	e := parseError(resp.StatusCode, answer)
 	if e.Transient {
 		e.RetryAfter = retryAfter(resp.Header.Get(UsageHeader), e.Code, resp.StatusCode)
 	}

@@ -30,22 +30,29 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 				References   int  `db:"refs"`
 				Subscription bool `db:"subscription"`
 				Number       bool `db:"number"`
+				Override     bool `db:"override"`
 			}
 			if err := tx.GetContext(ctx, &cur, `SELECT `+channelCols+`,
 					(SELECT count(*) FROM channel_references r WHERE r.channel_id = c.id) AS refs,
 					EXISTS (SELECT 1 FROM meta_unlinks WHERE removal_id = $2 AND run_id = $3) AS subscription,
-					EXISTS (SELECT 1 FROM number_releases WHERE removal_id = $2 AND run_id = $3) AS number
+					EXISTS (SELECT 1 FROM number_releases WHERE removal_id = $2 AND run_id = $3) AS number,
+					EXISTS (SELECT 1 FROM override_releases WHERE removal_id = $2 AND run_id = $3) AS override
 				FROM channels c WHERE c.id = $1 FOR UPDATE`, in.ChannelID, in.RemovalID, in.RunID); err != nil {
 				return err
 			}
 			ch := cur.toDomain()
 			if ch.Status == domain.ChannelRemoved {
-				res.AlreadyRemoved, res.Subscription, res.Number = true, cur.Subscription, cur.Number
+				res.AlreadyRemoved, res.Subscription, res.Number, res.Override = true, cur.Subscription, cur.Number, cur.Override
+				res.WABAOverride = ch.WABAOverride != nil
 				return nil
 			}
 			kind, object := domain.UnlinkTarget(ch)
 			number := in.ReleaseNumber && domain.NumberReleaseOffered(ch.Kind, ch.Status == domain.ChannelDisconnected, ch.Coexistence) && ch.PhoneNumber != nil && *ch.PhoneNumber != ""
 			res.Subscription, res.Number, res.DetachedReferences = object != "", number, cur.References
+			// Overrides are ours to clear only while Meta still lets our app in.
+			live := ch.Status != domain.ChannelDisconnected
+			res.Override = live && ch.NumberOverride != nil && ch.PhoneNumber != nil
+			res.WABAOverride = live && ch.WABAOverride != nil && kind == "waba"
 			res.MetaAccessLost = ch.Status == domain.ChannelDisconnected
 			cleared, active, err := s.tombstone(ctx, tx, in, ch, res, kind, object)
 			if err != nil || cleared {
@@ -80,7 +87,7 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 	}
 	at := make([]int, len(records)-1)
 	for i := range at {
-		at[i] = 19 + 3*i
+		at[i] = 20 + 3*i
 	}
 	// The unlink job takes the token (the statement's snapshot still has it)
 	// as the credentials are deleted.
@@ -103,6 +110,11 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 			SELECT $1, $2, $16, c.phone_number_id, (SELECT access_token FROM channel_credentials WHERE channel_id = $16), $15
 			FROM channels c WHERE c.id = $16 AND $18 AND (SELECT ok FROM clear)
 			ON CONFLICT (removal_id, run_id) DO NOTHING),
+		override AS (
+			INSERT INTO override_releases (removal_id, run_id, channel_id, phone_number_id, override_uri, access_token, updated_at)
+			SELECT $1, $2, $16, c.phone_number_id, c.number_override_uri, (SELECT access_token FROM channel_credentials WHERE channel_id = $16), $15
+			FROM channels c WHERE c.id = $16 AND $19 AND (SELECT ok FROM clear)
+			ON CONFLICT (removal_id, run_id) DO NOTHING),
 		credentials AS (DELETE FROM channel_credentials WHERE channel_id = $16 AND (SELECT ok FROM clear)),
 		tombstone AS (UPDATE channels SET status = 'removed', removed_at = $15, removed_by = $1 WHERE id = $16 AND (SELECT ok FROM clear)),
 		detached AS (
@@ -110,7 +122,7 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 			WHERE channel_id = $16 AND (SELECT ok FROM clear)),`,
 		`(SELECT ok FROM clear)`,
 		`SELECT (SELECT ok FROM clear), (SELECT coalesce(json_agg(a), '[]') FROM active a)`, at...),
-		append(append(args, kind, object, in.Now, ch.ID, res.DetachedReferences, res.Number), earlier...), &cleared, &active)
+		append(append(args, kind, object, in.Now, ch.ID, res.DetachedReferences, res.Number, res.Override), earlier...), &cleared, &active)
 	if err != nil || cleared {
 		return cleared, nil, err
 	}
@@ -135,12 +147,16 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domai
 				WHERE c.waba_id = m.object_id AND c.status = 'active' AND c.id <> m.channel_id) ELSE 0 END AS other_live_channels,
 			COALESCE(n.phone_number_id, '') AS number_phone_number_id, COALESCE(n.access_token, '') AS number_access_token,
 			COALESCE(n.status, '') AS number_status, COALESCE(n.attempts, 0) AS number_attempts,
-			COALESCE(n.last_error, '') AS number_last_error
+			COALESCE(n.last_error, '') AS number_last_error,
+			COALESCE(o.phone_number_id, '') AS override_phone_number_id, COALESCE(o.override_uri, '') AS override_uri,
+			COALESCE(o.access_token, '') AS override_access_token, COALESCE(o.status, '') AS override_status,
+			COALESCE(o.attempts, 0) AS override_attempts, COALESCE(o.last_error, '') AS override_last_error
 		FROM (SELECT $1::text AS removal_id, $2::text AS run_id) k
 		LEFT JOIN meta_unlinks m ON m.removal_id = k.removal_id AND m.run_id = k.run_id
-		LEFT JOIN number_releases n ON n.removal_id = k.removal_id AND n.run_id = k.run_id`, removalID, runID)
+		LEFT JOIN number_releases n ON n.removal_id = k.removal_id AND n.run_id = k.run_id
+		LEFT JOIN override_releases o ON o.removal_id = k.removal_id AND o.run_id = k.run_id`, removalID, runID)
 	u = domain.Unlink(row)
-	return u, err == nil && (u.Status != "" || u.NumberStatus != ""), mapErr(err)
+	return u, err == nil && (u.Status != "" || u.NumberStatus != "" || u.OverrideStatus != ""), mapErr(err)
 }
 
 // RecordUnlinkAttempt counts one attempt and its outcome with, in the same
@@ -175,6 +191,23 @@ func (s *Store) RecordNumberAttempt(ctx context.Context, removalID, runID string
 			WHERE removal_id = $1 AND run_id = $2
 			RETURNING `+numberCols, []any{status, lastError, now}, records)
 	return domain.NumberJob(n), err
+}
+
+const overrideCols = `removal_id, run_id, channel_id, phone_number_id, override_uri, COALESCE(access_token, '') AS access_token,
+	status, attempts, COALESCE(last_error, '') AS last_error`
+
+// RecordOverrideAttempt counts one attempt at the number's override and its
+// outcome with the step's audit records, in one statement (as
+// RecordUnlinkAttempt); a settled or abandoned override's token is erased.
+func (s *Store) RecordOverrideAttempt(ctx context.Context, removalID, runID string, status domain.OverrideStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.OverrideJob, error) {
+	var o overrideRow
+	err := s.withRecords(ctx, &o, removalID, runID, `
+			UPDATE override_releases SET attempts = attempts + CASE WHEN $13 = 'abandoned' THEN 0 ELSE 1 END,
+				status = $13, last_error = NULLIF($14, ''), updated_at = $15,
+				access_token = CASE WHEN $13 IN ('cleared', 'not_ours', 'abandoned') THEN NULL ELSE access_token END
+			WHERE removal_id = $1 AND run_id = $2
+			RETURNING `+overrideCols, []any{status, lastError, now}, records)
+	return domain.OverrideJob(o), err
 }
 
 // withRecords runs rec, a data-modifying statement on the run's row ($1 and

@@ -54,6 +54,26 @@ type unlinkRow struct {
 	NumberStatus    domain.NumberStatus `db:"number_status"`
 	NumberAttempts  int                 `db:"number_attempts"`
 	NumberLastError string              `db:"number_last_error"`
+	// The number's override ("" status: none of ours).
+	OverridePhoneID   string                `db:"override_phone_number_id"`
+	OverrideURI       string                `db:"override_uri"`
+	OverrideToken     string                `db:"override_access_token"`
+	OverrideStatus    domain.OverrideStatus `db:"override_status"`
+	OverrideAttempts  int                   `db:"override_attempts"`
+	OverrideLastError string                `db:"override_last_error"`
+}
+
+// overrideRow is an override_releases row (domain.OverrideJob).
+type overrideRow struct {
+	RemovalID     string                `db:"removal_id"`
+	RunID         string                `db:"run_id"`
+	ChannelID     string                `db:"channel_id"`
+	PhoneNumberID string                `db:"phone_number_id"`
+	URI           string                `db:"override_uri"`
+	AccessToken   string                `db:"access_token"`
+	Status        domain.OverrideStatus `db:"status"`
+	Attempts      int                   `db:"attempts"`
+	LastError     string                `db:"last_error"`
 }
 
 // numberRow is a number_releases row (domain.NumberJob).

@@ -37,7 +37,10 @@ type harness struct {
 	unlinkCalls int
 	numbers     []func() activities.AttemptResult // the number's attempts; the last repeats
 	numberCalls int
-	attemptsAt  []time.Time // when each attempt at Meta (either job) was made, on the test clock
+	overrides     []func() activities.AttemptResult // the override's attempts; the last repeats
+	overrideCalls int
+	attemptsAt  []time.Time // when each attempt at Meta (any part) was made, on the test clock
+	attempted   []string    // which part each attempt was at, in order
 
 	codes        []string // mailed codes, by send
 	hash         string   // current code's hash
@@ -77,6 +80,7 @@ func newHarness(t *testing.T) *harness {
 	h.deleteRes = activities.DeleteResult{Subscription: true}
 	h.unlinks = []func() activities.AttemptResult{doneUnlink}
 	h.numbers = []func() activities.AttemptResult{doneUnlink}
+	h.overrides = []func() activities.AttemptResult{doneUnlink}
 	env := h.env
 	env.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
 	env.RegisterActivity(a)
@@ -132,10 +136,10 @@ func newHarness(t *testing.T) *harness {
 			}
 			return h.deleteRes, h.deleteErr
 		})
-	attempt := func(fs *[]func() activities.AttemptResult, calls *int) func(context.Context, activities.AttemptInput) (activities.AttemptResult, error) {
+	attempt := func(part string, fs *[]func() activities.AttemptResult, calls *int) func(context.Context, activities.AttemptInput) (activities.AttemptResult, error) {
 		return func(_ context.Context, in activities.AttemptInput) (activities.AttemptResult, error) {
 			*calls++
-			h.attemptsAt = append(h.attemptsAt, h.env.Now())
+			h.attemptsAt, h.attempted = append(h.attemptsAt, h.env.Now()), append(h.attempted, part)
 			if in.Attempt != *calls {
 				h.t.Errorf("attempt %d numbered %d", *calls, in.Attempt)
 			}
@@ -150,8 +154,9 @@ func newHarness(t *testing.T) *harness {
 			return res, nil
 		}
 	}
-	env.OnActivity(a.Unsubscribe, mock.Anything, mock.Anything).Return(attempt(&h.unlinks, &h.unlinkCalls))
-	env.OnActivity(a.ReleaseNumber, mock.Anything, mock.Anything).Return(attempt(&h.numbers, &h.numberCalls))
+	env.OnActivity(a.Unsubscribe, mock.Anything, mock.Anything).Return(attempt("subscription", &h.unlinks, &h.unlinkCalls))
+	env.OnActivity(a.ReleaseNumber, mock.Anything, mock.Anything).Return(attempt("number", &h.numbers, &h.numberCalls))
+	env.OnActivity(a.ReleaseOverride, mock.Anything, mock.Anything).Return(attempt("override", &h.overrides, &h.overrideCalls))
 	env.OnActivity(a.AlertOps, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.OpsAlertInput) (bool, error) {
 			h.opsAlerts = append(h.opsAlerts, in)

@@ -75,9 +75,12 @@ func unlinkBackoff(attempt int) time.Duration {
 
 // unlinkOptions: an attempt's activity fails only when its record could not
 // be written; it is retried until the record lands (Meta's answers are results).
-func unlinkOptions(number bool) workflow.ActivityOptions {
+func unlinkOptions(p part) workflow.ActivityOptions {
 	summary := "Desvincula o aplicativo na Meta (subscribed_apps)"
-	if number {
+	switch p {
+	case partOverride:
+		summary = "Remove o redirecionamento de webhook do número (webhook_configuration)"
+	case partNumber:
 		summary = "Libera o número na Meta (deregister)"
 	}
 	return workflow.ActivityOptions{

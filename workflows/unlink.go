@@ -12,12 +12,11 @@ import (
 	"github.com/crm/channel-removal/domain"
 )
 
-// unlink settles what the tombstone left owed to Meta: the app's
-// subscription, then the number's release, each with its own automatic
-// attempts. A failure leaves the removal done but completed_with_warnings,
+// unlink settles what the tombstone left owed to Meta, part by part
+// (unlink_parts.go), each with its own automatic attempts. A failure leaves the removal done but completed_with_warnings,
 // open for retry-unlink until the retry window closes.
 func (r *removal) unlink(ctx workflow.Context) {
-	if !r.unlinkOwed() && !r.numberOwed() {
+	if !r.owesMeta() {
 		r.answerDone() // the tombstone completed the removal
 		return
 	}
@@ -47,28 +46,22 @@ func (r *removal) unlink(ctx workflow.Context) {
 // unlinking is the document while Meta is being called.
 func (r *removal) unlinking(ctx workflow.Context) domain.Removal {
 	doc := r.decide(ctx, domain.StatusUnlinking, domain.StatusStep(domain.StatusUnlinking))
-	if r.unlinkOwed() {
+	if r.owes(partSubscription) {
 		doc.MetaUnlink.Status = domain.UnlinkUnlinking
+	}
+	if r.owed.Override && doc.MetaUnlink.Override == nil {
+		doc.MetaUnlink.Override = &domain.OverrideRelease{Status: domain.OverridePending}
 	}
 	return doc
 }
 
-func (r *removal) unlinkOwed() bool {
-	s := r.doc.MetaUnlink.Status
-	return r.owed.Subscription && s != domain.UnlinkDone && s != domain.UnlinkSkipped
-}
-
-func (r *removal) numberOwed() bool {
-	return r.owed.Number && r.doc.MetaUnlink.Number != nil && r.doc.MetaUnlink.Number.Status != domain.NumberReleased
-}
-
-// attempts makes the automatic attempts at what is still owed, the
-// subscription first (a number is released only once the app is
-// unsubscribed); it reports whether everything settled.
+// attempts makes the automatic attempts at what is still owed, in the parts'
+// order, each part once the one before it settled; it reports whether
+// everything settled.
 func (r *removal) attempts(ctx workflow.Context) bool {
-	for _, number := range []bool{false, true} {
-		for n := 1; number && r.numberOwed() || !number && r.unlinkOwed(); n++ {
-			res := r.attempt(ctx, number, n == unlinkAttempts)
+	for _, p := range parts {
+		for n := 1; r.owes(p); n++ {
+			res := r.attempt(ctx, p, n == unlinkAttempts)
 			switch res.Outcome {
 			case domain.OutcomeTransient:
 				if n == unlinkAttempts {
@@ -97,86 +90,17 @@ func (r *removal) waitToRetry(ctx workflow.Context, failed activities.AttemptRes
 	return workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{Summary: summary}).Get(ctx, nil) == nil
 }
 
-// attempt makes one attempt at the subscription (or the number) and takes
-// the document decided for its outcome; on the last automatic attempt a
-// transient failure waits for ops, as a permanent one does.
-func (r *removal) attempt(ctx workflow.Context, number, last bool) activities.AttemptResult {
-	act, count := a.Unsubscribe, &r.unlinkAttempts
-	if number {
-		act, count = a.ReleaseNumber, &r.numberAttempts
-	}
-	*count++
-	decided := domain.Decided{
-		domain.OutcomeDone:      r.settled(ctx, number, domain.OutcomeDone),
-		domain.OutcomeTransient: r.failedAttempt(ctx, number, last),
-		domain.OutcomePermanent: r.failedAttempt(ctx, number, true),
-	}
-	if !number {
-		decided[domain.OutcomeKept] = r.settled(ctx, number, domain.OutcomeKept)
-	}
-	var res activities.AttemptResult
-	// Retried until the attempt and its record land; Meta's answer is the result.
-	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, unlinkOptions(number)), act,
-		activities.AttemptInput{Step: r.step(r.actor), Attempt: *count, Decided: decided}).Get(ctx, &res)
-	facts := domain.Facts{UnlinkError: res.Error}
-	if number {
-		facts = domain.Facts{NumberError: res.Error}
-	}
-	doc, ok := decided.For(res.Outcome, facts)
-	if !ok { // the run was cancelled while the activity ran
-		return activities.AttemptResult{Outcome: domain.OutcomePermanent}
-	}
-	r.take(ctx, doc)
-	return res
-}
-
-// settled is the document once the subscription (or the number) is settled:
-// unlinked, or kept for a sibling channel on the WABA; with nothing else
-// owed, the removal is completed.
-func (r *removal) settled(ctx workflow.Context, number bool, o domain.Outcome) domain.Removal {
-	doc := r.unlinking(ctx)
-	if number {
-		doc.MetaUnlink.Number.Status, doc.MetaUnlink.Number.LastError = domain.NumberReleased, ""
-	} else {
-		doc.MetaUnlink = domain.MetaUnlink{Status: domain.UnlinkDone, Attempts: r.unlinkAttempts, Number: doc.MetaUnlink.Number}
-		if o == domain.OutcomeKept {
-			doc.MetaUnlink.Status = domain.UnlinkSkipped
-			doc.Notes = append(doc.Notes, domain.NoteWABAShared)
-		}
-	}
-	if number || !r.numberOwed() {
-		return r.completed(ctx, doc)
-	}
-	return doc
-}
-
-// failedAttempt is the document after a failed attempt: still unlinking
-// while automatic attempts remain, else completed_with_warnings.
-func (r *removal) failedAttempt(ctx workflow.Context, number, needsOps bool) domain.Removal {
-	doc := r.unlinking(ctx)
-	if !number {
-		doc.MetaUnlink.Attempts = r.unlinkAttempts
-	}
-	if !needsOps {
-		return doc
-	}
-	doc.Status, doc.Step = domain.StatusCompletedWithWarnings, domain.StatusStep(domain.StatusCompletedWithWarnings)
-	if number {
-		doc.MetaUnlink.Number.Status = domain.NumberFailed
-	} else {
-		doc.MetaUnlink.Status = domain.UnlinkFailed
-	}
-	return doc
-}
-
 // abandon settles, for good, what nobody retried within the window.
 func (r *removal) abandon(ctx workflow.Context) {
 	const why = "nenhuma nova tentativa dentro do prazo"
 	doc := r.ending(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkAbandoned)
-	if r.unlinkOwed() {
+	if r.owes(partOverride) {
+		doc.MetaUnlink.Override = &domain.OverrideRelease{Status: domain.OverrideFailed, LastError: why}
+	}
+	if r.owes(partSubscription) {
 		doc.MetaUnlink.Status, doc.MetaUnlink.LastError = domain.UnlinkAbandoned, why
 	}
-	if r.numberOwed() {
+	if r.owes(partNumber) {
 		doc.MetaUnlink.Number.Status, doc.MetaUnlink.Number.LastError = domain.NumberFailed, why
 	}
 	// Retried until it lands, as an audit write is (auditOptions).
@@ -222,10 +146,17 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) (co
 	}
 }
 
-// metaError is Meta's last error: the unsubscribe's, else the number's.
+// metaError is Meta's last error: the unsubscribe's, else the number's,
+// else the override's.
 func (r *removal) metaError() string {
-	if r.doc.MetaUnlink.LastError == "" && r.doc.MetaUnlink.Number != nil {
-		return r.doc.MetaUnlink.Number.LastError
+	mu := r.doc.MetaUnlink
+	switch {
+	case mu.LastError != "":
+		return mu.LastError
+	case mu.Number != nil && mu.Number.LastError != "":
+		return mu.Number.LastError
+	case mu.Override != nil:
+		return mu.Override.LastError
 	}
-	return r.doc.MetaUnlink.LastError
+	return ""
 }

@@ -27,10 +27,10 @@ type removal struct {
 	// releaseNumber: the admin asked, with the acknowledgement, to release
 	// the phone number in Meta after the tombstone.
 	releaseNumber bool
-	// owed is what the tombstone left owed to Meta; unlinkAttempts and
-	// numberAttempts count the attempts at each, across retry-unlink rounds.
-	owed                           activities.DeleteResult
-	unlinkAttempts, numberAttempts int
+	// owed is what the tombstone left owed to Meta; the attempts count the
+	// attempts at each part, across retry-unlink rounds.
+	owed                                             activities.DeleteResult
+	overrideAttempts, unlinkAttempts, numberAttempts int
 	// warnedAt is when the run first reached completed_with_warnings;
 	// opsAlerted that ops were told, once, that it stayed there.
 	warnedAt   time.Time
@@ -124,6 +124,10 @@ func (r *removal) decide(ctx workflow.Context, status domain.Status, step string
 	if n := r.doc.MetaUnlink.Number; n != nil {
 		number := *n
 		doc.MetaUnlink.Number = &number
+	}
+	if o := r.doc.MetaUnlink.Override; o != nil {
+		override := *o
+		doc.MetaUnlink.Override = &override
 	}
 	doc.Status, doc.Step, doc.UpdatedAt = status, step, workflow.Now(ctx)
 	return doc

@@ -7,6 +7,7 @@ package graphsim
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,6 +43,8 @@ type Sim struct {
 	unsubscribed map[string]bool
 	deregistered map[string]bool
 	gone         map[string]bool
+	// overrides are the phone numbers' callback overrides (webhook_configuration.phone_number).
+	overrides map[string]string
 	// tokens are the tokens objects expect (Expect); an object without one
 	// takes any non-empty bearer token.
 	tokens map[string]map[string]bool
@@ -50,7 +53,22 @@ type Sim struct {
 // New returns a simulator where every object has our app subscribed.
 func New() *Sim {
 	return &Sim{unsubscribed: map[string]bool{}, deregistered: map[string]bool{}, gone: map[string]bool{}, failObject: map[string]Failure{},
-		tokens: map[string]map[string]bool{}}
+		overrides: map[string]string{}, tokens: map[string]map[string]bool{}}
+}
+
+// SetOverride sets a callback override on a phone number, as an app (ours,
+// or another) does with POST /{phone-number-id} webhook_configuration.
+func (s *Sim) SetOverride(phoneNumberID, uri string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.overrides[phoneNumberID] = uri
+}
+
+// Override is the phone number's callback override ("" when none).
+func (s *Sim) Override(phoneNumberID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.overrides[phoneNumberID]
 }
 
 // Expect makes the objects (a WABA, a page, a phone number) accept token,
@@ -144,7 +162,15 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	unsubscribe := r.Method == http.MethodDelete && len(parts) == 3 && parts[2] == "subscribed_apps"
 	deregister := r.Method == http.MethodPost && len(parts) == 3 && parts[2] == "deregister"
-	if !unsubscribe && !deregister {
+	readConfig := r.Method == http.MethodGet && len(parts) == 2 && r.URL.Query().Get("fields") == "webhook_configuration"
+	var setConfig struct {
+		Config *struct {
+			URI *string `json:"override_callback_uri"`
+		} `json:"webhook_configuration"`
+	}
+	writeConfig := r.Method == http.MethodPost && len(parts) == 2 &&
+		json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&setConfig) == nil && setConfig.Config != nil && setConfig.Config.URI != nil
+	if !unsubscribe && !deregister && !readConfig && !writeConfig {
 		writeErr(w, Failure{HTTPStatus: http.StatusBadRequest, Code: 100, Message: "Unsupported request"})
 		return
 	}
@@ -156,6 +182,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hasToken = false
 	}
 	var f *Failure
+	answer := []byte(`{"success":true}`)
 	objectFailure, failsObject := s.failObject[object]
 	switch {
 	case len(s.failures) > 0:
@@ -172,6 +199,16 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f = &Failure{HTTPStatus: http.StatusBadRequest, Code: 133010, Message: "(#133010) Account not registered"}
 	case deregister:
 		s.deregistered[object] = true
+	case readConfig:
+		config := map[string]string{"application": "https://app.example/webhooks/meta"}
+		if uri := s.overrides[object]; uri != "" {
+			config["phone_number"] = uri
+		}
+		answer, _ = json.Marshal(map[string]any{"webhook_configuration": config, "id": object})
+	case writeConfig && *setConfig.Config.URI == "":
+		delete(s.overrides, object)
+	case writeConfig:
+		s.overrides[object] = *setConfig.Config.URI
 	default:
 		s.unsubscribed[object] = true
 	}
@@ -182,7 +219,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Write([]byte(`{"success":true}`))
+	w.Write(answer)
 }
 
 func writeErr(w http.ResponseWriter, f Failure) {

@@ -29,6 +29,9 @@ const (
 // webhook override (the dev simulator holds it too).
 const DemoOverrideURI = "https://crm.example/webhooks/meta/110000000000003"
 
+// DemoCoexistencePhone is the coexistence channel's phone-number id.
+const DemoCoexistencePhone = "110000000000003"
+
 // DemoChannel is a seeded channel, for the dev banner.
 type DemoChannel struct{ ID, Name, Kind string }
 
@@ -82,7 +85,7 @@ func Demo(ctx context.Context, db *sqlx.DB, seal func(channelID, token string) (
 	ch(DemoMessengerID, "Messenger Loja", "messenger", "", "", "200000000000001", "EAAdemoTokenMessenger")
 	ch(DemoWhatsAppQRID, "WhatsApp QR", "whatsapp_web", "", "", "", "")
 	ch(DemoEmailID, "E-mail Suporte", "email", "", "", "", "")
-	ch(DemoCoexistenceID, "WhatsApp Loja (app)", "whatsapp_cloud", "100000000000003", "110000000000003", "", "EAAdemoTokenWhatsAppLoja")
+	ch(DemoCoexistenceID, "WhatsApp Loja (app)", "whatsapp_cloud", "100000000000003", DemoCoexistencePhone, "", "EAAdemoTokenWhatsAppLoja")
 	add(`UPDATE channels SET coexistence = true, number_override_uri = $2 WHERE id = $1 AND status = 'active' AND NOT coexistence`,
 		DemoCoexistenceID, DemoOverrideURI)
 

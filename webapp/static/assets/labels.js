@@ -57,6 +57,19 @@ export const numberLabel = {
   failed: 'Liberação não concluída',
 };
 
+// The number's webhook override our app set (meta_unlink.override.status),
+// and the WABA's (meta_unlink.waba_override).
+export const overrideLabel = {
+  pending: 'Remoção pendente',
+  cleared: 'Removido (era do nosso aplicativo)',
+  not_ours: 'Mantido: aponta para outro aplicativo',
+  failed: 'Remoção não concluída',
+};
+export const wabaOverrideLabel = {
+  removed: 'Removido com a inscrição do aplicativo',
+  kept: 'Mantido: a WABA é usada por outro canal ativo',
+};
+
 export const conversationStatusLabel = { open: 'Aberta', pending: 'Pendente', closed: 'Encerrada' };
 
 export const actionLabel = {
@@ -89,6 +102,10 @@ export const actionLabel = {
   guess_limit_notified: 'Aviso de tentativas de código enviado por e-mail a',
   notice_failed: 'Aviso por e-mail não enviado',
   number_release_abandoned: 'Liberação do número abandonada após o prazo',
+  webhook_override_cleared: 'Redirecionamento de webhook do número removido',
+  webhook_override_left_alone: 'Redirecionamento de webhook de outro aplicativo mantido',
+  webhook_override_release_failed: 'Falha ao remover o redirecionamento de webhook do número',
+  webhook_override_release_abandoned: 'Remoção do redirecionamento de webhook abandonada após o prazo',
 };
 
 // plural picks the Portuguese form for n.

@@ -2,7 +2,7 @@
 // ends; "Canal removido" once the channel is tombstoned.
 import { api, removalPath } from '../api.js';
 import { h, fmtDate, announce } from '../ui.js';
-import { statusText, outcomeText, metaUnlinkLabel, numberLabel } from '../labels.js';
+import { statusText, outcomeText, metaUnlinkLabel, numberLabel, overrideLabel, wabaOverrideLabel } from '../labels.js';
 import { beginWait, later, reroute, show, stillWaiting } from '../screen.js';
 import { running, showRemoval } from './removal.js';
 
@@ -13,6 +13,7 @@ export function progressScreen(r, head) {
   const outcome = outcomeText[r.status];
   const mu = r.meta_unlink || {};
   const num = mu.number || null;
+  const ovr = mu.override || null;
   const status = statusText(r.status);
   show(status, ...head,
     h('section', { class: 'card', 'aria-live': 'polite' },
@@ -28,6 +29,7 @@ export function progressScreen(r, head) {
           : 'o canal foi removido, mas a Meta não confirmou o desvínculo do nosso aplicativo.'),
         mu.last_error ? h('p', null, `Motivo: ${mu.last_error}`) : null,
         num && num.last_error ? h('p', null, `Número: ${num.last_error}`) : null,
+        ovr && ovr.last_error ? h('p', null, `Redirecionamento de webhook: ${ovr.last_error}`) : null,
         h('p', null, 'A equipe de operações pode tentar o desvínculo de novo (sinal retry-unlink) enquanto o prazo estiver aberto; nada mais é necessário da sua parte.')) : null,
       (r.notes || []).filter((n) => !n.startsWith('Sinal ')).map((n) => h('p', { class: 'notice' }, n)),
       h('dl', { class: 'facts' },
@@ -35,6 +37,8 @@ export function progressScreen(r, head) {
         h('dt', null, 'Desvínculo na Meta'), h('dd', null, metaUnlinkLabel[mu.status] || mu.status || '—'),
         num ? [h('dt', null, 'Número na Meta'), h('dd', null, numberLabel[num.status] || num.status,
           r.status === 'completed' && num.last_error ? `: ${num.last_error}` : '')] : null,
+        ovr ? [h('dt', null, 'Redirecionamento de webhook do número'), h('dd', null, overrideLabel[ovr.status] || ovr.status)] : null,
+        mu.waba_override ? [h('dt', null, 'Redirecionamento de webhook da WABA'), h('dd', null, wabaOverrideLabel[mu.waba_override] || mu.waba_override)] : null,
         h('dt', null, 'Iniciada'), h('dd', null, fmtDate(r.created_at)),
         r.completed_at ? [h('dt', null, 'Concluída'), h('dd', null, fmtDate(r.completed_at))] : null),
       h('div', { class: 'actions' },
