@@ -27,20 +27,20 @@ type harness struct {
 	t   *testing.T
 	env *testsuite.TestWorkflowEnvironment
 
-	preflight   activities.PreflightResult
-	sendErr     error
-	deleteErr   error
-	deleteRes   activities.DeleteResult
-	deleteFn    func(activities.DeleteInput) (activities.DeleteResult, error) // replaces the default tombstone
-	onSend      func(activities.SendCodeInput)                                // sees each code send
-	unlinks     []func() activities.AttemptResult                             // one per attempt; the last repeats
-	unlinkCalls int
-	numbers     []func() activities.AttemptResult // the number's attempts; the last repeats
-	numberCalls int
+	preflight     activities.PreflightResult
+	sendErr       error
+	deleteErr     error
+	deleteRes     activities.DeleteResult
+	deleteFn      func(activities.DeleteInput) (activities.DeleteResult, error) // replaces the default tombstone
+	onSend        func(activities.SendCodeInput)                                // sees each code send
+	unlinks       []func() activities.AttemptResult                             // one per attempt; the last repeats
+	unlinkCalls   int
+	numbers       []func() activities.AttemptResult // the number's attempts; the last repeats
+	numberCalls   int
 	overrides     []func() activities.AttemptResult // the override's attempts; the last repeats
 	overrideCalls int
-	attemptsAt  []time.Time // when each attempt at Meta (any part) was made, on the test clock
-	attempted   []string    // which part each attempt was at, in order
+	attemptsAt    []time.Time // when each attempt at Meta (any part) was made, on the test clock
+	attempted     []string    // which part each attempt was at, in order
 
 	codes        []string // mailed codes, by send
 	hash         string   // current code's hash
