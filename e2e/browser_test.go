@@ -144,8 +144,11 @@ func (b *browser) eval(js string) string {
 	return v
 }
 
-// shot saves a PNG of the whole page as <name>.png.
+// shot checks the screen's accessibility (audit), then saves a PNG of the
+// whole page as <name>.png: every screen a test shows is checked.
 func (b *browser) shot(name string) {
+	b.t.Helper()
+	b.audit(name)
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

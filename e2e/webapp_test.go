@@ -212,6 +212,12 @@ func TestAdminRemovesAChannelInTheBrowser(t *testing.T) {
 		b.noHorizontalScroll(screen.hash)
 		b.shot("phone-" + screen.name)
 	}
+	// The menu (article steps 1–2) at 375 px.
+	b.open("#/canais")
+	b.click("Ajustes")
+	b.run(chromedp.WaitVisible(`//header//a[normalize-space()='Conta']`))
+	b.noHorizontalScroll("menu")
+	b.shot("phone-menu")
 	// The alert and the validation screen at 375 px, then Cancelar: nothing changes.
 	b.open("#/canais/" + w.email)
 	b.click("Remover conta")
@@ -464,5 +470,43 @@ func TestAdminSeesTheLimitsInlineInTheBrowser(t *testing.T) {
 	b.shot("phone-limite-tentativas")
 	if n := len(w.codeMails()); n != 0 {
 		t.Fatalf("%d code e-mails sent beyond the limit", n)
+	}
+}
+
+// TestAdminRemovesACoexistenceNumberInTheBrowser: a number shared with the
+// WhatsApp Business app shows Coexistência on its page; its alert offers no
+// release and says why; the outcome says the override our app set on the
+// number was removed, and Meta's configuration no longer has it.
+func TestAdminRemovesACoexistenceNumberInTheBrowser(t *testing.T) {
+	w := newWebStack(t)
+	phone, ours := "PN-LOJA-"+w.account[:8], "https://crm.example/webhooks/meta/"+w.account[:8]
+	w.graph.SetOverride(phone, ours)
+	loja := w.must(w.b.Channel(seed.ChannelSpec{AccountID: w.account, Name: "WhatsApp Loja (app)", Kind: "whatsapp_cloud",
+		WABAID: "WABA-LOJA-" + w.account[:8], PhoneNumberID: phone, Token: "tok-loja", Coexistence: true, NumberOverride: ours}))
+	b := newBrowser(t, w.http.URL)
+	b.signIn(w.adminEmail(), webPassword)
+	b.see("Canais de Atendimento")
+
+	b.open("#/canais/" + loja)
+	b.see("Coexistência")
+	b.see("o número também é usado no aplicativo WhatsApp Business")
+	b.shot("22a-coexistencia-canal")
+	b.click("Remover conta")
+	b.see("Esta ação é irreversível.")
+	b.see("Liberar o número na Meta: indisponível.")
+	if b.eval(`String(document.getElementById('release-number') !== null)`) != "false" {
+		t.Fatal("a coexistence number's alert offers to release it")
+	}
+	b.clickLabel("Estou ciente e desejo prosseguir com a remoção")
+	b.shot("22b-coexistencia-alerta")
+	b.click("Continuar")
+	b.see("Código de verificação")
+	b.fill("Código de verificação", w.lastCode())
+	b.click("Continuar")
+	b.see("Canal removido")
+	b.see("Removido (era do nosso aplicativo)")
+	b.shot("22c-redirecionamento-removido")
+	if w.graph.Override(phone) != "" || w.graph.Deregistered(phone) {
+		t.Fatalf("override %q, deregistered %v", w.graph.Override(phone), w.graph.Deregistered(phone))
 	}
 }

@@ -41,10 +41,20 @@ export function stillWaiting(ctl) {
   return true;
 }
 
+// show draws a screen. A new screen moves focus to its heading, so a
+// keyboard or screen-reader user starts there; the same screen drawn again
+// (a status that moved on) leaves focus alone unless it was inside what was
+// replaced.
 export function show(title, ...content) {
+  const fresh = document.title !== title + ' · CRM';
+  const hadFocus = main.contains(document.activeElement);
   document.title = title + ' · CRM';
   main.replaceChildren(...content.flat().filter((c) => c !== null && c !== undefined && c !== false));
-  main.focus();
+  if (!fresh && !hadFocus) return;
+  const heading = main.querySelector('h1');
+  if (!heading) { main.focus(); return; }
+  heading.tabIndex = -1;
+  heading.focus();
 }
 
 export function crumbs(...items) {
@@ -73,8 +83,11 @@ export function problemDetails(err) {
 // act runs an action's request for its button: it clears msg, disables the
 // button while the request runs and, if it fails, shows the problem in msg,
 // gives the button back and calls onError. It says whether fn succeeded.
+// A button disabled while it has focus drops it (to the page's body): it
+// gets it back once usable again, so a keyboard user stays where they were.
 export async function act(button, msg, fn, onError) {
   msg.replaceChildren();
+  const focused = button && document.activeElement === button;
   if (button) button.disabled = true;
   try {
     await fn();
@@ -82,6 +95,7 @@ export async function act(button, msg, fn, onError) {
   } catch (err) {
     msg.replaceChildren(errorBox(err, problemDetails(err)));
     if (button) button.disabled = false;
+    if (focused && button.isConnected && document.activeElement === document.body) button.focus();
     if (onError) onError(err);
     return false;
   }

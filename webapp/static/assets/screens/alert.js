@@ -6,8 +6,8 @@ import { impactView } from './channel.js';
 import { cancelButton, showRemoval } from './removal.js';
 
 export function alertScreen(r, head) {
-  const msg = h('div');
-  const ack = h('input', { type: 'checkbox', id: 'ack' });
+  const msg = h('div', { id: 'ack-error' });
+  const ack = h('input', { type: 'checkbox', id: 'ack', 'aria-describedby': 'ack-error' });
   // Releasing the number: offered for a WhatsApp Business API channel only,
   // unchecked, never implied (SPEC §7).
   const offered = r.meta_unlink && r.meta_unlink.number;
@@ -33,7 +33,7 @@ export function alertScreen(r, head) {
       // A coexistence number is never released (SPEC §8): say why instead of the option.
       r.impact && r.impact.coexistence ? h('div', { class: 'option', id: 'release-unavailable' },
         h('p', null, h('strong', null, 'Liberar o número na Meta: indisponível. '),
-          'Este número também é usado no aplicativo WhatsApp Business do celular da empresa (coexistência); liberá-lo na Meta desconectaria o aplicativo. A remoção só desfaz a inscrição do nosso aplicativo e os redirecionamentos de webhook que ele configurou.')) : null,
+          'O número está em coexistência com o aplicativo WhatsApp Business do celular da empresa, que deixaria de funcionar (veja os avisos acima).')) : null,
       h('label', { class: 'check', for: 'ack' }, ack, h('span', null, 'Estou ciente e desejo prosseguir com a remoção')),
       msg,
       h('div', { class: 'actions' }, cont, cancelButton(r, msg))));

@@ -1,7 +1,7 @@
 // Validation (the article's step 5): the code e-mailed to the account's
 // administrator, a resend that counts down from Retry-After, and cancel.
 import { api, removalPath } from '../api.js';
-import { h, errorBox, fmtDate, maskEmail } from '../ui.js';
+import { h, errorBox, fmtDate, maskEmail, announce } from '../ui.js';
 import { count } from '../labels.js';
 import { act, later, reroute, show } from '../screen.js';
 import { cancelButton, showRemoval } from './removal.js';
@@ -10,25 +10,32 @@ const helpText = (r, attemptsLeft) =>
   `Enviado para ${maskEmail(r.code_sent_to)}. Vale até ${fmtDate(r.code_expires_at)}; ${count(attemptsLeft, 'tentativa restante', 'tentativas restantes')}.`;
 
 export function codeScreen(r, head) {
-  const msg = h('div');
-  const input = h('input', { type: 'text', id: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 10, 'aria-describedby': 'code-help' });
+  // The code field takes a pasted code (one-time-code lets the browser offer
+  // it); its errors are announced (role=alert) and tied to it.
+  const msg = h('div', { id: 'code-error' });
+  const input = h('input', { type: 'text', id: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 10, 'aria-describedby': 'code-help code-error' });
   const cont = h('button', { type: 'submit', class: 'primary' }, 'Continuar');
   const resend = h('button', { type: 'button' }, 'Reenviar código');
-  const countdown = h('span', { class: 'muted', 'aria-live': 'polite' });
+  // The countdown is a timer (not read out every second); its end is
+  // announced once. The resend button stays focusable while it waits, so
+  // the countdown never moves the keyboard's focus.
+  const countdown = h('span', { class: 'muted', role: 'timer', 'aria-atomic': 'true' });
   const help = h('p', { id: 'code-help', class: 'muted' }, helpText(r, r.attempts_left));
   let left = 0;
   const tick = () => {
     if (left > 0) {
-      resend.disabled = true;
+      resend.setAttribute('aria-disabled', 'true');
       countdown.textContent = ` Você poderá pedir um novo código em ${left} s.`;
       left -= 1;
       later(tick, 1000);
     } else {
-      resend.disabled = false;
+      resend.removeAttribute('aria-disabled');
+      if (countdown.textContent) announce('Você já pode pedir um novo código.');
       countdown.textContent = '';
     }
   };
   resend.addEventListener('click', async () => {
+    if (resend.getAttribute('aria-disabled') === 'true') return;
     const sent = await act(resend, msg, () => api('POST', removalPath(r.id) + '/resend-code'), (err) => {
       if (err.code !== 'resend_too_soon') return;
       left = err.retryAfter || err.body.retry_after || 60;
@@ -38,6 +45,7 @@ export function codeScreen(r, head) {
     if (sent) {
       msg.replaceChildren(h('p', { class: 'success', role: 'status' }, `Enviamos um novo código para ${maskEmail(r.code_sent_to)}. O código anterior deixou de valer.`));
       resend.disabled = false;
+      if (document.activeElement === document.body) resend.focus(); // act disabled it while the request ran
     }
   });
   const form = h('form', { novalidate: true, onsubmit: (e) => {
@@ -57,5 +65,4 @@ export function codeScreen(r, head) {
       h('h1', null, 'Validação da remoção'),
       h('p', null, 'Para sua segurança, enviamos um código de verificação para o e-mail do administrador da conta: ', h('strong', null, maskEmail(r.code_sent_to)), '.'),
       form));
-  input.focus();
 }

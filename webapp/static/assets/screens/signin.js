@@ -12,9 +12,10 @@ export async function loadMe() {
 
 export function signIn(next) {
   document.getElementById('topbar').hidden = true;
-  const msg = h('div');
-  const email = h('input', { id: 'email', type: 'email', name: 'email', autocomplete: 'username', required: true });
-  const password = h('input', { id: 'password', type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  // A refusal is announced (role=alert) and tied to both fields.
+  const msg = h('div', { id: 'signin-error' });
+  const email = h('input', { id: 'email', type: 'email', name: 'email', autocomplete: 'username', required: true, 'aria-describedby': 'signin-error' });
+  const password = h('input', { id: 'password', type: 'password', name: 'password', autocomplete: 'current-password', required: true, 'aria-describedby': 'signin-error' });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Entrar');
   const form = h('form', { class: 'card signin', novalidate: true, onsubmit: (e) => {
     e.preventDefault();
@@ -30,5 +31,4 @@ export function signIn(next) {
   msg,
   h('div', { class: 'actions' }, button));
   show('Entrar', form);
-  email.focus();
 }
