@@ -101,7 +101,7 @@ func TestTheWholeRemovalWithTheKeyboardAlone(t *testing.T) {
 	b.press(kb.Enter, false)
 	b.see("Você poderá pedir um novo código em")
 	first := b.eval(`document.querySelector('[role=timer]').textContent`)
-	b.run(chromedp.Poll[chromedp.Void](`document.querySelector('[role=timer]').textContent !== `+jsString(first)))
+	b.run(chromedp.Poll[chromedp.Void](`document.querySelector('[role=timer]').textContent !== ` + jsString(first)))
 	if f := b.focused(); !strings.Contains(f, "Reenviar código") {
 		t.Fatalf("the countdown moved focus to %s", f)
 	}
@@ -121,7 +121,7 @@ func TestTheWholeRemovalWithTheKeyboardAlone(t *testing.T) {
 	if f := b.focused(); !strings.Contains(f, "Código de verificação") {
 		t.Fatalf("after a wrong code focus is on %s", f)
 	}
-	b.typeText(code) // the field's text is selected: typing replaces it
+	b.typeText(code)         // the field's text is selected: typing replaces it
 	b.press(kb.Enter, false) // submits the form
 	b.atHeading("Canal removido")
 	b.targetsAreLargeEnough("outcome")
