@@ -139,14 +139,20 @@ func (v Version) becomeCurrent(ctx context.Context, c client.Client, namespace, 
 	if v.Unversioned {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	h := c.WorkerDeploymentClient().GetHandle(DeploymentName)
 	id := v.ID()
 	var last error
 	for {
-		current, err := v.promoteOnce(ctx, h, id)
-		if current == id && QueueCurrent(ctx, c, namespace, queue) == id {
+		// Each try has a bound of its own: right after a server restart a
+		// call can hang until the deployment's state is back, and one such
+		// call must not use up the whole wait.
+		tctx, done := context.WithTimeout(ctx, 10*time.Second)
+		current, err := v.promoteOnce(tctx, h, id)
+		routed := current == id && QueueCurrent(tctx, c, namespace, queue) == id
+		done()
+		if routed {
 			return nil
 		}
 		if current != "" && current != id {
