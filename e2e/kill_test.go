@@ -108,6 +108,18 @@ func TestWorkerKilledAtEachStage(t *testing.T) {
 				s.graph.FailNext(failures, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
 				verify()
 				s.until(id, "completed_with_warnings")
+				// Waiting for retry-unlink: past the admins' notice, recorded. (A
+				// kill between SendGrid's acceptance and that record sends it
+				// again: "once" holds from the record on, docs/deviations.md.)
+				s.eventually(func() bool {
+					trail, _ := s.store.AuditTrail(context.Background(), id)
+					for _, a := range trail {
+						if a.Action == string(domain.ActionAdminNotified) {
+							return true
+						}
+					}
+					return false
+				})
 				kill()
 				s.signal(id, workflows.SignalRetryUnlink, workflows.ActorRequest{Actor: ops})
 				s.startWorker()
