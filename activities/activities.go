@@ -94,6 +94,9 @@ type Activities struct {
 	// AppURL is the web app's address, for the links in notices (APP_URL).
 	AppURL string
 	Log    *slog.Logger
+	// PurgeStore and Purges serve the purge of a removed channel's messages.
+	PurgeStore PurgeStore
+	Purges     PurgeStarter
 }
 
 func (a *Activities) now() time.Time {

@@ -25,6 +25,9 @@ type SendCodeInput struct {
 	// ReleaseNumber, with Acknowledged: the admin also asked to release the
 	// phone number (audited as number_release_requested).
 	ReleaseNumber bool `json:"release_number,omitempty"`
+	// PurgeAfterDays, with Acknowledged: the admin chose to have the
+	// messages purged that many days after the removal (retention_chosen).
+	PurgeAfterDays int `json:"purge_after_days,omitempty"`
 	// Decided: the document once the code went out.
 	Decided domain.Decided `json:"decided"`
 }
@@ -89,6 +92,13 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 	}
 	if in.Acknowledged && in.ReleaseNumber {
 		e := in.Step.audit(domain.ActionNumberReleaseRequested, map[string]any{"text": domain.ReleaseNumberLabel}, in.key(domain.ActionNumberReleaseRequested))
+		if err := a.Store.AppendAudit(ctx, e); err != nil {
+			return SendCodeResult{}, err
+		}
+	}
+	if in.Acknowledged && in.PurgeAfterDays > 0 {
+		e := in.Step.audit(domain.ActionRetentionChosen, map[string]any{"purge_after_days": in.PurgeAfterDays,
+			"text": domain.RetentionText(in.PurgeAfterDays)}, in.key(domain.ActionRetentionChosen))
 		if err := a.Store.AppendAudit(ctx, e); err != nil {
 			return SendCodeResult{}, err
 		}

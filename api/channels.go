@@ -46,7 +46,12 @@ func (s *Server) getChannel(c *gin.Context) error {
 		return err
 	}
 	body := gin.H{"id": ch.ID, "name": ch.Name, "kind": ch.Kind, "official": ch.Official, "status": ch.Status,
-		"coexistence": ch.Coexistence, "removed_at": ch.RemovedAt, "removal_id": workflows.WorkflowID(ch.ID)}
+		"coexistence": ch.Coexistence, "removed_at": ch.RemovedAt, "removal_id": workflows.WorkflowID(ch.ID), "hold": ch.Hold()}
+	if p, ok, err := s.store.Purge(c.Request.Context(), ch.ID); err != nil {
+		return err
+	} else if ok {
+		body["retention"] = p.Retention()
+	}
 	if ch.Status != domain.ChannelRemoved {
 		f, err := s.store.ImpactFacts(c.Request.Context(), ch, domain.ImpactAttendances, domain.ConversationCountCap)
 		if err != nil {

@@ -36,7 +36,8 @@ func (s *Server) startRemoval(c *gin.Context) error {
 	doc, err := s.removals.Start(c.Request.Context(), user.AccountID, workflows.Input{
 		ChannelID: ch.ID, ChannelName: ch.Name, ChannelKind: ch.Kind, RequestedBy: user.ID, Actor: s.actor(c),
 		ResendInterval: workflows.Duration(s.resend), OutageWindow: workflows.Duration(s.outageWindow),
-		OutageRetryInterval: workflows.Duration(s.outageRetry), OpsAlertAfter: workflows.Duration(s.opsAlertAfter)})
+		OutageRetryInterval: workflows.Duration(s.outageRetry), OpsAlertAfter: workflows.Duration(s.opsAlertAfter),
+		RetentionDay: workflows.Duration(s.retentionDay)})
 	if err != nil {
 		return err
 	}
@@ -136,13 +137,19 @@ func (s *Server) getRemoval(c *gin.Context) error {
 	if rec, err = s.awaitChange(c.Request.Context(), id, rec, waiting, watchedBefore(c, id)); err != nil {
 		return err
 	}
-	return ok(c, http.StatusOK, rec.Document())
+	doc, err := s.withPurge(c, rec.Document())
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusOK, doc)
 }
 
 type acknowledgeRequest struct {
 	Acknowledged *bool `json:"acknowledged"`
 	// ReleaseNumber: also release the phone number in Meta (SPEC §7).
 	ReleaseNumber bool `json:"release_number"`
+	// PurgeAfterDays: 0 keeps the history, 30, 90 or 180 purge it (SPEC §8).
+	PurgeAfterDays int `json:"purge_after_days"`
 }
 
 func (s *Server) acknowledge(c *gin.Context) error {
@@ -153,7 +160,11 @@ func (s *Server) acknowledge(c *gin.Context) error {
 	if req.Acknowledged == nil || !*req.Acknowledged {
 		return domain.Errorf(domain.CodeInvalid, "confirme o alerta enviando {\"acknowledged\": true}")
 	}
-	return s.update(c, http.StatusOK, workflows.UpdateAcknowledge, workflows.AcknowledgeRequest{Acknowledged: true, ReleaseNumber: req.ReleaseNumber, Actor: s.actor(c)})
+	if !domain.ValidPurgeAfterDays(req.PurgeAfterDays) {
+		return domain.Errorf(domain.CodeInvalid, "%s", domain.PurgeAfterDaysRefusal)
+	}
+	return s.update(c, http.StatusOK, workflows.UpdateAcknowledge, workflows.AcknowledgeRequest{Acknowledged: true,
+		ReleaseNumber: req.ReleaseNumber, PurgeAfterDays: req.PurgeAfterDays, Actor: s.actor(c)})
 }
 
 func (s *Server) resendCode(c *gin.Context) error {

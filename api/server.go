@@ -31,6 +31,12 @@ type Store interface {
 	AuditEntries(ctx context.Context, removalID string) ([]domain.AuditEntryView, error)
 	LatestRemoval(ctx context.Context, removalID string) (domain.RemovalRecord, error)
 	ImpactFacts(ctx context.Context, ch domain.Channel, attendances, conversationCap int) (domain.ImpactFacts, error)
+	// Purge reads the channel's purge (ok false: none); SetHold sets or
+	// lifts its legal hold with the audit record.
+	Purge(ctx context.Context, channelID string) (domain.Purge, bool, error)
+	SetHold(ctx context.Context, channelID string, hold *domain.Hold, e domain.AuditEntry) error
+	// ExportChannel writes the channel's conversations and messages to w from one snapshot.
+	ExportChannel(ctx context.Context, channelID string, w domain.ExportWriter) error
 
 	Credentials(ctx context.Context, email string) (domain.User, string, error)
 	CreateSession(ctx context.Context, tokenHash []byte, userID string, expires time.Time) error
@@ -55,6 +61,7 @@ type Server struct {
 	store      Store
 	removals   Removals
 	deliveries Deliveries
+	purges     Purges
 	changes    RunWatcher
 	jwtSecret  []byte
 	codeSecret []byte
@@ -64,6 +71,7 @@ type Server struct {
 
 	outageWindow, outageRetry time.Duration
 	opsAlertAfter             time.Duration
+	retentionDay              time.Duration
 	startLimit                domain.Limit
 	secureCookies             bool
 	sessionTTL                time.Duration
@@ -78,6 +86,8 @@ type Config struct {
 	Removals Removals
 	// Deliveries starts the workflow of a Meta webhook delivery.
 	Deliveries Deliveries
+	// Purges drives the purges of removed channels' messages.
+	Purges Purges
 	// MetaAppSecret signs Meta's webhook deliveries (META_APP_SECRET; none:
 	// every delivery is refused); WebhookVerifyToken is the handshake's token.
 	MetaAppSecret, WebhookVerifyToken string
@@ -103,6 +113,8 @@ type Config struct {
 	OutageWindow, OutageRetryInterval time.Duration
 	// OpsAlertAfter goes into each removal's input too (OPS_ALERT_AFTER).
 	OpsAlertAfter time.Duration
+	// RetentionDay goes into each removal's input (RETENTION_DAY).
+	RetentionDay time.Duration
 	// StartLimit bounds removal starts per user (MAX_REMOVAL_STARTS_PER_USER;
 	// Max 0: off).
 	StartLimit domain.Limit
@@ -125,7 +137,7 @@ func init() {
 func New(c Config) *Server {
 	s := &Server{store: c.Store, removals: c.Removals, changes: c.Changes, jwtSecret: c.JWTSecret, codeSecret: c.CodeSecret, log: c.Log, resend: c.ResendInterval,
 		secureCookies: !c.InsecureCookies, sessionTTL: c.SessionTTL, clock: c.Now, outageWindow: c.OutageWindow, outageRetry: c.OutageRetryInterval,
-		opsAlertAfter: c.OpsAlertAfter, startLimit: c.StartLimit, deliveries: c.Deliveries, appSecret: []byte(c.MetaAppSecret), webhookToken: []byte(c.WebhookVerifyToken)}
+		opsAlertAfter: c.OpsAlertAfter, retentionDay: c.RetentionDay, startLimit: c.StartLimit, deliveries: c.Deliveries, purges: c.Purges, appSecret: []byte(c.MetaAppSecret), webhookToken: []byte(c.WebhookVerifyToken)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -169,6 +181,11 @@ func New(c Config) *Server {
 	v1.GET("/conversations/:id", h(s.getConversation))
 	v1.POST("/conversations/:id/continue", h(s.continueConversation))
 	v1.GET("/channels/:id/conversations", h(s.listConversations))
+	v1.GET("/channels/:id/export", h(s.exportChannel))
+	v1.POST("/channels/:id/purge/cancel", h(s.cancelPurge))
+	v1.PUT("/channels/:id/purge", h(s.movePurge))
+	v1.PUT("/channels/:id/hold", h(s.setHold))
+	v1.DELETE("/channels/:id/hold", h(s.releaseHold))
 	v1.POST("/channels/:id/removals", h(s.startRemoval))
 	v1.GET("/removals/:id", h(s.getRemoval))
 	v1.POST("/removals/:id/acknowledge", h(s.acknowledge))

@@ -138,7 +138,13 @@ func (p Parts) Activities() *activities.Activities {
 	if graph == "" {
 		graph = p.Config.MetaGraphURL()
 	}
+	var purges activities.PurgeStarter
+	if p.Temporal != nil {
+		purges = PurgeStarter{Client: p.Temporal}
+	}
 	return &activities.Activities{
+		PurgeStore:  p.Store,
+		Purges:      purges,
 		Credentials: keys,
 		Store:       p.Store,
 		Mail:        m,
@@ -166,6 +172,7 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 		Store:              p.Store,
 		Removals:           api.TemporalRemovals{Client: p.Temporal, Runs: p.Store, Changes: watcher(p.Changes), TaskQueue: p.Config.TemporalTaskQueue},
 		Deliveries:         api.TemporalDeliveries{Client: p.Temporal, TaskQueue: p.Config.TemporalTaskQueue},
+		Purges:             api.TemporalPurges{Client: p.Temporal},
 		MetaAppSecret:      string(p.Config.MetaAppSecret),
 		WebhookVerifyToken: string(p.Config.MetaWebhookVerifyToken),
 		Changes:            watcher(p.Changes),
@@ -175,6 +182,7 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 		InsecureCookies:    p.Dev,
 		TrustedProxies:     p.Config.TrustedProxies,
 		OpsAlertAfter:      p.Config.OpsAlertAfter,
+		RetentionDay:       p.Config.RetentionDay,
 		StartLimit:         p.Config.StartLimit(),
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,

@@ -46,8 +46,11 @@ type Config struct {
 	MailFrom        string `env:"MAIL_FROM" envDefault:"no-reply@localhost"`
 	// MailOps receives the alert about a Meta unlink that stays failed for
 	// OpsAlertAfter (unset: no alert).
-	MailOps          string        `env:"MAIL_OPS"`
-	OpsAlertAfter    time.Duration `env:"OPS_ALERT_AFTER" envDefault:"24h"`
+	MailOps       string        `env:"MAIL_OPS"`
+	OpsAlertAfter time.Duration `env:"OPS_ALERT_AFTER" envDefault:"24h"`
+	// RetentionDay is one day of a retention chosen at removal (SPEC §8);
+	// tests shorten it.
+	RetentionDay     time.Duration `env:"RETENTION_DAY" envDefault:"24h"`
 	MetaGraphBaseURL string        `env:"META_GRAPH_BASE_URL"`
 	// MetaAppSecret signs Meta's webhook deliveries (X-Hub-Signature-256);
 	// MetaWebhookVerifyToken is what Meta echoes in the verification handshake.

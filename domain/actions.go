@@ -36,6 +36,21 @@ const (
 	ActionAdminNotified            Action = "admin_notified"
 	ActionConversationContinued    Action = "conversation_continued"
 
+	// The customer's data (retention.go).
+	ActionConversationsExported Action = "conversations_exported"
+	ActionRetentionChosen       Action = "retention_chosen"
+	ActionPurgeScheduled        Action = "purge_scheduled"
+	ActionPurgeCancelled        Action = "purge_cancelled"
+	ActionPurgeMoved            Action = "purge_moved"
+	ActionHoldSet               Action = "hold_set"
+	ActionHoldReleased          Action = "hold_released"
+	ActionPurgeHeld             Action = "purge_held"
+	ActionPurgeResumed          Action = "purge_resumed"
+	ActionPurgeStarted          Action = "purge_started"
+	ActionMessagesPurged        Action = "messages_purged"
+	ActionPurgeNoticeSent       Action = "purge_notice_sent"
+	ActionPurgeDoneNotified     Action = "purge_done_notified"
+
 	// The limits' refusals and notices (limits.go); the code steps the
 	// limits count are postgres' partial indexes' too.
 
@@ -61,4 +76,6 @@ const (
 	NoticeAdmins     NoticeKind = "admin_notice"       // the channel was removed (SPEC §7)
 	NoticeGuessLimit NoticeKind = "guess_limit_notice" // the code was got wrong as often as allowed (SPEC §8)
 	NoticeOps        NoticeKind = "ops_alert"          // the unlink stays failed (MAIL_OPS)
+	NoticePurgeSoon  NoticeKind = "purge_notice"       // the messages are purged in PurgeNoticeDays
+	NoticePurgeDone  NoticeKind = "purge_done_notice"  // the messages were purged
 )

@@ -70,6 +70,23 @@ type Channel struct {
 	// webhook overrides on the phone number and on the WABA (nil: none).
 	NumberOverride *string `json:"-"`
 	WABAOverride   *string `json:"-"`
+	// HoldReason, HoldBy (a user id) and HoldAt: a legal hold stops any
+	// purge of the channel's messages (Hold).
+	HoldReason *string    `json:"-"`
+	HoldBy     *string    `json:"-"`
+	HoldAt     *time.Time `json:"-"`
+}
+
+// Hold is the channel's legal hold (nil: none).
+func (c Channel) Hold() *Hold {
+	if c.HoldReason == nil || c.HoldAt == nil {
+		return nil
+	}
+	h := Hold{Reason: *c.HoldReason, At: *c.HoldAt}
+	if c.HoldBy != nil {
+		h.By = *c.HoldBy
+	}
+	return &h
 }
 
 // Conversation as listed under a channel.
@@ -82,6 +99,8 @@ type Conversation struct {
 	ChannelRemoved bool   `json:"channel_removed"`
 	// ChannelDisconnected: Meta cut the channel off; it no longer sends.
 	ChannelDisconnected bool `json:"channel_disconnected"`
+	// MessagesPurged: the retention chosen at the removal purged its messages.
+	MessagesPurged bool `json:"messages_purged"`
 }
 
 // SendRefusal is why nothing may be sent on a conversation of the channel

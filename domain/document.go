@@ -36,9 +36,12 @@ type Removal struct {
 	AttemptsLeft  int        `json:"attempts_left"`
 	MetaUnlink    MetaUnlink `json:"meta_unlink"`
 	Notes         []string   `json:"notes"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
-	CompletedAt   *time.Time `json:"completed_at"`
+	// Retention is the history's fate, chosen with the acknowledgement
+	// (SPEC §8); once a purge is scheduled its state is the purge's (Purge).
+	Retention   *Retention `json:"retention,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	CompletedAt *time.Time `json:"completed_at"`
 }
 
 // Document is the removal document (SPEC §3) of a read-model record: the

@@ -103,6 +103,10 @@ type Actor struct {
 // Web, the temporal CLI), not a user the API authenticated.
 var ActorOpsTemporal = Actor{UserID: "ops (Temporal)"}
 
+// ActorRetention is who acts when a purge's date comes: the retention the
+// removal's admin chose, not a user.
+var ActorRetention = Actor{UserID: "retenção programada"}
+
 // SignalActor is the actor of a signal whose payload names claimed: ops
 // (Temporal), with the claim kept. Anyone who reaches Temporal's frontend can
 // send a signal naming any user; only the API's updates carry an actor the

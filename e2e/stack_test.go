@@ -175,6 +175,8 @@ type stack struct {
 	workerStore *postgres.Store
 	// opsMail is the worker's MAIL_OPS (empty: no ops alert).
 	opsMail string
+	// retentionDay is RETENTION_DAY (zero: a day).
+	retentionDay time.Duration
 	// queue is the test's own task queue: no other test's worker takes its
 	// runs, and its runs still open when it ends are terminated.
 	queue string
@@ -218,7 +220,8 @@ func (s *stack) config() config.Config {
 		CredentialsKey:  credentialsKey,
 		SendGridBaseURL: s.sg.URL(), MailFrom: "no-reply@localhost", MetaGraphBaseURL: s.graphS.URL, MetaGraphVersion: "v23.0",
 		TemporalAddress: s.addr, TemporalNamespace: "default", TemporalTaskQueue: s.queue,
-		MetaAppSecret: metaAppSecret, MetaWebhookVerifyToken: "e2e-verify-token", AppURL: "https://crm.loja.test"}
+		MetaAppSecret: metaAppSecret, MetaWebhookVerifyToken: "e2e-verify-token", AppURL: "https://crm.loja.test",
+		RetentionDay: s.retentionDay}
 }
 
 // start brings up the Temporal client, the worker and the API.
@@ -271,6 +274,7 @@ func (s *stack) startWorker() {
 		s.t.Cleanup(wc.Close)
 		c = wc
 	}
+	acts.Purges = app.PurgeStarter{Client: c}
 	w, err := worker.Start(context.Background(), c, acts, t)
 	if err != nil {
 		s.t.Fatal(err)

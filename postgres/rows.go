@@ -124,6 +124,10 @@ type channelRow struct {
 	// The callback overrides our app set (migration 15).
 	NumberOverride *string `db:"number_override_uri"`
 	WABAOverride   *string `db:"waba_override_uri"`
+	// The legal hold (migration 16).
+	HoldReason *string    `db:"hold_reason"`
+	HoldBy     *string    `db:"hold_by"`
+	HoldAt     *time.Time `db:"hold_at"`
 }
 
 func (r channelRow) toDomain() domain.Channel { return domain.Channel(r) }
@@ -137,6 +141,7 @@ type conversationRow struct {
 	Status              string `db:"status"`
 	ChannelRemoved      bool   `db:"channel_removed"`
 	ChannelDisconnected bool   `db:"channel_disconnected"`
+	MessagesPurged      bool   `db:"messages_purged"`
 }
 
 func (r conversationRow) toDomain() domain.Conversation { return domain.Conversation(r) }

@@ -11,7 +11,7 @@ import (
 )
 
 const channelCols = `id, account_id, name, kind, official, status, waba_id, phone_number_id, page_id, removed_at, coexistence,
-	number_override_uri, waba_override_uri`
+	number_override_uri, waba_override_uri, hold_reason, hold_by, hold_at`
 
 // principal reads a user and, in the same statement, the channel channelID
 // when it belongs to the user's account (nil otherwise, or when channelID is
@@ -32,7 +32,7 @@ func (s *Store) principal(ctx context.Context, from, where, channelID string, us
 	args := append([]any{channel}, userArgs...)
 	dest := []any{&u.ID, &u.AccountID, &u.Email, &u.Name, &u.Role,
 		&chID, &chAccount, &chName, &chKind, &official, &chStatus, &ch.WABAID, &ch.PhoneNumber, &ch.PageID, &ch.RemovedAt,
-		&coexistence, &ch.NumberOverride, &ch.WABAOverride}
+		&coexistence, &ch.NumberOverride, &ch.WABAOverride, &ch.HoldReason, &ch.HoldBy, &ch.HoldAt}
 	cols, joins := "", ""
 	for _, x := range extras {
 		xc, xj := x.clause("c", len(args)+1)
@@ -44,7 +44,7 @@ func (s *Store) principal(ctx context.Context, from, where, channelID string, us
 	err := s.q().ScanRow(ctx, `
 		SELECT u.id, u.account_id, u.email, u.name, u.role,
 		       c.id, c.account_id, c.name, c.kind, c.official, c.status, c.waba_id, c.phone_number_id, c.page_id, c.removed_at,
-		       c.coexistence, c.number_override_uri, c.waba_override_uri`+cols+`
+		       c.coexistence, c.number_override_uri, c.waba_override_uri, c.hold_reason, c.hold_by, c.hold_at`+cols+`
 		FROM `+from+` LEFT JOIN channels c ON c.id = $1::uuid AND c.account_id = u.account_id`+joins+`
 		WHERE `+where, args, dest...)
 	if err != nil {
@@ -258,7 +258,8 @@ func (s *Store) Conversations(ctx context.Context, channelID string, limit int) 
 	var cs []conversationRow
 	err := s.q().SelectContext(ctx, &cs, `
 		SELECT v.id, v.channel_id, v.account_id, ct.name AS contact, v.status,
-		       (ch.status = 'removed') AS channel_removed, (ch.status = 'disconnected') AS channel_disconnected
+		       (ch.status = 'removed') AS channel_removed, (ch.status = 'disconnected') AS channel_disconnected,
+		       (v.messages_purged_at IS NOT NULL) AS messages_purged
 		FROM conversations v
 		JOIN channels ch ON ch.id = v.channel_id
 		JOIN contacts ct ON ct.id = v.contact_id
@@ -273,7 +274,8 @@ func (s *Store) Conversation(ctx context.Context, id string) (domain.Conversatio
 	var c conversationRow
 	err := s.q().GetContext(ctx, &c, `
 		SELECT v.id, v.channel_id, v.account_id, ct.name AS contact, v.status,
-		       (ch.status = 'removed') AS channel_removed, (ch.status = 'disconnected') AS channel_disconnected
+		       (ch.status = 'removed') AS channel_removed, (ch.status = 'disconnected') AS channel_disconnected,
+		       (v.messages_purged_at IS NOT NULL) AS messages_purged
 		FROM conversations v
 		JOIN channels ch ON ch.id = v.channel_id
 		JOIN contacts ct ON ct.id = v.contact_id

@@ -84,6 +84,7 @@ func NewTuned(c client.Client, acts *activities.Activities, t Tuning) sdkworker.
 	w := sdkworker.New(c, workflows.QueueOr(t.Queue), t.Options())
 	w.RegisterWorkflowWithOptions(workflows.RemoveChannelWorkflow, workflows.RegisterOptions())
 	w.RegisterWorkflowWithOptions(workflows.MetaAccessLostWorkflow, workflows.MetaAccessLostOptions())
+	w.RegisterWorkflowWithOptions(workflows.PurgeMessagesWorkflow, workflows.PurgeOptions())
 	w.RegisterActivity(acts)
 	return w
 }

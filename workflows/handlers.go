@@ -15,7 +15,11 @@ func (r *removal) setup(ctx workflow.Context) error {
 	}
 	signals := workflow.NewSelector(ctx)
 	onSignal(ctx, r, signals, SignalAcknowledge, func(v AcknowledgeRequest) (command, bool) {
-		return command{Kind: kindAcknowledge, Actor: v.Actor, ReleaseNumber: v.ReleaseNumber}, v.Acknowledged
+		if !domain.ValidPurgeAfterDays(v.PurgeAfterDays) { // the API refuses it; a signal's is kept as history
+			v.PurgeAfterDays = 0
+			r.doc.Notes = append(r.doc.Notes, "purge_after_days ignorado no sinal: "+domain.PurgeAfterDaysRefusal+"; o histórico é mantido")
+		}
+		return command{Kind: kindAcknowledge, Actor: v.Actor, ReleaseNumber: v.ReleaseNumber, PurgeAfterDays: v.PurgeAfterDays}, v.Acknowledged
 	})
 	onSignal(ctx, r, signals, SignalVerifyCode, func(v VerifyCodeRequest) (command, bool) {
 		return command{Kind: kindVerify, CodeHash: v.CodeHash, Actor: v.Actor}, true
@@ -32,11 +36,14 @@ func (r *removal) setup(ctx workflow.Context) error {
 	}{
 		{UpdateAcknowledge,
 			func(ctx workflow.Context, v AcknowledgeRequest) (domain.Removal, error) {
-				return r.submit(ctx, command{Kind: kindAcknowledge, Actor: v.Actor, ReleaseNumber: v.ReleaseNumber})
+				return r.submit(ctx, command{Kind: kindAcknowledge, Actor: v.Actor, ReleaseNumber: v.ReleaseNumber, PurgeAfterDays: v.PurgeAfterDays})
 			},
 			func(ctx workflow.Context, v AcknowledgeRequest) error {
 				if !v.Acknowledged {
 					return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "confirme o alerta com acknowledged=true"))
+				}
+				if !domain.ValidPurgeAfterDays(v.PurgeAfterDays) {
+					return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "%s", domain.PurgeAfterDaysRefusal))
 				}
 				// Judged once the preflight has said what the channel is.
 				if im := r.doc.Impact; v.ReleaseNumber && im != nil {

@@ -54,6 +54,7 @@ func (r *removal) acknowledgement(ctx workflow.Context) bool {
 		switch cmd.Kind {
 		case kindAcknowledge:
 			r.askedToReleaseNumber(cmd.ReleaseNumber)
+			r.doc.Retention = domain.RetentionChosen(cmd.PurgeAfterDays)
 			// The acknowledgement is recorded by the first code's send, in its transaction.
 			err := r.sendCode(ctx, cmd.Actor)
 			switch {
@@ -63,6 +64,7 @@ func (r *removal) acknowledgement(ctx workflow.Context) bool {
 				return true
 			case err.Code == domain.CodeTooManyCodes:
 				r.askedToReleaseNumber(false)
+				r.doc.Retention = nil
 				r.refuse(cmd, err)
 			default:
 				r.finish(ctx, domain.StatusFailed, domain.StepFailed("Não foi possível enviar o código de verificação", err.Message))
@@ -99,6 +101,14 @@ func (r *removal) askedToReleaseNumber(release bool) {
 	r.doc.MetaUnlink.Number.Status = domain.NumberPending
 }
 
+// purgeAfterDays is the retention the first code's send records.
+func (r *removal) purgeAfterDays(first bool) int {
+	if !first || r.doc.Retention == nil {
+		return 0
+	}
+	return r.doc.Retention.PurgeAfterDays
+}
+
 func (r *removal) setAwaitingCode(ctx workflow.Context) {
 	r.setStatus(ctx, domain.StatusAwaitingCode, domain.StepAwaitingCode(r.doc.CodeSentTo, *r.doc.CodeExpiresAt, r.doc.AttemptsLeft))
 }
@@ -110,7 +120,7 @@ func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Err
 	var res activities.SendCodeResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
 		activities.SendCodeInput{Step: r.step(actor), ChannelName: r.channelName(), Seq: r.sendSeq, Acknowledged: first,
-			ReleaseNumber: first && r.releaseNumber, Decided: decided}).Get(ctx, &res)
+			ReleaseNumber: first && r.releaseNumber, PurgeAfterDays: r.purgeAfterDays(first), Decided: decided}).Get(ctx, &res)
 	if err != nil {
 		return temporalerr.AsDomain(err)
 	}

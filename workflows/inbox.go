@@ -27,8 +27,9 @@ type command struct {
 	Kind     string
 	CodeHash string
 	Actor    domain.Actor
-	// ReleaseNumber comes with an acknowledgement (SPEC §7).
-	ReleaseNumber bool
+	// ReleaseNumber and PurgeAfterDays come with an acknowledgement (SPEC §7, §8).
+	ReleaseNumber  bool
+	PurgeAfterDays int
 }
 
 type answer struct {

@@ -128,3 +128,33 @@ func opsAlertOptions() workflow.ActivityOptions {
 		Summary:             "Avisa a equipe de operações (MAIL_OPS)",
 	}
 }
+
+// purgeOptions: the purge's writes and batches are retried until they land
+// (a database outage delays the purge, never loses a step); one batch is a
+// transaction of a fraction of a second.
+func purgeOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+	}
+}
+
+// purgeNoticeOptions: the purge's notices are retried for a day, then the
+// purge goes on without them (the audit trail shows which admins were told).
+func purgeNoticeOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		HeartbeatTimeout:    15 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
+			MaximumAttempts: 24 * 6},
+		Summary: "Avisa os administradores da exclusão das mensagens",
+	}
+}
+
+// schedulePurgeOptions: the removal's retention is written and its purge
+// started, retried until both land.
+func schedulePurgeOptions() workflow.ActivityOptions {
+	o := purgeOptions()
+	o.Summary = "Agenda a exclusão das mensagens escolhida na remoção"
+	return o
+}

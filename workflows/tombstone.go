@@ -64,11 +64,35 @@ func (r *removal) tombstoneOutcomes(ctx workflow.Context) domain.Decided {
 		lost.MetaUnlink.Number = &domain.NumberRelease{Status: domain.NumberFailed, LastError: domain.NumberNotReleasable}
 	}
 	return domain.Decided{
-		domain.OutcomeUnlinkOwed:       r.decide(ctx, domain.StatusRemoving, domain.StatusStep(domain.StatusRemoving)),
-		domain.OutcomeNothingOwed:      r.completed(ctx, notNeeded),
-		domain.OutcomeMetaAccessLost:   r.completed(ctx, lost),
+		domain.OutcomeUnlinkOwed:       r.purgeDated(ctx, r.decide(ctx, domain.StatusRemoving, domain.StatusStep(domain.StatusRemoving))),
+		domain.OutcomeNothingOwed:      r.completed(ctx, r.purgeDated(ctx, notNeeded)),
+		domain.OutcomeMetaAccessLost:   r.completed(ctx, r.purgeDated(ctx, lost)),
 		domain.OutcomeAttendanceOpened: r.ending(ctx, domain.StatusRejected, domain.StepAttendanceOpened),
 	}
+}
+
+// purgeDated is doc with its chosen purge dated from the tombstone: that many
+// retention days after now.
+func (r *removal) purgeDated(ctx workflow.Context, doc domain.Removal) domain.Removal {
+	if rt := doc.Retention; rt != nil && rt.Status == domain.RetentionScheduled {
+		at := workflow.Now(ctx).Add(time.Duration(rt.PurgeAfterDays) * r.in.RetentionDay.D()).UTC()
+		rt.PurgeAt = &at
+	}
+	return doc
+}
+
+// schedulePurge hands the purge the admin chose to its own workflow, once
+// the channel is tombstoned. Retried until it lands: the removal's choice is
+// never dropped.
+func (r *removal) schedulePurge(ctx workflow.Context) {
+	rt := r.doc.Retention
+	if rt == nil || rt.Status != domain.RetentionScheduled || rt.PurgeAt == nil {
+		return
+	}
+	p := domain.Purge{ChannelID: r.doc.ChannelID, AccountID: r.doc.AccountID, RemovalID: r.doc.ID, PurgeAfterDays: rt.PurgeAfterDays,
+		PurgeAt: *rt.PurgeAt, Status: domain.RetentionScheduled}
+	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, schedulePurgeOptions()), a.SchedulePurge,
+		activities.SchedulePurgeInput{Step: r.step(r.actor), ChannelName: r.channelName(), Purge: p, RetentionDay: r.in.RetentionDay.D()}).Get(ctx, nil)
 }
 
 func (r *removal) tombstone(ctx workflow.Context, decided domain.Decided) (activities.DeleteResult, error) {

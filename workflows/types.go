@@ -30,6 +30,8 @@ type Input struct {
 	// pause between tries (default 30 s).
 	OutageWindow        Duration `json:"outage_window,omitempty"`
 	OutageRetryInterval Duration `json:"outage_retry_interval,omitempty"`
+	// RetentionDay is one day of a chosen retention (RETENTION_DAY, default 24 h).
+	RetentionDay Duration `json:"retention_day,omitempty"`
 }
 
 // RunSummary is the run's one-line summary in Temporal Web.
@@ -68,6 +70,9 @@ func (in *Input) withDefaults() {
 	if in.OutageRetryInterval <= 0 {
 		in.OutageRetryInterval = Duration(DefaultOutageRetry)
 	}
+	if in.RetentionDay <= 0 {
+		in.RetentionDay = Duration(domain.RetentionDay)
+	}
 }
 
 // AcknowledgeRequest confirms the irreversible-removal alert.
@@ -75,8 +80,12 @@ type AcknowledgeRequest struct {
 	Acknowledged bool `json:"acknowledged"`
 	// ReleaseNumber also asks to release the phone number in Meta after the
 	// tombstone (SPEC §7; WhatsApp Business API channels only). Never implied.
-	ReleaseNumber bool         `json:"release_number,omitempty"`
-	Actor         domain.Actor `json:"actor"`
+	ReleaseNumber bool `json:"release_number,omitempty"`
+	// PurgeAfterDays chooses the history's fate (SPEC §8): 0 keeps it, 30,
+	// 90 or 180 have the channel's messages purged that many days after the
+	// removal.
+	PurgeAfterDays int          `json:"purge_after_days,omitempty"`
+	Actor          domain.Actor `json:"actor"`
 }
 
 // VerifyCodeRequest carries the keyed hash of a code (vcode.Hash), never the code.

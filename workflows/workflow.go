@@ -101,6 +101,7 @@ func (r *removal) run(ctx workflow.Context) {
 	if !r.deleteChannel(ctx, verified) {
 		return
 	}
+	r.schedulePurge(ctx)
 	r.unlink(ctx)
 }
 
@@ -128,6 +129,10 @@ func (r *removal) decide(ctx workflow.Context, status domain.Status, step string
 	if o := r.doc.MetaUnlink.Override; o != nil {
 		override := *o
 		doc.MetaUnlink.Override = &override
+	}
+	if rt := r.doc.Retention; rt != nil {
+		retention := *rt
+		doc.Retention = &retention
 	}
 	doc.Status, doc.Step, doc.UpdatedAt = status, step, workflow.Now(ctx)
 	return doc

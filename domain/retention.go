@@ -1,0 +1,147 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// The history's fate (SPEC §8, LGPD arts. 15–16): with the acknowledgement
+// the admin keeps the removed channel's conversations (the default) or has
+// their messages purged a number of days after the removal. The purge keeps
+// the conversations' metadata and the whole audit trail.
+
+// PurgeChoices are the retentions the alert offers, in days.
+var PurgeChoices = []int{30, 90, 180}
+
+// RetentionDay is one retention day (RETENTION_DAY shortens it in tests).
+const RetentionDay = 24 * time.Hour
+
+// PurgeNoticeDays: every admin is e-mailed this many retention days before a purge.
+const PurgeNoticeDays = 7
+
+// ValidPurgeAfterDays: 0 (keep the history) or one of PurgeChoices.
+func ValidPurgeAfterDays(days int) bool {
+	if days == 0 {
+		return true
+	}
+	for _, d := range PurgeChoices {
+		if d == days {
+			return true
+		}
+	}
+	return false
+}
+
+// PurgeAfterDaysRefusal is the 400's detail for a retention not offered.
+const PurgeAfterDaysRefusal = "purge_after_days é 0 (manter o histórico), 30, 90 ou 180"
+
+// RetentionStatus is what becomes of a removed channel's messages
+// (retention.status in the removal document, message_purges.status).
+type RetentionStatus string
+
+const (
+	RetentionKept      RetentionStatus = "kept"
+	RetentionScheduled RetentionStatus = "scheduled"
+	RetentionCancelled RetentionStatus = "cancelled"
+	RetentionHeld      RetentionStatus = "held"
+	RetentionPurging   RetentionStatus = "purging"
+	RetentionPurged    RetentionStatus = "purged"
+)
+
+// Retention is the removal document's retention.
+type Retention struct {
+	PurgeAfterDays int             `json:"purge_after_days"`
+	PurgeAt        *time.Time      `json:"purge_at,omitempty"`
+	Status         RetentionStatus `json:"status"`
+	// PurgedMessages and PurgedConversations count what the purge deleted
+	// and marked so far.
+	PurgedMessages      int64 `json:"purged_messages,omitempty"`
+	PurgedConversations int64 `json:"purged_conversations,omitempty"`
+}
+
+// RetentionChosen is the document's retention once the admin chose days.
+func RetentionChosen(days int) *Retention {
+	if days == 0 {
+		return &Retention{Status: RetentionKept}
+	}
+	return &Retention{PurgeAfterDays: days, Status: RetentionScheduled}
+}
+
+// Labels of the choice, as the alert and the audit trail say it.
+const (
+	RetentionKeepLabel  = "Manter o histórico"
+	RetentionPurgeLabel = "Apagar as mensagens após"
+)
+
+// RetentionText is the choice in pt-BR.
+func RetentionText(days int) string {
+	if days == 0 {
+		return RetentionKeepLabel
+	}
+	return fmt.Sprintf("%s %d dias", RetentionPurgeLabel, days)
+}
+
+// Purge is a channel's scheduled purge (a message_purges row), which the
+// purge workflow alone writes after the removal scheduled it.
+type Purge struct {
+	ChannelID           string          `json:"channel_id"`
+	AccountID           string          `json:"-"`
+	RemovalID           string          `json:"removal_id"`
+	PurgeAfterDays      int             `json:"purge_after_days"`
+	PurgeAt             time.Time       `json:"purge_at"`
+	Status              RetentionStatus `json:"status"`
+	NoticeSentAt        *time.Time      `json:"notice_sent_at,omitempty"`
+	PurgedMessages      int64           `json:"purged_messages"`
+	PurgedConversations int64           `json:"purged_conversations"`
+	StartedAt           *time.Time      `json:"started_at,omitempty"`
+	FinishedAt          *time.Time      `json:"finished_at,omitempty"`
+}
+
+// Retention is the purge as the removal document shows it.
+func (p Purge) Retention() *Retention {
+	at := p.PurgeAt
+	return &Retention{PurgeAfterDays: p.PurgeAfterDays, PurgeAt: &at, Status: p.Status,
+		PurgedMessages: p.PurgedMessages, PurgedConversations: p.PurgedConversations}
+}
+
+// Pending: nothing was deleted yet, so an admin may still cancel or move it.
+func (s RetentionStatus) Pending() bool { return s == RetentionScheduled || s == RetentionHeld }
+
+// Hold is a legal hold on a channel: while it stands nothing of the
+// channel's messages is purged.
+type Hold struct {
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// PurgeBatch is one short transaction of a purge: the messages it deleted and
+// the conversations it left empty (marked messages_purged); Held: a legal
+// hold stood, and nothing was touched.
+type PurgeBatch struct {
+	Messages      int64 `json:"messages"`
+	Conversations int64 `json:"conversations"`
+	Done          bool  `json:"done"`
+	Held          bool  `json:"held"`
+}
+
+// PurgeBatchSize bounds the messages one batch deletes: a transaction of a
+// fraction of a second, which never locks other channels' rows.
+const PurgeBatchSize = 5000
+
+// PurgeStep is the purge's status in pt-BR, for Temporal Web and the channel page.
+func PurgeStep(p Purge) string {
+	switch p.Status {
+	case RetentionScheduled:
+		return "Exclusão das mensagens programada para " + p.PurgeAt.Format(time.RFC3339)
+	case RetentionHeld:
+		return "Exclusão suspensa por retenção legal"
+	case RetentionCancelled:
+		return "Exclusão programada cancelada; o histórico é mantido"
+	case RetentionPurging:
+		return fmt.Sprintf("Apagando as mensagens: %d apagadas, %d conversas concluídas", p.PurgedMessages, p.PurgedConversations)
+	case RetentionPurged:
+		return fmt.Sprintf("Mensagens apagadas: %d mensagens de %d conversas", p.PurgedMessages, p.PurgedConversations)
+	}
+	return string(p.Status)
+}
