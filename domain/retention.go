@@ -67,6 +67,10 @@ func RetentionChosen(days int) *Retention {
 	return &Retention{PurgeAfterDays: days, Status: RetentionScheduled}
 }
 
+// NotePurgeNotScheduled begins the note of a purge that could not be
+// scheduled (the history is then kept).
+const NotePurgeNotScheduled = "A exclusão programada das mensagens não pôde ser agendada; o histórico foi mantido: "
+
 // Labels of the choice, as the alert and the audit trail say it.
 const (
 	RetentionKeepLabel  = "Manter o histórico"
@@ -85,7 +89,7 @@ func RetentionText(days int) string {
 // purge workflow alone writes after the removal scheduled it.
 type Purge struct {
 	ChannelID           string          `json:"channel_id"`
-	AccountID           string          `json:"-"`
+	AccountID           string          `json:"account_id"`
 	RemovalID           string          `json:"removal_id"`
 	PurgeAfterDays      int             `json:"purge_after_days"`
 	PurgeAt             time.Time       `json:"purge_at"`

@@ -64,11 +64,17 @@ func (s *Store) RecordPurge(ctx context.Context, p domain.Purge, e domain.AuditE
 }
 
 // StartPurge moves the purge to purging, with its audit record, unless a
-// legal hold stands: the channel's row is read under a share lock, so a hold
-// committed before is seen and one set meanwhile waits for this transaction.
+// legal hold stands. The channel's row is read locked, so a hold committed
+// before is seen and one set meanwhile waits for this transaction.
+//
+// The lock is FOR NO KEY UPDATE, not FOR SHARE: the hold's UPDATE then
+// queues behind one batch, first come first served, where share locks taken
+// by batch after batch could keep it waiting indefinitely; and two batches of
+// one channel never run at once. The channel is removed, so nothing else
+// writes or share-locks its row (the message trigger refuses it first).
 func (s *Store) StartPurge(ctx context.Context, channelID string, e domain.AuditEntry) (held bool, err error) {
 	err = s.inTx(ctx, func(tx querier) error {
-		if err := tx.GetContext(ctx, &held, `SELECT hold_reason IS NOT NULL FROM channels WHERE id = $1 FOR SHARE`, channelID); err != nil || held {
+		if err := tx.GetContext(ctx, &held, `SELECT hold_reason IS NOT NULL FROM channels WHERE id = $1 FOR NO KEY UPDATE`, channelID); err != nil || held {
 			return err
 		}
 		return appendAuditWith(ctx, tx, e, `purge AS (
@@ -87,10 +93,11 @@ const purgeConversations = 200
 // a batch is whole or not at all, so a kill mid-way loses nothing and counts
 // nothing twice. It touches only the channel's own rows (their ids come from
 // the channel's partial index), and stops, touching nothing, while a legal
-// hold stands (read under a share lock, as StartPurge). Done: nothing was left.
+// hold stands (read under the channel's row lock, as StartPurge). Done:
+// nothing was left.
 func (s *Store) PurgeBatch(ctx context.Context, channelID string, size int) (b domain.PurgeBatch, p domain.Purge, err error) {
 	err = s.inTx(ctx, func(tx querier) error {
-		if err := tx.GetContext(ctx, &b.Held, `SELECT hold_reason IS NOT NULL FROM channels WHERE id = $1 FOR SHARE`, channelID); err != nil || b.Held {
+		if err := tx.GetContext(ctx, &b.Held, `SELECT hold_reason IS NOT NULL FROM channels WHERE id = $1 FOR NO KEY UPDATE`, channelID); err != nil || b.Held {
 			return err
 		}
 		var ids []string
@@ -126,7 +133,8 @@ func (s *Store) PurgeBatch(ctx context.Context, channelID string, size int) (b d
 }
 
 // SetHold sets (hold non-nil) or lifts the channel's legal hold, with its
-// audit record. It waits for a batch in flight (which holds the row shared).
+// audit record. It waits for the batch in flight, if any (which holds the
+// channel's row locked), and the next batch sees it.
 func (s *Store) SetHold(ctx context.Context, channelID string, hold *domain.Hold, e domain.AuditEntry) error {
 	var reason, by any
 	var at any

@@ -161,7 +161,7 @@ func (r *purge) setup(ctx workflow.Context) error {
 		func(ctx workflow.Context, v ActorRequest) (domain.Purge, error) {
 			return r.submit(ctx, purgeCommand{Kind: purgeCancel, Actor: v.Actor})
 		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, v ActorRequest) error {
-			return temporalerr.Encode(r.refusal(purgeCancel, time.Time{}, workflow.Now(ctx)))
+			return encodeRefusal(r.refusal(purgeCancel, time.Time{}, workflow.Now(ctx)))
 		}}); err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func (r *purge) setup(ctx workflow.Context) error {
 		func(ctx workflow.Context, v MovePurgeRequest) (domain.Purge, error) {
 			return r.submit(ctx, purgeCommand{Kind: purgeMove, PurgeAt: v.PurgeAt, Actor: v.Actor})
 		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, v MovePurgeRequest) error {
-			return temporalerr.Encode(r.refusal(purgeMove, v.PurgeAt, workflow.Now(ctx)))
+			return encodeRefusal(r.refusal(purgeMove, v.PurgeAt, workflow.Now(ctx)))
 		}})
 }
 
@@ -185,16 +185,21 @@ func (r *purge) refusal(kind purgeKind, at, now time.Time) *domain.Error {
 	return nil
 }
 
+// encodeRefusal is a validator's answer: nil, or the refusal for the API.
+func encodeRefusal(e *domain.Error) error {
+	if e == nil {
+		return nil
+	}
+	return temporalerr.Encode(e)
+}
+
 func (r *purge) submit(ctx workflow.Context, cmd purgeCommand) (domain.Purge, error) {
 	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
 	r.inbox = append(r.inbox, cmd)
 	if err := workflow.Await(ctx, func() bool { _, ok := r.answers[cmd.ID]; return ok }); err != nil {
 		return r.p, err
 	}
-	if e := r.answers[cmd.ID]; e != nil {
-		return r.p, temporalerr.Encode(e)
-	}
-	return r.p, nil
+	return r.p, encodeRefusal(r.answers[cmd.ID])
 }
 
 func (r *purge) reply(cmd purgeCommand, e *domain.Error) {

@@ -5,6 +5,7 @@ package workflows
 import (
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crm/channel-removal/activities"
@@ -91,8 +92,12 @@ func (r *removal) schedulePurge(ctx workflow.Context) {
 	}
 	p := domain.Purge{ChannelID: r.doc.ChannelID, AccountID: r.doc.AccountID, RemovalID: r.doc.ID, PurgeAfterDays: rt.PurgeAfterDays,
 		PurgeAt: *rt.PurgeAt, Status: domain.RetentionScheduled}
-	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, schedulePurgeOptions()), a.SchedulePurge,
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, schedulePurgeOptions()), a.SchedulePurge,
 		activities.SchedulePurgeInput{Step: r.step(r.actor), ChannelName: r.channelName(), Purge: p, RetentionDay: r.in.RetentionDay.D()}).Get(ctx, nil)
+	if err != nil && !temporal.IsCanceledError(err) { // a failure no retry mends (a bug): said, not hidden
+		r.doc.Notes = append(r.doc.Notes, domain.NotePurgeNotScheduled+temporalerr.AsDomain(err).Message)
+		r.doc.Retention.Status = domain.RetentionKept
+	}
 }
 
 func (r *removal) tombstone(ctx workflow.Context, decided domain.Decided) (activities.DeleteResult, error) {

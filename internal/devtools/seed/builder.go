@@ -104,3 +104,18 @@ func (b Builder) Reference(id, accountID, kind, name, channelID string) (string,
 		VALUES (COALESCE(NULLIF($1, '')::uuid, gen_random_uuid()), $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING id`, id, accountID, kind, name, channelID)
 }
+
+// Message adds one message to a conversation (authorUserID "": the contact's).
+func (b Builder) Message(conversationID, authorUserID, body string) (string, error) {
+	return b.id(`INSERT INTO messages (conversation_id, author_user_id, body) VALUES ($1, NULLIF($2, '')::uuid, $3) RETURNING id`,
+		conversationID, authorUserID, body)
+}
+
+// Messages bulk-adds perConversation messages to each of the channel's
+// conversations in one statement (for volume tests and the 1 M figures).
+func (b Builder) Messages(channelID string, perConversation int) error {
+	_, err := b.DB.ExecContext(b.ctx(), `INSERT INTO messages (conversation_id, body, created_at)
+		SELECT v.id, 'mensagem ' || g || ' da conversa ' || v.id, v.created_at + make_interval(secs => g)
+		FROM conversations v, generate_series(1, $2) g WHERE v.channel_id = $1`, channelID, perConversation)
+	return err
+}

@@ -1,0 +1,389 @@
+package e2e
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/workflows"
+)
+
+// The customer's data (SPEC §8): the export, and the purge the removal chose.
+
+// tricky are message bodies a CSV must carry whole, and cells a spreadsheet
+// would run as formulas.
+var tricky = []string{
+	`Olá, "cliente"; tudo bem?`,
+	"linha 1\nlinha 2\r\nlinha 3",
+	"emoji 🎉🇧🇷 e acentuação: ação, coração",
+	"=HYPERLINK(\"http://evil.test\",\"clique\")",
+	"+5511999999999",
+	"-2+3",
+	"@SUM(A1:A9)",
+	"\t=1+1",
+}
+
+// conversationsWith seeds, on ch, n conversations of the stack's contact,
+// each with the tricky bodies and one agent's reply, and returns their ids.
+func (s *stack) conversationsWith(ch string, n int) []string {
+	s.t.Helper()
+	var ids []string
+	for i := 0; i < n; i++ {
+		conv := s.must(s.b.Conversation("", s.account, ch, s.contact, "closed"))
+		for _, body := range tricky {
+			s.must(s.b.Message(conv, "", body))
+		}
+		s.must(s.b.Message(conv, s.admin, fmt.Sprintf("resposta %d, com vírgula", i)))
+		ids = append(ids, conv)
+	}
+	return ids
+}
+
+// export downloads the channel's export and returns its two CSVs, parsed.
+func (s *stack) export(ch, token string) (conversations, messages [][]string, header http.Header) {
+	s.t.Helper()
+	req, _ := http.NewRequest("GET", s.http.URL+"/v1/channels/"+ch+"/export", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/zip" {
+		s.t.Fatalf("export: %d %s: %.300s", res.StatusCode, res.Header.Get("Content-Type"), raw)
+	}
+	z, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		s.t.Fatalf("export is not a zip: %v", err)
+	}
+	files := map[string][][]string{}
+	for _, f := range z.File {
+		rc, err := f.Open()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rows, err := csv.NewReader(rc).ReadAll()
+		rc.Close()
+		if err != nil {
+			s.t.Fatalf("%s does not parse as CSV: %v", f.Name, err)
+		}
+		files[f.Name] = rows
+	}
+	if len(files) != 2 || files["conversations.csv"] == nil || files["messages.csv"] == nil {
+		s.t.Fatalf("export holds %v, want conversations.csv and messages.csv", keys(files))
+	}
+	return files["conversations.csv"], files["messages.csv"], res.Header
+}
+
+func keys[V any](m map[string]V) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// TestTheExportHoldsEveryConversationAndMessage: the zip's CSVs parse with a
+// CSV reader and hold every conversation and every message, bodies whole
+// (quotes, commas, newlines, emoji), formulas neutralised; the export is
+// audited with its counts, before and after the removal; agents and other
+// accounts get none.
+func TestTheExportHoldsEveryConversationAndMessage(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	ch := s.channel("messenger", "", "page-export")
+	convs := s.conversationsWith(ch, 3)
+	other := s.channel("messenger", "", "page-other")
+	s.conversationsWith(other, 1)
+
+	cs, ms, header := s.export(ch, s.adminToken)
+	if !strings.HasPrefix(header.Get("Content-Disposition"), `attachment; filename="conversas-`+ch) {
+		t.Fatalf("Content-Disposition %q", header.Get("Content-Disposition"))
+	}
+	if strings.Join(cs[0], ",") != strings.Join(domain.ConversationsHeader, ",") || strings.Join(ms[0], ",") != strings.Join(domain.MessagesHeader, ",") {
+		t.Fatalf("headers %v / %v", cs[0], ms[0])
+	}
+	if len(cs) != 1+len(convs) || len(ms) != 1+len(convs)*(len(tricky)+1) {
+		t.Fatalf("export has %d conversations and %d messages, want %d and %d", len(cs)-1, len(ms)-1, len(convs), len(convs)*(len(tricky)+1))
+	}
+	bodies := map[string]int{}
+	for _, m := range ms[1:] {
+		if !contains(convs, m[0]) {
+			t.Fatalf("a message of another conversation: %v", m)
+		}
+		bodies[m[5]]++
+	}
+	want := map[string]string{ // as stored → as exported
+		tricky[0]: tricky[0], tricky[1]: strings.ReplaceAll(tricky[1], "\r\n", "\n"), tricky[2]: tricky[2],
+		tricky[3]: "'" + tricky[3], tricky[4]: "'" + tricky[4], tricky[5]: "'" + tricky[5], tricky[6]: "'" + tricky[6], tricky[7]: "'" + tricky[7],
+	}
+	for in, out := range want {
+		if bodies[out] != len(convs) {
+			t.Errorf("body %q: exported as %q %d times, want %d (bodies: %v)", in, out, bodies[out], len(convs), bodies)
+		}
+	}
+	for _, m := range ms[1:] {
+		if c := m[5][0]; strings.ContainsRune("=+-@\t\r", rune(c)) {
+			t.Fatalf("a cell a spreadsheet would run: %q", m[5])
+		}
+	}
+	s.want(s.do("GET", "/v1/channels/"+ch+"/export", s.agentToken, nil), 403, "forbidden")
+	outsider := s.must(s.b.Account("", "Outra", "x@outra.test"))
+	outAdmin := s.must(s.b.User("", outsider, "admin@outra.test", "Outro", "admin"))
+	s.want(s.do("GET", "/v1/channels/"+ch+"/export", s.token(outAdmin, time.Hour), nil), 404, "not_found")
+
+	// After the removal too: the history is the customer's.
+	s.removeChoosing(ch, 0)
+	cs2, ms2, _ := s.export(ch, s.adminToken)
+	if len(cs2) != len(cs) || len(ms2) != len(ms) {
+		t.Fatalf("after the removal the export has %d/%d rows, before %d/%d", len(cs2), len(ms2), len(cs), len(ms))
+	}
+	audit := s.auditActions(workflows.WorkflowID(ch))
+	if n := strings.Count(audit, `"conversations_exported"`); n != 2 {
+		t.Fatalf("%d conversations_exported records, want 2: %s", n, audit)
+	}
+	if !strings.Contains(audit, fmt.Sprintf(`"messages":%d`, len(convs)*(len(tricky)+1))) || !strings.Contains(audit, `"conversations":3`) {
+		t.Fatalf("the export's record lacks its counts: %s", audit)
+	}
+}
+
+func contains(ids []string, id string) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// removeKeeping runs a removal of ch choosing purge_after_days, to its end.
+func (s *stack) removeChoosing(ch string, days int) (id string, done resp) {
+	s.t.Helper()
+	id = s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
+	ack := s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken,
+		map[string]any{"acknowledged": true, "purge_after_days": days}), 200, "")
+	if rt := retention(ack); days > 0 && (rt["status"] != "scheduled" || rt["purge_after_days"] != float64(days)) {
+		s.t.Fatalf("acknowledged: retention %v", rt)
+	}
+	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	return id, s.until(id, "completed", "completed_with_warnings")
+}
+
+func retention(r resp) map[string]any {
+	rt, _ := r.Body["retention"].(map[string]any)
+	return rt
+}
+
+// purgeStatus polls the channel page until its retention is in one of want.
+func (s *stack) purgeStatus(ch string, want ...string) map[string]any {
+	s.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var r resp
+	for time.Now().Before(deadline) {
+		r = s.want(s.do("GET", "/v1/channels/"+ch, s.adminToken, nil), 200, "")
+		for _, w := range want {
+			if retention(r)["status"] == w {
+				return retention(r)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.t.Fatalf("channel %s's purge never reached %v: %s", ch, want, r.Raw)
+	return nil
+}
+
+// messagesOf counts the messages left on the channel's conversations.
+func (s *stack) messagesOf(ch string) int {
+	s.t.Helper()
+	var n int
+	if err := s.store.DB().Get(&n, `SELECT count(*) FROM messages m JOIN conversations v ON v.id = m.conversation_id WHERE v.channel_id = $1`, ch); err != nil {
+		s.t.Fatal(err)
+	}
+	return n
+}
+
+// purgeNotices counts, by recipient, the notices before (soon) or after a purge.
+func (s *stack) purgeNotices(soon bool) map[string]int {
+	n := map[string]int{}
+	for _, m := range s.sg.Sent() {
+		if (soon && strings.Contains(m.Subject, "serão apagadas em")) || (!soon && strings.HasSuffix(m.Subject, "foram apagadas")) {
+			n[m.To]++
+		}
+	}
+	return n
+}
+
+// TestThePurgeRunsOnItsDateAndKeepsTheConversations: a removal that chose 30
+// days (of 200 ms here) has, on the date, its channel's messages deleted and
+// its conversations kept, marked messages_purged; every admin was told once
+// before and once after; the audit trail keeps every step with the counts;
+// another channel's messages are untouched.
+func TestThePurgeRunsOnItsDateAndKeepsTheConversations(t *testing.T) {
+	s := newStack(t)
+	s.retentionDay = 200 * time.Millisecond
+	s.start(true)
+	second := s.must(s.b.User("", s.account, "admin2-"+s.account[:8]+"@loja.test", "Admin 2", "admin"))
+	_ = second
+	ch := s.channel("messenger", "", "page-purge")
+	convs := s.conversationsWith(ch, 3)
+	other := s.channel("messenger", "", "page-kept")
+	s.conversationsWith(other, 2)
+	total := len(convs) * (len(tricky) + 1)
+
+	id, done := s.removeChoosing(ch, 30)
+	rt := retention(done)
+	at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(rt["purge_at"]))
+	if err != nil || rt["status"] != "scheduled" {
+		t.Fatalf("the removal's retention: %v", rt)
+	}
+	if d := time.Until(at); d <= 0 || d > 30*s.retentionDay {
+		t.Fatalf("purge_at %s is %s away, want within 30 retention days", at, d)
+	}
+	if s.messagesOf(ch) != total {
+		t.Fatalf("messages purged before the date")
+	}
+	s.purgeStatus(ch, "purged")
+	if soon, after := s.purgeNotices(true), s.purgeNotices(false); len(soon) != 2 || len(after) != 2 {
+		t.Fatalf("notices before %v and after %v, want one each to both admins", soon, after)
+	}
+	if n := s.messagesOf(ch); n != 0 {
+		t.Fatalf("%d messages left after the purge", n)
+	}
+	if n := s.messagesOf(other); n != 2*(len(tricky)+1) {
+		t.Fatalf("another channel lost messages: %d left", n)
+	}
+	list := s.want(s.do("GET", "/v1/channels/"+ch+"/conversations", s.adminToken, nil), 200, "")
+	cl, _ := list.Body["conversations"].([]any)
+	if len(cl) != len(convs) {
+		t.Fatalf("conversations listed after the purge: %d, want %d", len(cl), len(convs))
+	}
+	for _, c := range cl {
+		if c.(map[string]any)["messages_purged"] != true || c.(map[string]any)["channel_removed"] != true {
+			t.Fatalf("conversation after the purge: %v", c)
+		}
+	}
+	doc := s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 200, "")
+	if rt := retention(doc); rt["status"] != "purged" || rt["purged_messages"] != float64(total) || rt["purged_conversations"] != float64(len(convs)) {
+		t.Fatalf("the removal document after the purge: %v", rt)
+	}
+	audit := s.auditActions(id)
+	for _, a := range []string{"retention_chosen", "purge_scheduled", "purge_notice_sent", "purge_started", "messages_purged", "purge_done_notified", "channel_removed"} {
+		if !strings.Contains(audit, `"`+a+`"`) {
+			t.Errorf("audit lacks %s: %s", a, audit)
+		}
+	}
+	if !strings.Contains(audit, fmt.Sprintf(`"messages":%d`, total)) {
+		t.Errorf("messages_purged lacks the count %d: %s", total, audit)
+	}
+	// The run's end: purged, its history in Temporal Web.
+	var p domain.Purge
+	if err := s.tc.GetWorkflow(context.Background(), workflows.PurgeWorkflowID(ch), "").Get(context.Background(), &p); err != nil || p.Status != domain.RetentionPurged {
+		t.Fatalf("purge workflow: %v %+v", err, p)
+	}
+	s.captureHistory(workflows.PurgeWorkflowID(ch), "purge")
+}
+
+// TestAdminsCancelAndMoveAPendingPurge: until the purge starts an admin may
+// move its date or cancel it, each audited; once cancelled nothing is
+// deleted and nothing more may be changed.
+func TestAdminsCancelAndMoveAPendingPurge(t *testing.T) {
+	s := newStack(t)
+	s.retentionDay = time.Second // 30 days: 30 s, long enough to act before
+	s.start(true)
+	ch := s.channel("messenger", "", "page-cancel")
+	s.conversationsWith(ch, 1)
+	id, _ := s.removeChoosing(ch, 30)
+	s.purgeStatus(ch, "scheduled")
+
+	later := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	moved := s.want(s.do("PUT", "/v1/channels/"+ch+"/purge", s.adminToken, map[string]any{"purge_at": later}), 200, "")
+	if got := retention(moved)["purge_at"]; got != later.Format(time.RFC3339) {
+		t.Fatalf("moved to %v, want %s", got, later.Format(time.RFC3339))
+	}
+	s.want(s.do("PUT", "/v1/channels/"+ch+"/purge", s.adminToken, map[string]any{"purge_at": time.Now().Add(-time.Hour)}), 400, "invalid_request")
+	s.want(s.do("POST", "/v1/channels/"+ch+"/purge/cancel", s.agentToken, nil), 403, "forbidden")
+	cancelled := s.want(s.do("POST", "/v1/channels/"+ch+"/purge/cancel", s.adminToken, nil), 200, "")
+	if retention(cancelled)["status"] != "cancelled" {
+		t.Fatalf("cancel answered %s", cancelled.Raw)
+	}
+	s.want(s.do("POST", "/v1/channels/"+ch+"/purge/cancel", s.adminToken, nil), 409, "invalid_state")
+	s.want(s.do("PUT", "/v1/channels/"+ch+"/purge", s.adminToken, map[string]any{"purge_at": later}), 409, "invalid_state")
+	audit := s.auditActions(id)
+	if !strings.Contains(audit, `"purge_moved"`) || !strings.Contains(audit, `"purge_cancelled"`) {
+		t.Fatalf("audit lacks the move or the cancellation: %s", audit)
+	}
+	if s.messagesOf(ch) != len(tricky)+1 {
+		t.Fatal("a cancelled purge deleted messages")
+	}
+
+	// Brought forward, a purge runs on its new date.
+	ch2 := s.channel("messenger", "", "page-sooner")
+	s.conversationsWith(ch2, 1)
+	s.removeChoosing(ch2, 90)
+	s.want(s.do("PUT", "/v1/channels/"+ch2+"/purge", s.adminToken, map[string]any{"purge_at": time.Now().Add(2 * time.Second)}), 200, "")
+	s.purgeStatus(ch2, "purged")
+	if s.messagesOf(ch2) != 0 {
+		t.Fatal("the moved purge left messages")
+	}
+	if soon := s.purgeNotices(true); soon[s.adminEmail()] != 1 {
+		t.Fatalf("notices before the moved purge: %v, want one", soon)
+	}
+}
+
+// TestALegalHoldStopsThePurge: a hold set by an admin, with a reason, stops
+// the purge. The purge reads the hold in its own transaction: a hold written
+// without telling the workflow (its signal lost, or racing the date) still
+// stops it on the date. Lifted, the purge runs.
+func TestALegalHoldStopsThePurge(t *testing.T) {
+	s := newStack(t)
+	s.retentionDay = 100 * time.Millisecond
+	s.start(true)
+	ch := s.channel("messenger", "", "page-hold")
+	s.conversationsWith(ch, 2)
+	s.want(s.do("PUT", "/v1/channels/"+ch+"/hold", s.adminToken, map[string]any{}), 400, "invalid_request")
+	s.want(s.do("PUT", "/v1/channels/"+ch+"/hold", s.agentToken, map[string]any{"reason": "x"}), 403, "forbidden")
+	id, _ := s.removeChoosing(ch, 30)
+	// Behind the workflow's back: only the row says so.
+	if err := s.store.SetHold(context.Background(), ch, &domain.Hold{Reason: "Ofício judicial", By: s.admin, At: time.Now()},
+		domain.AuditEntry{RemovalID: id, AccountID: s.account, ChannelID: ch, Action: domain.ActionHoldSet, Key: "hold/test/" + ch}); err != nil {
+		t.Fatal(err)
+	}
+	s.purgeStatus(ch, "held") // on its date (3 s), StartPurge found the hold
+	if s.messagesOf(ch) != 2*(len(tricky)+1) {
+		t.Fatal("the purge ran under a legal hold")
+	}
+	page := s.want(s.do("GET", "/v1/channels/"+ch, s.adminToken, nil), 200, "")
+	if h, _ := page.Body["hold"].(map[string]any); h["reason"] != "Ofício judicial" {
+		t.Fatalf("channel page hold: %s", page.Raw)
+	}
+	s.want(s.do("DELETE", "/v1/channels/"+ch+"/hold", s.adminToken, nil), 200, "")
+	s.purgeStatus(ch, "purged")
+	if s.messagesOf(ch) != 0 {
+		t.Fatal("messages left once the hold was lifted")
+	}
+	audit := s.auditActions(id)
+	for _, a := range []string{"hold_set", "purge_held", "hold_released", "purge_resumed", "messages_purged"} {
+		if !strings.Contains(audit, `"`+a+`"`) {
+			t.Errorf("audit lacks %s: %s", a, audit)
+		}
+	}
+
+	// Through the API, before the date: the purge says held at once.
+	ch2 := s.channel("messenger", "", "page-hold-api")
+	s.conversationsWith(ch2, 1)
+	s.removeChoosing(ch2, 180) // 18 s ahead
+
+	s.want(s.do("PUT", "/v1/channels/"+ch2+"/hold", s.adminToken, map[string]any{"reason": "Processo trabalhista 123"}), 200, "")
+	s.purgeStatus(ch2, "held")
+	s.want(s.do("POST", "/v1/channels/"+ch2+"/purge/cancel", s.adminToken, nil), 200, "") // a held purge may still be cancelled
+	s.purgeStatus(ch2, "cancelled")
+}
