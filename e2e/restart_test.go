@@ -60,7 +60,7 @@ func runHelperWorker() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	acts := app.Parts{Config: cfg, Store: postgres.New(db), GraphURL: os.Getenv("CR_E2E_GRAPH"), Log: quietLog()}.Activities()
+	acts := app.Parts{Config: cfg, Store: postgres.New(db), Temporal: tc, GraphURL: os.Getenv("CR_E2E_GRAPH"), Log: quietLog()}.Activities()
 	if after := os.Getenv(dieAfterEnv); after != "" {
 		acts.Store = dyingStore{Store: postgres.New(db), after: after}
 	}

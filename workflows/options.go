@@ -158,3 +158,12 @@ func schedulePurgeOptions() workflow.ActivityOptions {
 	o.Summary = "Agenda a exclusão das mensagens escolhida na remoção"
 	return o
 }
+
+// purgeBatchOptions: a batch takes a fraction of a second; one whose worker
+// died is tried again within 15 s (its transaction was rolled back with the
+// connection).
+func purgeBatchOptions() workflow.ActivityOptions {
+	o := purgeOptions()
+	o.StartToCloseTimeout = 15 * time.Second
+	return o
+}

@@ -327,7 +327,7 @@ func (r *purge) purgeBatches(ctx workflow.Context) (continueAsNew bool) {
 			}
 		}
 		var res activities.PurgeBatchResult
-		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions()), a.PurgeBatch,
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeBatchOptions()), a.PurgeBatch,
 			activities.PurgeBatchInput{ChannelID: r.p.ChannelID, Size: domain.PurgeBatchSize}).Get(ctx, &res); err != nil {
 			return false
 		}

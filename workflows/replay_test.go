@@ -54,15 +54,55 @@ func TestReplayTheCurrentRelease(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
 			r.RegisterWorkflowWithOptions(MetaAccessLostWorkflow, MetaAccessLostOptions())
+			r.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
 			logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}
 		})
 	}
-	// Both workflows' shapes are guarded.
-	if types[WorkflowName] < 2 || types[MetaAccessLostWorkflowName] < 1 {
-		t.Fatalf("release %s's histories by workflow type: %v; want at least 2 of %s and 1 of %s", Release, types, WorkflowName, MetaAccessLostWorkflowName)
+	// Every workflow's shape is guarded.
+	if types[WorkflowName] < 2 || types[MetaAccessLostWorkflowName] < 1 || types[PurgeWorkflowName] < 1 {
+		t.Fatalf("release %s's histories by workflow type: %v; want at least 2 of %s and 1 each of %s and %s", Release, types,
+			WorkflowName, MetaAccessLostWorkflowName, PurgeWorkflowName)
+	}
+}
+
+// TestReplayPurgeHistoriesOfEveryRelease: PurgeMessagesWorkflow
+// auto-upgrades (a purge waits longer than a build lives), so the current
+// code takes over the purges every open release started: it must replay
+// all of them. A change to its commands needs a workflow.GetVersion branch.
+func TestReplayPurgeHistoriesOfEveryRelease(t *testing.T) {
+	m, err := fixtures.Load("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, rel := range m.Releases {
+		if rel.Status != fixtures.Open {
+			continue
+		}
+		files, err := fixtures.Histories("testdata", rel.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if workflowType(t, f) != PurgeWorkflowName {
+				continue
+			}
+			n++
+			t.Run(rel.Name+"/"+filepath.Base(f), func(t *testing.T) {
+				r := worker.NewWorkflowReplayer()
+				r.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
+				logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+				if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
+					t.Fatalf("replay %s: %v", f, err)
+				}
+			})
+		}
+	}
+	if n == 0 {
+		t.Fatal("no purge history in any open release")
 	}
 }
 
