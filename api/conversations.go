@@ -33,7 +33,7 @@ func (s *Server) getConversation(c *gin.Context) error {
 		return err
 	}
 	return ok(c, http.StatusOK, gin.H{"id": conv.ID, "channel_id": conv.ChannelID, "contact": conv.Contact, "status": conv.Status,
-		"channel_removed": conv.ChannelRemoved, "channel_disconnected": conv.ChannelDisconnected, "messages": msgs})
+		"channel_removed": conv.ChannelRemoved, "channel_disconnected": conv.ChannelDisconnected, "messages_purged": conv.MessagesPurged, "messages": msgs})
 }
 
 type continueRequest struct {

@@ -28,7 +28,16 @@ type webStack struct {
 // newWebStack starts the API; withWorker also the worker (one per test: the
 // task queue is shared).
 func newWebStack(t *testing.T, withWorker ...bool) *webStack {
+	return newWebStackWith(t, nil, withWorker...)
+}
+
+// newWebStackWith is newWebStack with adjust, when set, changing the stack
+// before it starts.
+func newWebStackWith(t *testing.T, adjust func(*stack), withWorker ...bool) *webStack {
 	s := newStack(t)
+	if adjust != nil {
+		adjust(s)
+	}
 	s.start(len(withWorker) == 0 || withWorker[0])
 	hash, err := api.HashPassword(webPassword)
 	if err != nil {

@@ -106,6 +106,29 @@ export const actionLabel = {
   webhook_override_left_alone: 'Redirecionamento de webhook de outro aplicativo mantido',
   webhook_override_release_failed: 'Falha ao remover o redirecionamento de webhook do número',
   webhook_override_release_abandoned: 'Remoção do redirecionamento de webhook abandonada após o prazo',
+  conversations_exported: 'Conversas exportadas',
+  retention_chosen: 'Exclusão das mensagens escolhida',
+  purge_scheduled: 'Exclusão das mensagens programada',
+  purge_cancelled: 'Exclusão programada cancelada',
+  purge_moved: 'Data da exclusão alterada',
+  hold_set: 'Retenção legal aplicada',
+  hold_released: 'Retenção legal retirada',
+  purge_held: 'Exclusão suspensa por retenção legal',
+  purge_resumed: 'Exclusão retomada',
+  purge_started: 'Exclusão das mensagens iniciada',
+  messages_purged: 'Mensagens apagadas',
+  purge_notice_sent: 'Aviso da exclusão programada enviado por e-mail a',
+  purge_done_notified: 'Aviso das mensagens apagadas enviado por e-mail a',
+};
+
+// retentionLabel is what became of a removed channel's history (retention.status).
+export const retentionLabel = {
+  kept: 'Mantido',
+  scheduled: 'Exclusão programada',
+  cancelled: 'Exclusão cancelada: histórico mantido',
+  held: 'Exclusão suspensa por retenção legal',
+  purging: 'Apagando as mensagens',
+  purged: 'Mensagens apagadas',
 };
 
 // plural picks the Portuguese form for n.

@@ -4,6 +4,7 @@ import { h, errorBox } from '../ui.js';
 import { act, show } from '../screen.js';
 import { impactView } from './channel.js';
 import { cancelButton, showRemoval } from './removal.js';
+import { exportBox, retentionChoice } from './data.js';
 
 export function alertScreen(r, head) {
   const msg = h('div', { id: 'ack-error' });
@@ -12,13 +13,14 @@ export function alertScreen(r, head) {
   // unchecked, never implied (SPEC §7).
   const offered = r.meta_unlink && r.meta_unlink.number;
   const release = h('input', { type: 'checkbox', id: 'release-number' });
+  const retention = retentionChoice();
   const cont = h('button', { type: 'button', class: 'danger', onclick: () => {
     if (!ack.checked) {
       msg.replaceChildren(errorBox(new Error('Marque "Estou ciente e desejo prosseguir com a remoção" para continuar.')));
       ack.focus();
       return;
     }
-    const body = { acknowledged: true, release_number: Boolean(offered && release.checked) };
+    const body = { acknowledged: true, release_number: Boolean(offered && release.checked), purge_after_days: retention.value() };
     act(cont, msg, async () => showRemoval(await api('POST', removalPath(r.id) + '/acknowledge', body)));
   } }, 'Continuar');
   show('Alerta de remoção irreversível', ...head,
@@ -34,6 +36,8 @@ export function alertScreen(r, head) {
       r.impact && r.impact.coexistence ? h('div', { class: 'option', id: 'release-unavailable' },
         h('p', null, h('strong', null, 'Liberar o número na Meta: indisponível. '),
           'O número está em coexistência com o aplicativo WhatsApp Business do celular da empresa, que deixaria de funcionar (veja os avisos acima).')) : null,
+      retention.box,
+      exportBox(r.channel_id),
       h('label', { class: 'check', for: 'ack' }, ack, h('span', null, 'Estou ciente e desejo prosseguir com a remoção')),
       msg,
       h('div', { class: 'actions' }, cont, cancelButton(r, msg))));

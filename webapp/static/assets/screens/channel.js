@@ -5,6 +5,7 @@ import { h, fmtDate, announce } from '../ui.js';
 import { kindLabel, statusText, referencesText, attendanceText, channelStatusLabel, channelStatusClass } from '../labels.js';
 import { act, crumbs, session, show } from '../screen.js';
 import { running, showRemoval } from './removal.js';
+import { exportBox, purgeCard } from './data.js';
 
 // impactView is what a removal would touch, as the preflight collects it.
 export function impactView(im) {
@@ -54,7 +55,9 @@ export async function channelPage(id) {
         h('dt', null, 'Tipo'), h('dd', null, kindLabel[ch.kind] || ch.kind),
         h('dt', null, 'Oficial'), h('dd', null, ch.official ? 'Sim' : 'Não'),
         h('dt', null, 'Situação'), h('dd', null, removed ? `Removido em ${fmtDate(ch.removed_at)}` : channelStatusLabel[ch.status] || ch.status)),
-      h('p', null, h('a', { href: `#/canais/${id}/conversas` }, 'Conversas'))),
+      h('p', null, h('a', { href: `#/canais/${id}/conversas` }, 'Conversas')),
+      isAdmin ? exportBox(id) : null),
+    ch.retention || ch.hold || (removed && isAdmin) ? purgeCard(ch) : null,
     ch.impact ? h('section', { class: 'card', 'aria-labelledby': 'impact-h' }, h('h2', { id: 'impact-h' }, 'O que a remoção afeta'), impactView(ch.impact)) : null,
     inFlight ? h('div', { class: 'notice' }, h('p', null, `Há uma remoção deste canal em andamento: ${statusText(latest.status)}.`),
       h('a', { href: `#/remocoes/${latest.id}`, class: 'button' }, 'Retomar remoção')) : null,

@@ -16,6 +16,7 @@ export async function conversations(channelId) {
       h('a', { href: `#/conversas/${c.id}`, class: 'grow' }, c.contact),
       h('span', { class: 'muted' }, conversationStatusLabel[c.status] || c.status),
       c.channel_removed ? h('span', { class: 'badge removed' }, 'Canal removido') : null,
+      c.messages_purged ? h('span', { class: 'badge' }, 'Mensagens apagadas') : null,
       c.channel_disconnected ? h('span', { class: 'badge warn' }, 'Desconectado na Meta') : null))));
 }
 
@@ -40,6 +41,8 @@ export async function conversation(id) {
     crumbs({ text: 'Conversas', href: `#/canais/${conv.channel_id}/conversas` }, { text: conv.contact }),
     h('h1', null, `Conversa com ${conv.contact} `, conv.channel_removed ? h('span', { class: 'badge removed' }, 'Canal removido') : null,
       conv.channel_disconnected ? h('span', { class: 'badge warn' }, 'Desconectado na Meta') : null),
+    conv.messages_purged ? h('p', { class: 'notice' }, h('strong', null, 'Mensagens apagadas. '),
+      'As mensagens desta conversa foram apagadas conforme a exclusão programada na remoção do canal; a conversa e o histórico de auditoria são mantidos.') : null,
     conv.channel_removed ? h('p', { class: 'notice' }, 'O canal desta conversa foi removido. Para continuar falando com este contato, inicie um novo atendimento por meio de outro canal.') : null,
     conv.channel_disconnected ? h('p', { class: 'notice' }, 'O canal desta conversa foi desconectado na Meta e não envia mais mensagens. Para continuar falando com este contato, inicie um novo atendimento por meio de outro canal.') : null,
     conv.channel_removed || conv.channel_disconnected ? await continueBox(conv) : null,

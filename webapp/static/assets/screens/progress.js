@@ -5,6 +5,7 @@ import { h, fmtDate, announce } from '../ui.js';
 import { statusText, outcomeText, metaUnlinkLabel, numberLabel, overrideLabel, wabaOverrideLabel } from '../labels.js';
 import { beginWait, later, reroute, show, stillWaiting } from '../screen.js';
 import { running, showRemoval } from './removal.js';
+import { retentionText } from './data.js';
 
 export function progressScreen(r, head) {
   const done = !running.includes(r.status);
@@ -39,6 +40,7 @@ export function progressScreen(r, head) {
           r.status === 'completed' && num.last_error ? `: ${num.last_error}` : '')] : null,
         ovr ? [h('dt', null, 'Redirecionamento de webhook do número'), h('dd', null, overrideLabel[ovr.status] || ovr.status)] : null,
         mu.waba_override ? [h('dt', null, 'Redirecionamento de webhook da WABA'), h('dd', null, wabaOverrideLabel[mu.waba_override] || mu.waba_override)] : null,
+        r.retention ? [h('dt', null, 'Histórico de conversas'), h('dd', { id: 'retention' }, retentionText(r.retention))] : null,
         h('dt', null, 'Iniciada'), h('dd', null, fmtDate(r.created_at)),
         r.completed_at ? [h('dt', null, 'Concluída'), h('dd', null, fmtDate(r.completed_at))] : null),
       h('div', { class: 'actions' },
