@@ -29,6 +29,7 @@ func (s *stack) helperWorker(env ...string) (kill func()) {
 		s.t.Fatal(err)
 	}
 	s.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	s.helperPID = cmd.Process.Pid
 	for i := 0; i < 100 && !strings.Contains(out.String(), "helper worker ready"); i++ {
 		time.Sleep(50 * time.Millisecond)
 	}

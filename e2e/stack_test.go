@@ -177,6 +177,8 @@ type stack struct {
 	opsMail string
 	// retentionDay is RETENTION_DAY (zero: a day).
 	retentionDay time.Duration
+	// helperPID is the last helper worker process started (helperWorker).
+	helperPID int
 	// queue is the test's own task queue: no other test's worker takes its
 	// runs, and its runs still open when it ends are terminated.
 	queue string
