@@ -51,6 +51,11 @@ func TestCustomerDataAtAMillionMessages(t *testing.T) {
 	s.store.DB().Exec(`ANALYZE messages; ANALYZE conversations`)
 	t.Logf("seeded %d messages in %d conversations in %s", total, convs, time.Since(seedStart).Round(time.Second))
 
+	// Sends on the other channel with nothing else running: the baseline.
+	stopBase, _ := s.sendLoop(liveConv)
+	time.Sleep(5 * time.Second)
+	t.Logf("BASELINE: sends on another channel with no export or purge: %s", stopBase())
+
 	// Export, with sends on the other channel and the longest transaction sampled.
 	runtime.GC()
 	apiBase := peakRSS(os.Getpid())
