@@ -57,6 +57,11 @@ var routes = []struct{ method, path string }{
 	{"POST", "/v1/conversations/%s/messages"},
 	{"POST", "/v1/conversations/%s/continue"},
 	{"POST", "/v1/session"},
+	{"GET", "/v1/channels/%s/export"},
+	{"PUT", "/v1/channels/%s/purge"},
+	{"POST", "/v1/channels/%s/purge/cancel"},
+	{"PUT", "/v1/channels/%s/hold"},
+	{"DELETE", "/v1/channels/%s/hold"},
 }
 
 // pathEscapeAll percent-encodes every byte but unreserved ones, as an attacker's
@@ -95,7 +100,9 @@ func FuzzRequests(f *testing.F) {
 		"remove-channel:" + ch + "\xff", "", "..", "%", strings.Repeat("a", 5000), "remove-channel:", "00000000-0000-0000-0000-000000000000"}
 	bodies := []string{"", "{}", `{"text":"ol\u0000a"}`, `{"text":"` + "\xff" + `"}`, `{"code":"12345\u0000"}`, `{"channel_id":"` + ch + `\u0000"}`,
 		`{"channel_id":"\ud800"}`, `{"acknowledged":true}`, `{"email":"a\u0000@b","password":"x"}`, `{"email":"` + "\xc0\xaf" + `","password":"x"}`,
-		`{"text":"` + strings.Repeat("é", 5000) + `"}`, `[`, `{"text":1}`, `null`}
+		`{"text":"` + strings.Repeat("é", 5000) + `"}`, `[`, `{"text":1}`, `null`,
+		`{"purge_at":"amanhã"}`, `{"purge_at":"2099-01-01T00:00:00Z"}`, `{"reason":"ol\u0000a"}`, `{"reason":"` + strings.Repeat("r", 600) + `"}`,
+		`{"acknowledged":true,"purge_after_days":31}`}
 	for i := range routes {
 		for j, s := range seeds {
 			f.Add(uint8(i), s, bodies[(i+j)%len(bodies)])

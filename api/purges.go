@@ -20,6 +20,14 @@ type Purges interface {
 	HoldChanged(ctx context.Context, channelID string, v workflows.HoldChanged) error
 }
 
+// noPurges answers when no Temporal client drives purges (a test's API).
+type noPurges struct{}
+
+func (noPurges) Update(context.Context, string, string, any) error {
+	return domain.Errorf(domain.CodeUnavailable, "as exclusões programadas estão indisponíveis no momento")
+}
+func (noPurges) HoldChanged(context.Context, string, workflows.HoldChanged) error { return nil }
+
 // TemporalPurges is Purges over a Temporal client.
 type TemporalPurges struct {
 	Client client.Client

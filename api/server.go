@@ -138,6 +138,9 @@ func New(c Config) *Server {
 	s := &Server{store: c.Store, removals: c.Removals, changes: c.Changes, jwtSecret: c.JWTSecret, codeSecret: c.CodeSecret, log: c.Log, resend: c.ResendInterval,
 		secureCookies: !c.InsecureCookies, sessionTTL: c.SessionTTL, clock: c.Now, outageWindow: c.OutageWindow, outageRetry: c.OutageRetryInterval,
 		opsAlertAfter: c.OpsAlertAfter, retentionDay: c.RetentionDay, startLimit: c.StartLimit, deliveries: c.Deliveries, purges: c.Purges, appSecret: []byte(c.MetaAppSecret), webhookToken: []byte(c.WebhookVerifyToken)}
+	if s.purges == nil {
+		s.purges = noPurges{}
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

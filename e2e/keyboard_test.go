@@ -127,13 +127,14 @@ func TestTheWholeRemovalWithTheKeyboardAlone(t *testing.T) {
 	b.targetsAreLargeEnough("outcome")
 }
 
-// targetsAreLargeEnough fails when a visible button or checkbox is smaller
-// than 24×24 px (WCAG 2.2, 2.5.8).
+// targetsAreLargeEnough fails when a visible button, checkbox or radio is
+// smaller than 24×24 px (WCAG 2.2, 2.5.8); a box's or a radio's target is its
+// label, which toggles it.
 func (b *browser) targetsAreLargeEnough(screen string) {
 	b.t.Helper()
 	small := b.eval(`Array.from(document.querySelectorAll('button, input[type=checkbox], input[type=radio], .button'))
 		.filter((e) => e.offsetParent !== null)
-		.map((e) => { const r = e.getBoundingClientRect(); const box = e.type === 'checkbox' ? (e.closest('label') || e).getBoundingClientRect() : r;
+		.map((e) => { const r = e.getBoundingClientRect(); const box = e.type === 'checkbox' || e.type === 'radio' ? (e.closest('label') || e).getBoundingClientRect() : r;
 			return box.width < 24 || box.height < 24 ? (e.textContent || e.id || e.tagName).trim() + ' ' + Math.round(box.width) + 'x' + Math.round(box.height) : ''; })
 		.filter(Boolean).join('; ')`)
 	if small != "" {

@@ -70,7 +70,7 @@ export function retentionChoice() {
   const box = h('fieldset', { class: 'option retention' },
     h('legend', null, 'Histórico de conversas'),
     h('label', { class: 'check', for: 'retention-keep' }, keep, h('span', null, 'Manter o histórico')),
-    h('div', { class: 'check purge-after' }, purge, h('label', { for: 'retention-purge' }, 'Apagar as mensagens após'), days),
+    h('div', { class: 'purge-after' }, h('label', { class: 'check', for: 'retention-purge' }, purge, h('span', null, 'Apagar as mensagens após')), days),
     h('p', { class: 'hint', id: 'retention-hint' }, 'As conversas continuam listadas, sem o conteúdo das mensagens; o histórico de auditoria é mantido. ',
       'Todos os administradores são avisados por e-mail 7 dias antes, e qualquer um deles pode cancelar ou adiar até lá. Exporte as conversas antes, se precisar delas.'));
   return { box, value: () => (purge.checked ? Number(days.value) : 0) };
