@@ -423,7 +423,7 @@ func TestAPurgeKilledMidBatchGoesOnAndCountsOnce(t *testing.T) {
 	if _, err := lock.Exec(`SELECT 1 FROM messages WHERE id = $1 FOR UPDATE`, victim); err != nil {
 		t.Fatal(err)
 	}
-	s.removeChoosing(ch, 30) // 3 s
+	s.removeChoosing(ch, 30)   // 3 s
 	s.eventually(func() bool { // the second batch waits on the locked message, inside its transaction
 		var n int
 		db.Get(&n, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%DELETE FROM messages%'`)

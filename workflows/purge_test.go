@@ -21,7 +21,7 @@ type purgeHarness struct {
 	batches int // batches of messages left
 	held    bool
 	// holdAt: the hold is set as this many batches are left (0: never).
-	holdAt int
+	holdAt  int
 	records []domain.Action
 	notices []bool // soon, in order
 	at      map[domain.Action]time.Time
