@@ -303,7 +303,13 @@ func TestAdminsCancelAndMoveAPendingPurge(t *testing.T) {
 	s.start(true)
 	ch := s.channel("messenger", "", "page-cancel")
 	s.conversationsWith(ch, 1)
-	id, _ := s.removeChoosing(ch, 30)
+	// Only the retentions the alert offers.
+	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
+	for _, days := range []any{45, -30, "30"} {
+		s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true, "purge_after_days": days}), 400, "invalid_request")
+	}
+	s.want(s.do("POST", "/v1/removals/"+id+"/cancel", s.adminToken, nil), 200, "")
+	id, _ = s.removeChoosing(ch, 30)
 	s.purgeStatus(ch, "scheduled")
 
 	later := time.Now().Add(time.Hour).UTC().Truncate(time.Second)

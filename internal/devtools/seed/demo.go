@@ -112,6 +112,25 @@ func Demo(ctx context.Context, db *sqlx.DB, seal func(channelID, token string) (
 	conv(7, 3, 2, "closed") // WhatsApp QR
 	conv(8, 4, 3, "closed") // E-mail Suporte
 	conv(9, 5, 4, "closed") // WhatsApp Loja (app)
+	// A few messages, so that an export of the demo channels holds some.
+	msg := func(n, conv int, fromAgent bool, body string) {
+		var author any
+		if fromAgent {
+			author = DemoAdminID
+		}
+		add(`INSERT INTO messages (id, conversation_id, author_user_id, body, created_at)
+			SELECT $1, v.id, $3::uuid, $4, v.created_at + make_interval(mins => $5) FROM conversations v JOIN channels c ON c.id = v.channel_id
+			WHERE v.id = $2 AND c.status = 'active' AND NOT EXISTS (SELECT 1 FROM messages WHERE id = $1)`,
+			fmt.Sprintf("70000000-0000-4000-8000-%012d", n), fmt.Sprintf("50000000-0000-4000-8000-%012d", conv), author, body, n)
+	}
+	msg(1, 1, false, "Olá! Preciso da segunda via do boleto, por favor.")
+	msg(2, 1, true, "Claro, Maria! Enviei para o seu e-mail agora há pouco.")
+	msg(3, 2, false, "O pedido 1234 chega quando? 📦")
+	msg(4, 2, true, "Sai amanhã cedo; o código de rastreio vai por aqui.")
+	msg(5, 3, false, "Vocês abrem no feriado?")
+	msg(6, 3, true, "Abrimos das 9h às 14h. Até lá!")
+	msg(7, 6, false, "Tem o tênis 42 em azul?")
+	msg(8, 6, true, "Tem sim, separado no seu nome até sexta.")
 	ref := func(n int, kind, name string, channel int) {
 		add(`INSERT INTO channel_references (id, account_id, kind, name, channel_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
 			fmt.Sprintf("60000000-0000-4000-8000-%012d", n), DemoAccountID, kind, name, DemoChannels[channel].ID)

@@ -5,7 +5,7 @@ import { h, fmtDate, announce } from '../ui.js';
 import { kindLabel, statusText, referencesText, attendanceText, channelStatusLabel, channelStatusClass } from '../labels.js';
 import { act, crumbs, session, show } from '../screen.js';
 import { running, showRemoval } from './removal.js';
-import { exportBox, purgeCard } from './data.js';
+import { exportBox, purgeCard, followPurge } from './data.js';
 
 // impactView is what a removal would touch, as the preflight collects it.
 export function impactView(im) {
@@ -66,4 +66,5 @@ export async function channelPage(id) {
     removed ? null : h('div', { class: 'actions' }, removeBtn),
     !isAdmin && !removed ? h('p', { id: 'why-not', class: 'muted' }, 'Apenas administradores da conta podem remover canais.') : null,
     msg);
+  followPurge(ch);
 }

@@ -4,7 +4,7 @@
 import { api, Problem } from '../api.js';
 import { h, fmtDate, announce, errorBox } from '../ui.js';
 import { retentionLabel, count } from '../labels.js';
-import { act, reroute, session } from '../screen.js';
+import { act, later, reroute, session } from '../screen.js';
 
 const size = (n) => (n < 1e6 ? `${Math.max(1, Math.round(n / 1e3))} KB`
   : `${(n / 1e6).toLocaleString('pt-BR', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} MB`);
@@ -126,9 +126,9 @@ export function purgeCard(ch) {
     h('h2', { id: 'purge-h' }, rt ? 'Exclusão programada das mensagens' : 'Retenção legal'),
     h('dl', { class: 'facts' },
       rt ? [h('dt', null, 'Escolhida na remoção'), h('dd', null, `Apagar as mensagens após ${rt.purge_after_days} dias`),
-        h('dt', null, 'Situação'), h('dd', { id: 'purge-status' }, retentionText(rt))] : null,
+        h('dt', null, 'Situação'), h('dd', { id: 'purge-status', 'aria-live': 'polite' }, retentionText(rt))] : null,
       h('dt', null, 'Retenção legal'), h('dd', null, hold ? `Sim, desde ${fmtDate(hold.at)}: ${hold.reason}` : 'Não')),
-    rt && rt.status === 'purging' ? h('p', { class: 'notice', role: 'status' }, `Apagando as mensagens: ${rt.purged_messages} até agora.`) : null,
+    rt && rt.status === 'purging' ? h('p', { class: 'notice' }, 'Apagando as mensagens deste canal agora, em lotes; a situação acima se atualiza sozinha.') : null,
     rt && rt.status === 'purged' ? h('p', { class: 'success' }, 'As mensagens deste canal foram apagadas; as conversas continuam listadas, marcadas "Mensagens apagadas".') : null,
     isAdmin && pending ? h('div', null,
       h('div', { class: 'actions' }, cancel),
@@ -138,4 +138,19 @@ export function purgeCard(ch) {
       h('div', { class: 'actions' }, setHold)) : null,
     isAdmin && hold ? h('div', { class: 'actions' }, liftHold) : null,
     msg);
+}
+
+// followPurge keeps a purge in flight's progress current on the channel
+// page: its status line is read again every 3 s (nothing else is redrawn, so
+// a field being filled keeps its text); the page is drawn again once it ends.
+export function followPurge(ch) {
+  if (!ch.retention || ch.retention.status !== 'purging') return;
+  later(async () => {
+    let now;
+    try { now = await api('GET', `/v1/channels/${ch.id}`); } catch (e) { followPurge(ch); return; }
+    const line = document.getElementById('purge-status');
+    if (!now.retention || now.retention.status !== 'purging' || !line) { reroute(); return; }
+    line.textContent = retentionText(now.retention);
+    followPurge(now);
+  }, 3000);
 }
