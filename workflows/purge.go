@@ -150,7 +150,8 @@ func (r *purge) setup(ctx workflow.Context) error {
 	signals.AddReceive(workflow.GetSignalChannel(ctx, SignalHoldChanged), func(ch workflow.ReceiveChannel, _ bool) {
 		var v HoldChanged
 		ch.Receive(ctx, &v)
-		r.inbox = append(r.inbox, purgeCommand{Kind: purgeHold, Held: v.Held, Reason: v.Reason, Actor: v.Actor})
+		// A signal's payload is a claim (the API's own hold_set record names who set it).
+		r.inbox = append(r.inbox, purgeCommand{Kind: purgeHold, Held: v.Held, Reason: v.Reason, Actor: domain.SignalActor(v.Actor)})
 	})
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
