@@ -52,6 +52,11 @@ func TestAdminExportsAndSchedulesThePurgeInTheBrowser(t *testing.T) {
 		return len(z.File) == 2 && z.File[0].Name == "conversations.csv" && z.File[1].Name == "messages.csv"
 	})
 
+	b.run(chromedp.EmulateViewport(375, 812))
+	b.noHorizontalScroll("export")
+	b.shot("phone-exportar-conversas")
+	b.run(chromedp.EmulateViewport(1280, 900))
+
 	b.click("Remover conta")
 	b.see("Esta ação é irreversível.")
 	b.see("Manter o histórico")
@@ -73,6 +78,10 @@ func TestAdminExportsAndSchedulesThePurgeInTheBrowser(t *testing.T) {
 	b.see("Exclusão programada das mensagens")
 	b.see("Apagar as mensagens após 30 dias")
 	b.shot("23d-canal-exclusao-programada")
+	b.run(chromedp.EmulateViewport(375, 812)) // the same page on a phone
+	b.noHorizontalScroll("scheduled purge")
+	b.shot("phone-exclusao-programada")
+	b.run(chromedp.EmulateViewport(1280, 900))
 	b.click("Cancelar exclusão programada")
 	b.see("Exclusão cancelada: histórico mantido")
 	b.shot("23e-exclusao-cancelada")
@@ -89,6 +98,10 @@ func TestAdminExportsAndSchedulesThePurgeInTheBrowser(t *testing.T) {
 	b.open("#/canais/" + ch + "/conversas")
 	b.see("Mensagens apagadas")
 	b.shot("23f-mensagens-apagadas")
+	b.run(chromedp.EmulateViewport(375, 812))
+	b.noHorizontalScroll("purged conversations")
+	b.shot("phone-mensagens-apagadas")
+	b.run(chromedp.EmulateViewport(1280, 900))
 	b.open("#/canais/" + ch)
 	b.see("As mensagens deste canal foram apagadas")
 	b.shot("23g-canal-mensagens-apagadas")

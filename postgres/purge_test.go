@@ -172,3 +172,82 @@ func TestAHoldRacingABatchStopsTheNext(t *testing.T) {
 		}
 	}
 }
+
+// waitingOnLock waits until n of the database's statements wait on a lock.
+func waitingOnLock(t *testing.T, f fixture, n int) {
+	t.Helper()
+	for i := 0; i < 2000; i++ {
+		if count(t, f, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) >= n {
+			return
+		}
+	}
+	t.Fatalf("never %d statements waiting on a lock", n)
+}
+
+// TestAHoldAndABatchInEitherOrder holds two transactions open in each order:
+// a hold committed while a batch waits for the channel's row stops that
+// batch; a hold set while a batch is mid-way waits for it, and stops the next.
+func TestAHoldAndABatchInEitherOrder(t *testing.T) {
+	f, removed, _ := purgeFixture(t, 10, 10)
+	db := f.store.DB()
+	entry := func(a domain.Action) domain.AuditEntry {
+		return domain.AuditEntry{RemovalID: "remove-channel:" + removed, AccountID: f.account, ChannelID: removed, Action: a, Key: fmt.Sprint(a, "/", time.Now().UnixNano())}
+	}
+	batch := func() chan domain.PurgeBatch {
+		out := make(chan domain.PurgeBatch, 1)
+		go func() {
+			b, _, err := f.store.PurgeBatch(context.Background(), removed, 50)
+			if err != nil {
+				t.Error(err)
+			}
+			out <- b
+		}()
+		return out
+	}
+
+	// The hold first: its transaction holds the channel's row; the batch waits, then sees it.
+	hold, err := db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.Exec(`UPDATE channels SET hold_reason = 'ofício', hold_at = now() WHERE id = $1`, removed); err != nil {
+		t.Fatal(err)
+	}
+	first := batch()
+	waitingOnLock(t, f, 1)
+	if err := hold.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b := <-first; !b.Held || b.Messages != 0 || messagesOf(t, f, removed) != 100 {
+		t.Fatalf("a batch that waited for a hold: %+v, %d messages left", b, messagesOf(t, f, removed))
+	}
+	if err := f.store.SetHold(f.ctx, removed, nil, entry(domain.ActionHoldReleased)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The batch first: held mid-way on the messages the test locks; the hold waits for it.
+	lock, err := db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	if _, err := lock.Exec(`SELECT 1 FROM messages m JOIN conversations v ON v.id = m.conversation_id WHERE v.channel_id = $1
+		FOR UPDATE OF m`, removed); err != nil {
+		t.Fatal(err)
+	}
+	second := batch()
+	waitingOnLock(t, f, 1) // the batch, inside its transaction, holding the channel's row
+	held := make(chan error, 1)
+	go func() { held <- f.store.SetHold(context.Background(), removed, &domain.Hold{Reason: "ofício", By: f.admin, At: time.Now()}, entry(domain.ActionHoldSet)) }()
+	waitingOnLock(t, f, 2) // and the hold behind it
+	lock.Rollback()
+	if b := <-second; b.Held || b.Messages != 50 {
+		t.Fatalf("the batch in flight when the hold came: %+v", b)
+	}
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if b := <-batch(); !b.Held || b.Messages != 0 || messagesOf(t, f, removed) != 50 {
+		t.Fatalf("the batch after the hold: %+v, %d messages left", b, messagesOf(t, f, removed))
+	}
+}
