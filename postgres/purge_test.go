@@ -238,7 +238,9 @@ func TestAHoldAndABatchInEitherOrder(t *testing.T) {
 	second := batch()
 	waitingOnLock(t, f, 1) // the batch, inside its transaction, holding the channel's row
 	held := make(chan error, 1)
-	go func() { held <- f.store.SetHold(context.Background(), removed, &domain.Hold{Reason: "ofício", By: f.admin, At: time.Now()}, entry(domain.ActionHoldSet)) }()
+	go func() {
+		held <- f.store.SetHold(context.Background(), removed, &domain.Hold{Reason: "ofício", By: f.admin, At: time.Now()}, entry(domain.ActionHoldSet))
+	}()
 	waitingOnLock(t, f, 2) // and the hold behind it
 	lock.Rollback()
 	if b := <-second; b.Held || b.Messages != 50 {
