@@ -77,17 +77,15 @@ func (s *Server) movePurge(c *gin.Context) error {
 
 // channelPurge answers with the channel's purge as it now stands.
 func (s *Server) channelPurge(c *gin.Context, ch domain.Channel) error {
-	p, ok, err := s.store.Purge(c.Request.Context(), ch.ID)
+	p, found, err := s.store.Purge(c.Request.Context(), ch.ID)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if !found {
 		return domain.Errorf(domain.CodeNotFound, "o canal não tem exclusão programada")
 	}
-	return ok200(c, gin.H{"retention": p.Retention(), "purge": p})
+	return ok(c, http.StatusOK, gin.H{"retention": p.Retention(), "purge": p})
 }
-
-func ok200(c *gin.Context, v any) error { return ok(c, http.StatusOK, v) }
 
 type holdRequest struct {
 	Reason string `json:"reason"`
@@ -146,5 +144,5 @@ func (s *Server) changeHold(c *gin.Context, ch domain.Channel, hold *domain.Hold
 	if err := s.purges.HoldChanged(ctx, ch.ID, v); err != nil {
 		return err
 	}
-	return ok200(c, gin.H{"hold": hold})
+	return ok(c, http.StatusOK, gin.H{"hold": hold})
 }

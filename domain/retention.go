@@ -94,7 +94,6 @@ type Purge struct {
 	PurgeAfterDays      int             `json:"purge_after_days"`
 	PurgeAt             time.Time       `json:"purge_at"`
 	Status              RetentionStatus `json:"status"`
-	NoticeSentAt        *time.Time      `json:"notice_sent_at,omitempty"`
 	PurgedMessages      int64           `json:"purged_messages"`
 	PurgedConversations int64           `json:"purged_conversations"`
 	StartedAt           *time.Time      `json:"started_at,omitempty"`

@@ -165,7 +165,7 @@ func contains(ids []string, id string) bool {
 	return false
 }
 
-// removeKeeping runs a removal of ch choosing purge_after_days, to its end.
+// removeChoosing runs a removal of ch choosing purge_after_days, to its end.
 func (s *stack) removeChoosing(ch string, days int) (id string, done resp) {
 	s.t.Helper()
 	id = s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")

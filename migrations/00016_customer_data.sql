@@ -22,7 +22,6 @@ CREATE TABLE message_purges (
     purge_after_days     integer NOT NULL CHECK (purge_after_days IN (30, 90, 180)),
     purge_at             timestamptz NOT NULL,
     status               text NOT NULL CHECK (status IN ('scheduled', 'cancelled', 'held', 'purging', 'purged')),
-    notice_sent_at       timestamptz,
     purged_messages      bigint NOT NULL DEFAULT 0,
     purged_conversations bigint NOT NULL DEFAULT 0,
     started_at           timestamptz,

@@ -13,7 +13,7 @@ import (
 // message_purges, which the removal writes once and the purge workflow
 // moves, the legal hold on the channel, and the batches.
 
-const purgeCols = `channel_id, account_id, removal_id, purge_after_days, purge_at, status, notice_sent_at,
+const purgeCols = `channel_id, account_id, removal_id, purge_after_days, purge_at, status,
 	purged_messages, purged_conversations, started_at, finished_at`
 
 // purgeRow is how the store reads a domain.Purge.
@@ -24,7 +24,6 @@ type purgeRow struct {
 	PurgeAfterDays      int                    `db:"purge_after_days"`
 	PurgeAt             time.Time              `db:"purge_at"`
 	Status              domain.RetentionStatus `db:"status"`
-	NoticeSentAt        *time.Time             `db:"notice_sent_at"`
 	PurgedMessages      int64                  `db:"purged_messages"`
 	PurgedConversations int64                  `db:"purged_conversations"`
 	StartedAt           *time.Time             `db:"started_at"`
@@ -52,15 +51,15 @@ func (s *Store) Purge(ctx context.Context, channelID string) (domain.Purge, bool
 }
 
 // RecordPurge writes the purge's state as the purge workflow decided it
-// (status, date, notice), with its audit record, in one statement. A purge
+// (status, date), with its audit record, in one statement. A purge
 // that has started is never moved back to pending (an update the workflow
 // decided before it started, retried after, changes nothing).
 func (s *Store) RecordPurge(ctx context.Context, p domain.Purge, e domain.AuditEntry) error {
 	return mapErr(appendAuditWith(ctx, s.q(), e, `purge AS (
-			UPDATE message_purges SET status = $14, purge_at = $15, notice_sent_at = $16,
+			UPDATE message_purges SET status = $14, purge_at = $15,
 			       finished_at = CASE WHEN $14 = 'purged' THEN coalesce(finished_at, now()) END, updated_at = now()
 			WHERE channel_id = $13 AND (status NOT IN ('purging', 'purged') OR $14 IN ('purging', 'purged'))),`,
-		p.ChannelID, p.Status, p.PurgeAt, p.NoticeSentAt))
+		p.ChannelID, p.Status, p.PurgeAt))
 }
 
 // StartPurge moves the purge to purging, with its audit record, unless a
