@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -52,15 +51,15 @@ func TestCustomerDataAtAMillionMessages(t *testing.T) {
 	t.Logf("seeded %d messages in %d conversations in %s", total, convs, time.Since(seedStart).Round(time.Second))
 
 	// Sends on the other channel with nothing else running: the baseline.
-	stopBase, _ := s.sendLoop(liveConv)
+	stopBase := s.sendLoop(liveConv)
 	time.Sleep(5 * time.Second)
 	t.Logf("BASELINE: sends on another channel with no export or purge: %s", stopBase())
 
 	// Export, with sends on the other channel and the longest transaction sampled.
 	runtime.GC()
 	apiBase := peakRSS(os.Getpid())
-	stopSends, _ := s.sendLoop(liveConv)
-	stopTx, longest := s.longestTransaction()
+	stopSends := s.sendLoop(liveConv)
+	stopTx := s.longestTransaction()
 	heap := heapSampler()
 	start := time.Now()
 	req, _ := http.NewRequest("GET", s.http.URL+"/v1/channels/"+ch+"/export", nil)
@@ -75,8 +74,7 @@ func TestCustomerDataAtAMillionMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exportTx := longest()
-	stopTx()
+	exportTx := stopTx()
 	exportSends := stopSends()
 	heapPeak := heap()
 	t.Logf("EXPORT: %d messages, %.1f MB zip in %s: %.0f messages/s, %.1f MB/s; API process peak RSS %d MB (before %d MB), Go heap peak %d MB; longest transaction %s (the export's read-only snapshot); sends on another channel meanwhile: %s",
@@ -84,12 +82,11 @@ func TestCustomerDataAtAMillionMessages(t *testing.T) {
 		peakRSS(os.Getpid())/1024, apiBase/1024, heapPeak>>20, exportTx.Round(time.Millisecond), exportSends)
 
 	// Purge, with sends on the other channel and the longest transaction sampled.
-	stopSends, _ = s.sendLoop(liveConv)
-	stopTx, longest = s.longestTransaction()
+	stopSends = s.sendLoop(liveConv)
+	stopTx = s.longestTransaction()
 	id, _ := s.removeChoosing(ch, 30) // 300 ms ahead
 	done := s.purgeStatusWithin(ch, 30*time.Minute, "purged")
-	purgeTx := longest()
-	stopTx()
+	purgeTx := stopTx()
 	purgeSends := stopSends()
 	if done["purged_messages"] != float64(total) || s.messagesOf(ch) != 0 {
 		t.Fatalf("purge: %v, %d left", done, s.messagesOf(ch))
@@ -115,95 +112,77 @@ func peakRSS(pid int) int64 {
 	return 0
 }
 
+// repeat calls fn every interval, from a goroutine of its own, until the
+// func it returns is called (which waits for the last call to end).
+func repeat(every time.Duration, fn func(i int)) (stop func()) {
+	halt := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			fn(i)
+			select {
+			case <-halt:
+				return
+			case <-time.After(every):
+			}
+		}
+	}()
+	return func() { close(halt); <-done }
+}
+
 // heapSampler samples the Go heap in use every 50 ms; its func stops and
 // returns the peak.
 func heapSampler() func() uint64 {
 	var peak uint64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak {
-				peak = m.HeapInuse
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
+	stop := repeat(50*time.Millisecond, func(int) {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		if m.HeapInuse > peak {
+			peak = m.HeapInuse
 		}
-	}()
-	return func() uint64 { close(stop); wg.Wait(); return peak }
+	})
+	return func() uint64 { stop(); return peak }
 }
 
-// sendLoop sends messages on conv, one after another, until stopped; its
-// func returns the sends' count and latency percentiles.
-func (s *stack) sendLoop(conv string) (stop func() string, _ struct{}) {
+// sendLoop sends a message on conv every 20 ms, one after another, until
+// stopped; its func returns the sends' count and latency percentiles.
+func (s *stack) sendLoop(conv string) (stop func() string) {
 	var lat []time.Duration
 	var failed int
-	halt := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-halt:
-				return
-			default:
-			}
-			t0 := time.Now()
-			req, _ := http.NewRequest("POST", s.http.URL+"/v1/conversations/"+conv+"/messages", strings.NewReader(fmt.Sprintf(`{"text":"envio %d"}`, i)))
-			req.Header.Set("Authorization", "Bearer "+s.adminToken)
-			req.Header.Set("Content-Type", "application/json")
-			res, err := http.DefaultClient.Do(req)
-			if err != nil || res.StatusCode != 202 {
-				failed++
-			} else {
-				res.Body.Close()
-				lat = append(lat, time.Since(t0))
-			}
-			time.Sleep(20 * time.Millisecond)
+	halt := repeat(20*time.Millisecond, func(i int) {
+		t0 := time.Now()
+		req, _ := http.NewRequest("POST", s.http.URL+"/v1/conversations/"+conv+"/messages", strings.NewReader(fmt.Sprintf(`{"text":"envio %d"}`, i)))
+		req.Header.Set("Authorization", "Bearer "+s.adminToken)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 202 {
+			failed++
+			return
 		}
-	}()
+		res.Body.Close()
+		lat = append(lat, time.Since(t0))
+	})
 	return func() string {
-		close(halt)
-		wg.Wait()
+		halt()
 		return fmt.Sprintf("%d sends, %d failed, p50/p99/max %s/%s/%s", len(lat), failed, pct(lat, 50), pct(lat, 99), pct(lat, 100))
-	}, struct{}{}
+	}
 }
 
 // longestTransaction samples, every 50 ms, the oldest open transaction on
-// the test's database other than the sampler's.
-func (s *stack) longestTransaction() (stop func(), longest func() time.Duration) {
-	var mu sync.Mutex
-	var max time.Duration
-	halt := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			var ms float64
-			s.store.DB().Get(&ms, `SELECT coalesce(max(extract(epoch FROM now() - xact_start) * 1000), 0) FROM pg_stat_activity
-				WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND state <> 'idle'`)
-			mu.Lock()
-			if d := time.Duration(ms * float64(time.Millisecond)); d > max {
-				max = d
-			}
-			mu.Unlock()
-			select {
-			case <-halt:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
+// the test's database other than the sampler's; its func stops and returns
+// the longest seen.
+func (s *stack) longestTransaction() (stop func() time.Duration) {
+	var longest time.Duration
+	halt := repeat(50*time.Millisecond, func(int) {
+		var ms float64
+		s.store.DB().Get(&ms, `SELECT coalesce(max(extract(epoch FROM now() - xact_start) * 1000), 0) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND state <> 'idle'`)
+		if d := time.Duration(ms * float64(time.Millisecond)); d > longest {
+			longest = d
 		}
-	}()
-	return func() { close(halt); wg.Wait() }, func() time.Duration { mu.Lock(); defer mu.Unlock(); return max }
+	})
+	return func() time.Duration { halt(); return longest }
 }
 
 func pct(ds []time.Duration, p int) time.Duration {
