@@ -210,8 +210,13 @@ func (s *Server) now() time.Time {
 // Handler is the http.Handler to serve.
 func (s *Server) Handler() http.Handler { return s.engine }
 
+// readyTimeout bounds /readyz's checks: a dependency that does not answer
+// in time is not ready (a probe that hangs tells its caller nothing).
+const readyTimeout = 5 * time.Second
+
 func (s *Server) ready(c *gin.Context) {
-	ctx := c.Request.Context()
+	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+	defer cancel()
 	checks := gin.H{"postgres": "ok", "temporal": "ok"}
 	ok := true
 	if err := s.store.Ping(ctx); err != nil {

@@ -134,8 +134,9 @@ func (f *fleet) startAPI(ctx context.Context, i int) error {
 }
 
 func waitReady(ctx context.Context, p *process, url string) error {
+	client := http.Client{Timeout: 10 * time.Second} // one hung probe must not outlast the wait
 	return waitFor(ctx, 60*time.Second, p, func() bool {
-		res, err := http.Get(url + "/readyz")
+		res, err := client.Get(url + "/readyz")
 		if err != nil {
 			return false
 		}
