@@ -9,6 +9,9 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"google.golang.org/grpc"
 
 	"github.com/crm/channel-removal/internal/devtools/graphsim"
 	"github.com/crm/channel-removal/ops"
@@ -46,8 +49,24 @@ func TestOpsRetryUnlinksAll(t *testing.T) {
 	}
 	t.Logf("ops list:\n%s", list.String())
 
+	// The batch is handed the runs the command listed, never the query: a
+	// second reading of lagging visibility could signal a removal the
+	// command does not report.
+	var started []*workflowservice.StartBatchOperationRequest
+	seen := grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if r, ok := req.(*workflowservice.StartBatchOperationRequest); ok {
+			started = append(started, r)
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	})
+	tc, err := client.Dial(client.Options{HostPort: s.addr, Logger: sdklog.NewStructuredLogger(quietLog()),
+		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{seen}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
 	var out bytes.Buffer
-	job, outcomes, err := ops.RetryUnlinks(ctx, s.tc, "default", f, "ops:test", time.Minute, &out)
+	job, outcomes, err := ops.RetryUnlinks(ctx, tc, "default", f, "ops:test", time.Minute, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +83,21 @@ func TestOpsRetryUnlinksAll(t *testing.T) {
 		if o.Err != nil || o.Status != "completed" {
 			t.Fatalf("outcome %+v\n%s", o, out.String())
 		}
+	}
+	if len(started) != 1 || started[0].GetVisibilityQuery() != "" {
+		t.Fatalf("batch requests: %v", started)
+	}
+	signalled := map[string]bool{}
+	for _, e := range started[0].GetExecutions() {
+		signalled[e.GetWorkflowId()+"/"+e.GetRunId()] = true
+	}
+	for _, o := range outcomes {
+		if !signalled[o.ID+"/"+o.RunID] {
+			t.Errorf("reported %s/%s was not among the runs signalled: %v", o.ID, o.RunID, started[0].GetExecutions())
+		}
+	}
+	if len(signalled) != len(outcomes) {
+		t.Errorf("%d runs signalled, %d reported", len(signalled), len(outcomes))
 	}
 	for _, id := range ids {
 		s.until(id, "completed")

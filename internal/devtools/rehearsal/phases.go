@@ -14,6 +14,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/internal/devtools/graphsim"
 	"github.com/crm/channel-removal/internal/devtools/temporaldev"
 )
@@ -318,6 +319,11 @@ func (r *rig) retryAtScale(ctx context.Context) error {
 		return fmt.Errorf("want %d removals in completed_with_warnings, got %v", len(chs), out)
 	}
 	r.graph.ClearFailures()
+	// As ops would: retry once `ops list` shows them all, since the command
+	// signals the runs visibility lists, and visibility lags the runs.
+	if err := r.listed(ctx, chs, string(domain.StatusCompletedWithWarnings)); err != nil {
+		return err
+	}
 	r.logf("ops retry-unlinks --all over %d removals...", len(chs))
 	t0 := time.Now()
 	text, err := r.run(ctx, "ops", "retry-unlinks", "--all")
@@ -437,4 +443,30 @@ func outcomesText(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// listed waits (30 s at most) until `ops list --status status` names every
+// one of chs' removals.
+func (r *rig) listed(ctx context.Context, chs []channel, status string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := r.run(ctx, "ops", "list", "--status", status)
+		missing := 0
+		for _, ch := range chs {
+			if !strings.Contains(out, removalID(ch)+" ") {
+				missing++
+			}
+		}
+		switch {
+		case err == nil && missing == 0:
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("ops list --status %s still lacks %d of %d removals after 30 s (%v):\n%s", status, missing, len(chs), err, tail(out, 10))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
