@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"text/tabwriter"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -212,9 +213,11 @@ func banner(ctx context.Context, out io.Writer, cfg config.Config, store *postgr
 		fmt.Fprintf(out, "SendGrid (%s)\n", cfg.SendGridBaseURL)
 	}
 	fmt.Fprintf(out, "\nDemo channels (conta Loja Demo):\n")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	for _, ch := range seed.DemoChannels {
-		fmt.Fprintf(out, "  %-17s %-15s %s\n", ch.Name, ch.Kind, ch.ID)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", ch.Name, ch.Kind, ch.ID)
 	}
+	tw.Flush()
 	fmt.Fprintf(out, "\nTokens (valid 7 days):\n  export ADMIN_TOKEN=%s\n  export AGENT_TOKEN=%s\n", tokens[seed.DemoAdminEmail], tokens[seed.DemoAgentEmail])
 	fmt.Fprintf(out, "\nTry:  curl -s %s/v1/channels -H \"Authorization: Bearer $ADMIN_TOKEN\"\n", apiURL)
 	fmt.Fprintf(out, "=====================================================\n\n")
