@@ -32,55 +32,87 @@ const challengeOrNone = `COALESCE(c.removal_id, '') AS removal_id, COALESCE(c.ru
 // held across round trips. It returns the row as stored afterwards.
 //
 // With codes set, the same read also gives decide the channel's code history
-// across runs (codeHistory), which the code's limits count.
+// across runs (codeHistory), which the code's limits count. The account's
+// wrong codes are counted over every channel of the account, whose runs
+// guess at once: then each try is a transaction that first locks the
+// account's row, so no two checks of one account decide on the same count.
 func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID, accountID string, codes *domain.CodeQuery,
 	decide func(cur *domain.Challenge, adminEmail string, hist domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error)) (domain.Challenge, error) {
+	perAccount := codes != nil && codes.Limits.LockedPerAccount.Max > 0 && accountID != ""
 	for try := 0; ; try++ {
 		if try == maxChallengeTries { // a plain error: the activity's retry tries again later
 			return domain.Challenge{}, fmt.Errorf("challenge of %s/%s changed %d times while being written", removalID, runID, try)
 		}
-		var read struct {
-			AdminEmail string `db:"admin_email"`
-			challengeRow
-			historyRow
-		}
-		cols, from, args := "", "(SELECT 1) one", []any{removalID, runID, accountID}
-		if codes != nil {
-			h := codeHistory{limits: codes.Limits}
-			cols, from = ", h.*", "(SELECT $4::uuid AS channel_id) one"+h.join("one.channel_id", "NULLIF($3, '')::uuid", 5)
-			args = append(append(args, codes.ChannelID), h.args()...)
-		}
-		err := s.q().GetContext(ctx, &read, `
-			SELECT COALESCE(a.admin_email, '') AS admin_email, `+challengeOrNone+cols+`
-			FROM `+from+`
-			LEFT JOIN accounts a ON a.id = NULLIF($3, '')::uuid
-			LEFT JOIN verification_challenges c ON c.removal_id = $1 AND c.run_id = $2`, args...)
-		if err != nil {
-			return domain.Challenge{}, mapErr(err)
-		}
-		hist := read.historyRow.history()
-		var cur *domain.Challenge
-		if read.Version > 0 {
-			c := domain.Challenge(read.challengeRow)
-			cur = &c
-		}
-		next, rec, err := decide(cur, read.AdminEmail, hist)
-		if err != nil {
-			return domain.Challenge{}, err
-		}
-		if next == nil {
-			if rec != nil { // e.g. a retried attempt: its record is keyed, so written once
-				if err := s.AppendAudit(ctx, *rec); err != nil {
-					return domain.Challenge{}, err
+		c := challengeChange{removalID: removalID, runID: runID, accountID: accountID, codes: codes, decide: decide}
+		var err error
+		if perAccount {
+			err = s.inTx(ctx, func(tx querier) error {
+				if _, err := tx.ExecContext(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE`, accountID); err != nil {
+					return err
 				}
-			}
-			return deref(cur), nil
+				return c.try(ctx, tx)
+			})
+		} else {
+			err = c.try(ctx, s.q())
 		}
-		stored, err := s.storeChallenge(ctx, *next, read.Version, rec)
-		if err != nil || stored != nil {
-			return deref(stored), err
+		if err != nil || c.done {
+			return deref(c.stored), err
 		}
 	}
+}
+
+// challengeChange is one try of ChangeChallenge: done, with the row as
+// stored, unless the challenge changed between its read and its write.
+type challengeChange struct {
+	removalID, runID, accountID string
+	codes                       *domain.CodeQuery
+	decide                      func(cur *domain.Challenge, adminEmail string, hist domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error)
+
+	done   bool
+	stored *domain.Challenge
+}
+
+func (c *challengeChange) try(ctx context.Context, q querier) error {
+	var read struct {
+		AdminEmail string `db:"admin_email"`
+		challengeRow
+		historyRow
+	}
+	cols, from, args := "", "(SELECT 1) one", []any{c.removalID, c.runID, c.accountID}
+	if c.codes != nil {
+		h := codeHistory{limits: c.codes.Limits}
+		cols, from = ", h.*", "(SELECT $4::uuid AS channel_id) one"+h.join("one.channel_id", "NULLIF($3, '')::uuid", 5)
+		args = append(append(args, c.codes.ChannelID), h.args()...)
+	}
+	err := q.GetContext(ctx, &read, `
+		SELECT COALESCE(a.admin_email, '') AS admin_email, `+challengeOrNone+cols+`
+		FROM `+from+`
+		LEFT JOIN accounts a ON a.id = NULLIF($3, '')::uuid
+		LEFT JOIN verification_challenges c ON c.removal_id = $1 AND c.run_id = $2`, args...)
+	if err != nil {
+		return mapErr(err)
+	}
+	var cur *domain.Challenge
+	if read.Version > 0 {
+		ch := domain.Challenge(read.challengeRow)
+		cur = &ch
+	}
+	next, rec, err := c.decide(cur, read.AdminEmail, read.historyRow.history())
+	if err != nil {
+		return err
+	}
+	if next == nil {
+		if rec != nil { // e.g. a retried attempt: its record is keyed, so written once
+			if err := appendAudit(ctx, q, *rec); err != nil {
+				return mapErr(err)
+			}
+		}
+		c.done, c.stored = true, cur
+		return nil
+	}
+	c.stored, err = storeChallenge(ctx, q, *next, read.Version, rec)
+	c.done = err == nil && c.stored != nil
+	return err
 }
 
 // maxChallengeTries bounds ChangeChallenge's decisions: a run's writes are
@@ -91,7 +123,7 @@ const maxChallengeTries = 5
 // storeChallenge writes next over version over (0: over no row) and, in the
 // same statement, the audit record rec (none when nil). It returns nil when
 // the row was no longer at that version.
-func (s *Store) storeChallenge(ctx context.Context, next domain.Challenge, over int64, rec *domain.AuditEntry) (*domain.Challenge, error) {
+func storeChallenge(ctx context.Context, q querier, next domain.Challenge, over int64, rec *domain.AuditEntry) (*domain.Challenge, error) {
 	var none domain.AuditEntry // no record: an empty key is never written
 	if rec == nil {
 		rec = &none
@@ -101,7 +133,7 @@ func (s *Store) storeChallenge(ctx context.Context, next domain.Challenge, over 
 		return nil, err
 	}
 	var rows []challengeRow
-	err = s.q().SelectContext(ctx, &rows, auditStatement(`chal AS (
+	err = q.SelectContext(ctx, &rows, auditStatement(`chal AS (
 			INSERT INTO verification_challenges (removal_id, run_id, account_id, channel_id, recipient, send_seq,
 				code_hash, code_nonce, expires_at, sent_at, last_sent_at, attempts, max_attempts, last_attempt_seq,
 				last_attempt_ok, verified_at, updated_at, version)
@@ -178,7 +210,7 @@ func (q codeHistory) join(ch, acc string, p int) string {
 			wrong_ch AS (SELECT created_at FROM removal_audit_log
 				WHERE channel_id = %[1]s AND action = 'code_rejected' AND created_at > now() - make_interval(secs => $%[5]d)),
 			wrong_acc AS (SELECT created_at FROM removal_audit_log
-				WHERE account_id = %[2]s AND action = 'code_rejected' AND created_at > now() - make_interval(secs => $%[5]d))
+				WHERE account_id = %[2]s AND action = 'code_rejected' AND created_at > now() - make_interval(secs => $%[8]d))
 			SELECT (SELECT count(*) FROM sent) AS code_emails,
 			       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $%[3]d) - now()) FROM sent
 			                 ORDER BY created_at DESC OFFSET greatest($%[4]d::int - 1, 0) LIMIT 1), 0) AS code_emails_wait,
@@ -186,15 +218,15 @@ func (q codeHistory) join(ch, acc string, p int) string {
 			       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $%[5]d) - now()) FROM wrong_ch
 			                 ORDER BY created_at DESC OFFSET greatest($%[6]d::int - 1, 0) LIMIT 1), 0) AS channel_wait,
 			       (SELECT count(*) FROM wrong_acc) AS wrong_by_account,
-			       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $%[5]d) - now()) FROM wrong_acc
+			       COALESCE((SELECT extract(epoch FROM created_at + make_interval(secs => $%[8]d) - now()) FROM wrong_acc
 			                 ORDER BY created_at DESC OFFSET greatest($%[7]d::int - 1, 0) LIMIT 1), 0) AS account_wait) h ON true`,
-		ch, acc, p, p+1, p+2, p+3, p+4)
+		ch, acc, p, p+1, p+2, p+3, p+4, p+5)
 }
 
 func (q codeHistory) args() []any {
 	l := q.limits
 	return []any{l.CodeEmails.Window.Seconds(), l.CodeEmails.Max, l.LockedPerChannel.Window.Seconds(),
-		l.LockedPerChannel.WrongCodeBudget(), l.LockedPerAccount.WrongCodeBudget()}
+		l.LockedPerChannel.WrongCodeBudget(), l.LockedPerAccount.WrongCodeBudget(), l.LockedPerAccount.Window.Seconds()}
 }
 
 // historyRow is codeHistory's columns as read.
