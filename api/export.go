@@ -32,6 +32,13 @@ func (s *Server) exportChannel(c *gin.Context) error {
 	if err := requireAdmin(c); err != nil {
 		return err
 	}
+	select {
+	case s.exports <- struct{}{}:
+		defer func() { <-s.exports }()
+	default:
+		s.log.Warn("export refused: too many streaming", "channel_id", ch.ID, "exports", maxExports)
+		return domain.TooManyExports(maxExports, exportRetry)
+	}
 	z := &zipExport{s: s, c: c, ch: ch}
 	err = s.store.ExportChannel(c.Request.Context(), ch.ID, z)
 	if err == nil {
@@ -43,6 +50,14 @@ func (s *Server) exportChannel(c *gin.Context) error {
 	}
 	return err
 }
+
+// maxExports bounds the exports one API process streams at once: each holds
+// a connection of the store's pool (20) for as long as it streams, minutes
+// for a large channel, and the rest of the API needs the others.
+const maxExports = 4
+
+// exportRetry is the Retry-After of an export refused for maxExports.
+const exportRetry = 30 * time.Second
 
 // exportFileName names the download after the channel and the day.
 func exportFileName(ch domain.Channel, now time.Time) string {

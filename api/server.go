@@ -73,6 +73,7 @@ type Server struct {
 	opsAlertAfter             time.Duration
 	retentionDay              time.Duration
 	startLimit                domain.Limit
+	exports                   chan struct{} // the exports streaming now (maxExports)
 	secureCookies             bool
 	sessionTTL                time.Duration
 	clock                     func() time.Time
@@ -141,6 +142,7 @@ func New(c Config) *Server {
 	if s.purges == nil {
 		s.purges = noPurges{}
 	}
+	s.exports = make(chan struct{}, maxExports)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -60,6 +60,13 @@ func TooManyRequests(wait time.Duration) *Error {
 		With("retry_after", Seconds(wait))
 }
 
+// TooManyExports refuses an export while max others stream from the same
+// API process.
+func TooManyExports(max int, wait time.Duration) *Error {
+	return Errorf(CodeTooManyRequests, "já há %d exportações em andamento; tente de novo em %s", max, WaitText(wait)).
+		With("retry_after", Seconds(wait))
+}
+
 // TooManyCodes refuses a code e-mail beyond CodeEmailsPerChannel.
 func TooManyCodes(l Limit, wait time.Duration) *Error {
 	return Errorf(CodeTooManyCodes, "já foram enviados %d códigos de verificação para este canal na última %s; "+
