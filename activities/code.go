@@ -209,7 +209,7 @@ func (a *Activities) VerifyCode(ctx context.Context, in VerifyInput) (VerifyResu
 	// guesses for the channel now.
 	var out VerifyResult
 	now := a.now()
-	codes := &domain.CodeQuery{ChannelID: in.ChannelID, Limits: a.Policy.Limits}
+	codes := &domain.CodeQuery{ChannelID: in.ChannelID, Limits: a.Policy.Limits, Guess: true}
 	_, err = a.Store.ChangeChallenge(ctx, in.RemovalID, in.RunID, in.AccountID, codes, func(cur *domain.Challenge, _ string, hist domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error) {
 		budget := a.Policy.Limits.GuessesLeft(hist)
 		var next *domain.Challenge

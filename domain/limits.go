@@ -120,6 +120,9 @@ type CodeHistory struct {
 type CodeQuery struct {
 	ChannelID string
 	Limits    CodeLimits
+	// Guess is set for a code check: it spends one of the account's wrong
+	// codes, which every channel of the account spends at once.
+	Guess bool
 }
 
 // CodeLimits are the code's limits across runs.

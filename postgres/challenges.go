@@ -34,11 +34,12 @@ const challengeOrNone = `COALESCE(c.removal_id, '') AS removal_id, COALESCE(c.ru
 // With codes set, the same read also gives decide the channel's code history
 // across runs (codeHistory), which the code's limits count. The account's
 // wrong codes are counted over every channel of the account, whose runs
-// guess at once: then each try is a transaction that first locks the
-// account's row, so no two checks of one account decide on the same count.
+// guess at once: so a code check (codes.Guess) tries in a transaction that
+// first locks the account's row, and no two checks of one account decide on
+// the same count (3 round trips more; a send spends no guess).
 func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID, accountID string, codes *domain.CodeQuery,
 	decide func(cur *domain.Challenge, adminEmail string, hist domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error)) (domain.Challenge, error) {
-	perAccount := codes != nil && codes.Limits.LockedPerAccount.Max > 0 && accountID != ""
+	perAccount := codes != nil && codes.Guess && codes.Limits.LockedPerAccount.Max > 0 && accountID != ""
 	for try := 0; ; try++ {
 		if try == maxChallengeTries { // a plain error: the activity's retry tries again later
 			return domain.Challenge{}, fmt.Errorf("challenge of %s/%s changed %d times while being written", removalID, runID, try)
