@@ -44,46 +44,44 @@ func (s *Store) ChangeChallenge(ctx context.Context, removalID, runID, accountID
 		if try == maxChallengeTries { // a plain error: the activity's retry tries again later
 			return domain.Challenge{}, fmt.Errorf("challenge of %s/%s changed %d times while being written", removalID, runID, try)
 		}
-		c := challengeChange{removalID: removalID, runID: runID, accountID: accountID, codes: codes, decide: decide}
+		var stored *domain.Challenge
+		var done bool
+		once := func(q querier) (err error) {
+			stored, done, err = changeChallengeOnce(ctx, q, removalID, runID, accountID, codes, decide)
+			return err
+		}
 		var err error
 		if perAccount {
 			err = s.inTx(ctx, func(tx querier) error {
 				if _, err := tx.ExecContext(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE`, accountID); err != nil {
 					return err
 				}
-				return c.try(ctx, tx)
+				return once(tx)
 			})
 		} else {
-			err = c.try(ctx, s.q())
+			err = once(s.q())
 		}
-		if err != nil || c.done {
-			return deref(c.stored), err
+		if err != nil || done {
+			return deref(stored), err
 		}
 	}
 }
 
-// challengeChange is one try of ChangeChallenge: done, with the row as
-// stored, unless the challenge changed between its read and its write.
-type challengeChange struct {
-	removalID, runID, accountID string
-	codes                       *domain.CodeQuery
-	decide                      func(cur *domain.Challenge, adminEmail string, hist domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error)
-
-	done   bool
-	stored *domain.Challenge
-}
-
-func (c *challengeChange) try(ctx context.Context, q querier) error {
+// changeChallengeOnce is one read, decision and write of ChangeChallenge, on
+// q: done, with the row as stored, unless the challenge changed between its
+// read and its write.
+func changeChallengeOnce(ctx context.Context, q querier, removalID, runID, accountID string, codes *domain.CodeQuery,
+	decide func(cur *domain.Challenge, adminEmail string, hist domain.CodeHistory) (*domain.Challenge, *domain.AuditEntry, error)) (*domain.Challenge, bool, error) {
 	var read struct {
 		AdminEmail string `db:"admin_email"`
 		challengeRow
 		historyRow
 	}
-	cols, from, args := "", "(SELECT 1) one", []any{c.removalID, c.runID, c.accountID}
-	if c.codes != nil {
-		h := codeHistory{limits: c.codes.Limits}
+	cols, from, args := "", "(SELECT 1) one", []any{removalID, runID, accountID}
+	if codes != nil {
+		h := codeHistory{limits: codes.Limits}
 		cols, from = ", h.*", "(SELECT $4::uuid AS channel_id) one"+h.join("one.channel_id", "NULLIF($3, '')::uuid", 5)
-		args = append(append(args, c.codes.ChannelID), h.args()...)
+		args = append(append(args, codes.ChannelID), h.args()...)
 	}
 	err := q.GetContext(ctx, &read, `
 		SELECT COALESCE(a.admin_email, '') AS admin_email, `+challengeOrNone+cols+`
@@ -91,29 +89,27 @@ func (c *challengeChange) try(ctx context.Context, q querier) error {
 		LEFT JOIN accounts a ON a.id = NULLIF($3, '')::uuid
 		LEFT JOIN verification_challenges c ON c.removal_id = $1 AND c.run_id = $2`, args...)
 	if err != nil {
-		return mapErr(err)
+		return nil, false, mapErr(err)
 	}
 	var cur *domain.Challenge
 	if read.Version > 0 {
-		ch := domain.Challenge(read.challengeRow)
-		cur = &ch
+		c := domain.Challenge(read.challengeRow)
+		cur = &c
 	}
-	next, rec, err := c.decide(cur, read.AdminEmail, read.historyRow.history())
+	next, rec, err := decide(cur, read.AdminEmail, read.historyRow.history())
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	if next == nil {
 		if rec != nil { // e.g. a retried attempt: its record is keyed, so written once
 			if err := appendAudit(ctx, q, *rec); err != nil {
-				return mapErr(err)
+				return nil, false, mapErr(err)
 			}
 		}
-		c.done, c.stored = true, cur
-		return nil
+		return cur, true, nil
 	}
-	c.stored, err = storeChallenge(ctx, q, *next, read.Version, rec)
-	c.done = err == nil && c.stored != nil
-	return err
+	stored, err := storeChallenge(ctx, q, *next, read.Version, rec)
+	return stored, err == nil && stored != nil, err
 }
 
 // maxChallengeTries bounds ChangeChallenge's decisions: a run's writes are
