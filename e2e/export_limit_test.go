@@ -10,7 +10,7 @@ import (
 // TestExportsAtOnceAreBounded: each export holds a pool connection for as
 // long as it streams, so one API process streams at most 4; a fifth, while
 // they run, is a 429 with Retry-After, nothing exported or recorded; once
-// they end, exports go through again.
+// they end, exports go through again. A burst meanwhile is refused whole.
 func TestExportsAtOnceAreBounded(t *testing.T) {
 	s := newStack(t)
 	s.start(true)
@@ -54,6 +54,19 @@ func TestExportsAtOnceAreBounded(t *testing.T) {
 	refused := s.want(s.do("GET", "/v1/channels/"+ch+"/export", s.adminToken, nil), http.StatusTooManyRequests, "too_many_requests")
 	if refused.Header.Get("Retry-After") != "30" {
 		t.Fatalf("Retry-After %q", refused.Header.Get("Retry-After"))
+	}
+	more := make(chan int, 2*held) // a burst at once gets no place either
+	var burst sync.WaitGroup
+	for range 2 * held {
+		burst.Add(1)
+		go func() { defer burst.Done(); st, _ := get(); more <- st }()
+	}
+	burst.Wait()
+	close(more)
+	for st := range more {
+		if st != http.StatusTooManyRequests {
+			t.Fatalf("an export of the burst answered %d while %d streamed", st, held)
+		}
 	}
 	lock.Rollback()
 	wg.Wait()
