@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -100,7 +101,10 @@ func TestWorkerKilledAtEachStage(t *testing.T) {
 				failures = 2
 				s.graph.FailNext(failures, graphsim.Failure{HTTPStatus: 503, Code: 2, Message: "Service temporarily unavailable"})
 				verify()
-				s.eventually(func() bool { return len(s.graph.Calls()) >= 1 }) // first try failed; backing off
+				// First try failed and recorded; backing off (its timer started).
+				// Killed before that, inside the attempt, the worker would leave the
+				// activity to its 30 s StartToClose timeout: another stage.
+				s.eventually(func() bool { return strings.Contains(fmt.Sprint(s.timerSummaries(id)), "nova tentativa na Meta (2 de") })
 				kill()
 				s.startWorker()
 			case "waiting for retry-unlink":
