@@ -91,6 +91,9 @@ func attendanceFacts(de *domain.Error) *domain.Facts {
 type AbandonInput struct {
 	Step
 	Decided domain.Decided `json:"decided"`
+	// Why the jobs are abandoned; empty (every run before r4): the retry
+	// window closed.
+	Why string `json:"why,omitempty"`
 }
 
 // AbandonUnlink settles what nobody retried within the bounded wait: each
@@ -102,7 +105,10 @@ func (a *Activities) AbandonUnlink(ctx context.Context, in AbandonInput) error {
 	if err != nil || !ok {
 		return err
 	}
-	const why = "nenhuma nova tentativa dentro do prazo"
+	why := in.Why
+	if why == "" {
+		why = domain.ReasonUnlinkWindowExpired
+	}
 	now := a.now()
 	type abandon struct {
 		own   domain.Action // the job's record, when another record ends the step

@@ -49,6 +49,13 @@ const (
 	StepCodeExpired            = "Expirada: o código de verificação expirou; nada foi alterado"
 	StepAttendanceOpened       = "Remoção recusada: um atendimento foi aberto depois do preflight; nada foi alterado"
 	StepUnlinkAbandoned        = "Canal removido; o desvínculo na Meta não foi concluído dentro do prazo de novas tentativas"
+	// A run cancelled from Temporal (Web, CLI, batch) by ops: before the
+	// code was verified it changed nothing; after it, the channel is gone
+	// and only the wait for retry-unlink ends.
+	StepCancelledByTemporal   = "Cancelada pela equipe de operações no Temporal; nada foi alterado"
+	StepUnlinkStoppedByOps    = "Canal removido; a espera por novas tentativas na Meta foi encerrada pela equipe de operações no Temporal"
+	ReasonUnlinkStoppedByOps  = "espera encerrada pela equipe de operações no Temporal"
+	ReasonUnlinkWindowExpired = "nenhuma nova tentativa dentro do prazo"
 )
 
 // StepLocked is the end after MaxCodeAttempts wrong codes.

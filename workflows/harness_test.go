@@ -48,6 +48,7 @@ type harness struct {
 	attemptsLeft int
 	deleted      int
 	abandoned    int
+	abandons     []activities.AbandonInput
 	opsAlerts    []activities.OpsAlertInput
 	notices      []activities.NoticeInput // NotifyAdmins calls that SendGrid accepted
 	// noticeErr, when set, is what a NotifyAdmins call returns (nil: accepted).
@@ -184,7 +185,11 @@ func newHarness(t *testing.T) *harness {
 			return 1, nil
 		})
 	env.OnActivity(a.AbandonUnlink, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.AbandonInput) error { h.abandoned++; return nil })
+		func(_ context.Context, in activities.AbandonInput) error {
+			h.abandoned++
+			h.abandons = append(h.abandons, in)
+			return nil
+		})
 	h.statusAtAudit, h.auditActors = map[string]string{}, map[string]domain.Actor{}
 	h.auditCall = env.OnActivity(a.RecordAudit, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.AuditInput) error {

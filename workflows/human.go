@@ -24,6 +24,10 @@ func (r *removal) preflight(ctx workflow.Context) bool {
 	var res activities.PreflightResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, preflightOptions()), a.Preflight,
 		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy, Decided: decided}).Get(ctx, &res)
+	if err != nil && r.cancelRequested() {
+		r.stoppedByTemporal(ctx)
+		return false
+	}
 	if err != nil {
 		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha no preflight", temporalerr.Message(err)))
 		return false
@@ -46,9 +50,13 @@ func (r *removal) acknowledgement(ctx workflow.Context) bool {
 	deadline := workflow.Now(ctx).Add(r.in.AckTimeout.D())
 	r.setStatus(ctx, domain.StatusAwaitingAcknowledgement, domain.StepAwaitingAcknowledgement(deadline))
 	for {
-		cmd, ok := r.next(ctx, deadline, "aguardando confirmação ("+domain.DurationText(r.in.AckTimeout.D())+")")
-		if !ok {
+		cmd, end := r.next(ctx, deadline, "aguardando confirmação ("+domain.DurationText(r.in.AckTimeout.D())+")")
+		switch end {
+		case timedOut:
 			r.end(ctx, domain.StatusExpired, domain.StepAcknowledgementExpired, r.in.Actor)
+			return false
+		case stopped:
+			r.stoppedByTemporal(ctx)
 			return false
 		}
 		switch cmd.Kind {
@@ -58,6 +66,12 @@ func (r *removal) acknowledgement(ctx workflow.Context) bool {
 			// The acknowledgement is recorded by the first code's send, in its transaction.
 			err := r.sendCode(ctx, cmd.Actor)
 			switch {
+			case err != nil && r.cancelRequested():
+				r.askedToReleaseNumber(false)
+				r.doc.Retention = nil
+				r.stoppedByTemporal(ctx)
+				r.reply(cmd, Refusal(cmd.Kind, r.doc.Status))
+				return false
 			case err == nil:
 				r.setAwaitingCode(ctx)
 				r.reply(cmd, nil)
@@ -134,14 +148,23 @@ func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Err
 // awaitCode handles codes, resends and cancel until a code is verified.
 func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 	for {
-		cmd, ok := r.next(ctx, *r.doc.CodeExpiresAt, "aguardando código ("+domain.DurationText(r.doc.CodeExpiresAt.Sub(*r.doc.CodeSentAt))+")")
-		if !ok {
+		cmd, end := r.next(ctx, *r.doc.CodeExpiresAt, "aguardando código ("+domain.DurationText(r.doc.CodeExpiresAt.Sub(*r.doc.CodeSentAt))+")")
+		switch end {
+		case timedOut:
 			r.end(ctx, domain.StatusExpired, domain.StepCodeNotEntered, r.in.Actor)
+			return command{}, false
+		case stopped:
+			r.stoppedByTemporal(ctx)
 			return command{}, false
 		}
 		switch cmd.Kind {
 		case kindVerify:
 			v, err := r.checkCode(ctx, cmd)
+			if err != nil && r.cancelRequested() {
+				r.stoppedByTemporal(ctx)
+				r.reply(cmd, Refusal(cmd.Kind, r.doc.Status))
+				return command{}, false
+			}
 			if err != nil {
 				r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha ao verificar o código", temporalerr.Message(err)))
 				r.refuse(cmd, temporalerr.AsDomain(err))
@@ -172,7 +195,7 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 			}
 			if e := r.sendCode(ctx, cmd.Actor); e != nil {
 				r.refuse(cmd, e)
-				continue
+				continue // a cancellation meanwhile ends the run at the next wait
 			}
 			r.setAwaitingCode(ctx)
 			r.reply(cmd, nil)

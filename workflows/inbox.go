@@ -37,10 +37,21 @@ type answer struct {
 	Err *domain.Error
 }
 
-// next waits for the next human input until deadline; false means it timed
-// out, or that a wake condition came true first. summary labels the wait's
-// timer in Temporal Web.
-func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string, wake ...func() bool) (command, bool) {
+// waitEnd is how a wait for a human input ended.
+type waitEnd int
+
+const (
+	gotInput waitEnd = iota
+	// timedOut: the deadline passed, or a wake condition came true first.
+	timedOut
+	// stopped: the run was cancelled from Temporal (Web, CLI, a batch).
+	stopped
+)
+
+// next waits for the next human input until deadline, and tells a timeout
+// from a cancellation: a run cancelled by ops ends differently from one
+// nobody answered. summary labels the wait's timer in Temporal Web.
+func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string, wake ...func() bool) (command, waitEnd) {
 	woken := func() bool {
 		for _, w := range wake {
 			if w() {
@@ -49,10 +60,13 @@ func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string,
 		}
 		return false
 	}
+	if r.cancelRequested() {
+		return command{}, stopped
+	}
 	if len(r.inbox) == 0 {
 		remaining := deadline.Sub(workflow.Now(ctx))
 		if remaining <= 0 {
-			return command{}, false
+			return command{}, timedOut
 		}
 		// A timer of our own, left to lapse when the input comes first:
 		// cancelling it would cost a history event, and it fires after the
@@ -60,13 +74,17 @@ func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string,
 		tctx, cancel := workflow.WithCancel(ctx)
 		timer := workflow.NewTimerWithOptions(tctx, remaining, workflow.TimerOptions{Summary: summary})
 		r.timers = append(r.timers, cancel)
-		if err := workflow.Await(ctx, func() bool { return len(r.inbox) > 0 || timer.IsReady() || woken() }); err != nil || len(r.inbox) == 0 {
-			return command{}, false
+		err := workflow.Await(ctx, func() bool { return len(r.inbox) > 0 || timer.IsReady() || woken() || r.cancelRequested() })
+		switch {
+		case err != nil || r.cancelRequested():
+			return command{}, stopped
+		case len(r.inbox) == 0:
+			return command{}, timedOut
 		}
 	}
 	cmd := r.inbox[0]
 	r.inbox = r.inbox[1:]
-	return cmd, true
+	return cmd, gotInput
 }
 
 // answerDone answers the verification that is owed the outcome, if any.

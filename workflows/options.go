@@ -162,8 +162,13 @@ func schedulePurgeOptions() workflow.ActivityOptions {
 // purgeBatchOptions: a batch takes a fraction of a second; one whose worker
 // died is tried again within 15 s (its transaction was rolled back with the
 // connection).
+//
+// A cancellation from Temporal waits for the batch in flight
+// (WaitForCancellation, which the SDK keeps to itself: no command changes),
+// so the cancelled purge's record counts every message it deleted.
 func purgeBatchOptions() workflow.ActivityOptions {
 	o := purgeOptions()
 	o.StartToCloseTimeout = 15 * time.Second
+	o.WaitForCancellation = true
 	return o
 }

@@ -108,11 +108,15 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 	}
 	r.show(ctx)
 	for r.p.Status != domain.RetentionPurged && r.p.Status != domain.RetentionCancelled {
+		if ctx.Err() != nil { // cancelled from Temporal: every wait and activity would return at once
+			r.stoppedByTemporal(ctx)
+			break
+		}
 		switch r.p.Status {
 		case domain.RetentionScheduled:
 			r.awaitDate(ctx)
 		case domain.RetentionHeld:
-			if cmd, ok := r.next(ctx, time.Time{}, ""); ok {
+			if cmd, end := r.next(ctx, time.Time{}, ""); end == gotInput {
 				r.handle(ctx, cmd)
 			}
 		case domain.RetentionPurging:
@@ -124,10 +128,26 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 		}
 	}
 	r.refuseRemaining()
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	after, _ := workflow.NewDisconnectedContext(ctx)
+	if err := workflow.Await(after, func() bool { return workflow.AllHandlersFinished(after) }); err != nil {
 		return r.p, err
 	}
+	if ctx.Err() != nil {
+		return r.p, ctx.Err() // the run closes as Canceled, its record written
+	}
 	return r.p, nil
+}
+
+// stoppedByTemporal records a purge cancelled by ops from Temporal, on a
+// disconnected context (the run's own is cancelled): a pending purge is
+// cancelled; one that had begun stops where it is, and its record says how
+// far it went.
+func (r *purge) stoppedByTemporal(ctx workflow.Context) {
+	after, _ := workflow.NewDisconnectedContext(ctx)
+	next := r.p
+	next.Status = domain.RetentionCancelled
+	r.record(after, next, domain.ActorOpsTemporal, domain.ActionPurgeCancelled, map[string]any{"purge_at": r.p.PurgeAt,
+		"from": string(r.p.Status), "purged_messages": r.p.PurgedMessages})
 }
 
 // setup registers the query, the signals and the updates; handlers only
@@ -232,14 +252,15 @@ func (r *purge) awaitDate(ctx workflow.Context) {
 		if !r.in.NoticedFor.Equal(r.p.PurgeAt) {
 			wake, summary = noticeAt, fmt.Sprintf("até o aviso aos administradores (%d dias antes)", domain.PurgeNoticeDays)
 		}
-		if cmd, ok := r.next(ctx, wake, summary); ok {
+		if cmd, end := r.next(ctx, wake, summary); end == gotInput {
 			r.handle(ctx, cmd)
 		}
 	}
 }
 
-// next is the next input, or ok false once the deadline passed (zero: none).
-func (r *purge) next(ctx workflow.Context, deadline time.Time, summary string) (purgeCommand, bool) {
+// next is the next input, or how the wait ended without one: the deadline
+// passed (zero: none), or the run was cancelled.
+func (r *purge) next(ctx workflow.Context, deadline time.Time, summary string) (purgeCommand, waitEnd) {
 	if len(r.inbox) == 0 {
 		var timer workflow.Future
 		tctx, cancel := workflow.WithCancel(ctx)
@@ -247,14 +268,16 @@ func (r *purge) next(ctx workflow.Context, deadline time.Time, summary string) (
 		if !deadline.IsZero() {
 			timer = workflow.NewTimerWithOptions(tctx, deadline.Sub(workflow.Now(ctx)), workflow.TimerOptions{Summary: summary})
 		}
-		_ = workflow.Await(ctx, func() bool { return len(r.inbox) > 0 || (timer != nil && timer.IsReady()) })
+		if err := workflow.Await(ctx, func() bool { return len(r.inbox) > 0 || (timer != nil && timer.IsReady()) }); err != nil {
+			return purgeCommand{}, stopped
+		}
 		if len(r.inbox) == 0 {
-			return purgeCommand{}, false
+			return purgeCommand{}, timedOut
 		}
 	}
 	cmd := r.inbox[0]
 	r.inbox = r.inbox[1:]
-	return cmd, true
+	return cmd, gotInput
 }
 
 // handle acts on an admin's or ops' input while the purge is pending.
@@ -357,7 +380,9 @@ func (r *purge) purgeBatches(ctx workflow.Context) (continueAsNew bool) {
 // record writes next, decided here, with its audit record, then takes it.
 func (r *purge) record(ctx workflow.Context, next domain.Purge, actor domain.Actor, action domain.Action, detail map[string]any) {
 	r.in.Seq++
-	// Retried until it lands (purgeOptions has no attempt limit).
+	// Retried until it lands (purgeOptions has no attempt limit), even when
+	// ops cancel the run meanwhile: the state it takes is the one written.
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions()), a.RecordPurge,
 		r.recordInput(next, actor, action, detail)).Get(ctx, nil)
 	r.take(ctx, next)

@@ -25,17 +25,20 @@ type purgeHarness struct {
 	records []domain.Action
 	notices []bool // soon, in order
 	at      map[domain.Action]time.Time
+	actors  map[domain.Action]domain.Actor
 	totals  domain.Purge
 }
 
 func newPurgeHarness(t *testing.T, batches int) *purgeHarness {
 	var s testsuite.WorkflowTestSuite
-	h := &purgeHarness{t: t, env: s.NewTestWorkflowEnvironment(), batches: batches, at: map[domain.Action]time.Time{}}
+	h := &purgeHarness{t: t, env: s.NewTestWorkflowEnvironment(), batches: batches, at: map[domain.Action]time.Time{},
+		actors: map[domain.Action]domain.Actor{}}
 	h.env.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
 	h.env.RegisterActivity(a)
 	h.env.OnActivity(a.RecordPurge, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PurgeRecordInput) error {
 		h.records = append(h.records, in.Action)
 		h.at[in.Action] = h.env.Now()
+		h.actors[in.Action] = in.Actor
 		return nil
 	})
 	h.env.OnActivity(a.StartPurge, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PurgeRecordInput) (bool, error) {

@@ -27,15 +27,23 @@ func (r *removal) unlink(ctx workflow.Context) {
 		if r.attempts(ctx) {
 			return // the last attempt's document completed the removal
 		}
+		if r.cancelRequested() { // ops cancelled the run: nobody will wait for their retry
+			r.abandon(ctx, domain.StepUnlinkStoppedByOps, domain.ReasonUnlinkStoppedByOps)
+			return
+		}
 		if deadline.IsZero() {
 			r.warnedAt = workflow.Now(ctx)
 			deadline = r.warnedAt.Add(r.in.UnlinkRetryWindow.D())
 		}
 		r.setStatus(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkFailed(r.metaError(), SignalRetryUnlink, deadline))
 		r.notifyAdmins(ctx)
-		retry, ok := r.awaitRetryUnlink(ctx, deadline)
-		if !ok {
-			r.abandon(ctx)
+		retry, end := r.awaitRetryUnlink(ctx, deadline)
+		switch end {
+		case timedOut:
+			r.abandon(ctx, domain.StepUnlinkAbandoned, domain.ReasonUnlinkWindowExpired)
+			return
+		case stopped:
+			r.abandon(ctx, domain.StepUnlinkStoppedByOps, domain.ReasonUnlinkStoppedByOps)
 			return
 		}
 		unlinking = r.unlinking(ctx)
@@ -90,10 +98,10 @@ func (r *removal) waitToRetry(ctx workflow.Context, failed activities.AttemptRes
 	return workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{Summary: summary}).Get(ctx, nil) == nil
 }
 
-// abandon settles, for good, what nobody retried within the window.
-func (r *removal) abandon(ctx workflow.Context) {
-	const why = "nenhuma nova tentativa dentro do prazo"
-	doc := r.ending(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkAbandoned)
+// abandon settles, for good, what nobody retried within the window, or what
+// ops stopped waiting for: the jobs' tokens are erased, the failure stays.
+func (r *removal) abandon(ctx workflow.Context, step, why string) {
+	doc := r.ending(ctx, domain.StatusCompletedWithWarnings, step)
 	if r.owes(partOverride) {
 		doc.MetaUnlink.Override = &domain.OverrideRelease{Status: domain.OverrideFailed, LastError: why}
 	}
@@ -105,11 +113,22 @@ func (r *removal) abandon(ctx workflow.Context) {
 	}
 	// Retried until it lands, as an audit write is (auditOptions).
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink,
-		activities.AbandonInput{Step: r.step(r.actor), Decided: domain.One(doc)}).Get(ctx, nil)
+		r.abandonInput(doc, why)).Get(ctx, nil)
 	r.take(ctx, doc)
 }
 
-func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) (command, bool) {
+// abandonInput: an input like every earlier release's when the window
+// closed (no why), so that their histories replay.
+func (r *removal) abandonInput(doc domain.Removal, why string) activities.AbandonInput {
+	in := activities.AbandonInput{Step: r.step(r.actor), Decided: domain.One(doc)}
+	if why != domain.ReasonUnlinkWindowExpired {
+		in.Why = why
+		in.Actor = domain.ActorOpsTemporal // only ops stop a wait early
+	}
+	return in
+}
+
+func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) (command, waitEnd) {
 	// The run may now wait for days: earlier waits' timers must not wake it.
 	for _, cancel := range r.timers {
 		cancel()
@@ -131,16 +150,16 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) (co
 	}
 	alertDue := func() bool { return !r.opsAlerted && alertTimer != nil && alertTimer.IsReady() }
 	for {
-		cmd, ok := r.next(ctx, deadline, "janela para retry-unlink ("+domain.DurationText(r.in.UnlinkRetryWindow.D())+")", alertDue)
-		if !ok && alertDue() {
+		cmd, end := r.next(ctx, deadline, "janela para retry-unlink ("+domain.DurationText(r.in.UnlinkRetryWindow.D())+")", alertDue)
+		if end == timedOut && alertDue() {
 			r.alertOps(ctx, deadline)
 			continue
 		}
-		if !ok {
-			return command{}, false
+		if end != gotInput {
+			return command{}, end
 		}
 		if cmd.Kind == kindRetryUnlink {
-			return cmd, true
+			return cmd, gotInput
 		}
 		r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
 	}

@@ -43,6 +43,10 @@ type removal struct {
 	// timers still pending from earlier waits; cancelled only before a long
 	// wait, where they would otherwise wake the run.
 	timers []func()
+	// cancelRequested: ops asked Temporal to cancel the run (Web, CLI, a
+	// batch). The steps after the code run on a context a cancellation does
+	// not reach, so they read it here.
+	cancelRequested func() bool
 }
 
 // RemoveChannelWorkflow removes a channel: preflight, acknowledgement,
@@ -60,11 +64,17 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (domain.Removal, erro
 		return domain.Removal{}, err
 	}
 	r.run(ctx)
+	// What follows the run is owed whether or not ops cancelled it: the
+	// admins' notice of a removed channel and the answers to the updates.
+	after, _ := workflow.NewDisconnectedContext(ctx)
 	r.answerDone()
-	r.notifyAdmins(ctx)
+	r.notifyAdmins(after)
 	r.refuseRemaining()
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := workflow.Await(after, func() bool { return workflow.AllHandlersFinished(after) }); err != nil {
 		return r.doc, err
+	}
+	if r.cancelRequested() {
+		return r.doc, ctx.Err() // the run closes as Canceled, its record already written
 	}
 	return r.doc, nil
 }
@@ -76,7 +86,7 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (domain.Removal, erro
 func newRemoval(ctx workflow.Context, in Input) *removal {
 	info := workflow.GetInfo(ctx)
 	now := workflow.Now(ctx)
-	r := &removal{in: in, answers: map[string]answer{}, doc: domain.Removal{
+	r := &removal{in: in, answers: map[string]answer{}, cancelRequested: func() bool { return ctx.Err() != nil }, doc: domain.Removal{
 		ID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, ChannelID: in.ChannelID,
 		AttemptsLeft: domain.MaxCodeAttempts, MetaUnlink: domain.MetaUnlink{Status: domain.UnlinkNotStarted}, Notes: []string{}, CreatedAt: now}}
 	// The start set RemovalStatus; the check runs within this task.
@@ -98,11 +108,24 @@ func (r *removal) run(ctx workflow.Context) {
 	if !ok {
 		return
 	}
-	if !r.deleteChannel(ctx, verified) {
+	// From the verified code on, the run carries out what the admin approved:
+	// a cancellation from Temporal no longer stops a step (the tombstone,
+	// Meta's automatic attempts); it only ends the wait for ops (unlink).
+	work, _ := workflow.NewDisconnectedContext(ctx)
+	if !r.deleteChannel(work, verified) {
 		return
 	}
-	r.schedulePurge(ctx)
-	r.unlink(ctx)
+	r.schedulePurge(work)
+	r.unlink(work)
+}
+
+// stoppedByTemporal ends, cancelled by ops, a run that had changed nothing.
+// Its record is written on a disconnected context: on the run's own,
+// cancelled, the activity would fail before it started and the read model
+// would keep the wait's status for ever.
+func (r *removal) stoppedByTemporal(ctx workflow.Context) {
+	after, _ := workflow.NewDisconnectedContext(ctx)
+	r.end(after, domain.StatusCancelled, domain.StepCancelledByTemporal, domain.ActorOpsTemporal)
 }
 
 func (r *removal) channelName() string {
@@ -185,8 +208,9 @@ func (r *removal) audit(ctx workflow.Context, action domain.Action, actor domain
 		decided = domain.One(*doc)
 	}
 	// Retried until it lands (auditOptions has no attempt limit, and the
-	// activity reports every failure as retryable); only the run's own
-	// cancellation ends the wait.
+	// activity reports every failure as retryable), even when ops cancel the
+	// run meanwhile: a record is never lost half-way.
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.RecordAudit,
 		activities.AuditInput{Step: r.step(actor), Action: action, Detail: detail, Seq: r.auditSeq, Decided: decided}).Get(ctx, nil)
 }
