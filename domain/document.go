@@ -46,13 +46,19 @@ type Removal struct {
 
 // Document is the removal document (SPEC §3) of a read-model record: the
 // document the workflow decided, as its last step wrote it whole, with the
-// row's ids and times, and each status's plain text as its step (the query
-// and Temporal Web show the step with its deadlines).
+// row's ids and times. A run still going shows its status's plain text as
+// its step (the query and Temporal Web show the step with its deadlines);
+// one that ended keeps the step its end decided, which says why it ended
+// (the preflight's reasons, which wait expired, who cancelled it).
 func (rec RemovalRecord) Document() Removal {
 	var doc Removal
 	_ = json.Unmarshal(rec.Doc, &doc)
 	doc.ID, doc.RunID, doc.ChannelID, doc.AccountID = rec.RemovalID, rec.RunID, rec.ChannelID, rec.AccountID
-	doc.Status, doc.Step = Status(rec.Status), StatusStep(Status(rec.Status))
+	ended := rec.CompletedAt != nil && doc.Status == Status(rec.Status) && doc.Step != ""
+	doc.Status = Status(rec.Status)
+	if !ended {
+		doc.Step = StatusStep(doc.Status)
+	}
 	doc.CreatedAt, doc.UpdatedAt, doc.CompletedAt = rec.CreatedAt, rec.UpdatedAt, rec.CompletedAt
 	if doc.Notes == nil {
 		doc.Notes = []string{}
