@@ -110,6 +110,7 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 		return err
 	}
 	defer w.Stop()
+	go parts.Reconciler().Run(ctx) // as the worker process does
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

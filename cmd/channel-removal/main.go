@@ -46,6 +46,8 @@ const usage = `usage: channel-removal <command>
   ops retry-unlinks (--channel ID | --all) [--wait 2m]
                       send retry-unlink to every removal in completed_with_warnings
                       (one server-side batch signal), print the batch job, then outcomes
+  ops reconcile       end, once, the records of runs closed in Temporal without their end
+                      (Terminate, a timeout): what the worker does every minute; prints them
   ops versions        each worker build of the deployment channel-removal: routing, open
                       removals on it, whether it is drained (docs/operations.md, releases)
   bench [-n N] [-c C] [-workflow-pollers P] [-activity-pollers P] [-autoscale]
@@ -185,6 +187,7 @@ func runWorker(ctx context.Context, cfg config.Config) error {
 	}
 	p.log.Info("worker started", "temporal", cfg.TemporalAddress, "graph", cfg.MetaGraphURL())
 	parts := app.Parts{Config: cfg, Store: postgres.New(p.db), Temporal: p.tc, Log: p.log}
+	go parts.Reconciler().Run(ctx) // records of runs closed in Temporal without their end (app/reconcile.go)
 	return worker.Run(ctx, p.tc, parts.Activities(), app.Tuning(cfg))
 }
 
@@ -273,7 +276,7 @@ func probe(args []string) error {
 
 func runOps(ctx context.Context, cfg config.Config, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: channel-removal ops (list | retry-unlinks | versions) ...")
+		return errors.New("usage: channel-removal ops (list | retry-unlinks | reconcile | versions) ...")
 	}
 	fs := flag.NewFlagSet("ops "+args[0], flag.ContinueOnError)
 	status := fs.String("status", "", "only this RemovalStatus (list)")
@@ -300,6 +303,8 @@ func runOps(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		ops.PrintList(os.Stdout, rs, time.Now())
 		return nil
+	case "reconcile":
+		return reconcile(ctx, cfg, tc)
 	case "versions":
 		bs, err := ops.Versions(ctx, tc, worker.DeploymentName)
 		if err != nil {
