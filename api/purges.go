@@ -37,7 +37,8 @@ func (t TemporalPurges) Update(ctx context.Context, channelID, update string, ar
 	ctx, cancel := context.WithTimeout(ctx, DefaultTemporalTimeout)
 	defer cancel()
 	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.PurgeWorkflowID(channelID), UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
+		UpdateID: UpdateIDFrom(ctx), WorkflowID: workflows.PurgeWorkflowID(channelID), UpdateName: update, Args: []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {
 		err = h.Get(ctx, nil)
 	}

@@ -224,7 +224,7 @@ func (s *Server) update(c *gin.Context, status int, name string, arg any) error 
 }
 
 func (s *Server) send(c *gin.Context, id string, status int, name string, arg any) error {
-	doc, err := s.removals.Update(c.Request.Context(), id, name, arg)
+	doc, err := s.removals.Update(withUpdateID(c), id, name, arg)
 	if err != nil {
 		return err
 	}

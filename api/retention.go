@@ -46,7 +46,7 @@ func (s *Server) cancelPurge(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.purges.Update(c.Request.Context(), ch.ID, workflows.UpdateCancelPurge, workflows.ActorRequest{Actor: s.actor(c)}); err != nil {
+	if err := s.purges.Update(withUpdateID(c), ch.ID, workflows.UpdateCancelPurge, workflows.ActorRequest{Actor: s.actor(c)}); err != nil {
 		return err
 	}
 	return s.channelPurge(c, ch)
@@ -68,7 +68,7 @@ func (s *Server) movePurge(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.purges.Update(c.Request.Context(), ch.ID, workflows.UpdateMovePurge,
+	if err := s.purges.Update(withUpdateID(c), ch.ID, workflows.UpdateMovePurge,
 		workflows.MovePurgeRequest{PurgeAt: req.PurgeAt.UTC(), Actor: s.actor(c)}); err != nil {
 		return err
 	}

@@ -177,7 +177,7 @@ func New(c Config) *Server {
 	e.POST("/webhooks/meta", h(s.receiveWebhook))
 	e.DELETE("/v1/session", h(s.signOut))
 
-	v1 := e.Group("/v1", endWatches(), h(s.authenticate), h(s.loadCaller))
+	v1 := e.Group("/v1", endWatches(), h(s.authenticate), h(s.loadCaller), idempotency())
 	v1.GET("/session", h(s.whoAmI))
 	v1.GET("/channels", h(s.listChannels))
 	v1.GET("/channels/:id", h(s.getChannel))

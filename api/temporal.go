@@ -263,7 +263,7 @@ func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, 
 	defer cancel()
 	var doc domain.Removal
 	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: removalID, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
+		UpdateID: UpdateIDFrom(ctx), WorkflowID: removalID, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {
 		err = h.Get(ctx, &doc)
 	}

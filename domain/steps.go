@@ -52,6 +52,9 @@ const (
 	// A run cancelled from Temporal (Web, CLI, batch) by ops: before the
 	// code was verified it changed nothing; after it, the channel is gone
 	// and only the wait for retry-unlink ends.
+	// StepStalled: the database (or SendGrid) stayed away until the human
+	// wait's deadline, so the step could not be done in time.
+	StepStalled               = "Expirada: o banco de dados ou o envio de e-mail ficou indisponível até o fim do prazo; nada foi alterado"
 	StepCancelledByTemporal   = "Cancelada pela equipe de operações no Temporal; nada foi alterado"
 	StepUnlinkStoppedByOps    = "Canal removido; a espera por novas tentativas na Meta foi encerrada pela equipe de operações no Temporal"
 	ReasonUnlinkStoppedByOps  = "espera encerrada pela equipe de operações no Temporal"

@@ -22,13 +22,16 @@ func (r *removal) preflight(ctx workflow.Context) bool {
 		domain.OutcomeRejected: r.ending(ctx, domain.StatusRejected, domain.StatusStep(domain.StatusRejected)),
 	}
 	var res activities.PreflightResult
-	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, preflightOptions()), a.Preflight,
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, stallOptions(preflightOptions(), r.in.AckTimeout.D())), a.Preflight,
 		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy, Decided: decided}).Get(ctx, &res)
-	if err != nil && r.cancelRequested() {
+	switch {
+	case err != nil && r.cancelRequested():
 		r.stoppedByTemporal(ctx)
 		return false
-	}
-	if err != nil {
+	case stalled(err): // the database was away for the whole alert's wait
+		r.end(ctx, domain.StatusExpired, domain.StepStalled, r.in.Actor)
+		return false
+	case err != nil:
 		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha no preflight", temporalerr.Message(err)))
 		return false
 	}
@@ -64,24 +67,27 @@ func (r *removal) acknowledgement(ctx workflow.Context) bool {
 			r.askedToReleaseNumber(cmd.ReleaseNumber)
 			r.doc.Retention = domain.RetentionChosen(cmd.PurgeAfterDays)
 			// The acknowledgement is recorded by the first code's send, in its transaction.
-			err := r.sendCode(ctx, cmd.Actor)
-			switch {
-			case err != nil && r.cancelRequested():
-				r.askedToReleaseNumber(false)
-				r.doc.Retention = nil
-				r.stoppedByTemporal(ctx)
-				r.reply(cmd, Refusal(cmd.Kind, r.doc.Status))
-				return false
-			case err == nil:
+			err := r.sendCode(ctx, cmd.Actor, deadline)
+			if err == nil {
 				r.setAwaitingCode(ctx)
 				r.reply(cmd, nil)
 				return true
-			case err.Code == domain.CodeTooManyCodes:
-				r.askedToReleaseNumber(false)
-				r.doc.Retention = nil
-				r.refuse(cmd, err)
+			}
+			r.askedToReleaseNumber(false)
+			r.doc.Retention = nil
+			switch de := temporalerr.AsDomain(err); {
+			case r.cancelRequested():
+				r.stoppedByTemporal(ctx)
+				r.reply(cmd, Refusal(cmd.Kind, r.doc.Status))
+				return false
+			case stalled(err): // the database or SendGrid, away until the alert's deadline
+				r.end(ctx, domain.StatusExpired, domain.StepStalled, r.in.Actor)
+				r.reply(cmd, Refusal(cmd.Kind, r.doc.Status))
+				return false
+			case de.Code == domain.CodeTooManyCodes:
+				r.refuse(cmd, de)
 			default:
-				r.finish(ctx, domain.StatusFailed, domain.StepFailed("Não foi possível enviar o código de verificação", err.Message))
+				r.finish(ctx, domain.StatusFailed, domain.StepFailed("Não foi possível enviar o código de verificação", de.Message))
 				r.reply(cmd, nil)
 				return false
 			}
@@ -127,16 +133,18 @@ func (r *removal) setAwaitingCode(ctx workflow.Context) {
 	r.setStatus(ctx, domain.StatusAwaitingCode, domain.StepAwaitingCode(r.doc.CodeSentTo, *r.doc.CodeExpiresAt, r.doc.AttemptsLeft))
 }
 
-func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor) *domain.Error {
+// sendCode sends a code; a failure that is not a refusal is retried until
+// deadline, the wait's own.
+func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor, deadline time.Time) error {
 	r.sendSeq++
 	first := r.doc.CodeSentAt == nil // the first code that went out records the acknowledgement
 	decided := domain.Decided{domain.OutcomeCodeSent: r.decide(ctx, domain.StatusAwaitingCode, domain.StatusStep(domain.StatusAwaitingCode))}
 	var res activities.SendCodeResult
-	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, sendCodeOptions()), a.SendVerificationCode,
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, stallOptions(sendCodeOptions(), deadline.Sub(workflow.Now(ctx)))), a.SendVerificationCode,
 		activities.SendCodeInput{Step: r.step(actor), ChannelName: r.channelName(), Seq: r.sendSeq, Acknowledged: first,
 			ReleaseNumber: first && r.releaseNumber, PurgeAfterDays: r.purgeAfterDays(first), Decided: decided}).Get(ctx, &res)
 	if err != nil {
-		return temporalerr.AsDomain(err)
+		return err
 	}
 	doc, _ := decided.For(domain.OutcomeCodeSent, res.Facts())
 	sentAt := workflow.Now(ctx)
@@ -160,12 +168,16 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 		switch cmd.Kind {
 		case kindVerify:
 			v, err := r.checkCode(ctx, cmd)
-			if err != nil && r.cancelRequested() {
+			switch {
+			case err != nil && r.cancelRequested():
 				r.stoppedByTemporal(ctx)
 				r.reply(cmd, Refusal(cmd.Kind, r.doc.Status))
 				return command{}, false
-			}
-			if err != nil {
+			case stalled(err): // the database was away until the code expired
+				r.end(ctx, domain.StatusExpired, domain.StepStalled, r.in.Actor)
+				r.reply(cmd, domain.Errorf(domain.CodeCodeExpired, "o código expirou; inicie uma nova remoção"))
+				return command{}, false
+			case err != nil:
 				r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha ao verificar o código", temporalerr.Message(err)))
 				r.refuse(cmd, temporalerr.AsDomain(err))
 				return command{}, false
@@ -193,9 +205,9 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 				r.refuse(cmd, e)
 				continue
 			}
-			if e := r.sendCode(ctx, cmd.Actor); e != nil {
-				r.refuse(cmd, e)
-				continue // a cancellation meanwhile ends the run at the next wait
+			if err := r.sendCode(ctx, cmd.Actor, *r.doc.CodeExpiresAt); err != nil {
+				r.refuse(cmd, temporalerr.AsDomain(err))
+				continue // a cancellation or the code's expiry ends the run at the next wait
 			}
 			r.setAwaitingCode(ctx)
 			r.reply(cmd, nil)
@@ -218,7 +230,7 @@ func (r *removal) checkCode(ctx workflow.Context, cmd command) (activities.Verif
 		domain.OutcomeWrongCode: r.decide(ctx, domain.StatusAwaitingCode, domain.StatusStep(domain.StatusAwaitingCode)),
 	}
 	var v activities.VerifyResult
-	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, verifyOptions()), a.VerifyCode,
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, stallOptions(verifyOptions(), r.doc.CodeExpiresAt.Sub(workflow.Now(ctx)))), a.VerifyCode,
 		activities.VerifyInput{Step: r.step(cmd.Actor), Seq: r.attemptSeq, CodeHash: cmd.CodeHash, Decided: decided}).Get(ctx, &v)
 	if err != nil {
 		return v, err

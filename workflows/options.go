@@ -5,6 +5,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
 // Options, one per step: explicit timeouts and retry policies. Domain
@@ -15,6 +17,22 @@ import (
 // their guarantees: each is idempotent (a retry of the same Seq is not
 // counted twice; a second tombstone changes nothing), and a worker crash
 // re-runs them from the last workflow task.
+
+// stallOptions makes o's step wait out a stalled database (or SendGrid) up
+// to within, the human wait's own deadline: infrastructure errors are retried
+// (domain refusals never are), the run stays where it was, and the API
+// answers 503 with Retry-After meanwhile. Past within it is a timeout, a
+// domain outcome (StepStalled), not a failure. A floor keeps a step asked
+// for at its wait's last second from failing at once.
+func stallOptions(o workflow.LocalActivityOptions, within time.Duration) workflow.LocalActivityOptions {
+	o.ScheduleToCloseTimeout = max(within, o.StartToCloseTimeout)
+	o.RetryPolicy.MaximumAttempts = 0
+	return o
+}
+
+// stalled: a step failed without a refusal (the database or SendGrid away
+// past its wait's deadline), not because of what was asked.
+func stalled(err error) bool { return err != nil && temporalerr.Retryable(err) }
 
 func preflightOptions() workflow.LocalActivityOptions {
 	return workflow.LocalActivityOptions{

@@ -12,6 +12,22 @@ export class Problem extends Error {
   }
 }
 
+// Idempotency keys of the requests that got no answer yet (no response, or a
+// 5xx): the same request sent again, the admin clicking "Continuar" once
+// more after a 503, carries the same key, so the server treats it as the
+// same attempt (a second code check is never spent on one click).
+const pendingKeys = new Map();
+
+function idempotencyKey(method, path, body) {
+  const id = method + ' ' + path + ' ' + (body === undefined ? '' : JSON.stringify(body));
+  if (!pendingKeys.has(id)) {
+    // getRandomValues, unlike randomUUID, exists outside secure contexts too.
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    pendingKeys.set(id, Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(''));
+  }
+  return [id, pendingKeys.get(id)];
+}
+
 // signal (optional) aborts the request: a waiting read the screen left.
 export async function api(method, path, body, signal) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' }, signal };
@@ -19,11 +35,20 @@ export async function api(method, path, body, signal) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
+  let keyID = null;
+  if ((method === 'POST' || method === 'PUT') && path.startsWith('/v1/')) {
+    let key;
+    [keyID, key] = idempotencyKey(method, path, body);
+    init.headers['Idempotency-Key'] = key;
+  }
   let res;
   try {
     res = await fetch(path, init);
   } catch (e) {
     throw new Problem(0, { code: 'network', detail: 'Não foi possível falar com o servidor. Verifique sua conexão com a rede e tente novamente.' });
+  }
+  if (keyID !== null && res.status < 500) {
+    pendingKeys.delete(keyID); // answered: a new click is a new request
   }
   if (res.status === 204) return null;
   let data = null;
