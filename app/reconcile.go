@@ -246,8 +246,9 @@ func (r Reconciler) describe(ctx context.Context, log *slog.Logger, id, runID st
 	defer cancel()
 	d, err := r.Temporal.DescribeWorkflowExecution(dctx, id, runID)
 	var missing *serviceerror.NotFound
+	var invalid *serviceerror.InvalidArgument // a run id no run of Temporal's could have
 	switch {
-	case errors.As(err, &missing):
+	case errors.As(err, &missing) || errors.As(err, &invalid):
 		log.Info("reconcile: left alone, Temporal does not know the run (its retention passed?)")
 		rep.Unknown++
 		return domain.RunUnknown, false

@@ -40,19 +40,20 @@ func (s RunState) Closed() bool {
 	return false
 }
 
-// Text says in pt-BR how the run ended, for the step, the notes and the audit trail.
+// Text says in pt-BR how the run ended ("a execução foi …"), for the step,
+// the notes and the audit trail.
 func (s RunState) Text() string {
 	switch s {
 	case RunTerminated:
-		return "encerrada à força no Temporal (terminate)"
+		return "encerrada à força (terminate)"
 	case RunCanceled:
-		return "cancelada no Temporal"
+		return "cancelada"
 	case RunTimedOut:
-		return "interrompida pelo prazo de execução do Temporal"
+		return "interrompida pelo prazo de execução"
 	case RunFailed:
-		return "encerrada com falha no Temporal"
+		return "encerrada com falha"
 	case RunCompleted:
-		return "concluída no Temporal sem registrar o fim"
+		return "concluída sem registrar o fim"
 	}
 	return string(s)
 }
@@ -92,9 +93,9 @@ type PurgeSettlement struct {
 
 // Notes and steps of a reconciled run.
 const (
-	stepStoppedBeforeTombstone = "Interrompida pelo Temporal: a execução foi %s antes de remover o canal; nada foi alterado"
-	stepStoppedAfterTombstone  = "Canal removido; a execução foi %s antes de concluir o desvínculo na Meta, que não será tentado de novo"
-	reasonStopped              = "execução %s; nenhuma nova tentativa"
+	stepStoppedBeforeTombstone = "Interrompida no Temporal: a execução foi %s antes de remover o canal; nada foi alterado"
+	stepStoppedAfterTombstone  = "Canal removido; a execução foi %s no Temporal antes de concluir o desvínculo na Meta, que não será tentado de novo"
+	reasonStopped              = "execução %s no Temporal; nenhuma nova tentativa"
 )
 
 // ReconcileRemoval is the document a removal run's stale record ends with,
@@ -189,10 +190,10 @@ func ReconcilePurge(stale Purge, run RunState) (PurgeSettlement, bool) {
 	next := stale
 	next.Status = RetentionCancelled
 	detail := map[string]any{"run_closed": string(run), "previous_status": string(stale.Status), "reconciled": true,
-		"text": fmt.Sprintf("Exclusão programada cancelada: a execução foi %s; o histórico é mantido", run.Text())}
+		"text": fmt.Sprintf("Exclusão programada cancelada: a execução foi %s no Temporal; o histórico é mantido", run.Text())}
 	if stale.Status == RetentionPurging {
 		detail["purged_messages"], detail["purged_conversations"] = stale.PurgedMessages, stale.PurgedConversations
-		detail["text"] = fmt.Sprintf("Exclusão interrompida: a execução foi %s depois de apagar %d %s de %d %s; o restante do histórico é mantido",
+		detail["text"] = fmt.Sprintf("Exclusão interrompida: a execução foi %s no Temporal depois de apagar %d %s de %d %s; o restante do histórico é mantido",
 			run.Text(), stale.PurgedMessages, Plural(int(stale.PurgedMessages), "mensagem", "mensagens"),
 			stale.PurgedConversations, Plural(int(stale.PurgedConversations), "conversa", "conversas"))
 	}
