@@ -91,7 +91,7 @@ type PurgeSettlement struct {
 	Detail map[string]any
 }
 
-// Notes and steps of a reconciled run.
+// Steps and reasons of a reconciled run.
 const (
 	stepStoppedBeforeTombstone = "Interrompida no Temporal: a execução foi %s antes de remover o canal; nada foi alterado"
 	stepStoppedAfterTombstone  = "Canal removido; a execução foi %s no Temporal antes de concluir o desvínculo na Meta, que não será tentado de novo"
@@ -114,13 +114,12 @@ func ReconcileRemoval(stale Removal, run RunState, tombstoned bool, jobs Unlink,
 	if stale.Final() || !run.Closed() {
 		return RemovalSettlement{}, false
 	}
+	// The step says why the run ended (the read model keeps an ended run's step).
 	doc := stale
-	doc.Notes = append([]string(nil), stale.Notes...)
 	doc.UpdatedAt, doc.CompletedAt = now, &now
 	detail := map[string]any{"run_closed": string(run), "previous_status": string(stale.Status), "reconciled": true}
 	if !tombstoned {
 		doc.Status, doc.Step = StatusCancelled, fmt.Sprintf(stepStoppedBeforeTombstone, run.Text())
-		doc.Notes = append(doc.Notes, doc.Step)
 		if stale.Retention != nil && stale.Retention.Status == RetentionScheduled {
 			r := *stale.Retention
 			r.Status = RetentionCancelled
@@ -131,7 +130,6 @@ func ReconcileRemoval(stale Removal, run RunState, tombstoned bool, jobs Unlink,
 	}
 	why := fmt.Sprintf(reasonStopped, run.Text())
 	doc.Status, doc.Step = StatusCompletedWithWarnings, fmt.Sprintf(stepStoppedAfterTombstone, run.Text())
-	doc.Notes = append(doc.Notes, doc.Step)
 	// A job abandoned while the row is not final was abandoned by a
 	// reconciler (another process, or a pass that failed before its
 	// compare-and-set): the document says the same whoever abandoned it.
