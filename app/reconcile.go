@@ -25,7 +25,8 @@ import (
 // written more than Grace ago, asks Temporal how each one's run stands, and
 // ends the record of a run that is closed with what domain.ReconcileRemoval
 // or domain.ReconcilePurge decides, audited as ops (Temporal). A run still
-// running is left alone; so is a run Temporal no longer knows (logged).
+// running is left alone; so is a run reset (its reset run goes on) or
+// continued as new, and a run Temporal no longer knows (logged).
 
 // ReconcileConfig is the reconciler's timing.
 type ReconcileConfig struct {
@@ -259,12 +260,13 @@ func (r Reconciler) describe(ctx context.Context, log *slog.Logger, id, runID st
 		}
 		return "", false
 	}
-	return runState(d.GetWorkflowExecutionInfo().GetStatus()), true
+	return runState(d), true
 }
 
-// runState is Temporal's execution status in the domain's words.
-func runState(s enumspb.WorkflowExecutionStatus) domain.RunState {
-	switch s {
+// runState is how Temporal describes the run, in the domain's words. A run
+// terminated by a reset names the run that goes on in its stead.
+func runState(d *workflowservice.DescribeWorkflowExecutionResponse) domain.RunState {
+	switch d.GetWorkflowExecutionInfo().GetStatus() {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
 		return domain.RunRunning
 	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
@@ -274,6 +276,9 @@ func runState(s enumspb.WorkflowExecutionStatus) domain.RunState {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
 		return domain.RunCanceled
 	case enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED:
+		if d.GetWorkflowExtendedInfo().GetResetRunId() != "" {
+			return domain.RunReset
+		}
 		return domain.RunTerminated
 	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
 		return domain.RunTimedOut

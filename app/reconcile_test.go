@@ -23,22 +23,31 @@ import (
 )
 
 // runs is a Temporal that knows some runs' states: workflow id/run id →
-// status; a run it does not list is unknown to it (NotFound).
+// status (reset: terminated by a reset); a run it does not list is unknown
+// to it (NotFound).
 type runs map[string]enumspb.WorkflowExecutionStatus
+
+// reset stands for a run terminated by a reset.
+const reset enumspb.WorkflowExecutionStatus = -1
 
 func (r runs) DescribeWorkflowExecution(_ context.Context, id, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
 	s, ok := r[id+"/"+runID]
 	if !ok {
 		return nil, serviceerror.NewNotFound("workflow execution not found")
 	}
-	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{Status: s}}, nil
+	d := &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{Status: s}}
+	if s == reset {
+		d.WorkflowExecutionInfo.Status = enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED
+		d.WorkflowExtendedInfo = &workflowpb.WorkflowExecutionExtendedInfo{ResetRunId: "the-reset-run"}
+	}
+	return d, nil
 }
 
 // TestReconcilerEndsTerminatedRunsOnceWhoeverRunsIt: a removal terminated
 // past its tombstone ends completed_with_warnings with every Meta job
 // abandoned and its token erased; one terminated at the code ends cancelled;
-// its terminated purge ends cancelled. A running run and a run Temporal does
-// not know are left alone. Four reconcilers at once write each end once, and
+// its terminated purge ends cancelled. A running run, a run reset (its reset
+// run goes on) and a run Temporal does not know are left alone. Four reconcilers at once write each end once, and
 // a second pass changes nothing.
 func TestReconcilerEndsTerminatedRunsOnceWhoeverRunsIt(t *testing.T) {
 	ctx := context.Background()
@@ -70,9 +79,9 @@ func TestReconcilerEndsTerminatedRunsOnceWhoeverRunsIt(t *testing.T) {
 		AccountID: account, ChannelID: removed, Actor: actor, Action: domain.ActionPurgeScheduled, Key: "scheduled/" + removed}); err != nil {
 		t.Fatal(err)
 	}
-	// Three removals waiting for the code: terminated, running, unknown to Temporal.
+	// Four removals waiting for the code: terminated, running, reset, unknown to Temporal.
 	waiting := map[string]string{}
-	for _, name := range []string{"terminated", "running", "unknown"} {
+	for _, name := range []string{"terminated", "running", "reset", "unknown"} {
 		ch := must(b.Channel(seed.ChannelSpec{AccountID: account, Name: name, Kind: "email"}))
 		id := workflows.WorkflowID(ch)
 		d := domain.Removal{ID: id, RunID: "run-w", ChannelID: ch, AccountID: account, Status: domain.StatusAwaitingCode, Notes: []string{}}
@@ -87,6 +96,7 @@ func TestReconcilerEndsTerminatedRunsOnceWhoeverRunsIt(t *testing.T) {
 		workflows.PurgeWorkflowID(removed) + "/": enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED,
 		waiting["terminated"] + "/run-w":         enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED,
 		waiting["running"] + "/run-w":            enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
+		waiting["reset"] + "/run-w":              reset,
 	}
 	r := app.Reconciler{Store: store, Temporal: temporal, Config: app.ReconcileConfig{DescribeTimeout: time.Second, Page: 2},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -126,11 +136,10 @@ func TestReconcilerEndsTerminatedRunsOnceWhoeverRunsIt(t *testing.T) {
 		}
 		return rec.Document()
 	}
-	if d := status(waiting["running"], "run-w"); d.Status != domain.StatusAwaitingCode || d.Final() {
-		t.Fatalf("the running run's record moved: %s", d.Status)
-	}
-	if d := status(waiting["unknown"], "run-w"); d.Status != domain.StatusAwaitingCode || d.Final() {
-		t.Fatalf("the unknown run's record moved: %s", d.Status)
+	for _, name := range []string{"running", "reset", "unknown"} {
+		if d := status(waiting[name], "run-w"); d.Status != domain.StatusAwaitingCode || d.Final() {
+			t.Fatalf("the %s run's record moved: %s", name, d.Status)
+		}
 	}
 	d := status(tombID, "run-t")
 	if !d.Final() || d.MetaUnlink.Status != domain.UnlinkAbandoned || d.MetaUnlink.Number.Status != domain.NumberFailed ||

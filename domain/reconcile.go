@@ -25,13 +25,17 @@ const (
 	RunTerminated     RunState = "terminated"
 	RunTimedOut       RunState = "timed_out"
 	RunContinuedAsNew RunState = "continued_as_new"
+	// RunReset: terminated by a reset (Temporal Web's Reset, `temporal
+	// workflow reset`): the removal goes on in the reset run.
+	RunReset RunState = "reset"
 	// RunUnknown: Temporal does not know the run (its retention passed) or
 	// answered with a status this code does not know.
 	RunUnknown RunState = "unknown"
 )
 
 // Closed reports whether the run has ended for good, with no code of its own
-// left to write its record. A run continued as new goes on in its successor.
+// left to write its record. A run continued as new, or reset, goes on in its
+// successor.
 func (s RunState) Closed() bool {
 	switch s {
 	case RunCompleted, RunFailed, RunCanceled, RunTerminated, RunTimedOut:

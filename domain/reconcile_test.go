@@ -35,6 +35,8 @@ func TestReconcileRemovalDecisionTable(t *testing.T) {
 	}{
 		{"running", waiting, RunRunning, false, Unlink{}, "", "", 0},
 		{"continued as new", waiting, RunContinuedAsNew, false, Unlink{}, "", "", 0},
+		{"reset", waiting, RunReset, false, Unlink{}, "", "", 0},
+		{"reset past the tombstone", removing, RunReset, true, owed, "", "", 0},
 		{"unknown to Temporal", waiting, RunUnknown, false, Unlink{}, "", "", 0},
 		{"final already", final, RunTerminated, false, Unlink{}, "", "", 0},
 		{"terminated waiting", waiting, RunTerminated, false, Unlink{}, StatusCancelled, ActionRemovalCancelled, 0},
@@ -131,6 +133,7 @@ func TestReconcilePurgeDecisionTable(t *testing.T) {
 		{p(RetentionScheduled, 0), RunRunning, false},
 		{p(RetentionScheduled, 0), RunUnknown, false},
 		{p(RetentionScheduled, 0), RunContinuedAsNew, false},
+		{p(RetentionScheduled, 0), RunReset, false},
 		{p(RetentionPurged, 50), RunTerminated, false},
 		{p(RetentionCancelled, 0), RunTerminated, false},
 		{p(RetentionScheduled, 0), RunTerminated, true},
