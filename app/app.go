@@ -100,12 +100,13 @@ func Mailer(cfg config.Config, console io.Writer) mail.Sender {
 	return mail.NewConsole(console)
 }
 
-// Tuning is the worker's poller configuration from the environment.
+// Tuning is the worker's configuration from the environment: pollers, its
+// stop, and its activity slots sized by the database pool.
 func Tuning(cfg config.Config) worker.Tuning {
 	return worker.Tuning{WorkflowPollers: cfg.WorkerWorkflowPollers, ActivityPollers: cfg.WorkerActivityPollers,
 		Autoscale: cfg.WorkerPollerAutoscale, NoSticky: cfg.WorkerNoSticky, EagerActivities: cfg.WorkerEagerActivities,
 		Queue: cfg.TemporalTaskQueue, Version: worker.Version{BuildID: cfg.WorkerBuildID, Unversioned: !cfg.WorkerVersioning},
-		Namespace: cfg.TemporalNamespace}
+		Namespace: cfg.TemporalNamespace, StopTimeout: cfg.WorkerStopTimeout, PoolSize: cfg.DatabasePoolSize}
 }
 
 // Parts are what a process's API and worker are built from: every process

@@ -83,6 +83,12 @@ type Config struct {
 	// unversioned worker (a server without Worker Deployments).
 	WorkerBuildID    string `env:"WORKER_BUILD_ID"`
 	WorkerVersioning bool   `env:"WORKER_VERSIONING" envDefault:"true"`
+	// WorkerStopTimeout is how long a stopping worker (SIGTERM, a deploy)
+	// lets its in-flight activities finish before it cancels them: past the
+	// longest StartToCloseTimeout it runs (2 min, the notices), so an
+	// activity that started just before the stop still ends on its own.
+	// The orchestrator's grace period must be longer (compose: 2m30s).
+	WorkerStopTimeout time.Duration `env:"WORKER_STOP_TIMEOUT" envDefault:"2m10s"`
 
 	// The limits of SPEC §8 (docs/security.md); 0 turns the start limit off
 	// (load tests and benchmarks of many removals by one user).

@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/crm/channel-removal/config"
 	"github.com/crm/channel-removal/workflows"
 )
 
@@ -24,6 +26,7 @@ type compose struct {
 		Ports       []string          `yaml:"ports"`
 		EnvFile     any               `yaml:"env_file"`
 		Healthcheck map[string]any    `yaml:"healthcheck"`
+		StopGrace   string            `yaml:"stop_grace_period"`
 		Deploy      struct {
 			Replicas int `yaml:"replicas"`
 		} `yaml:"deploy"`
@@ -90,6 +93,15 @@ func TestComposeNamesEveryServiceInOrder(t *testing.T) {
 		if s.Deploy.Replicas != 2 {
 			t.Errorf("%s: %d replicas, want 2", name, s.Deploy.Replicas)
 		}
+	}
+	// A stopping worker lets its activities finish (WORKER_STOP_TIMEOUT);
+	// Docker kills it after the grace period, 10 s unless set.
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, err := time.ParseDuration(c.Services["worker"].StopGrace); err != nil || g <= cfg.WorkerStopTimeout {
+		t.Errorf("worker stop_grace_period %q must exceed WORKER_STOP_TIMEOUT (%s)", c.Services["worker"].StopGrace, cfg.WorkerStopTimeout)
 	}
 	if c.Services["migrate"].DependsOn["postgres"].Condition != "service_healthy" {
 		t.Error("migrate must wait for a healthy postgres")

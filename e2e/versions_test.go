@@ -8,7 +8,6 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/crm/channel-removal/ops"
 	"github.com/crm/channel-removal/worker"
@@ -37,11 +36,11 @@ func TestRemovalsStayOnTheBuildThatStartedThem(t *testing.T) {
 	if got := s.routing(ctx); got["e2e-a"] != "current" || got["e2e-b"] != "" {
 		t.Fatalf("before the switch: %v", got)
 	}
-	h := s.tc.WorkerDeploymentClient().GetHandle(worker.DeploymentName)
-	if _, err := h.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{BuildID: "e2e-b"}); err != nil {
+	// As ops do (`ops promote`): once B polls every task queue A polls, and
+	// until the test's queue routes to B.
+	if err := worker.Promote(ctx, s.tc, worker.PromoteOptions{BuildID: "e2e-b", Wait: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
-	within(t, time.Minute, func() bool { return worker.QueueCurrent(ctx, s.tc, "default", s.queue) == "e2e-b" }, nil)
 	fresh := s.acknowledged(s.channel("messenger", "", "PB-"+s.account[:8]))
 	codes[fresh] = s.lastCode()
 	if a, b := s.builds(waiting), s.builds(fresh); a != "e2e-a" || b != "e2e-b" {

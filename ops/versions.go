@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/crm/channel-removal/worker"
 	"github.com/crm/channel-removal/workflows"
 )
 
@@ -25,14 +26,22 @@ type Build struct {
 	// "draining" (pinned runs may still be open on it), "drained", or ""
 	// (current, ramping, or never current).
 	Drainage string
-	// OpenRemovals and OpenOther count the runs still open on it
-	// (visibility: TemporalWorkerDeploymentVersion), removals and the rest.
+	// Polls is the task queues the server lists for the build (name and
+	// type): a build is promoted once it polls every queue the current one does.
+	Polls []worker.TaskQueue
+	// OpenRemovals and OpenOther count the pinned runs still open on it
+	// (visibility: TemporalWorkerDeploymentVersion), removals and the rest
+	// (MetaAccessLostWorkflow): each waits for this build's workers.
 	OpenRemovals, OpenOther int64
+	// OpenAutoUpgrade counts the auto-upgrading runs (purges) whose last
+	// workflow task ran here: asleep on a timer, each moves to the current
+	// build at its next task, so none keeps the build from draining.
+	OpenAutoUpgrade int64
 }
 
-// Drained: no new run reaches the build and none is open on it, so its
-// workers may stop. The server says so (drainage "drained"), or the build
-// never received a run and none is open.
+// Drained: no new run reaches the build and no pinned run is open on it, so
+// its workers may stop. The server says so (drainage "drained"), or the
+// build never received a run and none is open.
 func (b Build) Drained() bool {
 	if b.Routing != "" || b.OpenRemovals+b.OpenOther > 0 {
 		return false
@@ -42,7 +51,8 @@ func (b Build) Drained() bool {
 
 // Versions lists the builds of deployment, newest first.
 func Versions(ctx context.Context, c client.Client, deployment string) ([]Build, error) {
-	d, err := c.WorkerDeploymentClient().GetHandle(deployment).Describe(ctx, client.WorkerDeploymentDescribeOptions{})
+	h := c.WorkerDeploymentClient().GetHandle(deployment)
+	d, err := h.Describe(ctx, client.WorkerDeploymentDescribeOptions{})
 	if err != nil {
 		if _, ok := err.(*serviceerror.NotFound); ok {
 			return nil, nil // no versioned worker has polled yet
@@ -65,11 +75,21 @@ func Versions(ctx context.Context, c client.Client, deployment string) ([]Build,
 		case client.WorkerDeploymentVersionDrainageStatusDrained:
 			b.Drainage = "drained"
 		}
+		if b.Polls, err = worker.Polls(ctx, h, b.BuildID); err != nil {
+			return nil, fmt.Errorf("describe build %s: %w", b.BuildID, err)
+		}
+		// The run's own behaviour, as the server recorded it, tells pinned
+		// runs from auto-upgrading ones: the server counts only the pinned
+		// towards a build's drainage.
 		version := fmt.Sprintf("TemporalWorkerDeploymentVersion = '%s:%s' AND ExecutionStatus = 'Running'", deployment, b.BuildID)
-		if b.OpenRemovals, err = count(ctx, c, version+fmt.Sprintf(" AND WorkflowType = '%s'", workflows.WorkflowName)); err != nil {
+		pinned := version + " AND TemporalWorkflowVersioningBehavior = 'Pinned'"
+		if b.OpenRemovals, err = count(ctx, c, pinned+fmt.Sprintf(" AND WorkflowType = '%s'", workflows.WorkflowName)); err != nil {
 			return nil, err
 		}
-		if b.OpenOther, err = count(ctx, c, version+fmt.Sprintf(" AND WorkflowType != '%s'", workflows.WorkflowName)); err != nil {
+		if b.OpenOther, err = count(ctx, c, pinned+fmt.Sprintf(" AND WorkflowType != '%s'", workflows.WorkflowName)); err != nil {
+			return nil, err
+		}
+		if b.OpenAutoUpgrade, err = count(ctx, c, version+" AND TemporalWorkflowVersioningBehavior = 'AutoUpgrade'"); err != nil {
 			return nil, err
 		}
 		out = append(out, b)
@@ -103,7 +123,7 @@ func PrintVersions(w io.Writer, deployment string, bs []Build, now time.Time) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "BUILD ID\tROUTING\tOPEN REMOVALS\tOTHER OPEN RUNS\tSERVER SAYS\tDRAINED\tAGE")
+	fmt.Fprintln(tw, "BUILD ID\tROUTING\tPOLLS\tOPEN REMOVALS\tOTHER PINNED\tAUTO-UPGRADE\tSERVER SAYS\tDRAINED\tAGE")
 	for _, b := range bs {
 		drained := "no"
 		switch {
@@ -112,7 +132,8 @@ func PrintVersions(w io.Writer, deployment string, bs []Build, now time.Time) {
 		case b.Drained():
 			drained = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", b.BuildID, dash(b.Routing), b.OpenRemovals, b.OpenOther, dash(b.Drainage), drained, age(now.Sub(b.Created)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", b.BuildID, dash(b.Routing), dash(worker.FormatQueues(b.Polls)),
+			b.OpenRemovals, b.OpenOther, b.OpenAutoUpgrade, dash(b.Drainage), drained, age(now.Sub(b.Created)))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "deployment %s: %d build(s)\n", deployment, len(bs))
@@ -123,4 +144,22 @@ func dash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// Promote makes build the deployment's current version, or its ramping one
+// with ramp percent of new runs (worker.Promote: once the server lists it on
+// every task queue the current build polls, bounded by wait), then prints
+// the builds.
+func Promote(ctx context.Context, c client.Client, namespace, build string, ramp float64, wait time.Duration, actor string, out io.Writer) error {
+	o := worker.PromoteOptions{BuildID: build, Ramp: float32(ramp), Wait: wait, Namespace: namespace, Identity: actor}
+	fmt.Fprintf(out, "build %s: waiting (up to %s) until it polls every task queue of the current build, then switching...\n", build, wait)
+	if err := worker.Promote(ctx, c, o); err != nil {
+		return err
+	}
+	bs, err := Versions(ctx, c, worker.DeploymentName)
+	if err != nil {
+		return err
+	}
+	PrintVersions(out, worker.DeploymentName, bs, time.Now())
+	return nil
 }

@@ -149,7 +149,7 @@ func (v Version) becomeCurrent(ctx context.Context, c client.Client, namespace, 
 		// call can hang until the deployment's state is back, and one such
 		// call must not use up the whole wait.
 		tctx, done := context.WithTimeout(ctx, 10*time.Second)
-		current, err := v.promoteOnce(tctx, h, id)
+		current, err := v.promoteOnce(tctx, h, id, queue)
 		routed := current == id && QueueCurrent(tctx, c, namespace, queue) == id
 		done()
 		if routed {
@@ -167,8 +167,12 @@ func (v Version) becomeCurrent(ctx context.Context, c client.Client, namespace, 
 	}
 }
 
-// promoteOnce returns the current build once it has done what it may.
-func (v Version) promoteOnce(ctx context.Context, h client.WorkerDeploymentHandle, id string) (string, error) {
+// promoteOnce returns the current build once it has done what it may. It
+// switches only once the server lists the build on its own queue's workflow
+// and activity tasks and on every queue of the current build: a build
+// registers a moment after its pollers start, one queue type at a time, and
+// until then the server may refuse it.
+func (v Version) promoteOnce(ctx context.Context, h client.WorkerDeploymentHandle, id, queue string) (string, error) {
 	d, err := h.Describe(ctx, client.WorkerDeploymentDescribeOptions{})
 	if err != nil {
 		return "", err // NotFound until a poller has reached the server
@@ -182,6 +186,13 @@ func (v Version) promoteOnce(ctx context.Context, h client.WorkerDeploymentHandl
 	}
 	if !registered {
 		return "", fmt.Errorf("build %s not registered yet", id)
+	}
+	missing, err := unpolled(ctx, h, d, id, ownQueues(queue))
+	if err != nil {
+		return "", err
+	}
+	if len(missing) > 0 {
+		return "", fmt.Errorf("build %s does not poll %s yet", id, FormatQueues(missing))
 	}
 	if _, err = h.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{BuildID: id, ConflictToken: d.ConflictToken,
 		Identity: "channel-removal worker " + id}); err != nil {

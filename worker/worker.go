@@ -4,18 +4,21 @@ package worker
 
 import (
 	"context"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/workflows"
 )
 
-// Tuning is how many pollers the worker keeps on the task queue. Under load
-// the default two workflow-task pollers stay busy with the sticky queues of
-// the runs already going, and new runs wait in the queue: more pollers (or the
-// SDK's poller autoscaling) let them start. Defaults are measured with
+// Tuning is how many pollers the worker keeps on the task queue, how many
+// activities it runs at once and how it stops. Under load the default two
+// workflow-task pollers stay busy with the sticky queues of the runs already
+// going, and new runs wait in the queue: more pollers (or the SDK's poller
+// autoscaling) let them start. Defaults are measured with
 // `channel-removal bench` (README).
 type Tuning struct {
 	WorkflowPollers int  // WORKER_WORKFLOW_POLLERS
@@ -39,7 +42,26 @@ type Tuning struct {
 	// Namespace is the client's (TEMPORAL_NAMESPACE), where the build's
 	// routing is read; empty is "default".
 	Namespace string
+	// StopTimeout (WORKER_STOP_TIMEOUT) is how long Stop lets in-flight
+	// activities finish before it cancels them. The SDK's default, 0,
+	// cancels them at once: a deploy would cut a notice or a purge batch
+	// halfway and leave it to the retry policy.
+	StopTimeout time.Duration
+	// PoolSize is the process's database connections (DATABASE_POOL_SIZE).
+	// Local activities (preflight, code, verification, tombstone) each hold
+	// one while they run inside a workflow task, so at most that many run
+	// at once: beyond it they would only queue on the pool, their time
+	// running out there. 0 leaves the SDK's defaults (1,000 of each).
+	PoolSize int
 }
+
+// activitiesPerConnection bounds the activities run at once to this many
+// per pooled connection. Most of them (Meta, SendGrid) hold no connection
+// over their HTTP call, so the pool alone would be too few; but each writes
+// its record through the pool, and five waiters per connection keep that
+// wait (a purge batch holds its connection for about half a second) far
+// under the shortest StartToCloseTimeout (15 s).
+const activitiesPerConnection = 5
 
 func (t Tuning) namespace() string {
 	if t.Namespace == "" {
@@ -55,8 +77,10 @@ func (t Tuning) Apply() {
 	}
 }
 
-// DefaultTuning is what the benchmark chose on our 2-core machine.
-var DefaultTuning = Tuning{WorkflowPollers: 32, ActivityPollers: 8, EagerActivities: true}
+// DefaultTuning is what the benchmark chose on our 2-core machine, with the
+// pool that postgres.Open opens. Its StopTimeout is 0: tests stop workers to
+// end, not to deploy (app.Tuning sets the configured one).
+var DefaultTuning = Tuning{WorkflowPollers: 32, ActivityPollers: 8, EagerActivities: true, PoolSize: postgres.PoolSize}
 
 // Options turns a tuning into worker options.
 func (t Tuning) Options() sdkworker.Options {
@@ -69,6 +93,11 @@ func (t Tuning) Options() sdkworker.Options {
 			DisableEagerActivities:     !t.EagerActivities,
 			DeploymentOptions:          t.Version.options(),
 		}
+	}
+	o.WorkerStopTimeout = t.StopTimeout
+	if t.PoolSize > 0 {
+		o.MaxConcurrentLocalActivityExecutionSize = t.PoolSize
+		o.MaxConcurrentActivityExecutionSize = activitiesPerConnection * t.PoolSize
 	}
 	return o
 }
@@ -103,8 +132,8 @@ func Start(ctx context.Context, c client.Client, acts *activities.Activities, t 
 	return w, nil
 }
 
-// Run starts the worker and stops it gracefully (in-flight activities get to
-// finish) when ctx is done.
+// Run starts the worker and stops it gracefully when ctx is done: in-flight
+// activities get up to t.StopTimeout to finish.
 func Run(ctx context.Context, c client.Client, acts *activities.Activities, t Tuning) error {
 	t.Apply()
 	w, err := Start(ctx, c, acts, t)

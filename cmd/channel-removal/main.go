@@ -48,8 +48,11 @@ const usage = `usage: channel-removal <command>
                       (one server-side batch signal), print the batch job, then outcomes
   ops reconcile       end, once, the records of runs closed in Temporal without their end
                       (Terminate, a timeout): what the worker does every minute; prints them
-  ops versions        each worker build of the deployment channel-removal: routing, open
-                      removals on it, whether it is drained (docs/operations.md, releases)
+  ops versions        each worker build of the deployment channel-removal: routing, task
+                      queues, open runs on it, whether it is drained (docs/operations.md)
+  ops promote --build-id B [--ramp P] [--wait 2m]
+                      make build B current (or ramping, P% of new runs) once it polls
+                      every task queue of the current build
   bench [-n N] [-c C] [-workflow-pollers P] [-activity-pollers P] [-autoscale]
         [-no-sticky] [-sqlite-journal wal|full]
                       N whole removals through the HTTP API, C at a time, then the bare
@@ -276,13 +279,15 @@ func probe(args []string) error {
 
 func runOps(ctx context.Context, cfg config.Config, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: channel-removal ops (list | retry-unlinks | reconcile | versions) ...")
+		return errors.New("usage: channel-removal ops (list | retry-unlinks | reconcile | versions | promote) ...")
 	}
 	fs := flag.NewFlagSet("ops "+args[0], flag.ContinueOnError)
 	status := fs.String("status", "", "only this RemovalStatus (list)")
 	channel := fs.String("channel", "", "only this channel id")
 	all := fs.Bool("all", false, "every removal in completed_with_warnings (retry-unlinks)")
-	wait := fs.Duration("wait", 2*time.Minute, "how long to wait for outcomes (retry-unlinks)")
+	wait := fs.Duration("wait", 2*time.Minute, "how long to wait for outcomes (retry-unlinks), or for the build's task queues (promote)")
+	build := fs.String("build-id", "", "the build to promote (promote)")
+	ramp := fs.Float64("ramp", 0, "make the build ramping with this percentage of new runs, not current (promote)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -312,6 +317,11 @@ func runOps(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		ops.PrintVersions(os.Stdout, worker.DeploymentName, bs, time.Now())
 		return nil
+	case "promote":
+		if *build == "" || *ramp < 0 || *ramp > 100 {
+			return errors.New("usage: channel-removal ops promote --build-id B [--ramp P] [--wait 2m]")
+		}
+		return ops.Promote(ctx, tc, cfg.TemporalNamespace, *build, *ramp, *wait, "ops:"+os.Getenv("USER"), os.Stdout)
 	case "retry-unlinks":
 		if (*channel == "") == !*all {
 			return errors.New("usage: channel-removal ops retry-unlinks (--channel ID | --all) [--wait 2m]")

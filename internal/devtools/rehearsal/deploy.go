@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/internal/devtools/graphsim"
-	"github.com/crm/channel-removal/internal/devtools/temporaldev"
 	"github.com/crm/channel-removal/ops"
 	"github.com/crm/channel-removal/worker"
 	"github.com/crm/channel-removal/workflows"
@@ -88,10 +86,10 @@ func (r *rig) deployVersioned(ctx context.Context) error {
 	if rep.BuildB, err = r.newBuild(ctx, rep.BuildA); err != nil {
 		return err
 	}
-	// B did not make itself current (A is): ops do, with the temporal CLI.
-	if out, err := r.cli(ctx, "worker", "deployment", "set-current-version", "--deployment-name", worker.DeploymentName,
-		"--build-id", rep.BuildB, "--yes"); err != nil {
-		return fmt.Errorf("set-current-version: %v\n%s", err, out)
+	// B did not make itself current (A is): ops do, with `ops promote`,
+	// which waits until B polls every task queue A polls.
+	if out, err := r.run(ctx, "ops", "promote", "--build-id", rep.BuildB); err != nil {
+		return fmt.Errorf("ops promote: %v\n%s", err, out)
 	}
 	switched := time.Now()
 	if err := (worker.Version{BuildID: rep.BuildB}).AwaitQueue(ctx, r.tc, "default", workflows.TaskQueue); err != nil {
@@ -424,19 +422,6 @@ func (r *rig) newBuild(ctx context.Context, old string) (string, error) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	return "", fmt.Errorf("no second build polled within a minute")
-}
-
-// cli runs the pinned temporal CLI against the cluster, with the client
-// certificate.
-func (r *rig) cli(ctx context.Context, args ...string) (string, error) {
-	bin, err := temporaldev.Binary(ctx, r.o.Progress)
-	if err != nil {
-		return "", err
-	}
-	cmd := exec.CommandContext(ctx, bin, append(args, "--address", r.cluster.Address, "--namespace", "default")...)
-	cmd.Env = r.env
-	out, err := cmd.CombinedOutput()
-	return string(out), err
 }
 
 func (d DeployReport) note() string {
