@@ -27,6 +27,7 @@ type PurgeStore interface {
 	RecordPurge(ctx context.Context, p domain.Purge, e domain.AuditEntry) error
 	StartPurge(ctx context.Context, channelID string, e domain.AuditEntry) (held bool, err error)
 	PurgeBatch(ctx context.Context, channelID string, size int) (domain.PurgeBatch, domain.Purge, error)
+	Held(ctx context.Context, channelID string) (bool, error)
 }
 
 // SchedulePurgeInput is the removal's retention, decided by its workflow once
@@ -95,6 +96,14 @@ type PurgeBatchResult struct {
 func (a *Activities) PurgeBatch(ctx context.Context, in PurgeBatchInput) (PurgeBatchResult, error) {
 	b, p, err := a.PurgeStore.PurgeBatch(ctx, in.ChannelID, in.Size)
 	return PurgeBatchResult{Batch: b, Purge: p}, temporalerr.Encode(err)
+}
+
+// PurgeHeld reads whether a legal hold stands on the channel: a held purge
+// reads it again every retention day, so a hold lifted whose signal was lost
+// (the API commits the hold, then signals) still lets the purge go on.
+func (a *Activities) PurgeHeld(ctx context.Context, in PurgeBatchInput) (bool, error) {
+	held, err := a.PurgeStore.Held(ctx, in.ChannelID)
+	return held, temporalerr.Encode(err)
 }
 
 // PurgeNoticeInput is the notice to every admin before (Soon) or after a purge.

@@ -110,9 +110,13 @@ func TestComposeNamesEveryServiceInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range workflows.SearchAttributeNames {
-		if !strings.Contains(string(setup), name) {
-			t.Errorf("search attribute %s is not registered by deploy/temporal/setup.sh", name)
+	for _, name := range workflows.SearchAttributeNames { // "Name" is a Keyword, "Name=Type" another type
+		name, typ, typed := strings.Cut(name, "=")
+		if !typed {
+			typ = "Keyword"
+		}
+		if !strings.Contains(string(setup), name+":"+typ) {
+			t.Errorf("search attribute %s (%s) is not registered by deploy/temporal/setup.sh", name, typ)
 		}
 	}
 	if p := c.Services["api"].Ports; len(p) != 0 {

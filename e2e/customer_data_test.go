@@ -343,6 +343,7 @@ func TestAdminsCancelAndMoveAPendingPurge(t *testing.T) {
 	if s.messagesOf(ch2) != 0 {
 		t.Fatal("the moved purge left messages")
 	}
+	s.closed(workflows.PurgeWorkflowID(ch2)) // and its notices, workflows of their own
 	if soon := s.purgeNotices(true); soon[s.adminEmail()] != 1 {
 		t.Fatalf("notices before the moved purge: %v, want one", soon)
 	}

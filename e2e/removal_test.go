@@ -111,6 +111,7 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 		return err == nil && len(res.Executions) == 1
 	})
 	s.closed(id) // the admins' notice follows removal_completed
+	s.captureHistory(workflows.NoticeID(domain.NoticeAdmins, s.runOf(id)), "admins_notice.json")
 	trail, _ := s.store.AuditTrail(context.Background(), id)
 	var actions []string
 	for _, a := range trail {

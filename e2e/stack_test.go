@@ -432,14 +432,24 @@ func unreachableTemporal(t *testing.T) client.Client {
 	return dead
 }
 
-// closed waits until the removal's run has closed (its last steps, such as
-// the admins' notice, come after the status the API shows).
+// closed waits until the removal's run has closed, and the notices it
+// started (the admins' notice comes after the status the API shows, as a
+// workflow of its own) have closed too.
 func (s *stack) closed(id string) {
 	s.t.Helper()
 	s.eventually(func() bool {
 		d, err := s.tc.DescribeWorkflowExecution(context.Background(), id, "")
 		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
 	})
+	for _, ev := range s.history(id).Events {
+		if started := ev.GetChildWorkflowExecutionStartedEventAttributes(); started != nil {
+			child := started.GetWorkflowExecution()
+			s.eventually(func() bool {
+				d, err := s.tc.DescribeWorkflowExecution(context.Background(), child.GetWorkflowId(), child.GetRunId())
+				return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
+			})
+		}
+	}
 }
 
 // adminEmail is the stack's admin user's e-mail (the account administrator,

@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/internal/devtools/graphsim"
@@ -72,6 +74,9 @@ func TestOpsCancelARemovalAtEachWait(t *testing.T) {
 		if by := s.auditBy(id, domain.ActionRemovalCancelled); by != domain.ActorOpsTemporal.UserID {
 			t.Fatalf("%s: removal_cancelled by %q: %s", wait, by, s.auditActions(id))
 		}
+		if wait == domain.StatusAwaitingCode {
+			s.captureHistory(id, "cancelled_from_temporal.json")
+		}
 		// Nothing was removed: the admin may start again.
 		s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "")
 	}
@@ -96,6 +101,7 @@ func TestOpsCancelARemovalAtEachWait(t *testing.T) {
 	if tokens != 0 {
 		t.Fatal("the unlink job's token outlived the abandoned unlink")
 	}
+	s.captureHistory(id, "retry_unlink_wait_cancelled.json")
 }
 
 // TestOpsCancelAPendingPurge: a purge waiting for its date, cancelled from
@@ -121,4 +127,48 @@ func TestOpsCancelAPendingPurge(t *testing.T) {
 	if !strings.Contains(s.auditActions(id), `"purge_cancelled"`) {
 		t.Fatal("the API's audit trail lacks the cancellation")
 	}
+	s.captureHistory(workflows.PurgeWorkflowID(ch), "purge_cancelled_from_temporal.json")
+}
+
+// runOf is the removal's latest run id.
+func (s *stack) runOf(id string) string {
+	s.t.Helper()
+	d, err := s.tc.DescribeWorkflowExecution(context.Background(), id, "")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+}
+
+// TestAHoldLiftedInPostgresAloneLetsThePurgeRun: the API commits a lifted
+// hold, then signals; with the signal lost, the held purge still finds the
+// hold gone at its next daily reading and purges. Temporal Web lists it by
+// PurgeStatus meanwhile.
+func TestAHoldLiftedInPostgresAloneLetsThePurgeRun(t *testing.T) {
+	s := newStack(t)
+	s.retentionDay = 200 * time.Millisecond // 30 days: 6 s
+	s.start(true)
+	ch := s.channel("messenger", "", "PSTEER-hold-"+s.account[:8])
+	s.conversationsWith(ch, 1)
+	id, _ := s.removeChoosing(ch, 30)
+	s.want(s.do("PUT", "/v1/channels/"+ch+"/hold", s.adminToken, map[string]any{"reason": "Ofício 42"}), 200, "")
+	s.purgeStatus(ch, string(domain.RetentionHeld))
+	s.eventually(func() bool { // ops find it in Temporal Web
+		res, err := s.tc.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+			Query: fmt.Sprintf("PurgeStatus = 'held' AND ChannelId = '%s' AND PurgeAt > '2000-01-01T00:00:00Z'", ch)})
+		return err == nil && len(res.Executions) == 1
+	})
+	// Lifted behind the workflow's back: the row alone says so.
+	if err := s.store.SetHold(context.Background(), ch, nil, domain.AuditEntry{RemovalID: id, AccountID: s.account, ChannelID: ch,
+		Action: domain.ActionHoldReleased, Key: "hold/lost-signal/" + ch}); err != nil {
+		t.Fatal(err)
+	}
+	s.purgeStatus(ch, string(domain.RetentionPurged))
+	if n := s.messagesOf(ch); n != 0 {
+		t.Fatalf("%d messages left", n)
+	}
+	if !strings.Contains(s.auditActions(id), `"purge_resumed"`) {
+		t.Fatalf("audit lacks purge_resumed: %s", s.auditActions(id))
+	}
+	s.captureHistory(workflows.PurgeWorkflowID(ch), "purge_hold_lifted_without_signal.json")
 }

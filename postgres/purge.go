@@ -131,6 +131,12 @@ func (s *Store) PurgeBatch(ctx context.Context, channelID string, size int) (b d
 	return b, p, err
 }
 
+// Held reads whether a legal hold stands on the channel.
+func (s *Store) Held(ctx context.Context, channelID string) (held bool, err error) {
+	err = s.q().GetContext(ctx, &held, `SELECT hold_reason IS NOT NULL FROM channels WHERE id = $1`, channelID)
+	return held, mapErr(err)
+}
+
 // SetHold sets (hold non-nil) or lifts the channel's legal hold, with its
 // audit record. It waits for the batch in flight, if any (which holds the
 // channel's row locked), and the next batch sees it.

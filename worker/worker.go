@@ -114,6 +114,7 @@ func NewTuned(c client.Client, acts *activities.Activities, t Tuning) sdkworker.
 	w.RegisterWorkflowWithOptions(workflows.RemoveChannelWorkflow, workflows.RegisterOptions())
 	w.RegisterWorkflowWithOptions(workflows.MetaAccessLostWorkflow, workflows.MetaAccessLostOptions())
 	w.RegisterWorkflowWithOptions(workflows.PurgeMessagesWorkflow, workflows.PurgeOptions())
+	w.RegisterWorkflowWithOptions(workflows.SecurityNoticeWorkflow, workflows.NoticeOptions())
 	w.RegisterActivity(acts)
 	return w
 }

@@ -55,6 +55,8 @@ type harness struct {
 	noticeErr    func() error
 	noticeCalls  int
 	guessNotices []activities.GuessLimitInput
+	// guessNoticeErr, when set, is what a NotifyGuessLimit call returns (nil: sent).
+	guessNoticeErr func() error
 	// noticeFailedAlerts are AlertNoticeFailed calls (ops told of a notice not sent).
 	noticeFailedAlerts []activities.NoticeFailedInput
 	// guessLimitAt is the wrong code (1 on) whose VerifyCode reports GuessLimit.
@@ -84,6 +86,7 @@ func newHarness(t *testing.T) *harness {
 	h.overrides = []func() activities.AttemptResult{doneUnlink}
 	env := h.env
 	env.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
+	env.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
 	env.RegisterActivity(a)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: WorkflowID(testChannel), TaskQueue: TaskQueue})
 
@@ -181,6 +184,11 @@ func newHarness(t *testing.T) *harness {
 		})
 	env.OnActivity(a.NotifyGuessLimit, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.GuessLimitInput) (int, error) {
+			if h.guessNoticeErr != nil {
+				if err := h.guessNoticeErr(); err != nil {
+					return 0, err
+				}
+			}
 			h.guessNotices = append(h.guessNotices, in)
 			return 1, nil
 		})

@@ -46,10 +46,15 @@ var (
 	SAChannelID     = temporal.NewSearchAttributeKeyKeyword("ChannelId")
 	SAAccountID     = temporal.NewSearchAttributeKeyKeyword("AccountId")
 	SARemovalStatus = temporal.NewSearchAttributeKeyKeyword("RemovalStatus")
+	// The purge's state and date (SPEC §4).
+	SAPurgeStatus = temporal.NewSearchAttributeKeyKeyword("PurgeStatus")
+	SAPurgeAt     = temporal.NewSearchAttributeKeyTime("PurgeAt")
 )
 
-// SearchAttributeNames lists them for registration on a server.
-var SearchAttributeNames = []string{SAChannelID.GetName(), SAAccountID.GetName(), SARemovalStatus.GetName()}
+// SearchAttributeNames lists them for registration on a server: a name is a
+// Keyword, name=Type another type.
+var SearchAttributeNames = []string{SAChannelID.GetName(), SAAccountID.GetName(), SARemovalStatus.GetName(),
+	SAPurgeStatus.GetName(), SAPurgeAt.GetName() + "=Datetime"}
 
 const idPrefix = "remove-channel:"
 

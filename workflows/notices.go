@@ -7,23 +7,22 @@ import (
 
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
 // The security notices (the admins' notice, the guess-limit notice, the ops
-// alert) are the control against a stolen session: they are retried until
-// SendGrid accepts them (noticeOptions), never dropped after a while. Only a
-// refusal no retry can change (an address SendGrid rejects) ends the wait; it
-// is audited as notice_failed, so the trail shows the notice did not go.
+// alert) are the control against a stolen session: each is retried until
+// SendGrid accepts it, never dropped after a while, by a notice workflow of
+// its own (notice.go) that the run starts and does not wait for. Only a
+// refusal no retry can change ends a notice's wait; it is audited as
+// notice_failed, so the trail shows the notice did not go.
 
 // alertOps tells ops, once per run, that the removal stays in
 // completed_with_warnings (MAIL_OPS; the worker sends nothing without it).
 func (r *removal) alertOps(ctx workflow.Context, deadline time.Time) {
 	r.opsAlerted = true
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertOps, activities.OpsAlertInput{
+	r.notice(ctx, Notice{Kind: domain.NoticeOps, Ops: &activities.OpsAlertInput{
 		Step: r.step(r.actor), ChannelName: r.channelName(), LastError: r.metaError(), Attempts: r.doc.MetaUnlink.Attempts,
-		Since: r.warnedAt, RetryUntil: deadline}).Get(ctx, nil)
-	r.noticeFailed(ctx, domain.NoticeOps, err)
+		Since: r.warnedAt, RetryUntil: deadline}}, "Alerta à equipe de operações")
 }
 
 // notifyAdmins tells every admin of the account, once per run, that the
@@ -34,37 +33,20 @@ func (r *removal) notifyAdmins(ctx workflow.Context) {
 		return
 	}
 	r.adminsNotified = true
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, noticeOptions()), a.NotifyAdmins, activities.NoticeInput{
+	r.notice(ctx, Notice{Kind: domain.NoticeAdmins, Admins: &activities.NoticeInput{
 		Step: r.step(r.actor), ChannelName: r.channelName(), Status: r.doc.Status, MetaError: r.metaError(),
-		At: workflow.Now(ctx)}).Get(ctx, nil)
-	r.noticeFailed(ctx, domain.NoticeAdmins, err)
+		At: workflow.Now(ctx)}}, "Aviso aos administradores: canal removido")
 }
 
 // notifyGuessLimit tells every admin of the account that the channel's wrong
 // codes across runs reached the limit (SPEC §8), with who entered the last one.
 func (r *removal) notifyGuessLimit(ctx workflow.Context, actor domain.Actor) {
-	o := noticeOptions()
-	o.Summary = "Avisa os administradores das tentativas de código"
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), a.NotifyGuessLimit, activities.GuessLimitInput{
-		Step: r.step(actor), ChannelName: r.channelName()}).Get(ctx, nil)
-	r.noticeFailed(ctx, domain.NoticeGuessLimit, err)
+	r.notice(ctx, Notice{Kind: domain.NoticeGuessLimit, GuessLimit: &activities.GuessLimitInput{
+		Step: r.step(actor), ChannelName: r.channelName()}}, "Aviso aos administradores: tentativas de código")
 }
 
-// noticeFailed audits a notice that will not go out (err nil: it went) and,
-// for the admins' notices, tells ops (MAIL_OPS) to tell the admins another
-// way; if that fails too, the audit record and the log are what remain.
-func (r *removal) noticeFailed(ctx workflow.Context, notice domain.NoticeKind, err error) {
-	if err == nil {
-		return
-	}
-	why := temporalerr.Message(err)
-	workflow.GetLogger(ctx).Error("notice not sent", "notice", notice, "error", err)
-	r.audit(ctx, domain.ActionNoticeFailed, r.actor, map[string]string{"notice": string(notice), "error": why}, nil)
-	if notice == domain.NoticeOps {
-		return
-	}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertNoticeFailed, activities.NoticeFailedInput{
-		Step: r.step(r.actor), ChannelName: r.channelName(), Notice: notice, Error: why}).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("ops not told of a notice not sent", "notice", notice, "error", err)
-	}
+// notice starts the run's notice of its kind, keyed by the removal's first
+// run (which a reset keeps), so it starts once whatever replays or resets.
+func (r *removal) notice(ctx workflow.Context, n Notice, summary string) {
+	startNotice(ctx, NoticeID(n.Kind, workflow.GetInfo(ctx).FirstRunID), summary+" — "+r.doc.ID, n)
 }

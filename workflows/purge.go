@@ -95,7 +95,16 @@ type purge struct {
 	p       domain.Purge
 	inbox   []purgeCommand
 	answers map[string]*domain.Error
+	// v is the run's shape: purgeV1 re-reads a hold while held, starts its
+	// notices as notice workflows, and keeps PurgeStatus and PurgeAt
+	// current; DefaultVersion is the shape of the runs started before it.
+	v workflow.Version
 }
+
+// purgeV1 names the first change to the purge's commands: it auto-upgrades,
+// so runs begun on an earlier build keep their shape (GetVersion) until they
+// continue as new.
+const purgeV1ChangeID = "r4-hold-reread-notices-search-attributes"
 
 // PurgeMessagesWorkflow runs a channel's purge to its end: purged or cancelled.
 func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, error) {
@@ -106,6 +115,7 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 	if err := r.setup(ctx); err != nil {
 		return r.p, err
 	}
+	r.v = workflow.GetVersion(ctx, purgeV1ChangeID, workflow.DefaultVersion, 1)
 	r.show(ctx)
 	for r.p.Status != domain.RetentionPurged && r.p.Status != domain.RetentionCancelled {
 		if ctx.Err() != nil { // cancelled from Temporal: every wait and activity would return at once
@@ -116,8 +126,8 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 		case domain.RetentionScheduled:
 			r.awaitDate(ctx)
 		case domain.RetentionHeld:
-			if cmd, end := r.next(ctx, time.Time{}, ""); end == gotInput {
-				r.handle(ctx, cmd)
+			if r.awaitHold(ctx) {
+				return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, r.carried())
 			}
 		case domain.RetentionPurging:
 			if r.purgeBatches(ctx) {
@@ -256,6 +266,31 @@ func (r *purge) awaitDate(ctx workflow.Context) {
 			r.handle(ctx, cmd)
 		}
 	}
+}
+
+// awaitHold waits while the purge is held: for an input (a hold lifted, a
+// cancel) and, since purgeV1, re-reading the hold every retention day, so a
+// hold lifted whose signal was lost still lets the purge go on. True: the
+// history should continue as new (a hold may last years).
+func (r *purge) awaitHold(ctx workflow.Context) bool {
+	if r.v == workflow.DefaultVersion {
+		if cmd, end := r.next(ctx, time.Time{}, ""); end == gotInput {
+			r.handle(ctx, cmd)
+		}
+		return false
+	}
+	cmd, end := r.next(ctx, workflow.Now(ctx).Add(r.in.RetentionDay.D()), "relê a retenção legal (a cada dia)")
+	switch end {
+	case gotInput:
+		r.handle(ctx, cmd)
+	case timedOut:
+		var held bool
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions()), a.PurgeHeld,
+			activities.PurgeBatchInput{ChannelID: r.p.ChannelID}).Get(ctx, &held); err == nil && !held {
+			r.holdChanged(ctx, purgeCommand{Kind: purgeHold, Actor: domain.ActorRetention})
+		}
+	}
+	return r.p.Status == domain.RetentionHeld && workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 }
 
 // next is the next input, or how the wait ended without one: the deadline
@@ -397,8 +432,20 @@ func (r *purge) step(actor domain.Actor) activities.Step {
 }
 
 // notify tells every admin the purge is near (soon) or done; a notice that
-// cannot go out is logged by the activity and does not hold the purge.
+// cannot go out is logged by the activity and does not hold the purge. Since
+// purgeV1 it is a notice workflow the purge does not wait for: on its notice
+// day a purge answers a cancel, a move or a hold at once, whatever SendGrid
+// does.
 func (r *purge) notify(ctx workflow.Context, soon bool) {
+	if r.v != workflow.DefaultVersion {
+		kind, id := domain.NoticePurgeDone, r.p.ChannelID+":"+r.in.RemovalRunID
+		if soon { // one notice per date: a moved purge is announced again
+			kind, id = domain.NoticePurgeSoon, fmt.Sprintf("%s:%d", r.p.ChannelID, r.p.PurgeAt.Unix())
+		}
+		startNotice(ctx, NoticeID(kind, id), PurgeSummary(r.in.ChannelName, r.p.ChannelID), Notice{Kind: kind, Purge: &activities.PurgeNoticeInput{
+			Step: r.step(domain.ActorRetention), ChannelName: r.in.ChannelName, Purge: r.p, Soon: soon}})
+		return
+	}
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeNoticeOptions()), a.NotifyPurge,
 		activities.PurgeNoticeInput{Step: r.step(domain.ActorRetention), ChannelName: r.in.ChannelName, Purge: r.p, Soon: soon}).Get(ctx, nil)
 }
@@ -408,9 +455,23 @@ func (r *purge) take(ctx workflow.Context, p domain.Purge) {
 	r.show(ctx)
 }
 
-// show puts the purge's state in Temporal Web's current details.
+// show puts the purge's state in Temporal Web's current details and, since
+// purgeV1, in its search attributes, so ops list held purges or those due
+// this week (PurgeStatus = 'held', PurgeAt < …).
 func (r *purge) show(ctx workflow.Context) {
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — %s", r.p.Status, domain.PurgeStep(r.p)))
+	if r.v == workflow.DefaultVersion {
+		return
+	}
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	status, _ := sa.GetKeyword(SAPurgeStatus)
+	at, _ := sa.GetTime(SAPurgeAt)
+	if status == string(r.p.Status) && at.Equal(r.p.PurgeAt) {
+		return // no event for nothing
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SAPurgeStatus.ValueSet(string(r.p.Status)), SAPurgeAt.ValueSet(r.p.PurgeAt)); err != nil {
+		workflow.GetLogger(ctx).Error("search attribute upsert failed", "error", err)
+	}
 }
 
 // carried is the input of the run that continues this one.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crm/channel-removal/activities"
@@ -27,6 +28,8 @@ type purgeHarness struct {
 	at      map[domain.Action]time.Time
 	actors  map[domain.Action]domain.Actor
 	totals  domain.Purge
+	// noticeErr, when set, is what a NotifyPurge call returns (nil: sent).
+	noticeErr func() error
 }
 
 func newPurgeHarness(t *testing.T, batches int) *purgeHarness {
@@ -67,7 +70,16 @@ func newPurgeHarness(t *testing.T, batches int) *purgeHarness {
 		}
 		return activities.PurgeBatchResult{Batch: b, Purge: h.totals}, nil
 	})
+	h.env.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
+	h.env.OnActivity(a.PurgeHeld, mock.Anything, mock.Anything).Return(func(context.Context, activities.PurgeBatchInput) (bool, error) {
+		return h.held, nil
+	})
 	h.env.OnActivity(a.NotifyPurge, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PurgeNoticeInput) (int, error) {
+		if h.noticeErr != nil {
+			if err := h.noticeErr(); err != nil {
+				return 0, err
+			}
+		}
 		h.notices = append(h.notices, in.Soon)
 		return 2, nil
 	})
@@ -205,5 +217,46 @@ func TestTheRetentionChosenTravelsToThePurge(t *testing.T) {
 		if days == 45 && (len(doc.Notes) == 0 || !strings.Contains(strings.Join(doc.Notes, " "), "purge_after_days ignorado")) {
 			t.Fatalf("a retention not offered, by signal: notes %v", doc.Notes)
 		}
+	}
+}
+
+// TestAHoldLiftedWithoutItsSignalIsFoundByTheNextReading: the API lifts the
+// hold in Postgres and its signal is lost; the held purge reads the hold
+// again every retention day and goes on (it used to stay held for ever).
+func TestAHoldLiftedWithoutItsSignalIsFoundByTheNextReading(t *testing.T) {
+	h := newPurgeHarness(t, 2)
+	h.held = true
+	h.env.RegisterDelayedCallback(func() { h.held = false }, 40*domain.RetentionDay+time.Hour) // no signal
+	out := h.run(30)
+	if out.Status != domain.RetentionPurged || h.batches != 0 {
+		t.Fatalf("result %+v, batches left %d", out, h.batches)
+	}
+	resumed := h.at[domain.ActionPurgeResumed]
+	if want := purgeStart.Add(41 * domain.RetentionDay); resumed.Before(want.Add(-time.Hour)) || resumed.After(want.Add(time.Hour)) {
+		t.Fatalf("resumed at %s, want the first reading after the hold was lifted (%s)", resumed, want)
+	}
+	if h.actors[domain.ActionPurgeResumed] != domain.ActorRetention {
+		t.Fatalf("resumed by %+v", h.actors[domain.ActionPurgeResumed])
+	}
+}
+
+// TestAPurgeAnswersOnItsNoticeDayWhateverSendGridDoes: SendGrid down on the
+// notice day; an admin's cancel an hour later is acted on at once (the
+// notice is a workflow of its own, retried apart), where the purge used to
+// wait for the notice's day of retries first.
+func TestAPurgeAnswersOnItsNoticeDayWhateverSendGridDoes(t *testing.T) {
+	h := newPurgeHarness(t, 1)
+	h.noticeErr = func() error { return temporal.NewApplicationError("sendgrid: 503", "unavailable") }
+	asked := purgeStart.Add(23*domain.RetentionDay + time.Hour) // the notice went out at day 23
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(UpdateCancelPurge, "c1", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { t.Errorf("cancel refused: %v", err) }, OnAccept: func() {}, OnComplete: func(any, error) {}}, ActorRequest{})
+	}, asked.Sub(purgeStart))
+	out := h.run(30)
+	if out.Status != domain.RetentionCancelled {
+		t.Fatalf("result %+v", out)
+	}
+	if took := h.at[domain.ActionPurgeCancelled].Sub(asked); took > time.Minute {
+		t.Fatalf("the cancel was acted on %s after it was asked", took)
 	}
 }

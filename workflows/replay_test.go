@@ -55,6 +55,7 @@ func TestReplayTheCurrentRelease(t *testing.T) {
 			r.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
 			r.RegisterWorkflowWithOptions(MetaAccessLostWorkflow, MetaAccessLostOptions())
 			r.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
+			r.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
 			logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
@@ -62,16 +63,17 @@ func TestReplayTheCurrentRelease(t *testing.T) {
 		})
 	}
 	// Every workflow's shape is guarded.
-	if types[WorkflowName] < 2 || types[MetaAccessLostWorkflowName] < 1 || types[PurgeWorkflowName] < 1 {
-		t.Fatalf("release %s's histories by workflow type: %v; want at least 2 of %s and 1 each of %s and %s", Release, types,
-			WorkflowName, MetaAccessLostWorkflowName, PurgeWorkflowName)
+	if types[WorkflowName] < 2 || types[MetaAccessLostWorkflowName] < 1 || types[PurgeWorkflowName] < 1 || types[NoticeWorkflowName] < 1 {
+		t.Fatalf("release %s's histories by workflow type: %v; want at least 2 of %s and 1 each of %s, %s and %s", Release, types,
+			WorkflowName, MetaAccessLostWorkflowName, PurgeWorkflowName, NoticeWorkflowName)
 	}
 }
 
-// TestReplayPurgeHistoriesOfEveryRelease: PurgeMessagesWorkflow
-// auto-upgrades (a purge waits longer than a build lives), so the current
-// code takes over the purges every open release started: it must replay
-// all of them. A change to its commands needs a workflow.GetVersion branch.
+// TestReplayPurgeHistoriesOfEveryRelease: PurgeMessagesWorkflow and
+// SecurityNoticeWorkflow auto-upgrade (a purge waits longer than a build
+// lives; a notice may outlast its removal's build), so the current code
+// takes over the runs every open release started: it must replay all of
+// them. A change to their commands needs a workflow.GetVersion branch.
 func TestReplayPurgeHistoriesOfEveryRelease(t *testing.T) {
 	m, err := fixtures.Load("testdata")
 	if err != nil {
@@ -87,13 +89,14 @@ func TestReplayPurgeHistoriesOfEveryRelease(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range files {
-			if workflowType(t, f) != PurgeWorkflowName {
+			if wt := workflowType(t, f); wt != PurgeWorkflowName && wt != NoticeWorkflowName {
 				continue
 			}
 			n++
 			t.Run(rel.Name+"/"+filepath.Base(f), func(t *testing.T) {
 				r := worker.NewWorkflowReplayer()
 				r.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
+				r.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
 				logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 				if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 					t.Fatalf("replay %s: %v", f, err)

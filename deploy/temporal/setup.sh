@@ -42,16 +42,17 @@ namespace() {
 		temporal operator namespace create $ns --retention "$NAMESPACE_RETENTION"
 	# A new namespace reaches the servers' caches within seconds; until then
 	# the search attribute calls say it is not found.
-	for sa in ChannelId AccountId RemovalStatus; do
+	for spec in ChannelId:Keyword AccountId:Keyword RemovalStatus:Keyword PurgeStatus:Keyword PurgeAt:Datetime; do
+		sa=${spec%%:*} type=${spec#*:}
 		tries=0
 		until temporal operator search-attribute list $ns 2>/dev/null | grep -qw "$sa" ||
-			temporal operator search-attribute create $ns --name "$sa" --type Keyword 2>/dev/null; do
+			temporal operator search-attribute create $ns --name "$sa" --type "$type" 2>/dev/null; do
 			tries=$((tries + 1))
 			[ "$tries" -lt 60 ] || { echo "could not create search attribute $sa" >&2; exit 1; }
 			sleep 1
 		done
 	done
-	echo "namespace $TEMPORAL_NAMESPACE ready with search attributes ChannelId, AccountId, RemovalStatus"
+	echo "namespace $TEMPORAL_NAMESPACE ready with search attributes ChannelId, AccountId, RemovalStatus, PurgeStatus, PurgeAt"
 }
 
 case "${1:-}" in

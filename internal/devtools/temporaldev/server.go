@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,7 +30,7 @@ type Options struct {
 	UIPort           int
 	DBFile           string // empty: in-memory
 	Namespace        string
-	SearchAttributes []string // registered as Keyword
+	SearchAttributes []string // "Name" (a Keyword) or "Name=Type"
 	// Binary is the temporal CLI; empty means Binary(), built on first use.
 	Binary string
 	// Output receives the server's own log (nil: discarded). `dev` writes it
@@ -127,7 +128,10 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		args = append(args, "--dynamic-config-value", kv)
 	}
 	for _, name := range o.SearchAttributes {
-		args = append(args, "--search-attribute", name+"=Keyword")
+		if !strings.Contains(name, "=") {
+			name += "=Keyword"
+		}
+		args = append(args, "--search-attribute", name)
 	}
 	s := &Server{Address: addr, Binary: o.Binary, done: make(chan struct{})}
 	if o.UIPort != 0 {
