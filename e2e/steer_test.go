@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
@@ -171,4 +173,75 @@ func TestAHoldLiftedInPostgresAloneLetsThePurgeRun(t *testing.T) {
 		t.Fatalf("audit lacks purge_resumed: %s", s.auditActions(id))
 	}
 	s.captureHistory(workflows.PurgeWorkflowID(ch), "purge_hold_lifted_without_signal.json")
+}
+
+// resetToFirstTask resets the removal's run to its first workflow task, as
+// Temporal Web's Reset ("First Workflow Task") and `temporal workflow reset
+// --type FirstWorkflowTask` do, and returns the new run's id.
+func (s *stack) resetToFirstTask(id string) string {
+	s.t.Helper()
+	var first int64
+	for _, ev := range s.history(id).Events {
+		if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
+			first = ev.GetEventId()
+			break
+		}
+	}
+	res, err := s.tc.ResetWorkflowExecution(context.Background(), &workflowservice.ResetWorkflowExecutionRequest{
+		Namespace: "default", WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: id, RunId: s.runOf(id)},
+		Reason: "ops pressed Reset", WorkflowTaskFinishEventId: first, RequestId: uuid.NewString()})
+	if err != nil {
+		s.t.Fatalf("reset %s: %v", id, err)
+	}
+	return res.GetRunId()
+}
+
+// TestAResetNeverUndoesARemoval: a removal that removed its channel, reset
+// to its first workflow task (the preflight runs again and finds the channel
+// removed), still reads as it was: completed, one removal in the account's
+// history, the channel removed, the admins told once. A removal waiting for
+// retry-unlink, reset the same way, keeps saying its channel was removed.
+func TestAResetNeverUndoesARemoval(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	ch := s.channel("email", "", "")
+	id := s.acknowledged(ch)
+	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	s.until(id, string(domain.StatusCompleted))
+	s.closed(id)
+	notices := s.notices()[s.adminEmail()]
+
+	run := s.resetToFirstTask(id)
+	s.eventually(func() bool { // the reset run ran its preflight again, and ended
+		d, err := s.tc.DescribeWorkflowExecution(context.Background(), id, run)
+		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
+	s.closed(id)
+	if r := s.do("GET", "/v1/removals/"+id, s.adminToken, nil); r.str("status") != string(domain.StatusCompleted) {
+		t.Fatalf("after the reset the removal reads %s", r.Raw)
+	}
+	list := s.want(s.do("GET", "/v1/removals", s.adminToken, nil), 200, "")
+	if n := strings.Count(list.Raw, `"id":"`+id+`"`); n != 1 {
+		t.Fatalf("the account's history lists the removal %d times: %s", n, list.Raw)
+	}
+	if c, _ := s.store.Channel(context.Background(), ch); c.Status != "removed" {
+		t.Fatalf("channel %s", c.Status)
+	}
+	if n := s.notices()[s.adminEmail()]; n != notices {
+		t.Fatalf("admins told %d times after the reset, %d before", n, notices)
+	}
+
+	ch2 := s.channel("messenger", "", "PRESET-"+s.account[:8])
+	id2 := s.acknowledged(ch2)
+	s.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
+	s.want(s.do("POST", "/v1/removals/"+id2+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	s.until(id2, string(domain.StatusCompletedWithWarnings))
+	run2 := s.resetToFirstTask(id2)
+	s.eventually(func() bool {
+		d, err := s.tc.DescribeWorkflowExecution(context.Background(), id2, run2)
+		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
+	if r := s.do("GET", "/v1/removals/"+id2, s.adminToken, nil); r.str("status") != string(domain.StatusCompletedWithWarnings) {
+		t.Fatalf("after the reset the removal reads %s", r.Raw)
+	}
 }

@@ -29,10 +29,17 @@ func appendAuditWith(ctx context.Context, q querier, e domain.AuditEntry, with s
 	return err
 }
 
+// removedStatuses are the statuses only a removal that tombstoned its
+// channel reaches: its row never leaves them for one that says nothing was
+// removed (a reset run's preflight finds the channel removed and rejects).
+var removedStatuses = "('" + string(domain.StatusUnlinking) + "', '" + string(domain.StatusCompleted) + "', '" +
+	string(domain.StatusCompletedWithWarnings) + "')"
+
 // auditStatement is one statement that writes an audit record ($1–$12, from
 // auditArgs) and, when the record carries the workflow's document, moves the
 // run's read-model row to it, so the row moves exactly when its record is
-// written; a finished run's row is never moved back. with holds data-modifying CTEs that go first ("name AS (…),",
+// written; a finished run's row is never moved back, nor a removed channel's
+// removal to a status that says nothing was removed. with holds data-modifying CTEs that go first ("name AS (…),",
 // parameters $13 on); the record is written only where guard holds; final is
 // the statement's result. earlier are the parameter numbers of records of
 // the same step written before it, in order, each an (action, detail, key)
@@ -63,7 +70,8 @@ func auditStatement(with, guard, final string, earlier ...int) string {
 			ON CONFLICT (removal_id, run_id) DO UPDATE SET
 				status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, completed_at = EXCLUDED.completed_at,
 				doc = EXCLUDED.doc
-			WHERE removals.completed_at IS NULL)
+			WHERE removals.completed_at IS NULL
+				AND NOT (removals.status IN ` + removedStatuses + ` AND EXCLUDED.status NOT IN ` + removedStatuses + `))
 		` + final
 }
 

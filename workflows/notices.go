@@ -48,5 +48,5 @@ func (r *removal) notifyGuessLimit(ctx workflow.Context, actor domain.Actor) {
 // notice starts the run's notice of its kind, keyed by the removal's first
 // run (which a reset keeps), so it starts once whatever replays or resets.
 func (r *removal) notice(ctx workflow.Context, n Notice, summary string) {
-	startNotice(ctx, NoticeID(n.Kind, workflow.GetInfo(ctx).FirstRunID), summary+" — "+r.doc.ID, n)
+	startNotice(ctx, NoticeID(n.Kind, r.doc.RunID), summary+" — "+r.doc.ID, n)
 }

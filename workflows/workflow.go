@@ -87,7 +87,11 @@ func newRemoval(ctx workflow.Context, in Input) *removal {
 	info := workflow.GetInfo(ctx)
 	now := workflow.Now(ctx)
 	r := &removal{in: in, answers: map[string]answer{}, cancelRequested: func() bool { return ctx.Err() != nil }, doc: domain.Removal{
-		ID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, ChannelID: in.ChannelID,
+		// The removal's run is its first: a reset (Temporal Web's button)
+		// starts a new Temporal run that keeps it, so the reset run writes
+		// the same read-model row under the same keys, and a step it repeats
+		// is recognised as done (no second e-mail, Meta call or record).
+		ID: info.WorkflowExecution.ID, RunID: info.FirstRunID, ChannelID: in.ChannelID,
 		AttemptsLeft: domain.MaxCodeAttempts, MetaUnlink: domain.MetaUnlink{Status: domain.UnlinkNotStarted}, Notes: []string{}, CreatedAt: now}}
 	// The start set RemovalStatus; the check runs within this task.
 	r.setLocalStatus(ctx, domain.StatusPreflight, domain.StatusStep(domain.StatusPreflight))
