@@ -1,9 +1,12 @@
 package activities_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
@@ -100,4 +103,44 @@ func TestReleaseNumber(t *testing.T) {
 			t.Fatalf("%+v", u)
 		}
 	})
+}
+
+// recordFailsOnce is the store whose first number record fails, as a
+// database blip right after Meta answered.
+type recordFailsOnce struct {
+	activities.Store
+	failed bool
+}
+
+func (s *recordFailsOnce) RecordNumberAttempt(ctx context.Context, removalID, runID string, status domain.NumberStatus, lastError string,
+	now time.Time, records ...domain.AuditEntry) (domain.NumberJob, error) {
+	if !s.failed {
+		s.failed = true
+		return domain.NumberJob{}, errors.New("connection reset by peer")
+	}
+	return s.Store.RecordNumberAttempt(ctx, removalID, runID, status, lastError, now, records...)
+}
+
+// TestAReleaseWhoseRecordFailedOnceCallsMetaOnce: Meta deregistered the
+// number, the record of it failed once; the attempt writes it again rather
+// than fail and be retried, which would deregister a second time and spend
+// Meta's registration quota.
+func TestAReleaseWhoseRecordFailedOnceCallsMetaOnce(t *testing.T) {
+	e := newEnv(t)
+	ch := e.releasing("W1")
+	e.unsubscribe(ch)
+	e.acts.Store = &recordFailsOnce{Store: e.store}
+	n, err := e.release(ch)
+	if err != nil || n.Outcome != domain.OutcomeDone {
+		t.Fatalf("%+v %v", n, err)
+	}
+	deregisters := 0
+	for _, c := range e.graph.Calls() {
+		if strings.Contains(c.Path, "deregister") {
+			deregisters++
+		}
+	}
+	if deregisters != 1 {
+		t.Fatalf("%d deregister calls: %+v", deregisters, e.graph.Calls())
+	}
 }

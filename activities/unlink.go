@@ -100,8 +100,11 @@ func (a *Activities) ReleaseNumber(ctx context.Context, in AttemptInput) (Attemp
 		return recordedAttempt(num.Status == domain.NumberFailed, num.LastError), nil
 	}
 	record := func(status domain.NumberStatus, res AttemptResult, e domain.AuditEntry) (AttemptResult, error) {
-		_, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(),
-			in.withDocument(e, res, domain.Facts{NumberError: res.Error})...)
+		err := recordMetaAnswer(ctx, func() error {
+			_, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(),
+				in.withDocument(e, res, domain.Facts{NumberError: res.Error})...)
+			return err
+		})
 		return res, err
 	}
 	failed := func(permanent bool, text string, cause error) (AttemptResult, error) {
