@@ -32,6 +32,7 @@ const (
 	ActionRemovalExpired           Action = "removal_expired"
 	ActionRemovalLocked            Action = "removal_locked"
 	ActionRemovalRejected          Action = "removal_rejected"
+	ActionRemovalReset             Action = "removal_reset" // ops reset the run in Temporal
 	ActionOpsAlerted               Action = "ops_alerted"
 	ActionAdminNotified            Action = "admin_notified"
 	ActionConversationContinued    Action = "conversation_continued"

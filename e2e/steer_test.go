@@ -201,6 +201,7 @@ func (s *stack) resetToFirstTask(id string) string {
 // removed), still reads as it was: completed, one removal in the account's
 // history, the channel removed, the admins told once. A removal waiting for
 // retry-unlink, reset the same way, keeps saying its channel was removed.
+// The trail records each reset (removal_reset, by ops (Temporal)).
 func TestAResetNeverUndoesARemoval(t *testing.T) {
 	s := newStack(t)
 	s.start(true)
@@ -229,6 +230,9 @@ func TestAResetNeverUndoesARemoval(t *testing.T) {
 	}
 	if n := s.notices()[s.adminEmail()]; n != notices {
 		t.Fatalf("admins told %d times after the reset, %d before", n, notices)
+	}
+	if by := s.auditBy(id, domain.ActionRemovalReset); by != domain.ActorOpsTemporal.UserID {
+		t.Fatalf("removal_reset by %q: %s", by, s.auditActions(id))
 	}
 
 	ch2 := s.channel("messenger", "", "PRESET-"+s.account[:8])

@@ -110,7 +110,9 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 
 // NewTuned is New with a tuning of one's own.
 func NewTuned(c client.Client, acts *activities.Activities, t Tuning) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.QueueOr(t.Queue), t.Options())
+	o := t.Options()
+	o.Interceptors = append(o.Interceptors, activities.ResetAuditor(acts, workflows.WorkflowName))
+	w := sdkworker.New(c, workflows.QueueOr(t.Queue), o)
 	w.RegisterWorkflowWithOptions(workflows.RemoveChannelWorkflow, workflows.RegisterOptions())
 	w.RegisterWorkflowWithOptions(workflows.MetaAccessLostWorkflow, workflows.MetaAccessLostOptions())
 	w.RegisterWorkflowWithOptions(workflows.PurgeMessagesWorkflow, workflows.PurgeOptions())

@@ -93,6 +93,7 @@ export const actionLabel = {
   number_release_failed: 'Falha ao liberar o número na Meta',
   removal_completed: 'Remoção concluída',
   removal_cancelled: 'Remoção cancelada',
+  removal_reset: 'Execução reiniciada pela equipe de operações no Temporal',
   removal_expired: 'Remoção expirada',
   removal_locked: 'Remoção bloqueada',
   removal_rejected: 'Remoção recusada',
