@@ -249,3 +249,41 @@ func TestAResetNeverUndoesARemoval(t *testing.T) {
 		t.Fatalf("after the reset the removal reads %s", r.Raw)
 	}
 }
+
+// TestAResetPurgeKeepsItsRecord: a purge that ran, reset to its first
+// workflow task, runs again over nothing: the channel still reads purged,
+// with one messages_purged record; a pending one, reset, keeps its date.
+func TestAResetPurgeKeepsItsRecord(t *testing.T) {
+	s := newStack(t)
+	s.retentionDay = 100 * time.Millisecond // 30 days: 3 s
+	s.start(true)
+	ch := s.channel("messenger", "", "PRESET-purge-"+s.account[:8])
+	s.conversationsWith(ch, 1)
+	id, _ := s.removeChoosing(ch, 30)
+	s.purgeStatus(ch, string(domain.RetentionPurged))
+	pid := workflows.PurgeWorkflowID(ch)
+	s.closed(pid)
+	before := s.purgeStatus(ch, string(domain.RetentionPurged))
+
+	run := s.resetToFirstTask(pid)
+	s.eventually(func() bool {
+		d, err := s.tc.DescribeWorkflowExecution(context.Background(), pid, run)
+		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
+	after := s.purgeStatus(ch, string(domain.RetentionPurged))
+	if after["purged_messages"] != before["purged_messages"] {
+		t.Fatalf("purged messages %v before the reset, %v after", before["purged_messages"], after["purged_messages"])
+	}
+	if n := strings.Count(s.auditActions(id), `"messages_purged"`); n != 1 {
+		t.Fatalf("%d messages_purged records: %s", n, s.auditActions(id))
+	}
+
+	ch2 := s.channel("messenger", "", "PRESET-pending-"+s.account[:8])
+	s.conversationsWith(ch2, 1)
+	s.removeChoosing(ch2, 180) // 18 s ahead
+	pending := s.purgeStatus(ch2, string(domain.RetentionScheduled))
+	s.resetToFirstTask(workflows.PurgeWorkflowID(ch2))
+	if again := s.purgeStatus(ch2, string(domain.RetentionScheduled)); again["purge_at"] != pending["purge_at"] {
+		t.Fatalf("purge_at %v before the reset, %v after", pending["purge_at"], again["purge_at"])
+	}
+}
