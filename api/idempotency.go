@@ -70,8 +70,9 @@ func validIdempotencyKey(k string) bool {
 }
 
 // withUpdateID is the request's context, naming the update it sends when the
-// client sent an Idempotency-Key: the key is per account (another account's
-// identical key is another update).
+// client sent an Idempotency-Key: the key is the caller's (another user's
+// identical key, in this account or another, is another update, so nobody
+// gets another user's answer).
 func withUpdateID(c *gin.Context) context.Context {
 	ctx := c.Request.Context()
 	digest, ok := c.Get(ctxIdempotency)
@@ -79,7 +80,10 @@ func withUpdateID(c *gin.Context) context.Context {
 		return ctx
 	}
 	h := sha256.New()
-	h.Write([]byte(currentUser(c).AccountID))
+	u := currentUser(c)
+	h.Write([]byte(u.AccountID))
+	h.Write([]byte{0})
+	h.Write([]byte(u.ID))
 	h.Write([]byte{0})
 	h.Write(digest.([]byte))
 	return context.WithValue(ctx, updateIDKey{}, "idem-"+hex.EncodeToString(h.Sum(nil))[:40])

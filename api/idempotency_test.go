@@ -13,10 +13,14 @@ import (
 
 // updateIDOf is the UpdateID a POST with key and body gets, for a caller of account.
 func updateIDOf(t *testing.T, account, path, key, body string) (string, int) {
+	return updateIDOfUser(t, account, "u", path, key, body)
+}
+
+func updateIDOfUser(t *testing.T, account, user, path, key, body string) (string, int) {
 	t.Helper()
 	e := gin.New()
 	var got string
-	e.POST("/v1/*rest", func(c *gin.Context) { c.Set(ctxUser, domain.User{ID: "u", AccountID: account}) }, idempotency(),
+	e.POST("/v1/*rest", func(c *gin.Context) { c.Set(ctxUser, domain.User{ID: user, AccountID: account}) }, idempotency(),
 		func(c *gin.Context) {
 			got = UpdateIDFrom(withUpdateID(c))
 			if b, _ := c.GetRawData(); string(b) != body {
@@ -34,8 +38,8 @@ func updateIDOf(t *testing.T, account, path, key, body string) (string, int) {
 }
 
 // TestAnIdempotencyKeyNamesOneUpdate: the same key and body from the same
-// account is the same update, whatever else differs; another body, path or
-// account is another; no key leaves the SDK to pick; a malformed key is a 400.
+// user is the same update; another body, path, user or account is another;
+// no key leaves the SDK to pick; a malformed key is a 400.
 func TestAnIdempotencyKeyNamesOneUpdate(t *testing.T) {
 	const path, body = "/v1/removals/remove-channel:1/verify", `{"code":"123456"}`
 	first, code := updateIDOf(t, "acc-1", path, "k1", body)
@@ -49,6 +53,7 @@ func TestAnIdempotencyKeyNamesOneUpdate(t *testing.T) {
 		"another body":    must(updateIDOf(t, "acc-1", path, "k1", `{"code":"654321"}`)),
 		"another path":    must(updateIDOf(t, "acc-1", "/v1/removals/remove-channel:2/verify", "k1", body)),
 		"another account": must(updateIDOf(t, "acc-2", path, "k1", body)),
+		"another admin":   must(updateIDOfUser(t, "acc-1", "u2", path, "k1", body)),
 		"another key":     must(updateIDOf(t, "acc-1", path, "k2", body)),
 	} {
 		if id == first || id == "" {

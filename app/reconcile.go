@@ -53,13 +53,20 @@ type RunDescriber interface {
 type Reconciler struct {
 	Store    *postgres.Store
 	Temporal RunDescriber
-	Config   ReconcileConfig
-	Log      *slog.Logger
+	// Notices starts the admins' notice a removal past its tombstone owes
+	// (nil: none is started; tests of the records alone).
+	Notices NoticeStarter
+	Config  ReconcileConfig
+	Log     *slog.Logger
 }
 
 // Reconciler is the process's reconciler, with DefaultReconcile.
 func (p Parts) Reconciler() Reconciler {
-	return Reconciler{Store: p.Store, Temporal: p.Temporal, Config: DefaultReconcile, Log: p.Log}
+	r := Reconciler{Store: p.Store, Temporal: p.Temporal, Config: DefaultReconcile, Log: p.Log}
+	if p.Temporal != nil {
+		r.Notices = ClientNotices{Client: p.Temporal, TaskQueue: p.Config.TemporalTaskQueue}
+	}
+	return r
 }
 
 // ReconcileReport says what one pass did: the records it ended, the rows it
@@ -157,6 +164,11 @@ func (r Reconciler) removal(ctx context.Context, s domain.StaleRemoval, rep *Rec
 	}
 	end := domain.AuditEntry{RemovalID: rec.RemovalID, RunID: rec.RunID, AccountID: rec.AccountID, ChannelID: rec.ChannelID,
 		Actor: domain.ActorOpsTemporal, Action: set.Action, Detail: set.Detail, Key: domain.ReconcileKey(rec.RemovalID, rec.RunID, set.Action)}
+	if err := r.noticeOwed(ctx, s, set.Doc); err != nil {
+		log.Warn("reconcile: cannot start the admins' notice", "error", err)
+		rep.Failed++
+		return
+	}
 	if err := r.abandonJobs(ctx, jobs, end); err != nil {
 		log.Warn("reconcile: cannot abandon the run's Meta jobs", "error", err)
 		rep.Failed++
@@ -246,6 +258,16 @@ func (r Reconciler) describe(ctx context.Context, log *slog.Logger, id, runID st
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	d, err := r.Temporal.DescribeWorkflowExecution(dctx, id, runID)
+	// A reset ends the run it resets (Terminated, naming its reset run): the
+	// record's fate is that of the run that went on, followed here link by
+	// link (a removal's row names its first run, which every reset keeps).
+	for hops := 0; err == nil && runID != "" && hops < 20; hops++ {
+		next := d.GetWorkflowExtendedInfo().GetResetRunId()
+		if d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED || next == "" {
+			break
+		}
+		d, err = r.Temporal.DescribeWorkflowExecution(dctx, id, next)
+	}
 	var missing *serviceerror.NotFound
 	var invalid *serviceerror.InvalidArgument // a run id no run of Temporal's could have
 	switch {

@@ -97,6 +97,7 @@ func TestReconcilerEndsTerminatedRunsOnceWhoeverRunsIt(t *testing.T) {
 		waiting["terminated"] + "/run-w":         enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED,
 		waiting["running"] + "/run-w":            enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
 		waiting["reset"] + "/run-w":              reset,
+		waiting["reset"] + "/the-reset-run":      enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, // the run the reset goes on with
 	}
 	r := app.Reconciler{Store: store, Temporal: temporal, Config: app.ReconcileConfig{DescribeTimeout: time.Second, Page: 2},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}

@@ -135,3 +135,39 @@ func TestARetriedVerifyIsTheSameAttempt(t *testing.T) {
 		t.Fatalf("a request without a key left %v attempts, want 3", other)
 	}
 }
+
+// TestACancelDuringAStalledVerifyAnswersTheCancellation: ops cancel from
+// Temporal while a verify waits out a lock on the account; the verify, and
+// the client's retries with the same Idempotency-Key, answer 409 (the removal
+// was cancelled), not a 503 for ever (the update used to fail with the
+// run's cancellation, an outcome its UpdateID kept).
+func TestACancelDuringAStalledVerifyAnswersTheCancellation(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	ch := s.channel("messenger", "", "PSTALLC-"+s.account[:8])
+	id := s.acknowledged(ch)
+	code := s.lastCode()
+	tx, err := s.store.DB().BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, s.account); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan resp, 1)
+	go func() { done <- s.postWithKey("/v1/removals/"+id+"/verify", "k-"+id, map[string]any{"code": code}) }()
+	s.eventually(func() bool { // the verify is in the run, its code check waiting for the lock
+		var waiting bool
+		s.store.DB().Get(&waiting, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)`)
+		return waiting
+	})
+	if err := s.tc.CancelWorkflow(context.Background(), id, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.want(<-done, 409, string(domain.CodeInvalidState))
+	s.want(s.postWithKey("/v1/removals/"+id+"/verify", "k-"+id, map[string]any{"code": code}), 409, string(domain.CodeInvalidState))
+	if st := s.until(id, string(domain.StatusCancelled)).str("status"); st != string(domain.StatusCancelled) {
+		t.Fatal(st)
+	}
+}

@@ -119,11 +119,16 @@ func (r *removal) listen(signals workflow.Selector) func(workflow.Context) {
 	}
 }
 
-// submit queues an update's command and waits for run to answer it.
+// submit queues an update's command and waits for run to answer it. It
+// waits on a disconnected context: a cancellation from Temporal ends the
+// run, which answers every command it holds (refuseRemaining), so the
+// update gets the run's answer (409 cancelled) rather than a cancellation
+// error that a retry with the same UpdateID would get back for ever.
 func (r *removal) submit(ctx workflow.Context, cmd command) (domain.Removal, error) {
 	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
 	r.inbox = append(r.inbox, cmd)
-	if err := workflow.Await(ctx, func() bool { _, ok := r.answers[cmd.ID]; return ok }); err != nil {
+	wait, _ := workflow.NewDisconnectedContext(ctx)
+	if err := workflow.Await(wait, func() bool { _, ok := r.answers[cmd.ID]; return ok }); err != nil {
 		return r.doc, err
 	}
 	ans := r.answers[cmd.ID]

@@ -130,7 +130,7 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 				return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, r.carried())
 			}
 		case domain.RetentionPurging:
-			if r.purgeBatches(ctx) {
+			if r.purgeBatches(ctx) && ctx.Err() == nil { // a cancelled run ends here, never continues as new
 				return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, r.carried())
 			}
 		default:
@@ -227,7 +227,8 @@ func encodeRefusal(e *domain.Error) error {
 func (r *purge) submit(ctx workflow.Context, cmd purgeCommand) (domain.Purge, error) {
 	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
 	r.inbox = append(r.inbox, cmd)
-	if err := workflow.Await(ctx, func() bool { _, ok := r.answers[cmd.ID]; return ok }); err != nil {
+	wait, _ := workflow.NewDisconnectedContext(ctx) // the run answers it, cancelled or not (removal's submit)
+	if err := workflow.Await(wait, func() bool { _, ok := r.answers[cmd.ID]; return ok }); err != nil {
 		return r.p, err
 	}
 	return r.p, encodeRefusal(r.answers[cmd.ID])
@@ -290,7 +291,7 @@ func (r *purge) awaitHold(ctx workflow.Context) bool {
 			r.holdChanged(ctx, purgeCommand{Kind: purgeHold, Actor: domain.ActorRetention})
 		}
 	}
-	return r.p.Status == domain.RetentionHeld && workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+	return r.p.Status == domain.RetentionHeld && ctx.Err() == nil && workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 }
 
 // next is the next input, or how the wait ended without one: the deadline
