@@ -20,11 +20,7 @@ import (
 func TestAResetRemovalIsReconciledByTheRunThatWentOn(t *testing.T) {
 	s := newStack(t)
 	s.start(true)
-	ch := s.channel("messenger", "", "PRECON-"+s.account[:8])
-	id := s.acknowledged(ch)
-	s.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
-	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
-	s.until(id, string(domain.StatusCompletedWithWarnings))
+	_, id := s.waitingForRetryUnlink("PRECON-")
 	first := s.runOf(id)
 	s.resetToFirstTask(id)
 	s.closed(id)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -37,6 +38,21 @@ func (s *stack) postWithKey(path, key string, body any) resp {
 	return out
 }
 
+// lockAccount holds the account's row locked, as a failover or a migration
+// would, until the transaction it returns ends.
+func (s *stack) lockAccount() *sql.Tx {
+	s.t.Helper()
+	tx, err := s.store.DB().BeginTx(context.Background(), nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := tx.Exec(`SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, s.account); err != nil {
+		tx.Rollback()
+		s.t.Fatal(err)
+	}
+	return tx
+}
+
 // TestTheRightCodeSurvivesA40SecondLockOnTheAccount: while another
 // transaction holds the account's row for 40 s, the verify answers 503 with
 // Retry-After and the removal stays awaiting_code; the client sends the same
@@ -51,14 +67,8 @@ func TestTheRightCodeSurvivesA40SecondLockOnTheAccount(t *testing.T) {
 	id := s.acknowledged(ch)
 	code := s.lastCode()
 
-	tx, err := s.store.DB().BeginTx(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tx := s.lockAccount()
 	defer tx.Rollback()
-	if _, err := tx.Exec(`SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, s.account); err != nil {
-		t.Fatal(err)
-	}
 	const lock = 40 * time.Second
 	released := time.Now().Add(lock)
 	go func() {
@@ -147,14 +157,8 @@ func TestACancelDuringAStalledVerifyAnswersTheCancellation(t *testing.T) {
 	ch := s.channel("messenger", "", "PSTALLC-"+s.account[:8])
 	id := s.acknowledged(ch)
 	code := s.lastCode()
-	tx, err := s.store.DB().BeginTx(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tx := s.lockAccount()
 	defer tx.Rollback()
-	if _, err := tx.Exec(`SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, s.account); err != nil {
-		t.Fatal(err)
-	}
 	done := make(chan resp, 1)
 	go func() { done <- s.postWithKey("/v1/removals/"+id+"/verify", "k-"+id, map[string]any{"code": code}) }()
 	s.eventually(func() bool { // the verify is in the run, its code check waiting for the lock

@@ -83,11 +83,7 @@ func TestOpsCancelARemovalAtEachWait(t *testing.T) {
 		s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "")
 	}
 
-	ch := s.channel("messenger", "", "PSTEER-unlink-"+s.account[:8])
-	id := s.acknowledged(ch)
-	s.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
-	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
-	s.until(id, string(domain.StatusCompletedWithWarnings))
+	_, id := s.waitingForRetryUnlink("PSTEER-unlink-")
 	s.cancelFromTemporal(id)
 	r := s.until(id, string(domain.StatusCompletedWithWarnings))
 	if mu, _ := r.Body["meta_unlink"].(map[string]any); r.str("step") != domain.StepUnlinkStoppedByOps || mu["status"] != string(domain.UnlinkAbandoned) {
@@ -130,6 +126,27 @@ func TestOpsCancelAPendingPurge(t *testing.T) {
 		t.Fatal("the API's audit trail lacks the cancellation")
 	}
 	s.captureHistory(workflows.PurgeWorkflowID(ch), "purge_cancelled_from_temporal.json")
+}
+
+// waitingForRetryUnlink is a Messenger channel whose removal Meta refused for
+// good: completed_with_warnings, waiting for retry-unlink.
+func (s *stack) waitingForRetryUnlink(prefix string) (ch, id string) {
+	s.t.Helper()
+	ch = s.channel("messenger", "", prefix+s.account[:8])
+	id = s.acknowledged(ch)
+	s.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
+	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	s.until(id, string(domain.StatusCompletedWithWarnings))
+	return ch, id
+}
+
+// runClosed waits until the workflow's run has closed.
+func (s *stack) runClosed(id, run string) {
+	s.t.Helper()
+	s.eventually(func() bool {
+		d, err := s.tc.DescribeWorkflowExecution(context.Background(), id, run)
+		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
 }
 
 // runOf is the removal's latest run id.
@@ -212,11 +229,7 @@ func TestAResetNeverUndoesARemoval(t *testing.T) {
 	s.closed(id)
 	notices := s.notices()[s.adminEmail()]
 
-	run := s.resetToFirstTask(id)
-	s.eventually(func() bool { // the reset run ran its preflight again, and ended
-		d, err := s.tc.DescribeWorkflowExecution(context.Background(), id, run)
-		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
-	})
+	s.runClosed(id, s.resetToFirstTask(id)) // the reset run ran its preflight again, and ended
 	s.closed(id)
 	if r := s.do("GET", "/v1/removals/"+id, s.adminToken, nil); r.str("status") != string(domain.StatusCompleted) {
 		t.Fatalf("after the reset the removal reads %s", r.Raw)
@@ -235,16 +248,8 @@ func TestAResetNeverUndoesARemoval(t *testing.T) {
 		t.Fatalf("removal_reset by %q: %s", by, s.auditActions(id))
 	}
 
-	ch2 := s.channel("messenger", "", "PRESET-"+s.account[:8])
-	id2 := s.acknowledged(ch2)
-	s.graph.FailNext(1, graphsim.Failure{HTTPStatus: 401, Code: 190, Message: "Error validating access token"})
-	s.want(s.do("POST", "/v1/removals/"+id2+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
-	s.until(id2, string(domain.StatusCompletedWithWarnings))
-	run2 := s.resetToFirstTask(id2)
-	s.eventually(func() bool {
-		d, err := s.tc.DescribeWorkflowExecution(context.Background(), id2, run2)
-		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
-	})
+	_, id2 := s.waitingForRetryUnlink("PRESET-")
+	s.runClosed(id2, s.resetToFirstTask(id2))
 	if r := s.do("GET", "/v1/removals/"+id2, s.adminToken, nil); r.str("status") != string(domain.StatusCompletedWithWarnings) {
 		t.Fatalf("after the reset the removal reads %s", r.Raw)
 	}
@@ -265,11 +270,7 @@ func TestAResetPurgeKeepsItsRecord(t *testing.T) {
 	s.closed(pid)
 	before := s.purgeStatus(ch, string(domain.RetentionPurged))
 
-	run := s.resetToFirstTask(pid)
-	s.eventually(func() bool {
-		d, err := s.tc.DescribeWorkflowExecution(context.Background(), pid, run)
-		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
-	})
+	s.runClosed(pid, s.resetToFirstTask(pid))
 	after := s.purgeStatus(ch, string(domain.RetentionPurged))
 	if after["purged_messages"] != before["purged_messages"] {
 		t.Fatalf("purged messages %v before the reset, %v after", before["purged_messages"], after["purged_messages"])
