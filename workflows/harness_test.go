@@ -29,6 +29,7 @@ type harness struct {
 
 	preflight     activities.PreflightResult
 	sendErr       error
+	verifyErr     error // what every code check returns, when set (a stalled database)
 	deleteErr     error
 	deleteRes     activities.DeleteResult
 	deleteFn      func(activities.DeleteInput) (activities.DeleteResult, error) // replaces the default tombstone
@@ -113,6 +114,9 @@ func newHarness(t *testing.T) *harness {
 		})
 	env.OnActivity(a.VerifyCode, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.VerifyInput) (activities.VerifyResult, error) {
+			if h.verifyErr != nil {
+				return activities.VerifyResult{}, h.verifyErr
+			}
 			switch {
 			case h.attemptsLeft <= 0:
 				return activities.VerifyResult{Locked: true}, nil
