@@ -1,0 +1,193 @@
+package workflows
+
+// The purge's steps: the wait for its date, the hold, the batches, its
+// records and notices, and what Temporal Web shows of it.
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crm/channel-removal/activities"
+	"github.com/crm/channel-removal/domain"
+)
+
+// awaitDate waits for the notice, then the date, acting on what comes first.
+func (r *purge) awaitDate(ctx workflow.Context) {
+	now, day := workflow.Now(ctx), r.in.RetentionDay.D()
+	noticeAt := domain.PurgeNoticeAt(r.p.PurgeAt, day)
+	switch {
+	case !r.in.NoticedFor.Equal(r.p.PurgeAt) && !now.Before(noticeAt):
+		r.notify(ctx, true)
+		r.in.NoticedFor = r.p.PurgeAt
+	case !now.Before(r.p.PurgeAt):
+		r.start(ctx)
+	default:
+		wake, summary := r.p.PurgeAt, "até a exclusão das mensagens"
+		if !r.in.NoticedFor.Equal(r.p.PurgeAt) {
+			wake, summary = noticeAt, fmt.Sprintf("até o aviso aos administradores (%d dias antes)", domain.PurgeNoticeDays)
+		}
+		if cmd, end := r.next(ctx, wake, summary); end == gotInput {
+			r.handle(ctx, cmd)
+		}
+	}
+}
+
+// awaitHold waits while the purge is held: for an input (a hold lifted, a
+// cancel) and, since purgeV1, re-reading the hold every retention day, so a
+// hold lifted whose signal was lost still lets the purge go on. True: the
+// history should continue as new (a hold may last years).
+func (r *purge) awaitHold(ctx workflow.Context) bool {
+	if r.v == workflow.DefaultVersion {
+		if cmd, end := r.next(ctx, time.Time{}, ""); end == gotInput {
+			r.handle(ctx, cmd)
+		}
+		return false
+	}
+	cmd, end := r.next(ctx, workflow.Now(ctx).Add(r.in.RetentionDay.D()), "relê a retenção legal (a cada dia)")
+	switch end {
+	case gotInput:
+		r.handle(ctx, cmd)
+	case timedOut:
+		var held bool
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions()), a.PurgeHeld,
+			activities.PurgeBatchInput{ChannelID: r.p.ChannelID}).Get(ctx, &held); err == nil && !held {
+			r.holdChanged(ctx, purgeCommand{Kind: purgeHold, Actor: domain.ActorRetention})
+		}
+	}
+	return r.p.Status == domain.RetentionHeld && ctx.Err() == nil && workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+}
+
+// start begins the purge on its date, unless a hold stands.
+func (r *purge) start(ctx workflow.Context) {
+	r.in.Seq++
+	var held bool
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions()), a.StartPurge, r.recordInput(r.p, domain.ActorRetention,
+		domain.ActionPurgeStarted, map[string]any{"purge_at": r.p.PurgeAt})).Get(ctx, &held)
+	if err != nil {
+		return // only the run's cancellation ends purgeOptions' retries
+	}
+	next := r.p
+	next.Status = domain.RetentionPurging
+	if held {
+		next.Status = domain.RetentionHeld
+		r.record(ctx, next, domain.ActorRetention, domain.ActionPurgeHeld, map[string]any{"reason": "retenção legal no canal"})
+		return
+	}
+	now := workflow.Now(ctx)
+	next.StartedAt = &now
+	r.take(ctx, next)
+}
+
+// purgeBatches deletes batch after batch until the channel has no message
+// left, a hold stops it, or the history should continue as new (true).
+func (r *purge) purgeBatches(ctx workflow.Context) (continueAsNew bool) {
+	for {
+		for len(r.inbox) > 0 { // a hold's signal waits for the next batch, which reads the hold itself
+			cmd := r.inbox[0]
+			r.inbox = r.inbox[1:]
+			if cmd.Kind != purgeHold {
+				r.reply(cmd, r.refusal(cmd.Kind, cmd.PurgeAt, workflow.Now(ctx)))
+			}
+		}
+		var res activities.PurgeBatchResult
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeBatchOptions()), a.PurgeBatch,
+			activities.PurgeBatchInput{ChannelID: r.p.ChannelID, Size: domain.PurgeBatchSize}).Get(ctx, &res); err != nil {
+			return false
+		}
+		next := res.Purge
+		next.Status, next.StartedAt = r.p.Status, r.p.StartedAt
+		switch {
+		case res.Batch.Held:
+			next.Status = domain.RetentionHeld
+			r.record(ctx, next, domain.ActorRetention, domain.ActionPurgeHeld, map[string]any{"reason": "retenção legal no canal",
+				"purged_messages": next.PurgedMessages})
+			return false
+		case res.Batch.Done:
+			next.Status = domain.RetentionPurged
+			r.record(ctx, next, domain.ActorRetention, domain.ActionMessagesPurged, map[string]any{
+				"messages": next.PurgedMessages, "conversations": next.PurgedConversations})
+			r.notify(ctx, false)
+			return false
+		}
+		r.take(ctx, next)
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			return true
+		}
+	}
+}
+
+// record writes next, decided here, with its audit record, then takes it.
+func (r *purge) record(ctx workflow.Context, next domain.Purge, actor domain.Actor, action domain.Action, detail map[string]any) {
+	r.in.Seq++
+	// Retried until it lands (purgeOptions has no attempt limit), even when
+	// ops cancel the run meanwhile: the state it takes is the one written.
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions()), a.RecordPurge,
+		r.recordInput(next, actor, action, detail)).Get(ctx, nil)
+	r.take(ctx, next)
+}
+
+func (r *purge) recordInput(p domain.Purge, actor domain.Actor, action domain.Action, detail map[string]any) activities.PurgeRecordInput {
+	return activities.PurgeRecordInput{Step: r.step(actor), Purge: p, Action: action, Detail: detail, Seq: r.in.Seq}
+}
+
+func (r *purge) step(actor domain.Actor) activities.Step {
+	return activities.Step{RemovalID: r.p.RemovalID, RunID: r.in.RemovalRunID, AccountID: r.p.AccountID, ChannelID: r.p.ChannelID, Actor: actor}
+}
+
+// notify tells every admin the purge is near (soon) or done; a notice that
+// cannot go out is logged by the activity and does not hold the purge. Since
+// purgeV1 it is a notice workflow the purge does not wait for: on its notice
+// day a purge answers a cancel, a move or a hold at once, whatever SendGrid
+// does.
+func (r *purge) notify(ctx workflow.Context, soon bool) {
+	if r.v != workflow.DefaultVersion {
+		kind, id := domain.NoticePurgeDone, r.p.ChannelID+":"+r.in.RemovalRunID
+		if soon { // one notice per date: a moved purge is announced again
+			kind, id = domain.NoticePurgeSoon, fmt.Sprintf("%s:%d", r.p.ChannelID, r.p.PurgeAt.Unix())
+		}
+		startNotice(ctx, NoticeID(kind, id), PurgeSummary(r.in.ChannelName, r.p.ChannelID), Notice{Kind: kind, Purge: &activities.PurgeNoticeInput{
+			Step: r.step(domain.ActorRetention), ChannelName: r.in.ChannelName, Purge: r.p, Soon: soon}})
+		return
+	}
+	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeNoticeOptions()), a.NotifyPurge,
+		activities.PurgeNoticeInput{Step: r.step(domain.ActorRetention), ChannelName: r.in.ChannelName, Purge: r.p, Soon: soon}).Get(ctx, nil)
+}
+
+func (r *purge) take(ctx workflow.Context, p domain.Purge) {
+	r.p = p
+	r.show(ctx)
+}
+
+// show puts the purge's state in Temporal Web's current details and, since
+// purgeV1, in its search attributes, so ops list held purges or those due
+// this week (PurgeStatus = 'held', PurgeAt < …).
+func (r *purge) show(ctx workflow.Context) {
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — %s", r.p.Status, domain.PurgeStep(r.p)))
+	if r.v == workflow.DefaultVersion {
+		return
+	}
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	status, _ := sa.GetKeyword(SAPurgeStatus)
+	at, _ := sa.GetTime(SAPurgeAt)
+	if status == string(r.p.Status) && at.Equal(r.p.PurgeAt) {
+		return // no event for nothing
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SAPurgeStatus.ValueSet(string(r.p.Status)), SAPurgeAt.ValueSet(r.p.PurgeAt)); err != nil {
+		workflow.GetLogger(ctx).Error("search attribute upsert failed", "error", err)
+	}
+}
+
+// carried is the input of the run that continues this one.
+func (r *purge) carried() PurgeInput {
+	in := r.in
+	in.Purge = r.p
+	return in
+}
+
+// PurgeSummary is the purge run's one-line summary in Temporal Web.
+func PurgeSummary(channelName, channelID string) string {
+	return fmt.Sprintf("Exclusão das mensagens do canal %q (%s)", channelName, channelID)
+}
