@@ -145,14 +145,13 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 	return r.p, nil
 }
 
-// stoppedByTemporal records a purge cancelled by ops from Temporal, on a
-// disconnected context (the run's own is cancelled): a pending purge is
+// stoppedByTemporal records a purge cancelled by ops from Temporal (record
+// writes on a disconnected context, so it lands): a pending purge is
 // cancelled; one that had begun stops where it is, and its record says how
 // far it went.
 func (r *purge) stoppedByTemporal(ctx workflow.Context) {
-	after, _ := workflow.NewDisconnectedContext(ctx)
 	next := r.p
 	next.Status = domain.RetentionCancelled
-	r.record(after, next, domain.ActorOpsTemporal, domain.ActionPurgeCancelled, map[string]any{"purge_at": r.p.PurgeAt,
+	r.record(ctx, next, domain.ActorOpsTemporal, domain.ActionPurgeCancelled, map[string]any{"purge_at": r.p.PurgeAt,
 		"from": string(r.p.Status), "purged_messages": r.p.PurgedMessages})
 }

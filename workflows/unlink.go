@@ -28,7 +28,7 @@ func (r *removal) unlink(ctx workflow.Context) {
 			return // the last attempt's document completed the removal
 		}
 		if r.cancelRequested() { // ops cancelled the run: nobody will wait for their retry
-			r.abandon(ctx, domain.StepUnlinkStoppedByOps, domain.ReasonUnlinkStoppedByOps)
+			r.abandon(ctx, true)
 			return
 		}
 		if deadline.IsZero() {
@@ -40,10 +40,10 @@ func (r *removal) unlink(ctx workflow.Context) {
 		retry, end := r.awaitRetryUnlink(ctx, deadline)
 		switch end {
 		case timedOut:
-			r.abandon(ctx, domain.StepUnlinkAbandoned, domain.ReasonUnlinkWindowExpired)
+			r.abandon(ctx, false)
 			return
 		case stopped:
-			r.abandon(ctx, domain.StepUnlinkStoppedByOps, domain.ReasonUnlinkStoppedByOps)
+			r.abandon(ctx, true)
 			return
 		}
 		unlinking = r.unlinking(ctx)
@@ -99,8 +99,12 @@ func (r *removal) waitToRetry(ctx workflow.Context, failed activities.AttemptRes
 }
 
 // abandon settles, for good, what nobody retried within the window, or what
-// ops stopped waiting for: the jobs' tokens are erased, the failure stays.
-func (r *removal) abandon(ctx workflow.Context, step, why string) {
+// ops stopped waiting for (byOps): the jobs' tokens are erased, the failure stays.
+func (r *removal) abandon(ctx workflow.Context, byOps bool) {
+	step, why := domain.StepUnlinkAbandoned, domain.ReasonUnlinkWindowExpired
+	if byOps {
+		step, why = domain.StepUnlinkStoppedByOps, domain.ReasonUnlinkStoppedByOps
+	}
 	doc := r.ending(ctx, domain.StatusCompletedWithWarnings, step)
 	if r.owes(partOverride) {
 		doc.MetaUnlink.Override = &domain.OverrideRelease{Status: domain.OverrideFailed, LastError: why}
@@ -113,17 +117,16 @@ func (r *removal) abandon(ctx workflow.Context, step, why string) {
 	}
 	// Retried until it lands, as an audit write is (auditOptions).
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink,
-		r.abandonInput(doc, why)).Get(ctx, nil)
+		r.abandonInput(doc, byOps)).Get(ctx, nil)
 	r.take(ctx, doc)
 }
 
-// abandonInput: an input like every earlier release's when the window
-// closed (no why), so that their histories replay.
-func (r *removal) abandonInput(doc domain.Removal, why string) activities.AbandonInput {
+// abandonInput: when the window closed, an input like every earlier
+// release's (no why); when ops stopped the wait, theirs, with why.
+func (r *removal) abandonInput(doc domain.Removal, byOps bool) activities.AbandonInput {
 	in := activities.AbandonInput{Step: r.step(r.actor), Decided: domain.One(doc)}
-	if why != domain.ReasonUnlinkWindowExpired {
-		in.Why = why
-		in.Actor = domain.ActorOpsTemporal // only ops stop a wait early
+	if byOps {
+		in.Why, in.Actor = domain.ReasonUnlinkStoppedByOps, domain.ActorOpsTemporal
 	}
 	return in
 }

@@ -124,12 +124,10 @@ func (r *removal) run(ctx workflow.Context) {
 }
 
 // stoppedByTemporal ends, cancelled by ops, a run that had changed nothing.
-// Its record is written on a disconnected context: on the run's own,
-// cancelled, the activity would fail before it started and the read model
-// would keep the wait's status for ever.
+// Its record lands although the run's context is cancelled: audit writes on
+// a disconnected one.
 func (r *removal) stoppedByTemporal(ctx workflow.Context) {
-	after, _ := workflow.NewDisconnectedContext(ctx)
-	r.end(after, domain.StatusCancelled, domain.StepCancelledByTemporal, domain.ActorOpsTemporal)
+	r.end(ctx, domain.StatusCancelled, domain.StepCancelledByTemporal, domain.ActorOpsTemporal)
 }
 
 func (r *removal) channelName() string {
