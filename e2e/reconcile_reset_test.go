@@ -24,7 +24,7 @@ func TestAResetRemovalIsReconciledByTheRunThatWentOn(t *testing.T) {
 	first := s.runOf(id)
 	s.resetToFirstTask(id)
 	s.closed(id)
-	if got := s.reconcileOnce()[id]; got != string(domain.StatusCompletedWithWarnings) {
+	if got := s.reconciledTo(id); got != string(domain.StatusCompletedWithWarnings) {
 		t.Fatalf("the reconciler left the reset removal alone (%q)", got)
 	}
 	if r := s.do("GET", "/v1/removals/"+id, s.adminToken, nil); r.Body["completed_at"] == nil {
@@ -62,7 +62,7 @@ func TestATerminateAfterTheTombstoneStillTellsTheAdmins(t *testing.T) {
 	if n := s.notices()[s.adminEmail()]; n != 0 {
 		t.Fatalf("the admins were told before the terminate (%d): the test proves nothing", n)
 	}
-	if got := s.reconcileOnce()[id]; got != string(domain.StatusCompletedWithWarnings) {
+	if got := s.reconciledTo(id); got != string(domain.StatusCompletedWithWarnings) {
 		t.Fatalf("reconciled %q", got)
 	}
 	s.eventually(func() bool { return s.notices()[s.adminEmail()] == 1 })

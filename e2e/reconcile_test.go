@@ -49,6 +49,21 @@ func (s *stack) reconcileOnce() map[string]string {
 	return changed
 }
 
+// reconciledTo passes the reconciler over the stack until it ends id's
+// record, and says to what. A terminated run's activity attempt in flight
+// (a Meta call failing) may still write the row after a pass read it: that
+// pass loses its compare-and-set and the next one settles it, as the
+// worker's pass a minute later does in production.
+func (s *stack) reconciledTo(id string) string {
+	s.t.Helper()
+	var to string
+	s.eventually(func() bool {
+		to = s.reconcileOnce()[id]
+		return to != ""
+	})
+	return to
+}
+
 // reconciledBy is the actor of the removal's record of action ("" when none).
 func (s *stack) reconciledBy(id string, action domain.Action) string {
 	s.t.Helper()
