@@ -123,13 +123,21 @@ func (a *Activities) NotifyPurge(ctx context.Context, in PurgeNoticeInput) (sent
 		return 0, temporalerr.Encode(err)
 	}
 	n := domain.PurgeNotice{AccountName: rc.AccountName, ChannelName: in.ChannelName, ChannelID: in.ChannelID, Purge: in.Purge, Soon: in.Soon, AppURL: a.AppURL}
-	action, which := domain.ActionPurgeDoneNotified, "done"
+	action := domain.ActionPurgeDoneNotified
 	if in.Soon {
-		action, which = domain.ActionPurgeNoticeSent, in.Purge.PurgeAt.UTC().Format(time.RFC3339)
+		action = domain.ActionPurgeNoticeSent
 	}
-	return a.notifyEach(ctx, rc.Admins, n.Subject(), n.Text(),
-		func(admin domain.User) string { return in.key(action, which, admin.ID) },
+	return a.notifyEach(ctx, rc.Admins, n.Subject(), n.Text(), in.noticeKey,
 		func(key string, admin domain.User) error {
 			return a.Store.MarkNoticeSent(ctx, key, admin.Email, in.audit(action, map[string]any{"to": admin.Email, "purge_at": in.Purge.PurgeAt}, key))
 		})
+}
+
+// noticeKey names an admin's notice: the one before a purge once per date,
+// the one after it once.
+func (in PurgeNoticeInput) noticeKey(admin domain.User) string {
+	if in.Soon {
+		return in.key(domain.ActionPurgeNoticeSent, in.Purge.PurgeAt.UTC().Format(time.RFC3339), admin.ID)
+	}
+	return in.key(domain.ActionPurgeDoneNotified, "done", admin.ID)
 }

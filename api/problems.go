@@ -42,6 +42,7 @@ var problems = map[domain.Code]struct {
 	domain.CodeTooManyCodes:          {http.StatusTooManyRequests, "Muitos códigos enviados"},
 	domain.CodeTooManyLockedRemovals: {http.StatusTooManyRequests, "Muitas tentativas de código"},
 	domain.CodeSameChannel:           {http.StatusUnprocessableEntity, "Mesmo canal"},
+	domain.CodePurgeTooSoon:          {http.StatusUnprocessableEntity, "Exclusão cedo demais"},
 	domain.CodeUnavailable:           {http.StatusServiceUnavailable, "Serviço indisponível"},
 	domain.CodeInternal:              {http.StatusInternalServerError, "Erro interno"},
 }

@@ -79,4 +79,5 @@ const (
 	NoticeOps        NoticeKind = "ops_alert"          // the unlink stays failed (MAIL_OPS)
 	NoticePurgeSoon  NoticeKind = "purge_notice"       // the messages are purged in PurgeNoticeDays
 	NoticePurgeDone  NoticeKind = "purge_done_notice"  // the messages were purged
+	NoticePurgeWaits NoticeKind = "purge_waits_alert"  // a purge waits on its date for its notice (MAIL_OPS)
 )

@@ -38,6 +38,8 @@ const (
 	CodeTooManyCodes          Code = "too_many_codes"
 	CodeTooManyLockedRemovals Code = "too_many_locked_removals"
 	CodeSameChannel           Code = "same_channel"
+	// CodePurgeTooSoon: a purge moved nearer than the admins' notice lead.
+	CodePurgeTooSoon Code = "purge_too_soon"
 	// CodeMailRejected: SendGrid refused the message for a reason a retry cannot fix.
 	CodeMailRejected Code = "mail_rejected"
 	// CodeMetaPermanent: the Graph API refused the unlink for a reason a retry cannot fix.

@@ -148,3 +148,37 @@ func PurgeStep(p Purge) string {
 	}
 	return string(p.Status)
 }
+
+// PurgeLead is how far ahead of its date a purge is announced to every
+// admin, and so the nearest a purge can be set: a stolen admin session
+// cannot have messages purged before the other admins could read the
+// notice and cancel, move or hold it (SPEC §9).
+func PurgeLead(day time.Duration) time.Duration {
+	if day <= 0 {
+		day = RetentionDay
+	}
+	return PurgeNoticeDays * day
+}
+
+// PurgeTooSoon says a purge set, at now, to run at would not leave the
+// admins the notice lead.
+func PurgeTooSoon(at, now time.Time, day time.Duration) bool {
+	return at.Before(now.Add(PurgeLead(day)))
+}
+
+// PurgeTooSoonRefusal is the refusal of a move that would hasten a purge.
+func PurgeTooSoonRefusal(now time.Time, day time.Duration) *Error {
+	return Errorf(CodePurgeTooSoon, "a exclusão só pode ser marcada com %d dias de antecedência, para que todos os administradores sejam avisados: escolha %s (UTC) ou depois",
+		PurgeNoticeDays, now.Add(PurgeLead(day)).UTC().Format("02/01/2006 15:04"))
+}
+
+// PurgeAfterHold is the date of a pending purge whose legal hold was lifted
+// at now: its own date if that still leaves the notice lead, else now plus
+// the lead, so a hold lifted on (or after) the date never purges at once and
+// the admins are told again of the new date.
+func PurgeAfterHold(at, now time.Time, day time.Duration) time.Time {
+	if PurgeTooSoon(at, now, day) {
+		return now.Add(PurgeLead(day)).UTC()
+	}
+	return at
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -317,7 +318,26 @@ func TestAdminsCancelAndMoveAPendingPurge(t *testing.T) {
 	if got := retention(moved)["purge_at"]; got != later.Format(time.RFC3339) {
 		t.Fatalf("moved to %v, want %s", got, later.Format(time.RFC3339))
 	}
-	s.want(s.do("PUT", "/v1/channels/"+ch+"/purge", s.adminToken, map[string]any{"purge_at": time.Now().Add(-time.Hour)}), 400, "invalid_request")
+	// A stolen session cannot hasten it past the admins' notice (7 retention
+	// days, 7 s here): in the past, now, or a moment short of the lead, one
+	// after another and 8 at once, each is refused and the date stays.
+	for _, d := range []time.Duration{-time.Hour, 0, 4 * time.Second, 7*s.retentionDay - 500*time.Millisecond} {
+		s.want(s.do("PUT", "/v1/channels/"+ch+"/purge", s.adminToken, map[string]any{"purge_at": time.Now().Add(d)}), 422, "purge_too_soon")
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r := s.do("PUT", "/v1/channels/"+ch+"/purge", s.adminToken, map[string]any{"purge_at": time.Now().Add(time.Second)}); r.Status != 422 {
+				t.Errorf("a move 1 s ahead answered %d: %s", r.Status, r.Raw)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := retention(s.want(s.do("GET", "/v1/channels/"+ch, s.adminToken, nil), 200, ""))["purge_at"]; got != later.Format(time.RFC3339) {
+		t.Fatalf("after the refused moves the purge is on %v, want %s", got, later.Format(time.RFC3339))
+	}
 	s.want(s.do("POST", "/v1/channels/"+ch+"/purge/cancel", s.agentToken, nil), 403, "forbidden")
 	cancelled := s.want(s.do("POST", "/v1/channels/"+ch+"/purge/cancel", s.adminToken, nil), 200, "")
 	if retention(cancelled)["status"] != "cancelled" {
@@ -338,7 +358,7 @@ func TestAdminsCancelAndMoveAPendingPurge(t *testing.T) {
 	ch2 := s.channel("messenger", "", "page-sooner")
 	s.conversationsWith(ch2, 1)
 	s.removeChoosing(ch2, 90)
-	s.want(s.do("PUT", "/v1/channels/"+ch2+"/purge", s.adminToken, map[string]any{"purge_at": time.Now().Add(2 * time.Second)}), 200, "")
+	s.want(s.do("PUT", "/v1/channels/"+ch2+"/purge", s.adminToken, map[string]any{"purge_at": time.Now().Add(7*s.retentionDay + time.Second)}), 200, "")
 	s.purgeStatus(ch2, "purged")
 	if s.messagesOf(ch2) != 0 {
 		t.Fatal("the moved purge left messages")
@@ -375,8 +395,19 @@ func TestALegalHoldStopsThePurge(t *testing.T) {
 	if h, _ := page.Body["hold"].(map[string]any); h["reason"] != "Ofício judicial" {
 		t.Fatalf("channel page hold: %s", page.Raw)
 	}
+	soon := s.purgeNotices(true)[s.adminEmail()]
+	lifted := time.Now()
 	s.want(s.do("DELETE", "/v1/channels/"+ch+"/hold", s.adminToken, nil), 200, "")
+	// Lifted after its date, the purge is moved to the lead from now, and
+	// every admin is told of the new date before it runs.
+	s.eventually(func() bool {
+		at, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(retention(s.want(s.do("GET", "/v1/channels/"+ch, s.adminToken, nil), 200, ""))["purge_at"]))
+		return !at.Before(lifted.Add(7 * s.retentionDay).Truncate(time.Second))
+	})
 	s.purgeStatus(ch, "purged")
+	if again := s.purgeNotices(true)[s.adminEmail()]; again != soon+1 {
+		t.Fatalf("notices before a purge: %d before the lift, %d after, want one more for the new date", soon, again)
+	}
 	if s.messagesOf(ch) != 0 {
 		t.Fatal("messages left once the hold was lifted")
 	}

@@ -12,6 +12,7 @@ package workflows
 
 import (
 	"fmt"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
@@ -37,6 +38,7 @@ type Notice struct {
 	GuessLimit *activities.GuessLimitInput  `json:"guess_limit,omitempty"`
 	Ops        *activities.OpsAlertInput    `json:"ops,omitempty"`
 	Purge      *activities.PurgeNoticeInput `json:"purge,omitempty"`
+	PurgeWait  *activities.PurgeWaitInput   `json:"purge_wait,omitempty"`
 }
 
 // SecurityNoticeWorkflow delivers the notice. A refusal no retry changes (an
@@ -61,6 +63,8 @@ func SecurityNoticeWorkflow(ctx workflow.Context, n Notice) error {
 		// A purge's notice is logged by its activity when it cannot go out;
 		// the purge's own record says which admins were told.
 		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeNoticeOptions()), a.NotifyPurge, *n.Purge).Get(ctx, nil)
+	case n.PurgeWait != nil: // an ops alert of its own: nothing to tell ops if it fails
+		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertPurgeWaits, *n.PurgeWait).Get(ctx, nil)
 	default:
 		return temporal.NewNonRetryableApplicationError("a notice without its input", string(domain.CodeInvalid), nil)
 	}
@@ -110,8 +114,16 @@ func channelNameOf(n Notice) string {
 // started twice (a replayed or reset start is refused as a duplicate: the
 // notice already exists, and goes out once).
 func startNotice(ctx workflow.Context, id, summary string, n Notice) {
+	startNoticeWithin(ctx, id, summary, n, 0)
+}
+
+// startNoticeWithin starts a notice whose run ends after within (0: never),
+// for a notice told again later under another id: the earlier one is over
+// before the next begins, so the two never send to one admin at once.
+func startNoticeWithin(ctx workflow.Context, id, summary string, n Notice, within time.Duration) {
 	ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            id,
+		WorkflowRunTimeout:    within,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		StaticSummary:         summary,

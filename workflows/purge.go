@@ -52,6 +52,11 @@ type PurgeInput struct {
 	// written (both carried over a continue-as-new).
 	NoticedFor time.Time `json:"noticed_for,omitempty"`
 	Seq        int       `json:"seq,omitempty"`
+	// Retold counts the notices told again on a date that came before every
+	// admin was told (their workflow ids); OpsToldFor is the date whose wait
+	// ops were told of. Since purgeLead.
+	Retold     int       `json:"retold,omitempty"`
+	OpsToldFor time.Time `json:"ops_told_for,omitempty"`
 }
 
 // MovePurgeRequest moves a pending purge to another date.
@@ -96,6 +101,10 @@ type purge struct {
 	// notices as notice workflows, and keeps PurgeStatus and PurgeAt
 	// current; DefaultVersion is the shape of the runs started before it.
 	v workflow.Version
+	// lead: since purgeLead (r5) the purge keeps the admins' notice lead
+	// (purge_lead.go); runs begun before keep their shape until they
+	// continue as new.
+	lead bool
 }
 
 // purgeV1 names the first change to the purge's commands: it auto-upgrades,
@@ -113,6 +122,7 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 		return r.p, err
 	}
 	r.v = workflow.GetVersion(ctx, purgeV1ChangeID, workflow.DefaultVersion, 1)
+	r.lead = workflow.GetVersion(ctx, purgeLeadChangeID, workflow.DefaultVersion, 1) == 1
 	r.show(ctx)
 	for r.p.Status != domain.RetentionPurged && r.p.Status != domain.RetentionCancelled {
 		if ctx.Err() != nil { // cancelled from Temporal: every wait and activity would return at once

@@ -62,7 +62,11 @@ func (r *purge) refusal(kind purgeKind, at, now time.Time) *domain.Error {
 	if !r.p.Status.Pending() {
 		return domain.Errorf(domain.CodeInvalidState, "a exclusão das mensagens já começou ou terminou (%s)", r.p.Status)
 	}
-	if kind == purgeMove && !at.After(now) {
+	switch {
+	case kind != purgeMove:
+	case r.lead && domain.PurgeTooSoon(at, now, r.in.RetentionDay.D()):
+		return domain.PurgeTooSoonRefusal(now, r.in.RetentionDay.D())
+	case !at.After(now):
 		return domain.Errorf(domain.CodeInvalid, "a nova data da exclusão deve estar no futuro")
 	}
 	return nil
@@ -156,6 +160,11 @@ func (r *purge) holdChanged(ctx workflow.Context, cmd purgeCommand) {
 		if r.p.StartedAt != nil {
 			next.Status = domain.RetentionPurging // a purge a hold stopped goes on where it was
 		}
-		r.record(ctx, next, cmd.Actor, domain.ActionPurgeResumed, map[string]any{"purge_at": r.p.PurgeAt})
+		detail := map[string]any{"purge_at": r.p.PurgeAt}
+		if r.lead && next.Status == domain.RetentionScheduled {
+			next.PurgeAt = domain.PurgeAfterHold(r.p.PurgeAt, workflow.Now(ctx), r.in.RetentionDay.D())
+			detail["purge_at"], detail["from"] = next.PurgeAt, r.p.PurgeAt // a new date: the admins are told again
+		}
+		r.record(ctx, next, cmd.Actor, domain.ActionPurgeResumed, detail)
 	}
 }

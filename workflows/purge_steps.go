@@ -22,6 +22,9 @@ func (r *purge) awaitDate(ctx workflow.Context) {
 		r.notify(ctx, true)
 		r.in.NoticedFor = r.p.PurgeAt
 	case !now.Before(r.p.PurgeAt):
+		if r.lead && !r.everyAdminTold(ctx) {
+			return
+		}
 		r.start(ctx)
 	default:
 		wake, summary := r.p.PurgeAt, "até a exclusão das mensagens"
@@ -148,12 +151,11 @@ func (r *purge) notify(ctx workflow.Context, soon bool) {
 		if soon { // one notice per date: a moved purge is announced again
 			kind, id = domain.NoticePurgeSoon, fmt.Sprintf("%s:%d", r.p.ChannelID, r.p.PurgeAt.Unix())
 		}
-		startNotice(ctx, NoticeID(kind, id), PurgeSummary(r.in.ChannelName, r.p.ChannelID), Notice{Kind: kind, Purge: &activities.PurgeNoticeInput{
-			Step: r.step(domain.ActorRetention), ChannelName: r.in.ChannelName, Purge: r.p, Soon: soon}})
+		n := r.noticeInput(soon)
+		startNotice(ctx, NoticeID(kind, id), PurgeSummary(r.in.ChannelName, r.p.ChannelID), Notice{Kind: kind, Purge: &n})
 		return
 	}
-	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeNoticeOptions()), a.NotifyPurge,
-		activities.PurgeNoticeInput{Step: r.step(domain.ActorRetention), ChannelName: r.in.ChannelName, Purge: r.p, Soon: soon}).Get(ctx, nil)
+	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeNoticeOptions()), a.NotifyPurge, r.noticeInput(soon)).Get(ctx, nil)
 }
 
 func (r *purge) take(ctx workflow.Context, p domain.Purge) {

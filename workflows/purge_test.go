@@ -30,12 +30,16 @@ type purgeHarness struct {
 	totals  domain.Purge
 	// noticeErr, when set, is what a NotifyPurge call returns (nil: sent).
 	noticeErr func() error
+	// told: the dates whose notice every admin got; opsTold: ops' alerts
+	// of a purge waiting for it.
+	told    map[time.Time]bool
+	opsTold []time.Time
 }
 
 func newPurgeHarness(t *testing.T, batches int) *purgeHarness {
 	var s testsuite.WorkflowTestSuite
 	h := &purgeHarness{t: t, env: s.NewTestWorkflowEnvironment(), batches: batches, at: map[domain.Action]time.Time{},
-		actors: map[domain.Action]domain.Actor{}}
+		actors: map[domain.Action]domain.Actor{}, told: map[time.Time]bool{}}
 	h.env.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
 	h.env.RegisterActivity(a)
 	h.env.OnActivity(a.RecordPurge, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PurgeRecordInput) error {
@@ -81,7 +85,20 @@ func newPurgeHarness(t *testing.T, batches int) *purgeHarness {
 			}
 		}
 		h.notices = append(h.notices, in.Soon)
+		if in.Soon {
+			h.told[in.Purge.PurgeAt] = true
+		}
 		return 2, nil
+	})
+	h.env.OnActivity(a.PurgeUntold, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PurgeNoticeInput) (int, error) {
+		if h.told[in.Purge.PurgeAt] {
+			return 0, nil
+		}
+		return 2, nil
+	})
+	h.env.OnActivity(a.AlertPurgeWaits, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PurgeWaitInput) (bool, error) {
+		h.opsTold = append(h.opsTold, in.Purge.PurgeAt)
+		return true, nil
 	})
 	return h
 }

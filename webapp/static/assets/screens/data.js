@@ -98,7 +98,10 @@ export function purgeCard(ch) {
     announce('Exclusão programada cancelada');
     reroute();
   }) }, 'Cancelar exclusão programada');
-  const date = h('input', { type: 'date', id: 'purge-date', min: new Date(Date.now() + 864e5).toISOString().slice(0, 10) });
+  // The server refuses a date nearer than the admins' notice (purge_too_soon,
+  // its detail shown as any refusal); min only spares a refused choice.
+  const date = h('input', { type: 'date', id: 'purge-date', 'aria-describedby': 'purge-date-hint',
+    min: new Date(Date.now() + 8 * 864e5).toISOString().slice(0, 10) });
   const move = h('button', { type: 'button', onclick: () => {
     if (!date.value) {
       msg.replaceChildren(errorBox(new Error('Escolha a nova data da exclusão.')));
@@ -132,11 +135,15 @@ export function purgeCard(ch) {
     rt && rt.status === 'purged' ? h('p', { class: 'success' }, 'As mensagens deste canal foram apagadas; as conversas continuam listadas, marcadas "Mensagens apagadas".') : null,
     isAdmin && pending ? h('div', null,
       h('div', { class: 'actions' }, cancel),
-      h('label', { for: 'purge-date' }, 'Nova data da exclusão'), date, h('div', { class: 'actions' }, move)) : null,
+      h('label', { for: 'purge-date' }, 'Nova data da exclusão'),
+      h('p', { class: 'hint', id: 'purge-date-hint' }, 'Com pelo menos 7 dias de antecedência: todos os administradores são avisados por e-mail antes da exclusão.'),
+      date, h('div', { class: 'actions' }, move)) : null,
     isAdmin && !hold && (!rt || rt.status !== 'purged') ? h('div', null,
       h('label', { for: 'hold-reason' }, 'Motivo da retenção legal (impede a exclusão enquanto durar)'), reason,
       h('div', { class: 'actions' }, setHold)) : null,
-    isAdmin && hold ? h('div', { class: 'actions' }, liftHold) : null,
+    isAdmin && hold ? h('div', null,
+      pending ? h('p', { class: 'hint' }, 'Retirada a retenção a menos de 7 dias da data (ou depois dela), a exclusão é remarcada para 7 dias depois, e todos os administradores são avisados de novo.') : null,
+      h('div', { class: 'actions' }, liftHold)) : null,
     msg);
 }
 
