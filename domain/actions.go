@@ -74,10 +74,11 @@ func EndAction(s Status) Action { return Action("removal_" + string(s)) }
 type NoticeKind string
 
 const (
-	NoticeAdmins     NoticeKind = "admin_notice"       // the channel was removed (SPEC §7)
-	NoticeGuessLimit NoticeKind = "guess_limit_notice" // the code was got wrong as often as allowed (SPEC §8)
-	NoticeOps        NoticeKind = "ops_alert"          // the unlink stays failed (MAIL_OPS)
-	NoticePurgeSoon  NoticeKind = "purge_notice"       // the messages are purged in PurgeNoticeDays
-	NoticePurgeDone  NoticeKind = "purge_done_notice"  // the messages were purged
-	NoticePurgeWaits NoticeKind = "purge_waits_alert"  // a purge waits on its date for its notice (MAIL_OPS)
+	NoticeAdmins       NoticeKind = "admin_notice"        // the channel was removed (SPEC §7)
+	NoticeGuessLimit   NoticeKind = "guess_limit_notice"  // the code was got wrong as often as allowed (SPEC §8)
+	NoticeOps          NoticeKind = "ops_alert"           // the unlink stays failed (MAIL_OPS)
+	NoticePurgeSoon    NoticeKind = "purge_notice"        // the messages are purged in PurgeNoticeDays
+	NoticePurgeDone    NoticeKind = "purge_done_notice"   // the messages were purged
+	NoticePurgeWaits   NoticeKind = "purge_waits_alert"   // a purge waits on its date for its notice (MAIL_OPS)
+	NoticeDisconnected NoticeKind = "disconnected_notice" // Meta cut an account's channels off (SPEC §7)
 )

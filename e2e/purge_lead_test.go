@@ -67,4 +67,5 @@ func TestAPurgeWaitsOnItsDateUntilEveryAdminWasTold(t *testing.T) {
 		t.Fatalf("%d notices recorded, started %v", noticed, started)
 	}
 	s.closed(workflows.PurgeWorkflowID(ch))
+	s.captureHistory(workflows.PurgeWorkflowID(ch), "purge_waits_for_its_notice.json")
 }

@@ -13,7 +13,7 @@ import (
 
 // MetaAccessLostWorkflow carries out one signed webhook delivery that says
 // our app lost access to WABAs (SPEC §7): it disconnects every live channel
-// on each, then tells every admin of their accounts, once.
+// on each, then has every admin of their accounts told, once.
 //
 // One run per delivery, under the delivery's id (MetaDeliveryID): Meta's
 // retries of a delivery find the run already there, and each delivery is a
@@ -34,20 +34,22 @@ func MetaAccessLostWorkflow(ctx workflow.Context, in MetaAccessLostInput) (MetaA
 		}
 		res.Disconnected = append(res.Disconnected, chs...)
 	}
+	// Each account's admins are told by a notice workflow of its own (since
+	// r5), started and abandoned: a week of SendGrid outage never keeps this
+	// run, or its pinned build, alive. Its id is the delivery's and the
+	// account's, so Meta's retries and a reset tell no one twice.
 	now := workflow.Now(ctx)
 	for _, acc := range byAccount(res.Disconnected) {
 		workflow.SetCurrentDetails(ctx, "avisando os administradores da conta "+acc[0].AccountID)
-		var sent int
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, disconnectionNoticeOptions()), a.NotifyDisconnected,
-			activities.DisconnectionNoticeInput{DeliveryID: in.DeliveryID, AccountID: acc[0].AccountID, Channels: acc, At: now}).Get(ctx, &sent)
-		if err != nil {
-			workflow.GetLogger(ctx).Warn("admins not told of a disconnection", "account_id", acc[0].AccountID, "error", err)
-		}
-		res.Notified += sent
+		startNotice(ctx, NoticeID(domain.NoticeDisconnected, in.DeliveryID+":"+acc[0].AccountID),
+			fmt.Sprintf("Aviso de desconexão na Meta à conta %s", acc[0].AccountID),
+			Notice{Kind: domain.NoticeDisconnected, Disconnected: &activities.DisconnectionNoticeInput{
+				DeliveryID: in.DeliveryID, AccountID: acc[0].AccountID, Channels: acc, At: now}})
+		res.Notified++
 	}
 	n := len(res.Disconnected)
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("%d %s; %d %s", n, domain.Plural(n, "canal desconectado", "canais desconectados"),
-		res.Notified, domain.Plural(res.Notified, "aviso enviado", "avisos enviados")))
+		res.Notified, domain.Plural(res.Notified, "conta avisada", "contas avisadas")))
 	return res, nil
 }
 
@@ -75,7 +77,8 @@ type MetaAccessLostInput struct {
 // MetaAccessLostResult is what the delivery did.
 type MetaAccessLostResult struct {
 	Disconnected []domain.DisconnectedChannel `json:"disconnected"`
-	Notified     int                          `json:"notified"`
+	// Notified counts the accounts whose admins' notice was started.
+	Notified int `json:"notified"`
 }
 
 func disconnectOptions() workflow.ActivityOptions {

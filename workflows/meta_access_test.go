@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crm/channel-removal/activities"
@@ -20,6 +21,7 @@ func TestMetaAccessLostDisconnectsThenNotifiesEachAccountOnce(t *testing.T) {
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(MetaAccessLostWorkflow, MetaAccessLostOptions())
 	env.RegisterActivity(a)
+	env.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
 	tries := 0
 	env.OnActivity(a.DisconnectChannels, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.DisconnectInput) ([]domain.DisconnectedChannel, error) {
@@ -45,13 +47,45 @@ func TestMetaAccessLostDisconnectsThenNotifiesEachAccountOnce(t *testing.T) {
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
-	if tries != 3 || len(res.Disconnected) != 3 || res.Notified != 4 || len(notices) != 2 {
+	if tries != 3 || len(res.Disconnected) != 3 || res.Notified != 2 || len(notices) != 2 {
 		t.Fatalf("tries %d, result %+v, notices %d", tries, res, len(notices))
+	}
+	if notices[0].AccountID != "acc-1" {
+		notices[0], notices[1] = notices[1], notices[0] // the children ran in either order
 	}
 	if n := notices[0]; n.AccountID != "acc-1" || len(n.Channels) != 2 || n.Channels[1].ID != "c3" || n.DeliveryID != "d1" {
 		t.Fatalf("acc-1's notice: %+v", n)
 	}
 	if n := notices[1]; n.AccountID != "acc-2" || len(n.Channels) != 1 {
 		t.Fatalf("acc-2's notice: %+v", n)
+	}
+}
+
+// TestMetaAccessLostNeverWaitsForSendGrid: SendGrid refusing every notice,
+// the notice's tries run in a notice workflow of its own, never in the
+// delivery's run (which used to wait up to a week of them, pinning its
+// build), and the run still says it disconnected the channel.
+func TestMetaAccessLostNeverWaitsForSendGrid(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(MetaAccessLostWorkflow, MetaAccessLostOptions())
+	env.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
+	env.RegisterActivity(a)
+	env.OnActivity(a.DisconnectChannels, mock.Anything, mock.Anything).Return(
+		[]domain.DisconnectedChannel{{ID: "c1", AccountID: "acc-1", WABAID: "W1", Event: "PARTNER_REMOVED"}}, nil)
+	tries := map[string]int{}
+	env.OnActivity(a.NotifyDisconnected, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, _ activities.DisconnectionNoticeInput) (int, error) {
+			tries[activity.GetInfo(ctx).WorkflowType.Name]++
+			return 0, errors.New("sendgrid: 503")
+		})
+	env.ExecuteWorkflow(MetaAccessLostWorkflowName, MetaAccessLostInput{DeliveryID: "d2",
+		Events: []domain.AccessLost{{WABAID: "W1", Event: "PARTNER_REMOVED"}}})
+	var res MetaAccessLostResult
+	if err := env.GetWorkflowResult(&res); err != nil || len(res.Disconnected) != 1 || res.Notified != 1 {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+	if tries[MetaAccessLostWorkflowName] != 0 || tries[NoticeWorkflowName] < 2 {
+		t.Fatalf("notice tries by workflow: %v, want all in %s", tries, NoticeWorkflowName)
 	}
 }

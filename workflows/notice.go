@@ -39,6 +39,8 @@ type Notice struct {
 	Ops        *activities.OpsAlertInput    `json:"ops,omitempty"`
 	Purge      *activities.PurgeNoticeInput `json:"purge,omitempty"`
 	PurgeWait  *activities.PurgeWaitInput   `json:"purge_wait,omitempty"`
+	// Disconnected: Meta cut an account's channels off (MetaAccessLostWorkflow).
+	Disconnected *activities.DisconnectionNoticeInput `json:"disconnected,omitempty"`
 }
 
 // SecurityNoticeWorkflow delivers the notice. A refusal no retry changes (an
@@ -63,6 +65,10 @@ func SecurityNoticeWorkflow(ctx workflow.Context, n Notice) error {
 		// A purge's notice is logged by its activity when it cannot go out;
 		// the purge's own record says which admins were told.
 		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeNoticeOptions()), a.NotifyPurge, *n.Purge).Get(ctx, nil)
+	case n.Disconnected != nil:
+		// Failed after a week of tries, the run's failure is what Temporal
+		// Web shows; the disconnection itself is recorded per channel.
+		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, disconnectionNoticeOptions()), a.NotifyDisconnected, *n.Disconnected).Get(ctx, nil)
 	case n.PurgeWait != nil: // an ops alert of its own: nothing to tell ops if it fails
 		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertPurgeWaits, *n.PurgeWait).Get(ctx, nil)
 	default:
