@@ -168,8 +168,8 @@ func PurgeTooSoon(at, now time.Time, day time.Duration) bool {
 
 // PurgeTooSoonRefusal is the refusal of a move that would hasten a purge.
 func PurgeTooSoonRefusal(now time.Time, day time.Duration) *Error {
-	return Errorf(CodePurgeTooSoon, "a exclusão só pode ser marcada com %d dias de antecedência, para que todos os administradores sejam avisados: escolha %s (UTC) ou depois",
-		PurgeNoticeDays, now.Add(PurgeLead(day)).UTC().Format("02/01/2006 15:04"))
+	return Errorf(CodePurgeTooSoon, "a exclusão só pode ser marcada com %d dias de antecedência, para que todos os administradores sejam avisados: escolha %s ou depois",
+		PurgeNoticeDays, BrasiliaTime(now.Add(PurgeLead(day)).Add(time.Minute).Truncate(time.Minute)))
 }
 
 // PurgeAfterHold is the date of a pending purge whose legal hold was lifted
