@@ -77,6 +77,7 @@ type Server struct {
 	secureCookies             bool
 	sessionTTL                time.Duration
 	clock                     func() time.Time
+	signInWait                func(context.Context, time.Duration) error
 	// appSecret checks webhook signatures; webhookToken answers Meta's handshake.
 	appSecret, webhookToken []byte
 }
@@ -126,6 +127,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
+	// SignInWait serves the sign-in's slow-down (tests record it); nil
+	// waits on a timer.
+	SignInWait func(context.Context, time.Duration) error
 }
 
 func init() {
@@ -145,6 +149,9 @@ func New(c Config) *Server {
 	s.exports = make(chan struct{}, maxExports)
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.signInWait = c.SignInWait; s.signInWait == nil {
+		s.signInWait = waitFor
 	}
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = DefaultSessionTTL
