@@ -35,6 +35,9 @@ type Store interface {
 	// lifts its legal hold with the audit record.
 	Purge(ctx context.Context, channelID string) (domain.Purge, bool, error)
 	SetHold(ctx context.Context, channelID string, hold *domain.Hold, e domain.AuditEntry) error
+	// ReleaseHold lifts the hold set at version, if it still stands;
+	// hold_changed otherwise.
+	ReleaseHold(ctx context.Context, channelID string, version time.Time, e domain.AuditEntry) error
 	// ExportChannel writes the channel's conversations and messages to w from one snapshot.
 	ExportChannel(ctx context.Context, channelID string, w domain.ExportWriter) error
 
