@@ -107,8 +107,6 @@ type Config struct {
 	ResendInterval time.Duration
 	// Middleware runs first on every request (e.g. metrics).
 	Middleware []gin.HandlerFunc
-	// Metrics, when set, is served unauthenticated at /metrics for Prometheus.
-	Metrics http.Handler
 	// InsecureCookies drops the session cookie's Secure flag: `dev` only,
 	// where the web app is served over plain http on 127.0.0.1.
 	InsecureCookies bool
@@ -176,9 +174,6 @@ func New(c Config) *Server {
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
-	if c.Metrics != nil {
-		e.GET("/metrics", gin.WrapH(c.Metrics))
-	}
 
 	e.GET("/", h(serveWebApp))
 	e.GET("/assets/*file", h(serveAsset))
@@ -226,20 +221,23 @@ func (s *Server) Handler() http.Handler { return s.engine }
 // in time is not ready (a probe that hangs tells its caller nothing).
 const readyTimeout = 5 * time.Second
 
+// ready says only ok or unavailable: a dependency's error names hosts, users
+// and ports, which are for the log, not for whoever can reach the probe.
 func (s *Server) ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 	defer cancel()
-	checks := gin.H{"postgres": "ok", "temporal": "ok"}
 	ok := true
 	if err := s.store.Ping(ctx); err != nil {
-		checks["postgres"], ok = err.Error(), false
+		s.log.Error("not ready: postgres", "error", err)
+		ok = false
 	}
 	if err := s.removals.Ready(ctx); err != nil {
-		checks["temporal"], ok = err.Error(), false
+		s.log.Error("not ready: temporal", "error", err)
+		ok = false
 	}
 	if !ok {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "checks": checks})
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "checks": checks})
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }

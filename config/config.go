@@ -97,8 +97,8 @@ type Config struct {
 	MaxCodeEmails               int `env:"MAX_CODE_EMAILS" envDefault:"5"`
 	MaxRemovalStartsPerUser     int `env:"MAX_REMOVAL_STARTS_PER_USER" envDefault:"30"`
 
-	// MetricsAddr is where `worker` serves /metrics ("off" disables); the API
-	// serves /metrics on HTTP_ADDR.
+	// MetricsAddr is where `worker`, `api` and `dev` serve /metrics ("off"
+	// disables): never on HTTP_ADDR, the public listener.
 	MetricsAddr string `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"`
 }
 

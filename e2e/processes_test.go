@@ -129,7 +129,7 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 	graph := graphsim.New()
 	gs := httptest.NewServer(graph)
 	t.Cleanup(gs.Close)
-	apiAddr, metricsAddr := freeAddr(t), freeAddr(t)
+	apiAddr, metricsAddr, apiMetricsAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	queue := "e2e-processes-" + strconv.FormatInt(time.Now().UnixNano(), 36) // this test's own
 	// The production binary is another build than this test binary: on a
 	// server of its own it is its deployment's first, and makes itself
@@ -161,7 +161,7 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 	ch := must(b.Channel(seed.ChannelSpec{AccountID: acc, Name: "Messenger", Kind: "messenger", Page: "PP-" + acc[:8], Token: "tok"}))
 
 	startProcess(t, env, "worker")
-	startProcess(t, env, "api")
+	startProcess(t, append(env[:len(env):len(env)], "METRICS_ADDR="+apiMetricsAddr), "api")
 	base := "http://" + apiAddr
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -185,7 +185,11 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 		t.Fatal("page still subscribed")
 	}
 
-	_, apiMetrics := get(t, base+"/metrics")
+	// /metrics is on METRICS_ADDR, not on the public listener.
+	if code, _ := get(t, base+"/metrics"); code != 404 {
+		t.Errorf("the API's own listener serves /metrics: %d", code)
+	}
+	_, apiMetrics := get(t, "http://"+apiMetricsAddr+"/metrics")
 	for _, want := range []string{
 		`http_requests_total{method="POST",route="/v1/channels/:id/removals",status="201"} 1`,
 		`http_request_duration_seconds_bucket{method="POST",route="/v1/removals/:id/verify",status="200"`,
