@@ -53,8 +53,9 @@ type Store interface {
 	Refund(ctx context.Context, key string) error
 
 	// RecordDelivery keeps a signed webhook delivery once; fresh is false for
-	// a repeat, processed true once its work is done (pending false: none).
-	RecordDelivery(ctx context.Context, id string, body []byte, at time.Time, pending bool) (fresh, processed bool, err error)
+	// a repeat, processed true once its work is done (pending false: none);
+	// first is when it was first received.
+	RecordDelivery(ctx context.Context, id string, body []byte, at time.Time, pending bool) (fresh, processed bool, first time.Time, err error)
 
 	Ping(ctx context.Context) error
 }
