@@ -79,6 +79,7 @@ type Server struct {
 	startLimit                domain.Limit
 	exports                   chan struct{} // the exports streaming now (maxExports)
 	secureCookies             bool
+	proxies                   proxies // TRUSTED_PROXIES: whose X-Forwarded-Proto says TLS is on
 	sessionTTL                time.Duration
 	clock                     func() time.Time
 	signInWait                func(context.Context, time.Duration) error
@@ -152,6 +153,7 @@ func New(c Config) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.proxies = parseProxies(c.TrustedProxies)
 	if s.signInWait = c.SignInWait; s.signInWait == nil {
 		s.signInWait = waitFor
 	}
@@ -168,6 +170,7 @@ func New(c Config) *Server {
 	e.HandleMethodNotAllowed = true
 	e.Use(c.Middleware...)
 	e.Use(requestID(), accessLog(s.log), recoverer(s.log), limitBody())
+	e.Use(s.strictTransport())
 	e.NoRoute(h(func(*gin.Context) error { return domain.Errorf(domain.CodeNotFound, "rota não encontrada") }))
 	e.NoMethod(h(func(*gin.Context) error {
 		return domain.Errorf(domain.CodeMethodNotAllowed, "método não permitido nesta rota")

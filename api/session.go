@@ -127,7 +127,7 @@ func waitFor(ctx context.Context, d time.Duration) error {
 }
 
 func (s *Server) signOut(c *gin.Context) error {
-	if raw, err := c.Cookie(sessionCookie); err == nil && raw != "" {
+	if raw := s.sessionCookieValue(c); raw != "" {
 		if !sameOrigin(c) {
 			return errCrossSite
 		}
@@ -146,7 +146,7 @@ func (s *Server) whoAmI(c *gin.Context) error {
 }
 
 func (s *Server) setSessionCookie(c *gin.Context, value string, ttl time.Duration) {
-	ck := &http.Cookie{Name: sessionCookie, Value: value, Path: "/", HttpOnly: true, Secure: s.secureCookies,
+	ck := &http.Cookie{Name: s.cookieName(c), Value: value, Path: "/", HttpOnly: true, Secure: s.secureCookies || s.overTLS(c),
 		SameSite: http.SameSiteStrictMode}
 	if ttl < 0 {
 		ck.MaxAge = -1
