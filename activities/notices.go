@@ -11,21 +11,30 @@ import (
 // notifyEach sends each admin, once, the notice of subject and text: key names
 // an admin's notice, mark records it once SendGrid accepted it. It heartbeats
 // after each admin, so a killed worker's attempt is retried soon and sends
-// only the notices not yet recorded.
+// only the notices not yet recorded. An admin's address SendGrid refuses
+// does not keep the admins after it from being told: each is tried, and the
+// first error is the attempt's (retried for those not yet told).
 func (a *Activities) notifyEach(ctx context.Context, admins []domain.User, subject, text string,
 	key func(admin domain.User) string, mark func(key string, admin domain.User) error) (sent int, err error) {
+	var first error
 	for _, admin := range admins {
 		k := key(admin)
 		ok, err := a.sendOnce(ctx, k, mail.Message{To: admin.Email, Subject: subject, Text: text}, func() error { return mark(k, admin) })
 		if err != nil {
-			return sent, temporalerr.Encode(err)
+			if first == nil {
+				first = err
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			continue
 		}
 		if ok {
 			sent++
 			heartbeat(ctx, sent)
 		}
 	}
-	return sent, nil
+	return sent, temporalerr.Encode(first)
 }
 
 // sendOnce e-mails msg unless its notice key already went out, and records it

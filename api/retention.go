@@ -64,14 +64,14 @@ func (s *Server) movePurge(c *gin.Context) error {
 	if req.PurgeAt == nil {
 		return domain.Errorf(domain.CodeInvalid, "o campo \"purge_at\" (data e hora RFC 3339) é obrigatório")
 	}
-	// The purge's own rule (its update refuses it too); answered here first
-	// so a refused move never reaches Temporal.
-	if now := time.Now(); domain.PurgeTooSoon(*req.PurgeAt, now, s.retentionDay) {
-		return domain.PurgeTooSoonRefusal(now, s.retentionDay)
-	}
 	ch, err := s.adminsChannel(c)
 	if err != nil {
 		return err
+	}
+	// The purge's own rule (its update refuses it too); answered here first
+	// so a refused move never reaches Temporal.
+	if now := s.now(); domain.PurgeTooSoon(*req.PurgeAt, now, s.retentionDay) {
+		return domain.PurgeTooSoonRefusal(now, s.retentionDay)
 	}
 	if err := s.purges.Update(withUpdateID(c), ch.ID, workflows.UpdateMovePurge,
 		workflows.MovePurgeRequest{PurgeAt: req.PurgeAt.UTC(), Actor: s.actor(c)}); err != nil {

@@ -169,8 +169,18 @@ func PurgeTooSoonRefusal(now time.Time, day time.Duration) *Error {
 // the lead, so a hold lifted on (or after) the date never purges at once and
 // the admins are told again of the new date.
 func PurgeAfterHold(at, now time.Time, day time.Duration) time.Time {
-	if PurgeTooSoon(at, now, day) {
-		return now.Add(PurgeLead(day)).UTC()
+	if !PurgeTooSoon(at, now, day) {
+		return at
 	}
-	return at
+	// Rounded up to a retention hour: lifts and sets over and over within
+	// the hour give one date, and so one notice per admin, not one each.
+	if day <= 0 {
+		day = RetentionDay
+	}
+	hour := day / 24
+	next := now.Add(PurgeLead(day)).UTC()
+	if r := next.Truncate(hour); r.Before(next) {
+		next = r.Add(hour)
+	}
+	return next
 }

@@ -352,8 +352,11 @@ func TestHappyPathHistoryStaysLean(t *testing.T) {
 		kinds = append(kinds, strings.TrimPrefix(ev.EventType.String(), "EVENT_TYPE_"))
 	}
 	t.Logf("happy path: %d events: %s", len(h.Events), strings.Join(kinds, " "))
-	if len(h.Events) > 36 {
-		t.Fatalf("happy path has %d history events, want at most 36", len(h.Events))
+	// 37 since r5: the two TimerCanceled events of the acknowledgement's and
+	// the code's waits (inbox.next), whose timers would otherwise fire
+	// after the input, or wake a run waiting days for ops.
+	if len(h.Events) > 37 {
+		t.Fatalf("happy path has %d history events, want at most 37", len(h.Events))
 	}
 	trail, _ := s.store.AuditTrail(context.Background(), id)
 	var actions []string

@@ -112,6 +112,7 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 func NewTuned(c client.Client, acts *activities.Activities, t Tuning) sdkworker.Worker {
 	o := t.Options()
 	o.Interceptors = append(o.Interceptors, activities.ResetAuditor(acts, workflows.WorkflowName))
+	o.Interceptors = append(o.Interceptors, buildInterceptors...)
 	w := sdkworker.New(c, workflows.QueueOr(t.Queue), o)
 	w.RegisterWorkflowWithOptions(workflows.RemoveChannelWorkflow, workflows.RegisterOptions())
 	w.RegisterWorkflowWithOptions(workflows.MetaAccessLostWorkflow, workflows.MetaAccessLostOptions())

@@ -8,18 +8,19 @@ import (
 )
 
 // setup registers the query, the signals and the updates. Handlers only put
-// inputs into the inbox (serializable state); run decides.
+// inputs into the inbox (serializable state), noting nothing: the run
+// decides, and writes a signal's note as it takes it (removal.next).
 func (r *removal) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (domain.Removal, error) { return r.doc, nil }); err != nil {
 		return err
 	}
 	signals := workflow.NewSelector(ctx)
 	onSignal(ctx, r, signals, SignalAcknowledge, func(v AcknowledgeRequest) (command, bool) {
+		cmd := command{Kind: kindAcknowledge, Actor: v.Actor, ReleaseNumber: v.ReleaseNumber, PurgeAfterDays: v.PurgeAfterDays}
 		if !domain.ValidPurgeAfterDays(v.PurgeAfterDays) { // the API refuses it; a signal's is kept as history
-			v.PurgeAfterDays = 0
-			r.doc.Notes = append(r.doc.Notes, "purge_after_days ignorado no sinal: "+domain.PurgeAfterDaysRefusal+"; o histórico é mantido")
+			cmd.PurgeAfterDays, cmd.Note = 0, "purge_after_days ignorado no sinal: "+domain.PurgeAfterDaysRefusal+"; o histórico é mantido"
 		}
-		return command{Kind: kindAcknowledge, Actor: v.Actor, ReleaseNumber: v.ReleaseNumber, PurgeAfterDays: v.PurgeAfterDays}, v.Acknowledged
+		return cmd, v.Acknowledged
 	})
 	onSignal(ctx, r, signals, SignalVerifyCode, func(v VerifyCodeRequest) (command, bool) {
 		return command{Kind: kindVerify, CodeHash: v.CodeHash, Actor: v.Actor}, true
@@ -101,11 +102,10 @@ func onSignal[T any](ctx workflow.Context, r *removal, sel workflow.Selector, na
 		ch.Receive(ctx, &v)
 		cmd, ok := toCommand(v)
 		if !ok {
-			r.doc.Notes = append(r.doc.Notes, "Sinal "+name+" ignorado: confirme com {\"acknowledged\": true}")
-			return
+			cmd = command{Kind: name, Drop: true, Note: "Sinal " + name + " ignorado: confirme com {\"acknowledged\": true}"}
 		}
 		cmd.Actor = domain.SignalActor(cmd.Actor)
-		r.inbox = append(r.inbox, cmd)
+		r.inbox.put(cmd)
 	})
 }
 
@@ -126,7 +126,7 @@ func (r *removal) listen(signals workflow.Selector) func(workflow.Context) {
 // error that a retry with the same UpdateID would get back for ever.
 func (r *removal) submit(ctx workflow.Context, cmd command) (domain.Removal, error) {
 	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
-	r.inbox = append(r.inbox, cmd)
+	r.inbox.put(cmd)
 	wait, _ := workflow.NewDisconnectedContext(ctx)
 	if err := workflow.Await(wait, func() bool { _, ok := r.answers[cmd.ID]; return ok }); err != nil {
 		return r.doc, err

@@ -30,6 +30,10 @@ type command struct {
 	// ReleaseNumber and PurgeAfterDays come with an acknowledgement (SPEC §7, §8).
 	ReleaseNumber  bool
 	PurgeAfterDays int
+	// Note is what the run notes of a signal's value it ignored; Drop: the
+	// signal asked nothing (acknowledged=false), noted and not acted on.
+	Note string
+	Drop bool
 }
 
 type answer struct {
@@ -42,49 +46,87 @@ type waitEnd int
 
 const (
 	gotInput waitEnd = iota
-	// timedOut: the deadline passed, or a wake condition came true first.
+	// timedOut: the deadline passed.
 	timedOut
 	// stopped: the run was cancelled from Temporal (Web, CLI, a batch).
 	stopped
 )
 
-// next waits for the next human input until deadline, and tells a timeout
-// from a cancellation: a run cancelled by ops ends differently from one
-// nobody answered. summary labels the wait's timer in Temporal Web.
-func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string, wake ...func() bool) (command, waitEnd) {
-	woken := func() bool {
-		for _, w := range wake {
-			if w() {
-				return true
+// inbox holds the inputs (signals and updates) a run has yet to act on, in
+// the order they came: handlers only put into it, the run takes from it.
+// Both workflows wait on it the same way.
+type inbox[C any] struct {
+	queue []C
+	// stopped says ops cancelled the run from Temporal; a wait on a context
+	// the cancellation does not reach (a removal past its code) reads it here.
+	stopped func() bool
+}
+
+func (b *inbox[C]) put(c C) { b.queue = append(b.queue, c) }
+
+// drain takes every input left.
+func (b *inbox[C]) drain() []C {
+	q := b.queue
+	b.queue = nil
+	return q
+}
+
+// next waits for the next input until deadline (zero: no deadline) and
+// tells an input from a timeout and from a cancellation: a run cancelled by
+// ops ends differently from one nobody answered. summary labels the wait's
+// timer in Temporal Web. The timer is cancelled when an input comes first,
+// so no earlier wait's timer wakes a run that waits for days.
+//
+// This is what workflow.AwaitWithOptions does, written out: that function
+// cancels its timer only under an SDK flag recorded in new histories, and the
+// purges in flight (auto-upgrading, their histories written by the inbox
+// this one replaces, which cancelled its timer) would replay it without the
+// flag, not cancel, and fail.
+func (b *inbox[C]) next(ctx workflow.Context, deadline time.Time, summary string) (C, waitEnd) {
+	var none C
+	if b.stopped() {
+		return none, stopped
+	}
+	if len(b.queue) == 0 {
+		var timer workflow.Future
+		if !deadline.IsZero() {
+			remaining := deadline.Sub(workflow.Now(ctx))
+			if remaining <= 0 {
+				return none, timedOut
 			}
+			tctx, cancel := workflow.WithCancel(ctx)
+			defer cancel()
+			timer = workflow.NewTimerWithOptions(tctx, remaining, workflow.TimerOptions{Summary: summary})
 		}
-		return false
-	}
-	if r.cancelRequested() {
-		return command{}, stopped
-	}
-	if len(r.inbox) == 0 {
-		remaining := deadline.Sub(workflow.Now(ctx))
-		if remaining <= 0 {
-			return command{}, timedOut
-		}
-		// A timer of our own, left to lapse when the input comes first:
-		// cancelling it would cost a history event, and it fires after the
-		// run ends (or is cancelled before a long wait, awaitRetryUnlink).
-		tctx, cancel := workflow.WithCancel(ctx)
-		timer := workflow.NewTimerWithOptions(tctx, remaining, workflow.TimerOptions{Summary: summary})
-		r.timers = append(r.timers, cancel)
-		err := workflow.Await(ctx, func() bool { return len(r.inbox) > 0 || timer.IsReady() || woken() || r.cancelRequested() })
+		err := workflow.Await(ctx, func() bool { return len(b.queue) > 0 || b.stopped() || (timer != nil && timer.IsReady()) })
 		switch {
-		case err != nil || r.cancelRequested():
-			return command{}, stopped
-		case len(r.inbox) == 0:
-			return command{}, timedOut
+		case err != nil || b.stopped():
+			return none, stopped
+		case len(b.queue) == 0:
+			return none, timedOut
 		}
 	}
-	cmd := r.inbox[0]
-	r.inbox = r.inbox[1:]
-	return cmd, gotInput
+	c := b.queue[0]
+	b.queue = b.queue[1:]
+	return c, gotInput
+}
+
+// next is the removal's next input: a signal's note (a value it ignored) is
+// written as the run takes it, and a signal that asked nothing is dropped
+// there, so handlers only store inputs.
+func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string) (command, waitEnd) {
+	for {
+		cmd, end := r.inbox.next(ctx, deadline, summary)
+		if end != gotInput {
+			return cmd, end
+		}
+		if cmd.Note != "" {
+			r.doc.Notes = append(r.doc.Notes, cmd.Note)
+		}
+		if !cmd.Drop {
+			return cmd, end
+		}
+	}
 }
 
 // answerDone answers the verification that is owed the outcome, if any.
@@ -110,10 +152,9 @@ func (r *removal) refuse(cmd command, err *domain.Error) {
 
 // refuseRemaining answers inputs that arrived too late, so no update waits forever.
 func (r *removal) refuseRemaining() {
-	for _, cmd := range r.inbox {
+	for _, cmd := range r.inbox.drain() {
 		if cmd.ID != "" {
 			r.answers[cmd.ID] = answer{Doc: r.doc, Err: Refusal(cmd.Kind, r.doc.Status)}
 		}
 	}
-	r.inbox = nil
 }

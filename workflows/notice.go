@@ -12,7 +12,6 @@ package workflows
 
 import (
 	"fmt"
-	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
@@ -120,16 +119,8 @@ func channelNameOf(n Notice) string {
 // started twice (a replayed or reset start is refused as a duplicate: the
 // notice already exists, and goes out once).
 func startNotice(ctx workflow.Context, id, summary string, n Notice) {
-	startNoticeWithin(ctx, id, summary, n, 0)
-}
-
-// startNoticeWithin starts a notice whose run ends after within (0: never),
-// for a notice told again later under another id: the earlier one is over
-// before the next begins, so the two never send to one admin at once.
-func startNoticeWithin(ctx workflow.Context, id, summary string, n Notice, within time.Duration) {
 	ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            id,
-		WorkflowRunTimeout:    within,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		StaticSummary:         summary,

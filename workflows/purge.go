@@ -52,10 +52,8 @@ type PurgeInput struct {
 	// written (both carried over a continue-as-new).
 	NoticedFor time.Time `json:"noticed_for,omitempty"`
 	Seq        int       `json:"seq,omitempty"`
-	// Retold counts the notices told again on a date that came before every
-	// admin was told (their workflow ids); OpsToldFor is the date whose wait
-	// ops were told of. Since purgeLead.
-	Retold     int       `json:"retold,omitempty"`
+	// OpsToldFor is the date on which the purge found an admin untold, and
+	// ops were told (since r5, purge_lead.go).
 	OpsToldFor time.Time `json:"ops_told_for,omitempty"`
 }
 
@@ -95,15 +93,14 @@ type purgeCommand struct {
 type purge struct {
 	in      PurgeInput
 	p       domain.Purge
-	inbox   []purgeCommand
+	inbox   inbox[purgeCommand]
 	answers map[string]*domain.Error
 	// v is the run's shape: purgeV1 re-reads a hold while held, starts its
 	// notices as notice workflows, and keeps PurgeStatus and PurgeAt
 	// current; DefaultVersion is the shape of the runs started before it.
 	v workflow.Version
-	// lead: since purgeLead (r5) the purge keeps the admins' notice lead
-	// (purge_lead.go); runs begun before keep their shape until they
-	// continue as new.
+	// lead: the purge keeps the admins' notice lead (r5, purge_lead.go),
+	// from the first task a build with it ran (leadFromHere).
 	lead bool
 }
 
@@ -117,21 +114,23 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 	if in.RetentionDay <= 0 {
 		in.RetentionDay = Duration(domain.RetentionDay)
 	}
-	r := &purge{in: in, p: in.Purge, answers: map[string]*domain.Error{}}
+	r := &purge{in: in, p: in.Purge, answers: map[string]*domain.Error{}, inbox: inbox[purgeCommand]{stopped: func() bool { return ctx.Err() != nil }}}
 	if err := r.setup(ctx); err != nil {
 		return r.p, err
 	}
 	r.v = workflow.GetVersion(ctx, purgeV1ChangeID, workflow.DefaultVersion, 1)
-	r.lead = workflow.GetVersion(ctx, purgeLeadChangeID, workflow.DefaultVersion, 1) == 1
 	r.show(ctx)
 	for r.p.Status != domain.RetentionPurged && r.p.Status != domain.RetentionCancelled {
+		r.leadFromHere(ctx)
 		if ctx.Err() != nil { // cancelled from Temporal: every wait and activity would return at once
 			r.stoppedByTemporal(ctx)
 			break
 		}
 		switch r.p.Status {
 		case domain.RetentionScheduled:
-			r.awaitDate(ctx)
+			if r.awaitDate(ctx) {
+				return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, r.carried())
+			}
 		case domain.RetentionHeld:
 			if r.awaitHold(ctx) {
 				return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, r.carried())

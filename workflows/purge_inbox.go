@@ -22,18 +22,18 @@ func (r *purge) setup(ctx workflow.Context) error {
 	signals.AddReceive(workflow.GetSignalChannel(ctx, SignalCancelPurge), func(ch workflow.ReceiveChannel, _ bool) {
 		var v ActorRequest
 		ch.Receive(ctx, &v)
-		r.inbox = append(r.inbox, purgeCommand{Kind: purgeCancel, Actor: domain.SignalActor(v.Actor)})
+		r.inbox.put(purgeCommand{Kind: purgeCancel, Actor: domain.SignalActor(v.Actor)})
 	})
 	signals.AddReceive(workflow.GetSignalChannel(ctx, SignalMovePurge), func(ch workflow.ReceiveChannel, _ bool) {
 		var v MovePurgeRequest
 		ch.Receive(ctx, &v)
-		r.inbox = append(r.inbox, purgeCommand{Kind: purgeMove, PurgeAt: v.PurgeAt, Actor: domain.SignalActor(v.Actor)})
+		r.inbox.put(purgeCommand{Kind: purgeMove, PurgeAt: v.PurgeAt, Actor: domain.SignalActor(v.Actor)})
 	})
 	signals.AddReceive(workflow.GetSignalChannel(ctx, SignalHoldChanged), func(ch workflow.ReceiveChannel, _ bool) {
 		var v HoldChanged
 		ch.Receive(ctx, &v)
 		// A signal's payload is a claim (the API's own hold_set record names who set it).
-		r.inbox = append(r.inbox, purgeCommand{Kind: purgeHold, Held: v.Held, Reason: v.Reason, Actor: domain.SignalActor(v.Actor)})
+		r.inbox.put(purgeCommand{Kind: purgeHold, Held: v.Held, Reason: v.Reason, Actor: domain.SignalActor(v.Actor)})
 	})
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
@@ -44,7 +44,7 @@ func (r *purge) setup(ctx workflow.Context) error {
 		func(ctx workflow.Context, v ActorRequest) (domain.Purge, error) {
 			return r.submit(ctx, purgeCommand{Kind: purgeCancel, Actor: v.Actor})
 		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, v ActorRequest) error {
-			return encodeRefusal(r.refusal(purgeCancel, time.Time{}, workflow.Now(ctx)))
+			return encodeRefusal(r.refusal(purgeCancel, time.Time{}, workflow.Now(ctx), true))
 		}}); err != nil {
 		return err
 	}
@@ -52,19 +52,21 @@ func (r *purge) setup(ctx workflow.Context) error {
 		func(ctx workflow.Context, v MovePurgeRequest) (domain.Purge, error) {
 			return r.submit(ctx, purgeCommand{Kind: purgeMove, PurgeAt: v.PurgeAt, Actor: v.Actor})
 		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, v MovePurgeRequest) error {
-			return encodeRefusal(r.refusal(purgeMove, v.PurgeAt, workflow.Now(ctx)))
+			// Every build refuses a move that would hasten it (a validator's
+			// refusal leaves no history): the API does too.
+			return encodeRefusal(r.refusal(purgeMove, v.PurgeAt, workflow.Now(ctx), true))
 		}})
 }
 
 // refusal is why a cancel or a move cannot be done now (nil: it can). Once
 // the purge has started it runs to its end; only a hold stops it.
-func (r *purge) refusal(kind purgeKind, at, now time.Time) *domain.Error {
+func (r *purge) refusal(kind purgeKind, at, now time.Time, lead bool) *domain.Error {
 	if !r.p.Status.Pending() {
 		return domain.Errorf(domain.CodeInvalidState, "a exclusão das mensagens já começou ou terminou (%s)", r.p.Status)
 	}
 	switch {
 	case kind != purgeMove:
-	case r.lead && domain.PurgeTooSoon(at, now, r.in.RetentionDay.D()):
+	case lead && domain.PurgeTooSoon(at, now, r.in.RetentionDay.D()):
 		return domain.PurgeTooSoonRefusal(now, r.in.RetentionDay.D())
 	case !at.After(now):
 		return domain.Errorf(domain.CodeInvalid, "a nova data da exclusão deve estar no futuro")
@@ -82,7 +84,7 @@ func encodeRefusal(e *domain.Error) error {
 
 func (r *purge) submit(ctx workflow.Context, cmd purgeCommand) (domain.Purge, error) {
 	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
-	r.inbox = append(r.inbox, cmd)
+	r.inbox.put(cmd)
 	wait, _ := workflow.NewDisconnectedContext(ctx) // the run answers it, cancelled or not (removal's submit)
 	if err := workflow.Await(wait, func() bool { _, ok := r.answers[cmd.ID]; return ok }); err != nil {
 		return r.p, err
@@ -98,32 +100,15 @@ func (r *purge) reply(cmd purgeCommand, e *domain.Error) {
 
 // refuseRemaining answers the updates still queued when the run ends.
 func (r *purge) refuseRemaining() {
-	for _, cmd := range r.inbox {
-		r.reply(cmd, r.refusal(cmd.Kind, cmd.PurgeAt, time.Time{}))
+	for _, cmd := range r.inbox.drain() {
+		r.reply(cmd, r.refusal(cmd.Kind, cmd.PurgeAt, time.Time{}, false))
 	}
-	r.inbox = nil
 }
 
 // next is the next input, or how the wait ended without one: the deadline
 // passed (zero: none), or the run was cancelled.
 func (r *purge) next(ctx workflow.Context, deadline time.Time, summary string) (purgeCommand, waitEnd) {
-	if len(r.inbox) == 0 {
-		var timer workflow.Future
-		tctx, cancel := workflow.WithCancel(ctx)
-		defer cancel() // a timer of a wait the input ended goes, rather than wake the run days later
-		if !deadline.IsZero() {
-			timer = workflow.NewTimerWithOptions(tctx, deadline.Sub(workflow.Now(ctx)), workflow.TimerOptions{Summary: summary})
-		}
-		if err := workflow.Await(ctx, func() bool { return len(r.inbox) > 0 || (timer != nil && timer.IsReady()) }); err != nil {
-			return purgeCommand{}, stopped
-		}
-		if len(r.inbox) == 0 {
-			return purgeCommand{}, timedOut
-		}
-	}
-	cmd := r.inbox[0]
-	r.inbox = r.inbox[1:]
-	return cmd, gotInput
+	return r.inbox.next(ctx, deadline, summary)
 }
 
 // handle acts on an admin's or ops' input while the purge is pending.
@@ -132,7 +117,8 @@ func (r *purge) handle(ctx workflow.Context, cmd purgeCommand) {
 		r.holdChanged(ctx, cmd)
 		return
 	}
-	if e := r.refusal(cmd.Kind, cmd.PurgeAt, workflow.Now(ctx)); e != nil {
+	r.leadFromHere(ctx)
+	if e := r.refusal(cmd.Kind, cmd.PurgeAt, workflow.Now(ctx), r.lead); e != nil {
 		r.reply(cmd, e)
 		return
 	}
@@ -156,14 +142,21 @@ func (r *purge) holdChanged(ctx workflow.Context, cmd purgeCommand) {
 		next.Status = domain.RetentionHeld
 		r.record(ctx, next, cmd.Actor, domain.ActionPurgeHeld, map[string]any{"reason": cmd.Reason})
 	case !cmd.Held && r.p.Status == domain.RetentionHeld:
+		r.leadFromHere(ctx)
 		next.Status = domain.RetentionScheduled
-		if r.p.StartedAt != nil {
-			next.Status = domain.RetentionPurging // a purge a hold stopped goes on where it was
+		if r.p.StartedAt != nil && !r.lead {
+			next.Status = domain.RetentionPurging // before r5: a purge a hold stopped went on where it was
 		}
 		detail := map[string]any{"purge_at": r.p.PurgeAt}
-		if r.lead && next.Status == domain.RetentionScheduled {
+		if r.lead {
+			// Lifted late, or from a purge that had begun: the lead from now,
+			// and the admins told again of the new date. A purge that had
+			// begun goes on from where it stopped, on that date.
 			next.PurgeAt = domain.PurgeAfterHold(r.p.PurgeAt, workflow.Now(ctx), r.in.RetentionDay.D())
-			detail["purge_at"], detail["from"] = next.PurgeAt, r.p.PurgeAt // a new date: the admins are told again
+			if r.p.StartedAt != nil {
+				next.PurgeAt = domain.PurgeAfterHold(workflow.Now(ctx), workflow.Now(ctx), r.in.RetentionDay.D())
+			}
+			detail["purge_at"], detail["from"] = next.PurgeAt, r.p.PurgeAt
 		}
 		r.record(ctx, next, cmd.Actor, domain.ActionPurgeResumed, detail)
 	}

@@ -13,8 +13,13 @@ import (
 	"github.com/crm/channel-removal/domain"
 )
 
-// awaitDate waits for the notice, then the date, acting on what comes first.
-func (r *purge) awaitDate(ctx workflow.Context) {
+// awaitDate waits for the notice, then the date, acting on what comes
+// first. True: the history should continue as new (moves and holds may come
+// for months).
+func (r *purge) awaitDate(ctx workflow.Context) (continueAsNew bool) {
+	if r.lead && workflow.GetInfo(ctx).GetContinueAsNewSuggested() && len(r.inbox.queue) == 0 {
+		return true
+	}
 	now, day := workflow.Now(ctx), r.in.RetentionDay.D()
 	noticeAt := domain.PurgeNoticeAt(r.p.PurgeAt, day)
 	switch {
@@ -23,7 +28,7 @@ func (r *purge) awaitDate(ctx workflow.Context) {
 		r.in.NoticedFor = r.p.PurgeAt
 	case !now.Before(r.p.PurgeAt):
 		if r.lead && !r.everyAdminTold(ctx) {
-			return
+			return false
 		}
 		r.start(ctx)
 	default:
@@ -35,6 +40,7 @@ func (r *purge) awaitDate(ctx workflow.Context) {
 			r.handle(ctx, cmd)
 		}
 	}
+	return false
 }
 
 // awaitHold waits while the purge is held: for an input (a hold lifted, a
@@ -78,8 +84,10 @@ func (r *purge) start(ctx workflow.Context) {
 		r.record(ctx, next, domain.ActorRetention, domain.ActionPurgeHeld, map[string]any{"reason": "retenção legal no canal"})
 		return
 	}
-	now := workflow.Now(ctx)
-	next.StartedAt = &now
+	if next.StartedAt == nil { // a purge a hold stopped keeps when it first began
+		now := workflow.Now(ctx)
+		next.StartedAt = &now
+	}
 	r.take(ctx, next)
 }
 
@@ -87,11 +95,9 @@ func (r *purge) start(ctx workflow.Context) {
 // left, a hold stops it, or the history should continue as new (true).
 func (r *purge) purgeBatches(ctx workflow.Context) (continueAsNew bool) {
 	for {
-		for len(r.inbox) > 0 { // a hold's signal waits for the next batch, which reads the hold itself
-			cmd := r.inbox[0]
-			r.inbox = r.inbox[1:]
+		for _, cmd := range r.inbox.drain() { // a hold's signal waits for the next batch, which reads the hold itself
 			if cmd.Kind != purgeHold {
-				r.reply(cmd, r.refusal(cmd.Kind, cmd.PurgeAt, workflow.Now(ctx)))
+				r.reply(cmd, r.refusal(cmd.Kind, cmd.PurgeAt, workflow.Now(ctx), r.lead))
 			}
 		}
 		var res activities.PurgeBatchResult

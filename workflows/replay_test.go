@@ -51,7 +51,10 @@ func TestReplayTheCurrentRelease(t *testing.T) {
 	for _, f := range files {
 		types[workflowType(t, f)]++
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
+			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{Interceptors: replayInterceptors})
+			if err != nil {
+				t.Fatal(err)
+			}
 			r.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
 			r.RegisterWorkflowWithOptions(MetaAccessLostWorkflow, MetaAccessLostOptions())
 			r.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
@@ -94,7 +97,10 @@ func TestReplayPurgeHistoriesOfEveryRelease(t *testing.T) {
 			}
 			n++
 			t.Run(rel.Name+"/"+filepath.Base(f), func(t *testing.T) {
-				r := worker.NewWorkflowReplayer()
+				r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{Interceptors: replayInterceptors})
+				if err != nil {
+					t.Fatal(err)
+				}
 				r.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
 				r.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
 				logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))

@@ -131,37 +131,27 @@ func (r *removal) abandonInput(doc domain.Removal, byOps bool) activities.Abando
 	return in
 }
 
+// awaitRetryUnlink waits for ops' retry-unlink until deadline. The ops
+// alert has its own wait first (its timer in Temporal Web: "alerta para
+// operações"), then the window's.
 func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) (command, waitEnd) {
-	// The run may now wait for days: earlier waits' timers must not wake it.
-	for _, cancel := range r.timers {
-		cancel()
-	}
-	r.timers = nil
-	// The ops alert has a timer of its own beside the window's, so Temporal
-	// Web shows both waits.
-	var alertTimer workflow.Future
 	alertAt := r.warnedAt.Add(r.in.OpsAlertAfter.D())
-	if !r.opsAlerted && alertAt.Before(deadline) {
-		if wait := alertAt.Sub(workflow.Now(ctx)); wait > 0 {
-			tctx, cancel := workflow.WithCancel(ctx)
-			alertTimer = workflow.NewTimerWithOptions(tctx, wait, workflow.TimerOptions{
-				Summary: "alerta para operações (" + domain.DurationText(r.in.OpsAlertAfter.D()) + ")"})
-			r.timers = append(r.timers, cancel)
-		} else {
-			r.alertOps(ctx, deadline)
-		}
-	}
-	alertDue := func() bool { return !r.opsAlerted && alertTimer != nil && alertTimer.IsReady() }
 	for {
-		cmd, end := r.next(ctx, deadline, "janela para retry-unlink ("+domain.DurationText(r.in.UnlinkRetryWindow.D())+")", alertDue)
-		if end == timedOut && alertDue() {
-			r.alertOps(ctx, deadline)
-			continue
+		until, summary := deadline, "janela para retry-unlink ("+domain.DurationText(r.in.UnlinkRetryWindow.D())+")"
+		if !r.opsAlerted && alertAt.Before(deadline) {
+			if !workflow.Now(ctx).Before(alertAt) {
+				r.alertOps(ctx, deadline)
+				continue
+			}
+			until, summary = alertAt, "alerta para operações ("+domain.DurationText(r.in.OpsAlertAfter.D())+"), na "+summary
 		}
-		if end != gotInput {
+		cmd, end := r.next(ctx, until, summary)
+		switch {
+		case end == timedOut && until.Before(deadline):
+			continue // the alert's time: told at the top of the loop
+		case end != gotInput:
 			return command{}, end
-		}
-		if cmd.Kind == kindRetryUnlink {
+		case cmd.Kind == kindRetryUnlink:
 			return cmd, gotInput
 		}
 		r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))

@@ -18,7 +18,7 @@ var a *activities.Activities
 type removal struct {
 	in         Input
 	doc        domain.Removal
-	inbox      []command
+	inbox      inbox[command]
 	answers    map[string]answer
 	sendSeq    int
 	attemptSeq int
@@ -40,9 +40,6 @@ type removal struct {
 	// done is a verification after which nothing is owed: it is answered with
 	// the outcome ("completed") rather than "removing".
 	done *command
-	// timers still pending from earlier waits; cancelled only before a long
-	// wait, where they would otherwise wake the run.
-	timers []func()
 	// cancelRequested: ops asked Temporal to cancel the run (Web, CLI, a
 	// batch). The steps after the code run on a context a cancellation does
 	// not reach, so they read it here.
@@ -56,7 +53,7 @@ type removal struct {
 // The short steps (preflight, code e-mail, code check, tombstone) run as local
 // activities, inside the workflow task of the input they answer; the Meta
 // call, with its long retries, is an activity. Each human wait is a timer of
-// its own, left to lapse when the input comes first (see next).
+// its own, cancelled when the input comes first (inbox.next).
 func RemoveChannelWorkflow(ctx workflow.Context, in Input) (domain.Removal, error) {
 	in.withDefaults()
 	r := newRemoval(ctx, in)
@@ -86,7 +83,8 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (domain.Removal, erro
 func newRemoval(ctx workflow.Context, in Input) *removal {
 	info := workflow.GetInfo(ctx)
 	now := workflow.Now(ctx)
-	r := &removal{in: in, answers: map[string]answer{}, cancelRequested: func() bool { return ctx.Err() != nil }, doc: domain.Removal{
+	cancelRequested := func() bool { return ctx.Err() != nil }
+	r := &removal{in: in, inbox: inbox[command]{stopped: cancelRequested}, answers: map[string]answer{}, cancelRequested: cancelRequested, doc: domain.Removal{
 		// The removal's run is its first: a reset (Temporal Web's button)
 		// starts a new Temporal run that keeps it, so the reset run writes
 		// the same read-model row under the same keys, and a step it repeats
@@ -101,9 +99,6 @@ func newRemoval(ctx workflow.Context, in Input) *removal {
 func (r *removal) run(ctx workflow.Context) {
 	if !r.preflight(ctx) {
 		return
-	}
-	if nextReleaseStep != nil {
-		nextReleaseStep(ctx)
 	}
 	if !r.acknowledgement(ctx) {
 		return

@@ -14,6 +14,7 @@ import (
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/internal/devtools/graphsim"
+	"github.com/crm/channel-removal/internal/devtools/rehearsal/stepb"
 	"github.com/crm/channel-removal/ops"
 	"github.com/crm/channel-removal/worker"
 	"github.com/crm/channel-removal/workflows"
@@ -44,9 +45,8 @@ type DeployReport struct {
 	Draining, Versions string
 }
 
-// nextBuildMarker is the text of build B's step in a history
-// (workflows.RehearsalStepMarker, which only B's build defines).
-const nextBuildMarker = "rehearsal build B: a step before the alert"
+// nextBuildMarker is the text of build B's step in a history.
+const nextBuildMarker = stepb.Marker
 
 // waiting is build A's removals left waiting, by where they wait.
 type waiting struct{ atAlert, atCode, warned []channel }
