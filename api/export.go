@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/workflows"
@@ -39,7 +40,7 @@ func (s *Server) exportChannel(c *gin.Context) error {
 		s.log.Warn("export refused: too many streaming", "channel_id", ch.ID, "exports", maxExports)
 		return domain.TooManyExports(maxExports, exportRetry)
 	}
-	z := &zipExport{s: s, c: c, ch: ch}
+	z := &zipExport{s: s, c: c, ch: ch, id: uuid.NewString()}
 	err = s.store.ExportChannel(c.Request.Context(), ch.ID, z)
 	if err == nil {
 		err = z.close()
@@ -69,6 +70,7 @@ type zipExport struct {
 	s       *Server
 	c       *gin.Context
 	ch      domain.Channel
+	id      string // the export's own id, made here: its audit key and its notice's
 	started bool
 	buf     *bufio.Writer
 	zw      *zip.Writer
@@ -77,9 +79,10 @@ type zipExport struct {
 
 func (z *zipExport) Counted(n domain.ExportCounts) error {
 	ctx := z.c.Request.Context()
-	if err := z.s.store.AppendAudit(ctx, domain.AuditEntry{RemovalID: workflows.WorkflowID(z.ch.ID), AccountID: z.ch.AccountID,
-		ChannelID: z.ch.ID, Actor: z.s.actor(z.c), Action: domain.ActionConversationsExported, Key: "export/" + z.c.GetString(ctxRequestID),
-		Detail: map[string]any{"conversations": n.Conversations, "messages": n.Messages, "format": "zip"}}); err != nil {
+	if err := z.s.store.AppendNewAudit(ctx, domain.AuditEntry{RemovalID: workflows.WorkflowID(z.ch.ID), AccountID: z.ch.AccountID,
+		ChannelID: z.ch.ID, Actor: z.s.actor(z.c), Action: domain.ActionConversationsExported,
+		Key:    domain.ActionKey(z.ch.AccountID, domain.ActionConversationsExported, z.id),
+		Detail: map[string]any{"export_id": z.id, "conversations": n.Conversations, "messages": n.Messages, "format": "zip"}}); err != nil {
 		return err
 	}
 	w := z.c.Writer

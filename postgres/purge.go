@@ -138,15 +138,19 @@ func (s *Store) Held(ctx context.Context, channelID string) (held bool, err erro
 }
 
 // SetHold sets (hold non-nil) or lifts the channel's legal hold, with its
-// audit record. It waits for the batch in flight, if any (which holds the
-// channel's row locked), and the next batch sees it.
+// audit record, or does neither: a record not written is an error. It waits
+// for the batch in flight, if any (which holds the channel's row locked),
+// and the next batch sees it.
 func (s *Store) SetHold(ctx context.Context, channelID string, hold *domain.Hold, e domain.AuditEntry) error {
 	var reason, by any
 	var at any
 	if hold != nil {
 		reason, by, at = hold.Reason, hold.By, hold.At
 	}
-	return mapErr(appendAuditWith(ctx, s.q(), e, `hold AS (
+	// One transaction: a hold whose record was not written is undone with it.
+	return s.inTx(ctx, func(tx querier) error {
+		return appendNewAuditWith(ctx, tx, e, `hold AS (
 			UPDATE channels SET hold_reason = $14, hold_by = $15::uuid, hold_at = $16 WHERE id = $13),`,
-		channelID, reason, by, at))
+			channelID, reason, by, at)
+	})
 }
