@@ -3,7 +3,6 @@ package api
 import (
 	"archive/zip"
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
@@ -74,7 +73,7 @@ type zipExport struct {
 	started bool
 	buf     *bufio.Writer
 	zw      *zip.Writer
-	csv     *csv.Writer
+	csv     *csvFile
 }
 
 func (z *zipExport) Counted(n domain.ExportCounts) error {
@@ -101,18 +100,11 @@ func (z *zipExport) Counted(n domain.ExportCounts) error {
 
 // file starts a CSV member of the zip with its header row.
 func (z *zipExport) file(name string, header []string) error {
-	if z.csv != nil {
-		z.csv.Flush()
-		if err := z.csv.Error(); err != nil {
-			return err
-		}
-	}
 	f, err := z.zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: z.s.now()})
 	if err != nil {
 		return err
 	}
-	z.csv = csv.NewWriter(f)
-	z.csv.UseCRLF = true // RFC 4180
+	z.csv = &csvFile{w: f}
 	return z.csv.Write(header)
 }
 
@@ -138,10 +130,6 @@ func (g stallGuard) Write(p []byte) (int, error) {
 }
 
 func (z *zipExport) close() error {
-	z.csv.Flush()
-	if err := z.csv.Error(); err != nil {
-		return err
-	}
 	if err := z.zw.Close(); err != nil {
 		return err
 	}
