@@ -35,8 +35,9 @@ type Store interface {
 	// lifts its legal hold with the audit record.
 	Purge(ctx context.Context, channelID string) (domain.Purge, bool, error)
 	SetHold(ctx context.Context, channelID string, hold *domain.Hold, e domain.AuditEntry) error
-	// ExportChannel writes the channel's conversations and messages to w from one snapshot.
-	ExportChannel(ctx context.Context, channelID string, w domain.ExportWriter) error
+	// ExportChannel writes the channel's conversations and messages to w from
+	// one snapshot, once it has a place among the account's exports.
+	ExportChannel(ctx context.Context, x domain.Export, w domain.ExportWriter) error
 
 	Credentials(ctx context.Context, email string) (domain.User, string, error)
 	CreateSession(ctx context.Context, tokenHash []byte, userID string, expires time.Time) error
@@ -75,6 +76,8 @@ type Server struct {
 	retentionDay              time.Duration
 	startLimit                domain.Limit
 	exports                   chan struct{} // the exports streaming now (maxExports)
+	exportsPerAccount         int
+	exportPace                ExportPace
 	secureCookies             bool
 	sessionTTL                time.Duration
 	clock                     func() time.Time
@@ -123,6 +126,11 @@ type Config struct {
 	// TrustedProxies are the load balancers whose X-Forwarded-For names the
 	// client; none: the socket's peer is the client.
 	TrustedProxies []string
+	// ExportsPerAccount bounds an account's exports streaming at once, across
+	// processes (0: DefaultExportsPerAccount); ExportPace is the slowest an
+	// export may be read (zero: DefaultExportPace).
+	ExportsPerAccount int
+	ExportPace        ExportPace
 	// SessionTTL bounds web sessions; zero is DefaultSessionTTL.
 	SessionTTL time.Duration
 	// Now is the clock (tests); nil is time.Now.
@@ -144,6 +152,13 @@ func New(c Config) *Server {
 		s.purges = noPurges{}
 	}
 	s.exports = make(chan struct{}, maxExports)
+	s.exportsPerAccount, s.exportPace = c.ExportsPerAccount, c.ExportPace
+	if s.exportsPerAccount <= 0 {
+		s.exportsPerAccount = DefaultExportsPerAccount
+	}
+	if s.exportPace.MinRate <= 0 {
+		s.exportPace = DefaultExportPace
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
