@@ -84,6 +84,9 @@ func (z *zipExport) Counted(n domain.ExportCounts) error {
 		Detail: map[string]any{"export_id": z.id, "conversations": n.Conversations, "messages": n.Messages, "format": "zip"}}); err != nil {
 		return err
 	}
+	if err := z.s.announceExport(ctx, z, n); err != nil {
+		return err
+	}
 	w := z.c.Writer
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, exportFileName(z.ch, z.s.now())))

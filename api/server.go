@@ -76,6 +76,7 @@ type Server struct {
 	retentionDay              time.Duration
 	startLimit                domain.Limit
 	exports                   chan struct{} // the exports streaming now (maxExports)
+	notices                   Notices
 	exportsPerAccount         int
 	exportPace                ExportPace
 	secureCookies             bool
@@ -126,6 +127,9 @@ type Config struct {
 	// TrustedProxies are the load balancers whose X-Forwarded-For names the
 	// client; none: the socket's peer is the client.
 	TrustedProxies []string
+	// Notices starts the admins' notice of each export (nil: none, a test's
+	// API without Temporal).
+	Notices Notices
 	// ExportsPerAccount bounds an account's exports streaming at once, across
 	// processes (0: DefaultExportsPerAccount); ExportPace is the slowest an
 	// export may be read (zero: DefaultExportPace).
@@ -152,7 +156,7 @@ func New(c Config) *Server {
 		s.purges = noPurges{}
 	}
 	s.exports = make(chan struct{}, maxExports)
-	s.exportsPerAccount, s.exportPace = c.ExportsPerAccount, c.ExportPace
+	s.exportsPerAccount, s.exportPace, s.notices = c.ExportsPerAccount, c.ExportPace, c.Notices
 	if s.exportsPerAccount <= 0 {
 		s.exportsPerAccount = DefaultExportsPerAccount
 	}

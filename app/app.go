@@ -188,6 +188,9 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	}
+	if p.Temporal != nil { // every admin is told of each export
+		c.Notices = ClientNotices{Client: p.Temporal, TaskQueue: p.Config.TemporalTaskQueue}
+	}
 	if p.Metrics != nil {
 		c.Middleware, c.Metrics = []gin.HandlerFunc{p.Metrics.Middleware()}, p.Metrics.Handler()
 	}
