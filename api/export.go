@@ -3,13 +3,12 @@ package api
 import (
 	"archive/zip"
 	"bufio"
-	"encoding/csv"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/workflows"
@@ -39,13 +38,14 @@ func (s *Server) exportChannel(c *gin.Context) error {
 		s.log.Warn("export refused: too many streaming", "channel_id", ch.ID, "exports", maxExports)
 		return domain.TooManyExports(maxExports, exportRetry)
 	}
-	z := &zipExport{s: s, c: c, ch: ch}
-	err = s.store.ExportChannel(c.Request.Context(), ch.ID, z)
+	z := &zipExport{s: s, c: c, ch: ch, id: uuid.NewString()}
+	err = s.store.ExportChannel(c.Request.Context(), domain.Export{ID: z.id, AccountID: ch.AccountID, ChannelID: ch.ID,
+		PerAccount: s.exportsPerAccount}, z)
 	if err == nil {
 		err = z.close()
 	}
 	if err != nil && z.started {
-		s.log.Warn("export cut short", "channel_id", ch.ID, "error", err)
+		s.log.Warn("export cut short", "channel_id", ch.ID, "export_id", z.id, "error", err)
 		panic(http.ErrAbortHandler)
 	}
 	return err
@@ -69,47 +69,48 @@ type zipExport struct {
 	s       *Server
 	c       *gin.Context
 	ch      domain.Channel
+	id      string // the export's own id, made here: its audit key and its notice's
 	started bool
 	buf     *bufio.Writer
 	zw      *zip.Writer
-	csv     *csv.Writer
+	csv     *csvFile
 }
 
 func (z *zipExport) Counted(n domain.ExportCounts) error {
 	ctx := z.c.Request.Context()
-	if err := z.s.store.AppendAudit(ctx, domain.AuditEntry{RemovalID: workflows.WorkflowID(z.ch.ID), AccountID: z.ch.AccountID,
-		ChannelID: z.ch.ID, Actor: z.s.actor(z.c), Action: domain.ActionConversationsExported, Key: "export/" + z.c.GetString(ctxRequestID),
-		Detail: map[string]any{"conversations": n.Conversations, "messages": n.Messages, "format": "zip"}}); err != nil {
+	if err := z.s.store.AppendNewAudit(ctx, domain.AuditEntry{RemovalID: workflows.WorkflowID(z.ch.ID), AccountID: z.ch.AccountID,
+		ChannelID: z.ch.ID, Actor: z.s.actor(z.c), Action: domain.ActionConversationsExported,
+		Key:    domain.ActionKey(z.ch.AccountID, domain.ActionConversationsExported, z.id),
+		Detail: map[string]any{"export_id": z.id, "conversations": n.Conversations, "messages": n.Messages, "format": "zip"}}); err != nil {
+		return err
+	}
+	if err := z.s.announceExport(ctx, z, n); err != nil {
 		return err
 	}
 	w := z.c.Writer
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, exportFileName(z.ch, z.s.now())))
 	w.Header().Set("Cache-Control", "no-store")
+	// A balancer (nginx) passes the stream on as it comes rather than spooling
+	// the export to its disk (deploy/lb.conf turns buffering off here too).
+	w.Header().Set("X-Accel-Buffering", "no")
 	// The counts, for a client that shows progress.
 	w.Header().Set("X-Export-Conversations", fmt.Sprint(n.Conversations))
 	w.Header().Set("X-Export-Messages", fmt.Sprint(n.Messages))
 	w.WriteHeader(http.StatusOK)
 	z.started = true
-	z.buf = bufio.NewWriterSize(stallGuard{w: w, rc: http.NewResponseController(w)}, 64<<10)
+	z.buf = bufio.NewWriterSize(&paceGuard{w: w, rc: http.NewResponseController(w), pace: z.s.exportPace, start: time.Now()}, 64<<10)
 	z.zw = zip.NewWriter(z.buf)
 	return z.file("conversations.csv", domain.ConversationsHeader)
 }
 
 // file starts a CSV member of the zip with its header row.
 func (z *zipExport) file(name string, header []string) error {
-	if z.csv != nil {
-		z.csv.Flush()
-		if err := z.csv.Error(); err != nil {
-			return err
-		}
-	}
 	f, err := z.zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: z.s.now()})
 	if err != nil {
 		return err
 	}
-	z.csv = csv.NewWriter(f)
-	z.csv.UseCRLF = true // RFC 4180
+	z.csv = &csvFile{w: f}
 	return z.csv.Write(header)
 }
 
@@ -119,26 +120,7 @@ func (z *zipExport) Messages() error { return z.file("messages.csv", domain.Mess
 
 func (z *zipExport) Message(m domain.ExportMessage) error { return z.csv.Write(m.Record()) }
 
-// stallGuard moves the connection's write deadline on before each chunk: an
-// export may take longer than the server's WriteTimeout, but a client that
-// stops reading still releases the snapshot's connection within exportStall.
-type stallGuard struct {
-	w  io.Writer
-	rc *http.ResponseController
-}
-
-const exportStall = time.Minute
-
-func (g stallGuard) Write(p []byte) (int, error) {
-	_ = g.rc.SetWriteDeadline(time.Now().Add(exportStall))
-	return g.w.Write(p)
-}
-
 func (z *zipExport) close() error {
-	z.csv.Flush()
-	if err := z.csv.Error(); err != nil {
-		return err
-	}
 	if err := z.zw.Close(); err != nil {
 		return err
 	}

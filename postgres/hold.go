@@ -8,7 +8,7 @@ import (
 )
 
 // SetHold sets (hold non-nil) or lifts the channel's legal hold, with its
-// audit record. It waits for the batch in flight, if any (which holds the
+// audit record, or does neither: a record not written is an error. It waits for the batch in flight, if any (which holds the
 // channel's row locked), and the next batch sees it. A hold set where one
 // stands replaces it with a later hold_at, even within one microsecond: the
 // instant is the hold's version (domain.Hold.Version), which ReleaseHold
@@ -19,12 +19,15 @@ func (s *Store) SetHold(ctx context.Context, channelID string, hold *domain.Hold
 	if hold != nil {
 		reason, by, at = hold.Reason, hold.By, hold.At
 	}
-	return mapErr(appendAuditWith(ctx, s.q(), e, `hold AS (
+	// One transaction: a hold whose record was not written is undone with it.
+	return mapErr(s.inTx(ctx, func(tx querier) error {
+		return appendNewAuditWith(ctx, tx, e, `hold AS (
 			UPDATE channels SET hold_reason = $14, hold_by = $15::uuid,
 				hold_at = CASE WHEN $14::text IS NULL THEN NULL
 					ELSE greatest($16::timestamptz, channels.hold_at + interval '1 microsecond') END
 			WHERE id = $13),`,
-		channelID, reason, by, at))
+			channelID, reason, by, at)
+	}))
 }
 
 // ReleaseHold lifts the channel's legal hold only if it is still the one set
