@@ -1,12 +1,14 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -70,8 +72,9 @@ func call(t *testing.T, srv *httptest.Server, method, path, token, requestID, bo
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, res.Body)
+	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(b)) // read, and kept for a caller that wants it
 	if got := res.Header.Get("X-Request-Id"); got != requestID {
 		t.Fatalf("X-Request-Id %q echoed as %q", requestID, got)
 	}
@@ -110,10 +113,16 @@ func TestARequestIdKeysNoAuditRecord(t *testing.T) {
 		t.Fatalf("3 exports under one X-Request-Id left %d records", n)
 	}
 	for range 2 {
-		if res := call(t, srv, "PUT", "/v1/channels/"+a.channel+"/hold", a.token, "h", `{"reason":"processo 1"}`); res.StatusCode != 200 {
-			t.Fatalf("hold: %d", res.StatusCode)
+		res := call(t, srv, "PUT", "/v1/channels/"+a.channel+"/hold", a.token, "h", `{"reason":"processo 1"}`)
+		var set struct {
+			Hold struct {
+				Version string `json:"version"`
+			} `json:"hold"`
 		}
-		if res := call(t, srv, "DELETE", "/v1/channels/"+a.channel+"/hold", a.token, "h", ""); res.StatusCode != 200 {
+		if err := json.NewDecoder(res.Body).Decode(&set); err != nil || res.StatusCode != 200 {
+			t.Fatalf("hold: %d %v", res.StatusCode, err)
+		}
+		if res := call(t, srv, "DELETE", "/v1/channels/"+a.channel+"/hold?version="+url.QueryEscape(set.Hold.Version), a.token, "h", ""); res.StatusCode != 200 {
 			t.Fatalf("lift: %d", res.StatusCode)
 		}
 	}
