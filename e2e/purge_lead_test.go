@@ -12,9 +12,9 @@ import (
 
 // TestAPurgeWaitsOnItsDateUntilEveryAdminWasTold: SendGrid refuses every
 // mail from before the purge's notice day; on its date the purge does not
-// start (messages intact, still scheduled); once SendGrid answers again, ops
-// are told the purge waited, the notice is told again to every admin, and
-// only then are the messages purged.
+// start (messages intact, still scheduled): it moves on by the lead and
+// tells every admin again; once SendGrid answers, ops are told it waited,
+// and the messages are purged only on a date every admin was told of.
 func TestAPurgeWaitsOnItsDateUntilEveryAdminWasTold(t *testing.T) {
 	s := newStack(t)
 	s.retentionDay = 300 * time.Millisecond // 30 days: 9 s; the notice 2.1 s before
@@ -38,8 +38,13 @@ func TestAPurgeWaitsOnItsDateUntilEveryAdminWasTold(t *testing.T) {
 	}
 	s.sg.SetStatuses(http.StatusAccepted)
 	s.purgeStatus(ch, "purged")
-	if told := s.purgeNotices(true); len(told) != 2 || told[s.adminEmail()] != 1 {
-		t.Fatalf("notices before the purge %v, want one to each of the 2 admins", told)
+	// Each date the purge was on is announced once to each admin; it ran on
+	// one announced a whole lead before (the audit order below).
+	if told := s.purgeNotices(true); len(told) != 2 || told[s.adminEmail()] < 1 {
+		t.Fatalf("notices before the purge %v, want the 2 admins told", told)
+	}
+	if !strings.Contains(s.auditActions(id), "aviso não entregue") {
+		t.Fatal("the purge did not move on from the date it found an admin untold on")
 	}
 	s.eventually(func() bool {
 		for _, m := range s.sg.Sent() {
@@ -63,7 +68,7 @@ func TestAPurgeWaitsOnItsDateUntilEveryAdminWasTold(t *testing.T) {
 			started = true
 		}
 	}
-	if noticed != 2 || !started {
+	if noticed < 2 || !started {
 		t.Fatalf("%d notices recorded, started %v", noticed, started)
 	}
 	s.closed(workflows.PurgeWorkflowID(ch))
