@@ -27,6 +27,7 @@ import (
 	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/temporalcodec"
 	"github.com/crm/channel-removal/worker"
 )
 
@@ -76,12 +77,16 @@ func postgresError(err error) error {
 }
 
 // DialTemporal connects a plaintext client to the embedded server (dev's
-// bench, tests), uncompressed (see onLoopback).
+// bench, tests), uncompressed (see onLoopback), its payloads encrypted with
+// dev's key (temporalcodec.DevKey), as `dev`'s are.
 func DialTemporal(ctx context.Context, address, namespace string, log *slog.Logger) (client.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return client.DialContext(ctx, onLoopback(clientOptions(address, namespace, nil, log)))
+	return client.DialContext(ctx, onLoopback(clientOptions(address, namespace, DevCodec, nil, log)))
 }
+
+// DevCodec encrypts with dev's fixed key: dev, its bench and the tests.
+var DevCodec = temporalcodec.MustParse(temporalcodec.DevKey)
 
 // onLoopback turns off the SDK's default gzip of gRPC messages, for the
 // embedded server in this machine: there, compressing every request and
