@@ -136,6 +136,7 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 	parts.Changes = changes
 	// The worker's and the API's metrics, as their processes serve them;
 	// a second dev on the machine goes without.
+	reg.WatchService(ServiceGauges(db, tc))
 	if _, err := ServeMetrics(ctx, cfg.MetricsAddr, reg, log); err != nil {
 		log.Warn("no metrics", "error", err)
 	}

@@ -234,7 +234,9 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 			break
 		}
 	}
-	for _, want := range []string{"temporal_workflow_task_execution_latency", "temporal_activity_execution_latency", "temporal_workflow_completed"} {
+	for _, want := range []string{"temporal_workflow_task_execution_latency", "temporal_activity_execution_latency", "temporal_workflow_completed",
+		// The service's own, beside the SDK's.
+		`channel_removal_removals{status="completed"} 1`, `channel_removal_meta_attempts_total{`, `channel_removal_gauges_up 1`} {
 		if !strings.Contains(workerMetrics, want) {
 			t.Errorf("worker /metrics lacks %s", want)
 		}

@@ -190,6 +190,7 @@ func runWorker(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	defer p.close()
+	p.reg.WatchService(app.ServiceGauges(p.db, p.tc)) // the worker's scrape has them; the API's has its requests
 	if _, err := app.ServeMetrics(ctx, cfg.MetricsAddr, p.reg, p.log); err != nil {
 		return err
 	}
