@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
 	"go.temporal.io/sdk/client"
 
 	"github.com/crm/channel-removal/activities"
@@ -193,8 +194,10 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	}
+	// Each request's span, the root of what it sets off (tracing/).
+	c.Middleware = []gin.HandlerFunc{otelgin.Middleware("channel-removal-api")}
 	if p.Metrics != nil { // counted here, served on METRICS_ADDR (ServeMetrics)
-		c.Middleware = []gin.HandlerFunc{p.Metrics.Middleware()}
+		c.Middleware = append(c.Middleware, p.Metrics.Middleware())
 	}
 	for _, f := range adjust {
 		f(&c)

@@ -24,6 +24,7 @@ import (
 	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/temporalcodec"
+	"github.com/crm/channel-removal/tracing"
 	"github.com/crm/channel-removal/worker"
 	"github.com/crm/channel-removal/workflows"
 )
@@ -42,6 +43,11 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 		log.Warn("DEV ONLY: using the fixed development value for "+name+"; never run production like this", "variable", name)
 	}
 
+	stopTraces, err := tracing.Setup(ctx, cfg.OTLPEndpoint, "dev", log)
+	if err != nil {
+		return err
+	}
+	defer stopTraces(context.Background())
 	db, err := OpenDatabase(ctx, cfg, true, log)
 	if errors.Is(err, ErrPostgresDown) {
 		return fmt.Errorf("PostgreSQL não responde em DATABASE_URL (%s). Inicie-o com: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start", redactDSN(cfg.DatabaseURL))

@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/crm/channel-removal/config"
 	"github.com/crm/channel-removal/temporalcodec"
+	"github.com/crm/channel-removal/tracing"
 )
 
 // temporalTLS builds the TLS config from TEMPORAL_TLS_* and TEMPORAL_API_KEY;
@@ -83,5 +85,8 @@ func clientOptions(address, namespace string, codec *temporalcodec.Codec, metric
 		MetricsHandler: metrics,
 	}
 	codec.Apply(&o)
+	// Spans from the client through the workflows and activities of the
+	// workers built on it (tracing.TemporalInterceptor).
+	o.Interceptors = []interceptor.ClientInterceptor{tracing.TemporalInterceptor()}
 	return o
 }

@@ -7,11 +7,13 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/crm/channel-removal/internal/devtools/fixtures"
 	"github.com/crm/channel-removal/temporalcodec"
+	"github.com/crm/channel-removal/tracing"
 )
 
 // TestCommittedHistoriesAreSealed: no history of an open release has been
@@ -132,7 +134,9 @@ func newReplayer(t *testing.T) worker.WorkflowReplayer {
 	t.Helper()
 	codec := temporalcodec.MustParse(temporalcodec.DevKey)
 	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
-		DataConverter: codec.DataConverter(), FailureConverter: codec.FailureConverter()})
+		DataConverter: codec.DataConverter(), FailureConverter: codec.FailureConverter(),
+		// The tracing interceptor the workers run adds headers, not commands.
+		Interceptors: []interceptor.WorkerInterceptor{tracing.TemporalInterceptor()}})
 	if err != nil {
 		t.Fatal(err)
 	}

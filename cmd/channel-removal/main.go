@@ -28,6 +28,7 @@ import (
 	"github.com/crm/channel-removal/ops"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/temporalcodec"
+	"github.com/crm/channel-removal/tracing"
 	"github.com/crm/channel-removal/vcode"
 	"github.com/crm/channel-removal/worker"
 )
@@ -131,14 +132,20 @@ type process struct {
 	db  *sqlx.DB
 	reg *metrics.Registry
 	tc  client.Client
+	// stopTraces flushes the spans not yet exported.
+	stopTraces func(context.Context) error
 }
 
-func openProcess(ctx context.Context, cfg config.Config, required ...string) (*process, error) {
+// openProcess opens what name ("api", "worker") needs, first checking required.
+func openProcess(ctx context.Context, cfg config.Config, name string, required ...string) (*process, error) {
 	if err := cfg.Require(required...); err != nil {
 		return nil, err
 	}
 	p := &process{log: app.Logger(cfg, os.Stderr), reg: metrics.New()}
 	var err error
+	if p.stopTraces, err = tracing.Setup(ctx, cfg.OTLPEndpoint, name, p.log); err != nil {
+		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+	}
 	if p.db, err = app.OpenDatabase(ctx, cfg, false, p.log); err != nil {
 		return nil, err
 	}
@@ -152,6 +159,9 @@ func openProcess(ctx context.Context, cfg config.Config, required ...string) (*p
 func (p *process) close() {
 	p.tc.Close()
 	p.db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p.stopTraces(ctx)
 }
 
 func runAPI(ctx context.Context, cfg config.Config) error {
@@ -159,7 +169,7 @@ func runAPI(ctx context.Context, cfg config.Config) error {
 	if cfg.CodecAddr != "off" {
 		required = append(required, "CODEC_AUTH_TOKEN")
 	}
-	p, err := openProcess(ctx, cfg, required...)
+	p, err := openProcess(ctx, cfg, "api", required...)
 	if err != nil {
 		return err
 	}
@@ -185,7 +195,7 @@ func runAPI(ctx context.Context, cfg config.Config) error {
 }
 
 func runWorker(ctx context.Context, cfg config.Config) error {
-	p, err := openProcess(ctx, cfg, "CODE_SECRET", "SENDGRID_API_KEY", "TEMPORAL_ADDRESS", "CREDENTIALS_KEY", "TEMPORAL_CODEC_KEY")
+	p, err := openProcess(ctx, cfg, "worker", "CODE_SECRET", "SENDGRID_API_KEY", "TEMPORAL_ADDRESS", "CREDENTIALS_KEY", "TEMPORAL_CODEC_KEY")
 	if err != nil {
 		return err
 	}
