@@ -76,6 +76,7 @@ func (a *Activities) Unsubscribe(ctx context.Context, in AttemptInput) (AttemptR
 		return failed(true, "Credencial do canal não pôde ser aberta: "+err.Error()+".", err)
 	}
 	outcome, gerr := a.Graph.UnsubscribeApp(ctx, job.ObjectID, token)
+	CountMetaAttempt(ctx, "unsubscribe", gerr)
 	if gerr != nil {
 		var ge *metagraph.Error
 		return failed(errors.As(gerr, &ge) && !ge.Transient, unlinkFailureText(gerr), gerr)
@@ -120,6 +121,7 @@ func (a *Activities) ReleaseNumber(ctx context.Context, in AttemptInput) (Attemp
 		return failed(true, "Credencial do canal indisponível para liberar o número.", err)
 	}
 	outcome, gerr := a.Graph.DeregisterNumber(ctx, num.PhoneNumberID, token)
+	CountMetaAttempt(ctx, "deregister", gerr)
 	if gerr != nil {
 		var ge *metagraph.Error
 		switch {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
 	"go.temporal.io/sdk/client"
 
 	"github.com/crm/channel-removal/activities"
@@ -27,6 +28,7 @@ import (
 	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/temporalcodec"
 	"github.com/crm/channel-removal/worker"
 )
 
@@ -76,12 +78,16 @@ func postgresError(err error) error {
 }
 
 // DialTemporal connects a plaintext client to the embedded server (dev's
-// bench, tests), uncompressed (see onLoopback).
+// bench, tests), uncompressed (see onLoopback), its payloads encrypted with
+// dev's key (temporalcodec.DevKey), as `dev`'s are.
 func DialTemporal(ctx context.Context, address, namespace string, log *slog.Logger) (client.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return client.DialContext(ctx, onLoopback(clientOptions(address, namespace, nil, log)))
+	return client.DialContext(ctx, onLoopback(clientOptions(address, namespace, DevCodec, nil, log)))
 }
+
+// DevCodec encrypts with dev's fixed key: dev, its bench and the tests.
+var DevCodec = temporalcodec.MustParse(temporalcodec.DevKey)
 
 // onLoopback turns off the SDK's default gzip of gRPC messages, for the
 // embedded server in this machine: there, compressing every request and
@@ -191,8 +197,10 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 	if p.Temporal != nil { // every admin is told of each export
 		c.Notices = ClientNotices{Client: p.Temporal, TaskQueue: p.Config.TemporalTaskQueue}
 	}
+	// Each request's span, the root of what it sets off (tracing/).
+	c.Middleware = []gin.HandlerFunc{otelgin.Middleware("channel-removal-api")}
 	if p.Metrics != nil { // counted here, served on METRICS_ADDR (ServeMetrics)
-		c.Middleware = []gin.HandlerFunc{p.Metrics.Middleware()}
+		c.Middleware = append(c.Middleware, p.Metrics.Middleware())
 	}
 	for _, f := range adjust {
 		f(&c)

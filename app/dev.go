@@ -23,6 +23,8 @@ import (
 	"github.com/crm/channel-removal/internal/devtools/temporaldev"
 	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/temporalcodec"
+	"github.com/crm/channel-removal/tracing"
 	"github.com/crm/channel-removal/worker"
 	"github.com/crm/channel-removal/workflows"
 )
@@ -41,6 +43,11 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 		log.Warn("DEV ONLY: using the fixed development value for "+name+"; never run production like this", "variable", name)
 	}
 
+	stopTraces, err := tracing.Setup(ctx, cfg.OTLPEndpoint, "dev", log)
+	if err != nil {
+		return err
+	}
+	defer stopTraces(context.Background())
 	db, err := OpenDatabase(ctx, cfg, true, log)
 	if errors.Is(err, ErrPostgresDown) {
 		return fmt.Errorf("PostgreSQL não responde em DATABASE_URL (%s). Inicie-o com: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start", redactDSN(cfg.DatabaseURL))
@@ -73,7 +80,8 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 		}
 		defer srvLog.Close()
 		srv, err := temporaldev.Start(ctx, temporaldev.Options{Port: cfg.TemporalPort, UIPort: cfg.TemporalUIPort, DBFile: cfg.TemporalDBFile,
-			Namespace: cfg.TemporalNamespace, SearchAttributes: workflows.SearchAttributeNames, Output: srvLog, Progress: out})
+			Namespace: cfg.TemporalNamespace, SearchAttributes: workflows.SearchAttributeNames, Output: srvLog, Progress: out,
+			UICodecEndpoint: devUICodecEndpoint(cfg)})
 		if err != nil {
 			return err
 		}
@@ -81,7 +89,11 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 		address, uiURL, cliPath = srv.Address, srv.UIURL, srv.Binary
 	}
 	reg := metrics.New()
-	opts := clientOptions(address, cfg.TemporalNamespace, reg.SDKHandler(), log)
+	codec, err := cfg.Codec()
+	if err != nil {
+		return err
+	}
+	opts := clientOptions(address, cfg.TemporalNamespace, codec, reg.SDKHandler(), log)
 	if cfg.TemporalAddress == "" {
 		opts = onLoopback(opts)
 	}
@@ -116,6 +128,9 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
+	if _, err := ServeCodec(ctx, cfg, log); err != nil {
+		return err
+	}
 	if err := banner(ctx, out, cfg, store, "http://"+ln.Addr().String(), uiURL, graphURL, address, cliPath); err != nil {
 		return err
 	}
@@ -127,10 +142,21 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 	parts.Changes = changes
 	// The worker's and the API's metrics, as their processes serve them;
 	// a second dev on the machine goes without.
+	reg.WatchService(ServiceGauges(db, tc))
 	if _, err := ServeMetrics(ctx, cfg.MetricsAddr, reg, log); err != nil {
 		log.Warn("no metrics", "error", err)
 	}
 	return parts.ServeAPI(ctx, ln)
+}
+
+// devUICodecEndpoint is the codec server as Temporal Web calls it: its
+// setting is a URL and it sends no Authorization header, so the URL carries
+// the token (temporalcodec.UIPath). Only loopback reaches dev's Web.
+func devUICodecEndpoint(cfg config.Config) string {
+	if cfg.CodecAddr == "off" {
+		return ""
+	}
+	return temporalcodec.UIPath(cfg.CodecBaseURL(), string(cfg.CodecAuthToken))
 }
 
 // devTuning is Tuning for dev's one worker: every build of the tree is the
@@ -199,6 +225,10 @@ func banner(ctx context.Context, out io.Writer, cfg config.Config, store *postgr
 		fmt.Fprintf(out, "Worker:         unversioned (WORKER_VERSIONING=false)\n")
 	} else {
 		fmt.Fprintf(out, "Worker:         build %q of deployment %s, current; removals pinned to it (ops versions)\n", v.ID(), worker.DeploymentName)
+	}
+	if cfg.CodecAddr != "off" {
+		fmt.Fprintf(out, "Codec server:   %s/decode  (Authorization: Bearer %s; Temporal Web and `channel-removal temporal …` use it)\n",
+			cfg.CodecBaseURL(), string(cfg.CodecAuthToken))
 	}
 	if cliPath != "" {
 		fmt.Fprintf(out, "Temporal CLI:   export PATH=\"%s:$PATH\"   # then: temporal workflow list --address %s --namespace %s\n",

@@ -11,9 +11,12 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/temporalcodec"
+	"github.com/crm/channel-removal/tracing"
 )
 
 // temporalTLS builds the TLS config from TEMPORAL_TLS_* and TEMPORAL_API_KEY;
@@ -54,7 +57,11 @@ func DialTemporalConfig(ctx context.Context, cfg config.Config, metrics client.M
 	if err != nil {
 		return nil, err
 	}
-	opts := clientOptions(cfg.TemporalAddress, cfg.TemporalNamespace, metrics, log)
+	codec, err := cfg.Codec()
+	if err != nil {
+		return nil, err
+	}
+	opts := clientOptions(cfg.TemporalAddress, cfg.TemporalNamespace, codec, metrics, log)
 	opts.ConnectionOptions.TLS = tlsCfg
 	if cfg.TemporalAPIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(string(cfg.TemporalAPIKey))
@@ -68,11 +75,18 @@ func DialTemporalConfig(ctx context.Context, cfg config.Config, metrics client.M
 	return c, nil
 }
 
-func clientOptions(address, namespace string, metrics client.MetricsHandler, log *slog.Logger) client.Options {
-	return client.Options{
+// clientOptions are every process's client's: the codec encrypts what it
+// sends (and what a worker built on it sends), and decrypts what it reads.
+func clientOptions(address, namespace string, codec *temporalcodec.Codec, metrics client.MetricsHandler, log *slog.Logger) client.Options {
+	o := client.Options{
 		HostPort:       address,
 		Namespace:      namespace,
 		Logger:         sdklog.NewStructuredLogger(log.With("component", "temporal-sdk")),
 		MetricsHandler: metrics,
 	}
+	codec.Apply(&o)
+	// Spans from the client through the workflows and activities of the
+	// workers built on it (tracing.TemporalInterceptor).
+	o.Interceptors = []interceptor.ClientInterceptor{tracing.TemporalInterceptor()}
+	return o
 }

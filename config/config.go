@@ -15,6 +15,7 @@ import (
 
 	"github.com/crm/channel-removal/credentials"
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/temporalcodec"
 )
 
 // Config is every setting of every process.
@@ -100,6 +101,19 @@ type Config struct {
 	// MetricsAddr is where `worker`, `api` and `dev` serve /metrics ("off"
 	// disables): never on HTTP_ADDR, the public listener.
 	MetricsAddr string `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"`
+
+	// Payload encryption (SPEC §9, docs/security.md): TemporalCodecKey is
+	// "id:base64(32 bytes)[,…]", the first encrypts, all decrypt. The API
+	// serves the codec server on CodecAddr ("off": not at all), reached at
+	// CodecURL ("": http://CodecAddr), for requests with CodecAuthToken, from
+	// browsers at CodecOrigins (Temporal Web's).
+	TemporalCodecKey Secret   `env:"TEMPORAL_CODEC_KEY"`
+	CodecAddr        string   `env:"CODEC_ADDR" envDefault:"127.0.0.1:8234"`
+	CodecURL         string   `env:"CODEC_URL"`
+	CodecAuthToken   Secret   `env:"CODEC_AUTH_TOKEN"`
+	CodecOrigins     []string `env:"CODEC_CORS_ORIGINS" envSeparator:"," envDefault:"http://127.0.0.1:8233,http://localhost:8233"`
+	// OTLPEndpoint receives the traces ("": none exported).
+	OTLPEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
 }
 
 // Secret is a string that never prints itself.
@@ -123,6 +137,8 @@ const (
 	// verify webhook deliveries against `dev` (docs/operations.md).
 	DevMetaAppSecret      = "dev-only-meta-app-secret"
 	DevWebhookVerifyToken = "dev-only-webhook-verify-token"
+	// DevCodecAuthToken is printed by `dev` with the codec server's URL.
+	DevCodecAuthToken = "dev-only-codec-auth-token"
 )
 
 // Load reads the environment.
@@ -199,6 +215,12 @@ func (c *Config) ApplyDevDefaults() (filled []string) {
 	if c.MetaWebhookVerifyToken == "" {
 		c.MetaWebhookVerifyToken, filled = DevWebhookVerifyToken, append(filled, "META_WEBHOOK_VERIFY_TOKEN")
 	}
+	if c.TemporalCodecKey == "" {
+		c.TemporalCodecKey, filled = temporalcodec.DevKey, append(filled, "TEMPORAL_CODEC_KEY")
+	}
+	if c.CodecAuthToken == "" {
+		c.CodecAuthToken, filled = DevCodecAuthToken, append(filled, "CODEC_AUTH_TOKEN")
+	}
 	return filled
 }
 
@@ -209,6 +231,7 @@ func (c Config) Require(names ...string) error {
 		"AUTH_JWT_SECRET": string(c.AuthJWTSecret), "CODE_SECRET": string(c.CodeSecret), "CREDENTIALS_KEY": string(c.CredentialsKey),
 		"SENDGRID_API_KEY": string(c.SendGridAPIKey), "TEMPORAL_ADDRESS": c.TemporalAddress,
 		"META_GRAPH_BASE_URL": c.MetaGraphURL(), "DATABASE_URL": c.DatabaseURL, "META_APP_SECRET": string(c.MetaAppSecret),
+		"TEMPORAL_CODEC_KEY": string(c.TemporalCodecKey), "CODEC_AUTH_TOKEN": string(c.CodecAuthToken),
 	}
 	var missing []string
 	for _, n := range names {
@@ -225,6 +248,11 @@ func (c Config) Require(names ...string) error {
 	for _, n := range names {
 		if n == "CREDENTIALS_KEY" {
 			if _, err := c.Keyring(); err != nil {
+				return err
+			}
+		}
+		if n == "TEMPORAL_CODEC_KEY" {
+			if _, err := c.Codec(); err != nil {
 				return err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/crm/channel-removal/credentials"
+	"github.com/crm/channel-removal/temporalcodec"
 )
 
 // MinSecretBytes is the shortest key a production process accepts: an
@@ -16,14 +17,15 @@ const MinSecretBytes = 32
 // defaults and .env.example's placeholders ("change-me…"). A production
 // process that runs with one signs tokens everyone can forge.
 var devSecrets = map[string]bool{DevJWTSecret: true, DevCodeSecret: true, DevMetaAppSecret: true,
-	DevWebhookVerifyToken: true, credentials.DevKey: true}
+	DevWebhookVerifyToken: true, credentials.DevKey: true, DevCodecAuthToken: true, temporalcodec.DevKey: true}
 
 // refuseDevSecrets fails when a required key (or the webhook's verify
 // token, when set) is a documented dev value or shorter than MinSecretBytes.
 // Outside `dev` only: `dev` fills these itself (ApplyDevDefaults) and never
 // calls Require.
 func (c Config) refuseDevSecrets(names []string) error {
-	keys := map[string]Secret{"AUTH_JWT_SECRET": c.AuthJWTSecret, "CODE_SECRET": c.CodeSecret, "META_APP_SECRET": c.MetaAppSecret}
+	keys := map[string]Secret{"AUTH_JWT_SECRET": c.AuthJWTSecret, "CODE_SECRET": c.CodeSecret, "META_APP_SECRET": c.MetaAppSecret,
+		"CODEC_AUTH_TOKEN": c.CodecAuthToken}
 	for _, n := range names {
 		v, isKey := keys[n]
 		if n == "CREDENTIALS_KEY" {
@@ -31,6 +33,12 @@ func (c Config) refuseDevSecrets(names []string) error {
 				return fmt.Errorf("config: CREDENTIALS_KEY is the documented dev key; set keys of your own (openssl rand -base64 32)")
 			}
 			continue // its keys' length is checked by credentials.Parse (32 bytes)
+		}
+		if n == "TEMPORAL_CODEC_KEY" {
+			if _, material, _ := strings.Cut(temporalcodec.DevKey, ":"); strings.Contains(string(c.TemporalCodecKey), material) {
+				return fmt.Errorf("config: TEMPORAL_CODEC_KEY is the documented dev key; set keys of your own (openssl rand -base64 32)")
+			}
+			continue // its keys' length is checked by temporalcodec.Parse (32 bytes)
 		}
 		if !isKey {
 			continue

@@ -122,7 +122,8 @@ func TestComposeNamesEveryServiceInOrder(t *testing.T) {
 	if p := c.Services["api"].Ports; len(p) != 0 {
 		t.Errorf("api replicas publish ports %v; the load balancer does", p)
 	}
-	if p := c.Services["lb"].Ports; len(p) != 1 || p[0] != "8080:8080" {
+	// The API to everyone; the codec server to the host's loopback only.
+	if p := c.Services["lb"].Ports; len(p) != 2 || p[0] != "8080:8080" || p[1] != "127.0.0.1:8234:8234" {
 		t.Errorf("lb ports: %v", p)
 	}
 	// Temporal is the control plane: its frontend stays on the compose

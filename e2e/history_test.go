@@ -8,17 +8,32 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/crm/channel-removal/app"
 	"github.com/crm/channel-removal/internal/devtools/fixtures"
 	"github.com/crm/channel-removal/workflows"
 )
 
+// history is the run's history as those allowed read it: its payloads
+// decrypted by the codec (as Temporal Web shows them through the codec
+// server).
 func (s *stack) history(id string) *historypb.History {
 	s.t.Helper()
-	it := s.tc.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	h := s.rawHistory(s.tc, id)
+	if err := app.DevCodec.DecodeInPlace(context.Background(), h); err != nil {
+		s.t.Fatal(err)
+	}
+	return h
+}
+
+// rawHistory is the run's history as Temporal stores it, read with c.
+func (s *stack) rawHistory(c client.Client, id string) *historypb.History {
+	s.t.Helper()
+	it := c.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}
 	for it.HasNext() {
 		ev, err := it.Next()
@@ -30,8 +45,9 @@ func (s *stack) history(id string) *historypb.History {
 	return h
 }
 
-// assertNoCodeInHistory scans every event's raw bytes (payloads included, as
-// stored) for the plaintext code.
+// assertNoCodeInHistory scans every event's bytes for the plaintext code,
+// payloads decrypted: the code is hashed before it enters Temporal, so not
+// even those who may decrypt the history read it.
 func (s *stack) assertNoCodeInHistory(id, code string) {
 	s.t.Helper()
 	h := s.history(id)

@@ -13,6 +13,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"google.golang.org/grpc"
 
+	"github.com/crm/channel-removal/app"
 	"github.com/crm/channel-removal/internal/devtools/graphsim"
 	"github.com/crm/channel-removal/ops"
 )
@@ -59,14 +60,16 @@ func TestOpsRetryUnlinksAll(t *testing.T) {
 		}
 		return invoker(ctx, method, req, reply, cc, opts...)
 	})
-	tc, err := client.Dial(client.Options{HostPort: s.addr, Logger: sdklog.NewStructuredLogger(quietLog()),
-		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{seen}}})
+	opts := client.Options{HostPort: s.addr, Logger: sdklog.NewStructuredLogger(quietLog()),
+		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{seen}}}
+	app.DevCodec.Apply(&opts) // ops' client encrypts as the processes do
+	tc, err := client.Dial(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tc.Close()
 	var out bytes.Buffer
-	job, outcomes, err := ops.RetryUnlinks(ctx, tc, "default", f, "ops:test", time.Minute, &out)
+	job, outcomes, err := ops.RetryUnlinks(ctx, tc, app.DevCodec.DataConverter(), "default", f, "ops:test", time.Minute, &out)
 	if err != nil {
 		t.Fatal(err)
 	}

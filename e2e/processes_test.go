@@ -24,6 +24,7 @@ import (
 	"github.com/crm/channel-removal/internal/devtools/graphsim"
 	"github.com/crm/channel-removal/internal/devtools/seed"
 	"github.com/crm/channel-removal/internal/devtools/testdb"
+	"github.com/crm/channel-removal/temporalcodec"
 )
 
 var (
@@ -120,6 +121,12 @@ func get(t *testing.T, url string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
+// The production processes' payload key and codec credential (not dev's).
+const (
+	processCodecKey   = "proc:cHJvYy10ZW1wb3JhbC1jb2RlYy1rZXktb2YtMzJieXQ="
+	processCodecToken = "proc-codec-token-of-at-least-32-bytes"
+)
+
 // TestAPIAndWorkerAsSeparateProcesses runs the production wiring apart:
 // `migrate up` on an empty database, `worker` and `api` as their own processes
 // against the separately started Temporal, `token` for a user, then a whole
@@ -130,7 +137,7 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 	graph := graphsim.New()
 	gs := httptest.NewServer(graph)
 	t.Cleanup(gs.Close)
-	apiAddr, metricsAddr, apiMetricsAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	apiAddr, metricsAddr, apiMetricsAddr, codecAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
 	queue := "e2e-processes-" + strconv.FormatInt(time.Now().UnixNano(), 36) // this test's own
 	// The production binary is another build than this test binary: on a
 	// server of its own it is its deployment's first, and makes itself
@@ -142,7 +149,8 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 		"CREDENTIALS_KEY="+credentialsKey, "META_APP_SECRET=proc-meta-secret-of-at-least-32-bytes",
 		"SENDGRID_API_KEY=SG.proc", "SENDGRID_BASE_URL="+sg.URL(), "MAIL_FROM=no-reply@localhost",
 		"META_GRAPH_BASE_URL="+gs.URL, "META_GRAPH_VERSION=v23.0",
-		"HTTP_ADDR="+apiAddr, "METRICS_ADDR="+metricsAddr, "LOG_LEVEL=warn")
+		"HTTP_ADDR="+apiAddr, "METRICS_ADDR="+metricsAddr, "LOG_LEVEL=warn",
+		"TEMPORAL_CODEC_KEY="+processCodecKey, "CODEC_AUTH_TOKEN="+processCodecToken, "CODEC_ADDR="+codecAddr)
 
 	runProcess(t, env, "migrate", "up")
 	db, err := sqlx.Open("postgres", dsn)
@@ -187,6 +195,22 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 		t.Fatal("page still subscribed")
 	}
 
+	// The API serves the codec server on CODEC_ADDR, to the ops credential only.
+	for auth, want := range map[string]int{"": 401, "Bearer " + processCodecToken: 200} {
+		req, _ := http.NewRequest("POST", "http://"+codecAddr+"/decode", strings.NewReader(`{"payloads":[]}`))
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("codec server with Authorization %q: %d, want %d", auth, res.StatusCode, want)
+		}
+	}
+
 	// /metrics is on METRICS_ADDR, not on the public listener.
 	if code, _ := get(t, base+"/metrics"); code != 404 {
 		t.Errorf("the API's own listener serves /metrics: %d", code)
@@ -210,7 +234,9 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 			break
 		}
 	}
-	for _, want := range []string{"temporal_workflow_task_execution_latency", "temporal_activity_execution_latency", "temporal_workflow_completed"} {
+	for _, want := range []string{"temporal_workflow_task_execution_latency", "temporal_activity_execution_latency", "temporal_workflow_completed",
+		// The service's own, beside the SDK's.
+		`channel_removal_removals{status="completed"} 1`, `channel_removal_meta_attempts_total{`, `channel_removal_gauges_up 1`} {
 		if !strings.Contains(workerMetrics, want) {
 			t.Errorf("worker /metrics lacks %s", want)
 		}
@@ -229,7 +255,7 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 func TestProductionProcessesFailFastWithOneLine(t *testing.T) {
 	long := strings.Repeat("k", config.MinSecretBytes)
 	base := append(os.Environ(), "AUTH_JWT_SECRET="+long, "CODE_SECRET="+long, "SENDGRID_API_KEY=z", "CREDENTIALS_KEY="+credentialsKey,
-		"META_APP_SECRET="+long,
+		"META_APP_SECRET="+long, "TEMPORAL_CODEC_KEY="+processCodecKey, "CODEC_AUTH_TOKEN="+long,
 		"DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 	cases := []struct {
 		name string
@@ -248,6 +274,10 @@ func TestProductionProcessesFailFastWithOneLine(t *testing.T) {
 		{"dev secret", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "AUTH_JWT_SECRET=" + config.DevJWTSecret}, "api",
 			"AUTH_JWT_SECRET is a documented dev value"},
 		{"short key", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "CODE_SECRET=short"}, "worker", "CODE_SECRET is 5 bytes; it must be at least 32"},
+		{"dev codec key", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "TEMPORAL_CODEC_KEY=" + temporalcodec.DevKey}, "worker",
+			"TEMPORAL_CODEC_KEY is the documented dev key"},
+		{"no codec token", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "CODEC_AUTH_TOKEN="}, "api",
+			"missing required environment variable(s): CODEC_AUTH_TOKEN"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

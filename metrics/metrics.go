@@ -5,17 +5,21 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
 )
 
 // Registry holds every metric of a process.
 type Registry struct {
 	reg      *prometheus.Registry
+	sdkOnce  sync.Once
+	sdk      client.MetricsHandler
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }

@@ -1,144 +1,39 @@
 package metrics
 
 import (
-	"sort"
-	"strings"
-	"sync"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.temporal.io/sdk/client"
+	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
 )
 
-// SDKHandler adapts the Temporal SDK's metrics to Prometheus. The SDK's
-// contrib/tally adapter is not reachable from our module proxy, so this is the
-// small bridge it would have been.
-//
-// Prometheus needs one label set per metric name, while the SDK may tag one
-// name differently from call to call: the first label set seen for a name wins,
-// later calls fill missing labels with "none" and drop extra ones.
+// SDKHandler is the Temporal SDK's metrics through the SDK's own
+// OpenTelemetry handler (go.temporal.io/sdk/contrib/opentelemetry), read by
+// OpenTelemetry's Prometheus exporter into this registry. OpenTelemetry keeps
+// every attribute set of a name as its own series, which the hand-made
+// bridge this replaces could not (it fixed a name's labels at first use and
+// dropped the rest); and it is the handler the traces' interceptor comes
+// from, one library for both (docs/operations.md). Tally's Prometheus
+// reporter would do as well for metrics, but adds a second metrics library
+// beside OpenTelemetry's traces.
 func (r *Registry) SDKHandler() client.MetricsHandler {
-	return &sdkHandler{vecs: &sdkVecs{reg: r.reg, byName: map[string]*sdkVec{}}, tags: map[string]string{}}
-}
-
-type sdkVecs struct {
-	mu     sync.Mutex
-	reg    *prometheus.Registry
-	byName map[string]*sdkVec
-}
-
-type sdkVec struct {
-	labels  []string
-	counter *prometheus.CounterVec
-	gauge   *prometheus.GaugeVec
-	hist    *prometheus.HistogramVec
-}
-
-type sdkHandler struct {
-	vecs *sdkVecs
-	tags map[string]string
-}
-
-func (h *sdkHandler) WithTags(tags map[string]string) client.MetricsHandler {
-	merged := make(map[string]string, len(h.tags)+len(tags))
-	for k, v := range h.tags {
-		merged[k] = v
-	}
-	for k, v := range tags {
-		merged[k] = v
-	}
-	return &sdkHandler{vecs: h.vecs, tags: merged}
-}
-
-func (h *sdkHandler) vec(name, kind string) (*sdkVec, prometheus.Labels) {
-	h.vecs.mu.Lock()
-	defer h.vecs.mu.Unlock()
-	v, ok := h.vecs.byName[name]
-	if !ok {
-		v = &sdkVec{labels: sanitizedKeys(h.tags)}
-		switch kind {
-		case "counter":
-			v.counter = prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: "Temporal SDK counter " + name}, v.labels)
-			h.vecs.reg.MustRegister(v.counter)
-		case "gauge":
-			v.gauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: "Temporal SDK gauge " + name}, v.labels)
-			h.vecs.reg.MustRegister(v.gauge)
-		default:
-			v.hist = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: "Temporal SDK timer " + name + " (seconds)",
-				Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}, v.labels)
-			h.vecs.reg.MustRegister(v.hist)
+	r.sdkOnce.Do(func() {
+		exporter, err := prometheus.New(prometheus.WithRegisterer(r.reg), prometheus.WithoutScopeInfo(), prometheus.WithoutTargetInfo())
+		if err != nil {
+			panic(err) // only a name registered twice: a programming error
 		}
-		h.vecs.byName[name] = v
-	}
-	values := prometheus.Labels{}
-	for _, l := range v.labels {
-		values[l] = "none"
-	}
-	for k, val := range h.tags {
-		if _, ok := values[sanitize(k)]; ok {
-			values[sanitize(k)] = val
-		}
-	}
-	return v, values
+		provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter),
+			// The SDK's timers are seconds: buckets from 1 ms to about a minute
+			// (OpenTelemetry's defaults are for milliseconds).
+			sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Kind: sdkmetric.InstrumentKindHistogram, Unit: "s"},
+				sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{Boundaries: timerBuckets}})))
+		r.sdk = temporalotel.NewMetricsHandler(temporalotel.MetricsHandlerOptions{
+			Meter: provider.Meter("temporal-sdk-go"),
+			// Counters are Prometheus counters (_total), not up-down gauges.
+			UseMonotonicCounters: true,
+		})
+	})
+	return r.sdk
 }
 
-func (h *sdkHandler) Counter(name string) client.MetricsCounter {
-	v, l := h.vec(name, "counter")
-	if v.counter == nil {
-		return nopMetric{}
-	}
-	return counter{v.counter.With(l)}
-}
-
-func (h *sdkHandler) Gauge(name string) client.MetricsGauge {
-	v, l := h.vec(name, "gauge")
-	if v.gauge == nil {
-		return nopMetric{}
-	}
-	return gauge{v.gauge.With(l)}
-}
-
-func (h *sdkHandler) Timer(name string) client.MetricsTimer {
-	v, l := h.vec(name, "timer")
-	if v.hist == nil {
-		return nopMetric{}
-	}
-	return timer{v.hist.With(l)}
-}
-
-type counter struct{ c prometheus.Counter }
-
-func (c counter) Inc(n int64) { c.c.Add(float64(n)) }
-
-type gauge struct{ g prometheus.Gauge }
-
-func (g gauge) Update(f float64) { g.g.Set(f) }
-
-type timer struct{ o prometheus.Observer }
-
-func (t timer) Record(d time.Duration) { t.o.Observe(d.Seconds()) }
-
-// nopMetric answers when a name was first used as another kind of metric.
-type nopMetric struct{}
-
-func (nopMetric) Inc(int64)            {}
-func (nopMetric) Update(float64)       {}
-func (nopMetric) Record(time.Duration) {}
-
-func sanitizedKeys(tags map[string]string) []string {
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, sanitize(k))
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func sanitize(k string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			return r
-		}
-		return '_'
-	}, k)
-}
+var timerBuckets = []float64{.001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}

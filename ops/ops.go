@@ -159,7 +159,10 @@ type Outcome struct {
 // The batch is given the listed runs, not the query: visibility lags the
 // runs by up to a second or so, and a second reading of it could signal a
 // removal this command never reports (CI saw 20 signalled, 18 reported).
-func RetryUnlinks(ctx context.Context, c client.Client, namespace string, f Filter, actor string, wait time.Duration, out io.Writer) (string, []Outcome, error) {
+//
+// dc is the client's data converter: the batch's signal input is built
+// here, not by the client, so it must be encoded (encrypted) the same way.
+func RetryUnlinks(ctx context.Context, c client.Client, dc converter.DataConverter, namespace string, f Filter, actor string, wait time.Duration, out io.Writer) (string, []Outcome, error) {
 	f.Status, f.Running = string(domain.StatusCompletedWithWarnings), true
 	targets, err := List(ctx, c, f)
 	if err != nil {
@@ -169,7 +172,7 @@ func RetryUnlinks(ctx context.Context, c client.Client, namespace string, f Filt
 		fmt.Fprintln(out, "no removal in completed_with_warnings matches; nothing to retry")
 		return "", nil, nil
 	}
-	input, err := converter.GetDefaultDataConverter().ToPayloads(workflows.ActorRequest{Actor: domain.Actor{UserID: actor}})
+	input, err := dc.ToPayloads(workflows.ActorRequest{Actor: domain.Actor{UserID: actor}})
 	if err != nil {
 		return "", nil, err
 	}

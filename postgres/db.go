@@ -13,8 +13,10 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/XSAM/otelsql"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
 
 	"github.com/crm/channel-removal/domain"
 )
@@ -53,7 +55,10 @@ func OpenWithDialer(ctx context.Context, dsn string, dialer pq.Dialer) (*sqlx.DB
 	if dialer != nil {
 		connector.Dialer(dialer)
 	}
-	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
+	// otelsql: each statement a span of the trace that ran it (tracing/);
+	// nothing when no trace is exported.
+	db := sqlx.NewDb(otelsql.OpenDB(connector, otelsql.WithAttributes(semconv.DBSystemPostgreSQL),
+		otelsql.WithSpanOptions(otelsql.SpanOptions{OmitConnResetSession: true, OmitRows: true, OmitConnPrepare: true})), "postgres")
 	// As many idle as open: under load a closed connection is a new server
 	// backend (a fork) a moment later.
 	db.SetMaxOpenConns(PoolSize)

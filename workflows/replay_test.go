@@ -7,10 +7,13 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/crm/channel-removal/internal/devtools/fixtures"
+	"github.com/crm/channel-removal/temporalcodec"
+	"github.com/crm/channel-removal/tracing"
 )
 
 // TestCommittedHistoriesAreSealed: no history of an open release has been
@@ -51,10 +54,7 @@ func TestReplayTheCurrentRelease(t *testing.T) {
 	for _, f := range files {
 		types[workflowType(t, f)]++
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{Interceptors: replayInterceptors})
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := newReplayer(t)
 			r.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
 			r.RegisterWorkflowWithOptions(MetaAccessLostWorkflow, MetaAccessLostOptions())
 			r.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
@@ -97,10 +97,7 @@ func TestReplayPurgeHistoriesOfEveryRelease(t *testing.T) {
 			}
 			n++
 			t.Run(rel.Name+"/"+filepath.Base(f), func(t *testing.T) {
-				r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{Interceptors: replayInterceptors})
-				if err != nil {
-					t.Fatal(err)
-				}
+				r := newReplayer(t)
 				r.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
 				r.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
 				logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
@@ -127,4 +124,21 @@ func workflowType(t *testing.T, file string) string {
 		t.Fatalf("%s: %v", file, err)
 	}
 	return h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
+}
+
+// newReplayer replays as the workers run: through the codec-wrapped
+// converters. The sealed histories hold plaintext payloads (captured before
+// the codec, or decoded by the e2e capture), which the codec passes through
+// for want of its encryption metadata, so they replay unchanged.
+func newReplayer(t *testing.T) worker.WorkflowReplayer {
+	t.Helper()
+	codec := temporalcodec.MustParse(temporalcodec.DevKey)
+	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+		DataConverter: codec.DataConverter(), FailureConverter: codec.FailureConverter(),
+		// The tracing interceptor the workers run adds headers, not commands.
+		Interceptors: append([]interceptor.WorkerInterceptor{tracing.TemporalInterceptor()}, replayInterceptors...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

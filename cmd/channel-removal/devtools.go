@@ -40,12 +40,32 @@ func runDev(ctx context.Context, cfg config.Config, args []string) error {
 
 // temporalCLI runs the pinned Temporal CLI in this process's place, building
 // it first when needed (.ci/run builds it this way before the tests).
-func temporalCLI(ctx context.Context, _ config.Config, args []string) error {
+func temporalCLI(ctx context.Context, cfg config.Config, args []string) error {
 	bin, err := temporaldev.Binary(ctx, os.Stderr)
 	if err != nil {
 		return err
 	}
-	return syscall.Exec(bin, append([]string{"temporal"}, args...), os.Environ())
+	return syscall.Exec(bin, append([]string{"temporal"}, args...), cliEnv(cfg, os.Environ()))
+}
+
+// cliEnv gives the CLI the codec server (its --codec-endpoint and
+// --codec-auth, through the variables it reads for them: a token in the
+// arguments would show in every user's ps), dev's when nothing is set.
+// Variables the caller set win.
+func cliEnv(cfg config.Config, env []string) []string {
+	if cfg.CodecAddr == "off" {
+		return env
+	}
+	if cfg.CodecAuthToken == "" {
+		cfg.CodecAuthToken = config.DevCodecAuthToken
+	}
+	if os.Getenv("TEMPORAL_CODEC_ENDPOINT") == "" {
+		env = append(env, "TEMPORAL_CODEC_ENDPOINT="+cfg.CodecBaseURL())
+	}
+	if os.Getenv("TEMPORAL_CODEC_AUTH") == "" {
+		env = append(env, "TEMPORAL_CODEC_AUTH=Bearer "+string(cfg.CodecAuthToken))
+	}
+	return env
 }
 
 func runBench(ctx context.Context, cfg config.Config, args []string) error {

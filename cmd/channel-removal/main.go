@@ -27,6 +27,8 @@ import (
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/ops"
 	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/temporalcodec"
+	"github.com/crm/channel-removal/tracing"
 	"github.com/crm/channel-removal/vcode"
 	"github.com/crm/channel-removal/worker"
 )
@@ -61,7 +63,8 @@ const usage = `usage: channel-removal <command>
                       the production rehearsal: a Temporal server built from source on
                       Postgres, 2 workers and 2 APIs of the production binary, kills, a table
   probe URL           exit 0 if URL answers 200 (container health checks)
-  temporal ARGS...    the pinned Temporal CLI (built on first use), e.g. temporal workflow list
+  temporal ARGS...    the pinned Temporal CLI (built on first use), e.g. temporal workflow list;
+                      it reads payloads through the codec server (CODEC_URL, CODEC_AUTH_TOKEN)
 
 ops talks to TEMPORAL_ADDRESS, or to dev's embedded server when it is unset.
 `
@@ -129,14 +132,20 @@ type process struct {
 	db  *sqlx.DB
 	reg *metrics.Registry
 	tc  client.Client
+	// stopTraces flushes the spans not yet exported.
+	stopTraces func(context.Context) error
 }
 
-func openProcess(ctx context.Context, cfg config.Config, required ...string) (*process, error) {
+// openProcess opens what name ("api", "worker") needs, first checking required.
+func openProcess(ctx context.Context, cfg config.Config, name string, required ...string) (*process, error) {
 	if err := cfg.Require(required...); err != nil {
 		return nil, err
 	}
 	p := &process{log: app.Logger(cfg, os.Stderr), reg: metrics.New()}
 	var err error
+	if p.stopTraces, err = tracing.Setup(ctx, cfg.OTLPEndpoint, name, p.log); err != nil {
+		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+	}
 	if p.db, err = app.OpenDatabase(ctx, cfg, false, p.log); err != nil {
 		return nil, err
 	}
@@ -150,10 +159,17 @@ func openProcess(ctx context.Context, cfg config.Config, required ...string) (*p
 func (p *process) close() {
 	p.tc.Close()
 	p.db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p.stopTraces(ctx)
 }
 
 func runAPI(ctx context.Context, cfg config.Config) error {
-	p, err := openProcess(ctx, cfg, "AUTH_JWT_SECRET", "CODE_SECRET", "TEMPORAL_ADDRESS", "META_APP_SECRET")
+	required := []string{"AUTH_JWT_SECRET", "CODE_SECRET", "TEMPORAL_ADDRESS", "META_APP_SECRET", "TEMPORAL_CODEC_KEY"}
+	if cfg.CodecAddr != "off" {
+		required = append(required, "CODEC_AUTH_TOKEN")
+	}
+	p, err := openProcess(ctx, cfg, "api", required...)
 	if err != nil {
 		return err
 	}
@@ -163,6 +179,9 @@ func runAPI(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	if _, err := app.ServeMetrics(ctx, cfg.MetricsAddr, p.reg, p.log); err != nil {
+		return err
+	}
+	if _, err := app.ServeCodec(ctx, cfg, p.log); err != nil {
 		return err
 	}
 	p.log.Info("api listening", "addr", ln.Addr().String(), "temporal", cfg.TemporalAddress)
@@ -176,11 +195,12 @@ func runAPI(ctx context.Context, cfg config.Config) error {
 }
 
 func runWorker(ctx context.Context, cfg config.Config) error {
-	p, err := openProcess(ctx, cfg, "CODE_SECRET", "SENDGRID_API_KEY", "TEMPORAL_ADDRESS", "CREDENTIALS_KEY")
+	p, err := openProcess(ctx, cfg, "worker", "CODE_SECRET", "SENDGRID_API_KEY", "TEMPORAL_ADDRESS", "CREDENTIALS_KEY", "TEMPORAL_CODEC_KEY")
 	if err != nil {
 		return err
 	}
 	defer p.close()
+	p.reg.WatchService(app.ServiceGauges(p.db, p.tc)) // the worker's scrape has them; the API's has its requests
 	if _, err := app.ServeMetrics(ctx, cfg.MetricsAddr, p.reg, p.log); err != nil {
 		return err
 	}
@@ -289,6 +309,9 @@ func runOps(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	if cfg.TemporalAddress == "" {
 		cfg.TemporalAddress = fmt.Sprintf("127.0.0.1:%d", cfg.TemporalPort) // dev's embedded server
+		if cfg.TemporalCodecKey == "" {
+			cfg.TemporalCodecKey = temporalcodec.DevKey // and its key
+		}
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	tc, err := app.DialTemporalConfig(ctx, cfg, nil, log)
@@ -326,7 +349,8 @@ func runOps(ctx context.Context, cfg config.Config, args []string) error {
 		if u := os.Getenv("USER"); u != "" {
 			who = "ops:" + u
 		}
-		_, outcomes, err := ops.RetryUnlinks(ctx, tc, cfg.TemporalNamespace, ops.Filter{ChannelID: *channel}, who, *wait, os.Stdout)
+		codec, _ := cfg.Codec() // DialTemporalConfig refused a bad key
+		_, outcomes, err := ops.RetryUnlinks(ctx, tc, codec.DataConverter(), cfg.TemporalNamespace, ops.Filter{ChannelID: *channel}, who, *wait, os.Stdout)
 		if err != nil {
 			return err
 		}

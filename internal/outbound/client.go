@@ -5,6 +5,8 @@ package outbound
 import (
 	"net/http"
 	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
 // IdleConnsPerHost is how many idle connections a client keeps per host. Net/http's
@@ -21,5 +23,7 @@ func Client(timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = IdleConnsPerHost
 	t.MaxIdleConns = 4 * IdleConnsPerHost
-	return &http.Client{Timeout: timeout, Transport: t}
+	// otelhttp: each call a client span of the trace that made it, its
+	// context in the traceparent header (tracing/).
+	return &http.Client{Timeout: timeout, Transport: otelhttp.NewTransport(t)}
 }

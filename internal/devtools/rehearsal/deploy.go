@@ -350,7 +350,8 @@ func (r *rig) historyOf(ctx context.Context, id string) (*historypb.History, err
 		}
 		h.Events = append(h.Events, e)
 	}
-	return h, nil
+	// Its markers and failures are encrypted: read them as they were.
+	return h, r.codec.DecodeInPlace(ctx, h)
 }
 
 // readHistory: the builds that completed the run's workflow tasks (comma

@@ -25,6 +25,7 @@ import (
 	"github.com/crm/channel-removal/internal/devtools/graphsim"
 	"github.com/crm/channel-removal/internal/devtools/seed"
 	"github.com/crm/channel-removal/postgres"
+	"github.com/crm/channel-removal/temporalcodec"
 	"github.com/crm/channel-removal/workflows"
 )
 
@@ -129,17 +130,19 @@ type channel struct{ id, name, waba string }
 
 // rig is everything a phase uses.
 type rig struct {
-	o       Options
-	cluster *Cluster
-	tc      client.Client
-	fleet   *fleet
-	admin   *admin
-	graph   *graphsim.Sim
-	doors   []*graphDoor
-	db      *sqlx.DB
-	env     []string
-	free    []channel
-	res     *Result
+	o        Options
+	cluster  *Cluster
+	tc       client.Client
+	codec    *temporalcodec.Codec // the processes' TEMPORAL_CODEC_KEY
+	codecEnv []string
+	fleet    *fleet
+	admin    *admin
+	graph    *graphsim.Sim
+	doors    []*graphDoor
+	db       *sqlx.DB
+	env      []string
+	free     []channel
+	res      *Result
 }
 
 // Run runs the rehearsal and returns its table; the processes it started
@@ -186,8 +189,15 @@ func (r *rig) up(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.tc, err = client.Dial(client.Options{HostPort: r.cluster.Address, Namespace: "default", ConnectionOptions: client.ConnectionOptions{TLS: tlsCfg},
-		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}); err != nil {
+	var codecSpec string
+	r.codec, codecSpec = newCodec()
+	r.codecEnv = []string{"TEMPORAL_CODEC_KEY=" + codecSpec, "CODEC_AUTH_TOKEN=" + secret() + secret(),
+		// Two APIs share this machine; the codec server has tests of its own.
+		"CODEC_ADDR=off"}
+	opts := client.Options{HostPort: r.cluster.Address, Namespace: "default", ConnectionOptions: client.ConnectionOptions{TLS: tlsCfg},
+		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}
+	r.codec.Apply(&opts)
+	if r.tc, err = client.Dial(opts); err != nil {
 		return err
 	}
 	if r.res.MTLS, err = r.cluster.TLS.refusesStrangers(ctx, r.cluster.Address); err != nil {
@@ -217,6 +227,7 @@ func (r *rig) up(ctx context.Context) error {
 		"META_GRAPH_VERSION=v23.0", "LOG_LEVEL=warn",
 		// The load phases start many removals as one admin (SPEC §8).
 		"MAX_REMOVAL_STARTS_PER_USER=0")
+	r.env = append(r.env, r.codecEnv...)
 	// Every process talks to Temporal over mTLS.
 	r.env = append(r.env, r.cluster.TLS.clientEnv()...)
 	r.env = append(r.env,
@@ -362,6 +373,14 @@ func newKeyring() (*credentials.Keyring, string) {
 		panic(err)
 	}
 	return k, spec
+}
+
+// newCodec is the rehearsal's TEMPORAL_CODEC_KEY, as newKeyring.
+func newCodec() (*temporalcodec.Codec, string) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	spec := "rehearsal:" + base64.StdEncoding.EncodeToString(key)
+	return temporalcodec.MustParse(spec), spec
 }
 
 func secret() string {

@@ -42,6 +42,9 @@ type Options struct {
 	Journal Journal
 	// DynamicConfig adds "key=value" settings to the server's.
 	DynamicConfig []string
+	// UICodecEndpoint is Temporal Web's codec server (dev's), so that it
+	// shows encrypted payloads decrypted.
+	UICodecEndpoint string
 }
 
 // Journal is the SQLite commit mode of the server's state file.
@@ -136,6 +139,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	s := &Server{Address: addr, Binary: o.Binary, done: make(chan struct{})}
 	if o.UIPort != 0 {
 		args = append(args, "--ui-ip", o.Host, "--ui-port", strconv.Itoa(o.UIPort))
+		if o.UICodecEndpoint != "" {
+			args = append(args, "--ui-codec-endpoint", o.UICodecEndpoint)
+		}
 		s.UIURL = fmt.Sprintf("http://%s:%d", o.Host, o.UIPort)
 	} else {
 		args = append(args, "--headless")

@@ -1,0 +1,74 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+// TestTracesFollowARemovalFromHTTPToMeta records one removal's spans in
+// memory. The trace of `POST …/verify` holds the update through Temporal
+// (the client's call, the run's validator and handler) and Postgres's
+// statements. The run's own work (its activities, the call to Meta's Graph
+// API) is in the trace of the request that started it, `POST …/removals`:
+// the SDK's interceptor parents a workflow's main line to its start, and
+// the unlink runs there, not in the update's handler.
+func TestTracesFollowARemovalFromHTTPToMeta(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	t.Cleanup(func() { otel.SetTracerProvider(noop.NewTracerProvider()) })
+	s := newStack(t)
+	s.start(true)
+	ch := s.channel("messenger", "", "PT-"+s.account[:8])
+	id := s.acknowledged(ch)
+	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	s.until(id, "completed")
+
+	spans := rec.Ended()
+	root := func(route string) trace.TraceID {
+		for _, sp := range spans {
+			if sp.SpanKind() == trace.SpanKindServer && strings.HasSuffix(sp.Name(), route) {
+				return sp.SpanContext().TraceID()
+			}
+		}
+		t.Fatalf("no server span of %s among %d spans", route, len(spans))
+		return trace.TraceID{}
+	}
+	in := func(tr trace.TraceID) map[string]bool {
+		kinds := map[string]bool{}
+		for _, sp := range spans {
+			if sp.SpanContext().TraceID() != tr {
+				continue
+			}
+			for _, a := range sp.Attributes() {
+				if strings.HasPrefix(string(a.Key), "url.") && strings.Contains(a.Value.Emit(), "subscribed_apps") {
+					kinds["meta"] = true
+				}
+				if a.Key == "db.system" || a.Key == "db.system.name" {
+					kinds["postgres"] = true
+				}
+			}
+			for _, prefix := range []string{"StartWorkflow:", "UpdateWorkflow:", "HandleUpdate:", "RunWorkflow:", "RunActivity:"} {
+				if strings.HasPrefix(sp.Name(), prefix) {
+					kinds[prefix] = true
+				}
+			}
+		}
+		return kinds
+	}
+	check := func(route string, want ...string) {
+		kinds := in(root(route))
+		for _, w := range want {
+			if !kinds[w] {
+				t.Errorf("the trace of %s has no %s span; it has %v", route, w, kinds)
+			}
+		}
+	}
+	check("/v1/removals/:id/verify", "UpdateWorkflow:", "HandleUpdate:", "postgres")
+	check("/v1/channels/:id/removals", "StartWorkflow:", "RunWorkflow:", "RunActivity:", "postgres", "meta")
+}
