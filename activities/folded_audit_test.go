@@ -43,9 +43,14 @@ func checkDocs() domain.Decided {
 
 // tombstoneDocs are documents for the tombstone's outcomes as the workflow decides them.
 func (e *env) tombstoneDocs(ch string) domain.Decided {
-	docs := e.unlinkDocs(ch)
-	return domain.Decided{domain.OutcomeUnlinkOwed: docs[domain.OutcomeTransient], domain.OutcomeNothingOwed: docs[domain.OutcomeDone],
-		domain.OutcomeMetaAccessLost: docs[domain.OutcomeDone]}
+	st := e.step(ch)
+	doc := func(s domain.Status, u domain.UnlinkStatus) domain.Removal {
+		return domain.Removal{ID: st.RemovalID, RunID: st.RunID, ChannelID: ch, AccountID: e.account, Status: s,
+			MetaUnlink: domain.MetaUnlink{Status: u}, Notes: []string{}}
+	}
+	done := domain.Complete(doc(domain.StatusUnlinking, domain.UnlinkDone), time.Now())
+	return domain.Decided{domain.OutcomeUnlinkOwed: doc(domain.StatusUnlinking, domain.UnlinkUnlinking), domain.OutcomeNothingOwed: done,
+		domain.OutcomeMetaAccessLost: done}
 }
 
 // The acknowledgement and the final record ride on the activities that already

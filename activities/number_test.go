@@ -25,15 +25,7 @@ func (e *env) releasing(waba string) string {
 // release makes the next attempt at ch's number, numbered as the workflow numbers them.
 func (e *env) release(ch string) (activities.AttemptResult, error) {
 	u, _, _ := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")
-	docs := e.unlinkDocs(ch)
-	for o, d := range docs {
-		d.MetaUnlink = domain.MetaUnlink{Status: domain.UnlinkDone, Number: &domain.NumberRelease{Status: domain.NumberReleased}}
-		if o != domain.OutcomeDone {
-			d.MetaUnlink.Number.Status = domain.NumberFailed
-		}
-		docs[o] = d
-	}
-	return e.acts.ReleaseNumber(e.ctx, activities.AttemptInput{Step: e.step(ch), Attempt: u.NumberAttempts + 1, Decided: docs})
+	return e.acts.ReleaseNumber(e.ctx, e.attemptAt(ch, domain.PartNumber, u.NumberAttempts+1))
 }
 
 func TestReleaseNumber(t *testing.T) {

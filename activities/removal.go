@@ -37,6 +37,11 @@ type DeleteResult struct {
 	Refused *domain.Facts `json:"refused,omitempty"`
 }
 
+// Owed is what the tombstone left owed to Meta.
+func (d DeleteResult) Owed() domain.MetaOwed {
+	return domain.MetaOwed{Override: d.Override, Subscription: d.Subscription, Number: d.Number, WABAOverride: d.WABAOverride}
+}
+
 // Outcome is how the tombstone ended, for the document the workflow decided.
 func (r DeleteResult) Outcome() domain.Outcome {
 	if r.Refused != nil {

@@ -94,14 +94,10 @@ func (e *env) removed(kind, waba, page string) string {
 }
 
 // unsubscribe makes the next attempt at ch's subscription, numbered as the
-// workflow numbers them, with the documents a workflow hands.
+// workflow numbers them, with the document and plan a workflow hands.
 func (e *env) unsubscribe(ch string) (activities.AttemptResult, error) {
 	u, _, _ := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")
-	docs := e.unlinkDocs(ch)
-	if u.NumberStatus != "" { // the number is still owed: settling the subscription does not end the removal
-		docs[domain.OutcomeDone], docs[domain.OutcomeKept] = docs[domain.OutcomeTransient], docs[domain.OutcomeTransient]
-	}
-	return e.acts.Unsubscribe(e.ctx, activities.AttemptInput{Step: e.step(ch), Attempt: u.Attempts + 1, Decided: docs})
+	return e.acts.Unsubscribe(e.ctx, e.attemptAt(ch, domain.PartSubscription, u.Attempts+1))
 }
 
 // attempts is how many attempts ch's unlink job counted.
@@ -111,23 +107,24 @@ func (e *env) attempts(ch string) int {
 }
 
 // unlinkDocs are documents for an attempt's outcomes as the workflow decides them.
-func (e *env) unlinkDocs(ch string) domain.Decided {
+// attemptAt is the input a workflow hands attempt n at part p of ch: the
+// removal unlinking, as its jobs stand, and the plan (domain.AttemptPlan).
+func (e *env) attemptAt(ch string, p domain.MetaPart, n int) activities.AttemptInput {
 	st := e.step(ch)
-	doc := func(s domain.Status, u domain.UnlinkStatus, final bool) domain.Removal {
-		d := domain.Removal{ID: st.RemovalID, RunID: st.RunID, ChannelID: ch, AccountID: e.account, Status: s,
-			MetaUnlink: domain.MetaUnlink{Status: u}, Notes: []string{}}
-		if final {
-			now := time.Now()
-			d.CompletedAt = &now
-		}
-		return d
+	u, _, _ := e.store.UnlinkJob(e.ctx, st.RemovalID, "run-1")
+	owed := domain.MetaOwed{Subscription: u.Status != "", Number: u.NumberStatus != "", Override: u.OverrideStatus != ""}
+	from := domain.Removal{ID: st.RemovalID, RunID: st.RunID, ChannelID: ch, AccountID: e.account, Status: domain.StatusUnlinking,
+		MetaUnlink: domain.MetaUnlink{Status: domain.UnlinkUnlinking}, Notes: []string{}, UpdatedAt: time.Now()}
+	if u.Status == domain.UnlinkDone || u.Status == domain.UnlinkSkipped {
+		from.MetaUnlink.Status = u.Status
 	}
-	return domain.Decided{
-		domain.OutcomeDone:      doc(domain.StatusCompleted, domain.UnlinkDone, true),
-		domain.OutcomeKept:      doc(domain.StatusCompleted, domain.UnlinkSkipped, true),
-		domain.OutcomeTransient: doc(domain.StatusUnlinking, domain.UnlinkUnlinking, false),
-		domain.OutcomePermanent: doc(domain.StatusCompletedWithWarnings, domain.UnlinkFailed, false),
+	if owed.Number {
+		from.MetaUnlink.Number = &domain.NumberRelease{Status: domain.NumberPending}
 	}
+	if owed.Override {
+		from.MetaUnlink.Override = &domain.OverrideRelease{Status: domain.OverridePending}
+	}
+	return activities.AttemptInput{Step: st, Attempt: n, From: from, Plan: domain.AttemptPlan{Part: p, UnlinkAttempts: n, Owed: owed}}
 }
 
 func TestUnsubscribe(t *testing.T) {
@@ -174,7 +171,7 @@ func TestUnsubscribe(t *testing.T) {
 		ch := e.removed("whatsapp_cloud", "W1", "")
 		e.graph.FailNext(1, graphsim.Failure{HTTPStatus: 500, Code: 2})
 		first, _ := e.unsubscribe(ch)
-		again, err := e.acts.Unsubscribe(e.ctx, activities.AttemptInput{Step: e.step(ch), Attempt: 1, Decided: e.unlinkDocs(ch)})
+		again, err := e.acts.Unsubscribe(e.ctx, e.attemptAt(ch, domain.PartSubscription, 1))
 		if err != nil || again != first || len(e.graph.Calls()) != 1 || e.attempts(ch) != 1 {
 			t.Fatalf("attempt 1 again: %+v (first %+v) %v, calls %d", again, first, err, len(e.graph.Calls()))
 		}

@@ -19,8 +19,11 @@ type AttemptInput struct {
 	// Attempt numbers this attempt of the job (1 = first), across retry-unlink
 	// rounds: an attempt already recorded (a retry after a crash) is answered
 	// from its record, not made again.
-	Attempt int            `json:"attempt"`
-	Decided domain.Decided `json:"decided"`
+	Attempt int `json:"attempt"`
+	// From is the removal unlinking, as the workflow decided it; Plan
+	// decides what it becomes for each outcome (domain.AttemptPlan.After).
+	From domain.Removal     `json:"from"`
+	Plan domain.AttemptPlan `json:"plan"`
 }
 
 // AttemptResult is how the attempt ended; Error is Meta's answer (pt-BR, with
@@ -214,7 +217,7 @@ func recordedAttempt(permanent bool, lastError string) AttemptResult {
 // for its outcome and, when that document ends the removal, follows it with
 // the end's record (removal_completed), which then carries it.
 func (in AttemptInput) withDocument(e domain.AuditEntry, res AttemptResult, f domain.Facts) []domain.AuditEntry {
-	doc, ok := in.Decided.For(res.Outcome, f)
+	doc, ok := in.Plan.After(in.From, res.Outcome, f)
 	if !ok {
 		return []domain.AuditEntry{e}
 	}

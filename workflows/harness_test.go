@@ -156,7 +156,7 @@ func newHarness(t *testing.T) *harness {
 				*fs = (*fs)[1:]
 			}
 			res := f()
-			if doc, ok := in.Decided.For(res.Outcome, domain.Facts{}); ok && doc.Final() {
+			if doc, ok := in.Plan.After(in.From, res.Outcome, domain.Facts{}); ok && doc.Final() {
 				h.recordAudit(string(domain.EndAction(doc.Status)))
 			}
 			return res, nil

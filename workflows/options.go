@@ -6,6 +6,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
@@ -93,12 +94,12 @@ func unlinkBackoff(attempt int) time.Duration {
 
 // unlinkOptions: an attempt's activity fails only when its record could not
 // be written; it is retried until the record lands (Meta's answers are results).
-func unlinkOptions(p part) workflow.ActivityOptions {
+func unlinkOptions(p domain.MetaPart) workflow.ActivityOptions {
 	summary := "Desvincula o aplicativo na Meta (subscribed_apps)"
 	switch p {
-	case partOverride:
+	case domain.PartOverride:
 		summary = "Remove o redirecionamento de webhook do número (webhook_configuration)"
-	case partNumber:
+	case domain.PartNumber:
 		summary = "Libera o número na Meta (deregister)"
 	}
 	return workflow.ActivityOptions{

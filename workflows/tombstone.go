@@ -43,7 +43,7 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (ok bool
 		r.reply(verified, nil)
 		return false
 	case domain.OutcomeUnlinkOwed:
-		r.doc, r.owed = doc, d
+		r.doc, r.owed = doc, d.Owed()
 		r.reply(verified, nil)
 	default:
 		r.take(ctx, doc)
@@ -66,8 +66,8 @@ func (r *removal) tombstoneOutcomes(ctx workflow.Context) domain.Decided {
 	}
 	return domain.Decided{
 		domain.OutcomeUnlinkOwed:       r.purgeDated(ctx, r.decide(ctx, domain.StatusRemoving, domain.StatusStep(domain.StatusRemoving))),
-		domain.OutcomeNothingOwed:      r.completed(ctx, r.purgeDated(ctx, notNeeded)),
-		domain.OutcomeMetaAccessLost:   r.completed(ctx, r.purgeDated(ctx, lost)),
+		domain.OutcomeNothingOwed:      domain.Complete(r.purgeDated(ctx, notNeeded), workflow.Now(ctx)),
+		domain.OutcomeMetaAccessLost:   domain.Complete(r.purgeDated(ctx, lost), workflow.Now(ctx)),
 		domain.OutcomeAttendanceOpened: r.ending(ctx, domain.StatusRejected, domain.StepAttendanceOpened),
 	}
 }

@@ -54,7 +54,7 @@ func (r *removal) unlink(ctx workflow.Context) {
 // unlinking is the document while Meta is being called.
 func (r *removal) unlinking(ctx workflow.Context) domain.Removal {
 	doc := r.decide(ctx, domain.StatusUnlinking, domain.StatusStep(domain.StatusUnlinking))
-	if r.owes(partSubscription) {
+	if r.owes(domain.PartSubscription) {
 		doc.MetaUnlink.Status = domain.UnlinkUnlinking
 	}
 	if r.owed.Override && doc.MetaUnlink.Override == nil {
@@ -67,7 +67,7 @@ func (r *removal) unlinking(ctx workflow.Context) domain.Removal {
 // order, each part once the one before it settled; it reports whether
 // everything settled.
 func (r *removal) attempts(ctx workflow.Context) bool {
-	for _, p := range parts {
+	for _, p := range domain.MetaParts {
 		for n := 1; r.owes(p); n++ {
 			res := r.attempt(ctx, p, n == unlinkAttempts)
 			switch res.Outcome {
@@ -106,13 +106,13 @@ func (r *removal) abandon(ctx workflow.Context, byOps bool) {
 		step, why = domain.StepUnlinkStoppedByOps, domain.ReasonUnlinkStoppedByOps
 	}
 	doc := r.ending(ctx, domain.StatusCompletedWithWarnings, step)
-	if r.owes(partOverride) {
+	if r.owes(domain.PartOverride) {
 		doc.MetaUnlink.Override = &domain.OverrideRelease{Status: domain.OverrideFailed, LastError: why}
 	}
-	if r.owes(partSubscription) {
+	if r.owes(domain.PartSubscription) {
 		doc.MetaUnlink.Status, doc.MetaUnlink.LastError = domain.UnlinkAbandoned, why
 	}
-	if r.owes(partNumber) {
+	if r.owes(domain.PartNumber) {
 		doc.MetaUnlink.Number.Status, doc.MetaUnlink.Number.LastError = domain.NumberFailed, why
 	}
 	// Retried until it lands, as an audit write is (auditOptions).

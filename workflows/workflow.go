@@ -29,7 +29,7 @@ type removal struct {
 	releaseNumber bool
 	// owed is what the tombstone left owed to Meta; the attempts count the
 	// attempts at each part, across retry-unlink rounds.
-	owed                                             activities.DeleteResult
+	owed                                             domain.MetaOwed
 	overrideAttempts, unlinkAttempts, numberAttempts int
 	// warnedAt is when the run first reached completed_with_warnings;
 	// opsAlerted that ops were told, once, that it stayed there.
@@ -163,17 +163,6 @@ func (r *removal) ending(ctx workflow.Context, status domain.Status, step string
 	doc := r.decide(ctx, status, step)
 	now := workflow.Now(ctx)
 	doc.CompletedAt = &now
-	return doc
-}
-
-// completed is doc once nothing is owed any more: completed, with a WhatsApp
-// Business API channel's note on its number.
-func (r *removal) completed(ctx workflow.Context, doc domain.Removal) domain.Removal {
-	if doc.Impact != nil && doc.Impact.Kind == domain.KindWhatsAppCloud {
-		doc.Notes = append(doc.Notes, domain.CompletedNote(doc.MetaUnlink.Number))
-	}
-	now := workflow.Now(ctx)
-	doc.Status, doc.Step, doc.UpdatedAt, doc.CompletedAt = domain.StatusCompleted, domain.StatusStep(domain.StatusCompleted), now, &now
 	return doc
 }
 
