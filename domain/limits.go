@@ -203,3 +203,14 @@ func (l CodeLimits) GuessRefusal(h CodeHistory) *Reason {
 	r := TooManyLockedRemovals(wrong, wait)
 	return &r
 }
+
+// MaxRetryUnlinkRounds bounds ops' retry-unlink rounds within one removal's
+// retry window: each round is up to eight attempts with their waits, and a
+// removal's history must stay far below Temporal's limits however often ops
+// press the button. Past it the run refuses, and the window runs out.
+const MaxRetryUnlinkRounds = 10
+
+// RetryUnlinkRoundsRefusal is the refusal of a round past the bound.
+func RetryUnlinkRoundsRefusal() *Error {
+	return Errorf(CodeConflict, "esta remoção já teve %d novas tentativas na Meta; corrija a causa e aguarde o fim da janela (o desvínculo será abandonado)", MaxRetryUnlinkRounds)
+}

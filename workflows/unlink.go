@@ -151,7 +151,11 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) (co
 			continue // the alert's time: told at the top of the loop
 		case end != gotInput:
 			return command{}, end
+		case cmd.Kind == kindRetryUnlink && r.retryRounds >= domain.MaxRetryUnlinkRounds:
+			r.refuse(cmd, domain.RetryUnlinkRoundsRefusal())
+			continue
 		case cmd.Kind == kindRetryUnlink:
+			r.retryRounds++
 			return cmd, gotInput
 		}
 		r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))

@@ -29,7 +29,9 @@ type removal struct {
 	releaseNumber bool
 	// owed is what the tombstone left owed to Meta; the attempts count the
 	// attempts at each part, across retry-unlink rounds.
-	owed                                             domain.MetaOwed
+	owed domain.MetaOwed
+	// retryRounds counts ops' retry-unlink rounds (bounded, domain.MaxRetryUnlinkRounds).
+	retryRounds                                      int
 	overrideAttempts, unlinkAttempts, numberAttempts int
 	// warnedAt is when the run first reached completed_with_warnings;
 	// opsAlerted that ops were told, once, that it stayed there.

@@ -420,3 +420,25 @@ func TestRetryUnlinkBySignalAloneIsAuditedAsOps(t *testing.T) {
 		t.Fatalf("retry_unlink_requested audited: %v by %+v (audits %v)", ok, a, h.audits)
 	}
 }
+
+// TestRetryUnlinkRoundsAreBounded: ops pressing retry-unlink over and over
+// (Meta refusing each time) get MaxRetryUnlinkRounds rounds; the next ones are
+// refused with a note, and the window still ends the removal, its history
+// bounded however often the button is pressed.
+func TestRetryUnlinkRoundsAreBounded(t *testing.T) {
+	h := newHarness(t)
+	h.unlinks = []func() activities.AttemptResult{permanentUnlink}
+	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
+	h.at(2*time.Minute, func() { h.signal(SignalVerifyCode, VerifyCodeRequest{CodeHash: h.hashOf(h.code(0))}) })
+	for i := 0; i < domain.MaxRetryUnlinkRounds+5; i++ {
+		h.at(time.Hour+time.Duration(i)*time.Hour, func() { h.signal(SignalRetryUnlink, ActorRequest{}) })
+	}
+	r := h.run()
+	if h.unlinkCalls != 1+domain.MaxRetryUnlinkRounds {
+		t.Fatalf("%d calls to Meta, want the first and %d rounds", h.unlinkCalls, domain.MaxRetryUnlinkRounds)
+	}
+	if r.Status != domain.StatusCompletedWithWarnings || r.MetaUnlink.Status != domain.UnlinkAbandoned ||
+		!strings.Contains(strings.Join(r.Notes, " "), "novas tentativas na Meta") {
+		t.Fatalf("%+v", r)
+	}
+}
