@@ -143,6 +143,7 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 	// The worker's and the API's metrics, as their processes serve them;
 	// a second dev on the machine goes without.
 	reg.WatchService(ServiceGauges(db, tc))
+	reg.BuildInfo(Tuning(cfg).Version.ID(), workflows.Release)
 	if _, err := ServeMetrics(ctx, cfg.MetricsAddr, reg, log); err != nil {
 		log.Warn("no metrics", "error", err)
 	}

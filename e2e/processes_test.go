@@ -236,7 +236,10 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 	}
 	for _, want := range []string{"temporal_workflow_task_execution_latency", "temporal_activity_execution_latency", "temporal_workflow_completed",
 		// The service's own, beside the SDK's.
-		`channel_removal_removals{status="completed"} 1`, `channel_removal_meta_attempts_total{`, `channel_removal_gauges_up 1`} {
+		`channel_removal_removals{status="completed"} 1`, `channel_removal_meta_attempts_total{`, `channel_removal_gauges_up 1`,
+		// What the alerts and the dashboard read (deploy/): the build, a state no row has at 0.
+		`channel_removal_build_info{build_id="`, `channel_removal_purges_past_date{status="held"} 0`,
+		"temporal_workflow_task_schedule_to_start_latency_seconds_bucket", "temporal_activity_schedule_to_start_latency_seconds_bucket"} {
 		if !strings.Contains(workerMetrics, want) {
 			t.Errorf("worker /metrics lacks %s", want)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/tracing"
 	"github.com/crm/channel-removal/worker"
+	"github.com/crm/channel-removal/workflows"
 )
 
 const usage = `usage: channel-removal <command>
@@ -193,6 +194,7 @@ func runWorker(ctx context.Context, cfg config.Config) error {
 	}
 	defer p.close()
 	p.reg.WatchService(app.ServiceGauges(p.db, p.tc)) // the worker's scrape has them; the API's has its requests
+	p.reg.BuildInfo(app.Tuning(cfg).Version.ID(), workflows.Release)
 	if _, err := app.ServeMetrics(ctx, cfg.MetricsAddr, p.reg, p.log); err != nil {
 		return err
 	}
