@@ -119,3 +119,7 @@ func DurationText(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d s", (d+time.Second/2)/time.Second)
 }
+
+// ReasonNoticeCancelledByOps is a notice's notice_failed reason when ops
+// cancelled it from Temporal.
+const ReasonNoticeCancelledByOps = "aviso cancelado pela equipe de operações no Temporal; avise os administradores de outra forma"

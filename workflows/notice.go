@@ -78,18 +78,41 @@ func SecurityNoticeWorkflow(ctx workflow.Context, n Notice) error {
 	}
 	why := temporalerr.Message(err)
 	workflow.GetLogger(ctx).Error("notice not sent", "notice", n.Kind, "error", err)
+	cancelled := ctx.Err() != nil && workflow.GetVersion(ctx, noticeCancelChangeID, workflow.DefaultVersion, 1) == 1
+	if cancelled {
+		// Cancelled by ops from Temporal: the notice will not go out, and
+		// that is recorded and told like any notice not sent (on a context
+		// the cancellation does not reach), not dropped unsaid.
+		ctx, _ = workflow.NewDisconnectedContext(ctx)
+		why = domain.ReasonNoticeCancelledByOps
+	}
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.RecordAudit, activities.AuditInput{
 		Step: step, Action: domain.ActionNoticeFailed, Detail: map[string]string{"notice": string(n.Kind), "error": why},
 		Seq: noticeAuditSeq(n.Kind)}).Get(ctx, nil)
 	if n.Kind == domain.NoticeOps {
-		return nil
+		return stoppedBy(cancelled)
 	}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertNoticeFailed, activities.NoticeFailedInput{
 		Step: step, ChannelName: channelNameOf(n), Notice: n.Kind, Error: why}).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("ops not told of a notice not sent", "notice", n.Kind, "error", err)
 	}
+	return stoppedBy(cancelled)
+}
+
+// stoppedBy is the notice's end: Canceled when ops cancelled it (its record
+// written), else done.
+func stoppedBy(cancelled bool) error {
+	if cancelled {
+		return temporal.NewCanceledError()
+	}
 	return nil
 }
+
+// noticeCancelChangeID names r5's change to a notice cancelled from
+// Temporal: it records notice_failed and tells ops, where it used to end
+// with nothing said (the notice auto-upgrades: runs cancelled on an earlier
+// build replay as they ran).
+const noticeCancelChangeID = "r5-notice-cancelled-recorded"
 
 // noticeAuditSeq keys a notice's notice_failed record apart from the run's
 // own records (whose Seq counts from 1) and from the other notices'.

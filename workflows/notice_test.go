@@ -1,13 +1,16 @@
 package workflows
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/domain"
+	"github.com/stretchr/testify/mock"
 )
 
 // Notices never hold a run: each is a workflow of its own (notice.go), so a
@@ -59,5 +62,39 @@ func TestTheGuessLimitLocksAtOnceWhileSendGridIsDown(t *testing.T) {
 	}
 	if len(h.guessNotices) != 1 {
 		t.Fatalf("guess-limit notices %d, want 1 once SendGrid is back", len(h.guessNotices))
+	}
+}
+
+// TestANoticeCancelledFromTemporalIsRecordedAndToldToOps: ops cancel a notice
+// retrying while SendGrid is down; the run records notice_failed with the
+// reason and tells ops (it used to end with nothing said), then closes as
+// Canceled.
+func TestANoticeCancelledFromTemporalIsRecordedAndToldToOps(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
+	env.RegisterActivity(a)
+	env.OnActivity(a.NotifyAdmins, mock.Anything, mock.Anything).Return(0, sendGridDown())
+	var recorded []activities.AuditInput
+	env.OnActivity(a.RecordAudit, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.AuditInput) error {
+		recorded = append(recorded, in)
+		return nil
+	})
+	var told []activities.NoticeFailedInput
+	env.OnActivity(a.AlertNoticeFailed, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NoticeFailedInput) (bool, error) {
+		told = append(told, in)
+		return true, nil
+	})
+	env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
+	env.ExecuteWorkflow(NoticeWorkflowName, Notice{Kind: domain.NoticeAdmins, Admins: &activities.NoticeInput{
+		Step: activities.Step{RemovalID: "remove-channel:c1", RunID: "run-1"}, ChannelName: "WhatsApp"}})
+	if err := env.GetWorkflowError(); !temporal.IsCanceledError(err) {
+		t.Fatalf("the cancelled notice ended with %v", err)
+	}
+	if len(recorded) != 1 || recorded[0].Action != domain.ActionNoticeFailed || recorded[0].Detail["error"] != domain.ReasonNoticeCancelledByOps {
+		t.Fatalf("records %+v", recorded)
+	}
+	if len(told) != 1 || told[0].Error != domain.ReasonNoticeCancelledByOps {
+		t.Fatalf("ops told %+v", told)
 	}
 }
