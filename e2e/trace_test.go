@@ -28,6 +28,7 @@ func TestTracesFollowARemovalFromHTTPToMeta(t *testing.T) {
 	id := s.acknowledged(ch)
 	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
 	s.until(id, "completed")
+	s.closed(id) // the run's span ends with its last task, which may follow the record's "completed"
 
 	spans := rec.Ended()
 	root := func(route string) trace.TraceID {

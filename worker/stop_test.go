@@ -93,12 +93,16 @@ func TestAStoppedWorkerLetsItsActivityFinish(t *testing.T) {
 			t.Fatal(err)
 		}
 		if a := ev.GetActivityTaskCompletedEventAttributes(); a != nil {
-			outcome = append(outcome, "completed: "+string(a.GetResult().GetPayloads()[0].GetData()))
+			var got string // the result as any reader with the codec's key reads it
+			if err := app.DevCodec.DataConverter().FromPayload(a.GetResult().GetPayloads()[0], &got); err != nil {
+				t.Fatal(err)
+			}
+			outcome = append(outcome, "completed: "+got)
 		} else if ev.GetActivityTaskFailedEventAttributes() != nil || ev.GetActivityTaskTimedOutEventAttributes() != nil {
 			outcome = append(outcome, ev.EventType.String())
 		}
 	}
-	if len(outcome) != 1 || outcome[0] != `completed: "finished"` {
+	if len(outcome) != 1 || outcome[0] != `completed: finished` {
 		t.Fatalf("the activity's outcome in the history: %q", outcome)
 	}
 }
