@@ -194,6 +194,9 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	}
+	keys, _ := p.Config.Keyring() // the api refused to start without a valid CREDENTIALS_KEY (Require)
+	c.Integrations = api.Integrations{Store: p.Store, Keys: keys, AllowPrivate: p.Config.Webhooks.AllowPrivate,
+		RotationGrace: p.Config.Webhooks.WithDefaults().RotationGrace}
 	if p.Temporal != nil { // every admin is told of each export
 		c.Notices = ClientNotices{Client: p.Temporal, TaskQueue: p.Config.TemporalTaskQueue}
 	}
