@@ -23,12 +23,14 @@ import (
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/mail"
 	"github.com/crm/channel-removal/metagraph"
 	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/temporalcodec"
+	"github.com/crm/channel-removal/webhook"
 	"github.com/crm/channel-removal/worker"
 )
 
@@ -146,21 +148,28 @@ func (p Parts) Activities() *activities.Activities {
 		graph = p.Config.MetaGraphURL()
 	}
 	var purges activities.PurgeStarter
+	var events domain.EventPublisher
 	if p.Temporal != nil {
 		purges = PurgeStarter{Client: p.Temporal}
+		events = NewEvents(p.Temporal, p.Store, p.Config)
 	}
+	hooks := p.Config.Webhooks.WithDefaults()
 	return &activities.Activities{
-		PurgeStore:  p.Store,
-		Purges:      purges,
-		Credentials: keys,
-		Store:       p.Store,
-		Mail:        m,
-		Graph:       metagraph.New(graph, p.Config.MetaGraphVersion, 15*time.Second),
-		CodeSecret:  []byte(p.Config.CodeSecret),
-		Policy:      p.policy(),
-		OpsMail:     p.Config.MailOps,
-		AppURL:      p.Config.WebAppURL(),
-		Log:         p.Log,
+		Events:              events,
+		Webhooks:            p.Store,
+		WebhookHTTP:         webhook.Client(hooks.AllowPrivate, hooks.Timeout),
+		WebhookDisableAfter: hooks.DisableAfter,
+		PurgeStore:          p.Store,
+		Purges:              purges,
+		Credentials:         keys,
+		Store:               p.Store,
+		Mail:                m,
+		Graph:               metagraph.New(graph, p.Config.MetaGraphVersion, 15*time.Second),
+		CodeSecret:          []byte(p.Config.CodeSecret),
+		Policy:              p.policy(),
+		OpsMail:             p.Config.MailOps,
+		AppURL:              p.Config.WebAppURL(),
+		Log:                 p.Log,
 	}
 }
 

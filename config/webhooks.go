@@ -10,7 +10,7 @@ type Webhooks struct {
 	AllowPrivate bool `env:"WEBHOOK_ALLOW_PRIVATE" envDefault:"false"`
 	// A delivery is retried from RetryFirst after its first failure,
 	// doubling up to RetryMax between attempts, for RetryFor in all: with the
-	// defaults 30 s, 1 min, 2 min, … 4 h, then every 4 h, about 24 attempts
+	// defaults 30 s, 1 min, 2 min, … 4 h, then every 4 h: 26 attempts
 	// over 3 days.
 	RetryFirst time.Duration `env:"WEBHOOK_RETRY_FIRST" envDefault:"30s"`
 	RetryMax   time.Duration `env:"WEBHOOK_RETRY_MAX" envDefault:"4h"`

@@ -116,15 +116,19 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, deliveryID string, at 
 }
 
 // GiveUpWebhookDelivery marks a delivery failed for good and, when its
-// endpoint has failed since before disableBefore, disables it: disabled is
-// the endpoint when this call disabled it (nil otherwise, also on a retry).
+// endpoint has failed since before disableBefore, disables it. It returns
+// the endpoint whenever it is disabled (by this call or before), so that a
+// retry after the commit still tells the admins; their notices are keyed by
+// the endpoint's disabled_at and go out once.
 func (s *Store) GiveUpWebhookDelivery(ctx context.Context, deliveryID string, at, disableBefore time.Time) (*domain.WebhookEndpoint, error) {
 	var rows []endpointRow
 	err := s.q().SelectContext(ctx, &rows, `WITH d AS (
-			UPDATE webhook_deliveries SET failed_at = COALESCE(failed_at, $2), next_try_at = NULL WHERE id = $1 RETURNING endpoint_id)
-		UPDATE webhook_endpoints e SET disabled_at = $2 FROM d
-		WHERE e.id = d.endpoint_id AND e.disabled_at IS NULL AND e.failing_since <= $3
-		RETURNING e.id, e.account_id, e.url, e.events, e.created_at, e.disabled_at, e.failing_since`, deliveryID, at, disableBefore)
+			UPDATE webhook_deliveries SET failed_at = COALESCE(failed_at, $2), next_try_at = NULL WHERE id = $1 RETURNING endpoint_id),
+		off AS (UPDATE webhook_endpoints e SET disabled_at = $2 FROM d
+			WHERE e.id = d.endpoint_id AND e.disabled_at IS NULL AND e.failing_since <= $3 RETURNING e.id, e.disabled_at)
+		SELECT e.id, e.account_id, e.url, e.events, e.created_at, COALESCE(off.disabled_at, e.disabled_at) AS disabled_at, e.failing_since
+		FROM webhook_endpoints e JOIN d ON d.endpoint_id = e.id LEFT JOIN off ON off.id = e.id
+		WHERE COALESCE(off.disabled_at, e.disabled_at) IS NOT NULL`, deliveryID, at, disableBefore)
 	if err != nil || len(rows) == 0 {
 		return nil, mapErr(err)
 	}

@@ -72,8 +72,8 @@ func TestWebhookEndpointsAndDeliveries(t *testing.T) {
 	if err != nil || off == nil || off.DisabledAt == nil {
 		t.Fatalf("not disabled: %v %v", off, err)
 	}
-	if again, _ := s.GiveUpWebhookDelivery(ctx, "msg_1", time.Now(), t0.Add(time.Hour)); again != nil {
-		t.Fatal("disabled twice")
+	if again, _ := s.GiveUpWebhookDelivery(ctx, "msg_1", time.Now(), t0.Add(time.Hour)); again == nil || !again.DisabledAt.Equal(*off.DisabledAt) {
+		t.Fatalf("a retried give-up: %+v (first %v)", again, off.DisabledAt)
 	}
 	if ids, _ := s.SubscribedEndpoints(ctx, acc, domain.EventChannelRemoved); len(ids) != 0 {
 		t.Fatal("a disabled endpoint still gets events")
