@@ -37,6 +37,6 @@ func (n WebhookDisabledNotice) Text() string {
 	fmt.Fprintf(&b, `Enquanto estiver desativado, ele não recebe novos eventos. As entregas e as respostas do endpoint estão em Ajustes → Conta → Integrações: %s
 
 O que fazer: corrija o sistema que recebe os eventos e gere um novo segredo (isso reativa o endpoint), ou apague-o e cadastre-o de novo.
-`, strings.TrimSuffix(n.AppURL, "/")+"/#/conta/integracoes")
+`, strings.TrimSuffix(n.AppURL, "/")+"/#/ajustes/conta/integracoes")
 	return b.String()
 }
