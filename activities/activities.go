@@ -6,6 +6,7 @@ package activities
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/crm/channel-removal/credentials"
@@ -97,6 +98,12 @@ type Activities struct {
 	// PurgeStore and Purges serve the purge of a removed channel's messages.
 	PurgeStore PurgeStore
 	Purges     PurgeStarter
+	// Events publishes the integrators' events (events.go; nil: none);
+	// Webhooks, WebhookHTTP and WebhookDisableAfter serve their deliveries.
+	Events              domain.EventPublisher
+	Webhooks            WebhookStore
+	WebhookHTTP         *http.Client
+	WebhookDisableAfter time.Duration
 }
 
 func (a *Activities) now() time.Time {

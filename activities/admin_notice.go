@@ -29,6 +29,10 @@ func (a *Activities) NotifyAdmins(ctx context.Context, in NoticeInput) (sent int
 	if in.Export != nil {
 		return a.notifyExport(ctx, in)
 	}
+	// The integrators first: a SendGrid outage delays the e-mails, not them.
+	if err := a.publishRemoval(ctx, in); err != nil {
+		return 0, err
+	}
 	rc, err := a.Store.AccountAdmins(ctx, in.AccountID, in.Actor.UserID)
 	if err != nil {
 		return 0, err

@@ -23,6 +23,9 @@ type ExportFacts struct {
 // ops are told, as for a removal's notice, with no change to the sealed
 // notice workflow's commands.
 func (a *Activities) notifyExport(ctx context.Context, in NoticeInput) (sent int, err error) {
+	if err := a.publishExport(ctx, in); err != nil {
+		return 0, err
+	}
 	rc, err := a.Store.AccountAdmins(ctx, in.AccountID, in.Actor.UserID)
 	if err != nil {
 		return 0, err

@@ -19,8 +19,12 @@ type DisconnectInput struct {
 // disconnected and returns the channels the delivery disconnected, the same
 // ones when retried after it committed (postgres.Store.DisconnectWABA).
 func (a *Activities) DisconnectChannels(ctx context.Context, in DisconnectInput) ([]domain.DisconnectedChannel, error) {
-	chs, err := a.Store.DisconnectWABA(ctx, in.DeliveryID, in.Event, a.now(), in.Last)
+	now := a.now()
+	chs, err := a.Store.DisconnectWABA(ctx, in.DeliveryID, in.Event, now, in.Last)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.publishDisconnected(ctx, in.DeliveryID, now, chs); err != nil {
 		return nil, err
 	}
 	for _, ch := range chs {

@@ -69,7 +69,10 @@ func (in PurgeRecordInput) entry() domain.AuditEntry {
 
 // RecordPurge writes the purge's new state with its record.
 func (a *Activities) RecordPurge(ctx context.Context, in PurgeRecordInput) error {
-	return temporalerr.Encode(a.PurgeStore.RecordPurge(ctx, in.Purge, in.entry()))
+	if err := a.PurgeStore.RecordPurge(ctx, in.Purge, in.entry()); err != nil {
+		return temporalerr.Encode(err)
+	}
+	return a.publishPurged(ctx, in)
 }
 
 // StartPurge moves the purge to purging (purge_started), unless a legal hold

@@ -44,6 +44,8 @@ var problems = map[domain.Code]struct {
 	domain.CodeTooManyLockedRemovals: {http.StatusTooManyRequests, "Muitas tentativas de código"},
 	domain.CodeSameChannel:           {http.StatusUnprocessableEntity, "Mesmo canal"},
 	domain.CodePurgeTooSoon:          {http.StatusUnprocessableEntity, "Exclusão cedo demais"},
+	domain.CodeWebhookURLRefused:     {http.StatusUnprocessableEntity, "Endereço de webhook recusado"},
+	domain.CodeTooManyWebhooks:       {http.StatusConflict, "Limite de endpoints atingido"},
 	domain.CodeUnavailable:           {http.StatusServiceUnavailable, "Serviço indisponível"},
 	domain.CodeInternal:              {http.StatusInternalServerError, "Erro interno"},
 }

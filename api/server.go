@@ -90,6 +90,7 @@ type Server struct {
 	signInWait                func(context.Context, time.Duration) error
 	// appSecret checks webhook signatures; webhookToken answers Meta's handshake.
 	appSecret, webhookToken []byte
+	integrations            Integrations
 }
 
 // Config wires a Server.
@@ -146,6 +147,8 @@ type Config struct {
 	// SignInWait serves the sign-in's slow-down (tests record it); nil
 	// waits on a timer.
 	SignInWait func(context.Context, time.Duration) error
+	// Integrations serves the webhook endpoints' routes (webhook_endpoints.go).
+	Integrations Integrations
 }
 
 func init() {
@@ -174,6 +177,7 @@ func New(c Config) *Server {
 		s.log = slog.Default()
 	}
 	s.proxies = parseProxies(c.TrustedProxies)
+	s.integrations = c.Integrations
 	if s.signInWait = c.SignInWait; s.signInWait == nil {
 		s.signInWait = waitFor
 	}
@@ -227,6 +231,7 @@ func New(c Config) *Server {
 	v1.POST("/removals/:id/verify", h(s.verify))
 	v1.POST("/removals/:id/cancel", h(s.cancel))
 	v1.POST("/conversations/:id/messages", h(s.sendMessage))
+	s.integrationRoutes(v1)
 	s.engine = e
 	return s
 }

@@ -23,12 +23,14 @@ import (
 	"github.com/crm/channel-removal/activities"
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/config"
+	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/mail"
 	"github.com/crm/channel-removal/metagraph"
 	"github.com/crm/channel-removal/metrics"
 	"github.com/crm/channel-removal/migrations"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/temporalcodec"
+	"github.com/crm/channel-removal/webhook"
 	"github.com/crm/channel-removal/worker"
 )
 
@@ -146,21 +148,28 @@ func (p Parts) Activities() *activities.Activities {
 		graph = p.Config.MetaGraphURL()
 	}
 	var purges activities.PurgeStarter
+	var events domain.EventPublisher
 	if p.Temporal != nil {
 		purges = PurgeStarter{Client: p.Temporal}
+		events = NewEvents(p.Temporal, p.Store, p.Config)
 	}
+	hooks := p.Config.Webhooks.WithDefaults()
 	return &activities.Activities{
-		PurgeStore:  p.Store,
-		Purges:      purges,
-		Credentials: keys,
-		Store:       p.Store,
-		Mail:        m,
-		Graph:       metagraph.New(graph, p.Config.MetaGraphVersion, 15*time.Second),
-		CodeSecret:  []byte(p.Config.CodeSecret),
-		Policy:      p.policy(),
-		OpsMail:     p.Config.MailOps,
-		AppURL:      p.Config.WebAppURL(),
-		Log:         p.Log,
+		Events:              events,
+		Webhooks:            p.Store,
+		WebhookHTTP:         webhook.Client(hooks.AllowPrivate, hooks.Timeout),
+		WebhookDisableAfter: hooks.DisableAfter,
+		PurgeStore:          p.Store,
+		Purges:              purges,
+		Credentials:         keys,
+		Store:               p.Store,
+		Mail:                m,
+		Graph:               metagraph.New(graph, p.Config.MetaGraphVersion, 15*time.Second),
+		CodeSecret:          []byte(p.Config.CodeSecret),
+		Policy:              p.policy(),
+		OpsMail:             p.Config.MailOps,
+		AppURL:              p.Config.WebAppURL(),
+		Log:                 p.Log,
 	}
 }
 
@@ -194,6 +203,9 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	}
+	keys, _ := p.Config.Keyring() // the api refused to start without a valid CREDENTIALS_KEY (Require)
+	c.Integrations = api.Integrations{Store: p.Store, Keys: keys, AllowPrivate: p.Config.Webhooks.AllowPrivate,
+		RotationGrace: p.Config.Webhooks.WithDefaults().RotationGrace}
 	if p.Temporal != nil { // every admin is told of each export
 		c.Notices = ClientNotices{Client: p.Temporal, TaskQueue: p.Config.TemporalTaskQueue}
 	}

@@ -114,6 +114,8 @@ type Config struct {
 	CodecOrigins     []string `env:"CODEC_CORS_ORIGINS" envSeparator:"," envDefault:"http://127.0.0.1:8233,http://localhost:8233"`
 	// OTLPEndpoint receives the traces ("": none exported).
 	OTLPEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+	// Webhooks: the integrations' events (webhooks.go).
+	Webhooks Webhooks
 }
 
 // Secret is a string that never prints itself.
@@ -220,6 +222,9 @@ func (c *Config) ApplyDevDefaults() (filled []string) {
 	}
 	if c.CodecAuthToken == "" {
 		c.CodecAuthToken, filled = DevCodecAuthToken, append(filled, "CODEC_AUTH_TOKEN")
+	}
+	if !c.Webhooks.AllowPrivate { // dev's receivers run on this machine
+		c.Webhooks.AllowPrivate, filled = true, append(filled, "WEBHOOK_ALLOW_PRIVATE")
 	}
 	return filled
 }

@@ -52,6 +52,13 @@ const (
 // stands (another was set, or it was lifted, since it was read).
 const CodeHoldChanged Code = "hold_changed"
 
+// The integrations' webhooks (SPEC §9): a URL refused (not https, or an
+// address inside our network), and an account at its endpoints' limit.
+const (
+	CodeWebhookURLRefused Code = "webhook_url_refused"
+	CodeTooManyWebhooks   Code = "too_many_webhook_endpoints"
+)
+
 // Error is the domain error: a code, a pt-BR message fit for a user, and
 // optional machine-readable fields (e.g. attempts_left, retry_after).
 type Error struct {

@@ -223,7 +223,10 @@ func (s *stack) config() config.Config {
 		SendGridBaseURL: s.sg.URL(), MailFrom: "no-reply@localhost", MetaGraphBaseURL: s.graphS.URL, MetaGraphVersion: "v23.0",
 		TemporalAddress: s.addr, TemporalNamespace: "default", TemporalTaskQueue: s.queue,
 		MetaAppSecret: metaAppSecret, MetaWebhookVerifyToken: "e2e-verify-token", AppURL: "https://crm.loja.test",
-		RetentionDay: s.retentionDay}
+		RetentionDay: s.retentionDay,
+		// The receivers are httptest servers on loopback; a second between
+		// attempts, doubling to two, keeps a receiver's outage short.
+		Webhooks: config.Webhooks{AllowPrivate: true, RetryFirst: time.Second, RetryMax: 2 * time.Second, RetryFor: time.Hour}}
 }
 
 // start brings up the Temporal client, the worker and the API.
@@ -277,6 +280,7 @@ func (s *stack) startWorker() {
 		c = wc
 	}
 	acts.Purges = app.PurgeStarter{Client: c}
+	acts.Events = app.NewEvents(c, store, cfg)
 	w, err := worker.Start(context.Background(), c, acts, t)
 	if err != nil {
 		s.t.Fatal(err)

@@ -118,6 +118,7 @@ func NewTuned(c client.Client, acts *activities.Activities, t Tuning) sdkworker.
 	w.RegisterWorkflowWithOptions(workflows.MetaAccessLostWorkflow, workflows.MetaAccessLostOptions())
 	w.RegisterWorkflowWithOptions(workflows.PurgeMessagesWorkflow, workflows.PurgeOptions())
 	w.RegisterWorkflowWithOptions(workflows.SecurityNoticeWorkflow, workflows.NoticeOptions())
+	w.RegisterWorkflowWithOptions(workflows.WebhookDeliveryWorkflow, workflows.WebhookDeliveryOptions())
 	w.RegisterActivity(acts)
 	return w
 }

@@ -158,7 +158,8 @@ func (p *process) close() {
 }
 
 func runAPI(ctx context.Context, cfg config.Config) error {
-	required := []string{"AUTH_JWT_SECRET", "CODE_SECRET", "TEMPORAL_ADDRESS", "META_APP_SECRET", "TEMPORAL_CODEC_KEY"}
+	// CREDENTIALS_KEY seals the integrations' webhook secrets.
+	required := []string{"AUTH_JWT_SECRET", "CODE_SECRET", "TEMPORAL_ADDRESS", "META_APP_SECRET", "TEMPORAL_CODEC_KEY", "CREDENTIALS_KEY"}
 	if cfg.CodecAddr != "off" {
 		required = append(required, "CODEC_AUTH_TOKEN")
 	}

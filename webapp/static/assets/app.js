@@ -12,10 +12,12 @@ import { channelPage } from './screens/channel.js';
 import { removalPage } from './screens/removal.js';
 import { conversations, conversation } from './screens/conversations.js';
 import { history, auditPage } from './screens/history.js';
+import { integrations } from './screens/integrations.js';
 
 const routes = [
   [/^#\/entrar$/, () => signIn()],
   [/^#\/ajustes\/conta$/, account],
+  [/^#\/ajustes\/conta\/integracoes$/, integrations],
   [/^#\/canais$/, channels],
   [/^#\/canais\/([\w-]+)$/, channelPage],
   [/^#\/canais\/([\w-]+)\/conversas$/, conversations],
