@@ -130,4 +130,8 @@ func TestAReceiverDownGetsEveryEventOnceBack(t *testing.T) {
 	if ev := rc.events(); len(ev["channel.removed"]) != 2 || len(ev["conversations.exported"]) != 1 {
 		t.Fatalf("events %v", fmt.Sprint(len(ev["channel.removed"]), len(ev["conversations.exported"])))
 	}
+	for id := range rc.ids() { // a delivery retried until its receiver came back
+		s.captureHistory(id, "webhook_delivery_retried.json")
+		break
+	}
 }

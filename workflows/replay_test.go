@@ -59,6 +59,7 @@ func TestReplayTheCurrentRelease(t *testing.T) {
 			r.RegisterWorkflowWithOptions(MetaAccessLostWorkflow, MetaAccessLostOptions())
 			r.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
 			r.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
+			r.RegisterWorkflowWithOptions(WebhookDeliveryWorkflow, WebhookDeliveryOptions())
 			logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
@@ -92,7 +93,7 @@ func TestReplayPurgeHistoriesOfEveryRelease(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range files {
-			if wt := workflowType(t, f); wt != PurgeWorkflowName && wt != NoticeWorkflowName {
+			if wt := workflowType(t, f); wt != PurgeWorkflowName && wt != NoticeWorkflowName && wt != WebhookDeliveryWorkflowName {
 				continue
 			}
 			n++
@@ -100,6 +101,7 @@ func TestReplayPurgeHistoriesOfEveryRelease(t *testing.T) {
 				r := newReplayer(t)
 				r.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
 				r.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
+				r.RegisterWorkflowWithOptions(WebhookDeliveryWorkflow, WebhookDeliveryOptions())
 				logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 				if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 					t.Fatalf("replay %s: %v", f, err)
