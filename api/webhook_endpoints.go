@@ -65,6 +65,16 @@ func (s *Server) integrationsAdmin(c *gin.Context) (domain.User, error) {
 }
 
 // endpointID is the path's endpoint id; a malformed one names nothing.
+// adminsEndpoint is the admin asking and the endpoint the path names.
+func (s *Server) adminsEndpoint(c *gin.Context) (domain.User, string, error) {
+	u, err := s.integrationsAdmin(c)
+	if err != nil {
+		return domain.User{}, "", err
+	}
+	id, err := endpointID(c)
+	return u, id, err
+}
+
 func endpointID(c *gin.Context) (string, error) {
 	if id := c.Param("id"); validID(id) {
 		return id, nil
@@ -155,11 +165,7 @@ func (s *Server) listEndpoints(c *gin.Context) error {
 }
 
 func (s *Server) deleteEndpoint(c *gin.Context) error {
-	u, err := s.integrationsAdmin(c)
-	if err != nil {
-		return err
-	}
-	id, err := endpointID(c)
+	u, id, err := s.adminsEndpoint(c)
 	if err != nil {
 		return err
 	}
@@ -174,11 +180,7 @@ func (s *Server) deleteEndpoint(c *gin.Context) error {
 // rotateEndpointSecret gives the endpoint a new secret; the previous one
 // signs beside it for the grace period (docs/security.md).
 func (s *Server) rotateEndpointSecret(c *gin.Context) error {
-	u, err := s.integrationsAdmin(c)
-	if err != nil {
-		return err
-	}
-	id, err := endpointID(c)
+	u, id, err := s.adminsEndpoint(c)
 	if err != nil {
 		return err
 	}
@@ -202,11 +204,7 @@ func (s *Server) rotateEndpointSecret(c *gin.Context) error {
 // endpointDeliveries lists the endpoint's newest deliveries (?limit=, 50 by
 // default, at most 200) with every attempt's status and answer.
 func (s *Server) endpointDeliveries(c *gin.Context) error {
-	u, err := s.integrationsAdmin(c)
-	if err != nil {
-		return err
-	}
-	id, err := endpointID(c)
+	u, id, err := s.adminsEndpoint(c)
 	if err != nil {
 		return err
 	}

@@ -26,40 +26,52 @@ type Keyring struct {
 // Parse reads CREDENTIALS_KEY: "id:base64key[,id:base64key...]", 32-byte
 // keys, the first one current. A bare base64 key is the key "k1".
 func Parse(spec string) (*Keyring, error) {
+	current, aeads, err := ParseKeys("CREDENTIALS_KEY", spec, "k1")
+	if err != nil {
+		return nil, err
+	}
+	return &Keyring{current: current, aeads: aeads}, nil
+}
+
+// ParseKeys reads a rotating list of AES-256-GCM keys named name
+// ("id:base64(32 bytes)[,…]", the first current): CREDENTIALS_KEY's and
+// TEMPORAL_CODEC_KEY's shape. bareID names a key given without an id ("":
+// every key needs one).
+func ParseKeys(name, spec, bareID string) (current string, aeads map[string]cipher.AEAD, err error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
-		return nil, errors.New("CREDENTIALS_KEY is empty")
+		return "", nil, fmt.Errorf("%s is empty", name)
 	}
-	k := &Keyring{aeads: map[string]cipher.AEAD{}}
+	aeads = map[string]cipher.AEAD{}
 	for i, part := range strings.Split(spec, ",") {
 		id, b64, found := strings.Cut(strings.TrimSpace(part), ":")
-		if !found {
-			id, b64 = "k1", id
+		if !found && bareID != "" {
+			id, b64 = bareID, id
 		}
-		if id == "" || strings.ContainsAny(id, ": ") {
-			return nil, fmt.Errorf("CREDENTIALS_KEY entry %d: bad key id %q", i+1, id)
+		if !found && bareID == "" || id == "" || strings.ContainsAny(id, ": ") {
+			return "", nil, fmt.Errorf("%s entry %d: want id:base64key", name, i+1)
 		}
 		raw, err := base64.StdEncoding.DecodeString(b64)
 		if err != nil || len(raw) != 32 {
-			return nil, fmt.Errorf("CREDENTIALS_KEY entry %d (%s): want 32 bytes in base64 (openssl rand -base64 32)", i+1, id)
+			return "", nil, fmt.Errorf("%s entry %d (%s): want 32 bytes in base64 (openssl rand -base64 32)", name, i+1, id)
 		}
 		block, err := aes.NewCipher(raw)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		aead, err := cipher.NewGCM(block)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		if _, dup := k.aeads[id]; dup {
-			return nil, fmt.Errorf("CREDENTIALS_KEY: key id %q twice", id)
+		if _, dup := aeads[id]; dup {
+			return "", nil, fmt.Errorf("%s: key id %q twice", name, id)
 		}
-		k.aeads[id] = aead
+		aeads[id] = aead
 		if i == 0 {
-			k.current = id
+			current = id
 		}
 	}
-	return k, nil
+	return current, aeads, nil
 }
 
 // Sealed reports whether a stored value is sealed (not legacy plaintext).

@@ -8,16 +8,15 @@
 package temporalcodec
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+
+	"github.com/crm/channel-removal/credentials"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -45,37 +44,11 @@ var _ converter.PayloadCodec = (*Codec)(nil)
 // Parse reads TEMPORAL_CODEC_KEY: "id:base64(32 bytes)[,id:base64…]", the
 // same shape as CREDENTIALS_KEY; the first key is current.
 func Parse(spec string) (*Codec, error) {
-	spec = strings.TrimSpace(spec)
-	if spec == "" {
-		return nil, errors.New("TEMPORAL_CODEC_KEY is empty")
+	current, aeads, err := credentials.ParseKeys("TEMPORAL_CODEC_KEY", spec, "")
+	if err != nil {
+		return nil, err
 	}
-	c := &Codec{aeads: map[string]cipher.AEAD{}}
-	for i, part := range strings.Split(spec, ",") {
-		id, b64, found := strings.Cut(strings.TrimSpace(part), ":")
-		if !found || id == "" || strings.ContainsAny(id, " ") {
-			return nil, fmt.Errorf("TEMPORAL_CODEC_KEY entry %d: want id:base64key", i+1)
-		}
-		raw, err := base64.StdEncoding.DecodeString(b64)
-		if err != nil || len(raw) != 32 {
-			return nil, fmt.Errorf("TEMPORAL_CODEC_KEY entry %d (%s): want 32 bytes in base64 (openssl rand -base64 32)", i+1, id)
-		}
-		block, err := aes.NewCipher(raw)
-		if err != nil {
-			return nil, err
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, err
-		}
-		if _, dup := c.aeads[id]; dup {
-			return nil, fmt.Errorf("TEMPORAL_CODEC_KEY: key id %q twice", id)
-		}
-		c.aeads[id] = aead
-		if i == 0 {
-			c.current = id
-		}
-	}
-	return c, nil
+	return &Codec{current: current, aeads: aeads}, nil
 }
 
 // MustParse is Parse for keys fixed in code (DevKey, tests).
