@@ -108,7 +108,7 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 		return res, nil // this send already went out
 	}
 	code := vcode.Derive(a.CodeSecret, ch.CodeNonce)
-	if err := a.Mail.Send(ctx, codeMail(ch.Recipient, in.ChannelName, code, a.Policy.CodeTTL)); err != nil {
+	if err := a.Mail.Send(ctx, codeMail(ch.Recipient, in.approval(), code, a.Policy.CodeTTL)); err != nil {
 		a.log().Warn("verification e-mail not sent", "removal_id", in.RemovalID, "seq", in.Seq, "error", err)
 		return SendCodeResult{}, err
 	}
@@ -127,23 +127,39 @@ func (a *Activities) sendCode(ctx context.Context, in SendCodeInput) (SendCodeRe
 // AcknowledgementText is what the admin confirmed (SPEC §1.2).
 const AcknowledgementText = "Estou ciente e desejo prosseguir com a remoção"
 
-func codeMail(to, channel, code string, ttl time.Duration) mail.Message {
+// approval is what this send's code approves: the decided document says it
+// for every send; the first send's own fields say it too.
+func (in SendCodeInput) approval() domain.CodeApproval {
+	doc, _ := in.Decided.For(domain.OutcomeCodeSent, domain.Facts{})
+	a := domain.ApprovalOf(in.ChannelName, doc)
+	a.PurgeAfterDays = max(a.PurgeAfterDays, in.PurgeAfterDays)
+	a.ReleaseNumber = a.ReleaseNumber || in.ReleaseNumber
+	return a
+}
+
+func codeMail(to string, what domain.CodeApproval, code string, ttl time.Duration) mail.Message {
 	minutes := int(ttl.Minutes())
-	text := fmt.Sprintf(`Olá,
+	var text, html strings.Builder
+	for _, l := range what.Lines() {
+		text.WriteString("  - " + l + "\n")
+		html.WriteString("<li>" + htmlEscape(l) + "</li>")
+	}
+	body := fmt.Sprintf(`Olá,
 
 Recebemos um pedido para remover o canal de atendimento "%s" da sua conta.
-A remoção é irreversível.
-
+Este código aprova:
+%s
 Código de verificação: %s
 
 O código expira em %d minutos. Se você não pediu esta remoção, ignore este e-mail
 e avise a equipe: nada será removido sem este código.
-`, channel, code, minutes)
-	html := fmt.Sprintf(`<p>Olá,</p><p>Recebemos um pedido para remover o canal de atendimento <strong>%s</strong> da sua conta. A remoção é irreversível.</p>
+`, what.Channel, text.String(), code, minutes)
+	htmlBody := fmt.Sprintf(`<p>Olá,</p><p>Recebemos um pedido para remover o canal de atendimento <strong>%s</strong> da sua conta. Este código aprova:</p>
+<ul>%s</ul>
 <p>Código de verificação: <strong style="font-size:1.4em;letter-spacing:.2em">%s</strong></p>
 <p>O código expira em %d minutos. Se você não pediu esta remoção, ignore este e-mail e avise a equipe: nada será removido sem este código.</p>`,
-		htmlEscape(channel), code, minutes)
-	return mail.Message{To: to, Subject: "Código de verificação para remover o canal " + channel, Text: text, HTML: html}
+		htmlEscape(what.Channel), html.String(), code, minutes)
+	return mail.Message{To: to, Subject: "Código de verificação para remover o canal " + what.Channel, Text: body, HTML: htmlBody}
 }
 
 func htmlEscape(s string) string {

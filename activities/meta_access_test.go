@@ -11,7 +11,7 @@ import (
 
 func (e *env) record(deliveryID string) {
 	e.t.Helper()
-	if _, _, err := e.store.RecordDelivery(e.ctx, deliveryID, []byte(`{}`), e.clock.Now(), true); err != nil {
+	if _, _, _, err := e.store.RecordDelivery(e.ctx, deliveryID, []byte(`{}`), e.clock.Now(), true); err != nil {
 		e.t.Fatal(err)
 	}
 }

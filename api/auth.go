@@ -38,9 +38,9 @@ type credential struct {
 func (s *Server) authenticate(c *gin.Context) error {
 	raw, bearer := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 	if !bearer || raw == "" {
-		cookie, err := c.Cookie(sessionCookie)
+		cookie := s.sessionCookieValue(c)
 		switch {
-		case err != nil || cookie == "":
+		case cookie == "":
 			return domain.Errorf(domain.CodeUnauthorized, "entre com e-mail e senha, ou envie o cabeçalho Authorization: Bearer <token>")
 		case !isSafeMethod(c.Request.Method) && !sameOrigin(c):
 			return errCrossSite

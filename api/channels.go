@@ -46,7 +46,7 @@ func (s *Server) getChannel(c *gin.Context) error {
 		return err
 	}
 	body := gin.H{"id": ch.ID, "name": ch.Name, "kind": ch.Kind, "official": ch.Official, "status": ch.Status,
-		"coexistence": ch.Coexistence, "removed_at": ch.RemovedAt, "removal_id": workflows.WorkflowID(ch.ID), "hold": ch.Hold()}
+		"coexistence": ch.Coexistence, "removed_at": ch.RemovedAt, "removal_id": workflows.WorkflowID(ch.ID), "hold": ch.Hold().ForReader(currentUser(c))}
 	if p, ok, err := s.store.Purge(c.Request.Context(), ch.ID); err != nil {
 		return err
 	} else if ok {

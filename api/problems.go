@@ -27,6 +27,7 @@ var problems = map[domain.Code]struct {
 	domain.CodeChannelRemoved:        {http.StatusConflict, "Canal removido"},
 	domain.CodeChannelDisconnected:   {http.StatusConflict, "Canal desconectado na Meta"},
 	domain.CodeInvalidState:          {http.StatusConflict, "Ação inválida neste momento"},
+	domain.CodeHoldChanged:           {http.StatusConflict, "A retenção legal mudou"},
 	domain.CodeCodeExpired:           {http.StatusGone, "Código expirado"},
 	domain.CodeTooLarge:              {http.StatusRequestEntityTooLarge, "Corpo da requisição muito grande"},
 	domain.CodeActiveAttendances:     {http.StatusUnprocessableEntity, "Há atendimentos ativos no canal"},

@@ -118,36 +118,63 @@ func (s *Server) setHold(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	hold := &domain.Hold{Reason: reason, By: currentUser(c).ID, At: s.now().UTC()}
+	// The store keeps microseconds: the version the answer names is the
+	// one a release will match.
+	hold := &domain.Hold{Reason: reason, By: currentUser(c).ID, At: s.now().UTC().Truncate(time.Microsecond)}
 	return s.changeHold(c, ch, hold, domain.ActionHoldSet, map[string]any{"reason": reason})
 }
 
+// releaseHold lifts the hold the admin read, named by its version
+// (?version=, from the channel's "hold"), and no other: a hold set since
+// then stands, and the answer is a 409 hold_changed (docs/security.md).
 func (s *Server) releaseHold(c *gin.Context) error {
 	if err := noBody(c); err != nil {
 		return err
+	}
+	at, named := domain.ParseHoldVersion(c.Query("version"))
+	if !named {
+		return domain.Errorf(domain.CodeInvalid, "diga qual retenção legal retirar: \"version\" da retenção lida no canal")
 	}
 	ch, err := s.adminsChannel(c)
 	if err != nil {
 		return err
 	}
-	if ch.Hold() == nil {
+	read := ch.Hold()
+	if read == nil {
 		return domain.Errorf(domain.CodeInvalidState, "o canal não tem retenção legal")
 	}
-	return s.changeHold(c, ch, nil, domain.ActionHoldReleased, map[string]any{"reason": *ch.HoldReason})
+	if !read.At.Equal(at) {
+		return domain.HoldChanged()
+	}
+	return s.changeHold(c, ch, nil, domain.ActionHoldReleased, map[string]any{"reason": read.Reason, "version": read.Version})
 }
 
 func (s *Server) changeHold(c *gin.Context, ch domain.Channel, hold *domain.Hold, action domain.Action, detail map[string]any) error {
 	ctx := c.Request.Context()
-	if err := s.store.SetHold(ctx, ch.ID, hold, domain.AuditEntry{RemovalID: workflows.WorkflowID(ch.ID), AccountID: ch.AccountID,
-		ChannelID: ch.ID, Actor: s.actor(c), Action: action, Key: string(action) + "/" + c.GetString(ctxRequestID), Detail: detail}); err != nil {
-		return err
-	}
-	v := workflows.HoldChanged{Held: hold != nil, Actor: s.actor(c)}
+	e := domain.AuditEntry{RemovalID: workflows.WorkflowID(ch.ID), AccountID: ch.AccountID,
+		ChannelID: ch.ID, Actor: s.actor(c), Action: action, Key: string(action) + "/" + c.GetString(ctxRequestID), Detail: detail}
+	var err error
 	if hold != nil {
-		v.Reason = hold.Reason
+		err = s.store.SetHold(ctx, ch.ID, hold, e)
+	} else {
+		err = s.store.ReleaseHold(ctx, ch.ID, *ch.HoldAt, e)
 	}
-	if err := s.purges.HoldChanged(ctx, ch.ID, v); err != nil {
+	if err != nil {
 		return err
 	}
-	return ok(c, http.StatusOK, gin.H{"hold": hold})
+	// Only that it changed: the reason stays out of Temporal, whose history
+	// ops read (the purge needs no reason; the audit trail has it).
+	if err := s.purges.HoldChanged(ctx, ch.ID, workflows.HoldChanged{Held: hold != nil, Actor: s.actor(c)}); err != nil {
+		return err
+	}
+	if hold == nil {
+		return ok(c, http.StatusOK, gin.H{"hold": nil})
+	}
+	// What stands now, as the store wrote it (a replaced hold's successor
+	// gets a later instant, and so its own version).
+	now, err := s.store.Channel(ctx, ch.ID)
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusOK, gin.H{"hold": now.Hold()})
 }

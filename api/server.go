@@ -35,6 +35,9 @@ type Store interface {
 	// lifts its legal hold with the audit record.
 	Purge(ctx context.Context, channelID string) (domain.Purge, bool, error)
 	SetHold(ctx context.Context, channelID string, hold *domain.Hold, e domain.AuditEntry) error
+	// ReleaseHold lifts the hold set at version, if it still stands;
+	// hold_changed otherwise.
+	ReleaseHold(ctx context.Context, channelID string, version time.Time, e domain.AuditEntry) error
 	// ExportChannel writes the channel's conversations and messages to w from one snapshot.
 	ExportChannel(ctx context.Context, channelID string, w domain.ExportWriter) error
 
@@ -50,8 +53,9 @@ type Store interface {
 	Refund(ctx context.Context, key string) error
 
 	// RecordDelivery keeps a signed webhook delivery once; fresh is false for
-	// a repeat, processed true once its work is done (pending false: none).
-	RecordDelivery(ctx context.Context, id string, body []byte, at time.Time, pending bool) (fresh, processed bool, err error)
+	// a repeat, processed true once its work is done (pending false: none);
+	// first is when it was first received.
+	RecordDelivery(ctx context.Context, id string, body []byte, at time.Time, pending bool) (fresh, processed bool, first time.Time, err error)
 
 	Ping(ctx context.Context) error
 }
@@ -75,8 +79,10 @@ type Server struct {
 	startLimit                domain.Limit
 	exports                   chan struct{} // the exports streaming now (maxExports)
 	secureCookies             bool
+	proxies                   proxies // TRUSTED_PROXIES: whose X-Forwarded-Proto says TLS is on
 	sessionTTL                time.Duration
 	clock                     func() time.Time
+	signInWait                func(context.Context, time.Duration) error
 	// appSecret checks webhook signatures; webhookToken answers Meta's handshake.
 	appSecret, webhookToken []byte
 }
@@ -103,8 +109,6 @@ type Config struct {
 	ResendInterval time.Duration
 	// Middleware runs first on every request (e.g. metrics).
 	Middleware []gin.HandlerFunc
-	// Metrics, when set, is served unauthenticated at /metrics for Prometheus.
-	Metrics http.Handler
 	// InsecureCookies drops the session cookie's Secure flag: `dev` only,
 	// where the web app is served over plain http on 127.0.0.1.
 	InsecureCookies bool
@@ -126,6 +130,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
+	// SignInWait serves the sign-in's slow-down (tests record it); nil
+	// waits on a timer.
+	SignInWait func(context.Context, time.Duration) error
 }
 
 func init() {
@@ -146,6 +153,10 @@ func New(c Config) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.proxies = parseProxies(c.TrustedProxies)
+	if s.signInWait = c.SignInWait; s.signInWait == nil {
+		s.signInWait = waitFor
+	}
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = DefaultSessionTTL
 	}
@@ -159,6 +170,7 @@ func New(c Config) *Server {
 	e.HandleMethodNotAllowed = true
 	e.Use(c.Middleware...)
 	e.Use(requestID(), accessLog(s.log), recoverer(s.log), limitBody())
+	e.Use(s.strictTransport())
 	e.NoRoute(h(func(*gin.Context) error { return domain.Errorf(domain.CodeNotFound, "rota não encontrada") }))
 	e.NoMethod(h(func(*gin.Context) error {
 		return domain.Errorf(domain.CodeMethodNotAllowed, "método não permitido nesta rota")
@@ -166,9 +178,6 @@ func New(c Config) *Server {
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
-	if c.Metrics != nil {
-		e.GET("/metrics", gin.WrapH(c.Metrics))
-	}
 
 	e.GET("/", h(serveWebApp))
 	e.GET("/assets/*file", h(serveAsset))
@@ -216,20 +225,23 @@ func (s *Server) Handler() http.Handler { return s.engine }
 // in time is not ready (a probe that hangs tells its caller nothing).
 const readyTimeout = 5 * time.Second
 
+// ready says only ok or unavailable: a dependency's error names hosts, users
+// and ports, which are for the log, not for whoever can reach the probe.
 func (s *Server) ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 	defer cancel()
-	checks := gin.H{"postgres": "ok", "temporal": "ok"}
 	ok := true
 	if err := s.store.Ping(ctx); err != nil {
-		checks["postgres"], ok = err.Error(), false
+		s.log.Error("not ready: postgres", "error", err)
+		ok = false
 	}
 	if err := s.removals.Ready(ctx); err != nil {
-		checks["temporal"], ok = err.Error(), false
+		s.log.Error("not ready: temporal", "error", err)
+		ok = false
 	}
 	if !ok {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "checks": checks})
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "checks": checks})
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -24,12 +25,17 @@ const (
 	DefaultSessionTTL = 8 * time.Hour
 )
 
-// Sign-in throttle (SPEC §6, §8): attempts per e-mail and per IP
-// (domain.SignInPerEmail, SignInPerIP), counted before the password is
-// evaluated, so that however many arrive at once at most the limit is
-// evaluated. Over either limit every attempt, right or wrong, is a 429, or
-// the throttle would still confirm a guessed password. A successful sign-in
-// forgets its e-mail's attempts and takes its own back from the IP's.
+// Sign-in throttle (SPEC §6, §8, §9). Two hard limits, counted before the
+// password is evaluated so that however many attempts arrive at once at most
+// the limit is evaluated: per e-mail and address (domain.SignInPerEmail) and
+// per address (SignInPerIP); over either, every attempt, right or wrong, is a
+// 429, or the throttle would still confirm a guessed password. The address
+// is the socket's peer, or what a TRUSTED_PROXIES balancer says. Across
+// addresses an e-mail is only slowed (domain.SignInSlowdown): a limit there
+// would let anyone lock its owner out by guessing from elsewhere
+// (docs/security.md). A successful sign-in forgets its e-mail's attempts
+// from its address and takes its own back from the address's; the e-mail's
+// slow-down stays, as the guesses may go on from elsewhere.
 // HashPassword is the bcrypt hash stored for a user (golang.org/x/crypto).
 func HashPassword(password string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
@@ -64,15 +70,23 @@ func (s *Server) signIn(c *gin.Context) error {
 		return err
 	}
 	ctx, ip, now := c.Request.Context(), c.ClientIP(), s.now()
-	byEmail, byIP := "sign-in:email:"+email, "sign-in:ip:"+ip
-	b, err := s.store.Hit(ctx, now, domain.SignInPerEmail.Window, byEmail, byIP)
+	byEmailIP, byIP, byEmail := "sign-in:email-ip:"+email+" "+ip, "sign-in:ip:"+ip, "sign-in:email:"+email
+	b, err := s.store.Hit(ctx, now, domain.SignInPerEmail.Window, byEmailIP, byIP, byEmail)
 	if err != nil {
 		return err
 	}
 	if wait := max(domain.SignInPerEmail.Over(b[0], now), domain.SignInPerIP.Over(b[1], now)); wait > 0 {
-		s.log.Warn("sign-in throttled", "ip", ip, "email_hits", b[0].Hits, "ip_hits", b[1].Hits)
+		s.log.Warn("sign-in throttled", "ip", ip, "email_ip_hits", b[0].Hits, "ip_hits", b[1].Hits)
 		return domain.Errorf(domain.CodeTooManyAttempts, "muitas tentativas de entrada; tente de novo em %s", domain.WaitText(wait)).
 			With("retry_after", domain.Seconds(wait))
+	}
+	// Every attempt waits its turn, right or wrong, so the wait tells
+	// nothing about the password.
+	if d := domain.SignInSlowdown.Delay(b[2]); d > 0 {
+		s.log.Info("sign-in slowed", "ip", ip, "email_hits", b[2].Hits, "delay_ms", d.Milliseconds())
+		if err := s.signInWait(ctx, d); err != nil {
+			return err
+		}
 	}
 	user, hash, err := s.store.Credentials(ctx, email)
 	if err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
@@ -91,7 +105,7 @@ func (s *Server) signIn(c *gin.Context) error {
 	if err := s.store.CreateSession(ctx, tokenHash, user.ID, now.Add(s.sessionTTL)); err != nil {
 		return err
 	}
-	if err := errors.Join(s.store.Forget(ctx, byEmail), s.store.Refund(ctx, byIP)); err != nil {
+	if err := errors.Join(s.store.Forget(ctx, byEmailIP), s.store.Refund(ctx, byIP)); err != nil {
 		s.log.Warn("could not clear sign-in attempts", "error", err)
 	}
 	s.setSessionCookie(c, token, s.sessionTTL)
@@ -99,8 +113,21 @@ func (s *Server) signIn(c *gin.Context) error {
 	return nil
 }
 
+// waitFor is the sign-in's slow-down: a timer, holding no database
+// connection; a client that gives up ends it.
+func waitFor(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 func (s *Server) signOut(c *gin.Context) error {
-	if raw, err := c.Cookie(sessionCookie); err == nil && raw != "" {
+	if raw := s.sessionCookieValue(c); raw != "" {
 		if !sameOrigin(c) {
 			return errCrossSite
 		}
@@ -119,7 +146,7 @@ func (s *Server) whoAmI(c *gin.Context) error {
 }
 
 func (s *Server) setSessionCookie(c *gin.Context, value string, ttl time.Duration) {
-	ck := &http.Cookie{Name: sessionCookie, Value: value, Path: "/", HttpOnly: true, Secure: s.secureCookies,
+	ck := &http.Cookie{Name: s.cookieName(c), Value: value, Path: "/", HttpOnly: true, Secure: s.secureCookies || s.overTLS(c),
 		SameSite: http.SameSiteStrictMode}
 	if ttl < 0 {
 		ck.MaxAge = -1

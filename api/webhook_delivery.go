@@ -39,10 +39,12 @@ const MaxDeliveryAge = 7 * 24 * time.Hour
 // parseDelivery reads the access-lost events of a webhook delivery; every
 // other object, field or event is none of ours (nil). The WABA is the
 // event's waba_info.waba_id (partner events name the customer's WABA there),
-// else the entry's id. Entries whose own time is older than MaxDeliveryAge
-// before now are counted in stale and not acted on. A body that is not such
-// JSON is an invalid_request.
-func parseDelivery(body []byte, now time.Time) (events []domain.AccessLost, stale int, err error) {
+// else the entry's id. Entries older than MaxDeliveryAge before now are
+// counted in stale and not acted on: an entry's age is its own time, and an
+// entry without one is as old as its delivery, which is sent at once with
+// its other entries and no later than it was first received (delivered).
+// A body that is not such JSON is an invalid_request.
+func parseDelivery(body []byte, now, delivered time.Time) (events []domain.AccessLost, stale int, err error) {
 	var d accountUpdate
 	if err := json.Unmarshal(body, &d); err != nil {
 		return nil, 0, domain.Errorf(domain.CodeInvalid, "corpo do webhook não é um JSON válido")
@@ -50,10 +52,20 @@ func parseDelivery(body []byte, now time.Time) (events []domain.AccessLost, stal
 	if d.Object != "whatsapp_business_account" {
 		return nil, 0, nil
 	}
+	sent := delivered
+	for _, e := range d.Entry {
+		if e.Time > 0 && time.Unix(e.Time, 0).Before(sent) {
+			sent = time.Unix(e.Time, 0)
+		}
+	}
 	var out []domain.AccessLost
 	seen := map[domain.AccessLost]bool{}
 	for _, e := range d.Entry {
-		if e.Time > 0 && now.Sub(time.Unix(e.Time, 0)) > MaxDeliveryAge {
+		at := sent
+		if e.Time > 0 {
+			at = time.Unix(e.Time, 0)
+		}
+		if now.Sub(at) > MaxDeliveryAge {
 			stale += len(e.Changes)
 			continue
 		}

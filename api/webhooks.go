@@ -53,16 +53,20 @@ func (s *Server) receiveWebhook(c *gin.Context) error {
 	if !validSignature(s.appSecret, c.GetHeader("X-Hub-Signature-256"), body) {
 		return errBadSignature
 	}
-	events, stale, err := parseDelivery(body, s.now())
+	now := s.now()
+	events, stale, err := parseDelivery(body, now, now)
 	if err != nil {
 		return err
 	}
 	sum := sha256.Sum256(body)
 	id := hex.EncodeToString(sum[:])
 	ctx := c.Request.Context()
-	fresh, processed, err := s.store.RecordDelivery(ctx, id, body, s.now(), len(events) > 0)
+	fresh, processed, first, err := s.store.RecordDelivery(ctx, id, body, now, len(events) > 0)
 	if err != nil {
 		return err
+	}
+	if !fresh { // a repeat is as old as its first receipt
+		events, stale, _ = parseDelivery(body, now, first)
 	}
 	if stale > 0 {
 		s.log.Warn("meta webhook entries older than Meta's retries ignored", "delivery_id", id, "stale_changes", stale)

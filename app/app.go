@@ -118,7 +118,7 @@ type Parts struct {
 	Temporal client.Client
 	// Changes announces removals' status changes (nil: waiting reads poll).
 	Changes *postgres.Changes
-	// Metrics, when set, counts requests and serves /metrics.
+	// Metrics, when set, counts requests (ServeMetrics serves it).
 	Metrics *metrics.Registry
 	// Mail sends the codes (nil: Mailer(Config, the console)).
 	Mail mail.Sender
@@ -188,8 +188,8 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	}
-	if p.Metrics != nil {
-		c.Middleware, c.Metrics = []gin.HandlerFunc{p.Metrics.Middleware()}, p.Metrics.Handler()
+	if p.Metrics != nil { // counted here, served on METRICS_ADDR (ServeMetrics)
+		c.Middleware = []gin.HandlerFunc{p.Metrics.Middleware()}
 	}
 	for _, f := range adjust {
 		f(&c)

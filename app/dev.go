@@ -125,6 +125,11 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 	}
 	defer changes.Close()
 	parts.Changes = changes
+	// The worker's and the API's metrics, as their processes serve them;
+	// a second dev on the machine goes without.
+	if _, err := ServeMetrics(ctx, cfg.MetricsAddr, reg, log); err != nil {
+		log.Warn("no metrics", "error", err)
+	}
 	return parts.ServeAPI(ctx, ln)
 }
 

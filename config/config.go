@@ -97,8 +97,8 @@ type Config struct {
 	MaxCodeEmails               int `env:"MAX_CODE_EMAILS" envDefault:"5"`
 	MaxRemovalStartsPerUser     int `env:"MAX_REMOVAL_STARTS_PER_USER" envDefault:"30"`
 
-	// MetricsAddr is where `worker` serves /metrics ("off" disables); the API
-	// serves /metrics on HTTP_ADDR.
+	// MetricsAddr is where `worker`, `api` and `dev` serve /metrics ("off"
+	// disables): never on HTTP_ADDR, the public listener.
 	MetricsAddr string `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"`
 }
 
@@ -202,7 +202,8 @@ func (c *Config) ApplyDevDefaults() (filled []string) {
 	return filled
 }
 
-// Require checks the variables a production process cannot run without.
+// Require checks the variables a production process cannot run without,
+// and that none of its keys is a dev value or short (refuseDevSecrets).
 func (c Config) Require(names ...string) error {
 	values := map[string]string{
 		"AUTH_JWT_SECRET": string(c.AuthJWTSecret), "CODE_SECRET": string(c.CodeSecret), "CREDENTIALS_KEY": string(c.CredentialsKey),
@@ -217,6 +218,9 @@ func (c Config) Require(names ...string) error {
 	}
 	if len(missing) > 0 {
 		return errors.New("missing required environment variable(s): " + strings.Join(missing, ", "))
+	}
+	if err := c.refuseDevSecrets(names); err != nil {
+		return err
 	}
 	for _, n := range names {
 		if n == "CREDENTIALS_KEY" {

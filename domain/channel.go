@@ -82,7 +82,7 @@ func (c Channel) Hold() *Hold {
 	if c.HoldReason == nil || c.HoldAt == nil {
 		return nil
 	}
-	h := Hold{Reason: *c.HoldReason, At: *c.HoldAt}
+	h := Hold{Reason: *c.HoldReason, At: *c.HoldAt, Version: HoldVersion(*c.HoldAt)}
 	if c.HoldBy != nil {
 		h.By = *c.HoldBy
 	}

@@ -48,6 +48,10 @@ const (
 	CodeMetaTransient Code = "meta_transient"
 )
 
+// CodeHoldChanged: the legal hold a release names is no longer the one that
+// stands (another was set, or it was lifted, since it was read).
+const CodeHoldChanged Code = "hold_changed"
+
 // Error is the domain error: a code, a pt-BR message fit for a user, and
 // optional machine-readable fields (e.g. attempts_left, retry_after).
 type Error struct {

@@ -15,7 +15,10 @@ type Limit struct {
 
 // The limits' defaults (SPEC §6, §8; docs/security.md says how to set each).
 var (
-	// SignInPerEmail and SignInPerIP bound sign-in attempts.
+	// SignInPerEmail bounds sign-in attempts for one e-mail from one
+	// address, SignInPerIP every attempt from one address: the hard limits.
+	// An e-mail across addresses is only slowed (SignInSlowdown), so no one
+	// can lock its owner out by guessing from elsewhere.
 	SignInPerEmail = Limit{Max: 5, Window: 15 * time.Minute}
 	SignInPerIP    = Limit{Max: 20, Window: 15 * time.Minute}
 	// RemovalStartsPerUser bounds POST /v1/channels/{id}/removals per user
@@ -31,6 +34,31 @@ var (
 	// account (MAX_LOCKED_REMOVALS_PER_ACCOUNT).
 	LockedRemovalsPerAccount = Limit{Max: 10, Window: 24 * time.Hour}
 )
+
+// Slowdown is a delay that grows with a bucket's hits and never refuses:
+// the first Free hits of a window pass at once, then each waits Step,
+// doubled per hit, up to Cap.
+type Slowdown struct {
+	Free      int
+	Step, Cap time.Duration
+}
+
+// SignInSlowdown is what guessing one e-mail from many addresses meets:
+// its owner, from any address, still gets in, a few seconds late at worst.
+var SignInSlowdown = Slowdown{Free: 5, Step: 250 * time.Millisecond, Cap: 4 * time.Second}
+
+// Delay is how long a hit that left b waits before it is evaluated.
+func (s Slowdown) Delay(b Bucket) time.Duration {
+	over := b.Hits - s.Free
+	if over <= 0 || s.Step <= 0 {
+		return 0
+	}
+	d := s.Step
+	for i := 1; i < over && d < s.Cap; i++ {
+		d *= 2
+	}
+	return min(d, s.Cap)
+}
 
 // Bucket is a throttle's bucket as a hit left it.
 type Bucket struct {

@@ -110,14 +110,6 @@ func (p Purge) Retention() *Retention {
 // Pending: nothing was deleted yet, so an admin may still cancel or move it.
 func (s RetentionStatus) Pending() bool { return s == RetentionScheduled || s == RetentionHeld }
 
-// Hold is a legal hold on a channel: while it stands nothing of the
-// channel's messages is purged.
-type Hold struct {
-	Reason string    `json:"reason"`
-	By     string    `json:"by"`
-	At     time.Time `json:"at"`
-}
-
 // PurgeBatch is one short transaction of a purge: the messages it deleted and
 // the conversations it left empty (marked messages_purged); Held: a legal
 // hold stood, and nothing was touched.

@@ -8,3 +8,12 @@ func CanRemove(u User) error {
 	}
 	return nil
 }
+
+// CanReadAudit says whether u may read its account's audit trail: it holds
+// the admins' IPs and the legal holds' reasons, so only admins may.
+func CanReadAudit(u User) error {
+	if u.Role != RoleAdmin {
+		return Errorf(CodeForbidden, "apenas administradores da conta podem ver a auditoria")
+	}
+	return nil
+}

@@ -392,12 +392,13 @@ func TestALegalHoldStopsThePurge(t *testing.T) {
 		t.Fatal("the purge ran under a legal hold")
 	}
 	page := s.want(s.do("GET", "/v1/channels/"+ch, s.adminToken, nil), 200, "")
-	if h, _ := page.Body["hold"].(map[string]any); h["reason"] != "Ofício judicial" {
+	h, _ := page.Body["hold"].(map[string]any)
+	if h["reason"] != "Ofício judicial" {
 		t.Fatalf("channel page hold: %s", page.Raw)
 	}
 	soon := s.purgeNotices(true)[s.adminEmail()]
 	lifted := time.Now()
-	s.want(s.do("DELETE", "/v1/channels/"+ch+"/hold", s.adminToken, nil), 200, "")
+	s.want(s.do("DELETE", "/v1/channels/"+ch+"/hold?version="+h["version"].(string), s.adminToken, nil), 200, "")
 	// Lifted after its date, the purge is moved to the lead from now, and
 	// every admin is told of the new date before it runs.
 	s.eventually(func() bool {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/crm/channel-removal/config"
 	"github.com/crm/channel-removal/internal/devtools/fakesendgrid"
 	"github.com/crm/channel-removal/internal/devtools/graphsim"
 	"github.com/crm/channel-removal/internal/devtools/seed"
@@ -129,7 +130,7 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 	graph := graphsim.New()
 	gs := httptest.NewServer(graph)
 	t.Cleanup(gs.Close)
-	apiAddr, metricsAddr := freeAddr(t), freeAddr(t)
+	apiAddr, metricsAddr, apiMetricsAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	queue := "e2e-processes-" + strconv.FormatInt(time.Now().UnixNano(), 36) // this test's own
 	// The production binary is another build than this test binary: on a
 	// server of its own it is its deployment's first, and makes itself
@@ -137,7 +138,8 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 	own := newOwnServer(t)
 	env := append(os.Environ(),
 		"DATABASE_URL="+dsn, "TEMPORAL_ADDRESS="+own.srv.Address, "TEMPORAL_NAMESPACE=default", "TEMPORAL_TASK_QUEUE="+queue,
-		"AUTH_JWT_SECRET=proc-jwt-secret", "CODE_SECRET=proc-code-secret", "CREDENTIALS_KEY="+credentialsKey, "META_APP_SECRET=proc-meta-secret",
+		"AUTH_JWT_SECRET=proc-jwt-secret-of-at-least-32-bytes", "CODE_SECRET=proc-code-secret-of-at-least-32-bytes",
+		"CREDENTIALS_KEY="+credentialsKey, "META_APP_SECRET=proc-meta-secret-of-at-least-32-bytes",
 		"SENDGRID_API_KEY=SG.proc", "SENDGRID_BASE_URL="+sg.URL(), "MAIL_FROM=no-reply@localhost",
 		"META_GRAPH_BASE_URL="+gs.URL, "META_GRAPH_VERSION=v23.0",
 		"HTTP_ADDR="+apiAddr, "METRICS_ADDR="+metricsAddr, "LOG_LEVEL=warn")
@@ -161,7 +163,7 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 	ch := must(b.Channel(seed.ChannelSpec{AccountID: acc, Name: "Messenger", Kind: "messenger", Page: "PP-" + acc[:8], Token: "tok"}))
 
 	startProcess(t, env, "worker")
-	startProcess(t, env, "api")
+	startProcess(t, append(env[:len(env):len(env)], "METRICS_ADDR="+apiMetricsAddr), "api")
 	base := "http://" + apiAddr
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -185,7 +187,11 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 		t.Fatal("page still subscribed")
 	}
 
-	_, apiMetrics := get(t, base+"/metrics")
+	// /metrics is on METRICS_ADDR, not on the public listener.
+	if code, _ := get(t, base+"/metrics"); code != 404 {
+		t.Errorf("the API's own listener serves /metrics: %d", code)
+	}
+	_, apiMetrics := get(t, "http://"+apiMetricsAddr+"/metrics")
 	for _, want := range []string{
 		`http_requests_total{method="POST",route="/v1/channels/:id/removals",status="201"} 1`,
 		`http_request_duration_seconds_bucket{method="POST",route="/v1/removals/:id/verify",status="200"`,
@@ -221,7 +227,9 @@ func TestAPIAndWorkerAsSeparateProcesses(t *testing.T) {
 // TestProductionProcessesFailFastWithOneLine: misconfiguration is one clear
 // line and a non-zero exit, not a hang or a stack trace.
 func TestProductionProcessesFailFastWithOneLine(t *testing.T) {
-	base := append(os.Environ(), "AUTH_JWT_SECRET=x", "CODE_SECRET=y", "SENDGRID_API_KEY=z", "CREDENTIALS_KEY="+credentialsKey, "META_APP_SECRET=m",
+	long := strings.Repeat("k", config.MinSecretBytes)
+	base := append(os.Environ(), "AUTH_JWT_SECRET="+long, "CODE_SECRET="+long, "SENDGRID_API_KEY=z", "CREDENTIALS_KEY="+credentialsKey,
+		"META_APP_SECRET="+long,
 		"DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 	cases := []struct {
 		name string
@@ -237,6 +245,9 @@ func TestProductionProcessesFailFastWithOneLine(t *testing.T) {
 		{"unreadable CA", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "TEMPORAL_TLS_CA=/nonexistent-ca.pem"}, "worker", "TEMPORAL_TLS_CA:"},
 		{"bad credentials key", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "CREDENTIALS_KEY=k1:short"}, "worker", "CREDENTIALS_KEY entry 1 (k1): want 32 bytes"},
 		{"no credentials key", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "CREDENTIALS_KEY="}, "worker", "missing required environment variable(s): CREDENTIALS_KEY"},
+		{"dev secret", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "AUTH_JWT_SECRET=" + config.DevJWTSecret}, "api",
+			"AUTH_JWT_SECRET is a documented dev value"},
+		{"short key", []string{"TEMPORAL_ADDRESS=" + temporalAddr, "CODE_SECRET=short"}, "worker", "CODE_SECRET is 5 bytes; it must be at least 32"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -10,13 +10,14 @@ import (
 // RecordDelivery keeps a signed webhook delivery once, under its id (the
 // SHA-256 of its raw body): fresh is false for a delivery seen before, and
 // processed says its work is done (pending false: it has none), so nothing
-// is to be started for it again.
-func (s *Store) RecordDelivery(ctx context.Context, id string, body []byte, at time.Time, pending bool) (fresh, processed bool, err error) {
+// is to be started for it again; first is when it was first received (the
+// delivery's age, for entries that carry no time of their own).
+func (s *Store) RecordDelivery(ctx context.Context, id string, body []byte, at time.Time, pending bool) (fresh, processed bool, first time.Time, err error) {
 	err = s.q().ScanRow(ctx, `INSERT INTO meta_webhook_deliveries AS d (id, body, received_at, processed_at)
 			VALUES ($1, $2, $3, CASE WHEN $4 THEN NULL ELSE $3::timestamptz END)
 		ON CONFLICT (id) DO UPDATE SET id = d.id
-		RETURNING xmax = 0, processed_at IS NOT NULL`, []any{id, body, at, pending}, &fresh, &processed)
-	return fresh, processed, mapErr(err)
+		RETURNING xmax = 0, processed_at IS NOT NULL, received_at`, []any{id, body, at, pending}, &fresh, &processed, &first)
+	return fresh, processed, first, mapErr(err)
 }
 
 // DisconnectWABA marks every live channel on the WABA disconnected, each with

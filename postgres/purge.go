@@ -136,17 +136,3 @@ func (s *Store) Held(ctx context.Context, channelID string) (held bool, err erro
 	err = s.q().GetContext(ctx, &held, `SELECT hold_reason IS NOT NULL FROM channels WHERE id = $1`, channelID)
 	return held, mapErr(err)
 }
-
-// SetHold sets (hold non-nil) or lifts the channel's legal hold, with its
-// audit record. It waits for the batch in flight, if any (which holds the
-// channel's row locked), and the next batch sees it.
-func (s *Store) SetHold(ctx context.Context, channelID string, hold *domain.Hold, e domain.AuditEntry) error {
-	var reason, by any
-	var at any
-	if hold != nil {
-		reason, by, at = hold.Reason, hold.By, hold.At
-	}
-	return mapErr(appendAuditWith(ctx, s.q(), e, `hold AS (
-			UPDATE channels SET hold_reason = $14, hold_by = $15::uuid, hold_at = $16 WHERE id = $13),`,
-		channelID, reason, by, at))
-}

@@ -162,6 +162,9 @@ func runAPI(ctx context.Context, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
+	if _, err := app.ServeMetrics(ctx, cfg.MetricsAddr, p.reg, p.log); err != nil {
+		return err
+	}
 	p.log.Info("api listening", "addr", ln.Addr().String(), "temporal", cfg.TemporalAddress)
 	changes, err := postgres.Listen(cfg.DatabaseURL, p.log)
 	if err != nil {
@@ -178,15 +181,8 @@ func runWorker(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	defer p.close()
-	if cfg.MetricsAddr != "off" {
-		ln, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
-			return fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", p.reg.Handler())
-		go app.Serve(ctx, ln, mux)
-		p.log.Info("worker metrics", "addr", ln.Addr().String())
+	if _, err := app.ServeMetrics(ctx, cfg.MetricsAddr, p.reg, p.log); err != nil {
+		return err
 	}
 	p.log.Info("worker started", "temporal", cfg.TemporalAddress, "graph", cfg.MetaGraphURL())
 	parts := app.Parts{Config: cfg, Store: postgres.New(p.db), Temporal: p.tc, Log: p.log}

@@ -121,7 +121,9 @@ export function purgeCard(ch) {
     reroute();
   }) }, 'Aplicar retenção legal');
   const liftHold = h('button', { type: 'button', onclick: () => act(liftHold, msg, async () => {
-    await api('DELETE', `/v1/channels/${ch.id}/hold`);
+    // Names the hold this page shows: one set since is not lifted (409
+    // hold_changed, its detail shown here).
+    await api('DELETE', `/v1/channels/${ch.id}/hold?version=${encodeURIComponent(hold.version)}`);
     announce('Retenção legal retirada');
     reroute();
   }) }, 'Retirar retenção legal');
@@ -130,7 +132,7 @@ export function purgeCard(ch) {
     h('dl', { class: 'facts' },
       rt ? [h('dt', null, 'Escolhida na remoção'), h('dd', null, `Apagar as mensagens após ${rt.purge_after_days} dias`),
         h('dt', null, 'Situação'), h('dd', { id: 'purge-status', 'aria-live': 'polite' }, retentionText(rt))] : null,
-      h('dt', null, 'Retenção legal'), h('dd', null, hold ? `Sim, desde ${fmtDate(hold.at)}: ${hold.reason}` : 'Não')),
+      h('dt', null, 'Retenção legal'), h('dd', null, hold ? `Sim, desde ${fmtDate(hold.at)}${hold.reason ? `: ${hold.reason}` : ''}` : 'Não')),
     rt && rt.status === 'purging' ? h('p', { class: 'notice' }, 'Apagando as mensagens deste canal agora, em lotes; a situação acima se atualiza sozinha.') : null,
     rt && rt.status === 'purged' ? h('p', { class: 'success' }, 'As mensagens deste canal foram apagadas; as conversas continuam listadas, marcadas "Mensagens apagadas".') : null,
     isAdmin && pending ? h('div', null,

@@ -2,22 +2,34 @@
 import { api, removalPath } from '../api.js';
 import { h, fmtDate } from '../ui.js';
 import { statusText, actionLabel } from '../labels.js';
-import { crumbs, show } from '../screen.js';
+import { crumbs, show, session } from '../screen.js';
+
+// The audit trail (with the admins' IPs and the legal holds' reasons) is
+// the admins': an agent sees the list without links to it.
+const auditForAgents = 'A auditoria das remoções é restrita aos administradores da conta.';
 
 export async function history() {
   const { removals } = await api('GET', '/v1/removals');
+  const isAdmin = session.me.role === 'admin';
   show('Histórico de remoções',
     crumbs({ text: 'Ajustes', href: '#/ajustes/conta' }, { text: 'Conta', href: '#/ajustes/conta' }, { text: 'Histórico de remoções' }),
     h('h1', null, 'Histórico de remoções'),
+    isAdmin ? null : h('p', { class: 'muted' }, auditForAgents),
     removals.length === 0 ? h('p', { class: 'muted' }, 'Nenhuma remoção nesta conta.') :
     h('ul', { class: 'list', 'aria-label': 'Remoções' }, removals.map((r) => h('li', null,
-      h('span', { class: 'grow' }, h('a', { href: `#/historico/${r.id}` }, r.channel_name), h('br'),
+      h('span', { class: 'grow' }, isAdmin ? h('a', { href: `#/historico/${r.id}` }, r.channel_name) : r.channel_name, h('br'),
         h('span', { class: 'muted' }, `por ${r.requested_by_name || r.requested_by || '—'} em ${fmtDate(r.created_at)}`,
           r.completed_at ? ` · encerrada em ${fmtDate(r.completed_at)}` : '')),
       h('span', { class: 'badge' + (r.status === 'completed' ? ' ok' : r.status === 'completed_with_warnings' ? ' warn' : '') }, statusText(r.status))))));
 }
 
 export async function auditPage(id) {
+  if (session.me.role !== 'admin') {
+    show('Auditoria da remoção',
+      crumbs({ text: 'Histórico de remoções', href: '#/historico' }, { text: 'Auditoria' }),
+      h('h1', null, 'Auditoria da remoção'), h('p', null, auditForAgents));
+    return;
+  }
   const [{ entries }, r] = await Promise.all([api('GET', removalPath(id) + '/audit'), api('GET', removalPath(id)).catch(() => null)]);
   show('Auditoria da remoção',
     crumbs({ text: 'Histórico de remoções', href: '#/historico' }, { text: 'Auditoria' }),

@@ -1,0 +1,111 @@
+package api_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/crm/channel-removal/api"
+	"github.com/crm/channel-removal/domain"
+)
+
+// behindTheBalancer trusts the test's loopback peer as the load balancer, so
+// X-Forwarded-For names each request's address (TRUSTED_PROXIES).
+func behindTheBalancer(c *api.Config) { c.TrustedProxies = []string{"127.0.0.1/32"} }
+
+// TestGuessesFromOneAddressDoNotLockTheOwnerOut: 12 wrong passwords for the
+// admin from one address; the admin's right password from another gets in
+// (slowed, not refused), while the guessing address stays refused.
+func TestGuessesFromOneAddressDoNotLockTheOwnerOut(t *testing.T) {
+	s := newStoreServer(t, behindTheBalancer)
+	for i := range 12 {
+		a := s.signIn(s.adminEmail, fmt.Sprint("errada-", i), "203.0.113.7")
+		if want := map[bool]int{true: 401, false: 429}[i < domain.SignInPerEmail.Max]; a.Status != want {
+			t.Fatalf("guess %d: want %d, got %d %s", i+1, want, a.Status, a.Raw)
+		}
+	}
+	s.want(s.signIn(s.adminEmail, testPassword, "203.0.113.7"), 429, "too_many_attempts")
+	s.want(s.signIn(s.adminEmail, testPassword, "198.51.100.20"), 204, "")
+	waits := s.slowdowns()
+	if len(waits) == 0 || waits[len(waits)-1] > domain.SignInSlowdown.Cap {
+		t.Fatalf("the owner's attempt waits a bounded slow-down: %v", waits)
+	}
+}
+
+// TestParallelGuessesFromOneAddressAreEvaluatedAtMostTheLimit: 30 wrong
+// passwords at once from one address: at most the limit are evaluated; the
+// owner still signs in from elsewhere.
+func TestParallelGuessesFromOneAddressAreEvaluatedAtMostTheLimit(t *testing.T) {
+	s := newStoreServer(t, behindTheBalancer)
+	const n = 30
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = s.signIn(s.adminEmail, fmt.Sprint("errada-", i), "203.0.113.8").Status
+		}()
+	}
+	wg.Wait()
+	count := map[int]int{}
+	for _, st := range statuses {
+		count[st]++
+	}
+	if count[401] > domain.SignInPerEmail.Max || count[401]+count[429] != n {
+		t.Fatalf("answers %v: at most %d may be evaluated", count, domain.SignInPerEmail.Max)
+	}
+	s.want(s.signIn(s.adminEmail, testPassword, "203.0.113.8"), 429, "too_many_attempts")
+	s.want(s.signIn(s.adminEmail, testPassword, "198.51.100.21"), 204, "")
+}
+
+// TestGuessesFromManyAddressesSlowTheEmailWithoutRefusingIt: an attacker
+// with many addresses, each spending its whole limit, in parallel: every
+// address is held to its limit, the e-mail's slow-down grows to its cap and
+// no further, and the owner gets in from yet another address.
+func TestGuessesFromManyAddressesSlowTheEmailWithoutRefusingIt(t *testing.T) {
+	s := newStoreServer(t, behindTheBalancer)
+	addrs, per := 8, domain.SignInPerEmail.Max+2
+	evaluated := make([]int, addrs)
+	var wg sync.WaitGroup
+	for a := range addrs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range per {
+				if s.signIn(s.adminEmail, fmt.Sprint("errada-", a, i), fmt.Sprintf("203.0.113.%d", 100+a)).Status == 401 {
+					evaluated[a]++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for a, n := range evaluated {
+		if n != domain.SignInPerEmail.Max {
+			t.Fatalf("address %d had %d guesses evaluated, want %d", a, n, domain.SignInPerEmail.Max)
+		}
+	}
+	s.want(s.signIn(s.adminEmail, testPassword, "198.51.100.22"), 204, "")
+	waits := s.slowdowns()
+	if got := waits[len(waits)-1]; got != domain.SignInSlowdown.Cap {
+		t.Fatalf("after %d guesses the owner waits the cap %v, got %v", addrs*domain.SignInPerEmail.Max, domain.SignInSlowdown.Cap, got)
+	}
+	for _, w := range waits {
+		if w > domain.SignInSlowdown.Cap {
+			t.Fatalf("a wait past the cap: %v", waits)
+		}
+	}
+}
+
+// TestSpoofedForwardedForFromAnUntrustedPeerIsOneAddress: without a trusted
+// balancer, X-Forwarded-For is anyone's to write; a new value each time
+// makes no new address, so the hard limit still holds.
+func TestSpoofedForwardedForFromAnUntrustedPeerIsOneAddress(t *testing.T) {
+	s := newStoreServer(t)
+	for i := range domain.SignInPerEmail.Max {
+		s.want(s.signIn(s.adminEmail, fmt.Sprint("errada-", i), fmt.Sprintf("192.0.2.%d", i+1)), 401, "invalid_credentials")
+	}
+	for i := range 5 {
+		s.want(s.signIn(s.adminEmail, testPassword, fmt.Sprintf("192.0.2.%d", 50+i)), 429, "too_many_attempts")
+	}
+}
