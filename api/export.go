@@ -3,13 +3,13 @@ package api
 import (
 	"archive/zip"
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/workflows"
@@ -39,7 +39,7 @@ func (s *Server) exportChannel(c *gin.Context) error {
 		s.log.Warn("export refused: too many streaming", "channel_id", ch.ID, "exports", maxExports)
 		return domain.TooManyExports(maxExports, exportRetry)
 	}
-	z := &zipExport{s: s, c: c, ch: ch}
+	z := &zipExport{s: s, c: c, ch: ch, id: uuid.NewString()}
 	err = s.store.ExportChannel(c.Request.Context(), ch.ID, z)
 	if err == nil {
 		err = z.close()
@@ -69,17 +69,19 @@ type zipExport struct {
 	s       *Server
 	c       *gin.Context
 	ch      domain.Channel
+	id      string // the export's own id, made here: its audit key and its notice's
 	started bool
 	buf     *bufio.Writer
 	zw      *zip.Writer
-	csv     *csv.Writer
+	csv     *csvFile
 }
 
 func (z *zipExport) Counted(n domain.ExportCounts) error {
 	ctx := z.c.Request.Context()
-	if err := z.s.store.AppendAudit(ctx, domain.AuditEntry{RemovalID: workflows.WorkflowID(z.ch.ID), AccountID: z.ch.AccountID,
-		ChannelID: z.ch.ID, Actor: z.s.actor(z.c), Action: domain.ActionConversationsExported, Key: "export/" + z.c.GetString(ctxRequestID),
-		Detail: map[string]any{"conversations": n.Conversations, "messages": n.Messages, "format": "zip"}}); err != nil {
+	if err := z.s.store.AppendNewAudit(ctx, domain.AuditEntry{RemovalID: workflows.WorkflowID(z.ch.ID), AccountID: z.ch.AccountID,
+		ChannelID: z.ch.ID, Actor: z.s.actor(z.c), Action: domain.ActionConversationsExported,
+		Key:    domain.ActionKey(z.ch.AccountID, domain.ActionConversationsExported, z.id),
+		Detail: map[string]any{"export_id": z.id, "conversations": n.Conversations, "messages": n.Messages, "format": "zip"}}); err != nil {
 		return err
 	}
 	w := z.c.Writer
@@ -98,18 +100,11 @@ func (z *zipExport) Counted(n domain.ExportCounts) error {
 
 // file starts a CSV member of the zip with its header row.
 func (z *zipExport) file(name string, header []string) error {
-	if z.csv != nil {
-		z.csv.Flush()
-		if err := z.csv.Error(); err != nil {
-			return err
-		}
-	}
 	f, err := z.zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: z.s.now()})
 	if err != nil {
 		return err
 	}
-	z.csv = csv.NewWriter(f)
-	z.csv.UseCRLF = true // RFC 4180
+	z.csv = &csvFile{w: f}
 	return z.csv.Write(header)
 }
 
@@ -135,10 +130,6 @@ func (g stallGuard) Write(p []byte) (int, error) {
 }
 
 func (z *zipExport) close() error {
-	z.csv.Flush()
-	if err := z.csv.Error(); err != nil {
-		return err
-	}
 	if err := z.zw.Close(); err != nil {
 		return err
 	}

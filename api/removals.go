@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/vcode"
@@ -70,8 +71,8 @@ func (s *Server) startAllowed(c *gin.Context, ch domain.Channel, user domain.Use
 		return nil
 	}
 	refusal := domain.TooManyRequests(wait)
-	if err := s.store.AppendAudit(ctx, domain.AuditEntry{RemovalID: workflows.WorkflowID(ch.ID), AccountID: ch.AccountID,
-		ChannelID: ch.ID, Actor: s.actor(c), Action: domain.ActionStartRefused, Key: "start_refused/" + c.GetString(ctxRequestID),
+	if err := s.store.AppendNewAudit(ctx, domain.AuditEntry{RemovalID: workflows.WorkflowID(ch.ID), AccountID: ch.AccountID,
+		ChannelID: ch.ID, Actor: s.actor(c), Action: domain.ActionStartRefused, Key: domain.ActionKey(ch.AccountID, domain.ActionStartRefused, uuid.NewString()),
 		Detail: map[string]any{"code": refusal.Code, "starts": b[0].Hits, "retry_after": refusal.Fields["retry_after"]}}); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/workflows"
@@ -152,7 +153,7 @@ func (s *Server) releaseHold(c *gin.Context) error {
 func (s *Server) changeHold(c *gin.Context, ch domain.Channel, hold *domain.Hold, action domain.Action, detail map[string]any) error {
 	ctx := c.Request.Context()
 	e := domain.AuditEntry{RemovalID: workflows.WorkflowID(ch.ID), AccountID: ch.AccountID,
-		ChannelID: ch.ID, Actor: s.actor(c), Action: action, Key: string(action) + "/" + c.GetString(ctxRequestID), Detail: detail}
+		ChannelID: ch.ID, Actor: s.actor(c), Action: action, Key: domain.ActionKey(ch.AccountID, action, uuid.NewString()), Detail: detail}
 	var err error
 	if hold != nil {
 		err = s.store.SetHold(ctx, ch.ID, hold, e)

@@ -48,8 +48,9 @@ type Store interface {
 	// before it is evaluated; Forget and Refund take attempts back.
 	Hit(ctx context.Context, now time.Time, window time.Duration, keys ...string) ([]domain.Bucket, error)
 	Forget(ctx context.Context, key string) error
-	// AppendAudit records a refusal the API decides (a limit's).
-	AppendAudit(ctx context.Context, e domain.AuditEntry) error
+	// AppendNewAudit records an action or a refusal the API decides (an
+	// export, a limit's refusal); a record not written is an error.
+	AppendNewAudit(ctx context.Context, e domain.AuditEntry) error
 	Refund(ctx context.Context, key string) error
 
 	// RecordDelivery keeps a signed webhook delivery once; fresh is false for

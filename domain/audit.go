@@ -13,10 +13,22 @@ type AuditEntry struct {
 	Action    Action
 	Detail    map[string]any
 	// Key makes the write idempotent: an activity retry records its step once.
+	// Keys are always the server's (ActionKey, or a run's ids): never a
+	// value a client chose, such as its X-Request-Id.
 	Key string
 	// Removal is the document the workflow decided this step leads to
 	// (domain.Decided), written whole with the record; nil: the row stays.
 	Removal *Removal
+}
+
+// ActionKey is the audit key of an action a person takes through the API (an
+// export, a hold set or lifted, a refused start): made by the server, fresh
+// for each action (id is a new random id), and scoped to the account. A key
+// built from a client's X-Request-Id let one request id suppress every later
+// record under it (ON CONFLICT DO NOTHING), and let another tenant claim a
+// key in advance; no client-chosen value ever names a record (SPEC §9).
+func ActionKey(accountID string, action Action, id string) string {
+	return "account:" + accountID + "/" + string(action) + "/" + id
 }
 
 // Tombstone identifies the removal that tombstones a channel.

@@ -2,7 +2,6 @@ package domain
 
 import (
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -77,15 +76,4 @@ func safe(cells ...string) []string {
 		cells[i] = SpreadsheetSafe(c)
 	}
 	return cells
-}
-
-// SpreadsheetSafe neutralises a cell a spreadsheet would run as a formula
-// (OWASP, CSV injection): one that starts with =, +, -, @, a tab or a
-// carriage return gets a leading apostrophe, which spreadsheets show as text
-// and do not evaluate. Quoting (RFC 4180) is the CSV writer's.
-func SpreadsheetSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -13,6 +13,39 @@ func (s *Store) AppendAudit(ctx context.Context, e domain.AuditEntry) error {
 	return mapErr(appendAudit(ctx, s.q(), e))
 }
 
+// AppendNewAudit writes the record of an action a person takes through the
+// API. Unlike a step's record, which a retry writes again harmlessly, this
+// one must land: a record not written (its key already taken) is an error,
+// so the action fails instead of succeeding unaudited.
+func (s *Store) AppendNewAudit(ctx context.Context, e domain.AuditEntry) error {
+	return mapErr(appendNewAuditWith(ctx, s.q(), e, ""))
+}
+
+// appendNewAuditWith is appendAuditWith for a record that must be written:
+// errNotAudited when it was not. The caller runs it in a transaction when
+// with changes anything, so that the change is undone with it.
+func appendNewAuditWith(ctx context.Context, q querier, e domain.AuditEntry, with string, withArgs ...any) error {
+	args, err := auditArgs(e)
+	if err != nil {
+		return err
+	}
+	var written int
+	if err := q.ScanRow(ctx, auditStatement(with, "true", "SELECT count(*) FROM audit"), append(args, withArgs...), &written); err != nil {
+		return err
+	}
+	if written == 0 {
+		return errNotAudited(e.Action)
+	}
+	return nil
+}
+
+// errNotAudited: an action's record was not written, so the action is
+// refused (a 500): nothing a person does through the API goes unaudited.
+func errNotAudited(a domain.Action) error {
+	return &domain.Error{Code: domain.CodeInternal, Message: "a ação não pôde ser registrada na auditoria e não foi feita; tente novamente",
+		Fields: map[string]any{"action": string(a)}}
+}
+
 func appendAudit(ctx context.Context, q querier, e domain.AuditEntry) error {
 	return appendAuditWith(ctx, q, e, "")
 }
