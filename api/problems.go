@@ -28,6 +28,8 @@ var problems = map[domain.Code]struct {
 	domain.CodeChannelDisconnected:   {http.StatusConflict, "Canal desconectado na Meta"},
 	domain.CodeInvalidState:          {http.StatusConflict, "Ação inválida neste momento"},
 	domain.CodeHoldChanged:           {http.StatusConflict, "A retenção legal mudou"},
+	domain.CodeIdempotencyKeyInFlight: {http.StatusConflict, "Requisição em andamento"},
+	domain.CodeIdempotencyKeyReused:   {http.StatusUnprocessableEntity, "Chave de idempotência já usada"},
 	domain.CodeCodeExpired:           {http.StatusGone, "Código expirado"},
 	domain.CodeTooLarge:              {http.StatusRequestEntityTooLarge, "Corpo da requisição muito grande"},
 	domain.CodeActiveAttendances:     {http.StatusUnprocessableEntity, "Há atendimentos ativos no canal"},

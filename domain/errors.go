@@ -52,6 +52,13 @@ const (
 // stands (another was set, or it was lifted, since it was read).
 const CodeHoldChanged Code = "hold_changed"
 
+// Idempotency-Key (SPEC §9): the key came back with another request, or while
+// its first request is still being answered.
+const (
+	CodeIdempotencyKeyReused   Code = "idempotency_key_reused"
+	CodeIdempotencyKeyInFlight Code = "idempotency_key_in_flight"
+)
+
 // Error is the domain error: a code, a pt-BR message fit for a user, and
 // optional machine-readable fields (e.g. attempts_left, retry_after).
 type Error struct {
