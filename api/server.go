@@ -188,6 +188,7 @@ func New(c Config) *Server {
 
 	e.GET("/", h(serveWebApp))
 	e.GET("/assets/*file", h(serveAsset))
+	e.GET("/openapi.json", h(serveOpenAPI))
 	e.POST("/v1/session", h(s.signIn))
 	e.GET("/webhooks/meta", h(s.verifyWebhook))
 	e.POST("/webhooks/meta", h(s.receiveWebhook))
