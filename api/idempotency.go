@@ -103,9 +103,11 @@ func (s *Server) answerOnce(c *gin.Context, k domain.IdempotencyKey) (err error)
 		return nil
 	}
 	// The client may be gone (its timeout is why it will retry): the key's
-	// fate is written whatever the request's context says.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
-	defer cancel()
+	// fate is written whatever the request's context says, once the
+	// handler is done (which may take a preflight's wait).
+	after := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
+	}
 	tee := &teeWriter{ResponseWriter: c.Writer}
 	c.Writer = tee
 	kept := false
@@ -114,6 +116,8 @@ func (s *Server) answerOnce(c *gin.Context, k domain.IdempotencyKey) (err error)
 		if kept {
 			return
 		}
+		ctx, cancel := after()
+		defer cancel()
 		if rerr := s.store.ReleaseIdempotencyKey(ctx, k, claim.Token); rerr != nil {
 			s.log.Warn("idempotency key not released; it is taken over after its lease", "error", rerr)
 		}
@@ -129,6 +133,8 @@ func (s *Server) answerOnce(c *gin.Context, k domain.IdempotencyKey) (err error)
 			a.Header[name] = v
 		}
 	}
+	ctx, cancel := after()
+	defer cancel()
 	if err := s.store.FinishIdempotencyKey(ctx, k, claim.Token, a, s.now()); err != nil {
 		// Answered already; a retry runs again (the same update).
 		s.log.Warn("idempotency key's answer not kept", "error", err)

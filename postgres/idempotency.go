@@ -86,13 +86,15 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, k domain.IdempotencyKey
 // FinishIdempotencyKey keeps a's answer under the claim, for replay until
 // now plus domain.IdempotencyTTL. A claim taken over meanwhile keeps its own.
 func (s *Store) FinishIdempotencyKey(ctx context.Context, k domain.IdempotencyKey, token string, a domain.StoredAnswer, now time.Time) error {
+	// jsonb takes text: a connection opened with binary_parameters (as
+	// Open does) would send []byte as bytea.
 	header, err := json.Marshal(a.Header)
 	if err != nil {
 		return err
 	}
 	_, err = s.q().ExecContext(ctx, `UPDATE idempotency_keys SET status = $5, header = $6, body = $7, lease_until = $8, expires_at = $9
 		WHERE account_id = $1 AND user_id = $2 AND key = $3 AND claim = $4`,
-		k.AccountID, k.UserID, k.Key, token, a.Status, header, a.Body, now, now.Add(domain.IdempotencyTTL))
+		k.AccountID, k.UserID, k.Key, token, a.Status, string(header), a.Body, now, now.Add(domain.IdempotencyTTL))
 	return mapErr(err)
 }
 
