@@ -15,6 +15,9 @@ type NoticeInput struct {
 	Status      domain.Status `json:"status"`
 	MetaError   string        `json:"meta_error,omitempty"`
 	At          time.Time     `json:"at"`
+	// Export, when set, makes this the notice of an export of the channel's
+	// conversations (export.go), not of its removal.
+	Export *ExportFacts `json:"export,omitempty"`
 }
 
 // NotifyAdmins e-mails every admin of the account, once each, that the
@@ -23,6 +26,9 @@ type NoticeInput struct {
 // record, as soon as SendGrid accepts it: a retry, or a worker killed
 // mid-way, sends only the notices not yet recorded.
 func (a *Activities) NotifyAdmins(ctx context.Context, in NoticeInput) (sent int, err error) {
+	if in.Export != nil {
+		return a.notifyExport(ctx, in)
+	}
 	rc, err := a.Store.AccountAdmins(ctx, in.AccountID, in.Actor.UserID)
 	if err != nil {
 		return 0, err

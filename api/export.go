@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -40,12 +39,13 @@ func (s *Server) exportChannel(c *gin.Context) error {
 		return domain.TooManyExports(maxExports, exportRetry)
 	}
 	z := &zipExport{s: s, c: c, ch: ch, id: uuid.NewString()}
-	err = s.store.ExportChannel(c.Request.Context(), ch.ID, z)
+	err = s.store.ExportChannel(c.Request.Context(), domain.Export{ID: z.id, AccountID: ch.AccountID, ChannelID: ch.ID,
+		PerAccount: s.exportsPerAccount}, z)
 	if err == nil {
 		err = z.close()
 	}
 	if err != nil && z.started {
-		s.log.Warn("export cut short", "channel_id", ch.ID, "error", err)
+		s.log.Warn("export cut short", "channel_id", ch.ID, "export_id", z.id, "error", err)
 		panic(http.ErrAbortHandler)
 	}
 	return err
@@ -84,16 +84,22 @@ func (z *zipExport) Counted(n domain.ExportCounts) error {
 		Detail: map[string]any{"export_id": z.id, "conversations": n.Conversations, "messages": n.Messages, "format": "zip"}}); err != nil {
 		return err
 	}
+	if err := z.s.announceExport(ctx, z, n); err != nil {
+		return err
+	}
 	w := z.c.Writer
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, exportFileName(z.ch, z.s.now())))
 	w.Header().Set("Cache-Control", "no-store")
+	// A balancer (nginx) passes the stream on as it comes rather than spooling
+	// the export to its disk (deploy/lb.conf turns buffering off here too).
+	w.Header().Set("X-Accel-Buffering", "no")
 	// The counts, for a client that shows progress.
 	w.Header().Set("X-Export-Conversations", fmt.Sprint(n.Conversations))
 	w.Header().Set("X-Export-Messages", fmt.Sprint(n.Messages))
 	w.WriteHeader(http.StatusOK)
 	z.started = true
-	z.buf = bufio.NewWriterSize(stallGuard{w: w, rc: http.NewResponseController(w)}, 64<<10)
+	z.buf = bufio.NewWriterSize(&paceGuard{w: w, rc: http.NewResponseController(w), pace: z.s.exportPace, start: time.Now()}, 64<<10)
 	z.zw = zip.NewWriter(z.buf)
 	return z.file("conversations.csv", domain.ConversationsHeader)
 }
@@ -113,21 +119,6 @@ func (z *zipExport) Conversation(v domain.ExportConversation) error { return z.c
 func (z *zipExport) Messages() error { return z.file("messages.csv", domain.MessagesHeader) }
 
 func (z *zipExport) Message(m domain.ExportMessage) error { return z.csv.Write(m.Record()) }
-
-// stallGuard moves the connection's write deadline on before each chunk: an
-// export may take longer than the server's WriteTimeout, but a client that
-// stops reading still releases the snapshot's connection within exportStall.
-type stallGuard struct {
-	w  io.Writer
-	rc *http.ResponseController
-}
-
-const exportStall = time.Minute
-
-func (g stallGuard) Write(p []byte) (int, error) {
-	_ = g.rc.SetWriteDeadline(time.Now().Add(exportStall))
-	return g.w.Write(p)
-}
 
 func (z *zipExport) close() error {
 	if err := z.zw.Close(); err != nil {

@@ -38,8 +38,9 @@ type Store interface {
 	// ReleaseHold lifts the hold set at version, if it still stands;
 	// hold_changed otherwise.
 	ReleaseHold(ctx context.Context, channelID string, version time.Time, e domain.AuditEntry) error
-	// ExportChannel writes the channel's conversations and messages to w from one snapshot.
-	ExportChannel(ctx context.Context, channelID string, w domain.ExportWriter) error
+	// ExportChannel writes the channel's conversations and messages to w from
+	// one snapshot, once it has a place among the account's exports.
+	ExportChannel(ctx context.Context, x domain.Export, w domain.ExportWriter) error
 
 	Credentials(ctx context.Context, email string) (domain.User, string, error)
 	CreateSession(ctx context.Context, tokenHash []byte, userID string, expires time.Time) error
@@ -85,6 +86,9 @@ type Server struct {
 	retentionDay              time.Duration
 	startLimit                domain.Limit
 	exports                   chan struct{} // the exports streaming now (maxExports)
+	notices                   Notices
+	exportsPerAccount         int
+	exportPace                ExportPace
 	secureCookies             bool
 	proxies                   proxies // TRUSTED_PROXIES: whose X-Forwarded-Proto says TLS is on
 	sessionTTL                time.Duration
@@ -133,6 +137,14 @@ type Config struct {
 	// TrustedProxies are the load balancers whose X-Forwarded-For names the
 	// client; none: the socket's peer is the client.
 	TrustedProxies []string
+	// Notices starts the admins' notice of each export (nil: none, a test's
+	// API without Temporal).
+	Notices Notices
+	// ExportsPerAccount bounds an account's exports streaming at once, across
+	// processes (0: DefaultExportsPerAccount); ExportPace is the slowest an
+	// export may be read (zero: DefaultExportPace).
+	ExportsPerAccount int
+	ExportPace        ExportPace
 	// SessionTTL bounds web sessions; zero is DefaultSessionTTL.
 	SessionTTL time.Duration
 	// Now is the clock (tests); nil is time.Now.
@@ -157,6 +169,13 @@ func New(c Config) *Server {
 		s.purges = noPurges{}
 	}
 	s.exports = make(chan struct{}, maxExports)
+	s.exportsPerAccount, s.exportPace, s.notices = c.ExportsPerAccount, c.ExportPace, c.Notices
+	if s.exportsPerAccount <= 0 {
+		s.exportsPerAccount = DefaultExportsPerAccount
+	}
+	if s.exportPace.MinRate <= 0 {
+		s.exportPace = DefaultExportPace
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

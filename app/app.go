@@ -188,6 +188,9 @@ func (p Parts) API(adjust ...func(*api.Config)) *api.Server {
 		// The workflow's throttle matches the activity's, which is the authority.
 		ResendInterval: activities.DefaultPolicy.ResendInterval,
 	}
+	if p.Temporal != nil { // every admin is told of each export
+		c.Notices = ClientNotices{Client: p.Temporal, TaskQueue: p.Config.TemporalTaskQueue}
+	}
 	if p.Metrics != nil { // counted here, served on METRICS_ADDR (ServeMetrics)
 		c.Middleware = []gin.HandlerFunc{p.Metrics.Middleware()}
 	}

@@ -30,13 +30,21 @@ type ClientNotices struct {
 
 func (c ClientNotices) StartNotice(ctx context.Context, id string, n workflows.Notice) error {
 	_, err := c.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.QueueOr(c.TaskQueue),
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, StaticSummary: "Aviso aos administradores: canal removido"},
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, StaticSummary: noticeSummary(n.Kind)},
 		workflows.NoticeWorkflowName, n)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil
 	}
 	return err
+}
+
+// noticeSummary is a notice's summary in Temporal Web.
+func noticeSummary(k domain.NoticeKind) string {
+	if k == domain.NoticeExport {
+		return "Aviso aos administradores: conversas exportadas"
+	}
+	return "Aviso aos administradores: canal removido"
 }
 
 // noticeOwed starts, before the record is ended, the admins' notice of a

@@ -39,18 +39,20 @@ const (
 
 	// The customer's data (retention.go).
 	ActionConversationsExported Action = "conversations_exported"
-	ActionRetentionChosen       Action = "retention_chosen"
-	ActionPurgeScheduled        Action = "purge_scheduled"
-	ActionPurgeCancelled        Action = "purge_cancelled"
-	ActionPurgeMoved            Action = "purge_moved"
-	ActionHoldSet               Action = "hold_set"
-	ActionHoldReleased          Action = "hold_released"
-	ActionPurgeHeld             Action = "purge_held"
-	ActionPurgeResumed          Action = "purge_resumed"
-	ActionPurgeStarted          Action = "purge_started"
-	ActionMessagesPurged        Action = "messages_purged"
-	ActionPurgeNoticeSent       Action = "purge_notice_sent"
-	ActionPurgeDoneNotified     Action = "purge_done_notified"
+	// ActionExportNotified: an admin was told of an export (who, from where).
+	ActionExportNotified    Action = "export_notified"
+	ActionRetentionChosen   Action = "retention_chosen"
+	ActionPurgeScheduled    Action = "purge_scheduled"
+	ActionPurgeCancelled    Action = "purge_cancelled"
+	ActionPurgeMoved        Action = "purge_moved"
+	ActionHoldSet           Action = "hold_set"
+	ActionHoldReleased      Action = "hold_released"
+	ActionPurgeHeld         Action = "purge_held"
+	ActionPurgeResumed      Action = "purge_resumed"
+	ActionPurgeStarted      Action = "purge_started"
+	ActionMessagesPurged    Action = "messages_purged"
+	ActionPurgeNoticeSent   Action = "purge_notice_sent"
+	ActionPurgeDoneNotified Action = "purge_done_notified"
 
 	// The limits' refusals and notices (limits.go); the code steps the
 	// limits count are postgres' partial indexes' too.
@@ -81,4 +83,5 @@ const (
 	NoticePurgeDone    NoticeKind = "purge_done_notice"   // the messages were purged
 	NoticePurgeWaits   NoticeKind = "purge_waits_alert"   // a purge waits on its date for its notice (MAIL_OPS)
 	NoticeDisconnected NoticeKind = "disconnected_notice" // Meta cut an account's channels off (SPEC §7)
+	NoticeExport       NoticeKind = "export_notice"       // the channel's conversations were exported
 )

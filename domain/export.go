@@ -33,6 +33,25 @@ type ExportMessage struct {
 	Body     string
 }
 
+// Export is one export asked for, with the bounds it runs under.
+type Export struct {
+	ID        string // made by the server: its audit key and its notice's
+	AccountID string
+	ChannelID string
+	// PerAccount bounds the account's exports streaming at once, across
+	// every API process, so that one account cannot take every place.
+	PerAccount int
+	// IdleTimeout ends the export's transaction when it waits this long on
+	// the client (idle_in_transaction_session_timeout): its snapshot holds
+	// back vacuum; zero is DefaultExportIdleTimeout.
+	IdleTimeout time.Duration
+}
+
+// DefaultExportIdleTimeout is longer than the API's own stall guard (a
+// minute per write), so the API cuts a stalled client first; Postgres ends
+// the transaction if the process hangs anyway.
+const DefaultExportIdleTimeout = 2 * time.Minute
+
 // ExportCounts is what an export holds, counted in its snapshot.
 type ExportCounts struct {
 	Conversations int64 `json:"conversations"`

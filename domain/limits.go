@@ -95,6 +95,12 @@ func TooManyExports(max int, wait time.Duration) *Error {
 		With("retry_after", Seconds(wait))
 }
 
+// TooManyAccountExports refuses an export while the account streams max.
+func TooManyAccountExports(max int, wait time.Duration) *Error {
+	return Errorf(CodeTooManyRequests, "a conta já tem %d exportações em andamento; tente de novo em %s", max, WaitText(wait)).
+		With("retry_after", Seconds(wait))
+}
+
 // TooManyCodes refuses a code e-mail beyond CodeEmailsPerChannel.
 func TooManyCodes(l Limit, wait time.Duration) *Error {
 	return Errorf(CodeTooManyCodes, "já foram enviados %d códigos de verificação para este canal na última %s; "+

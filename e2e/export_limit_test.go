@@ -5,17 +5,26 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/crm/channel-removal/internal/devtools/seed"
 )
 
 // TestExportsAtOnceAreBounded: each export holds a pool connection for as
-// long as it streams, so one API process streams at most 4; a fifth, while
-// they run, is a 429 with Retry-After, nothing exported or recorded; once
-// they end, exports go through again. A burst meanwhile is refused whole.
+// long as it streams, so one API process streams at most 4 (2 per account,
+// so two accounts fill it here); a fifth, while they run, is a 429 with
+// Retry-After, nothing exported or recorded; once they end, exports go
+// through again. A burst meanwhile is refused whole.
 func TestExportsAtOnceAreBounded(t *testing.T) {
 	s := newStack(t)
 	s.start(true)
 	ch := s.channel("messenger", "", "page-many-exports")
 	s.conversationsWith(ch, 2)
+	// A second account's admin and channel, for the other 2 places.
+	acc2 := s.must(s.b.Account("", "Segunda", "dono@segunda.test"))
+	token2 := s.token(s.must(s.b.User("", acc2, "admin@segunda.test", "Admin", "admin")), time.Hour)
+	ch2 := s.must(s.b.Channel(seed.ChannelSpec{AccountID: acc2, Name: "Messenger", Kind: "messenger", Page: "page-many-2"}))
+	s.must(s.b.Conversation("", acc2, ch2, s.must(s.b.Contact("", acc2, "Ana", "ana@x.test")), "closed"))
 	db := s.store.DB()
 	// The exports wait on this lock in their first read, holding their places.
 	lock, err := db.Beginx()
@@ -26,9 +35,9 @@ func TestExportsAtOnceAreBounded(t *testing.T) {
 	if _, err := lock.Exec(`LOCK TABLE conversations IN ACCESS EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
-	get := func() (int, http.Header) {
+	get := func(ch, token string) (int, http.Header) {
 		req, _ := http.NewRequest("GET", s.http.URL+"/v1/channels/"+ch+"/export", nil)
-		req.Header.Set("Authorization", "Bearer "+s.adminToken)
+		req.Header.Set("Authorization", "Bearer "+token)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Error(err)
@@ -41,9 +50,17 @@ func TestExportsAtOnceAreBounded(t *testing.T) {
 	const held = 4
 	statuses := make(chan int, held)
 	var wg sync.WaitGroup
-	for range held {
+	for i := range held {
 		wg.Add(1)
-		go func() { defer wg.Done(); st, _ := get(); statuses <- st }()
+		go func() {
+			defer wg.Done()
+			c, token := ch, s.adminToken
+			if i%2 == 1 {
+				c, token = ch2, token2
+			}
+			st, _ := get(c, token)
+			statuses <- st
+		}()
 	}
 	s.eventually(func() bool {
 		var n int
@@ -59,7 +76,7 @@ func TestExportsAtOnceAreBounded(t *testing.T) {
 	var burst sync.WaitGroup
 	for range 2 * held {
 		burst.Add(1)
-		go func() { defer burst.Done(); st, _ := get(); more <- st }()
+		go func() { defer burst.Done(); st, _ := get(ch, s.adminToken); more <- st }()
 	}
 	burst.Wait()
 	close(more)
@@ -81,7 +98,7 @@ func TestExportsAtOnceAreBounded(t *testing.T) {
 	if err := db.Get(&exports, `SELECT count(*) FROM removal_audit_log WHERE channel_id = $1 AND action = 'conversations_exported'`, ch); err != nil {
 		t.Fatal(err)
 	}
-	if exports != held+1 {
-		t.Fatalf("%d exports recorded, want %d (the refused one is not an export)", exports, held+1)
+	if exports != held/2+1 {
+		t.Fatalf("%d exports recorded, want %d (the refused one is not an export)", exports, held/2+1)
 	}
 }

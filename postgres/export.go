@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -14,13 +15,30 @@ import (
 // from one snapshot (a read-only repeatable-read transaction) so that both
 // files and their counts agree, through server-side cursors fetched
 // exportFetch rows at a time: memory stays flat however large the channel.
-// The export holds one connection, and no lock, while it streams.
-func (s *Store) ExportChannel(ctx context.Context, channelID string, w domain.ExportWriter) error {
+// The export holds one connection, and no row lock, while it streams.
+//
+// Before anything is read it takes one of the account's x.PerAccount places
+// (a transaction-scoped advisory lock, so every API process counts the same
+// places and a place is freed with the transaction however it ends), or is
+// refused; and its transaction ends if it idles x.IdleTimeout on the client.
+func (s *Store) ExportChannel(ctx context.Context, x domain.Export, w domain.ExportWriter) error {
 	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return mapErr(err)
 	}
 	defer tx.Rollback()
+	idle := x.IdleTimeout
+	if idle <= 0 {
+		idle = domain.DefaultExportIdleTimeout
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('idle_in_transaction_session_timeout', $1, true)`,
+		fmt.Sprint(idle.Milliseconds())); err != nil {
+		return mapErr(err)
+	}
+	if err := accountPlace(ctx, tx, x); err != nil {
+		return err
+	}
+	channelID := x.ChannelID
 	e := export{tx: tx, channelID: channelID}
 	var n domain.ExportCounts
 	if err := tx.QueryRowContext(ctx, `
@@ -63,6 +81,32 @@ func (s *Store) ExportChannel(ctx context.Context, channelID string, w domain.Ex
 			return w.Message(m)
 		})
 }
+
+// exportLocks is the advisory locks' first key for the accounts' export
+// places (the second is a hash of the account and the place).
+const exportLocks = 0x45585054 // "EXPT"
+
+// accountPlace takes one of the account's export places for the
+// transaction, or refuses the export.
+func accountPlace(ctx context.Context, tx *sqlx.Tx, x domain.Export) error {
+	if x.PerAccount <= 0 {
+		return nil
+	}
+	for place := range x.PerAccount {
+		var got bool
+		if err := tx.GetContext(ctx, &got, `SELECT pg_try_advisory_xact_lock($1, hashtext($2))`,
+			exportLocks, fmt.Sprintf("%s/%d", x.AccountID, place)); err != nil {
+			return mapErr(err)
+		}
+		if got {
+			return nil
+		}
+	}
+	return domain.TooManyAccountExports(x.PerAccount, ExportRetry)
+}
+
+// ExportRetry is the Retry-After of an export refused for its account's places.
+const ExportRetry = 30 * time.Second
 
 // exportFetch is how many rows each FETCH brings.
 const exportFetch = 2000
