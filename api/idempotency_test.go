@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,7 +22,8 @@ func updateIDOfUser(t *testing.T, account, user, path, key, body string) (string
 	t.Helper()
 	e := gin.New()
 	var got string
-	e.POST("/v1/*rest", func(c *gin.Context) { c.Set(ctxUser, domain.User{ID: user, AccountID: account}) }, idempotency(),
+	s := &Server{store: freshKeys{}}
+	e.POST("/v1/*rest", func(c *gin.Context) { c.Set(ctxUser, domain.User{ID: user, AccountID: account}) }, s.idempotency(),
 		func(c *gin.Context) {
 			got = UpdateIDFrom(withUpdateID(c))
 			if b, _ := c.GetRawData(); string(b) != body {
@@ -71,3 +74,16 @@ func TestAnIdempotencyKeyNamesOneUpdate(t *testing.T) {
 }
 
 func must(id string, _ int) string { return id }
+
+// freshKeys is a store where every key is new and nothing is kept.
+type freshKeys struct{ Store }
+
+func (freshKeys) ClaimIdempotencyKey(context.Context, domain.IdempotencyKey, time.Time) (domain.IdempotencyClaim, error) {
+	return domain.IdempotencyClaim{Token: "t"}, nil
+}
+func (freshKeys) FinishIdempotencyKey(context.Context, domain.IdempotencyKey, string, domain.StoredAnswer, time.Time) error {
+	return nil
+}
+func (freshKeys) ReleaseIdempotencyKey(context.Context, domain.IdempotencyKey, string) error {
+	return nil
+}

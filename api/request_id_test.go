@@ -170,6 +170,16 @@ func TestARequestIdKeysNoAuditRecord(t *testing.T) {
 	}
 }
 
+// holdVersion is the version of the hold standing on the channel.
+func holdVersion(t *testing.T, db *sqlx.DB, channel string) string {
+	t.Helper()
+	var at time.Time
+	if err := db.Get(&at, `SELECT hold_at FROM channels WHERE id = $1`, channel); err != nil {
+		t.Fatal(err)
+	}
+	return domain.HoldVersion(at)
+}
+
 // takenKeys is the store as it would be if every record's key were taken.
 type takenKeys struct{ *postgres.Store }
 

@@ -59,6 +59,12 @@ type Store interface {
 	// first is when it was first received.
 	RecordDelivery(ctx context.Context, id string, body []byte, at time.Time, pending bool) (fresh, processed bool, first time.Time, err error)
 
+	// ClaimIdempotencyKey, FinishIdempotencyKey and ReleaseIdempotencyKey
+	// keep the first answer of each Idempotency-Key (idempotency.go).
+	ClaimIdempotencyKey(ctx context.Context, k domain.IdempotencyKey, now time.Time) (domain.IdempotencyClaim, error)
+	FinishIdempotencyKey(ctx context.Context, k domain.IdempotencyKey, token string, a domain.StoredAnswer, now time.Time) error
+	ReleaseIdempotencyKey(ctx context.Context, k domain.IdempotencyKey, token string) error
+
 	Ping(ctx context.Context) error
 }
 
@@ -205,12 +211,13 @@ func New(c Config) *Server {
 
 	e.GET("/", h(serveWebApp))
 	e.GET("/assets/*file", h(serveAsset))
+	e.GET("/openapi.json", h(serveOpenAPI))
 	e.POST("/v1/session", h(s.signIn))
 	e.GET("/webhooks/meta", h(s.verifyWebhook))
 	e.POST("/webhooks/meta", h(s.receiveWebhook))
 	e.DELETE("/v1/session", h(s.signOut))
 
-	v1 := e.Group("/v1", endWatches(), h(s.authenticate), h(s.loadCaller), idempotency())
+	v1 := e.Group("/v1", endWatches(), h(s.authenticate), h(s.loadCaller), s.idempotency())
 	v1.GET("/session", h(s.whoAmI))
 	v1.GET("/channels", h(s.listChannels))
 	v1.GET("/channels/:id", h(s.getChannel))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crm/channel-removal/api"
+	"github.com/crm/channel-removal/internal/devtools/contract"
 	"github.com/crm/channel-removal/internal/devtools/seed"
 	"github.com/crm/channel-removal/internal/devtools/testdb"
 	"github.com/crm/channel-removal/postgres"
@@ -122,6 +123,12 @@ func (s *storeServer) request(method, path string, body any, header ...string) a
 	raw, _ := io.ReadAll(res.Body)
 	a := answer{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
 	json.Unmarshal(raw, &a.Body)
+	// Every answer is what api/openapi says it is.
+	if c, err := contract.Shared(); err != nil {
+		s.t.Fatal(err)
+	} else if err := c.Check(req, res.StatusCode, res.Header, raw); err != nil {
+		s.t.Error(err)
+	}
 	return a
 }
 

@@ -21,7 +21,8 @@ const SweepEvery = 10 * time.Minute
 
 // Sweep deletes, every interval until ctx ends, the throttles' buckets whose
 // window passed an hour ago (the longest window is 15 minutes) and the
-// expired web sessions: neither is read again, and both would grow forever.
+// expired web sessions and Idempotency-Keys (a day after their answer): none
+// is read again, and all would grow forever.
 // Several API processes sweeping at once delete the same rows, harmlessly.
 func Sweep(ctx context.Context, store *postgres.Store, interval time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
@@ -32,6 +33,11 @@ func Sweep(ctx context.Context, store *postgres.Store, interval time.Duration, l
 			log.Warn("sweep failed", "error", err)
 		} else if b+s > 0 {
 			log.Info("swept", "throttle_buckets", b, "expired_sessions", s)
+		}
+		if k, err := store.SweepIdempotencyKeys(ctx, now); err != nil && ctx.Err() == nil {
+			log.Warn("sweep of idempotency keys failed", "error", err)
+		} else if k > 0 {
+			log.Info("swept", "expired_idempotency_keys", k)
 		}
 		select {
 		case <-ctx.Done():

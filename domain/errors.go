@@ -59,6 +59,13 @@ const (
 	CodeTooManyWebhooks   Code = "too_many_webhook_endpoints"
 )
 
+// Idempotency-Key (SPEC §9): the key came back with another request, or while
+// its first request is still being answered.
+const (
+	CodeIdempotencyKeyReused   Code = "idempotency_key_reused"
+	CodeIdempotencyKeyInFlight Code = "idempotency_key_in_flight"
+)
+
 // Error is the domain error: a code, a pt-BR message fit for a user, and
 // optional machine-readable fields (e.g. attempts_left, retry_after).
 type Error struct {

@@ -386,6 +386,7 @@ func (s *stack) do(method, path, token string, body any) resp {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	s.conforms(req, res, raw)
 	out := resp{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
 	json.Unmarshal(raw, &out.Body)
 	return out

@@ -13,6 +13,7 @@ import (
 // stands replaces it with a later hold_at, even within one microsecond: the
 // instant is the hold's version (domain.Hold.Version), which ReleaseHold
 // matches, so a new hold never shares the version of the one it replaced.
+// A record not written is an error, and the hold is undone with it.
 func (s *Store) SetHold(ctx context.Context, channelID string, hold *domain.Hold, e domain.AuditEntry) error {
 	var reason, by any
 	var at any
@@ -34,22 +35,28 @@ func (s *Store) SetHold(ctx context.Context, channelID string, hold *domain.Hold
 // at version (its hold_at), with its audit record, in one statement: a hold
 // set meanwhile (its UPDATE committed while this one waited for the row) is
 // not the one read, and stands; that is a hold_changed, and nothing is
-// written.
+// written. A lift whose record was not written is undone with it.
 func (s *Store) ReleaseHold(ctx context.Context, channelID string, version time.Time, e domain.AuditEntry) error {
 	args, err := auditArgs(e)
 	if err != nil {
 		return err
 	}
-	var released bool
-	err = s.q().ScanRow(ctx, auditStatement(`hold AS (
+	return s.inTx(ctx, func(tx querier) error {
+		var released bool
+		var written int
+		err := tx.ScanRow(ctx, auditStatement(`hold AS (
 			UPDATE channels SET hold_reason = NULL, hold_by = NULL, hold_at = NULL
-			WHERE id = $13 AND hold_at = $14 RETURNING 1),`, `EXISTS (SELECT 1 FROM hold)`, `SELECT EXISTS (SELECT 1 FROM hold)`),
-		append(args, channelID, version), &released)
-	if err != nil {
-		return mapErr(err)
-	}
-	if !released {
-		return domain.HoldChanged()
-	}
-	return nil
+			WHERE id = $13 AND hold_at = $14 RETURNING 1),`, `EXISTS (SELECT 1 FROM hold)`,
+			`SELECT EXISTS (SELECT 1 FROM hold), (SELECT count(*) FROM audit)`),
+			append(args, channelID, version), &released, &written)
+		switch {
+		case err != nil:
+			return err
+		case !released:
+			return domain.HoldChanged()
+		case written == 0:
+			return errNotAudited(e.Action)
+		}
+		return nil
+	})
 }

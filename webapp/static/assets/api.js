@@ -47,15 +47,18 @@ export async function api(method, path, body, signal) {
   } catch (e) {
     throw new Problem(0, { code: 'network', detail: 'Não foi possível falar com o servidor. Verifique sua conexão com a rede e tente novamente.' });
   }
-  if (keyID !== null && res.status < 500) {
-    pendingKeys.delete(keyID); // answered: a new click is a new request
-  }
-  if (res.status === 204) return null;
   let data = null;
   const text = await res.text();
   if (text) {
     try { data = JSON.parse(text); } catch (e) { data = null; }
   }
+  // Answered: a new click is a new request. Not while the first request
+  // with the key still runs (409 idempotency_key_in_flight): the next click
+  // asks for that request's answer.
+  if (keyID !== null && res.status < 500 && !(data && data.code === 'idempotency_key_in_flight')) {
+    pendingKeys.delete(keyID);
+  }
+  if (res.status === 204) return null;
   if (!res.ok) {
     if (res.status === 401 && path !== '/v1/session') {
       window.dispatchEvent(new CustomEvent('unauthorized'));
