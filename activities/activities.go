@@ -46,6 +46,7 @@ type Store interface {
 	// NoticeSent says whether the notice key has gone out; MarkNoticeSent
 	// records it, with its audit record, once the provider accepted it.
 	NoticeSent(ctx context.Context, key string) (bool, error)
+	NoticeSentAt(ctx context.Context, key string) (at time.Time, found bool, err error)
 	MarkNoticeSent(ctx context.Context, key, recipient string, e domain.AuditEntry) error
 	// AccountAdmins reads the account's name and admins, and the acting user.
 	AccountAdmins(ctx context.Context, accountID, actorUserID string) (domain.Recipients, error)

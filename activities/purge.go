@@ -115,6 +115,9 @@ type PurgeNoticeInput struct {
 	ChannelName string       `json:"channel_name"`
 	Purge       domain.Purge `json:"purge"`
 	Soon        bool         `json:"soon"`
+	// RetentionDay is the purge's retention day, by which PurgeUntold
+	// judges whether a notice went out in time (0: any time).
+	RetentionDay time.Duration `json:"retention_day,omitempty"`
 }
 
 // NotifyPurge e-mails every admin, once each: the notice before a purge goes

@@ -11,9 +11,9 @@ import (
 )
 
 // PurgeUntold counts the account's admins whose notice of the purge on
-// in.Purge.PurgeAt SendGrid has not accepted (in.Soon is true): the purge
-// waits on its date until it is 0. An admin added since the notice counts
-// too, and the notice told again reaches them.
+// in.Purge.PurgeAt SendGrid has not accepted in time (by the notice day:
+// domain.ToldInTime; in.Soon is true): the purge starts on its date only
+// when it is 0. An admin added since the notice counts too.
 func (a *Activities) PurgeUntold(ctx context.Context, in PurgeNoticeInput) (int, error) {
 	rc, err := a.Store.AccountAdmins(ctx, in.AccountID, "")
 	if err != nil {
@@ -21,11 +21,11 @@ func (a *Activities) PurgeUntold(ctx context.Context, in PurgeNoticeInput) (int,
 	}
 	untold := 0
 	for _, admin := range rc.Admins {
-		told, err := a.Store.NoticeSent(ctx, in.noticeKey(admin))
+		at, told, err := a.Store.NoticeSentAt(ctx, in.noticeKey(admin))
 		if err != nil {
 			return 0, temporalerr.Encode(err)
 		}
-		if !told {
+		if !told || (in.RetentionDay > 0 && !domain.ToldInTime(at, in.Purge.PurgeAt, in.RetentionDay)) {
 			untold++
 		}
 	}

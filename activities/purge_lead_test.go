@@ -38,6 +38,20 @@ func TestAPurgeCountsTheAdminsNotYetTold(t *testing.T) {
 	untold(0)
 	e.must(e.b.User("", e.account, "terceira@loja.test", "Terceira Admin", "admin"))
 	untold(1)
+	// Judged by the notice day: told now, a purge 30 days away had the lead;
+	// one a day away did not (its notice day was six days ago).
+	timed := in
+	timed.RetentionDay, timed.Purge.PurgeAt = domain.RetentionDay, time.Now().Add(30*domain.RetentionDay)
+	e.acts.NotifyPurge(e.ctx, timed)
+	if n, err := e.acts.PurgeUntold(e.ctx, timed); err != nil || n != 0 {
+		t.Fatalf("told 30 days ahead: untold %d (%v), want 0", n, err)
+	}
+	late := timed
+	late.Purge.PurgeAt = time.Now().Add(domain.RetentionDay)
+	e.acts.NotifyPurge(e.ctx, late)
+	if n, err := e.acts.PurgeUntold(e.ctx, late); err != nil || n != 3 {
+		t.Fatalf("told a day ahead: untold %d (%v), want all 3 (too late for the lead)", n, err)
+	}
 	moved := in
 	moved.Purge.PurgeAt = at.Add(time.Hour)
 	if n, err := e.acts.PurgeUntold(e.ctx, moved); err != nil || n != 3 {

@@ -106,3 +106,42 @@ func exportStatus(t *testing.T, url string, a tenant) int {
 	}
 	return res.StatusCode
 }
+
+// TestAnExportEndsAtItsLongestDuration: read steadily, above its pace, an
+// export still ends when it has streamed for Max: its snapshot holds back
+// vacuum for every tenant while it lasts.
+func TestAnExportEndsAtItsLongestDuration(t *testing.T) {
+	_, db := testdb.New(t)
+	a := newTenant(t, seed.Builder{DB: db}, "loja")
+	if _, err := db.Exec(`INSERT INTO messages (conversation_id, body)
+		SELECT v.id, (SELECT string_agg(md5(random()::text || g || s), '') FROM generate_series(1, 32) s)
+		FROM conversations v, generate_series(1, 400) g WHERE v.channel_id = $1`, a.channel); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(api.New(api.Config{Store: postgres.New(db), Removals: noRemovals{}, JWTSecret: []byte("secret"),
+		CodeSecret: []byte("c"), ExportPace: api.ExportPace{MinRate: 1, Grace: time.Hour, Max: time.Second},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
+	srv.Listener = smallBuffers{srv.Listener}
+	srv.Start()
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/channels/"+a.channel+"/export", nil)
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("export: %v %v", res, err)
+	}
+	var got bytes.Buffer
+	buf := make([]byte, 4<<10)
+	for {
+		n, err := res.Body.Read(buf)
+		got.Write(buf[:n])
+		if err != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // 80 KiB/s: well above its pace
+	}
+	res.Body.Close()
+	if _, err := zip.NewReader(bytes.NewReader(got.Bytes()), int64(got.Len())); err == nil {
+		t.Fatalf("an export read for longer than its longest duration was read whole (%d bytes)", got.Len())
+	}
+}

@@ -70,7 +70,8 @@ func (s *Server) signIn(c *gin.Context) error {
 		return err
 	}
 	ctx, ip, now := c.Request.Context(), c.ClientIP(), s.now()
-	byEmailIP, byIP, byEmail := "sign-in:email-ip:"+email+" "+ip, "sign-in:ip:"+ip, "sign-in:email:"+email
+	addr := domain.AddressKey(ip) // an IPv6 /64 is one address
+	byEmailIP, byIP, byEmail := "sign-in:email-ip:"+email+" "+addr, "sign-in:ip:"+addr, "sign-in:email:"+email
 	b, err := s.store.Hit(ctx, now, domain.SignInPerEmail.Window, byEmailIP, byIP, byEmail)
 	if err != nil {
 		return err

@@ -109,3 +109,26 @@ func TestSpoofedForwardedForFromAnUntrustedPeerIsOneAddress(t *testing.T) {
 		s.want(s.signIn(s.adminEmail, testPassword, fmt.Sprintf("192.0.2.%d", 50+i)), 429, "too_many_attempts")
 	}
 }
+
+// TestOneIPv6SlashSixtyFourIsOneAddress: 30 addresses of one IPv6 /64 (what
+// one home line or cloud machine is handed), 5 guesses each, get the admin's
+// password evaluated only as often as one address may; before, each address
+// of the /64 was an address of its own (150 guesses a quarter hour).
+func TestOneIPv6SlashSixtyFourIsOneAddress(t *testing.T) {
+	s := newStoreServer(t, behindTheBalancer)
+	evaluated := 0
+	for a := range 30 {
+		for i := range domain.SignInPerEmail.Max {
+			if s.signIn(s.adminEmail, fmt.Sprint("errada-", a, "-", i), fmt.Sprintf("2001:db8:1:2::%x", a+1)).Status == 401 {
+				evaluated++
+			}
+		}
+	}
+	if evaluated > domain.SignInPerEmail.Max {
+		t.Fatalf("%d guesses evaluated from one IPv6 /64 in one window (limit per address: %d)", evaluated, domain.SignInPerEmail.Max)
+	}
+	// Another /64 is another address: the admin gets in from it.
+	if r := s.signIn(s.adminEmail, testPassword, "2001:db8:9:9::1"); r.Status != 204 {
+		t.Fatalf("the admin from another /64 answered %d", r.Status)
+	}
+}

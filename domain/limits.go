@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"time"
 )
 
@@ -213,4 +214,19 @@ const MaxRetryUnlinkRounds = 10
 // RetryUnlinkRoundsRefusal is the refusal of a round past the bound.
 func RetryUnlinkRoundsRefusal() *Error {
 	return Errorf(CodeConflict, "esta remoção já teve %d novas tentativas na Meta; corrija a causa e aguarde o fim da janela (o desvínculo será abandonado)", MaxRetryUnlinkRounds)
+}
+
+// AddressKey is the address a throttle counts: an IPv4 address itself, an
+// IPv6 address by its /64, which one line or machine is handed whole, so
+// rotating within it does not buy more guesses.
+func AddressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }

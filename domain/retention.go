@@ -184,3 +184,16 @@ func PurgeAfterHold(at, now time.Time, day time.Duration) time.Time {
 	}
 	return next
 }
+
+// ToldInTime says a notice of a purge on purgeAt accepted at sentAt gave the
+// admin the whole lead: it went out by the notice day, give or take a
+// retention hour (at least a minute) for the notice's own delivery. A notice
+// accepted later (SendGrid back a day late) leaves the admin less than the
+// lead, and the purge moves on.
+func ToldInTime(sentAt, purgeAt time.Time, day time.Duration) bool {
+	if day <= 0 {
+		day = RetentionDay
+	}
+	slack := max(day/24, time.Minute)
+	return !sentAt.After(PurgeNoticeAt(purgeAt, day).Add(slack))
+}

@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
+	"time"
 
 	"github.com/crm/channel-removal/domain"
 )
@@ -17,6 +20,15 @@ func (s *Store) NoticeSent(ctx context.Context, key string) (bool, error) {
 	var sent bool
 	err := s.q().GetContext(ctx, &sent, `SELECT EXISTS (SELECT 1 FROM notices WHERE key = $1)`, key)
 	return sent, mapErr(err)
+}
+
+// NoticeSentAt says when the notice key went out (found false: not yet).
+func (s *Store) NoticeSentAt(ctx context.Context, key string) (at time.Time, found bool, err error) {
+	err = s.q().GetContext(ctx, &at, `SELECT sent_at FROM notices WHERE key = $1`, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	return at, err == nil, mapErr(err)
 }
 
 // MarkNoticeSent records a notice of a removal that the provider accepted

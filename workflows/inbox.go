@@ -121,7 +121,7 @@ func (r *removal) next(ctx workflow.Context, deadline time.Time, summary string)
 			return cmd, end
 		}
 		if cmd.Note != "" {
-			r.doc.Notes = append(r.doc.Notes, cmd.Note)
+			r.note(cmd.Note)
 		}
 		if !cmd.Drop {
 			return cmd, end
@@ -146,7 +146,15 @@ func (r *removal) reply(cmd command, err *domain.Error) {
 func (r *removal) refuse(cmd command, err *domain.Error) {
 	r.reply(cmd, err)
 	if cmd.ID == "" {
-		r.doc.Notes = append(r.doc.Notes, fmt.Sprintf("Sinal %q ignorado: %s", cmd.Kind, err.Message))
+		r.note(fmt.Sprintf("Sinal %q ignorado: %s", cmd.Kind, err.Message))
+	}
+}
+
+// note adds a note unless it is the last one already: a signal sent over and
+// over (a daily ops batch) notes once, and the document stays small.
+func (r *removal) note(n string) {
+	if k := len(r.doc.Notes); k == 0 || r.doc.Notes[k-1] != n {
+		r.doc.Notes = append(r.doc.Notes, n)
 	}
 }
 

@@ -68,5 +68,9 @@ func (r *purge) everyAdminTold(ctx workflow.Context) bool {
 
 // noticeInput is the input of the purge's notice, before it (soon) or after.
 func (r *purge) noticeInput(soon bool) activities.PurgeNoticeInput {
-	return activities.PurgeNoticeInput{Step: r.step(domain.ActorRetention), ChannelName: r.in.ChannelName, Purge: r.p, Soon: soon}
+	in := activities.PurgeNoticeInput{Step: r.step(domain.ActorRetention), ChannelName: r.in.ChannelName, Purge: r.p, Soon: soon}
+	if r.lead {
+		in.RetentionDay = r.in.RetentionDay.D()
+	}
+	return in
 }

@@ -175,6 +175,35 @@ func boolsAsActions(soon []bool) []domain.Action {
 	return out
 }
 
+// TestANoticeAcceptedLateMovesThePurgeOn: SendGrid comes back 22 hours
+// after the notice day; the notice of the date then goes out, but it leaves
+// the admins less than the lead, so the purge moves on by the lead (it used
+// to start on its date with six days' notice).
+func TestANoticeAcceptedLateMovesThePurgeOn(t *testing.T) {
+	h := newPurgeHarness(t, 1)
+	back := purgeStart.Add(23*domain.RetentionDay + 22*time.Hour)
+	h.noticeErr = func() error {
+		if h.env.Now().Before(back) {
+			return temporal.NewApplicationError("sendgrid: 503", "unavailable")
+		}
+		return nil
+	}
+	out := h.run(30)
+	if out.Status != domain.RetentionPurged {
+		t.Fatalf("result %+v", out)
+	}
+	started := h.at[domain.ActionPurgeStarted]
+	var toldAt time.Time
+	for date, at := range h.toldAt {
+		if !date.After(started) && date.Add(time.Hour).After(started) {
+			toldAt = at
+		}
+	}
+	if toldAt.IsZero() || started.Sub(toldAt) < domain.PurgeLead(domain.RetentionDay)-time.Hour {
+		t.Fatalf("started %s, the notice of its date accepted %s: %s of notice, want the lead", started, toldAt, started.Sub(toldAt))
+	}
+}
+
 func count(actions []domain.Action, a domain.Action) int {
 	n := 0
 	for _, x := range actions {

@@ -17,7 +17,7 @@ import (
 // first. True: the history should continue as new (moves and holds may come
 // for months).
 func (r *purge) awaitDate(ctx workflow.Context) (continueAsNew bool) {
-	if r.lead && workflow.GetInfo(ctx).GetContinueAsNewSuggested() && len(r.inbox.queue) == 0 {
+	if r.lead && r.mayContinueAsNew(ctx) {
 		return true
 	}
 	now, day := workflow.Now(ctx), r.in.RetentionDay.D()
@@ -65,7 +65,8 @@ func (r *purge) awaitHold(ctx workflow.Context) bool {
 			r.holdChanged(ctx, purgeCommand{Kind: purgeHold, Actor: domain.ActorRetention})
 		}
 	}
-	return r.p.Status == domain.RetentionHeld && ctx.Err() == nil && workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+	return r.p.Status == domain.RetentionHeld && ctx.Err() == nil && workflow.GetInfo(ctx).GetContinueAsNewSuggested() &&
+		(!r.lead || r.mayContinueAsNew(ctx))
 }
 
 // start begins the purge on its date, unless a hold stands.
@@ -121,7 +122,7 @@ func (r *purge) purgeBatches(ctx workflow.Context) (continueAsNew bool) {
 			return false
 		}
 		r.take(ctx, next)
-		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() && (!r.lead || r.mayContinueAsNew(ctx)) {
 			return true
 		}
 	}
@@ -198,4 +199,21 @@ func (r *purge) carried() PurgeInput {
 // PurgeSummary is the purge run's one-line summary in Temporal Web.
 func PurgeSummary(channelName, channelID string) string {
 	return fmt.Sprintf("Exclusão das mensagens do canal %q (%s)", channelName, channelID)
+}
+
+// mayContinueAsNew says the history should continue as new and nothing
+// would be lost by it: no input queued, no signal delivered and not yet
+// queued (the signals' coroutine runs after this one in a task), no update
+// handler still waiting for its answer. Otherwise the run goes on and asks
+// again at its next step (since r5; before, a request queued then was lost).
+func (r *purge) mayContinueAsNew(ctx workflow.Context) bool {
+	if !workflow.GetInfo(ctx).GetContinueAsNewSuggested() || len(r.inbox.queue) > 0 || !workflow.AllHandlersFinished(ctx) {
+		return false
+	}
+	for _, name := range []string{SignalCancelPurge, SignalMovePurge, SignalHoldChanged} {
+		if workflow.GetSignalChannel(ctx, name).Len() > 0 {
+			return false
+		}
+	}
+	return true
 }

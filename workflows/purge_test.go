@@ -92,7 +92,8 @@ func newPurgeHarness(t *testing.T, batches int) *purgeHarness {
 		return 2, nil
 	})
 	h.env.OnActivity(a.PurgeUntold, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PurgeNoticeInput) (int, error) {
-		if h.told[in.Purge.PurgeAt] {
+		at, told := h.toldAt[in.Purge.PurgeAt]
+		if told && (in.RetentionDay == 0 || domain.ToldInTime(at, in.Purge.PurgeAt, in.RetentionDay)) {
 			return 0, nil
 		}
 		return 2, nil
