@@ -12,12 +12,12 @@ import (
 )
 
 // TestTracesFollowARemovalFromHTTPToMeta records one removal's spans in
-// memory. The trace of `POST …/verify` holds the update through Temporal
-// (the client's call, the run's validator and handler) and Postgres's
-// statements. The run's own work (its activities, the call to Meta's Graph
-// API) is in the trace of the request that started it, `POST …/removals`:
-// the SDK's interceptor parents a workflow's main line to its start, and
-// the unlink runs there, not in the update's handler.
+// memory and finds one trace from `POST …/verify` to the call to Meta: the
+// update through Temporal (the client's call, the run's handler), Postgres's
+// statements, then the unlink the run's main line schedules after the
+// update (tracing.followUpdates), its activity and Meta's subscribed_apps.
+// The trace of `POST …/removals` keeps the start and the run's earlier work,
+// but no longer the Meta call.
 func TestTracesFollowARemovalFromHTTPToMeta(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
 	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
@@ -70,6 +70,9 @@ func TestTracesFollowARemovalFromHTTPToMeta(t *testing.T) {
 			}
 		}
 	}
-	check("/v1/removals/:id/verify", "UpdateWorkflow:", "HandleUpdate:", "postgres")
-	check("/v1/channels/:id/removals", "StartWorkflow:", "RunWorkflow:", "RunActivity:", "postgres", "meta")
+	check("/v1/removals/:id/verify", "UpdateWorkflow:", "HandleUpdate:", "RunActivity:", "postgres", "meta")
+	check("/v1/channels/:id/removals", "StartWorkflow:", "RunWorkflow:", "postgres")
+	if kinds := in(root("/v1/channels/:id/removals")); kinds["meta"] {
+		t.Errorf("the Meta call is still in the trace of the start, not only the verify's")
+	}
 }

@@ -42,11 +42,13 @@ func Setup(ctx context.Context, endpoint, process string, log *slog.Logger) (fun
 // a client (and the workers built on it). It carries the span context in
 // the headers of what it sends (starts, updates, signals, activities): the
 // workflows' commands are unchanged, so replays of sealed histories are too
-// (workflows/replay_test.go replays with it).
+// (workflows/replay_test.go replays with it). A run's main line follows the
+// last update it handled (followUpdates): the Meta call of a removal is in
+// the trace of its `POST …/verify`.
 func TemporalInterceptor() interceptor.Interceptor {
-	i, err := opentelemetry.NewTracingInterceptor(opentelemetry.TracerOptions{})
+	i, err := opentelemetry.NewTracingInterceptor(opentelemetry.TracerOptions{SpanContextKey: spanKey{}})
 	if err != nil {
 		panic(err) // only with options we do not set
 	}
-	return i
+	return followUpdates{i}
 }
