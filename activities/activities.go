@@ -55,6 +55,10 @@ type Store interface {
 	// event's marks the delivery processed.
 	DisconnectWABA(ctx context.Context, deliveryID string, ev domain.AccessLost, at time.Time, last bool) ([]domain.DisconnectedChannel, error)
 	MarkDisconnectionNoticeSent(ctx context.Context, key, recipient string) error
+	// LiveChannelsOnWABA reads the WABA's live channels (an offboarded
+	// coexistence number's); MarkDeliveryProcessed marks a delivery done.
+	LiveChannelsOnWABA(ctx context.Context, wabaID string) ([]domain.WABAChannel, error)
+	MarkDeliveryProcessed(ctx context.Context, deliveryID string, at time.Time) error
 }
 
 // Graph is what the activities need from the Meta Graph API.

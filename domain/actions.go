@@ -84,4 +84,5 @@ const (
 	NoticePurgeWaits   NoticeKind = "purge_waits_alert"   // a purge waits on its date for its notice (MAIL_OPS)
 	NoticeDisconnected NoticeKind = "disconnected_notice" // Meta cut an account's channels off (SPEC §7)
 	NoticeExport       NoticeKind = "export_notice"       // the channel's conversations were exported
+	NoticeOffboarded   NoticeKind = "offboarded_notice"   // a coexistence number left the Cloud API (ACCOUNT_OFFBOARDED)
 )
