@@ -153,10 +153,14 @@ func (pl AttemptPlan) failed(doc Removal, needsOps bool) Removal {
 }
 
 // Complete is doc once nothing is owed any more: completed at now, with a
-// WhatsApp Business API channel's note on its number.
+// WhatsApp Business API channel's note on its number and, unless it is in
+// coexistence, what taking it elsewhere needs (number_move.go).
 func Complete(doc Removal, now time.Time) Removal {
 	if doc.Impact != nil && doc.Impact.Kind == KindWhatsAppCloud {
 		doc.Notes = append(doc.Notes, CompletedNote(doc.MetaUnlink.Number))
+	}
+	if NumberMoveApplies(doc.Impact) {
+		doc.Notes = append(doc.Notes, NoteNumberMove)
 	}
 	doc.Status, doc.Step, doc.UpdatedAt, doc.CompletedAt = StatusCompleted, StatusStep(StatusCompleted), now, &now
 	return doc
