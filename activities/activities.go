@@ -42,6 +42,7 @@ type Store interface {
 	RecordUnlinkAttempt(ctx context.Context, removalID, runID string, status domain.UnlinkStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
 	RecordNumberAttempt(ctx context.Context, removalID, runID string, status domain.NumberStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.NumberJob, error)
 	RecordOverrideAttempt(ctx context.Context, removalID, runID string, status domain.OverrideStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.OverrideJob, error)
+	RecordCreditLineAttempt(ctx context.Context, removalID, runID string, status domain.CreditLineStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.CreditLineJob, error)
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
 	// NoticeSent says whether the notice key has gone out; MarkNoticeSent
 	// records it, with its audit record, once the provider accepted it.
@@ -69,6 +70,9 @@ type Graph interface {
 	// ClearNumberOverride removes it.
 	NumberOverride(ctx context.Context, phoneNumberID, token string) (string, error)
 	ClearNumberOverride(ctx context.Context, phoneNumberID, token string) error
+	// RevokeCreditLine deletes the allocation config of our credit line
+	// shared with a WABA.
+	RevokeCreditLine(ctx context.Context, allocationConfigID, token string) (metagraph.Outcome, error)
 }
 
 // Policy holds the verification rules (SPEC §1.3–1.4) and the code's limits
