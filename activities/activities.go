@@ -42,6 +42,7 @@ type Store interface {
 	RecordUnlinkAttempt(ctx context.Context, removalID, runID string, status domain.UnlinkStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error)
 	RecordNumberAttempt(ctx context.Context, removalID, runID string, status domain.NumberStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.NumberJob, error)
 	RecordOverrideAttempt(ctx context.Context, removalID, runID string, status domain.OverrideStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.OverrideJob, error)
+	RecordCreditLineAttempt(ctx context.Context, removalID, runID string, status domain.CreditLineStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.CreditLineJob, error)
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
 	// NoticeSent says whether the notice key has gone out; MarkNoticeSent
 	// records it, with its audit record, once the provider accepted it.
@@ -55,6 +56,10 @@ type Store interface {
 	// event's marks the delivery processed.
 	DisconnectWABA(ctx context.Context, deliveryID string, ev domain.AccessLost, at time.Time, last bool) ([]domain.DisconnectedChannel, error)
 	MarkDisconnectionNoticeSent(ctx context.Context, key, recipient string) error
+	// LiveChannelsOnWABA reads the WABA's live channels (an offboarded
+	// coexistence number's); MarkDeliveryProcessed marks a delivery done.
+	LiveChannelsOnWABA(ctx context.Context, wabaID string) ([]domain.WABAChannel, error)
+	MarkDeliveryProcessed(ctx context.Context, deliveryID string, at time.Time) error
 }
 
 // Graph is what the activities need from the Meta Graph API.
@@ -65,6 +70,9 @@ type Graph interface {
 	// ClearNumberOverride removes it.
 	NumberOverride(ctx context.Context, phoneNumberID, token string) (string, error)
 	ClearNumberOverride(ctx context.Context, phoneNumberID, token string) error
+	// RevokeCreditLine deletes the allocation config of our credit line
+	// shared with a WABA.
+	RevokeCreditLine(ctx context.Context, allocationConfigID, token string) (metagraph.Outcome, error)
 }
 
 // Policy holds the verification rules (SPEC §1.3–1.4) and the code's limits

@@ -18,6 +18,9 @@ type NoticeInput struct {
 	// Export, when set, makes this the notice of an export of the channel's
 	// conversations (export.go), not of its removal.
 	Export *ExportFacts `json:"export,omitempty"`
+	// NumberMove: the notice says what taking the WhatsApp number elsewhere
+	// needs (domain.NumberMoveApplies, since r5).
+	NumberMove bool `json:"number_move,omitempty"`
 }
 
 // NotifyAdmins e-mails every admin of the account, once each, that the
@@ -39,7 +42,7 @@ func (a *Activities) NotifyAdmins(ctx context.Context, in NoticeInput) (sent int
 	}
 	n := domain.RemovalNotice{AccountName: rc.AccountName, ChannelName: in.ChannelName, ChannelID: in.ChannelID,
 		RemovalID: in.RemovalID, RemovedBy: rc.ActorName, RemovedByEmail: rc.ActorEmail, IP: in.Actor.IP, At: in.At,
-		Status: in.Status, MetaError: in.MetaError, AppURL: a.AppURL}
+		Status: in.Status, MetaError: in.MetaError, AppURL: a.AppURL, NumberMove: in.NumberMove}
 	if n.RemovedBy == "" {
 		n.RemovedBy = in.Actor.UserID
 	}

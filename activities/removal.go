@@ -31,6 +31,8 @@ type DeleteResult struct {
 	// WABAOverride: our app had one on the WABA (it goes with the subscription).
 	Override     bool `json:"override,omitempty"`
 	WABAOverride bool `json:"waba_override,omitempty"`
+	// CreditLine: the WABA's share of our credit line is owed a revocation.
+	CreditLine bool `json:"credit_line,omitempty"`
 	// MetaAccessLost: Meta had cut the channel off; nothing is owed to it.
 	MetaAccessLost bool `json:"meta_access_lost,omitempty"`
 	// Refused: the attendances found, and why.
@@ -39,7 +41,8 @@ type DeleteResult struct {
 
 // Owed is what the tombstone left owed to Meta.
 func (d DeleteResult) Owed() domain.MetaOwed {
-	return domain.MetaOwed{Override: d.Override, Subscription: d.Subscription, Number: d.Number, WABAOverride: d.WABAOverride}
+	return domain.MetaOwed{Override: d.Override, Subscription: d.Subscription, Number: d.Number, WABAOverride: d.WABAOverride,
+		CreditLine: d.CreditLine}
 }
 
 // Outcome is how the tombstone ended, for the document the workflow decided.
@@ -47,7 +50,8 @@ func (r DeleteResult) Outcome() domain.Outcome {
 	if r.Refused != nil {
 		return domain.OutcomeAttendanceOpened
 	}
-	return domain.TombstoneResult{Subscription: r.Subscription, Number: r.Number, Override: r.Override, MetaAccessLost: r.MetaAccessLost}.Outcome()
+	return domain.TombstoneResult{Subscription: r.Subscription, Number: r.Number, Override: r.Override, CreditLine: r.CreditLine,
+		MetaAccessLost: r.MetaAccessLost}.Outcome()
 }
 
 // Facts are what the tombstone found.
@@ -79,7 +83,7 @@ func (a *Activities) DeleteChannel(ctx context.Context, in DeleteInput) (DeleteR
 		}
 		return res, a.Store.AppendAudit(ctx, e)
 	}
-	return DeleteResult{Subscription: r.Subscription, Number: r.Number, Override: r.Override, WABAOverride: r.WABAOverride,
+	return DeleteResult{Subscription: r.Subscription, Number: r.Number, Override: r.Override, WABAOverride: r.WABAOverride, CreditLine: r.CreditLine,
 		MetaAccessLost: r.MetaAccessLost}, nil
 }
 
@@ -129,6 +133,12 @@ func (a *Activities) AbandonUnlink(ctx context.Context, in AbandonInput) error {
 	if num, asked := job.Number(); asked && num.Status != domain.NumberReleased && num.Status != domain.NumberAbandoned {
 		owed = append(owed, abandon{domain.ActionNumberReleaseAbandoned, func(rs ...domain.AuditEntry) error {
 			_, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, domain.NumberAbandoned, why, now, rs...)
+			return err
+		}})
+	}
+	if job.OwesCreditLine() {
+		owed = append(owed, abandon{domain.ActionCreditLineRevokeAbandoned, func(rs ...domain.AuditEntry) error {
+			_, err := a.Store.RecordCreditLineAttempt(ctx, in.RemovalID, in.RunID, domain.CreditLineAbandoned, why, now, rs...)
 			return err
 		}})
 	}

@@ -112,7 +112,8 @@ func (e *env) attempts(ch string) int {
 func (e *env) attemptAt(ch string, p domain.MetaPart, n int) activities.AttemptInput {
 	st := e.step(ch)
 	u, _, _ := e.store.UnlinkJob(e.ctx, st.RemovalID, "run-1")
-	owed := domain.MetaOwed{Subscription: u.Status != "", Number: u.NumberStatus != "", Override: u.OverrideStatus != ""}
+	owed := domain.MetaOwed{Subscription: u.Status != "", Number: u.NumberStatus != "", Override: u.OverrideStatus != "",
+		CreditLine: u.CreditStatus != ""}
 	from := domain.Removal{ID: st.RemovalID, RunID: st.RunID, ChannelID: ch, AccountID: e.account, Status: domain.StatusUnlinking,
 		MetaUnlink: domain.MetaUnlink{Status: domain.UnlinkUnlinking}, Notes: []string{}, UpdatedAt: time.Now()}
 	if u.Status == domain.UnlinkDone || u.Status == domain.UnlinkSkipped {
@@ -123,6 +124,9 @@ func (e *env) attemptAt(ch string, p domain.MetaPart, n int) activities.AttemptI
 	}
 	if owed.Override {
 		from.MetaUnlink.Override = &domain.OverrideRelease{Status: domain.OverridePending}
+	}
+	if owed.CreditLine {
+		from.MetaUnlink.CreditLine = &domain.CreditLineRelease{Status: domain.CreditLinePending}
 	}
 	return activities.AttemptInput{Step: st, Attempt: n, From: from, Plan: domain.AttemptPlan{Part: p, UnlinkAttempts: n, Owed: owed}}
 }

@@ -1,7 +1,8 @@
 package api
 
 // What this service reads of Meta's webhook deliveries (SPEC §7): the
-// account_update events by which our app lost a WABA.
+// account_update events, by kind (domain.KindOfUpdate): those by which our
+// app lost a WABA, coexistence's offboarding, and the rest, only logged.
 
 import (
 	"encoding/json"
@@ -36,21 +37,36 @@ const MaxAccessLostPerDelivery = 100
 // delivery for at most 36 hours, so an older one is a replay, not a retry.
 const MaxDeliveryAge = 7 * 24 * time.Hour
 
-// parseDelivery reads the access-lost events of a webhook delivery; every
-// other object, field or event is none of ours (nil). The WABA is the
+// parsed is what a delivery asks for, by kind of event.
+type parsed struct {
+	// Lost: our app lost these WABAs; Offboarded: a coexistence number of
+	// these WABAs left the Cloud API for now (both deduplicated).
+	Lost, Offboarded []domain.AccessLost
+	// Ignored counts the other account_update events by name, for the log.
+	Ignored map[string]int
+	// Stale counts the changes too old to act on.
+	Stale int
+}
+
+// events is how many events the delivery acts on.
+func (p parsed) events() int { return len(p.Lost) + len(p.Offboarded) }
+
+// parseDelivery reads the account_update events of a webhook delivery; every
+// other object or field is none of ours. The WABA is the
 // event's waba_info.waba_id (partner events name the customer's WABA there),
 // else the entry's id. Entries older than MaxDeliveryAge before now are
 // counted in stale and not acted on: an entry's age is its own time, and an
 // entry without one is as old as its delivery, which is sent at once with
 // its other entries and no later than it was first received (delivered).
 // A body that is not such JSON is an invalid_request.
-func parseDelivery(body []byte, now, delivered time.Time) (events []domain.AccessLost, stale int, err error) {
+func parseDelivery(body []byte, now, delivered time.Time) (parsed, error) {
 	var d accountUpdate
+	var out parsed
 	if err := json.Unmarshal(body, &d); err != nil {
-		return nil, 0, domain.Errorf(domain.CodeInvalid, "corpo do webhook não é um JSON válido")
+		return out, domain.Errorf(domain.CodeInvalid, "corpo do webhook não é um JSON válido")
 	}
 	if d.Object != "whatsapp_business_account" {
-		return nil, 0, nil
+		return out, nil
 	}
 	sent := delivered
 	for _, e := range d.Entry {
@@ -58,7 +74,6 @@ func parseDelivery(body []byte, now, delivered time.Time) (events []domain.Acces
 			sent = time.Unix(e.Time, 0)
 		}
 	}
-	var out []domain.AccessLost
 	seen := map[domain.AccessLost]bool{}
 	for _, e := range d.Entry {
 		at := sent
@@ -66,14 +81,21 @@ func parseDelivery(body []byte, now, delivered time.Time) (events []domain.Acces
 			at = time.Unix(e.Time, 0)
 		}
 		if now.Sub(at) > MaxDeliveryAge {
-			stale += len(e.Changes)
+			out.Stale += len(e.Changes)
 			continue
 		}
 		for _, c := range e.Changes {
 			if c.Field != "account_update" {
 				continue
 			}
-			if !domain.LosesAccess(c.Value.Event) {
+			kind := domain.KindOfUpdate(c.Value.Event)
+			if kind == domain.UpdateIgnored {
+				if out.Ignored == nil {
+					out.Ignored = map[string]int{}
+				}
+				// Bounded: a name Meta did not send is cut, so a hostile
+				// signer cannot flood the log with long keys.
+				out.Ignored[truncate(c.Value.Event, 64)]++
 				continue
 			}
 			waba := e.ID
@@ -84,12 +106,23 @@ func parseDelivery(body []byte, now, delivered time.Time) (events []domain.Acces
 			if ev.WABAID == "" || len(ev.WABAID) > 64 || seen[ev] {
 				continue
 			}
-			if len(out) == MaxAccessLostPerDelivery {
-				return nil, 0, domain.Errorf(domain.CodeInvalid, "o webhook traz mais de %d eventos", MaxAccessLostPerDelivery)
+			if out.events() == MaxAccessLostPerDelivery {
+				return parsed{}, domain.Errorf(domain.CodeInvalid, "o webhook traz mais de %d eventos", MaxAccessLostPerDelivery)
 			}
 			seen[ev] = true
-			out = append(out, ev)
+			if kind == domain.UpdateOffboarded {
+				out.Offboarded = append(out.Offboarded, ev)
+			} else {
+				out.Lost = append(out.Lost, ev)
+			}
 		}
 	}
-	return out, stale, nil
+	return out, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

@@ -39,8 +39,8 @@ func (s *Server) verifyWebhook(c *gin.Context) error {
 
 // receiveWebhook takes a delivery: nothing is read of a body whose signature
 // is not an HMAC-SHA256 of it under META_APP_SECRET. A signed delivery is
-// recorded once, and its access-lost events go to a workflow of its own
-// (workflows.MetaAccessLostWorkflow); the answer does not wait for it.
+// recorded once, and its access-lost and offboarded events go to a workflow
+// of its own (workflows.MetaAccessLostWorkflow); the answer does not wait for it.
 func (s *Server) receiveWebhook(c *gin.Context) error {
 	body, err := io.ReadAll(c.Request.Body) // bounded by limitBody
 	if err != nil {
@@ -54,36 +54,41 @@ func (s *Server) receiveWebhook(c *gin.Context) error {
 		return errBadSignature
 	}
 	now := s.now()
-	events, stale, err := parseDelivery(body, now, now)
+	got, err := parseDelivery(body, now, now)
 	if err != nil {
 		return err
 	}
 	sum := sha256.Sum256(body)
 	id := hex.EncodeToString(sum[:])
 	ctx := c.Request.Context()
-	fresh, processed, first, err := s.store.RecordDelivery(ctx, id, body, now, len(events) > 0)
+	fresh, processed, first, err := s.store.RecordDelivery(ctx, id, body, now, got.events() > 0)
 	if err != nil {
 		return err
 	}
 	if !fresh { // a repeat is as old as its first receipt
-		events, stale, _ = parseDelivery(body, now, first)
+		got, _ = parseDelivery(body, now, first)
 	}
-	if stale > 0 {
-		s.log.Warn("meta webhook entries older than Meta's retries ignored", "delivery_id", id, "stale_changes", stale)
+	if got.Stale > 0 {
+		s.log.Warn("meta webhook entries older than Meta's retries ignored", "delivery_id", id, "stale_changes", got.Stale)
+	}
+	if len(got.Ignored) > 0 { // recorded with the delivery; nothing of ours to do
+		s.log.Info("meta account_update events ignored", "delivery_id", id, "events", got.Ignored)
 	}
 	// A repeat of a delivery not yet processed starts its run again: the
 	// start finds it (and changes nothing) unless the first try died between
 	// the record and the start, which the repeat then makes good. A processed
 	// one starts nothing, ever: its run may be long gone from Temporal.
-	if len(events) > 0 && !processed {
+	if got.events() > 0 && !processed {
 		if s.deliveries == nil {
 			return domain.Errorf(domain.CodeUnavailable, "webhooks da Meta não configurados neste processo")
 		}
-		if err := s.deliveries.Start(ctx, workflows.MetaAccessLostInput{DeliveryID: id, Events: events}); err != nil {
+		if err := s.deliveries.Start(ctx, workflows.MetaAccessLostInput{DeliveryID: id, Events: got.Lost,
+			Offboarded: got.Offboarded}); err != nil {
 			return err
 		}
 	}
-	s.log.Info("meta webhook delivery", "delivery_id", id, "repeated", !fresh, "processed_before", processed, "access_lost_events", len(events))
+	s.log.Info("meta webhook delivery", "delivery_id", id, "repeated", !fresh, "processed_before", processed, "access_lost_events", len(got.Lost),
+		"offboarded_events", len(got.Offboarded))
 	return ok(c, http.StatusOK, gin.H{"received": true})
 }
 
@@ -124,7 +129,7 @@ func (t TemporalDeliveries) Start(ctx context.Context, in workflows.MetaAccessLo
 		ID: workflows.MetaDeliveryID(in.DeliveryID), TaskQueue: workflows.QueueOr(t.TaskQueue),
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            "Webhook da Meta: acesso removido a WABA",
+		StaticSummary:            "Webhook da Meta: account_update (acesso removido ou número fora da API)",
 	}, workflows.MetaAccessLostWorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err == nil || errors.As(err, &started) {

@@ -113,6 +113,8 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 		sim := graphsim.New()
 		// The demo coexistence number's override, as our app set it when it connected.
 		sim.SetOverride(seed.DemoCoexistencePhone, seed.DemoOverrideURI)
+		// The demo WABA on our credit line, as we shared it when it onboarded.
+		sim.ShareCreditLine(seed.DemoCreditAllocationID, seed.DemoOficialWABA)
 		go http.Serve(ln, sim)
 	}
 

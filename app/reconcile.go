@@ -204,6 +204,11 @@ func (r Reconciler) abandonJobs(ctx context.Context, jobs domain.Unlink, end dom
 			return err
 		}
 	}
+	if jobs.OwesCreditLine() {
+		if _, err := r.Store.RecordCreditLineAttempt(ctx, end.RemovalID, end.RunID, domain.CreditLineAbandoned, why, now, own(domain.ActionCreditLineRevokeAbandoned)); err != nil {
+			return err
+		}
+	}
 	if number {
 		if _, err := r.Store.RecordNumberAttempt(ctx, end.RemovalID, end.RunID, domain.NumberAbandoned, why, now, own(domain.ActionNumberReleaseAbandoned)); err != nil {
 			return err

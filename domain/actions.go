@@ -27,15 +27,20 @@ const (
 	ActionOverrideLeftAlone        Action = "webhook_override_left_alone"
 	ActionOverrideReleaseFailed    Action = "webhook_override_release_failed"
 	ActionOverrideReleaseAbandoned Action = "webhook_override_release_abandoned"
-	ActionRemovalCompleted         Action = "removal_completed"
-	ActionRemovalCancelled         Action = "removal_cancelled"
-	ActionRemovalExpired           Action = "removal_expired"
-	ActionRemovalLocked            Action = "removal_locked"
-	ActionRemovalRejected          Action = "removal_rejected"
-	ActionRemovalReset             Action = "removal_reset" // ops reset the run in Temporal
-	ActionOpsAlerted               Action = "ops_alerted"
-	ActionAdminNotified            Action = "admin_notified"
-	ActionConversationContinued    Action = "conversation_continued"
+	// The WABA's share of our credit line (credit_line.go).
+	ActionCreditLineRevoked         Action = "credit_line_revoked"
+	ActionCreditLineKept            Action = "credit_line_kept"
+	ActionCreditLineRevokeFailed    Action = "credit_line_revoke_failed"
+	ActionCreditLineRevokeAbandoned Action = "credit_line_revoke_abandoned"
+	ActionRemovalCompleted          Action = "removal_completed"
+	ActionRemovalCancelled          Action = "removal_cancelled"
+	ActionRemovalExpired            Action = "removal_expired"
+	ActionRemovalLocked             Action = "removal_locked"
+	ActionRemovalRejected           Action = "removal_rejected"
+	ActionRemovalReset              Action = "removal_reset" // ops reset the run in Temporal
+	ActionOpsAlerted                Action = "ops_alerted"
+	ActionAdminNotified             Action = "admin_notified"
+	ActionConversationContinued     Action = "conversation_continued"
 
 	// The customer's data (retention.go).
 	ActionConversationsExported Action = "conversations_exported"
@@ -84,4 +89,5 @@ const (
 	NoticePurgeWaits   NoticeKind = "purge_waits_alert"   // a purge waits on its date for its notice (MAIL_OPS)
 	NoticeDisconnected NoticeKind = "disconnected_notice" // Meta cut an account's channels off (SPEC §7)
 	NoticeExport       NoticeKind = "export_notice"       // the channel's conversations were exported
+	NoticeOffboarded   NoticeKind = "offboarded_notice"   // a coexistence number left the Cloud API (ACCOUNT_OFFBOARDED)
 )

@@ -20,6 +20,9 @@ type RemovalNotice struct {
 	MetaError                     string
 	// AppURL is the web app's address, for the links.
 	AppURL string
+	// NumberMove: a WhatsApp Business API number the business may take
+	// elsewhere (NumberMoveApplies); the notice says what that needs.
+	NumberMove bool
 }
 
 // Subject is the notice's subject line. It ends with what happened, not
@@ -45,15 +48,24 @@ De qual IP: %s
 Resultado: %s
 
 A remoção é irreversível: o canal não pode ser reativado. As conversas continuam no histórico, marcadas como de um canal removido. Para atender por ele de novo, adicione-o como um canal novo.
-
+%s
 Se não foi você nem alguém da sua equipe:
 1. Troque sua senha e peça aos outros administradores que troquem as deles.
 2. Revise quem é administrador da conta em Ajustes > Conta.
 3. Fale com o suporte e informe a remoção %s.
 
 Trilha de auditoria desta remoção: %s
-`, n.ChannelName, n.AccountName, who, BrasiliaTime(n.At), ip, outcome, n.RemovalID,
+`, n.ChannelName, n.AccountName, who, BrasiliaTime(n.At), ip, outcome, n.numberMove(), n.RemovalID,
 		strings.TrimSuffix(n.AppURL, "/")+"/#/historico/"+n.RemovalID)
+}
+
+// numberMove is the notice's paragraph on taking the number elsewhere, when
+// it has one.
+func (n RemovalNotice) numberMove() string {
+	if !n.NumberMove {
+		return ""
+	}
+	return "\n" + NumberMoveText
 }
 
 // Recipients are who a notice about an account goes to: its admins, with the

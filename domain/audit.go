@@ -55,6 +55,8 @@ type TombstoneResult struct {
 	// moved to the unlink job, the number's release job, the number's
 	// override job); WABAOverride: our app had set an override on the WABA.
 	Subscription, Number, Override, WABAOverride bool
+	// CreditLine: the WABA's share of our credit line is owed a revocation.
+	CreditLine bool
 	// MetaAccessLost: Meta had cut the channel off; nothing was owed to it.
 	MetaAccessLost bool
 }
@@ -87,6 +89,14 @@ type Unlink struct {
 	OverrideStatus    OverrideStatus
 	OverrideAttempts  int
 	OverrideLastError string
+	// The credit line's revocation, read with the job ("" status: the WABA
+	// was not on our credit line).
+	CreditWABAID    string
+	CreditConfigID  string
+	CreditToken     string
+	CreditStatus    CreditLineStatus
+	CreditAttempts  int
+	CreditLastError string
 }
 
 // UnlinkStatus is what became of the Meta unsubscribe (meta_unlink.status,
@@ -107,7 +117,7 @@ const (
 )
 
 // Owed says whether anything is owed to Meta.
-func (r TombstoneResult) Owed() bool { return r.Subscription || r.Number || r.Override }
+func (r TombstoneResult) Owed() bool { return r.Subscription || r.Number || r.Override || r.CreditLine }
 
 // Outcome is how the tombstone ended, for the document the workflow decided.
 func (r TombstoneResult) Outcome() Outcome {

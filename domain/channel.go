@@ -75,6 +75,9 @@ type Channel struct {
 	HoldReason *string    `json:"-"`
 	HoldBy     *string    `json:"-"`
 	HoldAt     *time.Time `json:"-"`
+	// CreditAllocation is the allocation config of our credit line shared
+	// with the channel's WABA (nil: not on it; credit_line.go).
+	CreditAllocation *string `json:"-"`
 }
 
 // Hold is the channel's legal hold (nil: none).

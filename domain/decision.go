@@ -76,6 +76,8 @@ type Facts struct {
 	UnlinkError   string `json:"unlink_error,omitempty"`
 	NumberError   string `json:"number_error,omitempty"`
 	OverrideError string `json:"override_error,omitempty"`
+	// CreditLineError: Meta's answer to a failed revocation of our credit line.
+	CreditLineError string `json:"credit_line_error,omitempty"`
 }
 
 // Apply shows the facts in doc.
@@ -121,6 +123,11 @@ func (f Facts) Apply(doc *Removal) {
 		o := *doc.MetaUnlink.Override
 		o.LastError = f.OverrideError
 		doc.MetaUnlink.Override = &o
+	}
+	if f.CreditLineError != "" && doc.MetaUnlink.CreditLine != nil {
+		c := *doc.MetaUnlink.CreditLine
+		c.LastError = f.CreditLineError
+		doc.MetaUnlink.CreditLine = &c
 	}
 }
 

@@ -17,6 +17,9 @@ type MetaUnlink struct {
 	// WABAOverride the WABA's (both only when there was one).
 	Override     *OverrideRelease `json:"override,omitempty"`
 	WABAOverride WABAOverride     `json:"waba_override,omitempty"`
+	// CreditLine is the WABA's share of our credit line, revoked with the
+	// unlink (only when the WABA was on it).
+	CreditLine *CreditLineRelease `json:"credit_line,omitempty"`
 }
 
 // Removal is the removal document (SPEC §3): the query result, the update

@@ -22,13 +22,14 @@ const MsgChannelDisconnectedSend = "Não foi possível enviar: este canal foi de
 
 // accessLost are the account_update events by which our app lost access to a
 // WABA, with what each means to an admin. Meta's account_update reference
-// (2026) gives these four; ACCOUNT_RESTRICTION, ACCOUNT_VIOLATION and
+// (2026) gives these three; ACCOUNT_RESTRICTION, ACCOUNT_VIOLATION and
 // DISABLED_UPDATE limit what the WABA may do but leave it shared with us.
+// ACCOUNT_OFFBOARDED is not one (meta_offboard.go): Meta re-onboards a
+// coexistence number after a device change unless another partner does first.
 var accessLost = map[string]string{
-	"PARTNER_REMOVED":         "a conta do WhatsApp Business deixou de ser compartilhada com o nosso aplicativo",
+	EventPartnerRemoved:       "a conta do WhatsApp Business deixou de ser compartilhada com o nosso aplicativo",
 	"PARTNER_APP_UNINSTALLED": "as permissões do nosso aplicativo na conta do WhatsApp Business foram revogadas",
 	"ACCOUNT_DELETED":         "a conta do WhatsApp Business foi excluída na Meta",
-	"ACCOUNT_OFFBOARDED":      "o número saiu da API do WhatsApp Business (troca de aparelho ou novo registro do número)",
 }
 
 // AccessLost is one event of a delivery: our app lost access to a WABA.
@@ -41,6 +42,9 @@ type AccessLost struct {
 func (e AccessLost) Reason() string {
 	if r, ok := accessLost[e.Event]; ok {
 		return r
+	}
+	if e.Event == EventAccountOffboarded { // runs started before r5 disconnected on it
+		return offboardedReason
 	}
 	return "a Meta informou o evento " + e.Event
 }

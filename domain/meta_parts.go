@@ -11,17 +11,20 @@ import "time"
 // MetaPart is one thing owed to Meta, settled in this order: the callback
 // override our app set on the number (cleared while our app still has
 // access), the app's subscription (with it the WABA's override), the
-// number's release (asked for by the admin).
+// number's release (asked for by the admin), the WABA's share of our credit
+// line (last: we stay liable for the WABA's spend until it is revoked, and
+// nothing before it needs it).
 type MetaPart int
 
 const (
 	PartOverride MetaPart = iota
 	PartSubscription
 	PartNumber
+	PartCreditLine
 )
 
 // MetaParts are the parts in the order they are settled.
-var MetaParts = []MetaPart{PartOverride, PartSubscription, PartNumber}
+var MetaParts = []MetaPart{PartOverride, PartSubscription, PartNumber, PartCreditLine}
 
 // MetaOwed is what the tombstone left owed to Meta.
 type MetaOwed struct {
@@ -30,6 +33,8 @@ type MetaOwed struct {
 	Number       bool `json:"number,omitempty"`
 	// WABAOverride: our app had an override on the WABA; it goes with the subscription.
 	WABAOverride bool `json:"waba_override,omitempty"`
+	// CreditLine: the WABA shares our credit line (credit_line.go).
+	CreditLine bool `json:"credit_line,omitempty"`
 }
 
 // Owes says whether part p is still owed, as doc shows it.
@@ -40,6 +45,8 @@ func (o MetaOwed) Owes(doc Removal, p MetaPart) bool {
 		return o.Override && (mu.Override == nil || mu.Override.Status != OverrideCleared && mu.Override.Status != OverrideNotOurs)
 	case PartSubscription:
 		return o.Subscription && mu.Status != UnlinkDone && mu.Status != UnlinkSkipped
+	case PartCreditLine:
+		return o.CreditLine && (mu.CreditLine == nil || mu.CreditLine.Status != CreditLineRevoked && mu.CreditLine.Status != CreditLineKept)
 	}
 	return o.Number && mu.Number != nil && mu.Number.Status != NumberReleased
 }
@@ -61,6 +68,8 @@ func (p MetaPart) Facts(metaError string) Facts {
 		return Facts{OverrideError: metaError}
 	case PartNumber:
 		return Facts{NumberError: metaError}
+	case PartCreditLine:
+		return Facts{CreditLineError: metaError}
 	}
 	return Facts{UnlinkError: metaError}
 }
@@ -83,7 +92,7 @@ func (pl AttemptPlan) After(doc Removal, o Outcome, f Facts) (Removal, bool) {
 	doc = doc.clone()
 	switch o {
 	case OutcomeDone, OutcomeKept:
-		if o == OutcomeKept && pl.Part == PartNumber {
+		if o == OutcomeKept && pl.Part == PartNumber { // a release asked for is never kept
 			return Removal{}, false
 		}
 		doc = pl.settled(doc, o)
@@ -124,6 +133,12 @@ func (pl AttemptPlan) settled(doc Removal, o Outcome) Removal {
 		}
 	case PartNumber:
 		mu.Number.Status, mu.Number.LastError = NumberReleased, ""
+	case PartCreditLine:
+		mu.CreditLine = &CreditLineRelease{Status: CreditLineRevoked}
+		if o == OutcomeKept {
+			mu.CreditLine.Status = CreditLineKept
+			doc.Notes = append(doc.Notes, NoteCreditLineKept)
+		}
 	}
 	if !pl.Owed.OwesAny(doc, pl.Part) {
 		return Complete(doc, doc.UpdatedAt)
@@ -148,15 +163,21 @@ func (pl AttemptPlan) failed(doc Removal, needsOps bool) Removal {
 		doc.MetaUnlink.Status = UnlinkFailed
 	case PartNumber:
 		doc.MetaUnlink.Number.Status = NumberFailed
+	case PartCreditLine:
+		doc.MetaUnlink.CreditLine = &CreditLineRelease{Status: CreditLineFailed}
 	}
 	return doc
 }
 
 // Complete is doc once nothing is owed any more: completed at now, with a
-// WhatsApp Business API channel's note on its number.
+// WhatsApp Business API channel's note on its number and, unless it is in
+// coexistence, what taking it elsewhere needs (number_move.go).
 func Complete(doc Removal, now time.Time) Removal {
 	if doc.Impact != nil && doc.Impact.Kind == KindWhatsAppCloud {
 		doc.Notes = append(doc.Notes, CompletedNote(doc.MetaUnlink.Number))
+	}
+	if NumberMoveApplies(doc.Impact) {
+		doc.Notes = append(doc.Notes, NoteNumberMove)
 	}
 	doc.Status, doc.Step, doc.UpdatedAt, doc.CompletedAt = StatusCompleted, StatusStep(StatusCompleted), now, &now
 	return doc
@@ -174,6 +195,10 @@ func (doc Removal) clone() Removal {
 	if o := doc.MetaUnlink.Override; o != nil {
 		override := *o
 		c.MetaUnlink.Override = &override
+	}
+	if cl := doc.MetaUnlink.CreditLine; cl != nil {
+		credit := *cl
+		c.MetaUnlink.CreditLine = &credit
 	}
 	if rt := doc.Retention; rt != nil {
 		retention := *rt

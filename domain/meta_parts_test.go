@@ -44,8 +44,9 @@ func TestAnAttemptsOneTransition(t *testing.T) {
 			t.Errorf("case %d (%v %s): %s / %s / %s, want %s / %s / %s", i, c.plan.Part, c.o, got.Status, got.MetaUnlink.Status,
 				got.MetaUnlink.Number.Status, c.status, c.unlink, c.number)
 		}
-		if got.Status == StatusCompleted && (got.CompletedAt == nil || !got.CompletedAt.Equal(at) || len(got.Notes) != 1) {
-			t.Errorf("case %d: completed at %v with notes %v, want at the decision's time with the number's note", i, got.CompletedAt, got.Notes)
+		if got.Status == StatusCompleted && (got.CompletedAt == nil || !got.CompletedAt.Equal(at) || len(got.Notes) != 2 ||
+			got.Notes[1] != NoteNumberMove) {
+			t.Errorf("case %d: completed at %v with notes %v, want at the decision's time with the number's notes", i, got.CompletedAt, got.Notes)
 		}
 	}
 	if from.MetaUnlink.Number.Status != NumberPending || len(from.Notes) != 0 || from.MetaUnlink.Status != UnlinkUnlinking {

@@ -158,6 +158,12 @@ func ReconcileRemoval(stale Removal, run RunState, tombstoned bool, jobs Unlink,
 	} else if ours && (o.Status == OverrideCleared || o.Status == OverrideNotOurs) {
 		doc.MetaUnlink.Override = &OverrideRelease{Status: o.Status}
 	}
+	if c, on := jobs.CreditLine(); jobs.OwesCreditLine() || (on && c.Status == CreditLineAbandoned) {
+		doc.MetaUnlink.CreditLine = &CreditLineRelease{Status: CreditLineFailed, LastError: why}
+		abandoned = append(abandoned, "credit_line")
+	} else if on && (c.Status == CreditLineRevoked || c.Status == CreditLineKept) {
+		doc.MetaUnlink.CreditLine = &CreditLineRelease{Status: c.Status}
+	}
 	detail["abandoned"], detail["reason"], detail["text"] = abandoned, why, doc.Step
 	return RemovalSettlement{Doc: doc, Action: ActionMetaUnlinkAbandoned, Detail: detail}, true
 }

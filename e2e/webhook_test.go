@@ -226,7 +226,7 @@ func TestADeliveryTheAPICouldNotStartIsMadeGoodByMetasRetry(t *testing.T) {
 	s.start(false)
 	waba := "WLATE-" + s.account[:8]
 	ch := s.channel("whatsapp_cloud", waba, "")
-	body := accountUpdate("ACCOUNT_OFFBOARDED", waba)
+	body := accountUpdate("PARTNER_REMOVED", waba)
 
 	dead := unreachableTemporal(t)
 	healthy := s.http

@@ -47,3 +47,22 @@ func (s *Store) DisconnectWABA(ctx context.Context, deliveryID string, ev domain
 	}
 	return chs, mapErr(err)
 }
+
+// LiveChannelsOnWABA reads the WABA's live channels, by name.
+func (s *Store) LiveChannelsOnWABA(ctx context.Context, wabaID string) ([]domain.WABAChannel, error) {
+	var rows []disconnectedRow
+	err := s.q().SelectContext(ctx, &rows, `SELECT id, account_id, name, waba_id, '' AS event FROM channels
+		WHERE waba_id = $1 AND status = 'active' ORDER BY name, id`, wabaID)
+	chs := make([]domain.WABAChannel, len(rows))
+	for i, r := range rows {
+		chs[i] = domain.WABAChannel{ID: r.ID, AccountID: r.AccountID, Name: r.Name, WABAID: r.WABAID}
+	}
+	return chs, mapErr(err)
+}
+
+// MarkDeliveryProcessed marks the delivery's work done (once: the first time stays).
+func (s *Store) MarkDeliveryProcessed(ctx context.Context, deliveryID string, at time.Time) error {
+	_, err := s.q().ExecContext(ctx, `UPDATE meta_webhook_deliveries SET processed_at = coalesce(processed_at, $2) WHERE id = $1`,
+		deliveryID, at)
+	return mapErr(err)
+}

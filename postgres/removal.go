@@ -31,19 +31,21 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 				Subscription bool `db:"subscription"`
 				Number       bool `db:"number"`
 				Override     bool `db:"override"`
+				CreditLine   bool `db:"credit_line"`
 			}
 			if err := tx.GetContext(ctx, &cur, `SELECT `+channelCols+`,
 					(SELECT count(*) FROM channel_references r WHERE r.channel_id = c.id) AS refs,
 					EXISTS (SELECT 1 FROM meta_unlinks WHERE removal_id = $2 AND run_id = $3) AS subscription,
 					EXISTS (SELECT 1 FROM number_releases WHERE removal_id = $2 AND run_id = $3) AS number,
-					EXISTS (SELECT 1 FROM override_releases WHERE removal_id = $2 AND run_id = $3) AS override
+					EXISTS (SELECT 1 FROM override_releases WHERE removal_id = $2 AND run_id = $3) AS override,
+					EXISTS (SELECT 1 FROM credit_line_releases WHERE removal_id = $2 AND run_id = $3) AS credit_line
 				FROM channels c WHERE c.id = $1 FOR UPDATE`, in.ChannelID, in.RemovalID, in.RunID); err != nil {
 				return err
 			}
 			ch := cur.toDomain()
 			if ch.Status == domain.ChannelRemoved {
 				res.AlreadyRemoved, res.Subscription, res.Number, res.Override = true, cur.Subscription, cur.Number, cur.Override
-				res.WABAOverride = ch.WABAOverride != nil
+				res.WABAOverride, res.CreditLine = ch.WABAOverride != nil, cur.CreditLine
 				return nil
 			}
 			kind, object := domain.UnlinkTarget(ch)
@@ -53,6 +55,9 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 			live := ch.Status != domain.ChannelDisconnected
 			res.Override = live && ch.NumberOverride != nil && ch.PhoneNumber != nil
 			res.WABAOverride = live && ch.WABAOverride != nil && kind == "waba"
+			// Our credit line is revoked with the WABA's unlink; a WABA Meta
+			// already took from us is the business's to settle with Meta.
+			res.CreditLine = live && ch.CreditAllocation != nil && *ch.CreditAllocation != "" && kind == "waba"
 			res.MetaAccessLost = ch.Status == domain.ChannelDisconnected
 			cleared, active, err := s.tombstone(ctx, tx, in, ch, res, kind, object)
 			if err != nil || cleared {
@@ -87,7 +92,7 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 	}
 	at := make([]int, len(records)-1)
 	for i := range at {
-		at[i] = 20 + 3*i
+		at[i] = 21 + 3*i
 	}
 	// The unlink job takes the token (the statement's snapshot still has it)
 	// as the credentials are deleted.
@@ -115,6 +120,11 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 			SELECT $1, $2, $16, c.phone_number_id, c.number_override_uri, (SELECT access_token FROM channel_credentials WHERE channel_id = $16), $15
 			FROM channels c WHERE c.id = $16 AND $19 AND (SELECT ok FROM clear)
 			ON CONFLICT (removal_id, run_id) DO NOTHING),
+		credit AS (
+			INSERT INTO credit_line_releases (removal_id, run_id, channel_id, waba_id, allocation_config_id, access_token, updated_at)
+			SELECT $1, $2, $16, c.waba_id, c.credit_allocation_config_id, (SELECT access_token FROM channel_credentials WHERE channel_id = $16), $15
+			FROM channels c WHERE c.id = $16 AND $20 AND (SELECT ok FROM clear)
+			ON CONFLICT (removal_id, run_id) DO NOTHING),
 		credentials AS (DELETE FROM channel_credentials WHERE channel_id = $16 AND (SELECT ok FROM clear)),
 		tombstone AS (UPDATE channels SET status = 'removed', removed_at = $15, removed_by = $1 WHERE id = $16 AND (SELECT ok FROM clear)),
 		detached AS (
@@ -122,7 +132,7 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 			WHERE channel_id = $16 AND (SELECT ok FROM clear)),`,
 		`(SELECT ok FROM clear)`,
 		`SELECT (SELECT ok FROM clear), (SELECT coalesce(json_agg(a), '[]') FROM active a)`, at...),
-		append(append(args, kind, object, in.Now, ch.ID, res.DetachedReferences, res.Number, res.Override), earlier...), &cleared, &active)
+		append(append(args, kind, object, in.Now, ch.ID, res.DetachedReferences, res.Number, res.Override, res.CreditLine), earlier...), &cleared, &active)
 	if err != nil || cleared {
 		return cleared, nil, err
 	}
@@ -150,13 +160,17 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domai
 			COALESCE(n.last_error, '') AS number_last_error,
 			COALESCE(o.phone_number_id, '') AS override_phone_number_id, COALESCE(o.override_uri, '') AS override_uri,
 			COALESCE(o.access_token, '') AS override_access_token, COALESCE(o.status, '') AS override_status,
-			COALESCE(o.attempts, 0) AS override_attempts, COALESCE(o.last_error, '') AS override_last_error
+			COALESCE(o.attempts, 0) AS override_attempts, COALESCE(o.last_error, '') AS override_last_error,
+			COALESCE(cl.waba_id, '') AS credit_waba_id, COALESCE(cl.allocation_config_id, '') AS credit_allocation_config_id,
+			COALESCE(cl.access_token, '') AS credit_access_token, COALESCE(cl.status, '') AS credit_status,
+			COALESCE(cl.attempts, 0) AS credit_attempts, COALESCE(cl.last_error, '') AS credit_last_error
 		FROM (SELECT $1::text AS removal_id, $2::text AS run_id) k
 		LEFT JOIN meta_unlinks m ON m.removal_id = k.removal_id AND m.run_id = k.run_id
 		LEFT JOIN number_releases n ON n.removal_id = k.removal_id AND n.run_id = k.run_id
-		LEFT JOIN override_releases o ON o.removal_id = k.removal_id AND o.run_id = k.run_id`, removalID, runID)
+		LEFT JOIN override_releases o ON o.removal_id = k.removal_id AND o.run_id = k.run_id
+		LEFT JOIN credit_line_releases cl ON cl.removal_id = k.removal_id AND cl.run_id = k.run_id`, removalID, runID)
 	u = domain.Unlink(row)
-	return u, err == nil && (u.Status != "" || u.NumberStatus != "" || u.OverrideStatus != ""), mapErr(err)
+	return u, err == nil && (u.Status != "" || u.NumberStatus != "" || u.OverrideStatus != "" || u.CreditStatus != ""), mapErr(err)
 }
 
 // RecordUnlinkAttempt counts one attempt and its outcome with, in the same
@@ -233,4 +247,21 @@ func (s *Store) withRecords(ctx context.Context, dest any, removalID, runID, rec
 	}
 	args = append(append(args, recArgs...), earlier...)
 	return mapErr(s.q().GetContext(ctx, dest, auditStatement(`rec AS (`+rec+`),`, `EXISTS (SELECT 1 FROM rec)`, `SELECT * FROM rec`, at...), args...))
+}
+
+const creditLineCols = `removal_id, run_id, channel_id, waba_id, allocation_config_id, COALESCE(access_token, '') AS access_token,
+	status, attempts, COALESCE(last_error, '') AS last_error`
+
+// RecordCreditLineAttempt counts one attempt at revoking the WABA's share of
+// our credit line and its outcome with the step's audit records, in one
+// statement (as RecordUnlinkAttempt); a settled or abandoned job's token is erased.
+func (s *Store) RecordCreditLineAttempt(ctx context.Context, removalID, runID string, status domain.CreditLineStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.CreditLineJob, error) {
+	var c creditLineRow
+	err := s.withRecords(ctx, &c, removalID, runID, `
+			UPDATE credit_line_releases SET attempts = attempts + CASE WHEN $13 = 'abandoned' THEN 0 ELSE 1 END,
+				status = $13, last_error = NULLIF($14, ''), updated_at = $15,
+				access_token = CASE WHEN $13 IN ('revoked', 'kept', 'abandoned') THEN NULL ELSE access_token END
+			WHERE removal_id = $1 AND run_id = $2
+			RETURNING `+creditLineCols, []any{status, lastError, now}, records)
+	return domain.CreditLineJob(c), err
 }

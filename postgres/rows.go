@@ -61,6 +61,26 @@ type unlinkRow struct {
 	OverrideStatus    domain.OverrideStatus `db:"override_status"`
 	OverrideAttempts  int                   `db:"override_attempts"`
 	OverrideLastError string                `db:"override_last_error"`
+	// The credit line's revocation ("" status: not on our credit line).
+	CreditWABAID    string                  `db:"credit_waba_id"`
+	CreditConfigID  string                  `db:"credit_allocation_config_id"`
+	CreditToken     string                  `db:"credit_access_token"`
+	CreditStatus    domain.CreditLineStatus `db:"credit_status"`
+	CreditAttempts  int                     `db:"credit_attempts"`
+	CreditLastError string                  `db:"credit_last_error"`
+}
+
+// creditLineRow is a credit_line_releases row (domain.CreditLineJob).
+type creditLineRow struct {
+	RemovalID          string                  `db:"removal_id"`
+	RunID              string                  `db:"run_id"`
+	ChannelID          string                  `db:"channel_id"`
+	WABAID             string                  `db:"waba_id"`
+	AllocationConfigID string                  `db:"allocation_config_id"`
+	AccessToken        string                  `db:"access_token"`
+	Status             domain.CreditLineStatus `db:"status"`
+	Attempts           int                     `db:"attempts"`
+	LastError          string                  `db:"last_error"`
 }
 
 // overrideRow is an override_releases row (domain.OverrideJob).
@@ -128,6 +148,8 @@ type channelRow struct {
 	HoldReason *string    `db:"hold_reason"`
 	HoldBy     *string    `db:"hold_by"`
 	HoldAt     *time.Time `db:"hold_at"`
+	// Our credit line's allocation config for the WABA (migration 19).
+	CreditAllocation *string `db:"credit_allocation_config_id"`
 }
 
 func (r channelRow) toDomain() domain.Channel { return domain.Channel(r) }

@@ -10,7 +10,7 @@ import (
 )
 
 const channelCols = `id, account_id, name, kind, official, status, waba_id, phone_number_id, page_id, removed_at, coexistence,
-	number_override_uri, waba_override_uri, hold_reason, hold_by, hold_at`
+	number_override_uri, waba_override_uri, hold_reason, hold_by, hold_at, credit_allocation_config_id`
 
 // principal reads a user and, in the same statement, the channel channelID
 // when it belongs to the user's account (nil otherwise, or when channelID is

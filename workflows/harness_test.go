@@ -40,6 +40,8 @@ type harness struct {
 	numberCalls   int
 	overrides     []func() activities.AttemptResult // the override's attempts; the last repeats
 	overrideCalls int
+	credits       []func() activities.AttemptResult // the credit line's attempts; the last repeats
+	creditCalls   int
 	attemptsAt    []time.Time // when each attempt at Meta (any part) was made, on the test clock
 	attempted     []string    // which part each attempt was at, in order
 
@@ -85,6 +87,7 @@ func newHarness(t *testing.T) *harness {
 	h.unlinks = []func() activities.AttemptResult{doneUnlink}
 	h.numbers = []func() activities.AttemptResult{doneUnlink}
 	h.overrides = []func() activities.AttemptResult{doneUnlink}
+	h.credits = []func() activities.AttemptResult{doneUnlink}
 	env := h.env
 	env.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
 	env.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
@@ -165,6 +168,7 @@ func newHarness(t *testing.T) *harness {
 	env.OnActivity(a.Unsubscribe, mock.Anything, mock.Anything).Return(attempt("subscription", &h.unlinks, &h.unlinkCalls))
 	env.OnActivity(a.ReleaseNumber, mock.Anything, mock.Anything).Return(attempt("number", &h.numbers, &h.numberCalls))
 	env.OnActivity(a.ReleaseOverride, mock.Anything, mock.Anything).Return(attempt("override", &h.overrides, &h.overrideCalls))
+	env.OnActivity(a.RevokeCreditLine, mock.Anything, mock.Anything).Return(attempt("credit_line", &h.credits, &h.creditCalls))
 	env.OnActivity(a.AlertOps, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.OpsAlertInput) (bool, error) {
 			h.opsAlerts = append(h.opsAlerts, in)

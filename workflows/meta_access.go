@@ -23,6 +23,25 @@ import (
 // statement under the channels' row locks, and each notice is recorded once.
 func MetaAccessLostWorkflow(ctx workflow.Context, in MetaAccessLostInput) (MetaAccessLostResult, error) {
 	var res MetaAccessLostResult
+	// Coexistence's offboarded numbers first (since r5; inputs from before
+	// have none, so their histories replay as they ran): nothing is
+	// disconnected, each WABA's admins are told by a notice of its own.
+	for _, ev := range in.Offboarded {
+		workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — avisando os administradores da WABA %s", ev.Event, ev.WABAID))
+		startNotice(ctx, NoticeID(domain.NoticeOffboarded, in.DeliveryID+":"+ev.WABAID),
+			"Aviso de número fora da API do WhatsApp na WABA "+ev.WABAID,
+			Notice{Kind: domain.NoticeOffboarded, Offboarded: &activities.OffboardedNoticeInput{
+				DeliveryID: in.DeliveryID, Event: ev, At: workflow.Now(ctx)}})
+		res.Offboarded++
+	}
+	if len(in.Offboarded) > 0 && len(in.Events) == 0 {
+		// No disconnection's last step marks this delivery processed: its
+		// notices are started, so a repeat of it has nothing left to start.
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, disconnectOptions()),
+			a.MarkDeliveryProcessed, in.DeliveryID).Get(ctx, nil); err != nil {
+			return res, err
+		}
+	}
 	for i, ev := range in.Events {
 		workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — desconectando os canais da WABA %s", ev.Event, ev.WABAID))
 		var chs []domain.DisconnectedChannel
@@ -68,10 +87,12 @@ func byAccount(chs []domain.DisconnectedChannel) [][]domain.DisconnectedChannel 
 	return groups
 }
 
-// MetaAccessLostInput is a delivery's access-lost events.
+// MetaAccessLostInput is a delivery's access-lost events and, since r5, its
+// coexistence offboardings (ACCOUNT_OFFBOARDED).
 type MetaAccessLostInput struct {
 	DeliveryID string              `json:"delivery_id"`
 	Events     []domain.AccessLost `json:"events"`
+	Offboarded []domain.AccessLost `json:"offboarded,omitempty"`
 }
 
 // MetaAccessLostResult is what the delivery did.
@@ -79,6 +100,8 @@ type MetaAccessLostResult struct {
 	Disconnected []domain.DisconnectedChannel `json:"disconnected"`
 	// Notified counts the accounts whose admins' notice was started.
 	Notified int `json:"notified"`
+	// Offboarded counts the WABAs whose offboarding notice was started.
+	Offboarded int `json:"offboarded,omitempty"`
 }
 
 func disconnectOptions() workflow.ActivityOptions {

@@ -89,3 +89,37 @@ func TestMetaAccessLostNeverWaitsForSendGrid(t *testing.T) {
 		t.Fatalf("notice tries by workflow: %v, want all in %s", tries, NoticeWorkflowName)
 	}
 }
+
+// TestMetaOffboardedNotifiesAndDisconnectsNothing: a delivery of
+// coexistence's ACCOUNT_OFFBOARDED alone disconnects nothing, starts one
+// notice per WABA and marks the delivery processed.
+func TestMetaOffboardedNotifiesAndDisconnectsNothing(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(MetaAccessLostWorkflow, MetaAccessLostOptions())
+	env.RegisterActivity(a)
+	env.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
+	env.OnActivity(a.DisconnectChannels, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.DisconnectInput) ([]domain.DisconnectedChannel, error) {
+			t.Error("a coexistence offboarding disconnected channels")
+			return nil, nil
+		})
+	var told []activities.OffboardedNoticeInput
+	env.OnActivity(a.NotifyOffboarded, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.OffboardedNoticeInput) (int, error) {
+			told = append(told, in)
+			return 1, nil
+		})
+	marked := ""
+	env.OnActivity(a.MarkDeliveryProcessed, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, id string) error { marked = id; return nil })
+	env.ExecuteWorkflow(MetaAccessLostWorkflowName, MetaAccessLostInput{DeliveryID: "d9",
+		Offboarded: []domain.AccessLost{{WABAID: "W1", Event: domain.EventAccountOffboarded}}})
+	var res MetaAccessLostResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Offboarded != 1 || len(res.Disconnected) != 0 || len(told) != 1 || told[0].Event.WABAID != "W1" || marked != "d9" {
+		t.Fatalf("result %+v, told %+v, marked %q", res, told, marked)
+	}
+}

@@ -40,6 +40,8 @@ type Notice struct {
 	PurgeWait  *activities.PurgeWaitInput   `json:"purge_wait,omitempty"`
 	// Disconnected: Meta cut an account's channels off (MetaAccessLostWorkflow).
 	Disconnected *activities.DisconnectionNoticeInput `json:"disconnected,omitempty"`
+	// Offboarded: a coexistence number left the Cloud API (MetaAccessLostWorkflow, since r5).
+	Offboarded *activities.OffboardedNoticeInput `json:"offboarded,omitempty"`
 }
 
 // SecurityNoticeWorkflow delivers the notice. A refusal no retry changes (an
@@ -70,6 +72,12 @@ func SecurityNoticeWorkflow(ctx workflow.Context, n Notice) error {
 		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, disconnectionNoticeOptions()), a.NotifyDisconnected, *n.Disconnected).Get(ctx, nil)
 	case n.PurgeWait != nil: // an ops alert of its own: nothing to tell ops if it fails
 		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertPurgeWaits, *n.PurgeWait).Get(ctx, nil)
+	case n.Offboarded != nil:
+		// A branch only inputs since r5 reach; as for a disconnection, the
+		// run's failure after a week is what Temporal Web shows.
+		o := noticeOptions()
+		o.Summary = "Avisa os administradores do número fora da API do WhatsApp"
+		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), a.NotifyOffboarded, *n.Offboarded).Get(ctx, nil)
 	default:
 		return temporal.NewNonRetryableApplicationError("a notice without its input", string(domain.CodeInvalid), nil)
 	}

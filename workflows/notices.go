@@ -35,7 +35,7 @@ func (r *removal) notifyAdmins(ctx workflow.Context) {
 	r.adminsNotified = true
 	r.notice(ctx, Notice{Kind: domain.NoticeAdmins, Admins: &activities.NoticeInput{
 		Step: r.step(r.actor), ChannelName: r.channelName(), Status: r.doc.Status, MetaError: r.metaError(),
-		At: workflow.Now(ctx)}}, "Aviso aos administradores: canal removido")
+		At: workflow.Now(ctx), NumberMove: domain.NumberMoveApplies(r.doc.Impact)}}, "Aviso aos administradores: canal removido")
 }
 
 // notifyGuessLimit tells every admin of the account that the channel's wrong

@@ -101,6 +101,8 @@ func unlinkOptions(p domain.MetaPart) workflow.ActivityOptions {
 		summary = "Remove o redirecionamento de webhook do número (webhook_configuration)"
 	case domain.PartNumber:
 		summary = "Libera o número na Meta (deregister)"
+	case domain.PartCreditLine:
+		summary = "Revoga a linha de crédito compartilhada com a WABA"
 	}
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,

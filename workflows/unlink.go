@@ -60,6 +60,9 @@ func (r *removal) unlinking(ctx workflow.Context) domain.Removal {
 	if r.owed.Override && doc.MetaUnlink.Override == nil {
 		doc.MetaUnlink.Override = &domain.OverrideRelease{Status: domain.OverridePending}
 	}
+	if r.owed.CreditLine && doc.MetaUnlink.CreditLine == nil {
+		doc.MetaUnlink.CreditLine = &domain.CreditLineRelease{Status: domain.CreditLinePending}
+	}
 	return doc
 }
 
@@ -115,6 +118,9 @@ func (r *removal) abandon(ctx workflow.Context, byOps bool) {
 	if r.owes(domain.PartNumber) {
 		doc.MetaUnlink.Number.Status, doc.MetaUnlink.Number.LastError = domain.NumberFailed, why
 	}
+	if r.owes(domain.PartCreditLine) {
+		doc.MetaUnlink.CreditLine = &domain.CreditLineRelease{Status: domain.CreditLineFailed, LastError: why}
+	}
 	// Retried until it lands, as an audit write is (auditOptions).
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink,
 		r.abandonInput(doc, byOps)).Get(ctx, nil)
@@ -163,7 +169,7 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) (co
 }
 
 // metaError is Meta's last error: the unsubscribe's, else the number's,
-// else the override's.
+// else the credit line's, else the override's.
 func (r *removal) metaError() string {
 	mu := r.doc.MetaUnlink
 	switch {
@@ -171,6 +177,8 @@ func (r *removal) metaError() string {
 		return mu.LastError
 	case mu.Number != nil && mu.Number.LastError != "":
 		return mu.Number.LastError
+	case mu.CreditLine != nil && mu.CreditLine.LastError != "":
+		return mu.CreditLine.LastError
 	case mu.Override != nil:
 		return mu.Override.LastError
 	}

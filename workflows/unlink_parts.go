@@ -28,6 +28,8 @@ func (r *removal) attempt(ctx workflow.Context, p domain.MetaPart, last bool) ac
 		act, count = a.Unsubscribe, &r.unlinkAttempts
 	case domain.PartNumber:
 		act, count = a.ReleaseNumber, &r.numberAttempts
+	case domain.PartCreditLine:
+		act, count = a.RevokeCreditLine, &r.creditLineAttempts
 	}
 	*count++
 	from, plan := r.unlinking(ctx), domain.AttemptPlan{Part: p, Last: last, UnlinkAttempts: r.unlinkAttempts, Owed: r.owed}

@@ -31,8 +31,8 @@ type removal struct {
 	// attempts at each part, across retry-unlink rounds.
 	owed domain.MetaOwed
 	// retryRounds counts ops' retry-unlink rounds (bounded, domain.MaxRetryUnlinkRounds).
-	retryRounds                                      int
-	overrideAttempts, unlinkAttempts, numberAttempts int
+	retryRounds                                                          int
+	overrideAttempts, unlinkAttempts, numberAttempts, creditLineAttempts int
 	// warnedAt is when the run first reached completed_with_warnings;
 	// opsAlerted that ops were told, once, that it stayed there.
 	warnedAt   time.Time

@@ -1,6 +1,7 @@
 // Package graphsim simulates the slice of the Meta Graph API our app calls
 // (DELETE /{version}/{object}/subscribed_apps, POST
-// /{version}/{phone-number-id}/deregister). `dev` serves it locally and tests
+// /{version}/{phone-number-id}/deregister, a number's webhook_configuration,
+// DELETE /{version}/{allocation-config-id} for a WABA on our credit line). `dev` serves it locally and tests
 // use it as an httptest server; it can be told to fail the next N calls.
 package graphsim
 
@@ -45,6 +46,9 @@ type Sim struct {
 	gone         map[string]bool
 	// overrides are the phone numbers' callback overrides (webhook_configuration.phone_number).
 	overrides map[string]string
+	// credit are the allocation configs of our credit line shared with a
+	// WABA (ShareCreditLine): config id → WABA id; revoked, those deleted.
+	credit, revoked map[string]string
 	// tokens are the tokens objects expect (Expect); an object without one
 	// takes any non-empty bearer token.
 	tokens map[string]map[string]bool
@@ -53,7 +57,28 @@ type Sim struct {
 // New returns a simulator where every object has our app subscribed.
 func New() *Sim {
 	return &Sim{unsubscribed: map[string]bool{}, deregistered: map[string]bool{}, gone: map[string]bool{}, failObject: map[string]Failure{},
-		overrides: map[string]string{}, tokens: map[string]map[string]bool{}}
+		overrides: map[string]string{}, tokens: map[string]map[string]bool{}, credit: map[string]string{}, revoked: map[string]string{}}
+}
+
+// ShareCreditLine shares our credit line with a WABA, as
+// POST /{extended-credit-id}/whatsapp_credit_sharing_and_attach does:
+// configID is the allocation config it creates.
+func (s *Sim) ShareCreditLine(configID, wabaID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.credit[configID] = wabaID
+}
+
+// CreditLineShared reports whether the WABA still shares our credit line.
+func (s *Sim) CreditLineShared(wabaID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range s.credit {
+		if w == wabaID {
+			return true
+		}
+	}
+	return false
 }
 
 // SetOverride sets a callback override on a phone number, as an app (ours,
@@ -168,9 +193,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			URI *string `json:"override_callback_uri"`
 		} `json:"webhook_configuration"`
 	}
+	revoke := r.Method == http.MethodDelete && len(parts) == 2
 	writeConfig := r.Method == http.MethodPost && len(parts) == 2 &&
 		json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&setConfig) == nil && setConfig.Config != nil && setConfig.Config.URI != nil
-	if !unsubscribe && !deregister && !readConfig && !writeConfig {
+	if !unsubscribe && !deregister && !readConfig && !writeConfig && !revoke {
 		writeErr(w, Failure{HTTPStatus: http.StatusBadRequest, Code: 100, Message: "Unsupported request"})
 		return
 	}
@@ -209,6 +235,13 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		delete(s.overrides, object)
 	case writeConfig:
 		s.overrides[object] = *setConfig.Config.URI
+	case revoke && s.credit[object] == "":
+		// Meta's answer for a config that does not exist (or was deleted).
+		f = &Failure{HTTPStatus: http.StatusBadRequest, Code: 100, Subcode: 33,
+			Message: fmt.Sprintf("Unsupported delete request. Object with ID '%s' does not exist", object)}
+	case revoke:
+		s.revoked[object] = s.credit[object]
+		delete(s.credit, object)
 	default:
 		s.unsubscribed[object] = true
 	}

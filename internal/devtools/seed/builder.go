@@ -51,16 +51,19 @@ type ChannelSpec struct {
 	// app; NumberOverride and WABAOverride are callback overrides our app set.
 	Coexistence                  bool
 	NumberOverride, WABAOverride string
+	// CreditAllocation: the WABA is on our credit line, with this allocation config.
+	CreditAllocation string
 }
 
 // Channel creates a channel and, when it has a token, its credentials.
 func (b Builder) Channel(c ChannelSpec) (string, error) {
 	id, err := b.id(`INSERT INTO channels (id, account_id, name, kind, official, waba_id, phone_number_id, page_id,
-			coexistence, number_override_uri, waba_override_uri)
+			coexistence, number_override_uri, waba_override_uri, credit_allocation_config_id)
 		VALUES (COALESCE(NULLIF($1, '')::uuid, gen_random_uuid()), $2, $3, $4, $4 IN ('whatsapp_cloud', 'messenger', 'instagram'),
-		        NULLIF($5, ''), NULLIF($6, ''), NULLIF($7, ''), $8, NULLIF($9, ''), NULLIF($10, ''))
+		        NULLIF($5, ''), NULLIF($6, ''), NULLIF($7, ''), $8, NULLIF($9, ''), NULLIF($10, ''), NULLIF($11, ''))
 		ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING id`,
-		c.ID, c.AccountID, c.Name, c.Kind, c.WABAID, c.PhoneNumberID, c.Page, c.Coexistence, c.NumberOverride, c.WABAOverride)
+		c.ID, c.AccountID, c.Name, c.Kind, c.WABAID, c.PhoneNumberID, c.Page, c.Coexistence, c.NumberOverride, c.WABAOverride,
+		c.CreditAllocation)
 	if err != nil || c.Token == "" {
 		return id, err
 	}

@@ -29,6 +29,14 @@ const (
 // webhook override (the dev simulator holds it too).
 const DemoOverrideURI = "https://crm.example/webhooks/meta/110000000000003"
 
+// DemoOficialWABA is WhatsApp Oficial's WABA; it pays with our shared credit
+// line, through the allocation config DemoCreditAllocationID (the dev
+// simulator holds it too): its removal revokes the share.
+const (
+	DemoOficialWABA        = "100000000000001"
+	DemoCreditAllocationID = "300000000000001"
+)
+
 // DemoCoexistencePhone is the coexistence channel's phone-number id.
 const DemoCoexistencePhone = "110000000000003"
 
@@ -80,7 +88,7 @@ func Demo(ctx context.Context, db *sqlx.DB, seal func(channelID, token string) (
 				ON CONFLICT (channel_id) DO NOTHING`, id, token)
 		}
 	}
-	ch(DemoWhatsAppOficialID, "WhatsApp Oficial", "whatsapp_cloud", "100000000000001", "110000000000001", "", "EAAdemoTokenWhatsAppOficial")
+	ch(DemoWhatsAppOficialID, "WhatsApp Oficial", "whatsapp_cloud", DemoOficialWABA, "110000000000001", "", "EAAdemoTokenWhatsAppOficial")
 	ch(DemoWhatsAppVendasID, "WhatsApp Vendas", "whatsapp_cloud", "100000000000002", "110000000000002", "", "EAAdemoTokenWhatsAppVendas")
 	ch(DemoMessengerID, "Messenger Loja", "messenger", "", "", "200000000000001", "EAAdemoTokenMessenger")
 	ch(DemoWhatsAppQRID, "WhatsApp QR", "whatsapp_web", "", "", "", "")
@@ -88,6 +96,8 @@ func Demo(ctx context.Context, db *sqlx.DB, seal func(channelID, token string) (
 	ch(DemoCoexistenceID, "WhatsApp Loja (app)", "whatsapp_cloud", "100000000000003", DemoCoexistencePhone, "", "EAAdemoTokenWhatsAppLoja")
 	add(`UPDATE channels SET coexistence = true, number_override_uri = $2 WHERE id = $1 AND status = 'active' AND NOT coexistence`,
 		DemoCoexistenceID, DemoOverrideURI)
+	add(`UPDATE channels SET credit_allocation_config_id = $2 WHERE id = $1 AND status = 'active' AND credit_allocation_config_id IS NULL`,
+		DemoWhatsAppOficialID, DemoCreditAllocationID)
 
 	contacts := []string{"Maria Souza", "João Pereira", "Carla Lima", "Pedro Alves", "Fernanda Costa"}
 	for i, name := range contacts {

@@ -70,6 +70,14 @@ export const wabaOverrideLabel = {
   kept: 'Mantido: a WABA é usada por outro canal ativo',
 };
 
+// The WABA's share of our credit line (meta_unlink.credit_line.status).
+export const creditLineLabel = {
+  pending: 'Revogação pendente',
+  revoked: 'Revogada com o desvínculo',
+  kept: 'Mantida: a WABA é usada por outro canal ativo',
+  failed: 'Revogação não concluída',
+};
+
 export const conversationStatusLabel = { open: 'Aberta', pending: 'Pendente', closed: 'Encerrada' };
 
 export const actionLabel = {
@@ -107,6 +115,10 @@ export const actionLabel = {
   webhook_override_left_alone: 'Redirecionamento de webhook de outro aplicativo mantido',
   webhook_override_release_failed: 'Falha ao remover o redirecionamento de webhook do número',
   webhook_override_release_abandoned: 'Remoção do redirecionamento de webhook abandonada após o prazo',
+  credit_line_revoked: 'Linha de crédito compartilhada com a WABA revogada',
+  credit_line_kept: 'Linha de crédito mantida: a WABA continua em uso por outro canal',
+  credit_line_revoke_failed: 'Falha ao revogar a linha de crédito compartilhada com a WABA',
+  credit_line_revoke_abandoned: 'Revogação da linha de crédito abandonada após o prazo',
   conversations_exported: 'Conversas exportadas',
   retention_chosen: 'Exclusão das mensagens escolhida',
   purge_scheduled: 'Exclusão das mensagens programada',

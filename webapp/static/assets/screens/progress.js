@@ -2,7 +2,7 @@
 // ends; "Canal removido" once the channel is tombstoned.
 import { api, removalPath } from '../api.js';
 import { h, fmtDate, announce } from '../ui.js';
-import { statusText, outcomeText, metaUnlinkLabel, numberLabel, overrideLabel, wabaOverrideLabel } from '../labels.js';
+import { statusText, outcomeText, metaUnlinkLabel, numberLabel, overrideLabel, wabaOverrideLabel, creditLineLabel } from '../labels.js';
 import { beginWait, later, reroute, show, stillWaiting } from '../screen.js';
 import { running, showRemoval } from './removal.js';
 import { retentionText } from './data.js';
@@ -31,6 +31,7 @@ export function progressScreen(r, head) {
         mu.last_error ? h('p', null, `Motivo: ${mu.last_error}`) : null,
         num && num.last_error ? h('p', null, `Número: ${num.last_error}`) : null,
         ovr && ovr.last_error ? h('p', null, `Redirecionamento de webhook: ${ovr.last_error}`) : null,
+        mu.credit_line && mu.credit_line.last_error ? h('p', null, mu.credit_line.last_error) : null,
         h('p', null, 'A equipe de operações pode tentar o desvínculo de novo (sinal retry-unlink) enquanto o prazo estiver aberto; nada mais é necessário da sua parte.')) : null,
       (r.notes || []).filter((n) => !n.startsWith('Sinal ')).map((n) => h('p', { class: 'notice' }, n)),
       h('dl', { class: 'facts' },
@@ -39,6 +40,7 @@ export function progressScreen(r, head) {
         num ? [h('dt', null, 'Número na Meta'), h('dd', null, numberLabel[num.status] || num.status,
           r.status === 'completed' && num.last_error ? `: ${num.last_error}` : '')] : null,
         ovr ? [h('dt', null, 'Redirecionamento de webhook do número'), h('dd', null, overrideLabel[ovr.status] || ovr.status)] : null,
+        mu.credit_line ? [h('dt', null, 'Linha de crédito compartilhada'), h('dd', null, creditLineLabel[mu.credit_line.status] || mu.credit_line.status)] : null,
         mu.waba_override ? [h('dt', null, 'Redirecionamento de webhook da WABA'), h('dd', null, wabaOverrideLabel[mu.waba_override] || mu.waba_override)] : null,
         r.retention ? [h('dt', null, 'Histórico de conversas'), h('dd', { id: 'retention' }, retentionText(r.retention))] : null,
         h('dt', null, 'Iniciada'), h('dd', null, fmtDate(r.created_at)),

@@ -1,0 +1,65 @@
+package domain
+
+// Our shared credit line (issue 43 item 4). A WABA onboarded through
+// Embedded Signup pays for the WhatsApp Business Platform with the Solution
+// Partner's line of credit: we are the bill-to party for all its spend until
+// the share is revoked (DELETE /{allocation-config-id}). A removal that
+// unlinks the WABA revokes it with the unlink, as the last Meta part; while
+// another live channel still uses the WABA the share is kept, as its
+// subscription is.
+
+// CreditLineStatus is what became of the WABA's share of our credit line
+// (meta_unlink.credit_line.status, and the credit_line_releases row).
+type CreditLineStatus string
+
+const (
+	CreditLinePending CreditLineStatus = "pending"
+	CreditLineRevoked CreditLineStatus = "revoked"
+	// CreditLineKept: another live channel still uses the WABA.
+	CreditLineKept   CreditLineStatus = "kept"
+	CreditLineFailed CreditLineStatus = "failed"
+	// CreditLineAbandoned is the job's state once nobody retried it within
+	// the retry window (its token erased); the document says failed.
+	CreditLineAbandoned CreditLineStatus = "abandoned"
+)
+
+// CreditLineRelease is meta_unlink.credit_line in the removal document.
+type CreditLineRelease struct {
+	Status    CreditLineStatus `json:"status"`
+	LastError string           `json:"last_error,omitempty"`
+}
+
+// CreditLineJob is a run's revocation owed to Meta (the credit_line_releases row).
+type CreditLineJob struct {
+	RemovalID          string
+	RunID              string
+	ChannelID          string
+	WABAID             string
+	AllocationConfigID string
+	AccessToken        string
+	Status             CreditLineStatus
+	Attempts           int
+	LastError          string
+}
+
+// CreditLine is the credit line's revocation read with an unlink job; ok is
+// false when the WABA was not on our credit line.
+func (u Unlink) CreditLine() (c CreditLineJob, ok bool) {
+	return CreditLineJob{RemovalID: u.RemovalID, RunID: u.RunID, ChannelID: u.ChannelID, WABAID: u.CreditWABAID,
+		AllocationConfigID: u.CreditConfigID, AccessToken: u.CreditToken, Status: u.CreditStatus, Attempts: u.CreditAttempts,
+		LastError: u.CreditLastError}, u.CreditStatus != ""
+}
+
+// OwesCreditLine says whether the job's credit line is still owed a
+// revocation (pending, or failed and waiting for ops).
+func (u Unlink) OwesCreditLine() bool {
+	c, on := u.CreditLine()
+	return on && (c.Status == CreditLinePending || c.Status == CreditLineFailed)
+}
+
+// NoteCreditLineKept is the removal's note when the WABA's share of our
+// credit line stays for another live channel.
+const NoteCreditLineKept = "A WABA continua em uso por outro canal ativo: o compartilhamento da linha de crédito foi mantido."
+
+// CreditLineFailureText prefixes Meta's answer to a failed revocation.
+const CreditLineFailureText = "Revogação da linha de crédito: "
