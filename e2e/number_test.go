@@ -164,3 +164,23 @@ func toStrings(v any) []string {
 	}
 	return out
 }
+
+// TestAWABAOnOurCreditLineHasItRevokedWithTheUnlink: a WhatsApp channel whose
+// WABA shares our credit line is removed; the unlink revokes the credit line
+// (Meta's allocation config deleted), the removal completes and says so.
+func TestAWABAOnOurCreditLineHasItRevokedWithTheUnlink(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	waba, alloc := "WABA-CRED-"+s.account[:8], "ALLOC-"+s.account[:8]
+	s.graph.ShareCreditLine(alloc, waba)
+	ch := s.must(s.b.Channel(seed.ChannelSpec{AccountID: s.account, Name: "Zap Crédito", Kind: "whatsapp_cloud",
+		WABAID: waba, PhoneNumberID: "PN-CRED-" + s.account[:8], Token: "tok-cred", CreditAllocation: alloc}))
+	r := s.removeWith(ch, false, "completed")
+	if s.graph.CreditLineShared(waba) {
+		t.Fatalf("the WABA still shares our credit line after its removal: %s", r.Raw)
+	}
+	if !strings.Contains(r.Raw, `"credit_line"`) {
+		t.Fatalf("the removal does not say what became of the credit line: %s", r.Raw)
+	}
+	s.captureHistory(r.str("id"), "credit_line_revoked.json")
+}

@@ -56,6 +56,10 @@ func TestABuildIsPromotedOncePollingAndDrainsOfItsPinnedRuns(t *testing.T) {
 
 	// B's workflow worker alone: it does not poll A's activity tasks yet.
 	startWorker(t, c, q, "b", sdkworker.Options{LocalActivityWorkerOnly: true})
+	within(t, time.Minute, &out, func() bool { // the server lists B's workflow poller a moment after it starts
+		qs, err := worker.Polls(ctx, c.WorkerDeploymentClient().GetHandle(worker.DeploymentName), "b")
+		return err == nil && strings.Contains(worker.FormatQueues(qs), q+" (workflow)")
+	})
 	err = worker.Promote(ctx, c, worker.PromoteOptions{BuildID: "b", Wait: 5 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "does not poll "+q+" (activity)") {
 		t.Fatalf("promoting B before it polls activity tasks: %v", err)

@@ -135,10 +135,13 @@ func Promote(ctx context.Context, c client.Client, o PromoteOptions) error {
 	var last error
 	for {
 		tctx, done := context.WithTimeout(ctx, 10*time.Second)
-		last = switchOnce(tctx, h, o)
+		err := switchOnce(tctx, h, o)
 		done()
-		if last == nil {
+		if err == nil {
 			break
+		}
+		if last == nil || ctx.Err() == nil { // a call the deadline cut short says less than the one before it
+			last = err
 		}
 		if err := pause(ctx); err != nil {
 			return fmt.Errorf("build %s not made %s within %s: %w", o.BuildID, o.role(), o.Wait, last)
