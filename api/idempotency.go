@@ -20,6 +20,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"time"
@@ -46,6 +47,22 @@ const maxKeptAnswer = 256 << 10
 type updateIDKey struct{}
 
 const ctxIdempotency = "idempotency"
+
+// ctxKeptWithout is the body an answer with a secret in it is kept as for
+// its replay (secretAnswer): the secret is shown once, never stored in the
+// clear beside its sealed copy, and a replay after a rotation never hands
+// back a retired one.
+const ctxKeptWithout = "idempotency.kept_without_secret"
+
+// secretAnswer answers body, which carries a secret, and marks it for the
+// idempotency keys: kept without the secret (asWithout). No cache keeps it.
+func secretAnswer(c *gin.Context, status int, body, asWithout any) error {
+	if b, err := json.Marshal(asWithout); err == nil {
+		c.Set(ctxKeptWithout, b)
+	}
+	c.Header("Cache-Control", "no-store")
+	return ok(c, status, body)
+}
 
 // idempotency reads the request's Idempotency-Key (1–255 printable ASCII
 // characters), keeps the digest that names its update, and, for a
@@ -127,7 +144,11 @@ func (s *Server) answerOnce(c *gin.Context, k domain.IdempotencyKey) (err error)
 	if status >= 500 || status == http.StatusTooManyRequests || tee.overflow {
 		return nil
 	}
-	a := domain.StoredAnswer{Status: status, Header: map[string]string{}, Body: tee.body.Bytes()}
+	body := tee.body.Bytes()
+	if without, ok := c.Get(ctxKeptWithout); ok {
+		body = without.([]byte) // an answer with a secret is kept without it
+	}
+	a := domain.StoredAnswer{Status: status, Header: map[string]string{}, Body: body}
 	for _, name := range keptHeaders {
 		if v := c.Writer.Header().Get(name); v != "" {
 			a.Header[name] = v

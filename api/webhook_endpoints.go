@@ -8,6 +8,7 @@ package api
 
 import (
 	"context"
+	"maps"
 	"net"
 	"net/http"
 	"strconv"
@@ -123,7 +124,7 @@ func (s *Server) createEndpoint(c *gin.Context) error {
 		return err
 	}
 	s.log.Info("webhook endpoint registered", "endpoint_id", ep.ID, "account_id", u.AccountID, "user_id", u.ID, "events", events)
-	return ok(c, http.StatusCreated, withSecret{ep, secret})
+	return secretAnswer(c, http.StatusCreated, withSecret{ep, secret}, ep)
 }
 
 // eventSet checks the subscribed events: at least one, each known, each once.
@@ -197,8 +198,11 @@ func (s *Server) rotateEndpointSecret(c *gin.Context) error {
 		return err
 	}
 	s.log.Info("webhook secret rotated", "endpoint_id", id, "account_id", u.AccountID, "user_id", u.ID)
-	return ok(c, http.StatusOK, gin.H{"id": ep.ID, "url": ep.URL, "events": ep.Events, "created_at": ep.CreatedAt,
-		"disabled_at": ep.DisabledAt, "failing_since": ep.FailingSince, "secret": secret, "previous_valid_until": s.now().Add(grace).UTC()})
+	answer := gin.H{"id": ep.ID, "url": ep.URL, "events": ep.Events, "created_at": ep.CreatedAt,
+		"disabled_at": ep.DisabledAt, "failing_since": ep.FailingSince, "previous_valid_until": s.now().Add(grace).UTC()}
+	without := maps.Clone(answer)
+	answer["secret"] = secret
+	return secretAnswer(c, http.StatusOK, answer, without)
 }
 
 // endpointDeliveries lists the endpoint's newest deliveries (?limit=, 50 by

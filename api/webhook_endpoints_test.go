@@ -118,3 +118,40 @@ func mustT(t *testing.T) func(string, error) string {
 		return id
 	}
 }
+
+// TestAnEndpointsSecretIsNeverKeptForReplay: created and rotated under an
+// Idempotency-Key, the answers carry the secret once; the kept answers (the
+// idempotency table) hold no secret in the clear, and a replay of either
+// answers without one (it used to replay the secret, a retired one after a
+// rotation). No cache keeps them.
+func TestAnEndpointsSecretIsNeverKeptForReplay(t *testing.T) {
+	s := newStoreServer(t, integrations(false, "203.0.113.9"))
+	body := map[string]any{"url": "https://hooks.loja.test/in", "events": []string{"channel.removed"}}
+	a := s.as(s.adminToken, "POST", "/v1/webhook-endpoints", body, "Idempotency-Key", "k-create")
+	secret, _ := a.Body["secret"].(string)
+	id, _ := a.Body["id"].(string)
+	if a.Status != 201 || !strings.HasPrefix(secret, "whsec_") || a.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("create: %d %s %v", a.Status, a.Raw, a.Header)
+	}
+	r := s.as(s.adminToken, "POST", "/v1/webhook-endpoints/"+id+"/rotate-secret", nil, "Idempotency-Key", "k-rotate")
+	rotated, _ := r.Body["secret"].(string)
+	if r.Status != 200 || !strings.HasPrefix(rotated, "whsec_") {
+		t.Fatalf("rotate: %d %s", r.Status, r.Raw)
+	}
+	var kept []string
+	if err := s.store.DB().Select(&kept, `SELECT convert_from(body, 'UTF8') FROM idempotency_keys WHERE body IS NOT NULL`); err != nil || len(kept) < 2 {
+		t.Fatalf("kept answers: %v %v", kept, err)
+	}
+	for _, b := range kept {
+		if strings.Contains(b, secret[6:]) || strings.Contains(b, rotated[6:]) || strings.Contains(b, "whsec_") {
+			t.Fatalf("a kept answer holds a secret: %s", b)
+		}
+	}
+	again := s.as(s.adminToken, "POST", "/v1/webhook-endpoints", body, "Idempotency-Key", "k-create")
+	if again.Status != 201 || again.Body["id"] != id || strings.Contains(again.Raw, "whsec_") {
+		t.Fatalf("replayed create: %d %s", again.Status, again.Raw)
+	}
+	if again := s.as(s.adminToken, "POST", "/v1/webhook-endpoints/"+id+"/rotate-secret", nil, "Idempotency-Key", "k-rotate"); again.Status != 200 || strings.Contains(again.Raw, "whsec_") {
+		t.Fatalf("replayed rotation: %d %s", again.Status, again.Raw)
+	}
+}

@@ -50,12 +50,20 @@ func eventStrings(ev []domain.EventType) pq.StringArray {
 }
 
 // CreateWebhookEndpoint stores an endpoint with its sealed secret, unless
-// the account has max endpoints already (counted in the same statement).
+// the account has max endpoints already. The count and the insert run under
+// a lock on the account's endpoints (a transaction-scoped advisory lock):
+// under READ COMMITTED, creates at once would each count the others out and
+// all pass.
 func (s *Store) CreateWebhookEndpoint(ctx context.Context, ep domain.WebhookEndpoint, sealed string, max int) (domain.WebhookEndpoint, error) {
 	var r endpointRow
-	err := s.q().GetContext(ctx, &r, `INSERT INTO webhook_endpoints (id, account_id, url, events, secret)
+	err := s.inTx(ctx, func(tx querier) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('webhook-endpoints:' || $1))`, ep.AccountID); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &r, `INSERT INTO webhook_endpoints (id, account_id, url, events, secret)
 		SELECT $1, $2, $3, $4, $5 WHERE (SELECT count(*) FROM webhook_endpoints WHERE account_id = $2) < $6
 		RETURNING `+endpointCols, ep.ID, ep.AccountID, ep.URL, eventStrings(ep.Events), sealed, max)
+	})
 	if domain.ErrorCode(mapErr(err)) == domain.CodeNotFound {
 		return domain.WebhookEndpoint{}, domain.Errorf(domain.CodeTooManyWebhooks,
 			"a conta já tem %d endpoints; apague um antes de cadastrar outro", max)

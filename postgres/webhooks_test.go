@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -101,5 +102,33 @@ func TestWebhookEndpointsAndDeliveries(t *testing.T) {
 	}
 	if _, err := s.WebhookTarget(ctx, "msg_1"); domain.ErrorCode(err) != domain.CodeNotFound {
 		t.Fatalf("a deleted endpoint's delivery: %v", err)
+	}
+}
+
+// TestEndpointsCreatedAtOnceStayWithinTheLimit: 12 creates of one account at
+// once, its limit 3: exactly 3 are stored (without the account's lock each
+// counted the others out, and all passed).
+func TestEndpointsCreatedAtOnceStayWithinTheLimit(t *testing.T) {
+	_, db := testdb.New(t)
+	s, b, ctx := postgres.New(db), seed.Builder{DB: db}, context.Background()
+	acc, err := b.Account("", "Loja", "dono@loja.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ep := domain.WebhookEndpoint{ID: uuid.NewString(), AccountID: acc, URL: "https://hooks.example.com/in",
+				Events: []domain.EventType{domain.EventChannelRemoved}}
+			if _, err := s.CreateWebhookEndpoint(ctx, ep, "sealed", 3); err != nil && domain.ErrorCode(err) != domain.CodeTooManyWebhooks {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if eps, err := s.WebhookEndpoints(ctx, acc); err != nil || len(eps) != 3 {
+		t.Fatalf("%d endpoints stored (%v), want the limit, 3", len(eps), err)
 	}
 }

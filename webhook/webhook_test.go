@@ -86,6 +86,11 @@ func TestCheckURLRefusesInternalAddressesAfterResolution(t *testing.T) {
 		"https://127.0.0.1/":                false,
 		"https://[::1]/":                    false,
 		"https://[::ffff:10.0.0.1]/":        false,
+		"https://[::7f00:1]/":               false, // IPv4-compatible 127.0.0.1
+		"https://[::a9fe:a9fe]/":            false, // IPv4-compatible 169.254.169.254
+		"https://[fec0::1]/":                false,
+		"https://[2001::1]/":                false, // Teredo
+		"https://[100::1]/":                 false,
 		"https://100.64.1.1/":               false,
 		"https://user:pw@hooks.example.com": false,
 		"https://nowhere.example.com/":      false,
