@@ -93,24 +93,7 @@ func TestAHoldLiftedAfterTheDateGivesTheAdminsTheLeadAgain(t *testing.T) {
 // a notice of its date went out.
 func TestThePurgeWaitsOnItsDateUntilEveryAdminWasTold(t *testing.T) {
 	h := newPurgeHarness(t, 1)
-	back := purgeStart.Add(32 * domain.RetentionDay)
-	h.noticeErr = func() error {
-		if h.env.Now().Before(back) {
-			return temporal.NewApplicationError("sendgrid: 503", "unavailable")
-		}
-		return nil
-	}
-	out := h.run(30)
-	if out.Status != domain.RetentionPurged {
-		t.Fatalf("result %+v", out)
-	}
-	started := h.at[domain.ActionPurgeStarted]
-	var toldAt time.Time
-	for date, at := range h.toldAt {
-		if !date.After(started) && date.Add(time.Hour).After(started) {
-			toldAt = at
-		}
-	}
+	started, toldAt := h.purgedWithSendGridDownUntil(purgeStart.Add(32 * domain.RetentionDay))
 	if toldAt.IsZero() || started.Sub(toldAt) < domain.PurgeLead(domain.RetentionDay)-time.Minute {
 		t.Fatalf("started on %s, its notice accepted on %s: want the whole lead between", started, toldAt)
 	}
@@ -181,27 +164,32 @@ func boolsAsActions(soon []bool) []domain.Action {
 // to start on its date with six days' notice).
 func TestANoticeAcceptedLateMovesThePurgeOn(t *testing.T) {
 	h := newPurgeHarness(t, 1)
-	back := purgeStart.Add(23*domain.RetentionDay + 22*time.Hour)
+	started, toldAt := h.purgedWithSendGridDownUntil(purgeStart.Add(23*domain.RetentionDay + 22*time.Hour))
+	if toldAt.IsZero() || started.Sub(toldAt) < domain.PurgeLead(domain.RetentionDay)-time.Hour {
+		t.Fatalf("started %s, the notice of its date accepted %s: %s of notice, want the lead", started, toldAt, started.Sub(toldAt))
+	}
+}
+
+// purgedWithSendGridDownUntil runs a 30-day purge with SendGrid refusing
+// every notice until back; it says when the purge started and when the
+// notice of the date it started on was accepted.
+func (h *purgeHarness) purgedWithSendGridDownUntil(back time.Time) (started, toldAt time.Time) {
 	h.noticeErr = func() error {
 		if h.env.Now().Before(back) {
 			return temporal.NewApplicationError("sendgrid: 503", "unavailable")
 		}
 		return nil
 	}
-	out := h.run(30)
-	if out.Status != domain.RetentionPurged {
-		t.Fatalf("result %+v", out)
+	if out := h.run(30); out.Status != domain.RetentionPurged {
+		h.t.Fatalf("result %+v", out)
 	}
-	started := h.at[domain.ActionPurgeStarted]
-	var toldAt time.Time
+	started = h.at[domain.ActionPurgeStarted]
 	for date, at := range h.toldAt {
 		if !date.After(started) && date.Add(time.Hour).After(started) {
 			toldAt = at
 		}
 	}
-	if toldAt.IsZero() || started.Sub(toldAt) < domain.PurgeLead(domain.RetentionDay)-time.Hour {
-		t.Fatalf("started %s, the notice of its date accepted %s: %s of notice, want the lead", started, toldAt, started.Sub(toldAt))
-	}
+	return started, toldAt
 }
 
 func count(actions []domain.Action, a domain.Action) int {
