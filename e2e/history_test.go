@@ -5,6 +5,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
+	"testing"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -105,4 +107,39 @@ func (s *stack) timerSummaries(id string) []string {
 		out = append(out, summary)
 	}
 	return out
+}
+
+// TestHappyPathHistoryStaysLean counts, on the real server, the history events
+// of a removal that goes straight through (official channel, Meta unlink): at
+// most 36 (30 before the admins' notice, a step of its own at the end), so
+// the embedded server's serialized history writes stay few.
+func TestHappyPathHistoryStaysLean(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	ch := s.channel("whatsapp_cloud", "WL-"+s.account[:8], "")
+	id := s.acknowledged(ch)
+	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	s.until(id, "completed")
+	s.closed(id)
+	h := s.history(id)
+	var kinds []string
+	for _, ev := range h.Events {
+		kinds = append(kinds, strings.TrimPrefix(ev.EventType.String(), "EVENT_TYPE_"))
+	}
+	t.Logf("happy path: %d events: %s", len(h.Events), strings.Join(kinds, " "))
+	// 37 since r5: the two TimerCanceled events of the acknowledgement's and
+	// the code's waits (inbox.next), whose timers would otherwise fire
+	// after the input, or wake a run waiting days for ops.
+	if len(h.Events) > 37 {
+		t.Fatalf("happy path has %d history events, want at most 37", len(h.Events))
+	}
+	trail, _ := s.store.AuditTrail(context.Background(), id)
+	var actions []string
+	for _, a := range trail {
+		actions = append(actions, a.Action)
+	}
+	if strings.Join(actions, ",") != "preflight_passed,acknowledged,code_sent,code_verified,channel_removed,meta_unlinked,removal_completed,admin_notified" {
+		t.Fatalf("audit trail: %v", actions)
+	}
+	s.captureHistory(id, "happy_path.json")
 }

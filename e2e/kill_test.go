@@ -190,3 +190,57 @@ func TestWorkerKilledWhileNotifyingAdmins(t *testing.T) {
 		t.Fatalf("%d admin_notified records", records)
 	}
 }
+
+// TestAPurgeKilledMidBatchGoesOnAndCountsOnce: the only worker is killed
+// (SIGKILL) while a batch's transaction is in flight, held there by a lock on
+// one of its messages; the batch is rolled back with the connection, the
+// next worker goes on from the last committed batch, and the totals count
+// every message once.
+func TestAPurgeKilledMidBatchGoesOnAndCountsOnce(t *testing.T) {
+	s := newStack(t)
+	s.retentionDay = 100 * time.Millisecond
+	s.start(false)
+	kill := s.helperWorker()
+	ch := s.channel("messenger", "", "page-kill")
+	if err := s.b.Conversations(s.account, ch, s.contact, "closed", 300); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.b.Messages(ch, 20); err != nil { // 6000: a first batch of 200 conversations (4000), then the rest
+		t.Fatal(err)
+	}
+	db := s.store.DB()
+	var victim string
+	if err := db.Get(&victim, `SELECT m.id FROM messages m WHERE m.conversation_id =
+			(SELECT id FROM conversations WHERE channel_id = $1 ORDER BY id OFFSET 249 LIMIT 1) LIMIT 1`, ch); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	if _, err := lock.Exec(`SELECT 1 FROM messages WHERE id = $1 FOR UPDATE`, victim); err != nil {
+		t.Fatal(err)
+	}
+	s.removeChoosing(ch, 30)   // 3 s
+	s.eventually(func() bool { // the second batch waits on the locked message, inside its transaction
+		var n int
+		db.Get(&n, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%DELETE FROM messages%'`)
+		return n > 0
+	})
+	mid := s.purgeStatus(ch, "purging")
+	kill()
+	lock.Rollback()
+	if mid["purged_messages"] != float64(4000) {
+		t.Fatalf("killed with %v purged, want the first batch's 4000", mid["purged_messages"])
+	}
+	s.helperWorker()
+	done := s.purgeStatus(ch, "purged")
+	if done["purged_messages"] != float64(6000) || done["purged_conversations"] != float64(300) || s.messagesOf(ch) != 0 {
+		t.Fatalf("after the kill: %v, %d messages left", done, s.messagesOf(ch))
+	}
+	audit := s.auditActions(workflows.WorkflowID(ch))
+	if strings.Count(audit, `"messages_purged"`) != 1 || strings.Count(audit, `"purge_started"`) != 1 {
+		t.Fatalf("the purge's records: %s", audit)
+	}
+}

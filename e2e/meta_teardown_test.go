@@ -170,3 +170,21 @@ func TestASiblingKeepsTheWABAsOverride(t *testing.T) {
 		t.Fatalf("meta_unlink %v, WABA unsubscribed %v", mu, s.graph.Unsubscribed(waba))
 	}
 }
+
+// With no Meta unlink owed (an e-mail channel), the verification's answer is
+// the outcome: the web app shows "Canal removido" without reading it again.
+func TestRemovalWithNothingOwedIsAnsweredCompleted(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	ch := s.channel("email", "", "")
+	id := s.acknowledged(ch)
+	r := s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
+	unlink, _ := r.Body["meta_unlink"].(map[string]any)
+	if r.str("status") != "completed" || unlink["status"] != "not_needed" || r.Body["completed_at"] == nil {
+		t.Fatalf("verify answered %s", r.Raw)
+	}
+	if g := s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 200, ""); g.str("status") != "completed" {
+		t.Fatalf("read model: %s", g.Raw)
+	}
+	s.captureHistory(id, "nothing_owed_answered_completed.json")
+}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -112,4 +113,51 @@ func TestRemovalSurvivesAPostgresOutageMidDelete(t *testing.T) {
 			t.Fatalf("audit %s written %d times: %v", a, seen[a], seen)
 		}
 	}
+}
+
+func TestReadyzReports503WhenADependencyIsDown(t *testing.T) {
+	s := newStack(t)
+	s.start(false)
+	s.want(s.do("GET", "/readyz", "", nil), 200, "")
+	s.store.DB().Close()
+	r := s.do("GET", "/readyz", "", nil)
+	if r.Status != 503 || r.Raw != `{"status":"unavailable"}` { // why is in the log, not for whoever probes
+		t.Fatalf("readyz with Postgres down: %d %s", r.Status, r.Raw)
+	}
+	s.want(s.do("GET", "/healthz", "", nil), 200, "")
+	// An unreachable database is a 503 to retry, never a 500.
+	for _, path := range []string{"/v1/channels", "/v1/removals", "/v1/channels/" + s.contact + "/conversations"} {
+		if r := s.want(s.do("GET", path, s.adminToken, nil), 503, "unavailable"); r.Header.Get("Retry-After") == "" {
+			t.Fatalf("%s: 503 without Retry-After", path)
+		}
+	}
+}
+
+// TestTemporalUnreachableIs503: the API answers 503 unavailable with
+// Retry-After when Temporal does not answer, never a 500.
+func TestTemporalUnreachableIs503(t *testing.T) {
+	s := newStack(t)
+	dead := unreachableTemporal(t)
+	srv := httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: dead, Runs: s.store, Timeout: 2 * time.Second},
+		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog()}).Handler())
+	defer srv.Close()
+	s.http = srv
+	ch := s.channel("email", "", "")
+	id := workflows.WorkflowID(ch)
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/v1/channels/" + ch + "/removals", nil},
+		{"POST", "/v1/removals/" + id + "/cancel", nil},
+	} {
+		r := s.want(s.do(c.method, c.path, s.adminToken, c.body), 503, "unavailable")
+		if r.Header.Get("Retry-After") == "" {
+			t.Fatalf("%s %s: no Retry-After", c.method, c.path)
+		}
+	}
+	// Reads come from Postgres and do not need Temporal.
+	s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 404, "not_found")
+	s.want(s.do("GET", "/v1/removals", s.adminToken, nil), 200, "")
+	s.http = nil
 }

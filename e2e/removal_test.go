@@ -3,16 +3,11 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
-
-	"github.com/crm/channel-removal/api"
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/workflows"
@@ -129,17 +124,6 @@ func TestWholeRemovalThroughHTTP(t *testing.T) {
 		t.Fatalf("timer summaries: %s", got)
 	}
 	s.captureHistory(id, "happy_path_wrong_code.json")
-}
-
-func (s *stack) eventually(f func() bool) {
-	s.t.Helper()
-	for i := 0; i < 100; i++ {
-		if f() {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	s.t.Fatal("condition never held")
 }
 
 func TestAuthAndAccountBoundaries(t *testing.T) {
@@ -281,164 +265,4 @@ func TestResendCodeOverHTTP(t *testing.T) {
 	}
 	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": fresh}), 200, "")
 	s.until(id, "completed")
-}
-
-func listReq(q string) *workflowservice.ListWorkflowExecutionsRequest {
-	return &workflowservice.ListWorkflowExecutionsRequest{Query: q}
-}
-
-func TestReadyzReports503WhenADependencyIsDown(t *testing.T) {
-	s := newStack(t)
-	s.start(false)
-	s.want(s.do("GET", "/readyz", "", nil), 200, "")
-	s.store.DB().Close()
-	r := s.do("GET", "/readyz", "", nil)
-	if r.Status != 503 || r.Raw != `{"status":"unavailable"}` { // why is in the log, not for whoever probes
-		t.Fatalf("readyz with Postgres down: %d %s", r.Status, r.Raw)
-	}
-	s.want(s.do("GET", "/healthz", "", nil), 200, "")
-	// An unreachable database is a 503 to retry, never a 500.
-	for _, path := range []string{"/v1/channels", "/v1/removals", "/v1/channels/" + s.contact + "/conversations"} {
-		if r := s.want(s.do("GET", path, s.adminToken, nil), 503, "unavailable"); r.Header.Get("Retry-After") == "" {
-			t.Fatalf("%s: 503 without Retry-After", path)
-		}
-	}
-}
-
-// TestTemporalUnreachableIs503: the API answers 503 unavailable with
-// Retry-After when Temporal does not answer, never a 500.
-func TestTemporalUnreachableIs503(t *testing.T) {
-	s := newStack(t)
-	dead := unreachableTemporal(t)
-	srv := httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: dead, Runs: s.store, Timeout: 2 * time.Second},
-		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog()}).Handler())
-	defer srv.Close()
-	s.http = srv
-	ch := s.channel("email", "", "")
-	id := workflows.WorkflowID(ch)
-	for _, c := range []struct {
-		method, path string
-		body         any
-	}{
-		{"POST", "/v1/channels/" + ch + "/removals", nil},
-		{"POST", "/v1/removals/" + id + "/cancel", nil},
-	} {
-		r := s.want(s.do(c.method, c.path, s.adminToken, c.body), 503, "unavailable")
-		if r.Header.Get("Retry-After") == "" {
-			t.Fatalf("%s %s: no Retry-After", c.method, c.path)
-		}
-	}
-	// Reads come from Postgres and do not need Temporal.
-	s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 404, "not_found")
-	s.want(s.do("GET", "/v1/removals", s.adminToken, nil), 200, "")
-	s.http = nil
-}
-
-// TestHappyPathHistoryStaysLean counts, on the real server, the history events
-// of a removal that goes straight through (official channel, Meta unlink): at
-// most 36 (30 before the admins' notice, a step of its own at the end), so
-// the embedded server's serialized history writes stay few.
-func TestHappyPathHistoryStaysLean(t *testing.T) {
-	s := newStack(t)
-	s.start(true)
-	ch := s.channel("whatsapp_cloud", "WL-"+s.account[:8], "")
-	id := s.acknowledged(ch)
-	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
-	s.until(id, "completed")
-	s.closed(id)
-	h := s.history(id)
-	var kinds []string
-	for _, ev := range h.Events {
-		kinds = append(kinds, strings.TrimPrefix(ev.EventType.String(), "EVENT_TYPE_"))
-	}
-	t.Logf("happy path: %d events: %s", len(h.Events), strings.Join(kinds, " "))
-	// 37 since r5: the two TimerCanceled events of the acknowledgement's and
-	// the code's waits (inbox.next), whose timers would otherwise fire
-	// after the input, or wake a run waiting days for ops.
-	if len(h.Events) > 37 {
-		t.Fatalf("happy path has %d history events, want at most 37", len(h.Events))
-	}
-	trail, _ := s.store.AuditTrail(context.Background(), id)
-	var actions []string
-	for _, a := range trail {
-		actions = append(actions, a.Action)
-	}
-	if strings.Join(actions, ",") != "preflight_passed,acknowledged,code_sent,code_verified,channel_removed,meta_unlinked,removal_completed,admin_notified" {
-		t.Fatalf("audit trail: %v", actions)
-	}
-	s.captureHistory(id, "happy_path.json")
-}
-
-// TestRemovalDocumentIsReadFromPostgres: GET /v1/removals/{id} answers from the
-// read model, the same document, with Temporal unreachable.
-func TestRemovalDocumentIsReadFromPostgres(t *testing.T) {
-	s := newStack(t)
-	s.start(true)
-	ch := s.channel("whatsapp_cloud", "WR-"+s.account[:8], "")
-	id := s.acknowledged(ch)
-	live := s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 200, "")
-	if live.str("status") != "awaiting_code" || live.str("code_sent_to") == "" || live.Body["attempts_left"].(float64) != 5 {
-		t.Fatalf("awaiting code: %s", live.Raw)
-	}
-	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
-	done := s.until(id, "completed")
-
-	dead, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1", Logger: sdklog.NewStructuredLogger(quietLog())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dead.Close()
-	srv := httptest.NewServer(api.New(api.Config{Store: s.store, Removals: api.TemporalRemovals{Client: dead, Runs: s.store, Timeout: time.Second},
-		JWTSecret: []byte(jwtSecret), CodeSecret: []byte(codeSecret), Log: quietLog()}).Handler())
-	defer srv.Close()
-	liveSrv := s.http
-	s.http = srv
-	r := s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 200, "")
-	s.http = liveSrv
-	for _, k := range []string{"status", "run_id", "channel_id"} {
-		if r.str(k) != done.str(k) {
-			t.Fatalf("%s: %q vs %q", k, r.str(k), done.str(k))
-		}
-	}
-	mu := r.Body["meta_unlink"].(map[string]any)
-	im := r.Body["impact"].(map[string]any)
-	if mu["status"] != "unlinked" || r.Body["completed_at"] == nil || im["official_integration"] != true ||
-		!strings.Contains(fmt.Sprint(r.Body["notes"]), "Meta Business") {
-		t.Fatalf("document from Postgres: %s", r.Raw)
-	}
-}
-
-// noPlaintextTokens reads every stored access token: each is sealed
-// (CREDENTIALS_KEY), none holds the seeded plaintext.
-func (s *stack) noPlaintextTokens() {
-	s.t.Helper()
-	var rows []string
-	err := s.store.DB().Select(&rows, `SELECT access_token FROM channel_credentials
-		UNION ALL SELECT access_token FROM meta_unlinks WHERE access_token IS NOT NULL`)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	for _, v := range rows {
-		if !strings.HasPrefix(v, "enc:v1:") || strings.Contains(v, "tok-") {
-			s.t.Fatalf("plaintext token at rest: %q", v)
-		}
-	}
-}
-
-// With no Meta unlink owed (an e-mail channel), the verification's answer is
-// the outcome: the web app shows "Canal removido" without reading it again.
-func TestRemovalWithNothingOwedIsAnsweredCompleted(t *testing.T) {
-	s := newStack(t)
-	s.start(true)
-	ch := s.channel("email", "", "")
-	id := s.acknowledged(ch)
-	r := s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 200, "")
-	unlink, _ := r.Body["meta_unlink"].(map[string]any)
-	if r.str("status") != "completed" || unlink["status"] != "not_needed" || r.Body["completed_at"] == nil {
-		t.Fatalf("verify answered %s", r.Raw)
-	}
-	if g := s.want(s.do("GET", "/v1/removals/"+id, s.adminToken, nil), 200, ""); g.str("status") != "completed" {
-		t.Fatalf("read model: %s", g.Raw)
-	}
-	s.captureHistory(id, "nothing_owed_answered_completed.json")
 }

@@ -4,14 +4,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -22,7 +19,6 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/crm/channel-removal/activities"
@@ -37,7 +33,6 @@ import (
 	"github.com/crm/channel-removal/internal/devtools/testdb"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/worker"
-	"github.com/crm/channel-removal/workflows"
 )
 
 var (
@@ -84,73 +79,6 @@ func TestMain(m *testing.M) {
 	temporalSrv.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// ownServer is a Temporal dev server of one test's own, on its own port and
-// SQLite file, for a test that stops or kills its server.
-type ownServer struct {
-	port   int
-	dbFile string
-	srv    *temporaldev.Server
-}
-
-// ownTemporal gives the stack a Temporal server of its own (call it before
-// start), stopped when the test ends.
-func (s *stack) ownTemporal() {
-	s.t.Helper()
-	s.own = newOwnServer(s.t)
-	s.addr = s.own.srv.Address
-}
-
-// newOwnServer starts a Temporal dev server of the test's own: for a test
-// that restarts it, or whose worker is another build than this test
-// binary's (its deployment's first).
-func newOwnServer(t *testing.T) *ownServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := &ownServer{port: ln.Addr().(*net.TCPAddr).Port, dbFile: filepath.Join(t.TempDir(), "temporal.db")}
-	ln.Close()
-	o.start(t)
-	t.Cleanup(func() {
-		if o.srv != nil {
-			o.srv.Stop()
-		}
-	})
-	return o
-}
-
-func (o *ownServer) start(t *testing.T) {
-	t.Helper()
-	srv, err := temporaldev.Start(context.Background(), temporaldev.Options{Port: o.port, DBFile: o.dbFile,
-		SearchAttributes: workflows.SearchAttributeNames, Progress: io.Discard,
-		// One partition per task queue: a change of the deployment's current
-		// build reaches it at once, where four partitions learn it one by
-		// one and a run started meanwhile may land on the old build.
-		DynamicConfig: []string{"matching.numTaskqueueReadPartitions=1", "matching.numTaskqueueWritePartitions=1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.srv = srv
-}
-
-// restartTemporal starts the stack's own server again, on the same file.
-func (s *stack) restartTemporal() {
-	s.t.Helper()
-	s.own.start(s.t)
-	s.addr = s.own.srv.Address
-}
-
-func startTemporal() error {
-	srv, err := temporaldev.Start(context.Background(), temporaldev.Options{Port: temporalPort, DBFile: temporalDBFile,
-		SearchAttributes: workflows.SearchAttributeNames, Progress: os.Stderr})
-	if err != nil {
-		return err
-	}
-	temporalSrv, temporalAddr = srv, srv.Address
-	return nil
 }
 
 // stack is one test's system: its own database and account, sharing the
@@ -352,152 +280,4 @@ func (s *stack) channel(kind, waba, page string) string {
 	s.graph.Expect(token, waba, page) // Meta takes the channel's own token only
 	return s.must(s.b.Channel(seed.ChannelSpec{AccountID: s.account, Name: "Canal " + kind + waba + page, Kind: kind,
 		WABAID: waba, Page: page, Token: token}))
-}
-
-// resp is a decoded HTTP answer.
-type resp struct {
-	Status int
-	Header http.Header
-	Body   map[string]any
-	Raw    string
-}
-
-func (r resp) str(k string) string { v, _ := r.Body[k].(string); return v }
-
-func (s *stack) do(method, path, token string, body any) resp {
-	s.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = bytes.NewBufferString(b)
-	default:
-		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
-	}
-	req, _ := http.NewRequest(method, s.http.URL+path, rd)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	s.conforms(req, res, raw)
-	out := resp{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
-	json.Unmarshal(raw, &out.Body)
-	return out
-}
-
-// want asserts status and, for errors, the problem+json code.
-func (s *stack) want(r resp, status int, code string) resp {
-	s.t.Helper()
-	if r.Status != status {
-		s.t.Fatalf("want %d %s, got %d: %s", status, code, r.Status, r.Raw)
-	}
-	if code != "" {
-		if r.str("code") != code || r.Header.Get("Content-Type") != "application/problem+json" || r.str("title") == "" || r.str("detail") == "" {
-			s.t.Fatalf("want problem+json code %s, got %s %s", code, r.Header.Get("Content-Type"), r.Raw)
-		}
-	}
-	return r
-}
-
-// until polls GET /v1/removals/{id} until the status is one of want.
-func (s *stack) until(id string, want ...string) resp {
-	s.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	var r resp
-	for time.Now().Before(deadline) {
-		r = s.do("GET", "/v1/removals/"+id, s.adminToken, nil)
-		for _, w := range want {
-			if r.str("status") == w {
-				return r
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	s.t.Fatalf("removal %s never reached %v: %s", id, want, r.Raw)
-	return r
-}
-
-// unreachableTemporal is a client of a Temporal that never answers, closed
-// when the test ends.
-func unreachableTemporal(t *testing.T) client.Client {
-	t.Helper()
-	dead, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1", Logger: sdklog.NewStructuredLogger(quietLog()),
-		ConnectionOptions: client.ConnectionOptions{GetSystemInfoTimeout: time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(dead.Close)
-	return dead
-}
-
-// closed waits until the removal's run has closed, and the notices it
-// started (the admins' notice comes after the status the API shows, as a
-// workflow of its own) have closed too.
-func (s *stack) closed(id string) {
-	s.t.Helper()
-	s.eventually(func() bool {
-		d, err := s.tc.DescribeWorkflowExecution(context.Background(), id, "")
-		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
-	})
-	for _, ev := range s.history(id).Events {
-		if started := ev.GetChildWorkflowExecutionStartedEventAttributes(); started != nil {
-			child := started.GetWorkflowExecution()
-			s.eventually(func() bool {
-				d, err := s.tc.DescribeWorkflowExecution(context.Background(), child.GetWorkflowId(), child.GetRunId())
-				return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
-			})
-		}
-	}
-}
-
-// adminEmail is the stack's admin user's e-mail (the account administrator,
-// who receives codes, is dono@loja.test).
-func (s *stack) adminEmail() string { return fmt.Sprintf("admin-%s@loja.test", s.account[:8]) }
-
-func (s *stack) lastCode() string {
-	s.t.Helper()
-	mails := s.codeMails()
-	if len(mails) == 0 {
-		s.t.Fatal("no code mailed")
-	}
-	return mails[len(mails)-1].Code(s.t)
-}
-
-// codeMails are the verification e-mails sent, in order; notices apart.
-func (s *stack) codeMails() []fakesendgrid.Mail {
-	var codes []fakesendgrid.Mail
-	for _, m := range s.sg.Sent() {
-		if _, ok := m.CodeIn(); ok {
-			codes = append(codes, m)
-		}
-	}
-	return codes
-}
-
-// notices are the e-mails that tell the account's admins a channel was
-// removed, by recipient.
-func (s *stack) notices() map[string]int {
-	n := map[string]int{}
-	for _, m := range s.sg.Sent() {
-		if strings.HasPrefix(m.Subject, "Aviso de segurança:") {
-			n[m.To]++
-		}
-	}
-	return n
-}
-
-// acknowledged starts a removal of the channel and acknowledges its alert:
-// the code is mailed. It returns the removal id.
-func (s *stack) acknowledged(ch string) string {
-	s.t.Helper()
-	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
-	s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
-	return id
 }

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +11,6 @@ import (
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/internal/devtools/seed"
-	"github.com/crm/channel-removal/workflows"
 )
 
 const webPassword = "senha-de-teste-1"
@@ -259,58 +256,6 @@ func TestAdminRemovesAChannelInTheBrowser(t *testing.T) {
 	}
 }
 
-// TestAgentSeesWhyNotAndCannotRemove: an agent signs in, finds Remover conta
-// disabled with the reason, and the API refuses the agent anyway.
-func TestAgentSeesWhyNotAndCannotRemove(t *testing.T) {
-	w := newWebStack(t)
-	b := newBrowser(t, w.http.URL)
-	b.signIn(w.agentEmail(), webPassword)
-	b.see("Canais de Atendimento")
-	b.open("#/canais/" + w.oficial)
-	b.see("Apenas administradores da conta podem remover canais.")
-	disabled := b.eval(`String([...document.querySelectorAll('main button')].find(b => b.textContent.trim() === 'Remover conta').disabled)`)
-	if disabled != "true" {
-		t.Fatalf("Remover conta enabled for an agent")
-	}
-	b.shot("19-atendente")
-	// The button is only a hint; the API is the guard.
-	got := b.eval(`fetch('/v1/channels/` + w.oficial + `/removals', {method: 'POST'}).then(r => String(r.status))`)
-	if got != "403" {
-		t.Fatalf("agent's POST …/removals from the page: %s", got)
-	}
-	b.click("Sair")
-	b.see("Entrar no CRM")
-	if got := b.eval(`fetch('/v1/channels').then(r => String(r.status))`); got != "401" {
-		t.Fatalf("after Sair the session still works: %s", got)
-	}
-}
-
-// TestCrossSitePostWithTheSessionCookieIsRefused: the cookie alone does not
-// authorise a state-changing request from another site (CSRF).
-func TestCrossSitePostWithTheSessionCookieIsRefused(t *testing.T) {
-	w := newWebStack(t)
-	cookie := w.signInCookie(w.adminEmail(), webPassword)
-	post := func(headers map[string]string) resp {
-		req, _ := http.NewRequest("POST", w.http.URL+"/v1/channels/"+w.oficial+"/removals", nil)
-		req.AddCookie(cookie)
-		for k, v := range headers {
-			req.Header.Set(k, v)
-		}
-		return w.send(req)
-	}
-	w.want(post(map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}), 403, "forbidden")
-	w.want(post(map[string]string{"Origin": "https://evil.example"}), 403, "forbidden")
-	w.want(post(map[string]string{"Sec-Fetch-Site": "same-site"}), 403, "forbidden")
-	if c, _ := w.store.Channel(context.Background(), w.oficial); c.Status != "active" {
-		t.Fatal("a refused cross-site request changed the channel")
-	}
-	// The same request from our own page goes through.
-	r := w.want(post(map[string]string{"Origin": w.http.URL, "Sec-Fetch-Site": "same-origin"}), 201, "")
-	if r.str("status") != "awaiting_acknowledgement" {
-		t.Fatalf("%s", r.Raw)
-	}
-}
-
 // A session that ends while the progress screen waits sends the admin to the
 // sign-in form, and nothing of the screen left behind (its waiting read, a
 // retry) draws that form again under the admin's typing.
@@ -338,184 +283,5 @@ func TestSessionEndingDuringAWaitLeavesTheSignInAlone(t *testing.T) {
 	time.Sleep(4 * time.Second) // past the 3 s after which a failed waiting read tries again
 	if v := b.eval(`document.getElementById('email').value`); v != "digitando@loja.test" {
 		t.Fatalf("the sign-in form was drawn again under the admin's typing: e-mail field %q", v)
-	}
-}
-
-// TestAdminReleasesTheNumberInTheBrowser: the alert of a WhatsApp Business
-// API channel offers "Liberar o número na Meta", unchecked; ticked, the
-// removal deregisters the number and the outcome screen says so. The alert
-// of a channel without a number does not offer it.
-func TestAdminReleasesTheNumberInTheBrowser(t *testing.T) {
-	w := newWebStack(t)
-	b := newBrowser(t, w.http.URL)
-	b.signIn(w.adminEmail(), webPassword)
-	b.see("Canais de Atendimento")
-
-	b.open("#/canais/" + w.email)
-	b.click("Remover conta")
-	b.see("Esta ação é irreversível.")
-	if b.eval(`String(document.getElementById('release-number') !== null)`) != "false" {
-		t.Fatal("an e-mail channel's alert offers to release a number")
-	}
-	b.click("Cancelar")
-	b.see("A remoção foi cancelada; nada foi alterado.")
-
-	b.open("#/canais/" + w.oficial)
-	b.click("Remover conta")
-	b.run(chromedp.WaitVisible(`//input[@id="release-number"]`))
-	if checked := b.eval(`String(document.getElementById('release-number').checked)`); checked != "false" {
-		t.Fatal("the release option is checked by default")
-	}
-	b.clickLabel("Liberar o número na Meta")
-	b.clickLabel("Estou ciente e desejo prosseguir com a remoção")
-	b.shot("18a-liberar-numero")
-	b.click("Continuar")
-	b.see("Código de verificação")
-	b.fill("Código de verificação", w.lastCode())
-	b.click("Continuar")
-	b.see("Canal removido")
-	b.see("Liberado na Meta")
-	b.see("número liberado na Meta")
-	b.shot("18b-numero-liberado")
-	if !w.graph.Deregistered("PN-" + w.account[:8]) {
-		t.Fatalf("the number was not deregistered: %+v", w.graph.Calls())
-	}
-	b.open("#/historico/remove-channel:" + w.oficial)
-	b.see("Liberação do número na Meta pedida")
-	b.see("Número liberado na Meta")
-}
-
-// TestAdminSeesAChannelMetaCutOffInTheBrowser: after Meta's signed
-// PARTNER_REMOVED for its WABA, "WhatsApp Oficial" shows Desconectado na
-// Meta in the list and on its page, a send on its conversation is refused
-// with the pt-BR reason, and its removal (no number to release) ends with
-// nothing owed to Meta and no Graph call.
-func TestAdminSeesAChannelMetaCutOffInTheBrowser(t *testing.T) {
-	w := newWebStack(t)
-	body := accountUpdate("PARTNER_REMOVED", "WABA-"+w.account[:8])
-	w.want(w.deliver(body, sign(body)), 200, "")
-	w.eventually(func() bool { return w.channelStatus(w.oficial) == domain.ChannelDisconnected })
-
-	b := newBrowser(t, w.http.URL)
-	b.signIn(w.adminEmail(), webPassword)
-	b.see("Canais de Atendimento")
-	b.open("#/canais")
-	b.see("Desconectado na Meta")
-	b.shot("20a-desconectado-lista")
-
-	b.open("#/conversas/" + w.oficialConv)
-	b.see("foi desconectado na Meta e não envia mais mensagens")
-	b.fill("Mensagem", "Olá, Maria!")
-	b.click("Enviar")
-	b.see("este canal foi desconectado na Meta e não envia mais mensagens")
-	b.shot("20b-desconectado-envio")
-
-	b.open("#/canais/" + w.oficial)
-	b.see("A empresa removeu o acesso do nosso aplicativo")
-	b.see("não há nada a desvincular")
-	b.shot("20c-desconectado-canal")
-	b.click("Remover conta")
-	b.see("Esta ação é irreversível.")
-	if b.eval(`String(document.getElementById('release-number') !== null)`) != "false" {
-		t.Fatal("the alert offers to release the number of a channel Meta cut off")
-	}
-	b.clickLabel("Estou ciente e desejo prosseguir com a remoção")
-	b.click("Continuar")
-	b.see("Código de verificação")
-	b.fill("Código de verificação", w.lastCode())
-	b.click("Continuar")
-	b.see("Canal removido")
-	b.see("Já desvinculado: o acesso foi removido na Meta")
-	b.shot("20d-desconectado-removido")
-	if calls := w.graph.Calls(); len(calls) != 0 {
-		t.Fatalf("Graph calls: %+v", calls)
-	}
-}
-
-// TestAdminSeesTheLimitsInlineInTheBrowser: once the channel's wrong codes
-// reached the limit, Remover conta answers inline in pt-BR with how long it
-// stays refused; an acknowledgement beyond the code e-mails' limit says so on
-// the alert.
-func TestAdminSeesTheLimitsInlineInTheBrowser(t *testing.T) {
-	w := newWebStack(t)
-	// The earlier runs' records only (their runs are long closed).
-	earlier := func(ch string, action domain.Action, n int) {
-		for i := 0; i < n; i++ {
-			w.store.DB().MustExec(`INSERT INTO removal_audit_log (removal_id, run_id, account_id, channel_id, actor_user_id, actor_ip, action, idempotency_key)
-				VALUES ($1, $2, $3, $4, $5, '203.0.113.9', $6, $7)`, workflows.WorkflowID(ch), fmt.Sprint("earlier-", i/5), w.account, ch, w.admin,
-				action, fmt.Sprint(action, "-", ch, "-", i))
-		}
-	}
-	earlier(w.email, domain.ActionCodeRejected, domain.LockedRemovalsPerChannel.WrongCodeBudget())
-	earlier(w.oficial, domain.ActionCodeSent, domain.CodeEmailsPerChannel.Max)
-	b := newBrowser(t, w.http.URL)
-	b.signIn(w.adminEmail(), webPassword)
-	b.see("Canais de Atendimento")
-	b.open("#/canais/" + w.email)
-	b.see("O que a remoção afeta")
-	b.click("Remover conta")
-	b.see("o código de verificação foi errado 15 vezes nas últimas 24 horas")
-	b.see("ficam bloqueadas por 24 h")
-	b.shot("21a-limite-tentativas")
-
-	b.open("#/canais/" + w.oficial)
-	b.see("WABA WABA-" + w.account[:8])
-	b.click("Remover conta")
-	b.see("Esta ação é irreversível.")
-	b.clickLabel("Estou ciente e desejo prosseguir com a remoção")
-	b.click("Continuar")
-	b.see("já foram enviados 5 códigos de verificação para este canal na última hora")
-	b.shot("21b-limite-codigos")
-
-	// Both refusals at 375 px.
-	b.run(chromedp.EmulateViewport(375, 812))
-	b.noHorizontalScroll("the code e-mails' refusal")
-	b.shot("phone-limite-codigos")
-	b.open("#/canais/" + w.email)
-	b.see("O que a remoção afeta")
-	b.click("Remover conta")
-	b.see("o código de verificação foi errado 15 vezes")
-	b.noHorizontalScroll("the wrong codes' refusal")
-	b.shot("phone-limite-tentativas")
-	if n := len(w.codeMails()); n != 0 {
-		t.Fatalf("%d code e-mails sent beyond the limit", n)
-	}
-}
-
-// TestAdminRemovesACoexistenceNumberInTheBrowser: a number shared with the
-// WhatsApp Business app shows Coexistência on its page; its alert offers no
-// release and says why; the outcome says the override our app set on the
-// number was removed, and Meta's configuration no longer has it.
-func TestAdminRemovesACoexistenceNumberInTheBrowser(t *testing.T) {
-	w := newWebStack(t)
-	phone, ours := "PN-LOJA-"+w.account[:8], "https://crm.example/webhooks/meta/"+w.account[:8]
-	w.graph.SetOverride(phone, ours)
-	loja := w.must(w.b.Channel(seed.ChannelSpec{AccountID: w.account, Name: "WhatsApp Loja (app)", Kind: "whatsapp_cloud",
-		WABAID: "WABA-LOJA-" + w.account[:8], PhoneNumberID: phone, Token: "tok-loja", Coexistence: true, NumberOverride: ours}))
-	b := newBrowser(t, w.http.URL)
-	b.signIn(w.adminEmail(), webPassword)
-	b.see("Canais de Atendimento")
-
-	b.open("#/canais/" + loja)
-	b.see("Coexistência")
-	b.see("o número também é usado no aplicativo WhatsApp Business")
-	b.shot("22a-coexistencia-canal")
-	b.click("Remover conta")
-	b.see("Esta ação é irreversível.")
-	b.see("Liberar o número na Meta: indisponível.")
-	if b.eval(`String(document.getElementById('release-number') !== null)`) != "false" {
-		t.Fatal("a coexistence number's alert offers to release it")
-	}
-	b.clickLabel("Estou ciente e desejo prosseguir com a remoção")
-	b.shot("22b-coexistencia-alerta")
-	b.click("Continuar")
-	b.see("Código de verificação")
-	b.fill("Código de verificação", w.lastCode())
-	b.click("Continuar")
-	b.see("Canal removido")
-	b.see("Removido (era do nosso aplicativo)")
-	b.shot("22c-redirecionamento-removido")
-	if w.graph.Override(phone) != "" || w.graph.Deregistered(phone) {
-		t.Fatalf("override %q, deregistered %v", w.graph.Override(phone), w.graph.Deregistered(phone))
 	}
 }
