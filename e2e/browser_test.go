@@ -38,12 +38,16 @@ func newBrowser(t *testing.T, base string) *browser {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s is missing: CI must install Debian's chromium package (.ci/run does)", chromiumPath)
 		}
-		t.Skipf("browser tests skipped: %s not installed (apt-get install chromium)", chromiumPath)
+		t.Skipf("browser tests skipped: %s not installed (apt-get install chromium chromium-l10n)", chromiumPath)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+		// The browser of a Brazilian CRM team: pt-BR (dates typed as
+		// dd/mm/aaaa; Debian's chromium-l10n) on Brasília's clock, as the
+		// screenshots should show them.
+		chromedp.Flag("lang", "pt-BR"), chromedp.Env("LANGUAGE=pt-BR", "TZ=America/Sao_Paulo"),
 		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
