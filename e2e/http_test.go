@@ -24,6 +24,12 @@ func (r resp) str(k string) string { v, _ := r.Body[k].(string); return v }
 
 func (s *stack) do(method, path, token string, body any) resp {
 	s.t.Helper()
+	return s.doWith(method, path, token, body, nil)
+}
+
+// doWith is do with more request headers (an Idempotency-Key, say).
+func (s *stack) doWith(method, path, token string, body any, header http.Header) resp {
+	s.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -38,6 +44,9 @@ func (s *stack) do(method, path, token string, body any) resp {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[k] = v
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)

@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -22,21 +19,7 @@ import (
 // request does.
 func (s *stack) postWithKey(path, key string, body any) resp {
 	s.t.Helper()
-	j, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", s.http.URL+path, bytes.NewReader(j))
-	req.Header.Set("Authorization", "Bearer "+s.adminToken)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", key)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("POST %s: %v", path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	s.conforms(req, res, raw)
-	out := resp{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
-	json.Unmarshal(raw, &out.Body)
-	return out
+	return s.doWith("POST", path, s.adminToken, body, http.Header{"Idempotency-Key": {key}})
 }
 
 // lockAccount holds the account's row locked, as a failover or a migration
