@@ -45,6 +45,7 @@ type Result struct {
 	// Cancelled are the steps of the removals that resend and cancel.
 	Cancelled map[string]Latencies
 	Machine   string
+	Stack     string // what the API and worker carry (Options.Plain)
 	N, C      int
 	Tuning    worker.Tuning
 	Journal   temporaldev.Journal
@@ -63,7 +64,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	defer s.close()
-	srv, tc := s.srv, s.tc
+	res.Stack = s.with.describe()
+	srv, tc := s.srv, s.bareTC // Run itself drives the bare shape; the API and worker have s.tc
 
 	// The channels of the measured removals, the warm-up's, the settling's,
 	// those whose own work is measured alone, then those of the removals
@@ -160,6 +162,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 func Print(w io.Writer, r Result) {
 	fmt.Fprintf(w, "\nmachine: %s; N=%d, C=%d, warm-up %d and settling %d per phase, %d round(s); worker pollers: workflow %d, activity %d, autoscale %v, no sticky %v, eager activities %v; server SQLite journal: %s\n",
 		r.Machine, r.N, r.C, r.Warmup, r.Settle, len(r.RoundRatios), r.Tuning.WorkflowPollers, r.Tuning.ActivityPollers, r.Tuning.Autoscale, r.Tuning.NoSticky, r.Tuning.EagerActivities, r.Journal)
+	if r.Stack != "" {
+		fmt.Fprintf(w, "stack: %s; the bare shape's client plain\n", r.Stack)
+	}
 	fmt.Fprintf(w, "%-34s %8s %10s %10s %10s %10s\n", "", "runs", "wall s", "runs/s", "p50 ms", "p99 ms")
 	for _, p := range []struct {
 		name string

@@ -40,7 +40,13 @@ type Options struct {
 	// of each measured phase and round: CPUProfile+".e2e.1", ".bare.1", …,
 	// and of the own work alone, ".own.1".
 	CPUProfile string
-	Out        io.Writer
+	// Plain runs the stack without the payload codec and the tracing and
+	// metrics instrumentation (the Temporal client's codec, tracing
+	// interceptor and SDK metrics; Gin's spans and request metrics;
+	// otelsql): the service as it was before them, to measure what they
+	// cost (stack.go). The bare shape runs plain in every run.
+	Plain bool
+	Out   io.Writer
 }
 
 // defaults fills what o leaves unset (see each field).

@@ -32,8 +32,13 @@ import (
 // embedded Temporal server, the worker's activities (Graph simulator, mail
 // sink), the worker, the API on a free port, and one admin's token.
 type stack struct {
-	srv      *temporaldev.Server
-	tc       client.Client
+	srv *temporaldev.Server
+	tc  client.Client // the API's and worker's
+	// bareTC is the bare shape's: plain (no codec, no instrumentation), the
+	// workflow shape on Temporal with nothing of ours, so that the ratio
+	// counts the codec and the instrumentation as the service's cost.
+	bareTC   client.Client
+	with     instrumented
 	acts     *activities.Activities
 	apiStore *postgres.Store
 	sink     *mailSink
@@ -41,7 +46,6 @@ type stack struct {
 	base     string // the API's URL
 	admin    string // the admin's user id
 	token    string
-	account  string
 	closers  []func()
 }
 
@@ -65,12 +69,19 @@ func startStack(ctx context.Context, o Options) (s *stack, err error) {
 	}()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
+	with := instrumentation(o.Plain)
+	s.with = with
+	stopTraces, err := with.trace(ctx, quiet)
+	if err != nil {
+		return s, err
+	}
+	s.onClose(stopTraces)
 	dsn, drop, err := ownDatabase(ctx, o.DatabaseURL)
 	if err != nil {
 		return s, err
 	}
 	s.onClose(drop)
-	db, err := postgres.Open(ctx, dsn)
+	db, err := with.open(ctx, dsn)
 	if err != nil {
 		return s, err
 	}
@@ -94,12 +105,14 @@ func startStack(ctx context.Context, o Options) (s *stack, err error) {
 	}
 	s.srv = srv
 	s.onClose(srv.Stop)
-	tc, err := app.DialTemporal(ctx, srv.Address, "default", quiet)
-	if err != nil {
+	if s.tc, s.bareTC, err = with.dial(ctx, srv.Address, quiet); err != nil {
 		return s, err
 	}
-	s.tc = tc
+	tc := s.tc
 	s.onClose(tc.Close)
+	if s.bareTC != tc {
+		s.onClose(s.bareTC.Close)
+	}
 
 	graph := httptest.NewServer(graphsim.New())
 	s.onClose(graph.Close)
@@ -120,10 +133,11 @@ func startStack(ctx context.Context, o Options) (s *stack, err error) {
 	if err != nil {
 		return s, err
 	}
+	s.onClose(func() { ln.Close() })
 	// The API has a connection pool of its own, as in production where it is
 	// a process of its own: its short reads do not wait behind the worker's
 	// transactions for a connection.
-	apiDB, err := postgres.Open(ctx, dsn)
+	apiDB, err := with.open(ctx, dsn)
 	if err != nil {
 		return s, err
 	}
@@ -134,8 +148,8 @@ func startStack(ctx context.Context, o Options) (s *stack, err error) {
 			return s, err
 		}
 	}
-	apiParts := app.Parts{Config: benchConfig, Store: s.apiStore, Temporal: tc, Changes: changes, Log: quiet}
-	httpSrv := &http.Server{Handler: apiParts.API(func(c *api.Config) { c.ResendInterval = resendInterval }).Handler()}
+	apiParts := app.Parts{Config: benchConfig, Store: s.apiStore, Temporal: tc, Changes: changes, Metrics: with.metrics, Log: quiet}
+	httpSrv := &http.Server{Handler: apiParts.API(func(c *api.Config) { c.ResendInterval = resendInterval }, with.api).Handler()}
 	go httpSrv.Serve(ln)
 	s.onClose(func() { httpSrv.Close() })
 	s.base = "http://" + ln.Addr().String()
@@ -154,7 +168,7 @@ func (s *stack) seedChannels(n int) ([]channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.account, s.admin = account, admin
+	s.admin = admin
 	if s.token, err = api.IssueToken([]byte(benchConfig.AuthJWTSecret), admin, 2*time.Hour); err != nil {
 		return nil, err
 	}
