@@ -41,6 +41,17 @@ func (r *rig) judge(ctx context.Context, rep *DeployReport, w waiting, fresh []c
 }
 
 func (r *rig) historyOf(ctx context.Context, id string) (*historypb.History, error) {
+	h, err := r.rawHistory(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	// Its markers and failures are encrypted: read them as they were.
+	return h, r.codec.DecodeInPlace(ctx, h)
+}
+
+// rawHistory is the run's history as Temporal stores it: its payloads
+// encrypted, as the plain temporal CLI shows them.
+func (r *rig) rawHistory(ctx context.Context, id string) (*historypb.History, error) {
 	it := r.tc.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}
 	for it.HasNext() {
@@ -50,8 +61,7 @@ func (r *rig) historyOf(ctx context.Context, id string) (*historypb.History, err
 		}
 		h.Events = append(h.Events, e)
 	}
-	// Its markers and failures are encrypted: read them as they were.
-	return h, r.codec.DecodeInPlace(ctx, h)
+	return h, nil
 }
 
 // readHistory: the builds that completed the run's workflow tasks (comma

@@ -20,8 +20,9 @@ type Options struct {
 	// added to the workflow's commands (-tags nodev,rehearsal_b). Empty:
 	// the deploy phases are skipped.
 	BinaryB string
-	// Deploy is how many removals each deploy phase leaves waiting at the
-	// alert, at the code and in completed_with_warnings, and starts anew.
+	// Deploy is how many removals each deploy phase, and the codec key's
+	// rotation, leaves waiting at the alert, at the code and in
+	// completed_with_warnings, and starts anew.
 	Deploy   int
 	WorkDir  string // logs and the server's configuration
 	Progress io.Writer

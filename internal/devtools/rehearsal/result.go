@@ -33,6 +33,8 @@ type Result struct {
 	WorkDir string
 	// Deploys are the deploy phases: versioned, then the unversioned contrast.
 	Deploys []DeployReport
+	// Rotation is the codec key's rotation with removals waiting across it.
+	Rotation *RotationReport
 }
 
 // BatchReport is `ops retry-unlinks --all` over the removals left with warnings.

@@ -32,6 +32,7 @@ type rig struct {
 	cluster  *Cluster
 	tc       client.Client
 	codec    *temporalcodec.Codec // the processes' TEMPORAL_CODEC_KEY
+	codecKey string               // its spec ("k1:…", "k2:…,k1:…" once rotated)
 	codecEnv []string
 	fleet    *fleet
 	admin    *admin
@@ -59,7 +60,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return r.res, err
 	}
 	for _, phase := range []func(context.Context) error{r.alternating, r.killWorkerAtTombstone, r.killWorkerAtUnlink,
-		r.killAPIDuringWaitingRead, r.afterRestarts, r.throughput, r.opsCommands, r.retryAtScale} {
+		r.killAPIDuringWaitingRead, r.afterRestarts, r.throughput, r.opsCommands, r.retryAtScale, r.rotateCodecKey} {
 		if err := phase(ctx); err != nil {
 			return r.res, err
 		}
@@ -83,19 +84,11 @@ func (r *rig) up(ctx context.Context) error {
 	if r.cluster, err = startCluster(ctx, r.o.Postgres, r.o.Prefix, r.o.WorkDir, r.o.Progress); err != nil {
 		return err
 	}
-	tlsCfg, err := r.cluster.TLS.clientTLS()
-	if err != nil {
-		return err
-	}
-	var codecSpec string
-	r.codec, codecSpec = newCodec()
-	r.codecEnv = []string{"TEMPORAL_CODEC_KEY=" + codecSpec, "CODEC_AUTH_TOKEN=" + secret() + secret(),
+	r.codec, r.codecKey = newCodec("k1")
+	r.codecEnv = []string{"TEMPORAL_CODEC_KEY=" + r.codecKey, "CODEC_AUTH_TOKEN=" + secret() + secret(),
 		// Two APIs share this machine; the codec server has tests of its own.
 		"CODEC_ADDR=off"}
-	opts := client.Options{HostPort: r.cluster.Address, Namespace: "default", ConnectionOptions: client.ConnectionOptions{TLS: tlsCfg},
-		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}
-	r.codec.Apply(&opts)
-	if r.tc, err = client.Dial(opts); err != nil {
+	if r.tc, err = r.dial(r.codec); err != nil {
 		return err
 	}
 	if r.res.MTLS, err = r.cluster.TLS.refusesStrangers(ctx, r.cluster.Address); err != nil {
@@ -162,6 +155,19 @@ func (r *rig) up(ctx context.Context) error {
 	return r.admin.signIn(ctx, r.fleet.apiURLs[0], adminEmail, adminPassword)
 }
 
+// dial is the rehearsal's own client of the cluster (mTLS), reading and
+// writing payloads with codec, as the processes do.
+func (r *rig) dial(codec *temporalcodec.Codec) (client.Client, error) {
+	tlsCfg, err := r.cluster.TLS.clientTLS()
+	if err != nil {
+		return nil, err
+	}
+	opts := client.Options{HostPort: r.cluster.Address, Namespace: "default", ConnectionOptions: client.ConnectionOptions{TLS: tlsCfg},
+		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}
+	codec.Apply(&opts)
+	return client.Dial(opts)
+}
+
 const (
 	adminEmail    = "admin@rehearsal.test"
 	adminPassword = "rehearsal-password"
@@ -183,7 +189,7 @@ func (r *rig) seed(ctx context.Context, keyring *credentials.Keyring) error {
 	if _, err := r.db.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, string(hash), user); err != nil {
 		return err
 	}
-	n := r.o.Removals + 3 + r.o.AfterRestarts + 2*r.o.Throughput + r.o.Warnings + 2*4*r.o.Deploy
+	n := r.o.Removals + 3 + r.o.AfterRestarts + 2*r.o.Throughput + r.o.Warnings + 3*4*r.o.Deploy // the key rotation's and the deploys'
 	r.logf("Seeding %d channels...", n)
 	for i := 1; i <= n; i++ {
 		ch := channel{name: fmt.Sprintf("WhatsApp Ensaio %04d", i), waba: fmt.Sprintf("WABA-R%04d", i)}

@@ -19,11 +19,11 @@ func newKeyring() (*credentials.Keyring, string) {
 	return k, spec
 }
 
-// newCodec is the rehearsal's TEMPORAL_CODEC_KEY, as newKeyring.
-func newCodec() (*temporalcodec.Codec, string) {
+// newCodec is a TEMPORAL_CODEC_KEY of one new key named id, as newKeyring.
+func newCodec(id string) (*temporalcodec.Codec, string) {
 	key := make([]byte, 32)
 	rand.Read(key)
-	spec := "rehearsal:" + base64.StdEncoding.EncodeToString(key)
+	spec := id + ":" + base64.StdEncoding.EncodeToString(key)
 	return temporalcodec.MustParse(spec), spec
 }
 
