@@ -68,10 +68,12 @@ func open(ctx context.Context, dsn string, dialer pq.Dialer, traced bool) (*sqlx
 	}
 	// otelsql: each statement a span of the trace that ran it (tracing/);
 	// nothing when no trace is exported.
-	sqlDB := sql.OpenDB(connector)
+	var sqlDB *sql.DB
 	if traced {
 		sqlDB = otelsql.OpenDB(connector, otelsql.WithAttributes(semconv.DBSystemPostgreSQL),
 			otelsql.WithSpanOptions(otelsql.SpanOptions{OmitConnResetSession: true, OmitRows: true, OmitConnPrepare: true}))
+	} else {
+		sqlDB = sql.OpenDB(connector)
 	}
 	db := sqlx.NewDb(sqlDB, "postgres")
 	// As many idle as open: under load a closed connection is a new server
