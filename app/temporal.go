@@ -78,15 +78,22 @@ func DialTemporalConfig(ctx context.Context, cfg config.Config, metrics client.M
 // clientOptions are every process's client's: the codec encrypts what it
 // sends (and what a worker built on it sends), and decrypts what it reads.
 func clientOptions(address, namespace string, codec *temporalcodec.Codec, metrics client.MetricsHandler, log *slog.Logger) client.Options {
-	o := client.Options{
-		HostPort:       address,
-		Namespace:      namespace,
-		Logger:         sdklog.NewStructuredLogger(log.With("component", "temporal-sdk")),
-		MetricsHandler: metrics,
-	}
+	o := plainClientOptions(address, namespace, metrics, log)
 	codec.Apply(&o)
 	// Spans from the client through the workflows and activities of the
 	// workers built on it (tracing.TemporalInterceptor).
 	o.Interceptors = []interceptor.ClientInterceptor{tracing.TemporalInterceptor()}
 	return o
+}
+
+// plainClientOptions are a client's options before the codec and the
+// tracing interceptor: what clientOptions adds them to, and the bench's
+// baseline (DialTemporalPlain).
+func plainClientOptions(address, namespace string, metrics client.MetricsHandler, log *slog.Logger) client.Options {
+	return client.Options{
+		HostPort:       address,
+		Namespace:      namespace,
+		Logger:         sdklog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		MetricsHandler: metrics,
+	}
 }

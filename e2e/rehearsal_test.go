@@ -18,7 +18,8 @@ import (
 // of the production binary, a worker killed at the tombstone and at the Meta
 // unlink, an API killed during a waiting read, the restarted worker's share,
 // throughput on one worker and on two, `ops list`, the temporal CLI's
-// visibility query, and `ops retry-unlinks --all` as one batch signal.
+// visibility query, `ops retry-unlinks --all` as one batch signal, the
+// codec key rotated with removals waiting across it, and the deploys.
 func TestRehearsalOnARealTemporalCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
@@ -73,6 +74,22 @@ func TestRehearsalOnARealTemporalCluster(t *testing.T) {
 	}
 	if u.Versioned || u.NDE == 0 || u.Stuck == 0 || u.NewOnB != deploy {
 		t.Errorf("the unversioned contrast shows no failure: %+v", u)
+	}
+	// The codec key's rotation: removals left waiting under k1 finished once
+	// every process ran with k2,k1 (their row above: all completed, no effect
+	// twice or missing); their raw histories hold k1 payloads written before
+	// and k2 payloads after, never the other way; and a process with k2
+	// alone reads no k1 payload, which is why k1 stays until those runs close.
+	k := res.Rotation
+	if k == nil {
+		t.Fatal("no key rotation phase")
+	}
+	if k.Waiting != 3*deploy || k.New != deploy || k.Mixed != k.Waiting || k.TaskFailures != 0 ||
+		k.Before["k1"] == 0 || k.Before["k2"] != 0 || k.After["k2"] == 0 || k.After["k1"] != 0 {
+		t.Errorf("key rotation: %+v", k)
+	}
+	if !strings.HasPrefix(k.K2Only, "HTTP 400") || !strings.Contains(k.K2Only, `"k1"`) || !strings.Contains(k.ReplayK2Only, `"k1"`) || k.ReplayBoth != "ok" {
+		t.Errorf("with k2 alone: codec server %q, replay %q; with k2,k1: replay %q", k.K2Only, k.ReplayK2Only, k.ReplayBoth)
 	}
 	if res.SurvivorReads == 0 || res.SurvivorFailures != 0 {
 		t.Errorf("surviving API: %d reads, %d failed", res.SurvivorReads, res.SurvivorFailures)

@@ -44,6 +44,17 @@ func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
 // OpenWithDialer is Open with the pool's connections made by dialer (nil:
 // lib/pq's own), so that a test can count what a step sends to Postgres.
 func OpenWithDialer(ctx context.Context, dsn string, dialer pq.Dialer) (*sqlx.DB, error) {
+	return open(ctx, dsn, dialer, true)
+}
+
+// OpenUntraced is Open without otelsql's spans: the bench's baseline
+// (`bench -plain`), which measures what the tracing costs. A process that
+// serves anyone opens with Open.
+func OpenUntraced(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	return open(ctx, dsn, nil, false)
+}
+
+func open(ctx context.Context, dsn string, dialer pq.Dialer, traced bool) (*sqlx.DB, error) {
 	dsn, err := connParams(dsn)
 	if err != nil {
 		return nil, err
@@ -57,8 +68,14 @@ func OpenWithDialer(ctx context.Context, dsn string, dialer pq.Dialer) (*sqlx.DB
 	}
 	// otelsql: each statement a span of the trace that ran it (tracing/);
 	// nothing when no trace is exported.
-	db := sqlx.NewDb(otelsql.OpenDB(connector, otelsql.WithAttributes(semconv.DBSystemPostgreSQL),
-		otelsql.WithSpanOptions(otelsql.SpanOptions{OmitConnResetSession: true, OmitRows: true, OmitConnPrepare: true})), "postgres")
+	var sqlDB *sql.DB
+	if traced {
+		sqlDB = otelsql.OpenDB(connector, otelsql.WithAttributes(semconv.DBSystemPostgreSQL),
+			otelsql.WithSpanOptions(otelsql.SpanOptions{OmitConnResetSession: true, OmitRows: true, OmitConnPrepare: true}))
+	} else {
+		sqlDB = sql.OpenDB(connector)
+	}
+	db := sqlx.NewDb(sqlDB, "postgres")
 	// As many idle as open: under load a closed connection is a new server
 	// backend (a fork) a moment later.
 	db.SetMaxOpenConns(PoolSize)

@@ -82,12 +82,13 @@ func runBench(ctx context.Context, cfg config.Config, args []string) error {
 	fs.BoolVar(&t.NoSticky, "no-sticky", t.NoSticky, "no sticky workflow cache")
 	fs.BoolVar(&t.EagerActivities, "eager-activities", t.EagerActivities, "ask for eager activity execution")
 	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile (API, worker, driver) of each measured phase and round to `F`.e2e.1, F.bare.1, … (go tool pprof -diff_base F.bare.1 F.e2e.1)")
+	plain := fs.Bool("plain", false, "the API and worker without the payload codec, tracing and metrics: the baseline that measures what they cost (docs/performance.md)")
 	journal := fs.String("sqlite-journal", string(temporaldev.JournalWAL), "embedded server's SQLite commits: wal (WAL, synchronous=NORMAL) or full (SQLite's default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	_, err := bench.Run(ctx, bench.Options{N: *n, C: *c, Warmup: *warmup, Settle: *settle, Tuning: t, Journal: temporaldev.Journal(*journal),
-		Rounds: *rounds, DatabaseURL: cfg.DatabaseURL, CPUProfile: *cpuProfile, Out: os.Stdout})
+		Rounds: *rounds, DatabaseURL: cfg.DatabaseURL, CPUProfile: *cpuProfile, Plain: *plain, Out: os.Stdout})
 	return err
 }
 
@@ -99,7 +100,7 @@ func runRehearse(ctx context.Context, cfg config.Config, args []string) error {
 	fs.IntVar(&o.Concurrency, "c", 5, "removals at a time")
 	fs.IntVar(&o.Throughput, "throughput", 40, "removals in each of the one-worker and two-worker phases")
 	fs.IntVar(&o.Warnings, "warnings", 500, "removals left in completed_with_warnings for ops retry-unlinks --all")
-	fs.IntVar(&o.Deploy, "deploy", 5, "removals each deploy phase leaves waiting at the alert, at the code and with warnings, and starts anew")
+	fs.IntVar(&o.Deploy, "deploy", 5, "removals each deploy phase and the codec key rotation leave waiting at the alert, at the code and with warnings, and start anew")
 	fs.StringVar(&o.BinaryB, "binary-b", "", "build B of the deploy phases (default: built with -tags nodev,rehearsal_b from the source tree; none outside it)")
 	fs.StringVar(&o.Binary, "binary", "", "the production binary (default: built with -tags nodev from the source tree, else this executable)")
 	buildOnly := fs.Bool("build-only", false, "build the Temporal server and its schema tool, print their versions, and stop")

@@ -9,66 +9,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-	"go.temporal.io/sdk/client"
-
-	"github.com/crm/channel-removal/activities"
-	"github.com/crm/channel-removal/api"
-	"github.com/crm/channel-removal/app"
-	"github.com/crm/channel-removal/config"
-	"github.com/crm/channel-removal/internal/devtools/graphsim"
-	"github.com/crm/channel-removal/internal/devtools/seed"
 	"github.com/crm/channel-removal/internal/devtools/temporaldev"
-	"github.com/crm/channel-removal/migrations"
-	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/worker"
-	"github.com/crm/channel-removal/workflows"
 )
-
-// Options is one benchmark run.
-type Options struct {
-	N, C int
-	// Warmup runs of each phase go first, unmeasured (zero: C; negative:
-	// none), so that both phases are measured warm: the first C runs start
-	// at the same instant on a fresh server and empty connection pools, a
-	// burst the steady state does not have (printed apart).
-	Warmup int
-	// Settle runs of each phase follow the warm-up, unmeasured too (zero:
-	// SettleRuns; negative: none): enough for every pooled connection to
-	// reach the steady state of its prepared statements. Postgres plans a
-	// prepared statement afresh on each of its first five executions on a
-	// connection before it settles on a generic plan (plan_cache_mode=auto),
-	// and lib/pq prepares each statement once per connection: with 2×20
-	// pooled connections a 300-run bench spent ~0.75 ms of Postgres CPU per
-	// removal on planning that a service running for days does not
-	// (pg_stat_statements: plans = 120 = 20 connections × 6 per statement).
-	Settle int
-	Tuning worker.Tuning
-	// Journal is the embedded server's SQLite commit mode.
-	Journal temporaldev.Journal
-	// DatabaseURL names the server; the bench creates and drops its own database there.
-	DatabaseURL string
-	// Rounds splits the N runs of each phase into rounds that alternate
-	// (zero: 1).
-	Rounds int
-	// CPUProfile, when set, names the files for this process's CPU profile
-	// of each measured phase and round: CPUProfile+".e2e.1", ".bare.1", …,
-	// and of the own work alone, ".own.1".
-	CPUProfile string
-	Out        io.Writer
-}
 
 // Result is what one run measured.
 type Result struct {
@@ -96,184 +45,38 @@ type Result struct {
 	// Cancelled are the steps of the removals that resend and cancel.
 	Cancelled map[string]Latencies
 	Machine   string
+	Stack     string // what the API and worker carry (Options.Plain)
 	N, C      int
 	Tuning    worker.Tuning
 	Journal   temporaldev.Journal
 }
 
-// Phase is N runs, C at a time.
-type Phase struct {
-	Wall time.Duration
-	Runs int
-	Run  Latencies // whole-run latency
-	// CPU the phase used: the Temporal server's, this process's (API,
-	// worker, driver, Graph simulator), Postgres's, and the whole machine's.
-	ServerCPU, SelfCPU, PostgresCPU, MachineCPU time.Duration
-}
-
-// add sums two rounds of a phase.
-func (p Phase) add(q Phase) Phase {
-	p.Wall += q.Wall
-	p.Runs += q.Runs
-	p.Run = append(p.Run, q.Run...)
-	sort.Slice(p.Run, func(i, j int) bool { return p.Run[i] < p.Run[j] })
-	p.ServerCPU += q.ServerCPU
-	p.SelfCPU += q.SelfCPU
-	p.PostgresCPU += q.PostgresCPU
-	p.MachineCPU += q.MachineCPU
-	return p
-}
-
-// RunsPerSecond is the phase's throughput.
-func (p Phase) RunsPerSecond() float64 { return float64(p.Runs) / p.Wall.Seconds() }
-
-// Latencies are sorted samples.
-type Latencies []time.Duration
-
-// P is the q-th percentile (0 < q ≤ 100).
-func (l Latencies) P(q int) time.Duration {
-	if len(l) == 0 {
-		return 0
-	}
-	i := len(l) * q / 100
-	if i >= len(l) {
-		i = len(l) - 1
-	}
-	return l[i]
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
 // Run starts the stack on free ports with a database of its own, runs both
 // phases and prints the table and the last line.
 func Run(ctx context.Context, o Options) (Result, error) {
-	if o.Out == nil {
-		o.Out = os.Stdout
-	}
+	o.defaults()
 	host, _ := os.Hostname()
-	if o.Journal == "" {
-		o.Journal = temporaldev.JournalWAL
-	}
-	switch {
-	case o.Warmup == 0:
-		o.Warmup = o.C
-	case o.Warmup < 0:
-		o.Warmup = 0
-	}
-	switch {
-	case o.Settle == 0:
-		o.Settle = SettleRuns
-	case o.Settle < 0:
-		o.Settle = 0
-	}
-	if o.Rounds < 1 {
-		o.Rounds = 1
-	}
 	res := Result{N: o.N, C: o.C, Warmup: o.Warmup, Settle: o.Settle, Tuning: o.Tuning, Journal: o.Journal, Machine: fmt.Sprintf("%s, %d CPU, %s", host, runtime.NumCPU(), runtime.Version())}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-
-	dsn, drop, err := ownDatabase(ctx, o.DatabaseURL)
-	if err != nil {
-		return res, err
-	}
-	defer drop()
-	db, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		return res, err
-	}
-	defer db.Close()
-	if err := migrations.Up(ctx, db.DB, nil, nil); err != nil {
-		return res, err
-	}
-	store := postgres.New(db)
-
-	dir, err := os.MkdirTemp("", "cr-bench-")
-	if err != nil {
-		return res, err
-	}
-	defer os.RemoveAll(dir)
-	fmt.Fprintf(o.Out, "bench: starting Temporal (embedded dev server, SQLite) ...\n")
-	srv, err := temporaldev.Start(ctx, temporaldev.Options{DBFile: filepath.Join(dir, "temporal.db"),
-		SearchAttributes: workflows.SearchAttributeNames, Progress: o.Out, Journal: o.Journal})
-	if err != nil {
-		return res, err
-	}
-	defer srv.Stop()
-	tc, err := app.DialTemporal(ctx, srv.Address, "default", quiet)
-	if err != nil {
-		return res, err
-	}
-	defer tc.Close()
-
-	graph := httptest.NewServer(graphsim.New())
-	defer graph.Close()
-	sink := newMailSink()
-	acts := benchActivities(store, sink, graph.URL, quiet)
 	o.Tuning.Apply()
 	o.Tuning.Version.Promote = worker.PromoteAlways // its own server: the one build
-	w, err := worker.Start(ctx, tc, acts, o.Tuning)
+	s, err := startStack(ctx, o)
 	if err != nil {
 		return res, err
 	}
-	defer w.Stop()
+	defer s.close()
+	res.Stack = s.with.describe()
+	srv, tc := s.srv, s.bareTC // Run itself drives the bare shape; the API and worker have s.tc
 
-	changes, err := postgres.Listen(dsn, quiet)
-	if err != nil {
-		return res, err
-	}
-	defer changes.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return res, err
-	}
-	// The API has a connection pool of its own, as in production where it is
-	// a process of its own: its short reads do not wait behind the worker's
-	// transactions for a connection.
-	apiDB, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		return res, err
-	}
-	defer apiDB.Close()
-	apiStore := postgres.New(apiDB)
-	for _, pool := range []*sqlx.DB{db, apiDB} { // as the api and worker processes do at start
-		if err := postgres.Warm(ctx, pool); err != nil {
-			return res, err
-		}
-	}
-	apiParts := app.Parts{Config: benchConfig, Store: apiStore, Temporal: tc, Changes: changes, Log: quiet}
-	httpSrv := &http.Server{Handler: apiParts.API(func(c *api.Config) { c.ResendInterval = resendInterval }).Handler()}
-	go httpSrv.Serve(ln)
-	defer httpSrv.Close()
-	base := "http://" + ln.Addr().String()
-
-	fmt.Fprintf(o.Out, "bench: seeding %d channels ...\n", o.N+o.Warmup+o.Settle)
-	b := seed.Builder{DB: db}
-	account, err := b.Account("", "Loja Bench", "dono@bench.test")
-	if err != nil {
-		return res, err
-	}
-	admin, err := b.User("", account, "admin@bench.test", "Admin Bench", "admin")
-	if err != nil {
-		return res, err
-	}
-	token, err := api.IssueToken([]byte(benchConfig.AuthJWTSecret), admin, 2*time.Hour)
-	if err != nil {
-		return res, err
-	}
 	// The channels of the measured removals, the warm-up's, the settling's,
 	// those whose own work is measured alone, then those of the removals
 	// that resend and cancel.
 	cancels := max(o.C, o.N/5)
-	channels := make([]channel, o.N+o.Warmup+o.Settle+o.N+cancels)
-	for i := range channels {
-		name := fmt.Sprintf("Bench WhatsApp %04d", i)
-		id, err := b.Channel(seed.ChannelSpec{AccountID: account, Name: name, Kind: "whatsapp_cloud",
-			WABAID: fmt.Sprintf("BENCH-WABA-%04d", i), Token: "bench-token"})
-		if err != nil {
-			return res, err
-		}
-		channels[i] = channel{id: id, name: name}
+	fmt.Fprintf(o.Out, "bench: seeding %d channels ...\n", o.N+o.Warmup+o.Settle)
+	channels, err := s.seedChannels(o.N + o.Warmup + o.Settle + o.N + cancels)
+	if err != nil {
+		return res, err
 	}
+	base, token, sink := s.base, s.token, s.sink
 
 	// Each admin's browser keeps its connection open between requests; Go's
 	// default of two idle connections per host would make 48 of the 50
@@ -337,7 +140,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, fmt.Errorf("resend and cancel: %w", err)
 	}
 	res.Cancelled = cd.steps.sorted()
-	own := ownWork{acts: acts, api: apiStore, sink: sink, secret: acts.CodeSecret, admin: admin}
+	own := ownWork{acts: s.acts, api: s.apiStore, sink: sink, secret: s.acts.CodeSecret, admin: s.admin}
 	alone := channels[o.N+o.Warmup+o.Settle : o.N+o.Warmup+o.Settle+o.N]
 	if res.Own, err = measured(srv, o.profile("own", 1), func() (Phase, error) {
 		return phase(o.N, o.C, func(i int) error { return own.removal(ctx, alone[i]) })
@@ -355,108 +158,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	return res, nil
 }
 
-type channel struct{ id, name string }
-
-// benchConfig is the bench stack's configuration.
-var benchConfig = config.Config{AuthJWTSecret: "bench-jwt-secret", CodeSecret: "bench-code-secret", MetaGraphVersion: "v23.0"}
-
-// benchActivities are the worker's activities as the bench runs them: on
-// store, mailing to sink, unlinking at the Graph simulator at graphURL, with
-// the bench's resend throttle.
-func benchActivities(store *postgres.Store, sink *mailSink, graphURL string, log *slog.Logger) *activities.Activities {
-	acts := app.Parts{Config: benchConfig, Store: store, Mail: sink, GraphURL: graphURL, Log: log}.Activities()
-	acts.Policy.ResendInterval = resendInterval
-	return acts
-}
-
-func (o Options) profile(phase string, round int) string {
-	if o.CPUProfile == "" {
-		return ""
-	}
-	return fmt.Sprintf("%s.%s.%d", o.CPUProfile, phase, round)
-}
-
-// phase runs f(0..n-1), c at a time, and measures each run and the whole.
-func phase(n, c int, f func(i int) error) (Phase, error) {
-	var mu sync.Mutex
-	var firstErr error
-	runs := make(Latencies, 0, n)
-	sem := make(chan struct{}, c)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := 0; i < n; i++ {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func(i int) {
-			defer func() { <-sem; wg.Done() }()
-			t0 := time.Now()
-			err := f(i)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = fmt.Errorf("run %d: %w", i, err)
-			}
-			runs = append(runs, time.Since(t0))
-		}(i)
-	}
-	wg.Wait()
-	p := Phase{Wall: time.Since(start), Runs: n, Run: runs}
-	sort.Slice(p.Run, func(i, j int) bool { return p.Run[i] < p.Run[j] })
-	return p, firstErr
-}
-
-// medianHistorySize is the median events and bytes of the first removals.
-func medianHistorySize(ctx context.Context, tc client.Client, chs []channel) (int, int64, error) {
-	var ls []int
-	var bs []int64
-	for i := 0; i < len(chs) && i < 25; i++ {
-		n, b, err := historySize(ctx, tc, workflows.WorkflowID(chs[i].id))
-		if err != nil {
-			return 0, 0, err
-		}
-		ls, bs = append(ls, n), append(bs, b)
-	}
-	sort.Ints(ls)
-	sort.Slice(bs, func(i, j int) bool { return bs[i] < bs[j] })
-	return ls[len(ls)/2], bs[len(bs)/2], nil
-}
-
-// historySize is a closed run's history length in events and bytes.
-func historySize(ctx context.Context, tc client.Client, id string) (int, int64, error) {
-	for i := 0; i < 50; i++ { // the run closes just after its last update is answered
-		d, err := tc.DescribeWorkflowExecution(ctx, id, "")
-		if err != nil {
-			return 0, 0, err
-		}
-		if info := d.GetWorkflowExecutionInfo(); info.GetCloseTime() != nil {
-			return int(info.GetHistoryLength()), info.GetHistorySizeBytes(), nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return 0, 0, fmt.Errorf("%s did not close", id)
-}
-
-// SettleRuns is Options.Settle's default: 8 removals per pooled connection
-// of the worker and of the API (postgres.PoolSize each), so that each
-// connection has run each statement of a removal past the five custom plans.
-const SettleRuns = 8 * postgres.PoolSize
-
-// unmeasured runs len(channels) removals and as many bare runs, c at a time.
-func unmeasured(ctx context.Context, tc client.Client, d *driver, channels []channel, c int, tag string) error {
-	if _, err := phase(len(channels), c, func(i int) error { return d.removal(ctx, channels[i]) }); err != nil {
-		return err
-	}
-	var st steps
-	_, err := phase(len(channels), c, func(i int) error {
-		return bareRun(ctx, tc, fmt.Sprintf("bench-bare-%s-%d-%d", tag, os.Getpid(), i), &st)
-	})
-	return err
-}
-
 // Print writes the table and, last, the one-line summary.
 func Print(w io.Writer, r Result) {
 	fmt.Fprintf(w, "\nmachine: %s; N=%d, C=%d, warm-up %d and settling %d per phase, %d round(s); worker pollers: workflow %d, activity %d, autoscale %v, no sticky %v, eager activities %v; server SQLite journal: %s\n",
 		r.Machine, r.N, r.C, r.Warmup, r.Settle, len(r.RoundRatios), r.Tuning.WorkflowPollers, r.Tuning.ActivityPollers, r.Tuning.Autoscale, r.Tuning.NoSticky, r.Tuning.EagerActivities, r.Journal)
+	if r.Stack != "" {
+		fmt.Fprintf(w, "stack: %s; the bare shape's client plain\n", r.Stack)
+	}
 	fmt.Fprintf(w, "%-34s %8s %10s %10s %10s %10s\n", "", "runs", "wall s", "runs/s", "p50 ms", "p99 ms")
 	for _, p := range []struct {
 		name string
@@ -531,20 +239,4 @@ func Print(w io.Writer, r Result) {
 	ratio := r.E2E.RunsPerSecond() / r.Bare.RunsPerSecond()
 	fmt.Fprintf(w, "bench: e2e %.2f runs/s, bare %.2f runs/s, ratio %.2f, events %d, POST removals p50/p99 %.0f/%.0f ms, GET removal p50/p99 %.0f/%.0f ms\n",
 		r.E2E.RunsPerSecond(), r.Bare.RunsPerSecond(), ratio, r.Events, ms(r.POST.P(50)), ms(r.POST.P(99)), ms(r.GET.P(50)), ms(r.GET.P(99)))
-}
-
-// ownDatabase creates a database next to DATABASE_URL's for this run only.
-func ownDatabase(ctx context.Context, base string) (string, func(), error) {
-	dsn, err := postgres.WithDatabaseName(base, fmt.Sprintf("channel_removal_bench_%d", os.Getpid()))
-	if err != nil {
-		return "", nil, err
-	}
-	if err := postgres.EnsureDatabase(ctx, dsn); err != nil {
-		return "", nil, err
-	}
-	if os.Getenv("BENCH_KEEP_DB") != "" { // to look at pg_stat_* after a run
-		fmt.Fprintf(os.Stderr, "bench: keeping database %s\n", dsn)
-		return dsn, func() {}, nil
-	}
-	return dsn, func() { postgres.DropDatabase(context.Background(), dsn) }, nil
 }

@@ -73,6 +73,14 @@ func Print(w io.Writer, r *Result) {
 		fmt.Fprintf(w, "ops retry-unlinks --all: %d removals in completed_with_warnings; batch job %s signalled %d in %s; %d completed; the command took %s\n",
 			r.Batch.Removals, r.Batch.JobID, r.Batch.Signalled, r.Batch.JobTook.Round(100*time.Millisecond), r.Batch.Completed, r.Batch.Took.Round(100*time.Millisecond))
 	}
+	if k := r.Rotation; k != nil {
+		fmt.Fprintf(w, "codec key k1 → k2: %d removals waiting across it, %d new; every process restarted with k1,k2 then k2,k1 in %s\n",
+			k.Waiting, k.New, k.Roll.Round(time.Second))
+		fmt.Fprintf(w, "  raw histories (no codec): payloads written before any process encrypted with k2: %s; after every process did: %s; runs holding both keys: %d; workflow tasks failed: %d\n",
+			keysText(k.Before), keysText(k.After), k.Mixed, k.TaskFailures)
+		fmt.Fprintf(w, "  an API with TEMPORAL_CODEC_KEY=k2 alone, its codec server asked to decode a k1 payload: %s\n", k.K2Only)
+		fmt.Fprintf(w, "  a run that waited across it, replayed as a worker would: with k2 alone: %s; with k2,k1: %s\n", k.ReplayK2Only, k.ReplayBoth)
+	}
 	for _, d := range r.Deploys {
 		kind := "unversioned (contrast)"
 		if d.Versioned {

@@ -2,17 +2,13 @@ package rehearsal
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -26,105 +22,7 @@ import (
 	"github.com/crm/channel-removal/internal/devtools/seed"
 	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/temporalcodec"
-	"github.com/crm/channel-removal/workflows"
 )
-
-// Options size the rehearsal.
-type Options struct {
-	Removals int // through both APIs alternately, before the kills
-	// AfterRestarts are the removals once the killed processes are back.
-	// Matching hands a task to the poller that has waited longest, so the
-	// worker that was never killed takes the first few dozen; enough
-	// removals show the restarted one taking its share.
-	AfterRestarts int
-	Concurrency   int    // removals at a time in every phase
-	Throughput    int    // removals in each of the one-worker and two-worker phases
-	Warnings      int    // removals left in completed_with_warnings for `ops retry-unlinks --all`
-	Postgres      string // any database URL of the local Postgres; the rehearsal creates its own databases
-	Prefix        string // of those databases' names
-	Binary        string // the production binary (built with -tags nodev)
-	// BinaryB is build B of the deploy phases: the same source with a step
-	// added to the workflow's commands (-tags nodev,rehearsal_b). Empty:
-	// the deploy phases are skipped.
-	BinaryB string
-	// Deploy is how many removals each deploy phase leaves waiting at the
-	// alert, at the code and in completed_with_warnings, and starts anew.
-	Deploy   int
-	WorkDir  string // logs and the server's configuration
-	Progress io.Writer
-}
-
-func (o *Options) defaults() {
-	if o.Removals <= 0 {
-		o.Removals = 20
-	}
-	if o.AfterRestarts <= 0 {
-		o.AfterRestarts = 40
-	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = 5
-	}
-	if o.Throughput <= 0 {
-		o.Throughput = 40
-	}
-	if o.Warnings <= 0 {
-		o.Warnings = 500
-	}
-	if o.Postgres == "" {
-		o.Postgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	if o.Deploy <= 0 {
-		o.Deploy = 5
-	}
-	if o.Prefix == "" {
-		o.Prefix = "rehearsal"
-	}
-	if o.Progress == nil {
-		o.Progress = io.Discard
-	}
-}
-
-// Row is one line of the rehearsal's table.
-type Row struct {
-	Phase      string
-	Removals   int
-	Kills      string
-	Outcomes   map[string]int
-	Duplicates int // effects that happened more than once
-	Missing    int // effects owed that did not happen
-	Took       time.Duration
-	Note       string
-	// Contrast: a phase that shows what goes wrong without a safeguard.
-	Contrast bool
-}
-
-// Result is what the rehearsal found.
-type Result struct {
-	Persistence, Visibility string
-	Rows                    []Row
-	OneWorker, TwoWorkers   float64 // removals per second
-	SurvivorFailures        int     // non-200 answers from the API left standing
-	SurvivorReads           int
-	Share                   map[string]int // workflow tasks per worker after the restarts
-	Batch                   BatchReport
-	OpsList, CLICount       string
-	// MTLS is how the server refused clients without our CA's certificate.
-	MTLS    []string
-	WorkDir string
-	// Deploys are the deploy phases: versioned, then the unversioned contrast.
-	Deploys []DeployReport
-}
-
-// BatchReport is `ops retry-unlinks --all` over the removals left with warnings.
-type BatchReport struct {
-	Removals  int
-	JobID     string
-	JobLine   string        // what ops printed when the job ended
-	Signalled int           // the job's own count
-	JobTook   time.Duration // the job's start to close, as Temporal recorded it
-	Completed int           // removals ops saw completed afterwards
-	Took      time.Duration // the whole command
-}
 
 type channel struct{ id, name, waba string }
 
@@ -134,6 +32,7 @@ type rig struct {
 	cluster  *Cluster
 	tc       client.Client
 	codec    *temporalcodec.Codec // the processes' TEMPORAL_CODEC_KEY
+	codecKey string               // its spec ("k1:…", "k2:…,k1:…" once rotated)
 	codecEnv []string
 	fleet    *fleet
 	admin    *admin
@@ -161,7 +60,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return r.res, err
 	}
 	for _, phase := range []func(context.Context) error{r.alternating, r.killWorkerAtTombstone, r.killWorkerAtUnlink,
-		r.killAPIDuringWaitingRead, r.afterRestarts, r.throughput, r.opsCommands, r.retryAtScale} {
+		r.killAPIDuringWaitingRead, r.afterRestarts, r.throughput, r.opsCommands, r.retryAtScale, r.rotateCodecKey} {
 		if err := phase(ctx); err != nil {
 			return r.res, err
 		}
@@ -185,19 +84,11 @@ func (r *rig) up(ctx context.Context) error {
 	if r.cluster, err = startCluster(ctx, r.o.Postgres, r.o.Prefix, r.o.WorkDir, r.o.Progress); err != nil {
 		return err
 	}
-	tlsCfg, err := r.cluster.TLS.clientTLS()
-	if err != nil {
-		return err
-	}
-	var codecSpec string
-	r.codec, codecSpec = newCodec()
-	r.codecEnv = []string{"TEMPORAL_CODEC_KEY=" + codecSpec, "CODEC_AUTH_TOKEN=" + secret() + secret(),
+	r.codec, r.codecKey = newCodec("k1")
+	r.codecEnv = []string{"TEMPORAL_CODEC_KEY=" + r.codecKey, "CODEC_AUTH_TOKEN=" + secret() + secret(),
 		// Two APIs share this machine; the codec server has tests of its own.
 		"CODEC_ADDR=off"}
-	opts := client.Options{HostPort: r.cluster.Address, Namespace: "default", ConnectionOptions: client.ConnectionOptions{TLS: tlsCfg},
-		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}
-	r.codec.Apply(&opts)
-	if r.tc, err = client.Dial(opts); err != nil {
+	if r.tc, err = r.dial(r.codec); err != nil {
 		return err
 	}
 	if r.res.MTLS, err = r.cluster.TLS.refusesStrangers(ctx, r.cluster.Address); err != nil {
@@ -264,6 +155,19 @@ func (r *rig) up(ctx context.Context) error {
 	return r.admin.signIn(ctx, r.fleet.apiURLs[0], adminEmail, adminPassword)
 }
 
+// dial is the rehearsal's own client of the cluster (mTLS), reading and
+// writing payloads with codec, as the processes do.
+func (r *rig) dial(codec *temporalcodec.Codec) (client.Client, error) {
+	tlsCfg, err := r.cluster.TLS.clientTLS()
+	if err != nil {
+		return nil, err
+	}
+	opts := client.Options{HostPort: r.cluster.Address, Namespace: "default", ConnectionOptions: client.ConnectionOptions{TLS: tlsCfg},
+		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}
+	codec.Apply(&opts)
+	return client.Dial(opts)
+}
+
 const (
 	adminEmail    = "admin@rehearsal.test"
 	adminPassword = "rehearsal-password"
@@ -285,7 +189,7 @@ func (r *rig) seed(ctx context.Context, keyring *credentials.Keyring) error {
 	if _, err := r.db.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, string(hash), user); err != nil {
 		return err
 	}
-	n := r.o.Removals + 3 + r.o.AfterRestarts + 2*r.o.Throughput + r.o.Warnings + 2*4*r.o.Deploy
+	n := r.o.Removals + 3 + r.o.AfterRestarts + 2*r.o.Throughput + r.o.Warnings + 3*4*r.o.Deploy // the key rotation's and the deploys'
 	r.logf("Seeding %d channels...", n)
 	for i := 1; i <= n; i++ {
 		ch := channel{name: fmt.Sprintf("WhatsApp Ensaio %04d", i), waba: fmt.Sprintf("WABA-R%04d", i)}
@@ -334,59 +238,3 @@ func (r *rig) close() {
 		r.admin.mail.Close()
 	}
 }
-
-// many runs f over chs, c at a time, and counts the outcomes.
-func many(chs []channel, c int, f func(i int, ch channel) (string, error)) (map[string]int, time.Duration, error) {
-	start := time.Now()
-	outcomes := map[string]int{}
-	var mu sync.Mutex
-	var firstErr error
-	sem := make(chan struct{}, c)
-	var wg sync.WaitGroup
-	for i, ch := range chs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			st, err := f(i, ch)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				st = "error"
-				if firstErr == nil {
-					firstErr = fmt.Errorf("%s: %w", ch.name, err)
-				}
-			}
-			outcomes[st]++
-		}()
-	}
-	wg.Wait()
-	return outcomes, time.Since(start), firstErr
-}
-
-func newKeyring() (*credentials.Keyring, string) {
-	key := make([]byte, 32)
-	rand.Read(key)
-	spec := "rehearsal:" + base64.StdEncoding.EncodeToString(key)
-	k, err := credentials.Parse(spec)
-	if err != nil {
-		panic(err)
-	}
-	return k, spec
-}
-
-// newCodec is the rehearsal's TEMPORAL_CODEC_KEY, as newKeyring.
-func newCodec() (*temporalcodec.Codec, string) {
-	key := make([]byte, 32)
-	rand.Read(key)
-	spec := "rehearsal:" + base64.StdEncoding.EncodeToString(key)
-	return temporalcodec.MustParse(spec), spec
-}
-
-func secret() string {
-	b := make([]byte, 24)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func removalID(ch channel) string { return workflows.WorkflowID(ch.id) }
