@@ -71,7 +71,7 @@ type Graph interface {
 	NumberOverride(ctx context.Context, phoneNumberID, token string) (string, error)
 	ClearNumberOverride(ctx context.Context, phoneNumberID, token string) error
 	// RevokeCreditLine deletes the allocation config of our credit line
-	// shared with a WABA.
+	// shared with a WABA, with the partner's token.
 	RevokeCreditLine(ctx context.Context, allocationConfigID, token string) (metagraph.Outcome, error)
 }
 
@@ -95,7 +95,10 @@ type Activities struct {
 	Store       Store
 	Mail        mail.Sender
 	Graph       Graph
-	CodeSecret  []byte
+	// PartnerToken is our business's system-user token (META_PARTNER_TOKEN):
+	// the credit line is ours to revoke, not the channel's ("": none).
+	PartnerToken string
+	CodeSecret   []byte
 	Policy      Policy
 	Now         func() time.Time
 	// OpsMail receives the alert about a lasting unlink failure (MAIL_OPS;

@@ -10,8 +10,8 @@ import (
 )
 
 // RevokeCreditLine makes one attempt at revoking the WABA's share of our
-// credit line (domain/credit_line.go), as ReleaseNumber does for the
-// number: kept while another live channel still uses the WABA; an
+// credit line (domain/credit_line.go) with our business's system-user
+// token, as ReleaseNumber does for the number: kept while another live channel still uses the WABA; an
 // allocation already gone is done; Meta's refusals are classified as every
 // Graph call's (metagraph.Error.Transient).
 func (a *Activities) RevokeCreditLine(ctx context.Context, in AttemptInput) (AttemptResult, error) {
@@ -50,11 +50,12 @@ func (a *Activities) RevokeCreditLine(ctx context.Context, in AttemptInput) (Att
 		return record(domain.CreditLineKept, AttemptResult{Outcome: domain.OutcomeKept},
 			in.audit(domain.ActionCreditLineKept, detail, in.key(domain.ActionCreditLineKept)))
 	}
-	token, err := a.openToken(c.ChannelID, c.AccessToken)
-	if c.AccessToken == "" || err != nil {
-		return failed(true, domain.CreditLineFailureText+"credencial do canal indisponível.", errors.New("no token"))
+	// The allocation config is our business's object: only our system
+	// user's token may delete it (the channel's is the client's).
+	if a.PartnerToken == "" {
+		return failed(true, domain.CreditLineFailureText+domain.CreditLineNoPartnerToken, errors.New("no partner token"))
 	}
-	outcome, gerr := a.Graph.RevokeCreditLine(ctx, c.AllocationConfigID, token)
+	outcome, gerr := a.Graph.RevokeCreditLine(ctx, c.AllocationConfigID, a.PartnerToken)
 	CountMetaAttempt(ctx, "revoke_credit_line", gerr)
 	if gerr != nil {
 		var ge *metagraph.Error

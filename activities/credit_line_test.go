@@ -11,13 +11,17 @@ import (
 	"github.com/crm/channel-removal/internal/devtools/seed"
 )
 
+// partnerToken is our business's system-user token (META_PARTNER_TOKEN),
+// the only one the simulator's allocation configs answer.
+const partnerToken = "partner-system-user-token"
+
 // onCredit makes a WhatsApp channel on waba whose WABA shares our credit
 // line (allocation config cfg, in Postgres and in the simulator), and
 // tombstones it.
 func (e *env) onCredit(waba, cfg string) (string, activities.DeleteResult) {
 	e.t.Helper()
 	token := "tok-credit-" + waba
-	e.graph.Expect(token, waba, "PN-"+waba, cfg)
+	e.graph.Expect(token, waba, "PN-"+waba)
 	e.graph.ShareCreditLine(cfg, waba)
 	ch := e.must(e.b.Channel(seed.ChannelSpec{AccountID: e.account, Name: "WhatsApp " + waba, Kind: "whatsapp_cloud",
 		WABAID: waba, PhoneNumberID: "PN-" + waba, Token: token, CreditAllocation: cfg}))
@@ -35,7 +39,7 @@ func (e *env) revoke(ch string) (activities.AttemptResult, error) {
 }
 
 func TestRevokeCreditLine(t *testing.T) {
-	t.Run("revoked against the simulator with the channel's token, once, token erased", func(t *testing.T) {
+	t.Run("revoked against the simulator with our business's token, once, no channel token kept", func(t *testing.T) {
 		e := newEnv(t)
 		ch, d := e.onCredit("W-CL", "CFG-1")
 		if !d.CreditLine || !d.Owed().CreditLine {
@@ -63,6 +67,22 @@ func TestRevokeCreditLine(t *testing.T) {
 			t.Fatalf("%d credit_line_revoked records", n)
 		}
 	})
+	t.Run("without META_PARTNER_TOKEN: permanent, says what to set, Meta not called, the line still shared", func(t *testing.T) {
+		e := newEnv(t)
+		e.acts.PartnerToken = ""
+		ch, _ := e.onCredit("W-NOP", "CFG-NOP")
+		e.unsubscribe(ch)
+		calls := len(e.graph.Calls())
+		r, err := e.revoke(ch)
+		if err != nil || r.Outcome != domain.OutcomePermanent || !strings.Contains(r.Error, "META_PARTNER_TOKEN") ||
+			len(e.graph.Calls()) != calls || !e.graph.CreditLineShared("W-NOP") {
+			t.Fatalf("%+v %v", r, err)
+		}
+		u, _, _ := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")
+		if u.CreditStatus != domain.CreditLineFailed || !strings.Contains(u.CreditLastError, "META_PARTNER_TOKEN") {
+			t.Fatalf("job: %+v", u)
+		}
+	})
 	t.Run("a WABA not on our credit line owes none", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.channel("whatsapp_cloud", "W-PLAIN", "")
@@ -80,7 +100,7 @@ func TestRevokeCreditLine(t *testing.T) {
 			t.Fatalf("%+v %v", r, err)
 		}
 	})
-	t.Run("classified as every Graph call: transient, permanent, already gone", func(t *testing.T) {
+	t.Run("classified as every Graph call: transient, permanent, already revoked", func(t *testing.T) {
 		e := newEnv(t)
 		ch, _ := e.onCredit("W-F", "CFG-3")
 		e.graph.FailObject("CFG-3", graphsim.Failure{HTTPStatus: http.StatusServiceUnavailable, Code: 2, Message: "unavailable"})
@@ -93,9 +113,9 @@ func TestRevokeCreditLine(t *testing.T) {
 			t.Fatalf("permanent: %+v %v", r, err)
 		}
 		e.graph.ClearFailures()
-		e.graph.MarkGone("CFG-3")
+		e.graph.RevokeInBusinessSuite("CFG-3") // ops revoked it by hand meanwhile
 		if r, err := e.revoke(ch); err != nil || r.Outcome != domain.OutcomeDone {
-			t.Fatalf("already gone: %+v %v", r, err)
+			t.Fatalf("already revoked: %+v %v", r, err)
 		}
 	})
 	t.Run("abandoned with the unlink after the window", func(t *testing.T) {

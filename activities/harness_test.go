@@ -52,13 +52,15 @@ func newEnv(t testing.TB, sendgridStatuses ...int) *env {
 	e := &env{t: t, dsn: dsn, ctx: context.Background(), store: postgres.New(db), b: seed.Builder{DB: db},
 		sg: fakesendgrid.New(t, sendgridStatuses...), graph: graphsim.New(),
 		clock: &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}}
+	e.graph.SetPartnerToken(partnerToken)
 	gs := httptest.NewServer(e.graph)
 	t.Cleanup(gs.Close)
 	e.acts = &activities.Activities{
 		Store:      e.store,
 		Mail:       mail.NewSendGrid("SG.test-key", e.sg.URL(), "no-reply@localhost", 300*time.Millisecond),
-		Graph:      metagraph.New(gs.URL, "v23.0", 2*time.Second),
-		CodeSecret: secret,
+		Graph:        metagraph.New(gs.URL, "v23.0", 2*time.Second),
+		PartnerToken: partnerToken,
+		CodeSecret:   secret,
 		Policy:     activities.DefaultPolicy,
 		Now:        e.clock.Now,
 		Log:        slog.New(slog.DiscardHandler),

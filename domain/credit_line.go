@@ -3,7 +3,8 @@ package domain
 // Our shared credit line (issue 43 item 4). A WABA onboarded through
 // Embedded Signup pays for the WhatsApp Business Platform with the Solution
 // Partner's line of credit: we are the bill-to party for all its spend until
-// the share is revoked (DELETE /{allocation-config-id}). A removal that
+// the share is revoked (DELETE /{allocation-config-id}, with our business's
+// system-user token: config.MetaPartner). A removal that
 // unlinks the WABA revokes it with the unlink, as the last Meta part; while
 // another live channel still uses the WABA the share is kept, as its
 // subscription is.
@@ -63,3 +64,8 @@ const NoteCreditLineKept = "A WABA continua em uso por outro canal ativo: o comp
 
 // CreditLineFailureText prefixes Meta's answer to a failed revocation.
 const CreditLineFailureText = "Revogação da linha de crédito: "
+
+// CreditLineNoPartnerToken is the revocation's failure when this service
+// has no system-user token of our business (META_PARTNER_TOKEN).
+const CreditLineNoPartnerToken = "o token de usuário do sistema da nossa empresa (META_PARTNER_TOKEN) não está configurado; " +
+	"configure-o no worker e envie retry-unlink (ou revogue o compartilhamento no Meta Business Suite)."

@@ -121,8 +121,9 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 			FROM channels c WHERE c.id = $16 AND $19 AND (SELECT ok FROM clear)
 			ON CONFLICT (removal_id, run_id) DO NOTHING),
 		credit AS (
+			-- no token: the revocation is our business's (META_PARTNER_TOKEN), not the channel's
 			INSERT INTO credit_line_releases (removal_id, run_id, channel_id, waba_id, allocation_config_id, access_token, updated_at)
-			SELECT $1, $2, $16, c.waba_id, c.credit_allocation_config_id, (SELECT access_token FROM channel_credentials WHERE channel_id = $16), $15
+			SELECT $1, $2, $16, c.waba_id, c.credit_allocation_config_id, NULL, $15
 			FROM channels c WHERE c.id = $16 AND $20 AND (SELECT ok FROM clear)
 			ON CONFLICT (removal_id, run_id) DO NOTHING),
 		credentials AS (DELETE FROM channel_credentials WHERE channel_id = $16 AND (SELECT ok FROM clear)),
