@@ -99,8 +99,8 @@ type Activities struct {
 	// the credit line is ours to revoke, not the channel's ("": none).
 	PartnerToken string
 	CodeSecret   []byte
-	Policy      Policy
-	Now         func() time.Time
+	Policy       Policy
+	Now          func() time.Time
 	// OpsMail receives the alert about a lasting unlink failure (MAIL_OPS;
 	// empty: no alert).
 	OpsMail string
