@@ -95,12 +95,9 @@ type Activities struct {
 	Store       Store
 	Mail        mail.Sender
 	Graph       Graph
-	// PartnerToken is our business's system-user token (META_PARTNER_TOKEN):
-	// the credit line is ours to revoke, not the channel's ("": none).
-	PartnerToken string
-	CodeSecret   []byte
-	Policy       Policy
-	Now          func() time.Time
+	CodeSecret  []byte
+	Policy      Policy
+	Now         func() time.Time
 	// OpsMail receives the alert about a lasting unlink failure (MAIL_OPS;
 	// empty: no alert).
 	OpsMail string
@@ -116,6 +113,10 @@ type Activities struct {
 	Webhooks            WebhookStore
 	WebhookHTTP         *http.Client
 	WebhookDisableAfter time.Duration
+
+	// PartnerToken is our business's system-user token (META_PARTNER_TOKEN):
+	// the credit line is ours to revoke, not the channel's ("": none).
+	PartnerToken string
 }
 
 func (a *Activities) now() time.Time {

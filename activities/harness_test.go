@@ -56,15 +56,15 @@ func newEnv(t testing.TB, sendgridStatuses ...int) *env {
 	gs := httptest.NewServer(e.graph)
 	t.Cleanup(gs.Close)
 	e.acts = &activities.Activities{
-		Store:        e.store,
-		Mail:         mail.NewSendGrid("SG.test-key", e.sg.URL(), "no-reply@localhost", 300*time.Millisecond),
-		Graph:        metagraph.New(gs.URL, "v23.0", 2*time.Second),
-		PartnerToken: partnerToken,
-		CodeSecret:   secret,
-		Policy:       activities.DefaultPolicy,
-		Now:          e.clock.Now,
-		Log:          slog.New(slog.DiscardHandler),
+		Store:      e.store,
+		Mail:       mail.NewSendGrid("SG.test-key", e.sg.URL(), "no-reply@localhost", 300*time.Millisecond),
+		Graph:      metagraph.New(gs.URL, "v23.0", 2*time.Second),
+		CodeSecret: secret,
+		Policy:     activities.DefaultPolicy,
+		Now:        e.clock.Now,
+		Log:        slog.New(slog.DiscardHandler),
 	}
+	e.acts.PartnerToken = partnerToken // our business's, for the credit line
 	e.account = e.must(e.b.Account("", "Loja Teste", "dono@loja.test"))
 	e.admin = e.must(e.b.User("", e.account, "admin@loja.test", "Admin", "admin"))
 	e.agent = e.must(e.b.User("", e.account, "agent@loja.test", "Agente", "agent"))
