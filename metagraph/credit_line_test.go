@@ -21,12 +21,7 @@ const partner = "partner-system-user-token"
 // classified as every call's (a permission error is permanent, a 503
 // transient).
 func TestRevokeCreditLine(t *testing.T) {
-	sim := graphsim.New()
-	sim.SetPartnerToken(partner)
-	sim.ShareCreditLine("CFG-9", "W9")
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	c := metagraph.New(srv.URL, "v23.0", 2*time.Second)
+	sim, c := onCreditLine(t, "CFG-9", "W9")
 	ctx := context.Background()
 	if out, err := c.RevokeCreditLine(ctx, "CFG-9", partner); err != nil || out != metagraph.Revoked || sim.CreditLineShared("W9") {
 		t.Fatalf("%s %v", out, err)
@@ -58,12 +53,7 @@ func TestRevokeCreditLine(t *testing.T) {
 // partner's token, the channel's token was sent and a 100 counted as
 // revoked while we stayed liable.)
 func TestACreditLineIsNotRevokedWithTheChannelsToken(t *testing.T) {
-	sim := graphsim.New()
-	sim.SetPartnerToken(partner)
-	sim.ShareCreditLine("CFG-1", "W1")
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	c := metagraph.New(srv.URL, "v23.0", 2*time.Second)
+	sim, c := onCreditLine(t, "CFG-1", "W1")
 	for _, call := range []struct{ config, token string }{{"CFG-1", "channel-token-of-W1"}, {"CFG-404", partner}} {
 		out, err := c.RevokeCreditLine(context.Background(), call.config, call.token)
 		var ge *metagraph.Error
@@ -74,4 +64,15 @@ func TestACreditLineIsNotRevokedWithTheChannelsToken(t *testing.T) {
 	if !sim.CreditLineShared("W1") {
 		t.Fatal("the channel's token revoked our credit line")
 	}
+}
+
+// onCreditLine serves a simulator whose WABA waba shares our credit line
+// through config, answering the partner's token.
+func onCreditLine(t *testing.T, config, waba string) (*graphsim.Sim, *metagraph.Client) {
+	sim := graphsim.New()
+	sim.SetPartnerToken(partner)
+	sim.ShareCreditLine(config, waba)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return sim, metagraph.New(srv.URL, "v23.0", 2*time.Second)
 }
