@@ -77,3 +77,32 @@ func TestAccountUpdateEventsByKind(t *testing.T) {
 		}
 	}
 }
+
+// TestAnOffboardingBesideARemovalInOneDeliveryIsNotTold: a delivery that
+// says both ACCOUNT_OFFBOARDED and PARTNER_REMOVED for a WABA, in either
+// order (Meta batches entries; an attacker able to sign could too), asks
+// only for the disconnection: its admins are not told "nada foi
+// desconectado" beside the disconnection's notice. Another WABA's
+// offboarding in the same delivery still is.
+func TestAnOffboardingBesideARemovalInOneDeliveryIsNotTold(t *testing.T) {
+	st := &starts{}
+	s := newStoreServer(t, func(c *api.Config) { c.MetaAppSecret, c.Deliveries = webhookSecret, st })
+	now := time.Now().Unix()
+	for i, order := range [][2]string{{"ACCOUNT_OFFBOARDED", "PARTNER_REMOVED"}, {"PARTNER_REMOVED", "ACCOUNT_OFFBOARDED"}} {
+		st.got = nil
+		body := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[`+
+			`{"id":"W-BOTH-%d","time":%d,"changes":[{"field":"account_update","value":{"event":"%s"}}]},`+
+			`{"id":"W-BOTH-%d","time":%d,"changes":[{"field":"account_update","value":{"event":"%s"}}]},`+
+			`{"id":"W-COEX-%d","time":%d,"changes":[{"field":"account_update","value":{"event":"ACCOUNT_OFFBOARDED"}}]}]}`,
+			i, now, order[0], i, now+1, order[1], i, now)
+		s.want(s.request("POST", "/webhooks/meta", body, "X-Hub-Signature-256", signed(body)), 200, "")
+		if len(st.got) != 1 {
+			t.Fatalf("%v: started %+v", order, st.got)
+		}
+		in := st.got[0]
+		if len(in.Events) != 1 || in.Events[0].WABAID != fmt.Sprintf("W-BOTH-%d", i) ||
+			len(in.Offboarded) != 1 || in.Offboarded[0].WABAID != fmt.Sprintf("W-COEX-%d", i) {
+			t.Fatalf("%v: %+v", order, in)
+		}
+	}
+}

@@ -44,6 +44,25 @@ func KindOfUpdate(event string) AccountUpdateKind {
 	return UpdateIgnored
 }
 
+// OffboardedStillOurs drops the offboardings of WABAs the same delivery
+// says we lost: whatever order Meta put them in, the business took the WABA
+// from us, and telling its admins "nada foi desconectado" beside the
+// disconnection's notice (the offboarded notice runs apart, before or after
+// the disconnection) would say the opposite of what happened.
+func OffboardedStillOurs(offboarded, lost []AccessLost) []AccessLost {
+	gone := map[string]bool{}
+	for _, ev := range lost {
+		gone[ev.WABAID] = true
+	}
+	var kept []AccessLost
+	for _, ev := range offboarded {
+		if !gone[ev.WABAID] {
+			kept = append(kept, ev)
+		}
+	}
+	return kept
+}
+
 const offboardedReason = "o número saiu da API do WhatsApp Business (troca de aparelho ou novo registro no aplicativo WhatsApp Business)"
 
 // WABAChannel is a live channel on a WABA.
