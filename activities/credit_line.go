@@ -45,8 +45,11 @@ func (a *Activities) RevokeCreditLine(ctx context.Context, in AttemptInput) (Att
 			in.key(domain.ActionCreditLineRevokeFailed, fmt.Sprint(in.Attempt))))
 	}
 	detail := map[string]any{"waba_id": c.WABAID, "allocation_config_id": c.AllocationConfigID}
-	if job.OtherLiveChannels > 0 { // the WABA's spend is still ours to carry
-		detail["other_live_channels"] = job.OtherLiveChannels
+	// Still ours to carry while a live channel uses the WABA, or another
+	// WABA on the same allocation config: Meta's revocation applies to every
+	// WABA of the client's business shared with us.
+	if job.CreditOtherLive > 0 {
+		detail["other_live_channels"] = job.CreditOtherLive
 		return record(domain.CreditLineKept, AttemptResult{Outcome: domain.OutcomeKept},
 			in.audit(domain.ActionCreditLineKept, detail, in.key(domain.ActionCreditLineKept)))
 	}

@@ -100,6 +100,24 @@ func TestRevokeCreditLine(t *testing.T) {
 			t.Fatalf("%+v %v", r, err)
 		}
 	})
+	t.Run("kept while a live channel on another WABA of the same allocation config needs it", func(t *testing.T) {
+		// Meta: a revocation applies to every WABA of the client's business
+		// shared with us; revoking for one would cut the other off.
+		e := newEnv(t)
+		sibling := e.must(e.b.Channel(seed.ChannelSpec{AccountID: e.account, Name: "WhatsApp W-B", Kind: "whatsapp_cloud",
+			WABAID: "W-B", PhoneNumberID: "PN-W-B", Token: "tok-W-B", CreditAllocation: "CFG-BIZ"}))
+		ch, _ := e.onCredit("W-A", "CFG-BIZ")
+		e.unsubscribe(ch)
+		if r, err := e.revoke(ch); err != nil || r.Outcome != domain.OutcomeKept || !e.graph.CreditLineShared("W-A") {
+			t.Fatalf("%+v %v", r, err)
+		}
+		// Once the sibling is cut off too, a later run owes the revocation.
+		e.store.DB().MustExec(`UPDATE channels SET status = 'disconnected' WHERE id = $1`, sibling)
+		u, _, _ := e.store.UnlinkJob(e.ctx, e.step(ch).RemovalID, "run-1")
+		if u.CreditOtherLive != 0 {
+			t.Fatalf("a disconnected sibling still counts: %+v", u)
+		}
+	})
 	t.Run("classified as every Graph call: transient, permanent, already revoked", func(t *testing.T) {
 		e := newEnv(t)
 		ch, _ := e.onCredit("W-F", "CFG-3")

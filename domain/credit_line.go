@@ -6,8 +6,9 @@ package domain
 // the share is revoked (DELETE /{allocation-config-id}, with our business's
 // system-user token: config.MetaPartner). A removal that
 // unlinks the WABA revokes it with the unlink, as the last Meta part; while
-// another live channel still uses the WABA the share is kept, as its
-// subscription is.
+// another live channel still uses the WABA, or another WABA on the same
+// allocation config (Meta's revocation applies to every WABA of the client's
+// business shared with us), the share is kept.
 
 // CreditLineStatus is what became of the WABA's share of our credit line
 // (meta_unlink.credit_line.status, and the credit_line_releases row).
@@ -59,8 +60,9 @@ func (u Unlink) OwesCreditLine() bool {
 }
 
 // NoteCreditLineKept is the removal's note when the WABA's share of our
-// credit line stays for another live channel.
-const NoteCreditLineKept = "A WABA continua em uso por outro canal ativo: o compartilhamento da linha de crédito foi mantido."
+// credit line stays for another live channel (on the WABA, or on another
+// WABA of the same business: Meta revokes for all of them at once).
+const NoteCreditLineKept = "A linha de crédito compartilhada continua em uso por outro canal ativo (nesta WABA ou em outra WABA da mesma empresa): o compartilhamento foi mantido."
 
 // CreditLineFailureText prefixes Meta's answer to a failed revocation.
 const CreditLineFailureText = "Revogação da linha de crédito: "
