@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,6 +104,43 @@ func TestAnOffboardingBesideARemovalInOneDeliveryIsNotTold(t *testing.T) {
 		if len(in.Events) != 1 || in.Events[0].WABAID != fmt.Sprintf("W-BOTH-%d", i) ||
 			len(in.Offboarded) != 1 || in.Offboarded[0].WABAID != fmt.Sprintf("W-COEX-%d", i) {
 			t.Fatalf("%v: %+v", order, in)
+		}
+	}
+}
+
+// TestTheSameDeliveryAtOnceIsOneRun: one signed PARTNER_REMOVED delivery
+// posted ten times at once (Meta's retries overlapping, or a replay): it
+// is recorded once, and every start asks for the same run (the delivery's
+// id, which Temporal keeps to one run), with the same single event.
+func TestTheSameDeliveryAtOnceIsOneRun(t *testing.T) {
+	st := &starts{}
+	s := newStoreServer(t, func(c *api.Config) { c.MetaAppSecret, c.Deliveries = webhookSecret, st })
+	body := accountUpdateOf("PARTNER_REMOVED", "W-TWICE")
+	statuses := make([]int, 10)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = s.request("POST", "/webhooks/meta", body, "X-Hub-Signature-256", signed(body)).Status
+		}()
+	}
+	wg.Wait()
+	var rows int
+	s.store.DB().Get(&rows, `SELECT count(*) FROM meta_webhook_deliveries WHERE body = $1::bytea`, []byte(body))
+	ids := map[string]bool{}
+	for _, in := range st.got {
+		ids[in.DeliveryID] = true
+		if len(in.Events) != 1 || in.Events[0].WABAID != "W-TWICE" {
+			t.Fatalf("start: %+v", in)
+		}
+	}
+	if rows != 1 || len(ids) != 1 || len(st.got) == 0 {
+		t.Fatalf("statuses %v, %d rows, runs %v", statuses, rows, ids)
+	}
+	for _, code := range statuses {
+		if code != 200 {
+			t.Fatalf("statuses %v", statuses)
 		}
 	}
 }
