@@ -132,3 +132,72 @@ func TestAnOffboardingToldToEachAccountAboutItsOwnChannels(t *testing.T) {
 		}
 	}
 }
+
+// TestAnOffboardingAfterTheRemovalOfItsWABATellsNobody: Meta's
+// ACCOUNT_OFFBOARDED arrives after PARTNER_REMOVED for the same WABA (a
+// retry, another delivery, out of order): its channels are disconnected,
+// so nobody is told that "nada foi desconectado".
+func TestAnOffboardingAfterTheRemovalOfItsWABATellsNobody(t *testing.T) {
+	e := newEnv(t)
+	e.channel("whatsapp_cloud", "W-LATE", "")
+	e.record("cut")
+	e.record("late")
+	if chs, err := e.acts.DisconnectChannels(e.ctx, activities.DisconnectInput{DeliveryID: "cut",
+		Event: domain.AccessLost{WABAID: "W-LATE", Event: domain.EventPartnerRemoved}, Last: true}); err != nil || len(chs) != 1 {
+		t.Fatalf("%+v %v", chs, err)
+	}
+	sent, err := e.acts.NotifyOffboarded(e.ctx, activities.OffboardedNoticeInput{DeliveryID: "late", At: e.clock.Now(),
+		Event: domain.AccessLost{WABAID: "W-LATE", Event: domain.EventAccountOffboarded}})
+	if err != nil || sent != 0 || len(e.sg.Sent()) != 0 {
+		t.Fatalf("sent %d, %v: %+v", sent, err, e.sg.Sent())
+	}
+}
+
+// TestTwoRemovalsOnOneCreditLineAtOnce: a business's two channels, on two
+// WABAs sharing one allocation config of our credit line, are removed at
+// once, five times over. Whoever checks while the other is still live keeps
+// the line; whichever is removed last revokes it: the line never outlives
+// both, and no revocation fails.
+func TestTwoRemovalsOnOneCreditLineAtOnce(t *testing.T) {
+	e := newEnv(t)
+	for i := range 5 {
+		cfg := fmt.Sprintf("CFG-PAIR-%d", i)
+		chs := make([]string, 2)
+		for j := range chs {
+			waba := fmt.Sprintf("W-PAIR-%d-%d", i, j)
+			token := "tok-" + waba
+			e.graph.Expect(token, waba, "PN-"+waba)
+			e.graph.ShareCreditLine(cfg, waba)
+			chs[j] = e.must(e.b.Channel(seed.ChannelSpec{AccountID: e.account, Name: waba, Kind: "whatsapp_cloud",
+				WABAID: waba, PhoneNumberID: "PN-" + waba, Token: token, CreditAllocation: cfg}))
+		}
+		outcomes := make([]domain.Outcome, 2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for j, ch := range chs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, errs[j] = e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)}); errs[j] != nil {
+					return
+				}
+				if _, errs[j] = e.unsubscribe(ch); errs[j] != nil {
+					return
+				}
+				var r activities.AttemptResult
+				r, errs[j] = e.revoke(ch)
+				outcomes[j] = r.Outcome
+			}()
+		}
+		wg.Wait()
+		for j := range chs {
+			if errs[j] != nil || (outcomes[j] != domain.OutcomeDone && outcomes[j] != domain.OutcomeKept) {
+				t.Fatalf("%s: %v %v", cfg, outcomes, errs)
+			}
+		}
+		// One config, two WABAs: the simulator files it under the last shared.
+		if e.graph.CreditLineShared(fmt.Sprintf("W-PAIR-%d-1", i)) || outcomes[0] == domain.OutcomeKept && outcomes[1] == domain.OutcomeKept {
+			t.Fatalf("%s outlived both channels: %v", cfg, outcomes)
+		}
+	}
+}
