@@ -62,9 +62,21 @@ func (a *Activities) RevokeCreditLine(ctx context.Context, in AttemptInput) (Att
 	CountMetaAttempt(ctx, "revoke_credit_line", gerr)
 	if gerr != nil {
 		var ge *metagraph.Error
-		return failed(errors.As(gerr, &ge) && !ge.Transient, domain.CreditLineFailureText+unlinkFailureText(gerr), gerr)
+		return failed(errors.As(gerr, &ge) && !ge.Transient, creditLineFailure(gerr), gerr)
 	}
 	detail["outcome"] = string(outcome)
 	return record(domain.CreditLineRevoked, AttemptResult{Outcome: domain.OutcomeDone},
 		in.audit(domain.ActionCreditLineRevoked, detail, in.key(domain.ActionCreditLineRevoked)))
+}
+
+// creditLineFailure is last_error for a failed revocation. A refusal of the
+// token (190, 10, 200–299) or a config it cannot load (100) is about our
+// business's token, not the channel's: unlinkFailureText's "reconecte o
+// canal" would send ops the wrong way.
+func creditLineFailure(err error) string {
+	var ge *metagraph.Error
+	if errors.As(err, &ge) && !ge.Transient && (ge.Code == 190 || ge.Code == 10 || ge.Code == 100 || ge.Code >= 200 && ge.Code <= 299) {
+		return domain.CreditLineFailureText + domain.CreditLineTokenRefused(ge.Code, ge.Message)
+	}
+	return domain.CreditLineFailureText + unlinkFailureText(err)
 }

@@ -131,6 +131,12 @@ func TestRevokeCreditLine(t *testing.T) {
 			t.Fatalf("permanent: %+v %v", r, err)
 		}
 		e.graph.ClearFailures()
+		e.graph.FailObject("CFG-3", graphsim.Failure{HTTPStatus: http.StatusUnauthorized, Code: 190, Message: "Error validating access token"})
+		if r, err := e.revoke(ch); err != nil || r.Outcome != domain.OutcomePermanent || !strings.Contains(r.Error, "META_PARTNER_TOKEN") ||
+			strings.Contains(r.Error, "reconecte o canal") {
+			t.Fatalf("our token refused, ops told to reconnect the channel: %+v %v", r, err)
+		}
+		e.graph.ClearFailures()
 		e.graph.RevokeInBusinessSuite("CFG-3") // ops revoked it by hand meanwhile
 		if r, err := e.revoke(ch); err != nil || r.Outcome != domain.OutcomeDone {
 			t.Fatalf("already revoked: %+v %v", r, err)

@@ -1,5 +1,7 @@
 package domain
 
+import "fmt"
+
 // Our shared credit line (issue 43 item 4). A WABA onboarded through
 // Embedded Signup pays for the WhatsApp Business Platform with the Solution
 // Partner's line of credit: we are the bill-to party for all its spend until
@@ -71,3 +73,15 @@ const CreditLineFailureText = "Revogação da linha de crédito: "
 // has no system-user token of our business (META_PARTNER_TOKEN).
 const CreditLineNoPartnerToken = "o token de usuário do sistema da nossa empresa (META_PARTNER_TOKEN) não está configurado; " +
 	"configure-o no worker e envie retry-unlink (ou revogue o compartilhamento no Meta Business Suite)."
+
+// CreditLineTokenRefused is the revocation's failure when Meta refused our
+// business's token or could not load the share with it (code).
+func CreditLineTokenRefused(code int, metaMessage string) string {
+	s := fmt.Sprintf("a Meta recusou o token de usuário do sistema da nossa empresa (META_PARTNER_TOKEN) ou não encontrou o compartilhamento com ele (código %d); "+
+		"confira se o usuário do sistema tem a função Administrador ou Editor financeiro no portfólio e a permissão business_management "+
+		"(ou revogue o compartilhamento no Meta Business Suite) e envie retry-unlink.", code)
+	if metaMessage != "" {
+		s += " Mensagem da Meta: " + metaMessage
+	}
+	return s
+}
