@@ -71,7 +71,7 @@ type Graph interface {
 	NumberOverride(ctx context.Context, phoneNumberID, token string) (string, error)
 	ClearNumberOverride(ctx context.Context, phoneNumberID, token string) error
 	// RevokeCreditLine deletes the allocation config of our credit line
-	// shared with a WABA.
+	// shared with a WABA, with the partner's token.
 	RevokeCreditLine(ctx context.Context, allocationConfigID, token string) (metagraph.Outcome, error)
 }
 
@@ -113,6 +113,10 @@ type Activities struct {
 	Webhooks            WebhookStore
 	WebhookHTTP         *http.Client
 	WebhookDisableAfter time.Duration
+
+	// PartnerToken is our business's system-user token (META_PARTNER_TOKEN):
+	// the credit line is ours to revoke, not the channel's ("": none).
+	PartnerToken string
 }
 
 func (a *Activities) now() time.Time {

@@ -10,8 +10,8 @@ import (
 )
 
 // RevokeCreditLine makes one attempt at revoking the WABA's share of our
-// credit line (domain/credit_line.go), as ReleaseNumber does for the
-// number: kept while another live channel still uses the WABA; an
+// credit line (domain/credit_line.go) with our business's system-user
+// token, as ReleaseNumber does for the number: kept while another live channel still uses the WABA; an
 // allocation already gone is done; Meta's refusals are classified as every
 // Graph call's (metagraph.Error.Transient).
 func (a *Activities) RevokeCreditLine(ctx context.Context, in AttemptInput) (AttemptResult, error) {
@@ -45,22 +45,38 @@ func (a *Activities) RevokeCreditLine(ctx context.Context, in AttemptInput) (Att
 			in.key(domain.ActionCreditLineRevokeFailed, fmt.Sprint(in.Attempt))))
 	}
 	detail := map[string]any{"waba_id": c.WABAID, "allocation_config_id": c.AllocationConfigID}
-	if job.OtherLiveChannels > 0 { // the WABA's spend is still ours to carry
-		detail["other_live_channels"] = job.OtherLiveChannels
+	// Still ours to carry while a live channel uses the WABA, or another
+	// WABA on the same allocation config: Meta's revocation applies to every
+	// WABA of the client's business shared with us.
+	if job.CreditOtherLive > 0 {
+		detail["other_live_channels"] = job.CreditOtherLive
 		return record(domain.CreditLineKept, AttemptResult{Outcome: domain.OutcomeKept},
 			in.audit(domain.ActionCreditLineKept, detail, in.key(domain.ActionCreditLineKept)))
 	}
-	token, err := a.openToken(c.ChannelID, c.AccessToken)
-	if c.AccessToken == "" || err != nil {
-		return failed(true, domain.CreditLineFailureText+"credencial do canal indisponível.", errors.New("no token"))
+	// The allocation config is our business's object: only our system
+	// user's token may delete it (the channel's is the client's).
+	if a.PartnerToken == "" {
+		return failed(true, domain.CreditLineFailureText+domain.CreditLineNoPartnerToken, errors.New("no partner token"))
 	}
-	outcome, gerr := a.Graph.RevokeCreditLine(ctx, c.AllocationConfigID, token)
+	outcome, gerr := a.Graph.RevokeCreditLine(ctx, c.AllocationConfigID, a.PartnerToken)
 	CountMetaAttempt(ctx, "revoke_credit_line", gerr)
 	if gerr != nil {
 		var ge *metagraph.Error
-		return failed(errors.As(gerr, &ge) && !ge.Transient, domain.CreditLineFailureText+unlinkFailureText(gerr), gerr)
+		return failed(errors.As(gerr, &ge) && !ge.Transient, creditLineFailure(gerr), gerr)
 	}
 	detail["outcome"] = string(outcome)
 	return record(domain.CreditLineRevoked, AttemptResult{Outcome: domain.OutcomeDone},
 		in.audit(domain.ActionCreditLineRevoked, detail, in.key(domain.ActionCreditLineRevoked)))
+}
+
+// creditLineFailure is last_error for a failed revocation. A refusal of the
+// token (190, 10, 200–299) or a config it cannot load (100) is about our
+// business's token, not the channel's: unlinkFailureText's "reconecte o
+// canal" would send ops the wrong way.
+func creditLineFailure(err error) string {
+	var ge *metagraph.Error
+	if errors.As(err, &ge) && !ge.Transient && (ge.Code == 190 || ge.Code == 10 || ge.Code == 100 || ge.Code >= 200 && ge.Code <= 299) {
+		return domain.CreditLineFailureText + domain.CreditLineTokenRefused(ge.Code, ge.Message)
+	}
+	return domain.CreditLineFailureText + unlinkFailureText(err)
 }

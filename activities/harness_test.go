@@ -52,6 +52,7 @@ func newEnv(t testing.TB, sendgridStatuses ...int) *env {
 	e := &env{t: t, dsn: dsn, ctx: context.Background(), store: postgres.New(db), b: seed.Builder{DB: db},
 		sg: fakesendgrid.New(t, sendgridStatuses...), graph: graphsim.New(),
 		clock: &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}}
+	e.graph.SetPartnerToken(partnerToken)
 	gs := httptest.NewServer(e.graph)
 	t.Cleanup(gs.Close)
 	e.acts = &activities.Activities{
@@ -63,6 +64,7 @@ func newEnv(t testing.TB, sendgridStatuses ...int) *env {
 		Now:        e.clock.Now,
 		Log:        slog.New(slog.DiscardHandler),
 	}
+	e.acts.PartnerToken = partnerToken // our business's, for the credit line
 	e.account = e.must(e.b.Account("", "Loja Teste", "dono@loja.test"))
 	e.admin = e.must(e.b.User("", e.account, "admin@loja.test", "Admin", "admin"))
 	e.agent = e.must(e.b.User("", e.account, "agent@loja.test", "Agente", "agent"))

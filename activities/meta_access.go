@@ -51,7 +51,8 @@ func (a *Activities) NotifyDisconnected(ctx context.Context, in DisconnectionNot
 	if err != nil {
 		return 0, err
 	}
-	n := domain.DisconnectionNotice{AccountName: rc.AccountName, Channels: in.Channels, At: in.At, AppURL: a.AppURL}
+	n := domain.DisconnectionNotice{ChannelsNotice: domain.ChannelsNotice[domain.DisconnectedChannel]{
+		AccountName: rc.AccountName, Channels: in.Channels, At: in.At, AppURL: a.AppURL}}
 	return a.notifyEach(ctx, rc.Admins, n.Subject(), n.Text(),
 		func(admin domain.User) string {
 			return "disconnected/" + in.DeliveryID + "/" + in.AccountID + "/" + admin.ID

@@ -26,12 +26,13 @@ func (a *Activities) NotifyOffboarded(ctx context.Context, in OffboardedNoticeIn
 		return 0, err
 	}
 	var first error
-	for _, acc := range groupByAccount(chs) {
+	for _, acc := range domain.GroupByAccount(chs) {
 		rc, err := a.Store.AccountAdmins(ctx, acc[0].AccountID, "")
 		if err != nil {
 			return sent, err
 		}
-		n := domain.OffboardedNotice{AccountName: rc.AccountName, WABAID: in.Event.WABAID, Channels: acc, At: in.At, AppURL: a.AppURL}
+		n := domain.OffboardedNotice{WABAID: in.Event.WABAID, ChannelsNotice: domain.ChannelsNotice[domain.WABAChannel]{
+			AccountName: rc.AccountName, Channels: acc, At: in.At, AppURL: a.AppURL}}
 		got, err := a.notifyEach(ctx, rc.Admins, n.Subject(), n.Text(),
 			func(admin domain.User) string {
 				return "offboarded/" + in.DeliveryID + "/" + in.Event.WABAID + "/" + acc[0].AccountID + "/" + admin.ID
@@ -53,19 +54,4 @@ func (a *Activities) NotifyOffboarded(ctx context.Context, in OffboardedNoticeIn
 // disconnected anything (whose last step marks it otherwise).
 func (a *Activities) MarkDeliveryProcessed(ctx context.Context, deliveryID string) error {
 	return a.Store.MarkDeliveryProcessed(ctx, deliveryID, a.now())
-}
-
-// groupByAccount groups channels by account, in the order the accounts come.
-func groupByAccount(chs []domain.WABAChannel) [][]domain.WABAChannel {
-	var groups [][]domain.WABAChannel
-	at := map[string]int{}
-	for _, ch := range chs {
-		i, ok := at[ch.AccountID]
-		if !ok {
-			i, at[ch.AccountID] = len(groups), len(groups)
-			groups = append(groups, nil)
-		}
-		groups[i] = append(groups[i], ch)
-	}
-	return groups
 }

@@ -117,6 +117,7 @@ func parseDelivery(body []byte, now, delivered time.Time) (parsed, error) {
 			}
 		}
 	}
+	out.Offboarded = domain.OffboardedStillOurs(out.Offboarded, out.Lost)
 	return out, nil
 }
 

@@ -165,6 +165,7 @@ func (p Parts) Activities() *activities.Activities {
 		Store:               p.Store,
 		Mail:                m,
 		Graph:               metagraph.New(graph, p.Config.MetaGraphVersion, 15*time.Second),
+		PartnerToken:        string(p.Config.MetaPartnerToken),
 		CodeSecret:          []byte(p.Config.CodeSecret),
 		Policy:              p.policy(),
 		OpsMail:             p.Config.MailOps,

@@ -115,6 +115,7 @@ func Dev(ctx context.Context, cfg config.Config, out io.Writer, reset bool) erro
 		sim.SetOverride(seed.DemoCoexistencePhone, seed.DemoOverrideURI)
 		// The demo WABA on our credit line, as we shared it when it onboarded.
 		sim.ShareCreditLine(seed.DemoCreditAllocationID, seed.DemoOficialWABA)
+		sim.SetPartnerToken(string(cfg.MetaPartnerToken)) // our business's system user (META_PARTNER_TOKEN)
 		go http.Serve(ln, sim)
 	}
 

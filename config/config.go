@@ -57,6 +57,7 @@ type Config struct {
 	// MetaWebhookVerifyToken is what Meta echoes in the verification handshake.
 	MetaAppSecret          Secret `env:"META_APP_SECRET"`
 	MetaWebhookVerifyToken Secret `env:"META_WEBHOOK_VERIFY_TOKEN"`
+	MetaPartner                   // META_PARTNER_TOKEN (meta_partner.go)
 	// AppURL is the web app's public address, for the links in e-mails
 	// ("": http:// and HTTP_ADDR).
 	AppURL           string `env:"APP_URL"`
@@ -217,6 +218,7 @@ func (c *Config) ApplyDevDefaults() (filled []string) {
 	if c.MetaWebhookVerifyToken == "" {
 		c.MetaWebhookVerifyToken, filled = DevWebhookVerifyToken, append(filled, "META_WEBHOOK_VERIFY_TOKEN")
 	}
+	filled = c.MetaPartner.applyDev(filled)
 	if c.TemporalCodecKey == "" {
 		c.TemporalCodecKey, filled = temporalcodec.DevKey, append(filled, "TEMPORAL_CODEC_KEY")
 	}

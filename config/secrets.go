@@ -17,7 +17,7 @@ const MinSecretBytes = 32
 // defaults and .env.example's placeholders ("change-me…"). A production
 // process that runs with one signs tokens everyone can forge.
 var devSecrets = map[string]bool{DevJWTSecret: true, DevCodeSecret: true, DevMetaAppSecret: true,
-	DevWebhookVerifyToken: true, credentials.DevKey: true, DevCodecAuthToken: true, temporalcodec.DevKey: true}
+	DevWebhookVerifyToken: true, credentials.DevKey: true, DevCodecAuthToken: true, temporalcodec.DevKey: true, DevPartnerToken: true}
 
 // refuseDevSecrets fails when a required key (or the webhook's verify
 // token, when set) is a documented dev value or shorter than MinSecretBytes.
@@ -52,6 +52,9 @@ func (c Config) refuseDevSecrets(names []string) error {
 	}
 	if isDevSecret(string(c.MetaWebhookVerifyToken)) {
 		return fmt.Errorf("config: META_WEBHOOK_VERIFY_TOKEN is a documented dev value; set a token of your own")
+	}
+	if isDevSecret(string(c.MetaPartnerToken)) {
+		return fmt.Errorf("config: META_PARTNER_TOKEN is a documented dev value; set our business's system-user token")
 	}
 	return nil
 }

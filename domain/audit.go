@@ -97,6 +97,9 @@ type Unlink struct {
 	CreditStatus    CreditLineStatus
 	CreditAttempts  int
 	CreditLastError string
+	// CreditOtherLive counts the other live channels on the WABA or on
+	// the same allocation config, as read with the job.
+	CreditOtherLive int
 }
 
 // UnlinkStatus is what became of the Meta unsubscribe (meta_unlink.status,

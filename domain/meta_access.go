@@ -3,7 +3,6 @@ package domain
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 // Meta's side (SPEC §7): when the business unshares its WhatsApp Business
@@ -68,19 +67,13 @@ type DisconnectedChannel struct {
 // per delivery, when Meta cut channels of the account off: which, why, and
 // the link to remove each.
 type DisconnectionNotice struct {
-	AccountName string
-	Channels    []DisconnectedChannel
-	At          time.Time
-	AppURL      string
+	ChannelsNotice[DisconnectedChannel]
 }
 
 // Subject is the notice's subject line (it ends with what happened, as the
 // removal notice's does).
 func (n DisconnectionNotice) Subject() string {
-	if len(n.Channels) == 1 {
-		return fmt.Sprintf("Aviso: o canal \"%s\" foi desconectado na Meta", n.Channels[0].Name)
-	}
-	return fmt.Sprintf("Aviso: %d canais da conta %s foram desconectados na Meta", len(n.Channels), n.AccountName)
+	return n.subject("Aviso: o canal \"%s\" foi desconectado na Meta", "Aviso: %d canais da conta %s foram desconectados na Meta")
 }
 
 // Text is the notice's body, in pt-BR, with the link to remove each channel.
@@ -90,7 +83,7 @@ func (n DisconnectionNotice) Text() string {
 		BrasiliaTime(n.At), Plural(len(n.Channels), "a este canal", "a estes canais"), n.AccountName)
 	for _, ch := range n.Channels {
 		fmt.Fprintf(&b, "- %s: %s (WABA %s, evento %s).\n  Para removê-lo: %s\n", ch.Name, AccessLost{Event: ch.Event}.Reason(),
-			ch.WABAID, ch.Event, strings.TrimSuffix(n.AppURL, "/")+"/#/canais/"+ch.ID)
+			ch.WABAID, ch.Event, n.link(ch))
 	}
 	cutOff, remove := "esses canais não enviam nem recebem mensagens", "cada canal"
 	if len(n.Channels) == 1 {

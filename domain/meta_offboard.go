@@ -3,7 +3,6 @@ package domain
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 // Coexistence's offboarding (issue 43 item 4). A number used both in the
@@ -45,6 +44,25 @@ func KindOfUpdate(event string) AccountUpdateKind {
 	return UpdateIgnored
 }
 
+// OffboardedStillOurs drops the offboardings of WABAs the same delivery
+// says we lost: whatever order Meta put them in, the business took the WABA
+// from us, and telling its admins "nada foi desconectado" beside the
+// disconnection's notice (the offboarded notice runs apart, before or after
+// the disconnection) would say the opposite of what happened.
+func OffboardedStillOurs(offboarded, lost []AccessLost) []AccessLost {
+	gone := map[string]bool{}
+	for _, ev := range lost {
+		gone[ev.WABAID] = true
+	}
+	var kept []AccessLost
+	for _, ev := range offboarded {
+		if !gone[ev.WABAID] {
+			kept = append(kept, ev)
+		}
+	}
+	return kept
+}
+
 const offboardedReason = "o número saiu da API do WhatsApp Business (troca de aparelho ou novo registro no aplicativo WhatsApp Business)"
 
 // WABAChannel is a live channel on a WABA.
@@ -58,19 +76,14 @@ type WABAChannel struct {
 // OffboardedNotice is the e-mail every admin of an account gets, once per
 // delivery and WABA, when a coexistence number of theirs was offboarded.
 type OffboardedNotice struct {
-	AccountName string
-	WABAID      string
-	Channels    []WABAChannel
-	At          time.Time
-	AppURL      string
+	ChannelsNotice[WABAChannel]
+	WABAID string
 }
 
 // Subject is the notice's subject line.
 func (n OffboardedNotice) Subject() string {
-	if len(n.Channels) == 1 {
-		return fmt.Sprintf("Aviso: o número do canal \"%s\" saiu da API do WhatsApp Business", n.Channels[0].Name)
-	}
-	return fmt.Sprintf("Aviso: o número de %d canais da conta %s saiu da API do WhatsApp Business", len(n.Channels), n.AccountName)
+	return n.subject("Aviso: o número do canal \"%s\" saiu da API do WhatsApp Business",
+		"Aviso: o número de %d canais da conta %s saiu da API do WhatsApp Business")
 }
 
 // Text is the notice's body, in pt-BR.
@@ -81,7 +94,7 @@ func (n OffboardedNotice) Text() string {
 		BrasiliaTime(n.At), n.WABAID, EventAccountOffboarded)
 	fmt.Fprintf(&b, "%s da conta %s:\n", Plural(len(n.Channels), "Canal", "Canais"), n.AccountName)
 	for _, ch := range n.Channels {
-		fmt.Fprintf(&b, "- %s: %s\n", ch.Name, strings.TrimSuffix(n.AppURL, "/")+"/#/canais/"+ch.ID)
+		fmt.Fprintf(&b, "- %s: %s\n", ch.Name, n.link(ch))
 	}
 	b.WriteString(`
 Nada foi desconectado aqui. Ao concluir o registro no novo aparelho, o aplicativo oferece manter as integrações (opção já marcada) e a Meta reconecta o número em alguns minutos, desde que nenhum outro parceiro conecte a conta antes. Até lá, as mensagens podem não chegar por este canal.

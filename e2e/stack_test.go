@@ -133,6 +133,7 @@ func newStack(t *testing.T) *stack {
 	t.Cleanup(func() { db.Close() })
 	s := &stack{t: t, dsn: dsn, store: postgres.New(db), b: seed.Builder{DB: db, Seal: testKeys.Seal}, sg: fakesendgrid.New(t), graph: graphsim.New(),
 		policy: activities.DefaultPolicy, queue: "e2e-" + strings.ReplaceAll(t.Name(), "/", "-") + "-" + strconv.FormatInt(time.Now().UnixNano(), 36), addr: temporalAddr}
+	s.graph.SetPartnerToken(e2ePartnerToken)
 	s.graphS = httptest.NewServer(s.graph)
 	t.Cleanup(s.graphS.Close)
 	s.account = s.must(s.b.Account("", "Loja E2E", "dono@loja.test"))
@@ -145,13 +146,17 @@ func newStack(t *testing.T) *stack {
 	return s
 }
 
+// e2ePartnerToken is our business's system-user token (META_PARTNER_TOKEN),
+// the only one the simulator's allocation configs answer.
+const e2ePartnerToken = "e2e-partner-system-user-token"
+
 func (s *stack) config() config.Config {
 	return config.Config{DatabaseURL: s.dsn, AuthJWTSecret: jwtSecret, CodeSecret: codeSecret, SendGridAPIKey: "SG.e2e",
 		CredentialsKey:  credentialsKey,
 		SendGridBaseURL: s.sg.URL(), MailFrom: "no-reply@localhost", MetaGraphBaseURL: s.graphS.URL, MetaGraphVersion: "v23.0",
 		TemporalAddress: s.addr, TemporalNamespace: "default", TemporalTaskQueue: s.queue,
 		MetaAppSecret: metaAppSecret, MetaWebhookVerifyToken: "e2e-verify-token", AppURL: "https://crm.loja.test",
-		RetentionDay: s.retentionDay,
+		RetentionDay: s.retentionDay, MetaPartner: config.MetaPartner{MetaPartnerToken: e2ePartnerToken},
 		// The receivers are httptest servers on loopback; a second between
 		// attempts, doubling to two, keeps a receiver's outage short.
 		Webhooks: config.Webhooks{AllowPrivate: true, RetryFirst: time.Second, RetryMax: 2 * time.Second, RetryFor: time.Hour}}

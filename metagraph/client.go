@@ -67,7 +67,7 @@ const (
 	Deregistered        Outcome = "deregistered"
 	AlreadyDeregistered Outcome = "already_deregistered" // code 133010: the number is not registered
 	Revoked             Outcome = "revoked"              // the WABA's share of our credit line
-	AlreadyRevoked      Outcome = "already_revoked"      // code 100: no such allocation any more
+	AlreadyRevoked      Outcome = "already_revoked"      // the allocation reads request_status DELETED
 )
 
 // Meta's codes for a number's registration.
@@ -106,25 +106,6 @@ func (c *Client) DeregisterNumber(ctx context.Context, phoneNumberID, token stri
 		return Deregistered, nil
 	case e.Code == CodeNumberNotRegistered:
 		return AlreadyDeregistered, nil
-	}
-	return "", e
-}
-
-// RevokeCreditLine calls DELETE /{version}/{allocation-config-id}, Meta's
-// documented revocation of a credit line shared with a client's WABA: while
-// it stands we are the bill-to party for the WABA's spend. An allocation
-// that no longer exists (code 100) was revoked already. Classified as every
-// call is (transient, Error.Transient).
-func (c *Client) RevokeCreditLine(ctx context.Context, allocationConfigID, token string) (Outcome, error) {
-	u := fmt.Sprintf("%s/%s/%s", c.baseURL, c.version, url.PathEscape(allocationConfigID))
-	e, err := c.call(ctx, http.MethodDelete, u, token, nil, nil)
-	switch {
-	case err != nil:
-		return "", err
-	case e == nil:
-		return Revoked, nil
-	case e.Code == 100:
-		return AlreadyRevoked, nil
 	}
 	return "", e
 }

@@ -121,8 +121,9 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 			FROM channels c WHERE c.id = $16 AND $19 AND (SELECT ok FROM clear)
 			ON CONFLICT (removal_id, run_id) DO NOTHING),
 		credit AS (
+			-- no token: the revocation is our business's (META_PARTNER_TOKEN), not the channel's
 			INSERT INTO credit_line_releases (removal_id, run_id, channel_id, waba_id, allocation_config_id, access_token, updated_at)
-			SELECT $1, $2, $16, c.waba_id, c.credit_allocation_config_id, (SELECT access_token FROM channel_credentials WHERE channel_id = $16), $15
+			SELECT $1, $2, $16, c.waba_id, c.credit_allocation_config_id, NULL, $15
 			FROM channels c WHERE c.id = $16 AND $20 AND (SELECT ok FROM clear)
 			ON CONFLICT (removal_id, run_id) DO NOTHING),
 		credentials AS (DELETE FROM channel_credentials WHERE channel_id = $16 AND (SELECT ok FROM clear)),
@@ -163,7 +164,11 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domai
 			COALESCE(o.attempts, 0) AS override_attempts, COALESCE(o.last_error, '') AS override_last_error,
 			COALESCE(cl.waba_id, '') AS credit_waba_id, COALESCE(cl.allocation_config_id, '') AS credit_allocation_config_id,
 			COALESCE(cl.access_token, '') AS credit_access_token, COALESCE(cl.status, '') AS credit_status,
-			COALESCE(cl.attempts, 0) AS credit_attempts, COALESCE(cl.last_error, '') AS credit_last_error
+			COALESCE(cl.attempts, 0) AS credit_attempts, COALESCE(cl.last_error, '') AS credit_last_error,
+			-- one allocation config serves a client business's WABAs: revoking it cuts off each
+			CASE WHEN cl.removal_id IS NULL THEN 0 ELSE (SELECT count(*) FROM channels c WHERE c.status = 'active'
+				AND c.id <> cl.channel_id AND (c.waba_id = cl.waba_id OR c.credit_allocation_config_id = cl.allocation_config_id))
+			END AS credit_other_live_channels
 		FROM (SELECT $1::text AS removal_id, $2::text AS run_id) k
 		LEFT JOIN meta_unlinks m ON m.removal_id = k.removal_id AND m.run_id = k.run_id
 		LEFT JOIN number_releases n ON n.removal_id = k.removal_id AND n.run_id = k.run_id

@@ -68,6 +68,7 @@ type unlinkRow struct {
 	CreditStatus    domain.CreditLineStatus `db:"credit_status"`
 	CreditAttempts  int                     `db:"credit_attempts"`
 	CreditLastError string                  `db:"credit_last_error"`
+	CreditOtherLive int                     `db:"credit_other_live_channels"`
 }
 
 // creditLineRow is a credit_line_releases row (domain.CreditLineJob).

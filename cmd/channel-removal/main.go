@@ -200,6 +200,9 @@ func runWorker(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	p.log.Info("worker started", "temporal", cfg.TemporalAddress, "graph", cfg.MetaGraphURL())
+	if cfg.MetaPartnerToken == "" { // degrades, not refused: only credit-line revocations need it (docs/operations.md)
+		p.log.Warn("META_PARTNER_TOKEN is not set: revoking our credit line from a removed WABA will fail until it is")
+	}
 	parts := app.Parts{Config: cfg, Store: postgres.New(p.db), Temporal: p.tc, Log: p.log}
 	go parts.Reconciler().Run(ctx) // records of runs closed in Temporal without their end (app/reconcile.go)
 	return worker.Run(ctx, p.tc, parts.Activities(), app.Tuning(cfg))

@@ -48,7 +48,10 @@ type Sim struct {
 	overrides map[string]string
 	// credit are the allocation configs of our credit line shared with a
 	// WABA (ShareCreditLine): config id → WABA id; revoked, those deleted.
+	// partner is the Solution Partner's system-user token, the only one
+	// they answer (credit_line.go).
 	credit, revoked map[string]string
+	partner         string
 	// tokens are the tokens objects expect (Expect); an object without one
 	// takes any non-empty bearer token.
 	tokens map[string]map[string]bool
@@ -58,27 +61,6 @@ type Sim struct {
 func New() *Sim {
 	return &Sim{unsubscribed: map[string]bool{}, deregistered: map[string]bool{}, gone: map[string]bool{}, failObject: map[string]Failure{},
 		overrides: map[string]string{}, tokens: map[string]map[string]bool{}, credit: map[string]string{}, revoked: map[string]string{}}
-}
-
-// ShareCreditLine shares our credit line with a WABA, as
-// POST /{extended-credit-id}/whatsapp_credit_sharing_and_attach does:
-// configID is the allocation config it creates.
-func (s *Sim) ShareCreditLine(configID, wabaID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.credit[configID] = wabaID
-}
-
-// CreditLineShared reports whether the WABA still shares our credit line.
-func (s *Sim) CreditLineShared(wabaID string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, w := range s.credit {
-		if w == wabaID {
-			return true
-		}
-	}
-	return false
 }
 
 // SetOverride sets a callback override on a phone number, as an app (ours,
@@ -188,6 +170,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	unsubscribe := r.Method == http.MethodDelete && len(parts) == 3 && parts[2] == "subscribed_apps"
 	deregister := r.Method == http.MethodPost && len(parts) == 3 && parts[2] == "deregister"
 	readConfig := r.Method == http.MethodGet && len(parts) == 2 && r.URL.Query().Get("fields") == "webhook_configuration"
+	readCredit := r.Method == http.MethodGet && len(parts) == 2 && strings.Contains(r.URL.Query().Get("fields"), "request_status")
 	var setConfig struct {
 		Config *struct {
 			URI *string `json:"override_callback_uri"`
@@ -196,7 +179,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	revoke := r.Method == http.MethodDelete && len(parts) == 2
 	writeConfig := r.Method == http.MethodPost && len(parts) == 2 &&
 		json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&setConfig) == nil && setConfig.Config != nil && setConfig.Config.URI != nil
-	if !unsubscribe && !deregister && !readConfig && !writeConfig && !revoke {
+	if !unsubscribe && !deregister && !readConfig && !writeConfig && !revoke && !readCredit {
 		writeErr(w, Failure{HTTPStatus: http.StatusBadRequest, Code: 100, Message: "Unsupported request"})
 		return
 	}
@@ -235,13 +218,8 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		delete(s.overrides, object)
 	case writeConfig:
 		s.overrides[object] = *setConfig.Config.URI
-	case revoke && s.credit[object] == "":
-		// Meta's answer for a config that does not exist (or was deleted).
-		f = &Failure{HTTPStatus: http.StatusBadRequest, Code: 100, Subcode: 33,
-			Message: fmt.Sprintf("Unsupported delete request. Object with ID '%s' does not exist", object)}
-	case revoke:
-		s.revoked[object] = s.credit[object]
-		delete(s.credit, object)
+	case revoke || readCredit:
+		f, answer = s.creditCall(revoke, object, bearer, answer)
 	default:
 		s.unsubscribed[object] = true
 	}
