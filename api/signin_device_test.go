@@ -163,6 +163,7 @@ func TestAForgedTamperedOrOtherEmailsDeviceCookieIsUntrusted(t *testing.T) {
 	flip := func(v string) string { return map[bool]string{true: "B", false: "A"}[v[0] == 'A'] + v[1:] }
 	other := make([]byte, 32)
 	rand.Read(other)
+	i := 0 // each from an address of its own: a success would make its address known
 	for name, ck := range map[string]*http.Cookie{
 		"the agent's":             agents,
 		"signature changed":       {Name: "cr_device", Value: nonce + "." + flip(sig)},
@@ -172,7 +173,8 @@ func TestAForgedTamperedOrOtherEmailsDeviceCookieIsUntrusted(t *testing.T) {
 		"garbage":                 {Name: "cr_device", Value: "x.y"},
 		"the admin's, other name": {Name: "cr_device_", Value: mine.Value},
 	} {
-		if r := s.signInFrom(s.adminEmail, testPassword, "203.0.113.77", ck); r.Status != 429 {
+		i++
+		if r := s.signInFrom(s.adminEmail, testPassword, fmt.Sprintf("203.0.113.%d", 80+i), ck); r.Status != 429 {
 			t.Errorf("%s device cookie: %d %s, want the untrusted client's 429", name, r.Status, r.Raw)
 		}
 	}
