@@ -49,6 +49,12 @@ type Store interface {
 	// before it is evaluated; Forget and Refund take attempts back.
 	Hit(ctx context.Context, now time.Time, window time.Duration, keys ...string) ([]domain.Bucket, error)
 	Forget(ctx context.Context, key string) error
+	// The sign-in's trusted devices and known addresses (session_device.go).
+	DeviceHit(ctx context.Context, id []byte, email string, now time.Time, window time.Duration, key string) (domain.Bucket, bool, error)
+	AddDevice(ctx context.Context, id []byte, userID string, now, expires time.Time) error
+	RenewDevice(ctx context.Context, id []byte, now, expires time.Time) (bool, error)
+	RememberAddress(ctx context.Context, userID, address string, now time.Time) error
+	KnownAddress(ctx context.Context, email, address string, since time.Time) (bool, error)
 	// AppendNewAudit records an action or a refusal the API decides (an
 	// export, a limit's refusal); a record not written is an error.
 	AppendNewAudit(ctx context.Context, e domain.AuditEntry) error
@@ -93,7 +99,7 @@ type Server struct {
 	proxies                   proxies // TRUSTED_PROXIES: whose X-Forwarded-Proto says TLS is on
 	sessionTTL                time.Duration
 	clock                     func() time.Time
-	signInWait                func(context.Context, time.Duration) error
+	deviceKey                 []byte // signs device cookies (session_device.go); nil: none trusted
 	// appSecret checks webhook signatures; webhookToken answers Meta's handshake.
 	appSecret, webhookToken []byte
 	integrations            Integrations
@@ -150,9 +156,6 @@ type Config struct {
 	SessionTTL time.Duration
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
-	// SignInWait serves the sign-in's slow-down (tests record it); nil
-	// waits on a timer.
-	SignInWait func(context.Context, time.Duration) error
 	// Integrations serves the webhook endpoints' routes (webhook_endpoints.go).
 	Integrations Integrations
 }
@@ -184,9 +187,7 @@ func New(c Config) *Server {
 	}
 	s.proxies = parseProxies(c.TrustedProxies)
 	s.integrations = c.Integrations
-	if s.signInWait = c.SignInWait; s.signInWait == nil {
-		s.signInWait = waitFor
-	}
+	s.deviceKey = deviceKey(c.JWTSecret)
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = DefaultSessionTTL
 	}

@@ -1,11 +1,9 @@
 package api
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -25,17 +23,6 @@ const (
 	DefaultSessionTTL = 8 * time.Hour
 )
 
-// Sign-in throttle (SPEC §6, §8, §9). Two hard limits, counted before the
-// password is evaluated so that however many attempts arrive at once at most
-// the limit is evaluated: per e-mail and address (domain.SignInPerEmail) and
-// per address (SignInPerIP); over either, every attempt, right or wrong, is a
-// 429, or the throttle would still confirm a guessed password. The address
-// is the socket's peer, or what a TRUSTED_PROXIES balancer says. Across
-// addresses an e-mail is only slowed (domain.SignInSlowdown): a limit there
-// would let anyone lock its owner out by guessing from elsewhere
-// (docs/security.md). A successful sign-in forgets its e-mail's attempts
-// from its address and takes its own back from the address's; the e-mail's
-// slow-down stays, as the guesses may go on from elsewhere.
 // HashPassword is the bcrypt hash stored for a user (golang.org/x/crypto).
 func HashPassword(password string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
@@ -69,25 +56,11 @@ func (s *Server) signIn(c *gin.Context) error {
 	if err := checkText("password", req.Password, 256); err != nil {
 		return err
 	}
-	ctx, ip, now := c.Request.Context(), c.ClientIP(), s.now()
-	addr := domain.AddressKey(ip) // an IPv6 /64 is one address
-	byEmailIP, byIP, byEmail := "sign-in:email-ip:"+email+" "+addr, "sign-in:ip:"+addr, "sign-in:email:"+email
-	b, err := s.store.Hit(ctx, now, domain.SignInPerEmail.Window, byEmailIP, byIP, byEmail)
+	// Throttled before the password is evaluated (session_throttle.go).
+	ctx, now := c.Request.Context(), s.now()
+	client, err := s.admit(c, email, now)
 	if err != nil {
 		return err
-	}
-	if wait := max(domain.SignInPerEmail.Over(b[0], now), domain.SignInPerIP.Over(b[1], now)); wait > 0 {
-		s.log.Warn("sign-in throttled", "ip", ip, "email_ip_hits", b[0].Hits, "ip_hits", b[1].Hits)
-		return domain.Errorf(domain.CodeTooManyAttempts, "muitas tentativas de entrada; tente de novo em %s", domain.WaitText(wait)).
-			With("retry_after", domain.Seconds(wait))
-	}
-	// Every attempt waits its turn, right or wrong, so the wait tells
-	// nothing about the password.
-	if d := domain.SignInSlowdown.Delay(b[2]); d > 0 {
-		s.log.Info("sign-in slowed", "ip", ip, "email_hits", b[2].Hits, "delay_ms", d.Milliseconds())
-		if err := s.signInWait(ctx, d); err != nil {
-			return err
-		}
 	}
 	user, hash, err := s.store.Credentials(ctx, email)
 	if err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
@@ -106,25 +79,10 @@ func (s *Server) signIn(c *gin.Context) error {
 	if err := s.store.CreateSession(ctx, tokenHash, user.ID, now.Add(s.sessionTTL)); err != nil {
 		return err
 	}
-	if err := errors.Join(s.store.Forget(ctx, byEmailIP), s.store.Refund(ctx, byIP)); err != nil {
-		s.log.Warn("could not clear sign-in attempts", "error", err)
-	}
-	s.setSessionCookie(c, token, s.sessionTTL)
+	s.setSessionCookie(c, token, s.sessionTTL) // first: the session's is the answer's first Set-Cookie
+	s.signedIn(c, client, user, email, now)
 	c.Status(http.StatusNoContent)
 	return nil
-}
-
-// waitFor is the sign-in's slow-down: a timer, holding no database
-// connection; a client that gives up ends it.
-func waitFor(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func (s *Server) signOut(c *gin.Context) error {

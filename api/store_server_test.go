@@ -30,9 +30,7 @@ type storeServer struct {
 	admin, agent         string
 	adminEmail           string
 	adminToken, agentTok string
-	// waits are the sign-in slow-downs asked for, in order.
-	mu    sync.Mutex
-	waits []time.Duration
+	mu                   sync.Mutex
 }
 
 const (
@@ -68,13 +66,7 @@ func newStoreServer(t *testing.T, adjust ...func(*api.Config)) *storeServer {
 	s.adminToken = must(api.IssueToken([]byte(testSecret), s.admin, time.Hour))
 	s.agentTok = must(api.IssueToken([]byte(testSecret), s.agent, time.Hour))
 	c := api.Config{Store: s.store, Removals: noRemovals{}, JWTSecret: []byte(testSecret), CodeSecret: []byte(testSecret),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		SignInWait: func(_ context.Context, d time.Duration) error {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.waits = append(s.waits, d)
-			return nil
-		}}
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, f := range adjust {
 		f(&c)
 	}
@@ -155,10 +147,4 @@ func (s *storeServer) want(a answer, status int, code string) answer {
 		s.t.Fatalf("want %d %s, got %d %s", status, code, a.Status, a.Raw)
 	}
 	return a
-}
-
-func (s *storeServer) slowdowns() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.waits...)
 }

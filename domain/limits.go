@@ -17,11 +17,20 @@ type Limit struct {
 // The limits' defaults (SPEC §6, §8; docs/security.md says how to set each).
 var (
 	// SignInPerEmail bounds sign-in attempts for one e-mail from one
-	// address, SignInPerIP every attempt from one address: the hard limits.
-	// An e-mail across addresses is only slowed (SignInSlowdown), so no one
-	// can lock its owner out by guessing from elsewhere.
+	// address, SignInPerIP every attempt from one address: the hard limits
+	// on untrusted clients (no device cookie for the e-mail).
 	SignInPerEmail = Limit{Max: 5, Window: 15 * time.Minute}
 	SignInPerIP    = Limit{Max: 20, Window: 15 * time.Minute}
+	// SignInUntrusted bounds an e-mail's attempts from untrusted clients
+	// across every address: a rate however many addresses guess. Past it
+	// untrusted clients are refused for the e-mail, except from an address
+	// its owner signed in from before; its trusted devices are not affected.
+	// Above SignInPerEmail, so that one address alone never reaches it.
+	SignInUntrusted = Limit{Max: 10, Window: 15 * time.Minute}
+	// SignInPerDevice bounds the attempts of one trusted device (a device
+	// cookie for the e-mail), its only limit: a device that keeps failing
+	// is locked out for the window.
+	SignInPerDevice = Limit{Max: 5, Window: 15 * time.Minute}
 	// RemovalStartsPerUser bounds POST /v1/channels/{id}/removals per user
 	// (MAX_REMOVAL_STARTS_PER_USER).
 	RemovalStartsPerUser = Limit{Max: 30, Window: 10 * time.Minute}
@@ -36,30 +45,9 @@ var (
 	LockedRemovalsPerAccount = Limit{Max: 10, Window: 24 * time.Hour}
 )
 
-// Slowdown is a delay that grows with a bucket's hits and never refuses:
-// the first Free hits of a window pass at once, then each waits Step,
-// doubled per hit, up to Cap.
-type Slowdown struct {
-	Free      int
-	Step, Cap time.Duration
-}
-
-// SignInSlowdown is what guessing one e-mail from many addresses meets:
-// its owner, from any address, still gets in, a few seconds late at worst.
-var SignInSlowdown = Slowdown{Free: 5, Step: 250 * time.Millisecond, Cap: 4 * time.Second}
-
-// Delay is how long a hit that left b waits before it is evaluated.
-func (s Slowdown) Delay(b Bucket) time.Duration {
-	over := b.Hits - s.Free
-	if over <= 0 || s.Step <= 0 {
-		return 0
-	}
-	d := s.Step
-	for i := 1; i < over && d < s.Cap; i++ {
-		d *= 2
-	}
-	return min(d, s.Cap)
-}
+// SignInDeviceTTL is how long a device cookie, and an address signed in
+// from, is trusted after its last successful sign-in.
+const SignInDeviceTTL = 90 * 24 * time.Hour
 
 // Bucket is a throttle's bucket as a hit left it.
 type Bucket struct {
@@ -229,4 +217,18 @@ func AddressKey(ip string) string {
 		return ip
 	}
 	return p.String()
+}
+
+// TooManySignIns refuses a sign-in over a limit of its address or its device.
+func TooManySignIns(wait time.Duration) *Error {
+	return Errorf(CodeTooManyAttempts, "muitas tentativas de entrada; tente de novo em %s", WaitText(wait)).
+		With("retry_after", Seconds(wait))
+}
+
+// TooManyUntrustedSignIns refuses a sign-in from a browser and a network new
+// to the e-mail while its guesses from everywhere are over their limit; its
+// owner gets in from a browser or a network already used.
+func TooManyUntrustedSignIns(wait time.Duration) *Error {
+	return Errorf(CodeTooManyAttempts, "muitas tentativas de entrada para este e-mail; tente de novo em %s, "+
+		"ou entre por um navegador ou uma rede de onde já entrou antes", WaitText(wait)).With("retry_after", Seconds(wait))
 }

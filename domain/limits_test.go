@@ -53,16 +53,3 @@ func TestWaitText(t *testing.T) {
 		}
 	}
 }
-
-// The sign-in slow-down passes the first hits, then doubles up to its cap,
-// and stays there however many follow.
-func TestSlowdownGrowsToItsCapAndNoFurther(t *testing.T) {
-	s := Slowdown{Free: 5, Step: 250 * time.Millisecond, Cap: 4 * time.Second}
-	want := map[int]time.Duration{1: 0, 5: 0, 6: 250 * time.Millisecond, 7: 500 * time.Millisecond, 9: 2 * time.Second,
-		10: 4 * time.Second, 11: 4 * time.Second, 1 << 20: 4 * time.Second}
-	for hits, w := range want {
-		if got := s.Delay(Bucket{Hits: hits}); got != w {
-			t.Errorf("hit %d: want %v, got %v", hits, w, got)
-		}
-	}
-}

@@ -23,9 +23,12 @@ func (s *Store) Credentials(ctx context.Context, email string) (domain.User, str
 	return row.toDomain(), row.Hash.String, mapErr(err)
 }
 
-// SetPasswordHash stores a user's bcrypt hash.
+// SetPasswordHash stores a user's bcrypt hash. A new password revokes the
+// user's trusted sign-in devices: whoever had the old one is an untrusted
+// client again.
 func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error {
-	_, err := s.q().ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+	_, err := s.q().ExecContext(ctx, `WITH u AS (UPDATE users SET password_hash = $2 WHERE id = $1 RETURNING id)
+		UPDATE sign_in_devices SET revoked_at = now() WHERE user_id IN (SELECT id FROM u) AND revoked_at IS NULL`, userID, hash)
 	return mapErr(err)
 }
 
@@ -92,10 +95,14 @@ func (s *Store) Refund(ctx context.Context, key string) error {
 
 // Sweep deletes the throttles' buckets whose window passed before olderThan
 // and the web sessions expired by now; it says how many rows of each went.
+// Sign-in devices expired or revoked, and addresses not signed in from for a
+// device's life, go too (they are never trusted again anyway).
 func (s *Store) Sweep(ctx context.Context, now, olderThan time.Time) (buckets, sessions int64, err error) {
 	err = s.q().ScanRow(ctx, `WITH b AS (DELETE FROM rate_limits WHERE window_start < $2 RETURNING 1),
-			w AS (DELETE FROM web_sessions WHERE expires_at <= $1 RETURNING 1)
-		SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM w)`, []any{now, olderThan}, &buckets, &sessions)
+			w AS (DELETE FROM web_sessions WHERE expires_at <= $1 RETURNING 1),
+			d AS (DELETE FROM sign_in_devices WHERE expires_at <= $1 OR revoked_at IS NOT NULL RETURNING 1),
+			a AS (DELETE FROM sign_in_addresses WHERE last_success_at <= $1 - make_interval(secs => $3) RETURNING 1)
+		SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM w)`, []any{now, olderThan, domain.SignInDeviceTTL.Seconds()}, &buckets, &sessions)
 	return buckets, sessions, mapErr(err)
 }
 
