@@ -54,8 +54,14 @@ func (a *Activities) RevokeCreditLine(ctx context.Context, in AttemptInput) (Att
 	if c.AccessToken == "" || err != nil {
 		return failed(true, domain.CreditLineFailureText+"credencial do canal indisponível.", errors.New("no token"))
 	}
-	outcome, gerr := a.Graph.RevokeCreditLine(ctx, c.AllocationConfigID, token)
-	CountMetaAttempt(ctx, "revoke_credit_line", gerr)
+	outcome, gerr, err := a.callMeta(ctx, in, domain.PartCreditLine, func(ctx context.Context) (metagraph.Outcome, error) {
+		o, gerr := a.Graph.RevokeCreditLine(ctx, c.AllocationConfigID, token)
+		CountMetaAttempt(ctx, "revoke_credit_line", gerr)
+		return o, gerr
+	})
+	if err != nil {
+		return AttemptResult{}, err
+	}
 	if gerr != nil {
 		var ge *metagraph.Error
 		return failed(errors.As(gerr, &ge) && !ge.Transient, domain.CreditLineFailureText+unlinkFailureText(gerr), gerr)
