@@ -168,6 +168,11 @@ func TestOpsStopAMetaDeliveryAtEachWait(t *testing.T) {
 		if r := s.want(s.do("GET", "/v1/channels/"+ch, s.adminToken, nil), 200, ""); r.str("status") != want {
 			t.Fatalf("%s: the channel reads %s", name, r.Raw)
 		}
+		var by string // the channel's record of who disconnected it
+		s.store.DB().Get(&by, `SELECT delivery_id FROM channel_disconnections WHERE channel_id = $1`, ch)
+		if (want == "disconnected") != (by == deliveryID(body)) {
+			t.Fatalf("%s: channel_disconnections names %q", name, by)
+		}
 		// The admins are told once (the notice's own run goes on; wait for its mail).
 		told := func() int {
 			n := 0
