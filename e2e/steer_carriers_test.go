@@ -192,3 +192,32 @@ func TestOpsStopAMetaDeliveryAtEachWait(t *testing.T) {
 		}
 	}
 }
+
+// TestATerminatedDeliveryWaitingForAWorkerIsCarriedOut: a delivery's run
+// terminated before any worker took it (the workers down for a deploy) is
+// started again by the reconciler, and the channel reads disconnected with
+// its admins told once.
+func TestATerminatedDeliveryWaitingForAWorkerIsCarriedOut(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	waba := "WNOWORKER-" + s.account[:8]
+	ch := s.channel("whatsapp_cloud", waba, "")
+	s.w.Stop()
+	s.w = nil
+	body := accountUpdate("PARTNER_REMOVED", waba)
+	s.want(s.deliver(body, sign(body)), 200, "")
+	run := workflows.MetaDeliveryID(deliveryID(body))
+	s.terminateRun(run)
+	if changed := s.reconcileOnce(); changed[run] != app.Restarted {
+		t.Fatalf("the reconciler changed %v", changed)
+	}
+	s.startWorker()
+	s.eventually(func() bool { return s.latestStatus(run) == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED })
+	if st := s.channelStatus(ch); st != "disconnected" {
+		t.Fatalf("the channel is %s", st)
+	}
+	s.eventually(func() bool { return len(s.disconnectionNotices()[s.adminEmail()]) > 0 })
+	if n := len(s.disconnectionNotices()[s.adminEmail()]); n != 1 {
+		t.Fatalf("the admin was told %d times", n)
+	}
+}
