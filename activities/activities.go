@@ -60,6 +60,8 @@ type Store interface {
 	// coexistence number's); MarkDeliveryProcessed marks a delivery done.
 	LiveChannelsOnWABA(ctx context.Context, wabaID string) ([]domain.WABAChannel, error)
 	MarkDeliveryProcessed(ctx context.Context, deliveryID string, at time.Time) error
+	// MetaCalls writes each Meta call's intent before the call (meta_call.go).
+	MetaCalls
 }
 
 // Graph is what the activities need from the Meta Graph API.

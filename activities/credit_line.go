@@ -58,8 +58,14 @@ func (a *Activities) RevokeCreditLine(ctx context.Context, in AttemptInput) (Att
 	if a.PartnerToken == "" {
 		return failed(true, domain.CreditLineFailureText+domain.CreditLineNoPartnerToken, errors.New("no partner token"))
 	}
-	outcome, gerr := a.Graph.RevokeCreditLine(ctx, c.AllocationConfigID, a.PartnerToken)
-	CountMetaAttempt(ctx, "revoke_credit_line", gerr)
+	outcome, gerr, err := a.callMeta(ctx, in, domain.PartCreditLine, func(ctx context.Context) (metagraph.Outcome, error) {
+		o, gerr := a.Graph.RevokeCreditLine(ctx, c.AllocationConfigID, a.PartnerToken)
+		CountMetaAttempt(ctx, "revoke_credit_line", gerr)
+		return o, gerr
+	})
+	if err != nil {
+		return AttemptResult{}, err
+	}
 	if gerr != nil {
 		var ge *metagraph.Error
 		return failed(errors.As(gerr, &ge) && !ge.Transient, creditLineFailure(gerr), gerr)

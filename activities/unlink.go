@@ -78,8 +78,14 @@ func (a *Activities) Unsubscribe(ctx context.Context, in AttemptInput) (AttemptR
 	if err != nil {
 		return failed(true, "Credencial do canal não pôde ser aberta: "+err.Error()+".", err)
 	}
-	outcome, gerr := a.Graph.UnsubscribeApp(ctx, job.ObjectID, token)
-	CountMetaAttempt(ctx, "unsubscribe", gerr)
+	outcome, gerr, err := a.callMeta(ctx, in, domain.PartSubscription, func(ctx context.Context) (metagraph.Outcome, error) {
+		o, gerr := a.Graph.UnsubscribeApp(ctx, job.ObjectID, token)
+		CountMetaAttempt(ctx, "unsubscribe", gerr)
+		return o, gerr
+	})
+	if err != nil {
+		return AttemptResult{}, err
+	}
 	if gerr != nil {
 		var ge *metagraph.Error
 		return failed(errors.As(gerr, &ge) && !ge.Transient, unlinkFailureText(gerr), gerr)
@@ -123,8 +129,14 @@ func (a *Activities) ReleaseNumber(ctx context.Context, in AttemptInput) (Attemp
 	if num.AccessToken == "" || err != nil {
 		return failed(true, "Credencial do canal indisponível para liberar o número.", err)
 	}
-	outcome, gerr := a.Graph.DeregisterNumber(ctx, num.PhoneNumberID, token)
-	CountMetaAttempt(ctx, "deregister", gerr)
+	outcome, gerr, err := a.callMeta(ctx, in, domain.PartNumber, func(ctx context.Context) (metagraph.Outcome, error) {
+		o, gerr := a.Graph.DeregisterNumber(ctx, num.PhoneNumberID, token)
+		CountMetaAttempt(ctx, "deregister", gerr)
+		return o, gerr
+	})
+	if err != nil {
+		return AttemptResult{}, err
+	}
 	if gerr != nil {
 		var ge *metagraph.Error
 		switch {
@@ -198,7 +210,13 @@ func (a *Activities) ReleaseOverride(ctx context.Context, in AttemptInput) (Atte
 		return record(domain.OverrideNotOurs, AttemptResult{Outcome: domain.OutcomeKept},
 			in.audit(domain.ActionOverrideLeftAlone, detail, in.key(domain.ActionOverrideLeftAlone)))
 	}
-	if gerr := a.Graph.ClearNumberOverride(ctx, o.PhoneNumberID, token); gerr != nil {
+	_, gerr, err = a.callMeta(ctx, in, domain.PartOverride, func(ctx context.Context) (metagraph.Outcome, error) {
+		return "", a.Graph.ClearNumberOverride(ctx, o.PhoneNumberID, token)
+	})
+	if err != nil {
+		return AttemptResult{}, err
+	}
+	if gerr != nil {
 		return failed("Redirecionamento de webhook do número: "+unlinkFailureText(gerr), gerr)
 	}
 	return record(domain.OverrideCleared, AttemptResult{Outcome: domain.OutcomeDone},

@@ -36,6 +36,9 @@ type ReconcileConfig struct {
 	DescribeTimeout time.Duration
 	// Page is how many rows one read takes.
 	Page int
+	// CarrierLookback: stopped notices and deliveries closed within it are
+	// restarted (reconcile_carriers.go; 0: DefaultCarrierLookback).
+	CarrierLookback time.Duration
 }
 
 // DefaultReconcile: every minute, for rows written over a minute ago.
@@ -53,8 +56,13 @@ type Reconciler struct {
 	// Notices starts the admins' notice a removal past its tombstone owes
 	// (nil: none is started; tests of the records alone).
 	Notices NoticeStarter
-	Config  ReconcileConfig
-	Log     *slog.Logger
+	// Carriers restarts stopped notices and deliveries on TaskQueue, in
+	// Namespace (nil: none are; reconcile_carriers.go).
+	Carriers  CarrierClient
+	TaskQueue string
+	Namespace string
+	Config    ReconcileConfig
+	Log       *slog.Logger
 }
 
 // Reconciler is the process's reconciler, with DefaultReconcile.
@@ -62,6 +70,7 @@ func (p Parts) Reconciler() Reconciler {
 	r := Reconciler{Store: p.Store, Temporal: p.Temporal, Config: DefaultReconcile, Log: p.Log}
 	if p.Temporal != nil {
 		r.Notices = ClientNotices{Client: p.Temporal, TaskQueue: p.Config.TemporalTaskQueue}
+		r.Carriers, r.TaskQueue, r.Namespace = p.Temporal, p.Config.TemporalTaskQueue, p.Config.TemporalNamespace
 	}
 	return r
 }
@@ -132,10 +141,12 @@ func (r Reconciler) Once(ctx context.Context) (ReconcileReport, error) {
 			r.purge(ctx, p, &rep)
 		}
 		if len(rows) < page {
-			return rep, nil
+			break
 		}
 		afterPurge = rows[len(rows)-1]
 	}
+	r.openMetaCalls(ctx)
+	return rep, r.carriers(ctx, &rep)
 }
 
 // removal ends one removal run's record if its run is closed.
@@ -168,6 +179,11 @@ func (r Reconciler) removal(ctx context.Context, s domain.StaleRemoval, rep *Rec
 	}
 	if err := r.abandonJobs(ctx, jobs, end); err != nil {
 		log.Warn("reconcile: cannot abandon the run's Meta jobs", "error", err)
+		rep.Failed++
+		return
+	}
+	if err := r.abandonMetaCalls(ctx, log, rec.RemovalID, rec.RunID, s.Tombstoned && run.Closed()); err != nil {
+		log.Warn("reconcile: cannot abandon the run's open Meta calls", "error", err)
 		rep.Failed++
 		return
 	}

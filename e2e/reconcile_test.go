@@ -37,6 +37,7 @@ func (s *stack) terminateRun(workflowID string) {
 func (s *stack) reconcileOnce() map[string]string {
 	s.t.Helper()
 	r := app.Reconciler{Store: s.store, Temporal: s.tc, Notices: app.ClientNotices{Client: s.tc, TaskQueue: s.queue}, Log: quietLog(),
+		Carriers: s.tc, TaskQueue: s.queue, Namespace: "default",
 		Config: app.ReconcileConfig{DescribeTimeout: 5 * time.Second, Page: app.DefaultReconcile.Page}}
 	rep, err := r.Once(context.Background())
 	if err != nil || rep.Failed > 0 {

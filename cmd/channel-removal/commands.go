@@ -109,7 +109,7 @@ func probe(args []string) error {
 
 func runOps(ctx context.Context, cfg config.Config, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: channel-removal ops (list | retry-unlinks | reconcile | versions | promote) ...")
+		return errors.New("usage: channel-removal ops (list | retry-unlinks | reconcile | meta-calls | versions | promote) ...")
 	}
 	fs := flag.NewFlagSet("ops "+args[0], flag.ContinueOnError)
 	status := fs.String("status", "", "only this RemovalStatus (list)")
@@ -143,6 +143,8 @@ func runOps(ctx context.Context, cfg config.Config, args []string) error {
 		return nil
 	case "reconcile":
 		return reconcile(ctx, cfg, tc)
+	case "meta-calls":
+		return metaCalls(ctx, cfg)
 	case "versions":
 		bs, err := ops.Versions(ctx, tc, worker.DeploymentName)
 		if err != nil {
