@@ -13,7 +13,7 @@ import (
 )
 
 // The files ops load: Prometheus's configuration and alert rules, Grafana's
-// dashboard (docs/operations.md, "Dashboard and alerts").
+// dashboard (docs/observability.md, "Dashboard and alerts").
 const (
 	promConfig = "prometheus/prometheus.yml"
 	alertRules = "prometheus/alerts.yml"
@@ -94,9 +94,9 @@ func TestPromtoolAcceptsTheRulesAndTheConfig(t *testing.T) {
 
 // TestEveryAlertSaysWhatItIsAndWhatToDo: a page is read at 3 a.m.; each
 // rule has a summary, a description, a severity the routing knows, and a
-// runbook that is a section of docs/operations.md.
+// runbook that is a section of docs/observability.md.
 func TestEveryAlertSaysWhatItIsAndWhatToDo(t *testing.T) {
-	ops, err := os.ReadFile("../docs/operations.md")
+	ops, err := os.ReadFile("../docs/observability.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +117,8 @@ func TestEveryAlertSaysWhatItIsAndWhatToDo(t *testing.T) {
 				t.Errorf("%s: severity %q, want page or ticket", r.Alert, s)
 			}
 			file, frag, _ := strings.Cut(r.Annotations["runbook"], "#")
-			if file != "docs/operations.md" || !anchors[frag] {
-				t.Errorf("%s: runbook %q is not a section of docs/operations.md", r.Alert, r.Annotations["runbook"])
+			if file != "docs/observability.md" || !anchors[frag] {
+				t.Errorf("%s: runbook %q is not a section of docs/observability.md", r.Alert, r.Annotations["runbook"])
 			}
 		}
 	}

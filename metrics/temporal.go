@@ -13,7 +13,7 @@ import (
 // every attribute set of a name as its own series, which the hand-made
 // bridge this replaces could not (it fixed a name's labels at first use and
 // dropped the rest); and it is the handler the traces' interceptor comes
-// from, one library for both (docs/operations.md). Tally's Prometheus
+// from, one library for both (docs/observability.md). Tally's Prometheus
 // reporter would do as well for metrics, but adds a second metrics library
 // beside OpenTelemetry's traces.
 func (r *Registry) SDKHandler() client.MetricsHandler {
