@@ -106,3 +106,14 @@ func (s *stack) timerSummaries(id string) []string {
 	}
 	return out
 }
+
+// largestEvent is the history's largest event as the sealed fixtures hold
+// it (JSON, payloads decoded), with its type.
+func largestEvent(h *historypb.History) (size int, kind string) {
+	for _, ev := range h.Events {
+		if b, err := protojson.Marshal(ev); err == nil && len(b) > size {
+			size, kind = len(b), ev.GetEventType().String()
+		}
+	}
+	return size, kind
+}

@@ -338,6 +338,10 @@ func TestTemporalUnreachableIs503(t *testing.T) {
 // of a removal that goes straight through (official channel, Meta unlink): at
 // most 36 (30 before the admins' notice, a step of its own at the end), so
 // the embedded server's serialized history writes stay few.
+// maxEventBytes bounds a happy path's event (JSON): its largest is the
+// start's (input, summary, search attributes).
+const maxEventBytes = 2048
+
 func TestHappyPathHistoryStaysLean(t *testing.T) {
 	s := newStack(t)
 	s.start(true)
@@ -357,6 +361,13 @@ func TestHappyPathHistoryStaysLean(t *testing.T) {
 	// after the input, or wake a run waiting days for ops.
 	if len(h.Events) > 37 {
 		t.Fatalf("happy path has %d history events, want at most 37", len(h.Events))
+	}
+	// Since r6 the payloads carry ids and small facts, never the removal's
+	// document (3 KB in r5's Unsubscribe input, run result and update answers).
+	if size, kind := largestEvent(h); size > maxEventBytes {
+		t.Fatalf("happy path's largest event is %s, %d bytes; want at most %d", kind, size, maxEventBytes)
+	} else {
+		t.Logf("largest event: %s, %d bytes", kind, size)
 	}
 	trail, _ := s.store.AuditTrail(context.Background(), id)
 	var actions []string

@@ -97,6 +97,9 @@ func (r *removal) schedulePurge(ctx workflow.Context) {
 	if err != nil && !temporal.IsCanceledError(err) { // a failure no retry mends (a bug): said, not hidden
 		r.doc.Notes = append(r.doc.Notes, domain.NotePurgeNotScheduled+temporalerr.AsDomain(err).Message)
 		r.doc.Retention.Status = domain.RetentionKept
+		if !r.doc.Final() { // the row the Meta attempts move on from holds it (a final row never moves)
+			r.audit(ctx, domain.ActionPurgeNotScheduled, r.actor, map[string]string{"error": temporalerr.AsDomain(err).Message}, &r.doc)
+		}
 	}
 }
 

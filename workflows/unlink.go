@@ -53,17 +53,7 @@ func (r *removal) unlink(ctx workflow.Context) {
 
 // unlinking is the document while Meta is being called.
 func (r *removal) unlinking(ctx workflow.Context) domain.Removal {
-	doc := r.decide(ctx, domain.StatusUnlinking, domain.StatusStep(domain.StatusUnlinking))
-	if r.owes(domain.PartSubscription) {
-		doc.MetaUnlink.Status = domain.UnlinkUnlinking
-	}
-	if r.owed.Override && doc.MetaUnlink.Override == nil {
-		doc.MetaUnlink.Override = &domain.OverrideRelease{Status: domain.OverridePending}
-	}
-	if r.owed.CreditLine && doc.MetaUnlink.CreditLine == nil {
-		doc.MetaUnlink.CreditLine = &domain.CreditLineRelease{Status: domain.CreditLinePending}
-	}
-	return doc
+	return domain.AttemptPlan{Owed: r.owed, At: workflow.Now(ctx)}.From(r.doc)
 }
 
 // attempts makes the automatic attempts at what is still owed, in the parts'

@@ -19,8 +19,9 @@ func (r *removal) owesMeta() bool { return r.owed.OwesAny(r.doc) }
 
 // attempt makes one attempt at part p and takes the document its outcome
 // leads to; on the last automatic attempt a transient failure waits for ops,
-// as a permanent one does. The activity's input is the removal unlinking
-// and the plan: one document, whatever the outcome.
+// as a permanent one does. The activity's input is ids and the plan: it
+// moves the run's row (which holds r.doc, written by the step before) as
+// the run moves r.doc.
 func (r *removal) attempt(ctx workflow.Context, p domain.MetaPart, last bool) activities.AttemptResult {
 	act, count := a.ReleaseOverride, &r.overrideAttempts
 	switch p {
@@ -32,12 +33,12 @@ func (r *removal) attempt(ctx workflow.Context, p domain.MetaPart, last bool) ac
 		act, count = a.RevokeCreditLine, &r.creditLineAttempts
 	}
 	*count++
-	from, plan := r.unlinking(ctx), domain.AttemptPlan{Part: p, Last: last, UnlinkAttempts: r.unlinkAttempts, Owed: r.owed}
+	plan := domain.AttemptPlan{Part: p, Last: last, UnlinkAttempts: r.unlinkAttempts, Owed: r.owed, At: workflow.Now(ctx)}
 	var res activities.AttemptResult
 	// Retried until the attempt and its record land; Meta's answer is the result.
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, unlinkOptions(p)), act,
-		activities.AttemptInput{Step: r.step(r.actor), Attempt: *count, From: from, Plan: plan}).Get(ctx, &res)
-	doc, ok := plan.After(from, res.Outcome, p.Facts(res.Error))
+		activities.AttemptInput{Step: r.step(r.actor), Attempt: *count, Plan: plan}).Get(ctx, &res)
+	doc, ok := plan.After(plan.From(r.doc), res.Outcome, p.Facts(res.Error))
 	if !ok { // the run was cancelled while the activity ran
 		return activities.AttemptResult{Outcome: domain.OutcomePermanent}
 	}

@@ -39,6 +39,9 @@ type removal struct {
 	opsAlerted bool
 	// adminsNotified: every admin was told, once, that the channel was removed.
 	adminsNotified bool
+	// unrecorded: the run ended on a step that failed for good, with no
+	// record of its end: the read model does not hold doc, so the answers carry it.
+	unrecorded bool
 	// done is a verification after which nothing is owed: it is answered with
 	// the outcome ("completed") rather than "removing".
 	done *command
@@ -50,17 +53,18 @@ type removal struct {
 
 // RemoveChannelWorkflow removes a channel: preflight, acknowledgement,
 // verification code, tombstone, Meta unlink (SPEC §1). Every outcome, timeouts
-// included, is a status of the returned document, not a workflow error.
+// included, is a status of the returned Outcome, not a workflow error; the
+// document is the read model's.
 //
 // The short steps (preflight, code e-mail, code check, tombstone) run as local
 // activities, inside the workflow task of the input they answer; the Meta
 // call, with its long retries, is an activity. Each human wait is a timer of
 // its own, cancelled when the input comes first (inbox.next).
-func RemoveChannelWorkflow(ctx workflow.Context, in Input) (domain.Removal, error) {
+func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Outcome, error) {
 	in.withDefaults()
 	r := newRemoval(ctx, in)
 	if err := r.setup(ctx); err != nil {
-		return domain.Removal{}, err
+		return Outcome{}, err
 	}
 	r.run(ctx)
 	// What follows the run is owed whether or not ops cancelled it: the
@@ -70,12 +74,12 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (domain.Removal, erro
 	r.notifyAdmins(after)
 	r.refuseRemaining()
 	if err := workflow.Await(after, func() bool { return workflow.AllHandlersFinished(after) }); err != nil {
-		return r.doc, err
+		return r.result(), err
 	}
 	if r.cancelRequested() {
-		return r.doc, ctx.Err() // the run closes as Canceled, its record already written
+		return r.result(), ctx.Err() // the run closes as Canceled, its record already written
 	}
-	return r.doc, nil
+	return r.result(), nil
 }
 
 // newRemoval is the state before anything ran: in preflight. It is complete
@@ -185,6 +189,7 @@ func (r *removal) end(ctx workflow.Context, status domain.Status, step string, a
 
 // finish ends the run with no record of its own (a step that failed for good).
 func (r *removal) finish(ctx workflow.Context, status domain.Status, step string) {
+	r.unrecorded = true
 	r.take(ctx, r.ending(ctx, status, step))
 }
 
