@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -54,7 +55,7 @@ func (a *Activities) Unsubscribe(ctx context.Context, in AttemptInput) (AttemptR
 		return recordedAttempt(job.Status == domain.UnlinkFailed, job.LastError), nil
 	}
 	record := func(status domain.UnlinkStatus, res AttemptResult, e domain.AuditEntry) (AttemptResult, error) {
-		records, err := a.withDocument(ctx, in, e, res, domain.Facts{UnlinkError: res.Error})
+		records, err := in.withDocument(job.Doc, e, res, domain.Facts{UnlinkError: res.Error})
 		if err == nil {
 			_, err = a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(), records...)
 		}
@@ -107,7 +108,7 @@ func (a *Activities) ReleaseNumber(ctx context.Context, in AttemptInput) (Attemp
 	}
 	record := func(status domain.NumberStatus, res AttemptResult, e domain.AuditEntry) (AttemptResult, error) {
 		err := recordMetaAnswer(ctx, func() error {
-			records, err := a.withDocument(ctx, in, e, res, domain.Facts{NumberError: res.Error})
+			records, err := in.withDocument(job.Doc, e, res, domain.Facts{NumberError: res.Error})
 			if err == nil {
 				_, err = a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(), records...)
 			}
@@ -171,7 +172,7 @@ func (a *Activities) ReleaseOverride(ctx context.Context, in AttemptInput) (Atte
 		return recordedAttempt(o.Status == domain.OverrideFailed, o.LastError), nil
 	}
 	record := func(status domain.OverrideStatus, res AttemptResult, e domain.AuditEntry) (AttemptResult, error) {
-		records, err := a.withDocument(ctx, in, e, res, domain.Facts{OverrideError: res.Error})
+		records, err := in.withDocument(job.Doc, e, res, domain.Facts{OverrideError: res.Error})
 		if err == nil {
 			_, err = a.Store.RecordOverrideAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(), records...)
 		}
@@ -220,18 +221,15 @@ func recordedAttempt(permanent bool, lastError string) AttemptResult {
 }
 
 // withDocument gives the attempt's record the document the plan leads to
-// for its outcome from the run's row (the workflow takes the same from its
-// own copy) and, when that document ends the removal, follows it with the
-// end's record (removal_completed), which then carries it. The row is read
-// apart from the write: only this run's steps write it, one at a time.
-func (a *Activities) withDocument(ctx context.Context, in AttemptInput, e domain.AuditEntry, res AttemptResult, f domain.Facts) ([]domain.AuditEntry, error) {
-	rec, err := a.Store.RemovalRun(ctx, in.RemovalID, in.RunID)
-	if err != nil {
-		return nil, err // retried: an attempt is never recorded without its document
-	}
-	stored, err := rec.Stored()
-	if err != nil {
-		return nil, err
+// for its outcome from the run's row (stored, read with the job; the
+// workflow moves its own copy the same way) and, when that document ends the
+// removal, follows it with the end's record (removal_completed), which then
+// carries it. Only this run's steps write the row, one at a time, so it has
+// not moved since it was read.
+func (in AttemptInput) withDocument(row json.RawMessage, e domain.AuditEntry, res AttemptResult, f domain.Facts) ([]domain.AuditEntry, error) {
+	var stored domain.Removal
+	if err := json.Unmarshal(row, &stored); err != nil || stored.ID == "" {
+		return nil, fmt.Errorf("the run's read-model row holds no document to move on from: %v", err)
 	}
 	doc, ok := in.Plan.After(in.Plan.From(stored), res.Outcome, f)
 	if !ok {

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // AuditEntry is one append-only record of a removal step. A record that
 // carries Removal also moves the run's row in the removals read model to it.
@@ -97,6 +100,9 @@ type Unlink struct {
 	CreditStatus    CreditLineStatus
 	CreditAttempts  int
 	CreditLastError string
+	// Doc is the run's read-model document as its last step wrote it, read
+	// with the job: what an attempt moves on from (AttemptPlan.From).
+	Doc json.RawMessage
 }
 
 // UnlinkStatus is what became of the Meta unsubscribe (meta_unlink.status,

@@ -163,8 +163,10 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domai
 			COALESCE(o.attempts, 0) AS override_attempts, COALESCE(o.last_error, '') AS override_last_error,
 			COALESCE(cl.waba_id, '') AS credit_waba_id, COALESCE(cl.allocation_config_id, '') AS credit_allocation_config_id,
 			COALESCE(cl.access_token, '') AS credit_access_token, COALESCE(cl.status, '') AS credit_status,
-			COALESCE(cl.attempts, 0) AS credit_attempts, COALESCE(cl.last_error, '') AS credit_last_error
+			COALESCE(cl.attempts, 0) AS credit_attempts, COALESCE(cl.last_error, '') AS credit_last_error,
+			COALESCE(r.doc, 'null'::jsonb) AS doc
 		FROM (SELECT $1::text AS removal_id, $2::text AS run_id) k
+		LEFT JOIN removals r ON r.removal_id = k.removal_id AND r.run_id = k.run_id
 		LEFT JOIN meta_unlinks m ON m.removal_id = k.removal_id AND m.run_id = k.run_id
 		LEFT JOIN number_releases n ON n.removal_id = k.removal_id AND n.run_id = k.run_id
 		LEFT JOIN override_releases o ON o.removal_id = k.removal_id AND o.run_id = k.run_id

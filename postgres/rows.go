@@ -68,6 +68,8 @@ type unlinkRow struct {
 	CreditStatus    domain.CreditLineStatus `db:"credit_status"`
 	CreditAttempts  int                     `db:"credit_attempts"`
 	CreditLastError string                  `db:"credit_last_error"`
+	// Doc is the run's read-model document, read with the job (UnlinkJob).
+	Doc json.RawMessage `db:"doc"`
 }
 
 // creditLineRow is a credit_line_releases row (domain.CreditLineJob).

@@ -120,7 +120,7 @@ func (r *removal) abandon(ctx workflow.Context, byOps bool) {
 // abandonInput: when the window closed, an input like every earlier
 // release's (no why); when ops stopped the wait, theirs, with why.
 func (r *removal) abandonInput(doc domain.Removal, byOps bool) activities.AbandonInput {
-	in := activities.AbandonInput{Step: r.step(r.actor), Decided: domain.One(doc)}
+	in := activities.AbandonInput{Step: r.step(r.actor), Decided: domain.One(withoutImpact(doc))}
 	if byOps {
 		in.Why, in.Actor = domain.ReasonUnlinkStoppedByOps, domain.ActorOpsTemporal
 	}

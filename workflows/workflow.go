@@ -198,7 +198,7 @@ func (r *removal) audit(ctx workflow.Context, action domain.Action, actor domain
 	r.auditSeq++
 	var decided domain.Decided
 	if doc != nil {
-		decided = domain.One(*doc)
+		decided = domain.One(withoutImpact(*doc))
 	}
 	// Retried until it lands (auditOptions has no attempt limit, and the
 	// activity reports every failure as retryable), even when ops cancel the
@@ -206,6 +206,13 @@ func (r *removal) audit(ctx workflow.Context, action domain.Action, actor domain
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.RecordAudit,
 		activities.AuditInput{Step: r.step(actor), Action: action, Detail: detail, Seq: r.auditSeq, Decided: decided}).Get(ctx, nil)
+}
+
+// withoutImpact is doc as an input carries it: the run's row holds its
+// impact, which the activity puts back (activities.Activities.withImpact).
+func withoutImpact(doc domain.Removal) domain.Removal {
+	doc.Impact = nil
+	return doc
 }
 
 func (r *removal) step(actor domain.Actor) activities.Step {
