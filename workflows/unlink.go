@@ -35,7 +35,7 @@ func (r *removal) unlink(ctx workflow.Context) {
 			r.warnedAt = workflow.Now(ctx)
 			deadline = r.warnedAt.Add(r.in.UnlinkRetryWindow.D())
 		}
-		r.setStatus(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkFailed(r.metaError(), SignalRetryUnlink, deadline))
+		r.setStatus(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkFailed(r.doc.MetaUnlink.LastMetaError(), SignalRetryUnlink, deadline))
 		r.notifyAdmins(ctx)
 		retry, end := r.awaitRetryUnlink(ctx, deadline)
 		switch end {
@@ -98,19 +98,7 @@ func (r *removal) abandon(ctx workflow.Context, byOps bool) {
 	if byOps {
 		step, why = domain.StepUnlinkStoppedByOps, domain.ReasonUnlinkStoppedByOps
 	}
-	doc := r.ending(ctx, domain.StatusCompletedWithWarnings, step)
-	if r.owes(domain.PartOverride) {
-		doc.MetaUnlink.Override = &domain.OverrideRelease{Status: domain.OverrideFailed, LastError: why}
-	}
-	if r.owes(domain.PartSubscription) {
-		doc.MetaUnlink.Status, doc.MetaUnlink.LastError = domain.UnlinkAbandoned, why
-	}
-	if r.owes(domain.PartNumber) {
-		doc.MetaUnlink.Number.Status, doc.MetaUnlink.Number.LastError = domain.NumberFailed, why
-	}
-	if r.owes(domain.PartCreditLine) {
-		doc.MetaUnlink.CreditLine = &domain.CreditLineRelease{Status: domain.CreditLineFailed, LastError: why}
-	}
+	doc := r.doc.Abandoned(r.owed, step, why, workflow.Now(ctx))
 	// Retried until it lands, as an audit write is (auditOptions).
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink,
 		r.abandonInput(doc, byOps)).Get(ctx, nil)
@@ -156,21 +144,4 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) (co
 		}
 		r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
 	}
-}
-
-// metaError is Meta's last error: the unsubscribe's, else the number's,
-// else the credit line's, else the override's.
-func (r *removal) metaError() string {
-	mu := r.doc.MetaUnlink
-	switch {
-	case mu.LastError != "":
-		return mu.LastError
-	case mu.Number != nil && mu.Number.LastError != "":
-		return mu.Number.LastError
-	case mu.CreditLine != nil && mu.CreditLine.LastError != "":
-		return mu.CreditLine.LastError
-	case mu.Override != nil:
-		return mu.Override.LastError
-	}
-	return ""
 }

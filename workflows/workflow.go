@@ -27,12 +27,11 @@ type removal struct {
 	// releaseNumber: the admin asked, with the acknowledgement, to release
 	// the phone number in Meta after the tombstone.
 	releaseNumber bool
-	// owed is what the tombstone left owed to Meta; the attempts count the
-	// attempts at each part, across retry-unlink rounds.
+	// owed is what the tombstone left owed to Meta.
 	owed domain.MetaOwed
 	// retryRounds counts ops' retry-unlink rounds (bounded, domain.MaxRetryUnlinkRounds).
-	retryRounds                                                          int
-	overrideAttempts, unlinkAttempts, numberAttempts, creditLineAttempts int
+	retryRounds int
+	tries       map[domain.MetaPart]int // attempts at each part, across rounds
 	// warnedAt is when the run first reached completed_with_warnings;
 	// opsAlerted that ops were told, once, that it stayed there.
 	warnedAt   time.Time
@@ -90,7 +89,7 @@ func newRemoval(ctx workflow.Context, in Input) *removal {
 	info := workflow.GetInfo(ctx)
 	now := workflow.Now(ctx)
 	cancelRequested := func() bool { return ctx.Err() != nil }
-	r := &removal{in: in, inbox: inbox[command]{stopped: cancelRequested}, answers: map[string]answer{}, cancelRequested: cancelRequested, doc: domain.Removal{
+	r := &removal{in: in, inbox: inbox[command]{stopped: cancelRequested}, answers: map[string]answer{}, tries: map[domain.MetaPart]int{}, cancelRequested: cancelRequested, doc: domain.Removal{
 		// The removal's run is its first: a reset (Temporal Web's button)
 		// starts a new Temporal run that keeps it, so the reset run writes
 		// the same read-model row under the same keys, and a step it repeats
@@ -146,30 +145,12 @@ func (r *removal) cancel(ctx workflow.Context, cmd command) {
 // decide is the document the removal has in status, with step: a copy of the
 // current one, which deciding leaves as it is until the run takes it (take).
 func (r *removal) decide(ctx workflow.Context, status domain.Status, step string) domain.Removal {
-	doc := r.doc
-	doc.Notes = append([]string{}, r.doc.Notes...)
-	if n := r.doc.MetaUnlink.Number; n != nil {
-		number := *n
-		doc.MetaUnlink.Number = &number
-	}
-	if o := r.doc.MetaUnlink.Override; o != nil {
-		override := *o
-		doc.MetaUnlink.Override = &override
-	}
-	if rt := r.doc.Retention; rt != nil {
-		retention := *rt
-		doc.Retention = &retention
-	}
-	doc.Status, doc.Step, doc.UpdatedAt = status, step, workflow.Now(ctx)
-	return doc
+	return r.doc.Next(status, step, workflow.Now(ctx))
 }
 
 // ending is the document of a run that ends in status.
 func (r *removal) ending(ctx workflow.Context, status domain.Status, step string) domain.Removal {
-	doc := r.decide(ctx, status, step)
-	now := workflow.Now(ctx)
-	doc.CompletedAt = &now
-	return doc
+	return r.doc.Ended(status, step, workflow.Now(ctx))
 }
 
 // take makes doc the removal's document and publishes its status.
