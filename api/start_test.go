@@ -188,7 +188,7 @@ func TestStartFindsARunThatEndedWithoutARow(t *testing.T) {
 	run := &mocks.WorkflowRun{}
 	run.On("Get", mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
 		doc := domain.Removal{ID: workflows.WorkflowID(channelID), Status: domain.StatusFailed, Step: "Falha no preflight"}
-		*args.Get(1).(*workflows.Outcome) = workflows.Outcome{ID: doc.ID, Status: doc.Status, Step: doc.Step, Doc: &doc}
+		*args.Get(1).(*workflows.Outcome) = workflows.Outcome{Status: doc.Status, Step: doc.Step, Doc: &doc}
 	}).Return(nil)
 	c.On("GetWorkflow", mock.Anything, workflows.WorkflowID(channelID), "run-2").Return(run)
 	r := api.TemporalRemovals{Client: c, Runs: &runs{row: map[string]domain.RemovalRecord{}}}

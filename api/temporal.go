@@ -167,7 +167,7 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 			if err := t.Client.GetWorkflow(ctx, id, runID).Get(ctx, &out); err != nil {
 				return domain.Removal{}, t.updateError(err)
 			}
-			return t.closed(ctx, out), nil
+			return t.closed(ctx, id, out), nil
 		}
 	}
 }
@@ -239,7 +239,7 @@ func (t TemporalRemovals) Get(ctx context.Context, removalID string) (domain.Rem
 	}
 	var out workflows.Outcome
 	if err := t.Client.GetWorkflow(ctx, removalID, info.GetExecution().GetRunId()).Get(ctx, &out); err == nil {
-		return t.closed(ctx, out), nil
+		return t.closed(ctx, removalID, out), nil
 	}
 	// Terminated or failed outside the workflow's own outcomes: report it as failed.
 	doc = domain.Removal{ID: removalID, RunID: info.GetExecution().GetRunId(), Status: domain.StatusFailed,
@@ -259,16 +259,17 @@ func (t TemporalRemovals) Get(ctx context.Context, removalID string) (domain.Rem
 // closed is the removal a closed run's outcome stands for: the document it
 // carries (it ended with no record), else its read-model row, else (no row:
 // a run that ended before its first step wrote one) the outcome itself.
-func (t TemporalRemovals) closed(ctx context.Context, out workflows.Outcome) domain.Removal {
+func (t TemporalRemovals) closed(ctx context.Context, id string, out workflows.Outcome) domain.Removal {
 	if out.Doc != nil {
 		return *out.Doc
 	}
 	if t.Runs != nil {
-		if rec, err := t.Runs.RemovalRun(ctx, out.ID, out.RunID); err == nil && domain.Status(rec.Status) == out.Status {
+		if rec, err := t.Runs.RemovalRun(ctx, id, out.RunID); err == nil && domain.Status(rec.Status) == out.Status {
 			return rec.Document()
 		}
 	}
-	return domain.Removal{ID: out.ID, RunID: out.RunID, ChannelID: out.ChannelID, Status: out.Status, Step: out.Step,
+	channelID, _ := workflows.ChannelIDOf(id)
+	return domain.Removal{ID: id, RunID: out.RunID, ChannelID: channelID, Status: out.Status, Step: out.Step,
 		CompletedAt: out.CompletedAt, Notes: []string{}}
 }
 

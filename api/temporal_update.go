@@ -29,7 +29,7 @@ func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, 
 		err = h.Get(ctx, &out)
 	}
 	if err == nil {
-		return t.answered(ctx, out)
+		return t.answered(ctx, removalID, out)
 	}
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) { // the run is closed: answer as the run would have
@@ -48,14 +48,14 @@ func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, 
 // GET would say); the status the run answered keeps its step, which names
 // the wait's deadline. An outcome that carries its document (a run that
 // ended with no record) is answered as it is.
-func (t TemporalRemovals) answered(ctx context.Context, out workflows.Outcome) (domain.Removal, error) {
+func (t TemporalRemovals) answered(ctx context.Context, removalID string, out workflows.Outcome) (domain.Removal, error) {
 	if out.Doc != nil {
 		return *out.Doc, nil
 	}
 	if t.Runs == nil {
 		return domain.Removal{}, domain.Errorf(domain.CodeInternal, "TemporalRemovals.Runs is not set")
 	}
-	rec, err := t.Runs.RemovalRun(ctx, out.ID, out.RunID)
+	rec, err := t.Runs.RemovalRun(ctx, removalID, out.RunID)
 	if err != nil {
 		return domain.Removal{}, err
 	}

@@ -170,7 +170,7 @@ func (r *removal) refuseRemaining() {
 // outcome is the run's answer as of now: ids, status and step; the
 // document itself only when no record holds it (unrecorded).
 func (r *removal) outcome() Outcome {
-	out := Outcome{ID: r.doc.ID, RunID: r.doc.RunID, ChannelID: r.doc.ChannelID, Status: r.doc.Status, Step: r.doc.Step, CompletedAt: r.doc.CompletedAt}
+	out := Outcome{RunID: r.doc.RunID, Status: r.doc.Status, Step: r.doc.Step, CompletedAt: r.doc.CompletedAt}
 	if r.unrecorded {
 		doc := r.doc
 		out.Doc = &doc

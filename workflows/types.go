@@ -99,18 +99,16 @@ type ActorRequest struct {
 	Actor domain.Actor `json:"actor"`
 }
 
-// Outcome is what a removal's run returns and what its updates answer: ids,
-// status and step, small, so no history event carries the document. The
+// Outcome is what a removal's run returns and what its updates answer: its
+// run, status and step, small (the removal's id is the workflow's), so no history event carries the document. The
 // document is the read model's: each step that moves it writes it before
 // the run answers (the API reads it there, and GET answers from it); Doc
 // carries it only when no record holds it (a step that failed for good ends
 // the run without one). Its JSON names are the document's: an earlier
 // release's result (the whole document) decodes as one, and one decodes as
-// a document.
+// a (partial) document.
 type Outcome struct {
-	ID          string             `json:"id"`
 	RunID       string             `json:"run_id"`
-	ChannelID   string             `json:"channel_id"`
 	Status      domain.Status      `json:"status"`
 	Step        string             `json:"step"`
 	MetaUnlink  *OutcomeMetaUnlink `json:"meta_unlink,omitempty"`

@@ -208,27 +208,26 @@ func (r *removal) setLocalStatus(ctx workflow.Context, status domain.Status, ste
 }
 
 // setStatus records a status change where ops look: query, search attributes
-// and Temporal Web's current details.
+// and Temporal Web's current details. Only the search attributes that
+// changed are upserted (the start set the channel's and the account's; a
+// run started from Temporal without them gets them here).
 func (r *removal) setStatus(ctx workflow.Context, status domain.Status, step string) {
 	r.doc.Status, r.doc.Step, r.doc.UpdatedAt = status, step, workflow.Now(ctx)
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — %s", status, step))
-	if r.searchAttributesHold(ctx, status) {
-		return // e.g. the start already said awaiting_acknowledgement: no event for nothing
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	var sas []temporal.SearchAttributeUpdate
+	for _, kv := range []struct {
+		key   temporal.SearchAttributeKeyKeyword
+		value string
+	}{{SAChannelID, r.doc.ChannelID}, {SARemovalStatus, string(status)}, {SAAccountID, r.doc.AccountID}} {
+		if cur, _ := sa.GetKeyword(kv.key); kv.value != "" && cur != kv.value {
+			sas = append(sas, kv.key.ValueSet(kv.value))
+		}
 	}
-	sas := []temporal.SearchAttributeUpdate{SAChannelID.ValueSet(r.doc.ChannelID), SARemovalStatus.ValueSet(string(status))}
-	if r.doc.AccountID != "" {
-		sas = append(sas, SAAccountID.ValueSet(r.doc.AccountID))
+	if len(sas) == 0 {
+		return // e.g. the start already said awaiting_acknowledgement: no event for nothing
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, sas...); err != nil {
 		workflow.GetLogger(ctx).Error("search attribute upsert failed", "error", err)
 	}
-}
-
-// searchAttributesHold: the run's search attributes already say this.
-func (r *removal) searchAttributesHold(ctx workflow.Context, status domain.Status) bool {
-	sa := workflow.GetTypedSearchAttributes(ctx)
-	st, _ := sa.GetKeyword(SARemovalStatus)
-	ch, _ := sa.GetKeyword(SAChannelID)
-	acc, _ := sa.GetKeyword(SAAccountID)
-	return st == string(status) && ch == r.doc.ChannelID && (r.doc.AccountID == "" || acc == r.doc.AccountID)
 }
