@@ -17,7 +17,7 @@ func TestInputsCarryIdsTheRowHoldsTheDocument(t *testing.T) {
 	ch := e.channel("whatsapp_cloud", "W-LEAN", "")
 	st := e.step(ch)
 	removing := domain.Removal{ID: st.RemovalID, RunID: st.RunID, ChannelID: ch, AccountID: e.account, Status: domain.StatusRemoving,
-		Impact: &domain.Impact{ChannelName: "Loja", Kind: domain.KindWhatsAppCloud, Warnings: []string{"aviso do preflight"}},
+		Impact:     &domain.Impact{ChannelName: "Loja", Kind: domain.KindWhatsAppCloud, Warnings: []string{"aviso do preflight"}},
 		MetaUnlink: domain.MetaUnlink{Status: domain.UnlinkNotStarted}, Notes: []string{"nota do run"}, UpdatedAt: time.Now()}
 	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: st, Decided: domain.Decided{domain.OutcomeUnlinkOwed: removing}}); err != nil {
 		t.Fatal(err)
