@@ -44,6 +44,9 @@ type Store interface {
 	RecordOverrideAttempt(ctx context.Context, removalID, runID string, status domain.OverrideStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.OverrideJob, error)
 	RecordCreditLineAttempt(ctx context.Context, removalID, runID string, status domain.CreditLineStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.CreditLineJob, error)
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
+	// RemovalRun reads the run's read-model row: the document a Meta
+	// attempt moves on from (its input carries ids, not the document).
+	RemovalRun(ctx context.Context, removalID, runID string) (domain.RemovalRecord, error)
 	// NoticeSent says whether the notice key has gone out; MarkNoticeSent
 	// records it, with its audit record, once the provider accepted it.
 	NoticeSent(ctx context.Context, key string) (bool, error)

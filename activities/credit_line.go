@@ -30,8 +30,10 @@ func (a *Activities) RevokeCreditLine(ctx context.Context, in AttemptInput) (Att
 	}
 	record := func(status domain.CreditLineStatus, res AttemptResult, e domain.AuditEntry) (AttemptResult, error) {
 		err := recordMetaAnswer(ctx, func() error {
-			_, err := a.Store.RecordCreditLineAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(),
-				in.withDocument(e, res, domain.Facts{CreditLineError: res.Error})...)
+			records, err := in.withDocument(job.Doc, e, res, domain.Facts{CreditLineError: res.Error})
+			if err == nil {
+				_, err = a.Store.RecordCreditLineAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(), records...)
+			}
 			return err
 		})
 		return res, err

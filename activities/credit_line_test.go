@@ -25,7 +25,7 @@ func (e *env) onCredit(waba, cfg string) (string, activities.DeleteResult) {
 	e.graph.ShareCreditLine(cfg, waba)
 	ch := e.must(e.b.Channel(seed.ChannelSpec{AccountID: e.account, Name: "WhatsApp " + waba, Kind: "whatsapp_cloud",
 		WABAID: waba, PhoneNumberID: "PN-" + waba, Token: token, CreditAllocation: cfg}))
-	d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
+	d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch), Decided: e.tombstoneDocs(ch)})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestRevokeCreditLine(t *testing.T) {
 	t.Run("a WABA not on our credit line owes none", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.channel("whatsapp_cloud", "W-PLAIN", "")
-		d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
+		d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch), Decided: e.tombstoneDocs(ch)})
 		if err != nil || d.CreditLine {
 			t.Fatalf("%+v %v", d, err)
 		}

@@ -16,7 +16,7 @@ import (
 // releasing tombstones a WhatsApp channel on waba with the number's release asked for.
 func (e *env) releasing(waba string) string {
 	ch := e.channel("whatsapp_cloud", waba, "")
-	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch), ReleaseNumber: true}); err != nil {
+	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch), ReleaseNumber: true, Decided: e.tombstoneDocs(ch)}); err != nil {
 		e.t.Fatal(err)
 	}
 	return ch
@@ -48,7 +48,7 @@ func TestReleaseNumber(t *testing.T) {
 	t.Run("not asked: nothing deregistered", func(t *testing.T) {
 		e := newEnv(t)
 		ch := e.channel("whatsapp_cloud", "W1", "")
-		d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
+		d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch), Decided: e.tombstoneDocs(ch)})
 		if err != nil || d.Number || !d.Subscription {
 			t.Fatalf("%+v %v", d, err)
 		}

@@ -141,7 +141,8 @@ type AuditInput struct {
 	Detail map[string]string `json:"detail,omitempty"`
 	// Seq distinguishes repeated actions of one run (e.g. refused resends).
 	Seq int `json:"seq,omitempty"`
-	// Decided: the document the step leads to, if it moves the removal.
+	// Decided: the document the step leads to, if it moves the removal;
+	// without its impact (since r6), which the run's row holds (withImpact).
 	Decided domain.Decided `json:"decided,omitempty"`
 }
 
@@ -154,10 +155,37 @@ func (a *Activities) RecordAudit(ctx context.Context, in AuditInput) error {
 	}
 	e := in.Step.audit(in.Action, detail, in.key(in.Action, fmt.Sprint(in.Seq)))
 	if doc, ok := in.Decided.For(domain.OutcomeRecorded, domain.Facts{}); ok {
-		e.Removal = &doc
+		full, err := a.withImpact(ctx, in.Step, doc)
+		if err != nil {
+			return temporalerr.Encode(domain.Errorf(domain.CodeUnavailable, "audit record %s not written: %v", in.Action, err))
+		}
+		e.Removal = &full
 	}
 	if err := a.Store.AppendAudit(ctx, e); err != nil {
 		return temporalerr.Encode(domain.Errorf(domain.CodeUnavailable, "audit record %s not written: %v", in.Action, err))
 	}
 	return nil
+}
+
+// withImpact is doc with the impact the run's row holds, when the workflow
+// sent it without one: the preflight found the impact and wrote it, and no
+// later step changes it but the tombstone's attendances, written too, so an
+// input needs not carry it (it is most of a document).
+func (a *Activities) withImpact(ctx context.Context, st Step, doc domain.Removal) (domain.Removal, error) {
+	if doc.Impact != nil {
+		return doc, nil
+	}
+	rec, err := a.Store.RemovalRun(ctx, st.RemovalID, st.RunID)
+	switch {
+	case domain.ErrorCode(err) == domain.CodeNotFound: // no step wrote it: no impact known
+		return doc, nil
+	case err != nil:
+		return doc, err
+	}
+	stored, err := rec.Stored()
+	if err != nil {
+		return doc, err
+	}
+	doc.Impact = stored.Impact
+	return doc, nil
 }

@@ -99,6 +99,7 @@ func attendanceFacts(de *domain.Error) *domain.Facts {
 // AbandonInput settles, for good, what nobody retried within the window.
 type AbandonInput struct {
 	Step
+	// Decided: the document it leads to, without its impact (withImpact).
 	Decided domain.Decided `json:"decided"`
 	// Why the jobs are abandoned; empty (every run before r4): the retry
 	// window closed.
@@ -150,7 +151,11 @@ func (a *Activities) AbandonUnlink(ctx context.Context, in AbandonInput) error {
 	}
 	e := in.audit(domain.ActionMetaUnlinkAbandoned, map[string]any{"attempts": job.Attempts}, in.key(domain.ActionMetaUnlinkAbandoned, fmt.Sprint(job.Attempts)))
 	if doc, ok := in.Decided.For(domain.OutcomeRecorded, domain.Facts{}); ok {
-		e.Removal = &doc
+		full, err := a.withImpact(ctx, in.Step, doc)
+		if err != nil {
+			return err
+		}
+		e.Removal = &full
 	}
 	if len(owed) == 0 {
 		return a.Store.AppendAudit(ctx, e)

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -20,9 +21,9 @@ type AttemptInput struct {
 	// rounds: an attempt already recorded (a retry after a crash) is answered
 	// from its record, not made again.
 	Attempt int `json:"attempt"`
-	// From is the removal unlinking, as the workflow decided it; Plan
-	// decides what it becomes for each outcome (domain.AttemptPlan.After).
-	From domain.Removal     `json:"from"`
+	// Plan decides what the removal's document, as the run's read-model row
+	// holds it, becomes for each outcome (domain.AttemptPlan.From, After):
+	// the input carries ids and the plan, never a document.
 	Plan domain.AttemptPlan `json:"plan"`
 }
 
@@ -54,8 +55,10 @@ func (a *Activities) Unsubscribe(ctx context.Context, in AttemptInput) (AttemptR
 		return recordedAttempt(job.Status == domain.UnlinkFailed, job.LastError), nil
 	}
 	record := func(status domain.UnlinkStatus, res AttemptResult, e domain.AuditEntry) (AttemptResult, error) {
-		_, err := a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(),
-			in.withDocument(e, res, domain.Facts{UnlinkError: res.Error})...)
+		records, err := in.withDocument(job.Doc, e, res, domain.Facts{UnlinkError: res.Error})
+		if err == nil {
+			_, err = a.Store.RecordUnlinkAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(), records...)
+		}
 		return res, err
 	}
 	failed := func(permanent bool, text string, cause error) (AttemptResult, error) {
@@ -111,8 +114,10 @@ func (a *Activities) ReleaseNumber(ctx context.Context, in AttemptInput) (Attemp
 	}
 	record := func(status domain.NumberStatus, res AttemptResult, e domain.AuditEntry) (AttemptResult, error) {
 		err := recordMetaAnswer(ctx, func() error {
-			_, err := a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(),
-				in.withDocument(e, res, domain.Facts{NumberError: res.Error})...)
+			records, err := in.withDocument(job.Doc, e, res, domain.Facts{NumberError: res.Error})
+			if err == nil {
+				_, err = a.Store.RecordNumberAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(), records...)
+			}
 			return err
 		})
 		return res, err
@@ -179,8 +184,10 @@ func (a *Activities) ReleaseOverride(ctx context.Context, in AttemptInput) (Atte
 		return recordedAttempt(o.Status == domain.OverrideFailed, o.LastError), nil
 	}
 	record := func(status domain.OverrideStatus, res AttemptResult, e domain.AuditEntry) (AttemptResult, error) {
-		_, err := a.Store.RecordOverrideAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(),
-			in.withDocument(e, res, domain.Facts{OverrideError: res.Error})...)
+		records, err := in.withDocument(job.Doc, e, res, domain.Facts{OverrideError: res.Error})
+		if err == nil {
+			_, err = a.Store.RecordOverrideAttempt(ctx, in.RemovalID, in.RunID, status, res.Error, a.now(), records...)
+		}
 		return res, err
 	}
 	failed := func(text string, cause error) (AttemptResult, error) {
@@ -231,19 +238,26 @@ func recordedAttempt(permanent bool, lastError string) AttemptResult {
 	return AttemptResult{Outcome: domain.OutcomeTransient, Error: lastError}
 }
 
-// withDocument gives the attempt's record the document the workflow decided
-// for its outcome and, when that document ends the removal, follows it with
-// the end's record (removal_completed), which then carries it.
-func (in AttemptInput) withDocument(e domain.AuditEntry, res AttemptResult, f domain.Facts) []domain.AuditEntry {
-	doc, ok := in.Plan.After(in.From, res.Outcome, f)
+// withDocument gives the attempt's record the document the plan leads to
+// for its outcome from the run's row (stored, read with the job; the
+// workflow moves its own copy the same way) and, when that document ends the
+// removal, follows it with the end's record (removal_completed), which then
+// carries it. Only this run's steps write the row, one at a time, so it has
+// not moved since it was read.
+func (in AttemptInput) withDocument(row json.RawMessage, e domain.AuditEntry, res AttemptResult, f domain.Facts) ([]domain.AuditEntry, error) {
+	var stored domain.Removal
+	if err := json.Unmarshal(row, &stored); err != nil || stored.ID == "" {
+		return nil, fmt.Errorf("the run's read-model row holds no document to move on from: %v", err)
+	}
+	doc, ok := in.Plan.After(in.Plan.From(stored), res.Outcome, f)
 	if !ok {
-		return []domain.AuditEntry{e}
+		return []domain.AuditEntry{e}, nil
 	}
 	if !doc.Final() {
 		e.Removal = &doc
-		return []domain.AuditEntry{e}
+		return []domain.AuditEntry{e}, nil
 	}
 	end := in.audit(domain.EndAction(doc.Status), nil, in.key(domain.EndAction(doc.Status)))
 	end.Removal = &doc
-	return []domain.AuditEntry{e, end}
+	return []domain.AuditEntry{e, end}, nil
 }

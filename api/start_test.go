@@ -178,7 +178,8 @@ func TestStartCatchesARowWrittenBeforeTheStartReturns(t *testing.T) {
 }
 
 // A run that ends without writing a row (a preflight that failed) is found
-// by asking Temporal, and its own answer is returned.
+// by asking Temporal, and its own answer (the outcome, which then carries
+// its document) is returned.
 func TestStartFindsARunThatEndedWithoutARow(t *testing.T) {
 	c := &mocks.Client{}
 	started(c, "run-2")
@@ -186,12 +187,13 @@ func TestStartFindsARunThatEndedWithoutARow(t *testing.T) {
 	c.On("DescribeWorkflowExecution", mock.Anything, workflows.WorkflowID(channelID), "run-2").Return(closed, nil)
 	run := &mocks.WorkflowRun{}
 	run.On("Get", mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
-		*args.Get(1).(*domain.Removal) = domain.Removal{ID: workflows.WorkflowID(channelID), Status: domain.StatusFailed}
+		doc := domain.Removal{ID: workflows.WorkflowID(channelID), Status: domain.StatusFailed, Step: "Falha no preflight"}
+		*args.Get(1).(*workflows.Outcome) = workflows.Outcome{Status: doc.Status, Step: doc.Step, Doc: &doc}
 	}).Return(nil)
 	c.On("GetWorkflow", mock.Anything, workflows.WorkflowID(channelID), "run-2").Return(run)
 	r := api.TemporalRemovals{Client: c, Runs: &runs{row: map[string]domain.RemovalRecord{}}}
 	doc, err := r.Start(context.Background(), "acc", workflows.Input{ChannelID: channelID})
-	if err != nil || doc.Status != domain.StatusFailed {
+	if err != nil || doc.Status != domain.StatusFailed || doc.Step != "Falha no preflight" {
 		t.Fatalf("%+v %v", doc, err)
 	}
 }

@@ -163,11 +163,11 @@ func (t TemporalRemovals) awaitPreflight(ctx context.Context, id, runID string, 
 			return domain.Removal{}, unavailable(err)
 		}
 		if d.GetWorkflowExecutionInfo().GetCloseTime() != nil {
-			var doc domain.Removal
-			if err := t.Client.GetWorkflow(ctx, id, runID).Get(ctx, &doc); err != nil {
-				return doc, t.updateError(err)
+			var out workflows.Outcome
+			if err := t.Client.GetWorkflow(ctx, id, runID).Get(ctx, &out); err != nil {
+				return domain.Removal{}, t.updateError(err)
 			}
-			return doc, nil
+			return t.closed(ctx, id, out), nil
 		}
 	}
 }
@@ -237,21 +237,40 @@ func (t TemporalRemovals) Get(ctx context.Context, removalID string) (domain.Rem
 		}
 		return doc, v.Get(&doc)
 	}
-	if err := t.Client.GetWorkflow(ctx, removalID, info.GetExecution().GetRunId()).Get(ctx, &doc); err != nil {
-		// Terminated or failed outside the workflow's own outcomes: report it as failed.
-		doc = domain.Removal{ID: removalID, RunID: info.GetExecution().GetRunId(), Status: domain.StatusFailed,
-			Step: "A execução terminou de forma anormal: " + info.GetStatus().String(), Notes: []string{}}
-		if ct := info.GetCloseTime(); ct != nil {
-			at := ct.AsTime()
-			doc.CompletedAt = &at
-		}
-		doc.CreatedAt = info.GetStartTime().AsTime()
-		doc.UpdatedAt = doc.CreatedAt
-		if doc.CompletedAt != nil {
-			doc.UpdatedAt = *doc.CompletedAt
-		}
+	var out workflows.Outcome
+	if err := t.Client.GetWorkflow(ctx, removalID, info.GetExecution().GetRunId()).Get(ctx, &out); err == nil {
+		return t.closed(ctx, removalID, out), nil
+	}
+	// Terminated or failed outside the workflow's own outcomes: report it as failed.
+	doc = domain.Removal{ID: removalID, RunID: info.GetExecution().GetRunId(), Status: domain.StatusFailed,
+		Step: "A execução terminou de forma anormal: " + info.GetStatus().String(), Notes: []string{}}
+	if ct := info.GetCloseTime(); ct != nil {
+		at := ct.AsTime()
+		doc.CompletedAt = &at
+	}
+	doc.CreatedAt = info.GetStartTime().AsTime()
+	doc.UpdatedAt = doc.CreatedAt
+	if doc.CompletedAt != nil {
+		doc.UpdatedAt = *doc.CompletedAt
 	}
 	return doc, nil
+}
+
+// closed is the removal a closed run's outcome stands for: the document it
+// carries (it ended with no record), else its read-model row, else (no row:
+// a run that ended before its first step wrote one) the outcome itself.
+func (t TemporalRemovals) closed(ctx context.Context, id string, out workflows.Outcome) domain.Removal {
+	if out.Doc != nil {
+		return *out.Doc
+	}
+	if t.Runs != nil {
+		if rec, err := t.Runs.RemovalRun(ctx, id, out.RunID); err == nil && domain.Status(rec.Status) == out.Status {
+			return rec.Document()
+		}
+	}
+	channelID, _ := workflows.ChannelIDOf(id)
+	return domain.Removal{ID: id, RunID: out.RunID, ChannelID: channelID, Status: out.Status, Step: out.Step,
+		CompletedAt: out.CompletedAt, Notes: []string{}}
 }
 
 // Ready checks that the Temporal frontend answers.

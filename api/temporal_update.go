@@ -15,19 +15,21 @@ import (
 	"github.com/crm/channel-removal/workflows"
 )
 
-// Update sends an update to the running removal. When the run is already
+// Update sends an update to the running removal and answers the removal
+// as the read model holds it once the run answered. When the run is already
 // closed, the answer depends on how it ended (e.g. code_expired, locked).
 func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, arg any) (domain.Removal, error) {
 	ctx, cancel := t.bound(ctx)
 	defer cancel()
 	var doc domain.Removal
+	var out workflows.Outcome
 	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		UpdateID: UpdateIDFrom(ctx), WorkflowID: removalID, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {
-		err = h.Get(ctx, &doc)
+		err = h.Get(ctx, &out)
 	}
 	if err == nil {
-		return doc, nil
+		return t.answered(ctx, removalID, out)
 	}
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) { // the run is closed: answer as the run would have
@@ -38,6 +40,30 @@ func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, 
 		return cur, workflows.Refusal(workflows.ActionOfUpdate[update], cur.Status)
 	}
 	return doc, t.updateError(err)
+}
+
+// answered is the removal an update's outcome stands for. The run answers
+// once the step that moved it wrote the run's read-model row, so the row is
+// read (it may have moved on since: the answer is then the later state, as
+// GET would say); the status the run answered keeps its step, which names
+// the wait's deadline. An outcome that carries its document (a run that
+// ended with no record) is answered as it is.
+func (t TemporalRemovals) answered(ctx context.Context, removalID string, out workflows.Outcome) (domain.Removal, error) {
+	if out.Doc != nil {
+		return *out.Doc, nil
+	}
+	if t.Runs == nil {
+		return domain.Removal{}, domain.Errorf(domain.CodeInternal, "TemporalRemovals.Runs is not set")
+	}
+	rec, err := t.Runs.RemovalRun(ctx, removalID, out.RunID)
+	if err != nil {
+		return domain.Removal{}, err
+	}
+	doc := rec.Document()
+	if doc.Status == out.Status {
+		doc.Step = out.Step
+	}
+	return doc, nil
 }
 
 // updateError turns an update's failure into the domain error it carries.

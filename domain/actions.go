@@ -45,9 +45,11 @@ const (
 	// The customer's data (retention.go).
 	ActionConversationsExported Action = "conversations_exported"
 	// ActionExportNotified: an admin was told of an export (who, from where).
-	ActionExportNotified    Action = "export_notified"
-	ActionRetentionChosen   Action = "retention_chosen"
-	ActionPurgeScheduled    Action = "purge_scheduled"
+	ActionExportNotified  Action = "export_notified"
+	ActionRetentionChosen Action = "retention_chosen"
+	ActionPurgeScheduled  Action = "purge_scheduled"
+	// ActionPurgeNotScheduled: the removal could not hand its purge over (a bug); the history is kept.
+	ActionPurgeNotScheduled Action = "purge_not_scheduled"
 	ActionPurgeCancelled    Action = "purge_cancelled"
 	ActionPurgeMoved        Action = "purge_moved"
 	ActionHoldSet           Action = "hold_set"

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // AuditEntry is one append-only record of a removal step. A record that
 // carries Removal also moves the run's row in the removals read model to it.
@@ -100,6 +103,9 @@ type Unlink struct {
 	// CreditOtherLive counts the other live channels on the WABA or on
 	// the same allocation config, as read with the job.
 	CreditOtherLive int
+	// Doc is the run's read-model document as its last step wrote it, read
+	// with the job: what an attempt moves on from (AttemptPlan.From).
+	Doc json.RawMessage
 }
 
 // UnlinkStatus is what became of the Meta unsubscribe (meta_unlink.status,

@@ -68,3 +68,11 @@ func (rec RemovalRecord) Document() Removal {
 	}
 	return doc
 }
+
+// Stored is the document as the run's last step wrote it, whole (its step
+// and times included): what a step that moves it next starts from.
+func (rec RemovalRecord) Stored() (Removal, error) {
+	var doc Removal
+	err := json.Unmarshal(rec.Doc, &doc)
+	return doc, err
+}

@@ -74,18 +74,42 @@ func (p MetaPart) Facts(metaError string) Facts {
 	return Facts{UnlinkError: metaError}
 }
 
-// AttemptPlan is what decides an attempt's document besides its outcome:
-// the part, whether it is the last automatic attempt (a transient failure
-// then waits for ops), the subscription's attempts so far, what is owed.
+// AttemptPlan is what decides an attempt's document besides its outcome
+// and the removal's document: the part, whether it is the last automatic
+// attempt (a transient failure then waits for ops), the subscription's
+// attempts so far, what is owed, and when the workflow decided (At). It is
+// an attempt's whole input besides ids: the activity reads the document
+// from the read model, the workflow has it (both run From, then After).
 type AttemptPlan struct {
-	Part           MetaPart `json:"part"`
-	Last           bool     `json:"last,omitempty"`
-	UnlinkAttempts int      `json:"unlink_attempts,omitempty"`
-	Owed           MetaOwed `json:"owed"`
+	Part           MetaPart  `json:"part"`
+	Last           bool      `json:"last,omitempty"`
+	UnlinkAttempts int       `json:"unlink_attempts,omitempty"`
+	Owed           MetaOwed  `json:"owed"`
+	At             time.Time `json:"at"`
+}
+
+// From is doc unlinking at the plan's time: the removal while Meta is
+// called, each part still owed shown pending.
+func (pl AttemptPlan) From(doc Removal) Removal {
+	doc = doc.clone()
+	doc.Status, doc.Step, doc.UpdatedAt = StatusUnlinking, StatusStep(StatusUnlinking), pl.At
+	if pl.Owed.Owes(doc, PartSubscription) {
+		doc.MetaUnlink.Status = UnlinkUnlinking
+	}
+	if pl.Owed.Override && doc.MetaUnlink.Override == nil {
+		doc.MetaUnlink.Override = &OverrideRelease{Status: OverridePending}
+	}
+	if pl.Owed.CreditLine && doc.MetaUnlink.CreditLine == nil {
+		doc.MetaUnlink.CreditLine = &CreditLineRelease{Status: CreditLinePending}
+	}
+	if pl.Owed.Number && doc.MetaUnlink.Number == nil { // asked with the acknowledgement: the run's row shows it
+		doc.MetaUnlink.Number = &NumberRelease{Status: NumberPending}
+	}
+	return doc
 }
 
 // After is the document an attempt at the plan's part leads to from doc
-// (the removal unlinking, as the workflow handed it) for outcome o with the
+// (the removal unlinking, From) for outcome o with the
 // attempt's facts; ok is false for an outcome the part cannot have (the
 // step then moves nothing). Its times are doc's (when the workflow decided).
 func (pl AttemptPlan) After(doc Removal, o Outcome, f Facts) (Removal, bool) {

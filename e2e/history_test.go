@@ -112,7 +112,8 @@ func (s *stack) timerSummaries(id string) []string {
 // TestHappyPathHistoryStaysLean counts, on the real server, the history events
 // of a removal that goes straight through (official channel, Meta unlink): at
 // most 36 (30 before the admins' notice, a step of its own at the end), so
-// the embedded server's serialized history writes stay few.
+// the embedded server's serialized history writes stay few, and no event
+// over maxEventBytes.
 func TestHappyPathHistoryStaysLean(t *testing.T) {
 	s := newStack(t)
 	s.start(true)
@@ -133,6 +134,13 @@ func TestHappyPathHistoryStaysLean(t *testing.T) {
 	if len(h.Events) > 37 {
 		t.Fatalf("happy path has %d history events, want at most 37", len(h.Events))
 	}
+	// Since r6 the payloads carry ids and small facts, never the removal's
+	// document (3 KB in r5's Unsubscribe input, run result and update answers).
+	if size, kind := largestEvent(h); size > maxEventBytes {
+		t.Fatalf("happy path's largest event is %s, %d bytes; want at most %d", kind, size, maxEventBytes)
+	} else {
+		t.Logf("largest event: %s, %d bytes", kind, size)
+	}
 	trail, _ := s.store.AuditTrail(context.Background(), id)
 	var actions []string
 	for _, a := range trail {
@@ -142,4 +150,19 @@ func TestHappyPathHistoryStaysLean(t *testing.T) {
 		t.Fatalf("audit trail: %v", actions)
 	}
 	s.captureHistory(id, "happy_path.json")
+}
+
+// maxEventBytes bounds a happy path's event (JSON): its largest is the
+// start's (input, summary, search attributes).
+const maxEventBytes = 2048
+
+// largestEvent is the history's largest event as the sealed fixtures hold
+// it (JSON, payloads decoded), with its type.
+func largestEvent(h *historypb.History) (size int, kind string) {
+	for _, ev := range h.Events {
+		if b, err := protojson.Marshal(ev); err == nil && len(b) > size {
+			size, kind = len(b), ev.GetEventType().String()
+		}
+	}
+	return size, kind
 }

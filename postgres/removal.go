@@ -168,8 +168,10 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domai
 			-- one allocation config serves a client business's WABAs: revoking it cuts off each
 			CASE WHEN cl.removal_id IS NULL THEN 0 ELSE (SELECT count(*) FROM channels c WHERE c.status = 'active'
 				AND c.id <> cl.channel_id AND (c.waba_id = cl.waba_id OR c.credit_allocation_config_id = cl.allocation_config_id))
-			END AS credit_other_live_channels
+			END AS credit_other_live_channels,
+			COALESCE(r.doc, 'null'::jsonb) AS doc
 		FROM (SELECT $1::text AS removal_id, $2::text AS run_id) k
+		LEFT JOIN removals r ON r.removal_id = k.removal_id AND r.run_id = k.run_id
 		LEFT JOIN meta_unlinks m ON m.removal_id = k.removal_id AND m.run_id = k.run_id
 		LEFT JOIN number_releases n ON n.removal_id = k.removal_id AND n.run_id = k.run_id
 		LEFT JOIN override_releases o ON o.removal_id = k.removal_id AND o.run_id = k.run_id

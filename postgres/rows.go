@@ -69,6 +69,8 @@ type unlinkRow struct {
 	CreditAttempts  int                     `db:"credit_attempts"`
 	CreditLastError string                  `db:"credit_last_error"`
 	CreditOtherLive int                     `db:"credit_other_live_channels"`
+	// Doc is the run's read-model document, read with the job (UnlinkJob).
+	Doc json.RawMessage `db:"doc"`
 }
 
 // creditLineRow is a credit_line_releases row (domain.CreditLineJob).

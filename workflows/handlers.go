@@ -36,7 +36,7 @@ func (r *removal) setup(ctx workflow.Context) error {
 		validate any
 	}{
 		{UpdateAcknowledge,
-			func(ctx workflow.Context, v AcknowledgeRequest) (domain.Removal, error) {
+			func(ctx workflow.Context, v AcknowledgeRequest) (Outcome, error) {
 				return r.submit(ctx, command{Kind: kindAcknowledge, Actor: v.Actor, ReleaseNumber: v.ReleaseNumber, PurgeAfterDays: v.PurgeAfterDays})
 			},
 			func(ctx workflow.Context, v AcknowledgeRequest) error {
@@ -58,14 +58,14 @@ func (r *removal) setup(ctx workflow.Context) error {
 				return r.expect(kindAcknowledge, domain.StatusPreflight, domain.StatusAwaitingAcknowledgement)
 			}},
 		{UpdateVerifyCode,
-			func(ctx workflow.Context, v VerifyCodeRequest) (domain.Removal, error) {
+			func(ctx workflow.Context, v VerifyCodeRequest) (Outcome, error) {
 				return r.submit(ctx, command{Kind: kindVerify, CodeHash: v.CodeHash, Actor: v.Actor})
 			},
 			func(ctx workflow.Context, v VerifyCodeRequest) error {
 				return r.expect(kindVerify, domain.StatusAwaitingCode)
 			}},
 		{UpdateResendCode,
-			func(ctx workflow.Context, v ActorRequest) (domain.Removal, error) {
+			func(ctx workflow.Context, v ActorRequest) (Outcome, error) {
 				return r.submit(ctx, command{Kind: kindResend, Actor: v.Actor})
 			},
 			func(ctx workflow.Context, v ActorRequest) error {
@@ -78,7 +78,7 @@ func (r *removal) setup(ctx workflow.Context) error {
 				return nil
 			}},
 		{UpdateCancel,
-			func(ctx workflow.Context, v ActorRequest) (domain.Removal, error) {
+			func(ctx workflow.Context, v ActorRequest) (Outcome, error) {
 				return r.submit(ctx, command{Kind: kindCancel, Actor: v.Actor})
 			},
 			func(ctx workflow.Context, v ActorRequest) error {
@@ -124,19 +124,19 @@ func (r *removal) listen(signals workflow.Selector) func(workflow.Context) {
 // run, which answers every command it holds (refuseRemaining), so the
 // update gets the run's answer (409 cancelled) rather than a cancellation
 // error that a retry with the same UpdateID would get back for ever.
-func (r *removal) submit(ctx workflow.Context, cmd command) (domain.Removal, error) {
+func (r *removal) submit(ctx workflow.Context, cmd command) (Outcome, error) {
 	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
 	r.inbox.put(cmd)
 	wait, _ := workflow.NewDisconnectedContext(ctx)
 	if err := workflow.Await(wait, func() bool { _, ok := r.answers[cmd.ID]; return ok }); err != nil {
-		return r.doc, err
+		return r.outcome(), err
 	}
 	ans := r.answers[cmd.ID]
 	delete(r.answers, cmd.ID)
 	if ans.Err != nil {
-		return ans.Doc, temporalerr.Encode(ans.Err)
+		return Outcome{}, temporalerr.Encode(ans.Err)
 	}
-	return ans.Doc, nil
+	return ans.Out, nil
 }
 
 // expect is a validator: the update is refused, and never enters history,

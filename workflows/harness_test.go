@@ -58,6 +58,7 @@ type harness struct {
 	noticeErr    func() error
 	noticeCalls  int
 	guessNotices []activities.GuessLimitInput
+	outcomes     []Outcome // what each completed update answered, as sent
 	// guessNoticeErr, when set, is what a NotifyGuessLimit call returns (nil: sent).
 	guessNoticeErr func() error
 	// noticeFailedAlerts are AlertNoticeFailed calls (ops told of a notice not sent).
@@ -159,8 +160,8 @@ func newHarness(t *testing.T) *harness {
 				*fs = (*fs)[1:]
 			}
 			res := f()
-			if doc, ok := in.Plan.After(in.From, res.Outcome, domain.Facts{}); ok && doc.Final() {
-				h.recordAudit(string(domain.EndAction(doc.Status)))
+			if settles(in.Plan, res.Outcome) {
+				h.recordAudit(string(domain.EndAction(domain.StatusCompleted)))
 			}
 			return res, nil
 		}
@@ -279,10 +280,32 @@ func (h *harness) update(name string, arg any, check func(doc domain.Removal, co
 		OnAccept: func() {},
 		OnReject: func(err error) { finish(domain.Removal{}, err) },
 		OnComplete: func(res any, err error) {
-			doc, _ := res.(domain.Removal)
-			finish(doc, err)
+			out, _ := res.(Outcome)
+			if err == nil {
+				h.outcomes = append(h.outcomes, out)
+			}
+			finish(h.answered(out, err), err)
 		},
 	}, args...)
+}
+
+// answered is the document an update's outcome stands for: the one it
+// carries, else the run's document (the API reads the read model's, which
+// the step wrote before the run answered) with the status and step the run
+// answered (the run may have moved on since).
+func (h *harness) answered(out Outcome, err error) domain.Removal {
+	if err != nil {
+		return domain.Removal{}
+	}
+	if out.Doc != nil {
+		return *out.Doc
+	}
+	doc := h.query()
+	if doc.RunID != out.RunID {
+		h.t.Errorf("update answered run %s, the document is run %s's", out.RunID, doc.RunID)
+	}
+	doc.Status, doc.Step = out.Status, out.Step
+	return doc
 }
 
 func errCode(err error) (domain.Code, map[string]any) {
@@ -306,9 +329,21 @@ func (h *harness) run() domain.Removal {
 	if err := h.env.GetWorkflowError(); err != nil {
 		h.t.Fatalf("workflow error: %v", err)
 	}
-	var r domain.Removal
-	if err := h.env.GetWorkflowResult(&r); err != nil {
+	var out Outcome
+	if err := h.env.GetWorkflowResult(&out); err != nil {
 		h.t.Fatal(err)
+	}
+	// The result is small (ids, status, step); the document is the status query's.
+	v, err := h.env.QueryWorkflow(QueryStatus)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var r domain.Removal
+	if err := v.Get(&r); err != nil {
+		h.t.Fatal(err)
+	}
+	if out.Status != r.Status || out.Step != r.Step || out.RunID != r.RunID {
+		h.t.Fatalf("result %+v does not say the document's status %s (%s)", out, r.Status, r.Step)
 	}
 	if h.pending != 0 {
 		h.t.Fatalf("%d update(s) never answered", h.pending)
@@ -354,4 +389,21 @@ func num(v any) float64 {
 		return x
 	}
 	return -1
+}
+
+// settles says whether an attempt's outcome ends the removal: its part
+// settled and no later part owed (the parts go in order, each once the one
+// before it settled), as domain.AttemptPlan.After decides from the run's row.
+func settles(pl domain.AttemptPlan, o domain.Outcome) bool {
+	if o != domain.OutcomeDone && (o != domain.OutcomeKept || pl.Part == domain.PartNumber) {
+		return false
+	}
+	owed := map[domain.MetaPart]bool{domain.PartOverride: pl.Owed.Override, domain.PartSubscription: pl.Owed.Subscription,
+		domain.PartNumber: pl.Owed.Number, domain.PartCreditLine: pl.Owed.CreditLine}
+	for _, q := range domain.MetaParts {
+		if q > pl.Part && owed[q] {
+			return false
+		}
+	}
+	return true
 }

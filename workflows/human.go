@@ -64,7 +64,7 @@ func (r *removal) acknowledgement(ctx workflow.Context) bool {
 		}
 		switch cmd.Kind {
 		case kindAcknowledge:
-			r.askedToReleaseNumber(cmd.ReleaseNumber)
+			r.releaseNumber = r.doc.AskReleaseNumber(cmd.ReleaseNumber)
 			r.doc.Retention = domain.RetentionChosen(cmd.PurgeAfterDays)
 			// The acknowledgement is recorded by the first code's send, in its transaction.
 			err := r.sendCode(ctx, cmd.Actor, deadline)
@@ -73,7 +73,7 @@ func (r *removal) acknowledgement(ctx workflow.Context) bool {
 				r.reply(cmd, nil)
 				return true
 			}
-			r.askedToReleaseNumber(false)
+			r.releaseNumber = r.doc.AskReleaseNumber(false)
 			r.doc.Retention = nil
 			switch de := temporalerr.AsDomain(err); {
 			case r.cancelRequested():
@@ -98,27 +98,6 @@ func (r *removal) acknowledgement(ctx workflow.Context) bool {
 			r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
 		}
 	}
-}
-
-// askedToReleaseNumber records the acknowledgement's choice about the number.
-func (r *removal) askedToReleaseNumber(release bool) {
-	r.releaseNumber = false
-	if r.doc.MetaUnlink.Number != nil {
-		r.doc.MetaUnlink.Number.Status = domain.NumberNotRequested
-	}
-	if !release {
-		return
-	}
-	if r.doc.MetaUnlink.Number == nil { // no number we may release (by signal: the API refuses it)
-		note := domain.NoteNoNumberToRelease
-		if r.doc.Impact != nil && r.doc.Impact.Coexistence {
-			note = domain.NoteCoexistenceNotReleased
-		}
-		r.doc.Notes = append(r.doc.Notes, note)
-		return
-	}
-	r.releaseNumber = true
-	r.doc.MetaUnlink.Number.Status = domain.NumberPending
 }
 
 // purgeAfterDays is the retention the first code's send records.

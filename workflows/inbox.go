@@ -37,7 +37,7 @@ type command struct {
 }
 
 type answer struct {
-	Doc domain.Removal
+	Out Outcome
 	Err *domain.Error
 }
 
@@ -139,7 +139,7 @@ func (r *removal) answerDone() {
 
 func (r *removal) reply(cmd command, err *domain.Error) {
 	if cmd.ID != "" {
-		r.answers[cmd.ID] = answer{Doc: r.doc, Err: err}
+		r.answers[cmd.ID] = answer{Out: r.outcome(), Err: err}
 	}
 }
 
@@ -162,7 +162,27 @@ func (r *removal) note(n string) {
 func (r *removal) refuseRemaining() {
 	for _, cmd := range r.inbox.drain() {
 		if cmd.ID != "" {
-			r.answers[cmd.ID] = answer{Doc: r.doc, Err: Refusal(cmd.Kind, r.doc.Status)}
+			r.answers[cmd.ID] = answer{Out: r.outcome(), Err: Refusal(cmd.Kind, r.doc.Status)}
 		}
 	}
+}
+
+// outcome is the run's answer as of now: ids, status and step; the
+// document itself only when no record holds it (unrecorded).
+func (r *removal) outcome() Outcome {
+	out := Outcome{RunID: r.doc.RunID, Status: r.doc.Status, Step: r.doc.Step, CompletedAt: r.doc.CompletedAt}
+	if r.unrecorded {
+		doc := r.doc
+		out.Doc = &doc
+	}
+	return out
+}
+
+// result is the run's outcome with its unlink's counts, which ops list.
+func (r *removal) result() Outcome {
+	out := r.outcome()
+	if mu := r.doc.MetaUnlink; mu.Attempts > 0 || mu.LastError != "" {
+		out.MetaUnlink = &OutcomeMetaUnlink{Status: mu.Status, Attempts: mu.Attempts, LastError: mu.LastError}
+	}
+	return out
 }

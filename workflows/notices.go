@@ -21,7 +21,7 @@ import (
 func (r *removal) alertOps(ctx workflow.Context, deadline time.Time) {
 	r.opsAlerted = true
 	r.notice(ctx, Notice{Kind: domain.NoticeOps, Ops: &activities.OpsAlertInput{
-		Step: r.step(r.actor), ChannelName: r.channelName(), LastError: r.metaError(), Attempts: r.doc.MetaUnlink.Attempts,
+		Step: r.step(r.actor), ChannelName: r.channelName(), LastError: r.doc.MetaUnlink.LastMetaError(), Attempts: r.doc.MetaUnlink.Attempts,
 		Since: r.warnedAt, RetryUntil: deadline}}, "Alerta à equipe de operações")
 }
 
@@ -34,7 +34,7 @@ func (r *removal) notifyAdmins(ctx workflow.Context) {
 	}
 	r.adminsNotified = true
 	r.notice(ctx, Notice{Kind: domain.NoticeAdmins, Admins: &activities.NoticeInput{
-		Step: r.step(r.actor), ChannelName: r.channelName(), Status: r.doc.Status, MetaError: r.metaError(),
+		Step: r.step(r.actor), ChannelName: r.channelName(), Status: r.doc.Status, MetaError: r.doc.MetaUnlink.LastMetaError(),
 		At: workflow.Now(ctx), NumberMove: domain.NumberMoveApplies(r.doc.Impact)}}, "Aviso aos administradores: canal removido")
 }
 

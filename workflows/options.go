@@ -6,7 +6,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
@@ -94,16 +93,7 @@ func unlinkBackoff(attempt int) time.Duration {
 
 // unlinkOptions: an attempt's activity fails only when its record could not
 // be written; it is retried until the record lands (Meta's answers are results).
-func unlinkOptions(p domain.MetaPart) workflow.ActivityOptions {
-	summary := "Desvincula o aplicativo na Meta (subscribed_apps)"
-	switch p {
-	case domain.PartOverride:
-		summary = "Remove o redirecionamento de webhook do número (webhook_configuration)"
-	case domain.PartNumber:
-		summary = "Libera o número na Meta (deregister)"
-	case domain.PartCreditLine:
-		summary = "Revoga a linha de crédito compartilhada com a WABA"
-	}
+func unlinkOptions(summary string) workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second},

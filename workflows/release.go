@@ -7,4 +7,4 @@ package workflows
 // release differ in nothing a replay sees; each build is still its own
 // Worker Deployment Version, so runs stay pinned to the binary that started
 // them.
-const Release = "r5"
+const Release = "r6"

@@ -52,34 +52,9 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (ok bool
 	return true
 }
 
-// tombstoneOutcomes: an unlink owed leaves the removal removing until its
-// first attempt; with nothing owed, or Meta having cut the channel off, the
-// tombstone completes it; an attendance opened since the preflight rejects it.
+// tombstoneOutcomes is what the tombstone may lead to, decided as of now.
 func (r *removal) tombstoneOutcomes(ctx workflow.Context) domain.Decided {
-	notNeeded := r.decide(ctx, domain.StatusRemoving, "")
-	notNeeded.MetaUnlink.Status = domain.UnlinkNotNeeded
-	lost := r.decide(ctx, domain.StatusRemoving, "")
-	lost.MetaUnlink.Status = domain.UnlinkByMeta
-	lost.Notes = append(lost.Notes, domain.NoteMetaAccessLost)
-	if r.releaseNumber { // asked before Meta cut the channel off
-		lost.MetaUnlink.Number = &domain.NumberRelease{Status: domain.NumberFailed, LastError: domain.NumberNotReleasable}
-	}
-	return domain.Decided{
-		domain.OutcomeUnlinkOwed:       r.purgeDated(ctx, r.decide(ctx, domain.StatusRemoving, domain.StatusStep(domain.StatusRemoving))),
-		domain.OutcomeNothingOwed:      domain.Complete(r.purgeDated(ctx, notNeeded), workflow.Now(ctx)),
-		domain.OutcomeMetaAccessLost:   domain.Complete(r.purgeDated(ctx, lost), workflow.Now(ctx)),
-		domain.OutcomeAttendanceOpened: r.ending(ctx, domain.StatusRejected, domain.StepAttendanceOpened),
-	}
-}
-
-// purgeDated is doc with its chosen purge dated from the tombstone: that many
-// retention days after now.
-func (r *removal) purgeDated(ctx workflow.Context, doc domain.Removal) domain.Removal {
-	if rt := doc.Retention; rt != nil && rt.Status == domain.RetentionScheduled {
-		at := workflow.Now(ctx).Add(time.Duration(rt.PurgeAfterDays) * r.in.RetentionDay.D()).UTC()
-		rt.PurgeAt = &at
-	}
-	return doc
+	return r.doc.TombstoneOutcomes(r.releaseNumber, workflow.Now(ctx), r.in.RetentionDay.D())
 }
 
 // schedulePurge hands the purge the admin chose to its own workflow, once
@@ -97,6 +72,9 @@ func (r *removal) schedulePurge(ctx workflow.Context) {
 	if err != nil && !temporal.IsCanceledError(err) { // a failure no retry mends (a bug): said, not hidden
 		r.doc.Notes = append(r.doc.Notes, domain.NotePurgeNotScheduled+temporalerr.AsDomain(err).Message)
 		r.doc.Retention.Status = domain.RetentionKept
+		if !r.doc.Final() { // the row the Meta attempts move on from holds it (a final row never moves)
+			r.audit(ctx, domain.ActionPurgeNotScheduled, r.actor, map[string]string{"error": temporalerr.AsDomain(err).Message}, &r.doc)
+		}
 	}
 }
 

@@ -98,3 +98,27 @@ type VerifyCodeRequest struct {
 type ActorRequest struct {
 	Actor domain.Actor `json:"actor"`
 }
+
+// Outcome is what a removal's run returns and what its updates answer: its
+// run, status and step, small (the removal's id is the workflow's), so no history event carries the document. The
+// document is the read model's: each step that moves it writes it before
+// the run answers (the API reads it there, and GET answers from it); Doc
+// carries it only when no record holds it (a step that failed for good ends
+// the run without one). Its JSON names are the document's: an earlier
+// release's result (the whole document) decodes as one, and one decodes as
+// a (partial) document.
+type Outcome struct {
+	RunID       string             `json:"run_id"`
+	Status      domain.Status      `json:"status"`
+	Step        string             `json:"step"`
+	MetaUnlink  *OutcomeMetaUnlink `json:"meta_unlink,omitempty"`
+	CompletedAt *time.Time         `json:"completed_at,omitempty"`
+	Doc         *domain.Removal    `json:"doc,omitempty"`
+}
+
+// OutcomeMetaUnlink is what ops list of a closed run's unlink.
+type OutcomeMetaUnlink struct {
+	Status    domain.UnlinkStatus `json:"status"`
+	Attempts  int                 `json:"attempts"`
+	LastError string              `json:"last_error,omitempty"`
+}

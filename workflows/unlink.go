@@ -35,7 +35,7 @@ func (r *removal) unlink(ctx workflow.Context) {
 			r.warnedAt = workflow.Now(ctx)
 			deadline = r.warnedAt.Add(r.in.UnlinkRetryWindow.D())
 		}
-		r.setStatus(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkFailed(r.metaError(), SignalRetryUnlink, deadline))
+		r.setStatus(ctx, domain.StatusCompletedWithWarnings, domain.StepUnlinkFailed(r.doc.MetaUnlink.LastMetaError(), SignalRetryUnlink, deadline))
 		r.notifyAdmins(ctx)
 		retry, end := r.awaitRetryUnlink(ctx, deadline)
 		switch end {
@@ -53,17 +53,7 @@ func (r *removal) unlink(ctx workflow.Context) {
 
 // unlinking is the document while Meta is being called.
 func (r *removal) unlinking(ctx workflow.Context) domain.Removal {
-	doc := r.decide(ctx, domain.StatusUnlinking, domain.StatusStep(domain.StatusUnlinking))
-	if r.owes(domain.PartSubscription) {
-		doc.MetaUnlink.Status = domain.UnlinkUnlinking
-	}
-	if r.owed.Override && doc.MetaUnlink.Override == nil {
-		doc.MetaUnlink.Override = &domain.OverrideRelease{Status: domain.OverridePending}
-	}
-	if r.owed.CreditLine && doc.MetaUnlink.CreditLine == nil {
-		doc.MetaUnlink.CreditLine = &domain.CreditLineRelease{Status: domain.CreditLinePending}
-	}
-	return doc
+	return domain.AttemptPlan{Owed: r.owed, At: workflow.Now(ctx)}.From(r.doc)
 }
 
 // attempts makes the automatic attempts at what is still owed, in the parts'
@@ -108,19 +98,7 @@ func (r *removal) abandon(ctx workflow.Context, byOps bool) {
 	if byOps {
 		step, why = domain.StepUnlinkStoppedByOps, domain.ReasonUnlinkStoppedByOps
 	}
-	doc := r.ending(ctx, domain.StatusCompletedWithWarnings, step)
-	if r.owes(domain.PartOverride) {
-		doc.MetaUnlink.Override = &domain.OverrideRelease{Status: domain.OverrideFailed, LastError: why}
-	}
-	if r.owes(domain.PartSubscription) {
-		doc.MetaUnlink.Status, doc.MetaUnlink.LastError = domain.UnlinkAbandoned, why
-	}
-	if r.owes(domain.PartNumber) {
-		doc.MetaUnlink.Number.Status, doc.MetaUnlink.Number.LastError = domain.NumberFailed, why
-	}
-	if r.owes(domain.PartCreditLine) {
-		doc.MetaUnlink.CreditLine = &domain.CreditLineRelease{Status: domain.CreditLineFailed, LastError: why}
-	}
+	doc := r.doc.Abandoned(r.owed, step, why, workflow.Now(ctx))
 	// Retried until it lands, as an audit write is (auditOptions).
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink,
 		r.abandonInput(doc, byOps)).Get(ctx, nil)
@@ -130,7 +108,7 @@ func (r *removal) abandon(ctx workflow.Context, byOps bool) {
 // abandonInput: when the window closed, an input like every earlier
 // release's (no why); when ops stopped the wait, theirs, with why.
 func (r *removal) abandonInput(doc domain.Removal, byOps bool) activities.AbandonInput {
-	in := activities.AbandonInput{Step: r.step(r.actor), Decided: domain.One(doc)}
+	in := activities.AbandonInput{Step: r.step(r.actor), Decided: domain.One(withoutImpact(doc))}
 	if byOps {
 		in.Why, in.Actor = domain.ReasonUnlinkStoppedByOps, domain.ActorOpsTemporal
 	}
@@ -166,21 +144,4 @@ func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) (co
 		}
 		r.refuse(cmd, Refusal(cmd.Kind, r.doc.Status))
 	}
-}
-
-// metaError is Meta's last error: the unsubscribe's, else the number's,
-// else the credit line's, else the override's.
-func (r *removal) metaError() string {
-	mu := r.doc.MetaUnlink
-	switch {
-	case mu.LastError != "":
-		return mu.LastError
-	case mu.Number != nil && mu.Number.LastError != "":
-		return mu.Number.LastError
-	case mu.CreditLine != nil && mu.CreditLine.LastError != "":
-		return mu.CreditLine.LastError
-	case mu.Override != nil:
-		return mu.Override.LastError
-	}
-	return ""
 }

@@ -27,18 +27,20 @@ type removal struct {
 	// releaseNumber: the admin asked, with the acknowledgement, to release
 	// the phone number in Meta after the tombstone.
 	releaseNumber bool
-	// owed is what the tombstone left owed to Meta; the attempts count the
-	// attempts at each part, across retry-unlink rounds.
+	// owed is what the tombstone left owed to Meta.
 	owed domain.MetaOwed
 	// retryRounds counts ops' retry-unlink rounds (bounded, domain.MaxRetryUnlinkRounds).
-	retryRounds                                                          int
-	overrideAttempts, unlinkAttempts, numberAttempts, creditLineAttempts int
+	retryRounds int
+	tries       map[domain.MetaPart]int // attempts at each part, across rounds
 	// warnedAt is when the run first reached completed_with_warnings;
 	// opsAlerted that ops were told, once, that it stayed there.
 	warnedAt   time.Time
 	opsAlerted bool
 	// adminsNotified: every admin was told, once, that the channel was removed.
 	adminsNotified bool
+	// unrecorded: the run ended on a step that failed for good, with no
+	// record of its end: the read model does not hold doc, so the answers carry it.
+	unrecorded bool
 	// done is a verification after which nothing is owed: it is answered with
 	// the outcome ("completed") rather than "removing".
 	done *command
@@ -50,17 +52,18 @@ type removal struct {
 
 // RemoveChannelWorkflow removes a channel: preflight, acknowledgement,
 // verification code, tombstone, Meta unlink (SPEC §1). Every outcome, timeouts
-// included, is a status of the returned document, not a workflow error.
+// included, is a status of the returned Outcome, not a workflow error; the
+// document is the read model's.
 //
 // The short steps (preflight, code e-mail, code check, tombstone) run as local
 // activities, inside the workflow task of the input they answer; the Meta
 // call, with its long retries, is an activity. Each human wait is a timer of
 // its own, cancelled when the input comes first (inbox.next).
-func RemoveChannelWorkflow(ctx workflow.Context, in Input) (domain.Removal, error) {
+func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Outcome, error) {
 	in.withDefaults()
 	r := newRemoval(ctx, in)
 	if err := r.setup(ctx); err != nil {
-		return domain.Removal{}, err
+		return Outcome{}, err
 	}
 	r.run(ctx)
 	// What follows the run is owed whether or not ops cancelled it: the
@@ -70,12 +73,12 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (domain.Removal, erro
 	r.notifyAdmins(after)
 	r.refuseRemaining()
 	if err := workflow.Await(after, func() bool { return workflow.AllHandlersFinished(after) }); err != nil {
-		return r.doc, err
+		return r.result(), err
 	}
 	if r.cancelRequested() {
-		return r.doc, ctx.Err() // the run closes as Canceled, its record already written
+		return r.result(), ctx.Err() // the run closes as Canceled, its record already written
 	}
-	return r.doc, nil
+	return r.result(), nil
 }
 
 // newRemoval is the state before anything ran: in preflight. It is complete
@@ -86,7 +89,7 @@ func newRemoval(ctx workflow.Context, in Input) *removal {
 	info := workflow.GetInfo(ctx)
 	now := workflow.Now(ctx)
 	cancelRequested := func() bool { return ctx.Err() != nil }
-	r := &removal{in: in, inbox: inbox[command]{stopped: cancelRequested}, answers: map[string]answer{}, cancelRequested: cancelRequested, doc: domain.Removal{
+	r := &removal{in: in, inbox: inbox[command]{stopped: cancelRequested}, answers: map[string]answer{}, tries: map[domain.MetaPart]int{}, cancelRequested: cancelRequested, doc: domain.Removal{
 		// The removal's run is its first: a reset (Temporal Web's button)
 		// starts a new Temporal run that keeps it, so the reset run writes
 		// the same read-model row under the same keys, and a step it repeats
@@ -142,30 +145,12 @@ func (r *removal) cancel(ctx workflow.Context, cmd command) {
 // decide is the document the removal has in status, with step: a copy of the
 // current one, which deciding leaves as it is until the run takes it (take).
 func (r *removal) decide(ctx workflow.Context, status domain.Status, step string) domain.Removal {
-	doc := r.doc
-	doc.Notes = append([]string{}, r.doc.Notes...)
-	if n := r.doc.MetaUnlink.Number; n != nil {
-		number := *n
-		doc.MetaUnlink.Number = &number
-	}
-	if o := r.doc.MetaUnlink.Override; o != nil {
-		override := *o
-		doc.MetaUnlink.Override = &override
-	}
-	if rt := r.doc.Retention; rt != nil {
-		retention := *rt
-		doc.Retention = &retention
-	}
-	doc.Status, doc.Step, doc.UpdatedAt = status, step, workflow.Now(ctx)
-	return doc
+	return r.doc.Next(status, step, workflow.Now(ctx))
 }
 
 // ending is the document of a run that ends in status.
 func (r *removal) ending(ctx workflow.Context, status domain.Status, step string) domain.Removal {
-	doc := r.decide(ctx, status, step)
-	now := workflow.Now(ctx)
-	doc.CompletedAt = &now
-	return doc
+	return r.doc.Ended(status, step, workflow.Now(ctx))
 }
 
 // take makes doc the removal's document and publishes its status.
@@ -185,6 +170,7 @@ func (r *removal) end(ctx workflow.Context, status domain.Status, step string, a
 
 // finish ends the run with no record of its own (a step that failed for good).
 func (r *removal) finish(ctx workflow.Context, status domain.Status, step string) {
+	r.unrecorded = true
 	r.take(ctx, r.ending(ctx, status, step))
 }
 
@@ -193,7 +179,7 @@ func (r *removal) audit(ctx workflow.Context, action domain.Action, actor domain
 	r.auditSeq++
 	var decided domain.Decided
 	if doc != nil {
-		decided = domain.One(*doc)
+		decided = domain.One(withoutImpact(*doc))
 	}
 	// Retried until it lands (auditOptions has no attempt limit, and the
 	// activity reports every failure as retryable), even when ops cancel the
@@ -201,6 +187,13 @@ func (r *removal) audit(ctx workflow.Context, action domain.Action, actor domain
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.RecordAudit,
 		activities.AuditInput{Step: r.step(actor), Action: action, Detail: detail, Seq: r.auditSeq, Decided: decided}).Get(ctx, nil)
+}
+
+// withoutImpact is doc as an input carries it: the run's row holds its
+// impact, which the activity puts back (activities.Activities.withImpact).
+func withoutImpact(doc domain.Removal) domain.Removal {
+	doc.Impact = nil
+	return doc
 }
 
 func (r *removal) step(actor domain.Actor) activities.Step {
@@ -215,27 +208,26 @@ func (r *removal) setLocalStatus(ctx workflow.Context, status domain.Status, ste
 }
 
 // setStatus records a status change where ops look: query, search attributes
-// and Temporal Web's current details.
+// and Temporal Web's current details. Only the search attributes that
+// changed are upserted (the start set the channel's and the account's; a
+// run started from Temporal without them gets them here).
 func (r *removal) setStatus(ctx workflow.Context, status domain.Status, step string) {
 	r.doc.Status, r.doc.Step, r.doc.UpdatedAt = status, step, workflow.Now(ctx)
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — %s", status, step))
-	if r.searchAttributesHold(ctx, status) {
-		return // e.g. the start already said awaiting_acknowledgement: no event for nothing
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	var sas []temporal.SearchAttributeUpdate
+	for _, kv := range []struct {
+		key   temporal.SearchAttributeKeyKeyword
+		value string
+	}{{SAChannelID, r.doc.ChannelID}, {SARemovalStatus, string(status)}, {SAAccountID, r.doc.AccountID}} {
+		if cur, _ := sa.GetKeyword(kv.key); kv.value != "" && cur != kv.value {
+			sas = append(sas, kv.key.ValueSet(kv.value))
+		}
 	}
-	sas := []temporal.SearchAttributeUpdate{SAChannelID.ValueSet(r.doc.ChannelID), SARemovalStatus.ValueSet(string(status))}
-	if r.doc.AccountID != "" {
-		sas = append(sas, SAAccountID.ValueSet(r.doc.AccountID))
+	if len(sas) == 0 {
+		return // e.g. the start already said awaiting_acknowledgement: no event for nothing
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, sas...); err != nil {
 		workflow.GetLogger(ctx).Error("search attribute upsert failed", "error", err)
 	}
-}
-
-// searchAttributesHold: the run's search attributes already say this.
-func (r *removal) searchAttributesHold(ctx workflow.Context, status domain.Status) bool {
-	sa := workflow.GetTypedSearchAttributes(ctx)
-	st, _ := sa.GetKeyword(SARemovalStatus)
-	ch, _ := sa.GetKeyword(SAChannelID)
-	acc, _ := sa.GetKeyword(SAAccountID)
-	return st == string(status) && ch == r.doc.ChannelID && (r.doc.AccountID == "" || acc == r.doc.AccountID)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/crm/channel-removal/internal/devtools/temporaldev"
 	"github.com/crm/channel-removal/worker"
+	"github.com/crm/channel-removal/workflows"
 )
 
 // Result is what one run measured.
@@ -30,6 +31,7 @@ type Result struct {
 	// Bytes is a typical removal's history size; payloads are what it
 	// has that the bare shape's history has not.
 	Bytes, BareBytes int64
+	Largest          Largest // a removal's largest history event
 	POST, GET        Latencies
 	// WaitingGET are the waiting reads after verify: each lasts until the
 	// status it waits past changes, so it is a step's latency, not a read's.
@@ -154,6 +156,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	res.BareEvents, res.BareBytes, _ = historySize(ctx, tc, fmt.Sprintf("bench-bare-%d-%d", os.Getpid(), 0))
+	res.Largest, _ = largestEvent(ctx, tc, workflows.WorkflowID(channels[0].id))
 	Print(o.Out, res)
 	return res, nil
 }
@@ -229,6 +232,7 @@ func Print(w io.Writer, r Result) {
 	}
 	fmt.Fprintf(w, "history per removal: %d events, %.1f KB (bare shape: %d events, %.1f KB)\n",
 		r.Events, float64(r.Bytes)/1024, r.BareEvents, float64(r.BareBytes)/1024)
+	fmt.Fprintf(w, "largest event of a removal's history: %d bytes (%s)\n", r.Largest.Bytes, r.Largest.Type)
 	if len(r.RoundRatios) > 1 {
 		var each []string
 		for _, x := range r.RoundRatios {

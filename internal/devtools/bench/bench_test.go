@@ -50,7 +50,7 @@ func TestBenchRunsAndPrintsTheLastLine(t *testing.T) {
 	if len(res.GET) != 6 || len(res.WaitingGET) < 6 {
 		t.Fatalf("%d plain reads (want 6), %d waiting reads (want one per removal at least)", len(res.GET), len(res.WaitingGET))
 	}
-	for _, part := range []string{"where a run waits", "CPU ms per run", "history per removal", "warm-up (cold burst)", "settling, 3 removals", "ratio of each round", "round 2/2", "a removal's own work above the bare shape", "own work alone (no Temporal, HTTP)", "budget for ratio 0.9"} {
+	for _, part := range []string{"where a run waits", "CPU ms per run", "history per removal", "largest event of a removal's history", "warm-up (cold burst)", "settling, 3 removals", "ratio of each round", "round 2/2", "a removal's own work above the bare shape", "own work alone (no Temporal, HTTP)", "budget for ratio 0.9"} {
 		if !strings.Contains(out.String(), part) {
 			t.Fatalf("no %q in\n%s", part, out.String())
 		}

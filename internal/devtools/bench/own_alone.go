@@ -85,8 +85,8 @@ func (o ownWork) removal(ctx context.Context, ch channel) error {
 		return err
 	}
 	if d.Subscription {
-		if _, err := o.acts.Unsubscribe(ctx, activities.AttemptInput{Step: step, Attempt: 1, From: doc(domain.StatusUnlinking, false),
-			Plan: domain.AttemptPlan{Part: domain.PartSubscription, UnlinkAttempts: 1, Owed: domain.MetaOwed{Subscription: true}}}); err != nil {
+		if _, err := o.acts.Unsubscribe(ctx, activities.AttemptInput{Step: step, Attempt: 1,
+			Plan: domain.AttemptPlan{Part: domain.PartSubscription, UnlinkAttempts: 1, Owed: domain.MetaOwed{Subscription: true}, At: time.Now()}}); err != nil {
 			return err
 		}
 	}

@@ -122,6 +122,7 @@ export const actionLabel = {
   conversations_exported: 'Conversas exportadas',
   retention_chosen: 'Exclusão das mensagens escolhida',
   purge_scheduled: 'Exclusão das mensagens programada',
+  purge_not_scheduled: 'Exclusão das mensagens não pôde ser programada; o histórico foi mantido',
   purge_cancelled: 'Exclusão programada cancelada',
   purge_moved: 'Data da exclusão alterada',
   hold_set: 'Retenção legal aplicada',
