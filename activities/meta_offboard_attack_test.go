@@ -76,7 +76,7 @@ func TestPartnerRemovedRacingARemoval(t *testing.T) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			d, derr = e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)})
+			d, derr = e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch), Decided: e.tombstoneDocs(ch)})
 		}()
 		go func() {
 			defer wg.Done()
@@ -178,7 +178,7 @@ func TestTwoRemovalsOnOneCreditLineAtOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, errs[j] = e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch)}); errs[j] != nil {
+				if _, errs[j] = e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(ch), Decided: e.tombstoneDocs(ch)}); errs[j] != nil {
 					return
 				}
 				if _, errs[j] = e.unsubscribe(ch); errs[j] != nil {

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,29 +20,31 @@ import (
 // mid-call) is taken over. The INSERT … ON CONFLICT is the arbiter: of tries
 // racing on one key, exactly one inserts or takes over the row.
 func (s *Store) ClaimMetaCall(ctx context.Context, removalID, runID string, p domain.MetaPart, n int, lease time.Duration) (claim string, c domain.MetaCallClaim, err error) {
-	var done []byte
-	err = s.q().GetContext(ctx, &done, `SELECT answer FROM meta_call_intents
-		WHERE removal_id = $1 AND run_id = $2 AND part = $3 AND status = 'done' ORDER BY attempt LIMIT 1`, removalID, runID, p.Name())
-	switch {
-	case err == nil:
-		return "", domain.MetaCallClaim{Settled: true, Status: domain.MetaCallDone, Answer: done}, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return "", c, mapErr(err)
-	}
 	claim = uuid.NewString()
 	key := domain.MetaCallKey(removalID, runID, p, n)
+	// One round trip for the usual try: the part's done call, if any, and
+	// else the claim (the INSERT runs only where no call of the part is done).
+	var done []byte
+	var calls sql.NullInt64
 	err = s.q().ScanRow(ctx, `
-		INSERT INTO meta_call_intents AS i (key, removal_id, run_id, part, attempt, claim, lease_until)
-		VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + make_interval(secs => $7))
-		ON CONFLICT (key) DO UPDATE SET claim = EXCLUDED.claim, lease_until = EXCLUDED.lease_until, calls = i.calls + 1
-		WHERE i.status = 'open' AND i.lease_until <= clock_timestamp()
-		RETURNING calls`, []any{key, removalID, runID, p.Name(), n, claim, lease.Seconds()}, &c.Calls)
-	if err == nil {
-		c.Mine = true
-		return claim, c, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+		WITH done AS (SELECT answer FROM meta_call_intents
+			WHERE removal_id = $2::text AND run_id = $3::text AND part = $4::text AND status = 'done' ORDER BY attempt LIMIT 1),
+		ins AS (INSERT INTO meta_call_intents AS i (key, removal_id, run_id, part, attempt, claim, lease_until)
+			SELECT $1::text, $2::text, $3::text, $4::text, $5::int, $6::uuid, clock_timestamp() + make_interval(secs => $7::float8)
+			WHERE NOT EXISTS (SELECT 1 FROM done)
+			ON CONFLICT (key) DO UPDATE SET claim = EXCLUDED.claim, lease_until = EXCLUDED.lease_until, calls = i.calls + 1
+			WHERE i.status = 'open' AND i.lease_until <= clock_timestamp()
+			RETURNING calls)
+		SELECT (SELECT answer FROM done), (SELECT calls FROM ins)`,
+		[]any{key, removalID, runID, p.Name(), n, claim, lease.Seconds()}, &done, &calls)
+	switch {
+	case err != nil:
 		return "", c, mapErr(err)
+	case done != nil:
+		return "", domain.MetaCallClaim{Settled: true, Status: domain.MetaCallDone, Answer: done}, nil
+	case calls.Valid:
+		c.Calls, c.Mine = int(calls.Int64), true
+		return claim, c, nil
 	}
 	// Another try's row: a statement of its own sees it committed.
 	var row struct {
