@@ -45,10 +45,12 @@ func TestBenchRunsAndPrintsTheLastLine(t *testing.T) {
 	if res.Own.Runs != 6 || res.Own.PostgresCPU <= 0 {
 		t.Fatalf("own work alone: %+v", res.Own)
 	}
-	// Each removal is followed to completed by waiting reads (its channel owes
-	// an unlink, so the verify answers before the end), and read once plainly.
-	if len(res.GET) != 6 || len(res.WaitingGET) < 6 {
-		t.Fatalf("%d plain reads (want 6), %d waiting reads (want one per removal at least)", len(res.GET), len(res.WaitingGET))
+	// Each removal is read once plainly, and followed to completed by waiting
+	// reads where the verify answered before the end: since r6 the verify
+	// answers from the read model, which may already say completed when
+	// the unlink was quick, so some removals need no waiting read.
+	if len(res.GET) != 6 {
+		t.Fatalf("%d plain reads, want 6", len(res.GET))
 	}
 	for _, part := range []string{"where a run waits", "CPU ms per run", "history per removal", "largest event of a removal's history", "warm-up (cold burst)", "settling, 3 removals", "ratio of each round", "round 2/2", "a removal's own work above the bare shape", "own work alone (no Temporal, HTTP)", "budget for ratio 0.9"} {
 		if !strings.Contains(out.String(), part) {
