@@ -49,6 +49,14 @@ var (
 // from, is trusted after its last successful sign-in.
 const SignInDeviceTTL = 90 * 24 * time.Hour
 
+// SignInDevicesPerUser bounds the trusted devices a user keeps: each
+// successful sign-in without the cookie makes one, and a successful sign-in
+// takes its attempts back, so a script signing in with its own password
+// would otherwise grow sign_in_devices without end. A new device past it
+// displaces the least recently used; only the password's holder can make
+// them, so nobody else can push the owner's devices out.
+const SignInDevicesPerUser = 20
+
 // Bucket is a throttle's bucket as a hit left it.
 type Bucket struct {
 	Key         string

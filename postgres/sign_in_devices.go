@@ -41,10 +41,20 @@ func (s *Store) DeviceHit(ctx context.Context, id []byte, email string, now time
 	return domain.Bucket{Key: row.Key, WindowStart: row.WindowStart, Hits: row.Hits}, true, nil
 }
 
-// AddDevice trusts a new device of a user until expires.
+// AddDevice trusts a new device of a user until expires, and keeps the
+// user's devices within domain.SignInDevicesPerUser: the new one and the
+// most recently used trusted others; the rest (older, revoked, expired) go.
+// The delete does not see the insert (one statement, one snapshot), so it
+// keeps one fewer than the bound; two sign-ins of one user at once may
+// leave one over it, which the next one trims.
 func (s *Store) AddDevice(ctx context.Context, id []byte, userID string, now, expires time.Time) error {
-	_, err := s.q().ExecContext(ctx, `INSERT INTO sign_in_devices (id, user_id, created_at, last_used_at, expires_at)
-		VALUES ($1, $2, $3, $3, $4)`, id, userID, now, expires)
+	_, err := s.q().ExecContext(ctx, `WITH added AS (
+			INSERT INTO sign_in_devices (id, user_id, created_at, last_used_at, expires_at)
+			VALUES ($1, $2, $3, $3, $4) RETURNING id),
+		kept AS (SELECT id FROM sign_in_devices WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $3
+			ORDER BY last_used_at DESC, created_at DESC LIMIT $5)
+		DELETE FROM sign_in_devices WHERE user_id = $2 AND id NOT IN (SELECT id FROM kept)`,
+		id, userID, now, expires, domain.SignInDevicesPerUser-1)
 	return mapErr(err)
 }
 
