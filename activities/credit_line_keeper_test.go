@@ -48,3 +48,33 @@ func TestACreditLineKeptForAChannelMetaLaterCutOffIsStillRevoked(t *testing.T) {
 		t.Fatalf("the line outlived both channels (second removal owed it: %v)", d.CreditLine)
 	}
 }
+
+// TestACreditLineKeptForAChannelWithoutItsConfigIsRevokedWithIt: two
+// numbers on one WABA, only the first recorded with the allocation config
+// of our credit line (the second added later, the share made once per
+// WABA). Removing the first while the second is live keeps the line, for
+// the second uses it; removing the second then revokes it: the WABA's
+// kept line is the second's to revoke, or nobody would.
+func TestACreditLineKeptForAChannelWithoutItsConfigIsRevokedWithIt(t *testing.T) {
+	e := newEnv(t)
+	e.graph.Expect("tok-second", "W-SAME", "PN-SECOND")
+	b := e.must(e.b.Channel(seed.ChannelSpec{AccountID: e.account, Name: "WhatsApp segundo", Kind: "whatsapp_cloud",
+		WABAID: "W-SAME", PhoneNumberID: "PN-SECOND", Token: "tok-second"}))
+	a, _ := e.onCredit("W-SAME", "CFG-SAME")
+	e.unsubscribe(a)
+	if r, err := e.revoke(a); err != nil || r.Outcome != domain.OutcomeKept {
+		t.Fatalf("first removal: %+v %v", r, err)
+	}
+	d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(b)})
+	if err != nil || !d.CreditLine || !d.Owed().CreditLine {
+		t.Fatalf("the second removal does not owe the kept line: %+v %v", d, err)
+	}
+	e.unsubscribe(b)
+	if r, err := e.revoke(b); err != nil || r.Outcome != domain.OutcomeDone || e.graph.CreditLineShared("W-SAME") {
+		t.Fatalf("second removal: %+v %v (still shared: %v)", r, err, e.graph.CreditLineShared("W-SAME"))
+	}
+	u, _, _ := e.store.UnlinkJob(e.ctx, e.step(b).RemovalID, "run-1")
+	if u.CreditConfigID != "CFG-SAME" || u.CreditStatus != domain.CreditLineRevoked {
+		t.Fatalf("job: %+v", u)
+	}
+}

@@ -27,18 +27,20 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 			// check it, so the record says exactly what was detached.
 			var cur struct {
 				channelRow
-				References   int  `db:"refs"`
-				Subscription bool `db:"subscription"`
-				Number       bool `db:"number"`
-				Override     bool `db:"override"`
-				CreditLine   bool `db:"credit_line"`
+				References   int    `db:"refs"`
+				Subscription bool   `db:"subscription"`
+				Number       bool   `db:"number"`
+				Override     bool   `db:"override"`
+				CreditLine   bool   `db:"credit_line"`
+				KeptCredit   string `db:"kept_credit"`
 			}
 			if err := tx.GetContext(ctx, &cur, `SELECT `+channelCols+`,
 					(SELECT count(*) FROM channel_references r WHERE r.channel_id = c.id) AS refs,
 					EXISTS (SELECT 1 FROM meta_unlinks WHERE removal_id = $2 AND run_id = $3) AS subscription,
 					EXISTS (SELECT 1 FROM number_releases WHERE removal_id = $2 AND run_id = $3) AS number,
 					EXISTS (SELECT 1 FROM override_releases WHERE removal_id = $2 AND run_id = $3) AS override,
-					EXISTS (SELECT 1 FROM credit_line_releases WHERE removal_id = $2 AND run_id = $3) AS credit_line
+					EXISTS (SELECT 1 FROM credit_line_releases WHERE removal_id = $2 AND run_id = $3) AS credit_line,
+					COALESCE(`+keptCreditLine+`, '') AS kept_credit
 				FROM channels c WHERE c.id = $1 FOR UPDATE`, in.ChannelID, in.RemovalID, in.RunID); err != nil {
 				return err
 			}
@@ -57,7 +59,9 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 			res.WABAOverride = live && ch.WABAOverride != nil && kind == "waba"
 			// Our credit line is revoked with the WABA's unlink; a WABA Meta
 			// already took from us is the business's to settle with Meta.
-			res.CreditLine = live && ch.CreditAllocation != nil && *ch.CreditAllocation != "" && kind == "waba"
+			// A channel recorded without the config still owes a line another
+			// removal kept for it on its WABA (keptCreditLine).
+			res.CreditLine = live && (ch.CreditAllocation != nil && *ch.CreditAllocation != "" || cur.KeptCredit != "") && kind == "waba"
 			res.MetaAccessLost = ch.Status == domain.ChannelDisconnected
 			cleared, active, err := s.tombstone(ctx, tx, in, ch, res, kind, object)
 			if err != nil || cleared {
@@ -74,6 +78,13 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 	})
 	return res, err
 }
+
+// keptCreditLine is the allocation config of our credit line that another
+// removal kept on channel c's WABA because c was live and uses it: a number
+// added to the WABA after the share may be recorded without the config, and
+// the line would then outlive its last channel, nobody owing it.
+const keptCreditLine = `(SELECT k.allocation_config_id FROM credit_line_releases k
+	WHERE k.waba_id = c.waba_id AND k.status = 'kept' ORDER BY k.updated_at DESC LIMIT 1)`
 
 // tombstone is the tombstone's one writing statement: nothing is written
 // unless the channel has no active attendance and still the references
@@ -123,7 +134,7 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 		credit AS (
 			-- no token: the revocation is our business's (META_PARTNER_TOKEN), not the channel's
 			INSERT INTO credit_line_releases (removal_id, run_id, channel_id, waba_id, allocation_config_id, access_token, updated_at)
-			SELECT $1, $2, $16, c.waba_id, c.credit_allocation_config_id, NULL, $15
+			SELECT $1, $2, $16, c.waba_id, COALESCE(c.credit_allocation_config_id, `+keptCreditLine+`), NULL, $15
 			FROM channels c WHERE c.id = $16 AND $20 AND (SELECT ok FROM clear)
 			ON CONFLICT (removal_id, run_id) DO NOTHING),
 		credentials AS (DELETE FROM channel_credentials WHERE channel_id = $16 AND (SELECT ok FROM clear)),
