@@ -32,7 +32,7 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 				Number       bool   `db:"number"`
 				Override     bool   `db:"override"`
 				CreditLine   bool   `db:"credit_line"`
-				KeptCredit   string `db:"kept_credit"`
+				OwedCredit   string `db:"owed_credit"`
 			}
 			if err := tx.GetContext(ctx, &cur, `SELECT `+channelCols+`,
 					(SELECT count(*) FROM channel_references r WHERE r.channel_id = c.id) AS refs,
@@ -40,7 +40,7 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 					EXISTS (SELECT 1 FROM number_releases WHERE removal_id = $2 AND run_id = $3) AS number,
 					EXISTS (SELECT 1 FROM override_releases WHERE removal_id = $2 AND run_id = $3) AS override,
 					EXISTS (SELECT 1 FROM credit_line_releases WHERE removal_id = $2 AND run_id = $3) AS credit_line,
-					COALESCE(`+keptCreditLine+`, '') AS kept_credit
+					COALESCE(`+unrevokedCreditLine+`, '') AS owed_credit
 				FROM channels c WHERE c.id = $1 FOR UPDATE`, in.ChannelID, in.RemovalID, in.RunID); err != nil {
 				return err
 			}
@@ -60,8 +60,8 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 			// Our credit line is revoked with the WABA's unlink; a WABA Meta
 			// already took from us is the business's to settle with Meta.
 			// A channel recorded without the config still owes a line another
-			// removal kept for it on its WABA (keptCreditLine).
-			res.CreditLine = live && (ch.CreditAllocation != nil && *ch.CreditAllocation != "" || cur.KeptCredit != "") && kind == "waba"
+			// removal kept, or may keep, for it on its WABA (unrevokedCreditLine).
+			res.CreditLine = live && (ch.CreditAllocation != nil && *ch.CreditAllocation != "" || cur.OwedCredit != "") && kind == "waba"
 			res.MetaAccessLost = ch.Status == domain.ChannelDisconnected
 			cleared, active, err := s.tombstone(ctx, tx, in, ch, res, kind, object)
 			if err != nil || cleared {
@@ -79,12 +79,15 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 	return res, err
 }
 
-// keptCreditLine is the allocation config of our credit line that another
-// removal kept on channel c's WABA because c was live and uses it: a number
-// added to the WABA after the share may be recorded without the config, and
-// the line would then outlive its last channel, nobody owing it.
-const keptCreditLine = `(SELECT k.allocation_config_id FROM credit_line_releases k
-	WHERE k.waba_id = c.waba_id AND k.status = 'kept' ORDER BY k.updated_at DESC LIMIT 1)`
+// unrevokedCreditLine is the allocation config of our credit line that
+// another removal on channel c's WABA owes or kept and has not revoked: a
+// number added to the WABA after the share may be recorded without the
+// config, and when that removal keeps the line for it (c live), c's removal
+// is the one left to revoke it. Not only "kept": the other removal may have
+// seen c live and not yet recorded its keep, and this tombstone cannot wait
+// for it; if it revokes after all, c's revocation finds it already revoked.
+const unrevokedCreditLine = `(SELECT k.allocation_config_id FROM credit_line_releases k
+	WHERE k.waba_id = c.waba_id AND k.status <> 'revoked' ORDER BY k.updated_at DESC LIMIT 1)`
 
 // tombstone is the tombstone's one writing statement: nothing is written
 // unless the channel has no active attendance and still the references
@@ -134,7 +137,7 @@ func (s *Store) tombstone(ctx context.Context, tx querier, in domain.Tombstone, 
 		credit AS (
 			-- no token: the revocation is our business's (META_PARTNER_TOKEN), not the channel's
 			INSERT INTO credit_line_releases (removal_id, run_id, channel_id, waba_id, allocation_config_id, access_token, updated_at)
-			SELECT $1, $2, $16, c.waba_id, COALESCE(c.credit_allocation_config_id, `+keptCreditLine+`), NULL, $15
+			SELECT $1, $2, $16, c.waba_id, COALESCE(c.credit_allocation_config_id, `+unrevokedCreditLine+`), NULL, $15
 			FROM channels c WHERE c.id = $16 AND $20 AND (SELECT ok FROM clear)
 			ON CONFLICT (removal_id, run_id) DO NOTHING),
 		credentials AS (DELETE FROM channel_credentials WHERE channel_id = $16 AND (SELECT ok FROM clear)),
@@ -176,9 +179,13 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domai
 			COALESCE(cl.waba_id, '') AS credit_waba_id, COALESCE(cl.allocation_config_id, '') AS credit_allocation_config_id,
 			COALESCE(cl.access_token, '') AS credit_access_token, COALESCE(cl.status, '') AS credit_status,
 			COALESCE(cl.attempts, 0) AS credit_attempts, COALESCE(cl.last_error, '') AS credit_last_error,
-			-- one allocation config serves a client business's WABAs: revoking it cuts off each
-			CASE WHEN cl.removal_id IS NULL THEN 0 ELSE (SELECT count(*) FROM channels c WHERE c.status = 'active'
-				AND c.id <> cl.channel_id AND (c.waba_id = cl.waba_id OR c.credit_allocation_config_id = cl.allocation_config_id))
+			-- one allocation config serves a client business's WABAs: revoking it cuts off each.
+			-- FOR SHARE waits for a tombstone in flight (it holds the row FOR UPDATE) and then
+			-- counts the row as it committed: a line is never kept for a channel whose
+			-- tombstone, begun before this run's release existed, owes it nothing.
+			CASE WHEN cl.removal_id IS NULL THEN 0 ELSE (SELECT count(*) FROM (SELECT 1 FROM channels c WHERE c.status = 'active'
+				AND c.id <> cl.channel_id AND (c.waba_id = cl.waba_id OR c.credit_allocation_config_id = cl.allocation_config_id)
+				FOR SHARE OF c) live)
 			END AS credit_other_live_channels,
 			COALESCE(r.doc, 'null'::jsonb) AS doc
 		FROM (SELECT $1::text AS removal_id, $2::text AS run_id) k
