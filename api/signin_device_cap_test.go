@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/crm/channel-removal/domain"
@@ -34,4 +35,28 @@ func TestSigningInOverAndOverKeepsABoundedNumberOfDevices(t *testing.T) {
 	if r := s.signInFrom(s.adminEmail, testPassword, "203.0.113.121", first); r.Status != 429 {
 		t.Fatalf("the least recently used device is still trusted: %d %s", r.Status, r.Raw)
 	}
+}
+
+// TestSigningInFromManyAddressesKeepsABoundedNumberOfThem: a user signing in
+// with their own password from ever new addresses (an IPv6 prefix has
+// 65,536 /64s in a /48) records each as one they signed in from; the
+// addresses a user keeps are bounded (domain.SignInAddressesPerUser), the
+// most recent kept: the last still gets in past the e-mail's lockout.
+func TestSigningInFromManyAddressesKeepsABoundedNumberOfThem(t *testing.T) {
+	s := newStoreServer(t, behindTheBalancer)
+	const loops = domain.SignInAddressesPerUser + 5
+	var last string
+	for i := range loops {
+		last = fmt.Sprintf("2001:db8:%x::1", i+1)
+		s.want(s.signInFrom(s.adminEmail, testPassword, last, nil), 204, "")
+	}
+	var n int
+	if err := s.store.DB().Get(&n, `SELECT count(*) FROM sign_in_addresses WHERE user_id = $1`, s.admin); err != nil {
+		t.Fatal(err)
+	}
+	if n > domain.SignInAddressesPerUser {
+		t.Fatalf("%d sign-ins from new addresses left %d, want at most %d", loops, n, domain.SignInAddressesPerUser)
+	}
+	s.lockOut()
+	s.want(s.signInFrom(s.adminEmail, testPassword, last, nil), 204, "")
 }

@@ -57,6 +57,12 @@ const SignInDeviceTTL = 90 * 24 * time.Hour
 // them, so nobody else can push the owner's devices out.
 const SignInDevicesPerUser = 20
 
+// SignInAddressesPerUser bounds the addresses a user is remembered to have
+// signed in from (the lockout's exception), for the same reason: a user
+// signing in from ever new addresses (an IPv6 /48 holds 65,536 /64s) would
+// grow sign_in_addresses without end. The least recently used make room.
+const SignInAddressesPerUser = 50
+
 // Bucket is a throttle's bucket as a hit left it.
 type Bucket struct {
 	Key         string

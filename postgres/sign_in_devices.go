@@ -78,10 +78,19 @@ func (s *Store) RevokeDevices(ctx context.Context, userID string, now time.Time)
 	return mapErr(err)
 }
 
-// RememberAddress records that a user signed in from an address.
+// RememberAddress records that a user signed in from an address, and keeps
+// the user's addresses within domain.SignInAddressesPerUser: this one and
+// the most recent others. The delete leaves this address alone (one
+// statement may not change a row twice) and does not see it if it is new.
 func (s *Store) RememberAddress(ctx context.Context, userID, address string, now time.Time) error {
-	_, err := s.q().ExecContext(ctx, `INSERT INTO sign_in_addresses (user_id, address, last_success_at) VALUES ($1, $2, $3)
-		ON CONFLICT (user_id, address) DO UPDATE SET last_success_at = greatest(sign_in_addresses.last_success_at, $3)`, userID, address, now)
+	_, err := s.q().ExecContext(ctx, `WITH remembered AS (
+			INSERT INTO sign_in_addresses (user_id, address, last_success_at) VALUES ($1, $2, $3)
+			ON CONFLICT (user_id, address) DO UPDATE SET last_success_at = greatest(sign_in_addresses.last_success_at, $3)
+			RETURNING 1),
+		kept AS (SELECT address FROM sign_in_addresses WHERE user_id = $1 AND address <> $2
+			ORDER BY last_success_at DESC LIMIT $4)
+		DELETE FROM sign_in_addresses WHERE user_id = $1 AND address <> $2 AND address NOT IN (SELECT address FROM kept)`,
+		userID, address, now, domain.SignInAddressesPerUser-1)
 	return mapErr(err)
 }
 
