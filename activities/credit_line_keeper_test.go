@@ -40,7 +40,7 @@ func TestACreditLineKeptForAChannelMetaLaterCutOffIsStillRevoked(t *testing.T) {
 		Event: domain.AccessLost{WABAID: "W-KB", Event: domain.EventPartnerRemoved}}); err != nil {
 		t.Fatal(err)
 	}
-	d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(b)})
+	d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(b), Decided: e.tombstoneDocs(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestACreditLineKeptForAChannelWithoutItsConfigIsRevokedWithIt(t *testing.T)
 	if r, err := e.revoke(a); err != nil || r.Outcome != domain.OutcomeKept {
 		t.Fatalf("first removal: %+v %v", r, err)
 	}
-	d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(b)})
+	d, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(b), Decided: e.tombstoneDocs(b)})
 	if err != nil || !d.CreditLine || !d.Owed().CreditLine {
 		t.Fatalf("the second removal does not owe the kept line: %+v %v", d, err)
 	}
@@ -111,7 +111,7 @@ func TestTheSecondNumbersTombstoneRacingTheKeepStillOwesTheLine(t *testing.T) {
 	acts := *e.acts
 	acts.Store = keepRacer{Store: e.acts.Store, between: func() {
 		var err error
-		if d, err = e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(b)}); err != nil {
+		if d, err = e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: e.step(b), Decided: e.tombstoneDocs(b)}); err != nil {
 			t.Error(err)
 		}
 	}}
