@@ -20,11 +20,9 @@ import (
 // disconnected channel's removal owes Meta nothing. The first WABA is
 // still ours to pay for and nobody is left to revoke the line.
 //
-// KNOWN GAP, not fixed (docs/deviations.md names it; the fix is a sweep of
-// kept lines, see the review's report): skipped so that it documents the
-// case; remove the Skip with the fix.
+// The cut-off channel's removal owes the kept line (postgres/removal.go,
+// unrevokedCreditLine): it revokes it with our token.
 func TestACreditLineKeptForAChannelMetaLaterCutOffIsStillRevoked(t *testing.T) {
-	t.Skip("known gap: a kept credit line whose last live user is disconnected, not removed, is never revoked")
 	e := newEnv(t)
 	e.graph.Expect("tok-credit-W-KB", "W-KB", "PN-W-KB")
 	e.graph.ShareCreditLine("CFG-KEEP", "W-KB")

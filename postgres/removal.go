@@ -58,10 +58,14 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 			res.Override = live && ch.NumberOverride != nil && ch.PhoneNumber != nil
 			res.WABAOverride = live && ch.WABAOverride != nil && kind == "waba"
 			// Our credit line is revoked with the WABA's unlink; a WABA Meta
-			// already took from us is the business's to settle with Meta.
-			// A channel recorded without the config still owes a line another
-			// removal kept, or may keep, for it on its WABA (unrevokedCreditLine).
-			res.CreditLine = live && (ch.CreditAllocation != nil && *ch.CreditAllocation != "" || cur.OwedCredit != "") && kind == "waba"
+			// already took from us is the business's to settle with Meta,
+			// unless another removal kept our line for this channel (on its
+			// WABA or its allocation config): the other WABA is still on our
+			// line, and nobody else is left to revoke it. A channel recorded
+			// without the config still owes a line another removal kept, or
+			// may keep, for it on its WABA (unrevokedCreditLine).
+			onWABA := ch.Kind == domain.KindWhatsAppCloud && ch.WABAID != nil && *ch.WABAID != ""
+			res.CreditLine = onWABA && (live && ch.CreditAllocation != nil && *ch.CreditAllocation != "" || cur.OwedCredit != "")
 			res.MetaAccessLost = ch.Status == domain.ChannelDisconnected
 			cleared, active, err := s.tombstone(ctx, tx, in, ch, res, kind, object)
 			if err != nil || cleared {
@@ -86,8 +90,13 @@ func (s *Store) RemoveChannel(ctx context.Context, in domain.Tombstone) (domain.
 // is the one left to revoke it. Not only "kept": the other removal may have
 // seen c live and not yet recorded its keep, and this tombstone cannot wait
 // for it; if it revokes after all, c's revocation finds it already revoked.
+//
+// The same holds for a line another removal kept on the same allocation
+// config (another WABA of the client's business): a channel Meta cut off
+// since owes it still, for a cut-off channel is nobody's to keep it for.
 const unrevokedCreditLine = `(SELECT k.allocation_config_id FROM credit_line_releases k
-	WHERE k.waba_id = c.waba_id AND k.status <> 'revoked' ORDER BY k.updated_at DESC LIMIT 1)`
+	WHERE (k.waba_id = c.waba_id OR k.allocation_config_id = c.credit_allocation_config_id) AND k.status <> 'revoked'
+	ORDER BY k.updated_at DESC LIMIT 1)`
 
 // tombstone is the tombstone's one writing statement: nothing is written
 // unless the channel has no active attendance and still the references
