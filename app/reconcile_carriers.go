@@ -37,7 +37,9 @@ import (
 //
 // A reset run goes on in its stead and is left alone (the workflow id's
 // latest run is then not the closed one); so is a closed run already
-// restarted. Two reconcilers restarting one run send one request id.
+// restarted. Two reconcilers restarting one run send one request id. A
+// carrier closed less than CarrierGrace ago waits for a later pass: its
+// activity in flight may still be sending (Temporal does not stop it).
 
 // CarrierClient is what restarting a carrier takes (client.Client has it).
 type CarrierClient interface {
@@ -105,6 +107,10 @@ func (r Reconciler) restart(ctx context.Context, id, workflowType string, rep *R
 	state := runState(d)
 	if !restartable(workflowType, state) {
 		return // reset, restarted, or ended as designed
+	}
+	if at := d.GetWorkflowExecutionInfo().GetCloseTime(); at != nil && time.Since(at.AsTime()) < r.Config.CarrierGrace {
+		log.Info("reconcile: a carrier closed lately is restarted once its attempt in flight has ended", "closed_at", at.AsTime())
+		return
 	}
 	closed := d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 	it := r.Carriers.GetWorkflowHistory(ctx, id, closed, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
