@@ -46,7 +46,9 @@ func (t TemporalRemovals) Update(ctx context.Context, removalID, update string, 
 // once the step that moved it wrote the run's read-model row, so the row is
 // read (it may have moved on since: the answer is then the later state, as
 // GET would say); the status the run answered keeps its step, which names
-// the wait's deadline. An outcome that carries its document (a run that
+// the wait's deadline; a row behind the run (a step answered while the
+// database refused its write) is answered with the run's status and step.
+// An outcome that carries its document (a run that
 // ended with no record) is answered as it is.
 func (t TemporalRemovals) answered(ctx context.Context, removalID string, out workflows.Outcome) (domain.Removal, error) {
 	if out.Doc != nil {
@@ -60,8 +62,15 @@ func (t TemporalRemovals) answered(ctx context.Context, removalID string, out wo
 		return domain.Removal{}, err
 	}
 	doc := rec.Document()
-	if doc.Status == out.Status {
+	switch {
+	case doc.Status == out.Status:
 		doc.Step = out.Step
+	case doc.Status.Before(out.Status):
+		// The row is behind the run: a step answered while the database
+		// refused its write (the verification answered as "removing",
+		// awaiting the database, while the channel's row is locked). The
+		// run's state is answered, never one it has left.
+		doc.Status, doc.Step, doc.CompletedAt = out.Status, out.Step, out.CompletedAt
 	}
 	return doc, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/mocks"
@@ -57,5 +58,25 @@ func TestAnUpdateOfARunEndedWithoutARecordAnswersItsDocument(t *testing.T) {
 	doc, err := api.TemporalRemovals{Client: c, Runs: rs}.Update(context.Background(), failed.ID, workflows.UpdateVerifyCode, nil)
 	if err != nil || doc.Status != domain.StatusFailed || doc.Step != failed.Step || rs.reads != 0 {
 		t.Fatalf("%+v %v", doc, err)
+	}
+}
+
+// TestAnUpdateAnsweredWhileTheRowIsBehindSaysTheRunsState: the run answers
+// the verification as "removing", awaiting the database, when the
+// tombstone could not be written (another transaction holds the channel's
+// row): the run's read-model row still says awaiting_code, and reads fine.
+// The answer is the state the run is in, never the code's form it has left
+// (which would have the admin enter the code again, to a refusal).
+func TestAnUpdateAnsweredWhileTheRowIsBehindSaysTheRunsState(t *testing.T) {
+	id := workflows.WorkflowID(channelID)
+	row, _ := json.Marshal(domain.Removal{ID: id, RunID: "run-5", Status: domain.StatusAwaitingCode, CodeSentTo: "a***@loja.test",
+		Impact: &domain.Impact{ChannelName: "Loja"}, AttemptsLeft: 5, Notes: []string{}})
+	rs := &runs{row: map[string]domain.RemovalRecord{}}
+	rs.write(domain.RemovalRecord{RemovalID: id, RunID: "run-5", ChannelID: channelID, Status: string(domain.StatusAwaitingCode), Doc: row})
+	step := domain.StepAwaitingDatabase(time.Minute, time.Date(2026, 12, 7, 23, 0, 0, 0, time.UTC))
+	c := answering(workflows.Outcome{RunID: "run-5", Status: domain.StatusRemoving, Step: step})
+	doc, err := api.TemporalRemovals{Client: c, Runs: rs}.Update(context.Background(), id, workflows.UpdateVerifyCode, nil)
+	if err != nil || doc.Status != domain.StatusRemoving || doc.Step != step || doc.Impact == nil || doc.Impact.ChannelName != "Loja" {
+		t.Fatalf("the verification answered while the row is behind: %+v %v; want removing, %q", doc, err, step)
 	}
 }
