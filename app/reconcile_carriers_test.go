@@ -29,6 +29,7 @@ type stoppedNotice struct {
 	closedAt time.Time
 	mu       sync.Mutex
 	starts   int
+	memo     *commonpb.Memo // the latest run's, as its start set it
 }
 
 // startCounter is the gRPC service's one call the restart makes.
@@ -52,30 +53,34 @@ func (n *stoppedNotice) DescribeWorkflowExecution(context.Context, string, strin
 }
 
 func (n *stoppedNotice) GetWorkflowHistory(context.Context, string, string, bool, enumspb.HistoryEventFilterType) client.HistoryEventIterator {
-	return &startOnly{}
+	return &startOnly{memo: n.memo}
 }
 
 func (n *stoppedNotice) WorkflowService() workflowservice.WorkflowServiceClient {
 	return startCounter{n: n}
 }
 
-func (s startCounter) StartWorkflowExecution(context.Context, *workflowservice.StartWorkflowExecutionRequest, ...grpc.CallOption) (*workflowservice.StartWorkflowExecutionResponse, error) {
+func (s startCounter) StartWorkflowExecution(_ context.Context, req *workflowservice.StartWorkflowExecutionRequest, _ ...grpc.CallOption) (*workflowservice.StartWorkflowExecutionResponse, error) {
 	n := s.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.starts++
+	n.memo = req.GetMemo()
 	return &workflowservice.StartWorkflowExecutionResponse{RunId: "restarted"}, nil
 }
 
 // startOnly is a history of its start event alone.
-type startOnly struct{ read bool }
+type startOnly struct {
+	read bool
+	memo *commonpb.Memo
+}
 
 func (h *startOnly) HasNext() bool { return !h.read }
 func (h *startOnly) Next() (*historypb.HistoryEvent, error) {
 	h.read = true
 	return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
 		Attributes: &historypb.HistoryEvent_WorkflowExecutionStartedEventAttributes{WorkflowExecutionStartedEventAttributes: &historypb.WorkflowExecutionStartedEventAttributes{
-			WorkflowType: &commonpb.WorkflowType{Name: workflows.NoticeWorkflowName}}}}, nil
+			WorkflowType: &commonpb.WorkflowType{Name: workflows.NoticeWorkflowName}, Memo: h.memo}}}, nil
 }
 
 // TestATerminatedNoticeIsRestartedOnlyOnceItsAttemptInFlightEnded: Temporal
@@ -103,5 +108,27 @@ func TestATerminatedNoticeIsRestartedOnlyOnceItsAttemptInFlightEnded(t *testing.
 	rep, err := r.Once(context.Background())
 	if err != nil || len(rep.Changed) != 1 || rep.Changed[0].To != app.Restarted || tc.starts != 1 {
 		t.Fatalf("a pass once the attempt has ended: %+v %v (starts %d)", rep, err, tc.starts)
+	}
+}
+
+// TestACarrierStoppedAgainAndAgainIsRestartedAFewTimesThenLeftToOps: a
+// notice whose every run closes without its code (ops terminating it again
+// and again, or an input that fails each run: a delivery's refusal no retry
+// mends) was restarted at every pass, for good: each restart's close moved
+// the lookback on. The restarts are counted in the runs' memo; past
+// MaxCarrierRestarts the carrier is left to ops.
+func TestACarrierStoppedAgainAndAgainIsRestartedAFewTimesThenLeftToOps(t *testing.T) {
+	_, db := testdb.New(t)
+	tc := &stoppedNotice{id: "notice-admins-terminated-again", memo: &commonpb.Memo{Fields: map[string]*commonpb.Payload{}}}
+	r := app.Reconciler{Store: postgres.New(db), Temporal: tc, Carriers: tc, TaskQueue: "q-" + t.Name(), Namespace: "default",
+		Log: slog.New(slog.DiscardHandler), Config: app.DefaultReconcile}
+	for pass := 1; pass <= 2*app.MaxCarrierRestarts; pass++ {
+		tc.closedAt = time.Now().Add(-time.Hour) // the restarted run was stopped again
+		if _, err := r.Once(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tc.starts != app.MaxCarrierRestarts {
+		t.Fatalf("restarted %d times over %d passes; want %d, then left to ops", tc.starts, 2*app.MaxCarrierRestarts, app.MaxCarrierRestarts)
 	}
 }
