@@ -48,11 +48,13 @@ type metaAnswer struct {
 func (a *Activities) callMeta(ctx context.Context, in AttemptInput, p domain.MetaPart,
 	call func(context.Context) (metagraph.Outcome, error)) (outcome metagraph.Outcome, gerr, err error) {
 	calls := a.Store
-	lease := metaCallLease
-	if dl, ok := ctx.Deadline(); ok {
-		lease = time.Until(dl)
-	}
 	for {
+		// Worked out at each claim: a try that waited for another's answer
+		// holds a call it takes over only until its own deadline.
+		lease := metaCallLease
+		if dl, ok := ctx.Deadline(); ok {
+			lease = time.Until(dl)
+		}
 		claim, c, err := calls.ClaimMetaCall(ctx, in.RemovalID, in.RunID, p, in.Attempt, lease)
 		switch {
 		case err != nil:

@@ -39,10 +39,19 @@ type ReconcileConfig struct {
 	// CarrierLookback: stopped notices and deliveries closed within it are
 	// restarted (reconcile_carriers.go; 0: DefaultCarrierLookback).
 	CarrierLookback time.Duration
+	// CarrierGrace: a carrier closed within it is left for a later pass.
+	// Temporal does not stop a terminated run's activity in flight: its
+	// worker goes on (a notice's NotifyAdmins to the admins it has not
+	// marked yet) until its own deadline. A restart within that window
+	// would send those admins the notice a second time (0: none, tests).
+	CarrierGrace time.Duration
 }
 
-// DefaultReconcile: every minute, for rows written over a minute ago.
-var DefaultReconcile = ReconcileConfig{Every: time.Minute, Grace: time.Minute, DescribeTimeout: 5 * time.Second, Page: 200}
+// DefaultReconcile: every minute, for rows written over a minute ago; a
+// carrier is restarted 3 minutes after it closed, past the longest
+// StartToCloseTimeout of the activities carriers run (a notice's, 2 minutes).
+var DefaultReconcile = ReconcileConfig{Every: time.Minute, Grace: time.Minute, DescribeTimeout: 5 * time.Second, Page: 200,
+	CarrierGrace: 3 * time.Minute}
 
 // RunDescriber is the one Temporal call the reconciler makes (client.Client has it).
 type RunDescriber interface {

@@ -37,7 +37,10 @@ import (
 //
 // A reset run goes on in its stead and is left alone (the workflow id's
 // latest run is then not the closed one); so is a closed run already
-// restarted. Two reconcilers restarting one run send one request id.
+// restarted. Two reconcilers restarting one run send one request id. A
+// carrier closed less than CarrierGrace ago waits for a later pass: its
+// activity in flight may still be sending (Temporal does not stop it). One
+// restarted MaxCarrierRestarts times is left to ops (reconcile_restarts.go).
 
 // CarrierClient is what restarting a carrier takes (client.Client has it).
 type CarrierClient interface {
@@ -106,6 +109,10 @@ func (r Reconciler) restart(ctx context.Context, id, workflowType string, rep *R
 	if !restartable(workflowType, state) {
 		return // reset, restarted, or ended as designed
 	}
+	if at := d.GetWorkflowExecutionInfo().GetCloseTime(); at != nil && time.Since(at.AsTime()) < r.Config.CarrierGrace {
+		log.Info("reconcile: a carrier closed lately is restarted once its attempt in flight has ended", "closed_at", at.AsTime())
+		return
+	}
 	closed := d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 	it := r.Carriers.GetWorkflowHistory(ctx, id, closed, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	if !it.HasNext() {
@@ -120,6 +127,12 @@ func (r Reconciler) restart(ctx context.Context, id, workflowType string, rep *R
 		rep.Failed++
 		return
 	}
+	restarts := restartsOf(started.GetMemo())
+	if restarts >= MaxCarrierRestarts {
+		log.Error("reconcile: a carrier stopped again after each of its restarts is left to ops (what it carries may be unsaid)",
+			"restarts", restarts, "run_closed", state, "closed_run_id", d.GetWorkflowExecutionInfo().GetExecution().GetRunId())
+		return
+	}
 	ns := r.Namespace
 	if ns == "" {
 		ns = "default"
@@ -127,6 +140,7 @@ func (r Reconciler) restart(ctx context.Context, id, workflowType string, rep *R
 	_, err = r.Carriers.WorkflowService().StartWorkflowExecution(ctx, &workflowservice.StartWorkflowExecutionRequest{
 		Namespace: ns, WorkflowId: id, WorkflowType: started.GetWorkflowType(), TaskQueue: started.GetTaskQueue(),
 		Input: started.GetInput(), Header: started.GetHeader(), UserMetadata: first.GetUserMetadata(),
+		Memo:                  withRestarts(started.GetMemo(), restarts+1),
 		Identity:              "channel-removal reconciler",
 		RequestId:             uuid.NewSHA1(uuid.NameSpaceURL, []byte("restart/"+id+"/"+closed)).String(),
 		WorkflowIdReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,

@@ -38,6 +38,28 @@ func (s Status) Terminal() bool {
 	return false
 }
 
+// Before reports whether a run at s has yet to reach t: a run's statuses
+// only move on (unlinking and completed_with_warnings alternate under ops'
+// retries, so neither is before the other).
+func (s Status) Before(t Status) bool { return s.stage() < t.stage() }
+
+// stage is how far into a run s stands.
+func (s Status) stage() int {
+	switch s {
+	case StatusPreflight:
+		return 0
+	case StatusAwaitingAcknowledgement:
+		return 1
+	case StatusAwaitingCode:
+		return 2
+	case StatusRemoving:
+		return 3
+	case StatusUnlinking, StatusCompletedWithWarnings:
+		return 4
+	}
+	return 5
+}
+
 // Reason is one machine-readable cause of a preflight rejection.
 type Reason struct {
 	Code    Code   `json:"code"`

@@ -17,8 +17,11 @@ import (
 // lease: a done call of the part (this attempt's or an earlier one's) or this
 // attempt's settled answer is returned instead; an intent another try holds
 // is reported held; one whose holder's lease passed (its worker died
-// mid-call) is taken over. The INSERT … ON CONFLICT is the arbiter: of tries
-// racing on one key, exactly one inserts or takes over the row.
+// mid-call) is taken over, and so is one abandoned with its closed run (a
+// reset of that run keeps its first run's id, so its try comes back to the
+// key; an abandoned row has no answer to hand it). The INSERT … ON CONFLICT
+// is the arbiter: of tries racing on one key, exactly one inserts or takes
+// over the row.
 func (s *Store) ClaimMetaCall(ctx context.Context, removalID, runID string, p domain.MetaPart, n int, lease time.Duration) (claim string, c domain.MetaCallClaim, err error) {
 	claim = uuid.NewString()
 	key := domain.MetaCallKey(removalID, runID, p, n)
@@ -32,8 +35,9 @@ func (s *Store) ClaimMetaCall(ctx context.Context, removalID, runID string, p do
 		ins AS (INSERT INTO meta_call_intents AS i (key, removal_id, run_id, part, attempt, claim, lease_until)
 			SELECT $1::text, $2::text, $3::text, $4::text, $5::int, $6::uuid, clock_timestamp() + make_interval(secs => $7::float8)
 			WHERE NOT EXISTS (SELECT 1 FROM done)
-			ON CONFLICT (key) DO UPDATE SET claim = EXCLUDED.claim, lease_until = EXCLUDED.lease_until, calls = i.calls + 1
-			WHERE i.status = 'open' AND i.lease_until <= clock_timestamp()
+			ON CONFLICT (key) DO UPDATE SET claim = EXCLUDED.claim, lease_until = EXCLUDED.lease_until, calls = i.calls + 1,
+				status = 'open', settled_at = NULL
+			WHERE (i.status = 'open' AND i.lease_until <= clock_timestamp()) OR i.status = 'abandoned'
 			RETURNING calls)
 		SELECT (SELECT answer FROM done), (SELECT calls FROM ins)`,
 		[]any{key, removalID, runID, p.Name(), n, claim, lease.Seconds()}, &done, &calls)
