@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/crm/channel-removal/api"
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/workflows"
 )
 
@@ -31,15 +29,7 @@ func TestRemovalSurvivesAPostgresOutageMidDelete(t *testing.T) {
 		outage = d
 	}
 	s := newStack(t)
-	proxy := newTCPProxy(t, "127.0.0.1:5432")
-	u, _ := url.Parse(s.dsn)
-	u.Host = proxy.Addr()
-	wdb, err := postgres.Open(context.Background(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wdb.Close()
-	s.workerStore = postgres.New(wdb)
+	proxy := s.workerThroughProxy()
 	s.apiConfig = func(c *api.Config) { c.OutageRetryInterval = 2 * time.Second }
 	s.start(true)
 

@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"io"
 	"net"
+	"net/url"
 	"sync"
 	"testing"
+
+	"github.com/crm/channel-removal/postgres"
 )
 
 // tcpProxy stands between the worker and Postgres so a test can cut the
@@ -76,4 +80,21 @@ func (p *tcpProxy) Restore() {
 	p.mu.Lock()
 	p.down = false
 	p.mu.Unlock()
+}
+
+// workerThroughProxy gives the stack's worker database connections of its
+// own through a TCP proxy the test can cut (call it before start), closed
+// when the test ends.
+func (s *stack) workerThroughProxy() *tcpProxy {
+	s.t.Helper()
+	proxy := newTCPProxy(s.t, "127.0.0.1:5432")
+	u, _ := url.Parse(s.dsn)
+	u.Host = proxy.Addr()
+	wdb, err := postgres.Open(context.Background(), u.String())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { wdb.Close() })
+	s.workerStore = postgres.New(wdb)
+	return proxy
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/crm/channel-removal/app"
 	"github.com/crm/channel-removal/domain"
-	"github.com/crm/channel-removal/postgres"
 	"github.com/crm/channel-removal/workflows"
 )
 
@@ -112,15 +110,7 @@ func offboarded(waba string) string {
 // to stay undone for good (Meta's retries of the delivery find its id taken).
 func TestOpsStopAMetaDeliveryAtEachWait(t *testing.T) {
 	s := newStack(t)
-	proxy := newTCPProxy(t, "127.0.0.1:5432")
-	u, _ := url.Parse(s.dsn)
-	u.Host = proxy.Addr()
-	wdb, err := postgres.Open(context.Background(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wdb.Close()
-	s.workerStore = postgres.New(wdb)
+	proxy := s.workerThroughProxy()
 	s.start(true)
 	for i, c := range []struct {
 		wait     string // the activity the run waits on
