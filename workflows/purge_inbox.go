@@ -19,27 +19,17 @@ func (r *purge) setup(ctx workflow.Context) error {
 		return err
 	}
 	signals := workflow.NewSelector(ctx)
-	signals.AddReceive(workflow.GetSignalChannel(ctx, SignalCancelPurge), func(ch workflow.ReceiveChannel, _ bool) {
-		var v ActorRequest
-		ch.Receive(ctx, &v)
+	receive(ctx, signals, SignalCancelPurge, func(v ActorRequest) {
 		r.inbox.put(purgeCommand{Kind: purgeCancel, Actor: domain.SignalActor(v.Actor)})
 	})
-	signals.AddReceive(workflow.GetSignalChannel(ctx, SignalMovePurge), func(ch workflow.ReceiveChannel, _ bool) {
-		var v MovePurgeRequest
-		ch.Receive(ctx, &v)
+	receive(ctx, signals, SignalMovePurge, func(v MovePurgeRequest) {
 		r.inbox.put(purgeCommand{Kind: purgeMove, PurgeAt: v.PurgeAt, Actor: domain.SignalActor(v.Actor)})
 	})
-	signals.AddReceive(workflow.GetSignalChannel(ctx, SignalHoldChanged), func(ch workflow.ReceiveChannel, _ bool) {
-		var v HoldChanged
-		ch.Receive(ctx, &v)
+	receive(ctx, signals, SignalHoldChanged, func(v HoldChanged) {
 		// A signal's payload is a claim (the API's own hold_set record names who set it).
 		r.inbox.put(purgeCommand{Kind: purgeHold, Held: v.Held, Reason: v.Reason, Actor: domain.SignalActor(v.Actor)})
 	})
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			signals.Select(ctx)
-		}
-	})
+	listen(ctx, signals)
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancelPurge,
 		func(ctx workflow.Context, v ActorRequest) (domain.Purge, error) {
 			return r.submit(ctx, purgeCommand{Kind: purgeCancel, Actor: v.Actor})
@@ -74,11 +64,11 @@ func encodeRefusal(e *domain.Error) error {
 func (r *purge) submit(ctx workflow.Context, cmd purgeCommand) (domain.Purge, error) {
 	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
 	r.inbox.put(cmd)
-	wait, _ := workflow.NewDisconnectedContext(ctx) // the run answers it, cancelled or not (removal's submit)
-	if err := workflow.Await(wait, func() bool { _, ok := r.answers[cmd.ID]; return ok }); err != nil {
+	e, err := awaitAnswer(ctx, r.answers, cmd.ID)
+	if err != nil {
 		return r.p, err
 	}
-	return r.p, encodeRefusal(r.answers[cmd.ID])
+	return r.p, encodeRefusal(e)
 }
 
 func (r *purge) reply(cmd purgeCommand, e *domain.Error) {
