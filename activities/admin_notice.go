@@ -66,12 +66,10 @@ func (a *Activities) withRun(ctx context.Context, in NoticeInput) (NoticeInput, 
 	if !in.At.IsZero() {
 		return in, nil
 	}
-	rec, err := a.Store.RemovalRun(ctx, in.RemovalID, in.RunID)
+	doc, err := a.runOf(ctx, &in.Step)
 	if err != nil {
 		return in, err
 	}
-	doc := rec.Document()
-	in.AccountID, in.ChannelID = rec.AccountID, rec.ChannelID
 	in.At, in.NumberMove = doc.UpdatedAt, domain.NumberMoveApplies(doc.Impact)
 	if doc.CompletedAt != nil {
 		in.At = *doc.CompletedAt
@@ -80,4 +78,21 @@ func (a *Activities) withRun(ctx context.Context, in NoticeInput) (NoticeInput, 
 		in.ChannelName = doc.Impact.ChannelName
 	}
 	return in, nil
+}
+
+// runOf is the document of st's run, as its row holds it, with the account
+// and channel filled into st when st names the run alone (the admins'
+// notice's input, since r6). A run without a row has an empty document.
+func (a *Activities) runOf(ctx context.Context, st *Step) (domain.Removal, error) {
+	rec, err := a.Store.RemovalRun(ctx, st.RemovalID, st.RunID)
+	switch {
+	case domain.ErrorCode(err) == domain.CodeNotFound:
+		return domain.Removal{}, nil
+	case err != nil:
+		return domain.Removal{}, err
+	}
+	if st.AccountID == "" {
+		st.AccountID, st.ChannelID = rec.AccountID, rec.ChannelID
+	}
+	return rec.Document(), nil
 }

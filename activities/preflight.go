@@ -158,6 +158,11 @@ type AuditInput struct {
 // RecordAudit appends an audit record; a retry writes it once. Every failure
 // is retryable: an audit record is retried until it lands, never dropped.
 func (a *Activities) RecordAudit(ctx context.Context, in AuditInput) error {
+	if in.AccountID == "" && in.Action == domain.ActionNoticeFailed { // an admins' notice's step names its run alone (since r6)
+		if _, err := a.runOf(ctx, &in.Step); err != nil {
+			return temporalerr.Encode(domain.Errorf(domain.CodeUnavailable, "audit record %s not written: %v", in.Action, err))
+		}
+	}
 	detail := map[string]any{}
 	for k, v := range in.Detail {
 		detail[k] = v
