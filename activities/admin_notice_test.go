@@ -55,3 +55,40 @@ func TestNotifyAdminsOnceEach(t *testing.T) {
 		t.Fatalf("admin_notified records: %+v %v", rows, err)
 	}
 }
+
+// TestNotifyAdminsReadsTheRunsRow: a removal's run sends ids, actor and
+// status alone (since r6); the notice reads the channel's name, its account,
+// when it was removed and whether its number may move from the run's row.
+func TestNotifyAdminsReadsTheRunsRow(t *testing.T) {
+	e := newEnv(t, http.StatusAccepted)
+	ch := e.channel("whatsapp_cloud", "W-ROW", "")
+	st := e.step(ch)
+	decided := e.tombstoneDocs(ch)
+	for o, doc := range decided {
+		doc.Impact = &domain.Impact{ChannelName: "WhatsApp da Loja", Kind: domain.KindWhatsAppCloud}
+		decided[o] = doc
+	}
+	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: st, Decided: decided}); err != nil {
+		t.Fatal(err)
+	}
+	in := activities.NoticeInput{Step: activities.Step{RemovalID: st.RemovalID, RunID: st.RunID,
+		Actor: domain.Actor{UserID: e.admin, IP: "203.0.113.9"}}, Status: domain.StatusCompleted}
+	if sent, err := e.acts.NotifyAdmins(e.ctx, in); err != nil || sent != 1 {
+		t.Fatalf("sent %d, %v", sent, err)
+	}
+	m := e.sg.Sent()[0]
+	for _, want := range []string{`"WhatsApp da Loja"`, "Loja Teste", "Para usar o número do WhatsApp em outro provedor"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("the notice lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if strings.Contains(m.Text, "0001") { // when: the row's, not a zero time
+		t.Errorf("the notice's time is zero:\n%s", m.Text)
+	}
+	var account, channel string
+	if err := e.store.DB().QueryRow(`SELECT account_id, channel_id FROM removal_audit_log
+		WHERE removal_id = $1 AND action = 'admin_notified'`, st.RemovalID).Scan(&account, &channel); err != nil ||
+		account != e.account || channel != ch {
+		t.Fatalf("admin_notified record: account %q channel %q, %v", account, channel, err)
+	}
+}

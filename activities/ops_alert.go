@@ -49,6 +49,15 @@ func (a *Activities) AlertNoticeFailed(ctx context.Context, in NoticeFailedInput
 	if a.OpsMail == "" {
 		return false, nil
 	}
+	if in.AccountID == "" { // an admins' notice's step names its run alone (since r6)
+		doc, err := a.runOf(ctx, &in.Step)
+		if err != nil {
+			return false, err
+		}
+		if doc.Impact != nil {
+			in.ChannelName = doc.Impact.ChannelName
+		}
+	}
 	key := in.key(domain.ActionOpsAlerted, string(in.Notice))
 	alert := domain.NoticeFailedAlert{RemovalID: in.RemovalID, ChannelName: in.ChannelName, Notice: in.Notice, Error: in.Error}
 	e := in.audit(domain.ActionOpsAlerted, map[string]any{"to": a.OpsMail, "notice_failed": in.Notice}, key)

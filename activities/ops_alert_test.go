@@ -67,3 +67,38 @@ func TestOpsAreToldOfANoticeNotSent(t *testing.T) {
 		t.Fatalf("mails: %+v", mails)
 	}
 }
+
+// TestANoticeNotSentOfIdsAloneNamesItsRun: the admins' notice's input names
+// its run alone (since r6); its notice_failed record carries the run's
+// account and channel, and ops' alert the channel's name, from the run's row.
+func TestANoticeNotSentOfIdsAloneNamesItsRun(t *testing.T) {
+	e := newEnv(t)
+	e.acts.OpsMail = "ops@loja.test"
+	ch := e.channel("whatsapp_cloud", "W-NF", "")
+	st := e.step(ch)
+	decided := e.tombstoneDocs(ch)
+	for o, doc := range decided {
+		doc.Impact = &domain.Impact{ChannelName: "WhatsApp Vendas", Kind: domain.KindWhatsAppCloud}
+		decided[o] = doc
+	}
+	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: st, Decided: decided}); err != nil {
+		t.Fatal(err)
+	}
+	ids := activities.Step{RemovalID: st.RemovalID, RunID: st.RunID}
+	if err := e.acts.RecordAudit(e.ctx, activities.AuditInput{Step: ids, Action: domain.ActionNoticeFailed,
+		Detail: map[string]string{"notice": string(domain.NoticeAdmins)}, Seq: 1_000_001}); err != nil {
+		t.Fatal(err)
+	}
+	var account, channel string
+	if err := e.store.DB().QueryRow(`SELECT account_id, channel_id FROM removal_audit_log
+		WHERE removal_id = $1 AND action = 'notice_failed'`, st.RemovalID).Scan(&account, &channel); err != nil ||
+		account != e.account || channel != ch {
+		t.Fatalf("notice_failed record: account %q channel %q, %v", account, channel, err)
+	}
+	if _, err := e.acts.AlertNoticeFailed(e.ctx, activities.NoticeFailedInput{Step: ids, Notice: domain.NoticeAdmins, Error: "sendgrid: 400"}); err != nil {
+		t.Fatal(err)
+	}
+	if mails := e.sg.Sent(); len(mails) != 1 || !strings.Contains(mails[0].Text+mails[0].Subject, "WhatsApp Vendas") {
+		t.Fatalf("mails: %+v", mails)
+	}
+}

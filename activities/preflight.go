@@ -33,9 +33,11 @@ func (r PreflightResult) Outcome() domain.Outcome {
 	return domain.OutcomeRejected
 }
 
-// Facts are what the preflight found.
+// Facts are what the preflight found, the impact's warnings rebuilt from
+// its facts (the result carries none: see lean).
 func (r PreflightResult) Facts() domain.Facts {
 	impact := r.Impact
+	impact.Warnings = impact.WarningTexts()
 	return domain.Facts{AccountID: r.AccountID, Impact: &impact, Reasons: r.Reasons}
 }
 
@@ -50,7 +52,7 @@ func (r PreflightResult) Facts() domain.Facts {
 func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (PreflightResult, error) {
 	res, decided, err := a.preflight(ctx, in)
 	if err != nil || decided {
-		return res, temporalerr.Encode(err)
+		return res.lean(), temporalerr.Encode(err)
 	}
 	in.Step.AccountID = res.AccountID
 	action, detail := domain.ActionPreflightPassed, map[string]any{"impact": res.Impact}
@@ -64,7 +66,14 @@ func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (Prefligh
 	if err := a.Store.AppendAudit(ctx, e); err != nil {
 		return res, err
 	}
-	return res, nil
+	return res.lean(), nil
+}
+
+// lean is the result as the run's history holds it: the impact's warnings
+// are texts rebuilt from its facts (Facts), so they are not carried.
+func (r PreflightResult) lean() PreflightResult {
+	r.Impact.Warnings = nil
+	return r
 }
 
 func (a *Activities) preflight(ctx context.Context, in PreflightInput) (res PreflightResult, decided bool, err error) {
@@ -149,6 +158,11 @@ type AuditInput struct {
 // RecordAudit appends an audit record; a retry writes it once. Every failure
 // is retryable: an audit record is retried until it lands, never dropped.
 func (a *Activities) RecordAudit(ctx context.Context, in AuditInput) error {
+	if in.AccountID == "" && in.Action == domain.ActionNoticeFailed { // an admins' notice's step names its run alone (since r6)
+		if _, err := a.runOf(ctx, &in.Step); err != nil {
+			return temporalerr.Encode(domain.Errorf(domain.CodeUnavailable, "audit record %s not written: %v", in.Action, err))
+		}
+	}
 	detail := map[string]any{}
 	for k, v := range in.Detail {
 		detail[k] = v

@@ -83,7 +83,11 @@ func TestPreflightImpact(t *testing.T) {
 		im.References != (domain.References{Automations: 1, RoutingRules: 1, Webhooks: 1}) || res.AccountID != e.account {
 		t.Fatalf("impact: %+v", im)
 	}
-	all := strings.Join(im.Warnings, "\n")
+	// The result carries the facts; the warnings are rebuilt from them (Facts).
+	if len(im.Warnings) != 0 {
+		t.Fatalf("the result carries the warnings' texts: %q", im.Warnings)
+	}
+	all := strings.Join(res.Facts().Impact.Warnings, "\n")
 	for _, want := range []string{"desinscrito da WABA W1", "Meta Business", "irreversível", "O canal será desvinculado de 1 automação, 1 regra de roteamento e 1 webhook."} {
 		if !strings.Contains(all, want) {
 			t.Errorf("warnings lack %q:\n%s", want, all)
@@ -95,8 +99,8 @@ func TestPreflightImpact(t *testing.T) {
 	again := e.step(ch)
 	again.RunID = "run-2" // a new removal: the first run's verdict is its own
 	res, _ = e.acts.Preflight(e.ctx, activities.PreflightInput{Step: again, RequestedBy: e.admin, Decided: preflightDocs()})
-	if !strings.Contains(strings.Join(res.Impact.Warnings, "\n"), "usada por outro canal ativo") {
-		t.Fatalf("shared WABA not warned: %v", res.Impact.Warnings)
+	if w := res.Facts().Impact.Warnings; !res.Impact.SharedWABA || !strings.Contains(strings.Join(w, "\n"), "usada por outro canal ativo") {
+		t.Fatalf("shared WABA not warned: %v", w)
 	}
 
 	qr := e.channel("whatsapp_web", "", "")

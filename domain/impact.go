@@ -32,30 +32,39 @@ func ImpactOf(ch Channel, f ImpactFacts) Impact {
 	if im.Conversations > ConversationCountCap {
 		im.Conversations, im.ConversationsCapped = ConversationCountCap, true
 	}
-	if ch.Status == ChannelDisconnected {
-		im.Disconnected = true
-		im.Warnings = append(im.Warnings, "O canal foi desconectado na Meta: o acesso do aplicativo já foi removido, então não há nada a desvincular.")
+	im.Disconnected = ch.Status == ChannelDisconnected
+	im.SharedWABA = ch.Kind == KindWhatsAppCloud && im.Meta.WABAID != "" && f.OtherLiveChannelsOnWABA > 0
+	im.Warnings = im.WarningTexts()
+	return im
+}
+
+// WarningTexts are the impact's pt-BR warnings, rebuilt from its facts: a
+// payload carries the facts alone (since r6), the texts are built where a
+// reader sees them.
+func (im Impact) WarningTexts() []string {
+	w := []string{}
+	if im.Disconnected {
+		w = append(w, "O canal foi desconectado na Meta: o acesso do aplicativo já foi removido, então não há nada a desvincular.")
 	} else {
-		metaImpact(ch, f.OtherLiveChannelsOnWABA, &im)
+		w = append(w, im.metaWarnings()...)
 	}
 	if refs := im.References.Text(); refs != "" {
-		im.Warnings = append(im.Warnings, "O canal será desvinculado de "+refs+".")
+		w = append(w, "O canal será desvinculado de "+refs+".")
 	}
 	switch {
 	case im.ConversationsCapped:
-		im.Warnings = append(im.Warnings, fmt.Sprintf(
+		w = append(w, fmt.Sprintf(
 			"Mais de %d conversas continuarão visíveis, marcadas como de um canal removido; não será possível enviar mensagens por elas.",
 			im.Conversations))
 	case im.Conversations == 1:
-		im.Warnings = append(im.Warnings,
+		w = append(w,
 			"A conversa continuará visível, marcada como de um canal removido; não será possível enviar mensagens por ela.")
 	case im.Conversations > 1:
-		im.Warnings = append(im.Warnings, fmt.Sprintf(
+		w = append(w, fmt.Sprintf(
 			"As %d conversas continuarão visíveis, marcadas como de um canal removido; não será possível enviar mensagens por elas.",
 			im.Conversations))
 	}
-	im.Warnings = append(im.Warnings, "A remoção é irreversível: o canal não poderá ser reativado.")
-	return im
+	return append(w, "A remoção é irreversível: o canal não poderá ser reativado.")
 }
 
 // Text names the references in Portuguese, leaving zero counts out:
@@ -85,31 +94,33 @@ func Plural(n int, one, many string) string {
 	return many
 }
 
-func metaImpact(ch Channel, others int, im *Impact) {
-	switch ch.Kind {
+func (im Impact) metaWarnings() []string {
+	var w []string
+	switch im.Kind {
 	case KindWhatsAppCloud:
 		if im.Meta.WABAID == "" {
-			return
+			return nil
 		}
-		if others > 0 {
-			im.Warnings = append(im.Warnings, fmt.Sprintf(
+		if im.SharedWABA {
+			w = append(w, fmt.Sprintf(
 				"A WABA %s é usada por outro canal ativo: o aplicativo continuará inscrito nela.", im.Meta.WABAID))
 		} else {
-			im.Warnings = append(im.Warnings, fmt.Sprintf(
+			w = append(w, fmt.Sprintf(
 				"Integração oficial: o aplicativo será desinscrito da WABA %s na Meta.", im.Meta.WABAID))
 		}
-		if ch.Coexistence {
-			im.Warnings = append(im.Warnings, NumberCoexistenceText)
+		if im.Coexistence {
+			w = append(w, NumberCoexistenceText)
 		} else {
-			im.Warnings = append(im.Warnings,
+			w = append(w,
 				"O número de telefone só será descadastrado da Meta se você marcar \"Liberar o número na Meta\"; sem isso, para usá-lo de novo pode ser necessário vinculá-lo novamente no Meta Business.")
 		}
 	case KindMessenger, KindInstagram:
 		if im.Meta.PageID != "" {
-			im.Warnings = append(im.Warnings, fmt.Sprintf(
+			w = append(w, fmt.Sprintf(
 				"Integração oficial: o aplicativo será desinscrito da página %s na Meta.", im.Meta.PageID))
 		}
 	}
+	return w
 }
 
 // PreflightRead is what the preflight reads in one statement: the requester,

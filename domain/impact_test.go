@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -24,5 +25,32 @@ func TestReferencesReadAsPortuguese(t *testing.T) {
 	if w := strings.Join(one.Warnings, " | "); !strings.Contains(w, "O canal será desvinculado de 1 chatbot.") ||
 		!strings.Contains(w, "A conversa continuará visível") || strings.Contains(w, "(s)") {
 		t.Fatalf("warnings: %s", w)
+	}
+}
+
+// TestWarningsRebuildFromTheImpactsFacts: a payload carries the impact
+// without its warnings (since r6); its facts rebuild the same texts,
+// the shared WABA's among them, after a JSON round trip.
+func TestWarningsRebuildFromTheImpactsFacts(t *testing.T) {
+	waba, page := "W-1", "P-1"
+	for name, c := range map[string]struct {
+		ch     Channel
+		f      ImpactFacts
+		wanted string
+	}{
+		"shared WABA":  {Channel{Kind: KindWhatsAppCloud, WABAID: &waba}, ImpactFacts{OtherLiveChannelsOnWABA: 2, Conversations: 3}, "é usada por outro canal ativo"},
+		"own WABA":     {Channel{Kind: KindWhatsAppCloud, WABAID: &waba, Coexistence: true}, ImpactFacts{Conversations: 1}, "Integração oficial"},
+		"page":         {Channel{Kind: KindMessenger, PageID: &page}, ImpactFacts{References: References{Webhooks: 2}}, "da página P-1"},
+		"disconnected": {Channel{Kind: KindWhatsAppCloud, WABAID: &waba, Status: ChannelDisconnected}, ImpactFacts{Conversations: ConversationCountCap + 1}, "desconectado na Meta"},
+	} {
+		im := ImpactOf(c.ch, c.f)
+		b, _ := json.Marshal(im)
+		var carried Impact
+		_ = json.Unmarshal(b, &carried)
+		carried.Warnings = nil
+		got := carried.WarningTexts()
+		if strings.Join(got, "|") != strings.Join(im.Warnings, "|") || !strings.Contains(strings.Join(got, "|"), c.wanted) {
+			t.Errorf("%s: rebuilt %q, found %q", name, got, im.Warnings)
+		}
 	}
 }

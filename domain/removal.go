@@ -110,6 +110,9 @@ type Impact struct {
 	// Coexistence: the number is shared with the WhatsApp Business app; it is
 	// never released (SPEC §8).
 	Coexistence bool `json:"coexistence,omitempty"`
+	// SharedWABA: another live channel is on the channel's WhatsApp WABA,
+	// so the app stays subscribed to it (a fact the warnings are built from).
+	SharedWABA bool `json:"shared_waba,omitempty"`
 }
 
 // Actor is who asked for a step and from where, for the audit log.

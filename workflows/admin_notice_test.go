@@ -11,7 +11,8 @@ import (
 
 // TestAdminsAreNotifiedOnceTheChannelIsRemoved: a completed removal tells
 // every admin once, after removal_completed, with who verified the code (as
-// the API, which authenticated them, says in its update).
+// the API, which authenticated them, says in its update). Its input is ids,
+// actor and status (since r6): the activity reads the rest from the run's row.
 func TestAdminsAreNotifiedOnceTheChannelIsRemoved(t *testing.T) {
 	h := newHarness(t)
 	h.at(time.Minute, func() { h.signal(SignalAcknowledge, ack()) })
@@ -24,8 +25,8 @@ func TestAdminsAreNotifiedOnceTheChannelIsRemoved(t *testing.T) {
 		t.Fatalf("%s, notices %d", r.Status, len(h.notices))
 	}
 	n := h.notices[0]
-	if n.Status != domain.StatusCompleted || n.Actor.UserID != "u-1" || n.Actor.IP != "203.0.113.7" ||
-		n.ChannelName != "WhatsApp Oficial" || n.AccountID != "acc-1" || n.At.IsZero() {
+	if n.Status != domain.StatusCompleted || n.Actor.UserID != "u-1" || n.Actor.IP != "203.0.113.7" || n.RemovalID != "remove-channel:ch-1" ||
+		n.ChannelName != "" || n.AccountID != "" || n.ChannelID != "" || !n.At.IsZero() {
 		t.Fatalf("notice %+v", n)
 	}
 }

@@ -28,7 +28,7 @@ func (r *removal) setup(ctx workflow.Context) error {
 	onSignal(ctx, r, signals, SignalResendCode, func(v ActorRequest) (command, bool) { return command{Kind: kindResend, Actor: v.Actor}, true })
 	onSignal(ctx, r, signals, SignalCancel, func(v ActorRequest) (command, bool) { return command{Kind: kindCancel, Actor: v.Actor}, true })
 	onSignal(ctx, r, signals, SignalRetryUnlink, func(v ActorRequest) (command, bool) { return command{Kind: kindRetryUnlink, Actor: v.Actor}, true })
-	workflow.Go(ctx, r.listen(signals))
+	listen(ctx, signals)
 
 	updates := []struct {
 		name     string
@@ -97,9 +97,7 @@ func (r *removal) setup(ctx workflow.Context) error {
 // asks nothing (acknowledged=false) is noted and dropped. A signal is ops'
 // (domain.SignalActor): whom its payload names is kept as a claim only.
 func onSignal[T any](ctx workflow.Context, r *removal, sel workflow.Selector, name string, toCommand func(T) (command, bool)) {
-	sel.AddReceive(workflow.GetSignalChannel(ctx, name), func(ch workflow.ReceiveChannel, _ bool) {
-		var v T
-		ch.Receive(ctx, &v)
+	receive(ctx, sel, name, func(v T) {
 		cmd, ok := toCommand(v)
 		if !ok {
 			cmd = command{Kind: name, Drop: true, Note: "Sinal " + name + " ignorado: confirme com {\"acknowledged\": true}"}
@@ -109,29 +107,44 @@ func onSignal[T any](ctx workflow.Context, r *removal, sel workflow.Selector, na
 	})
 }
 
-// listen is the one coroutine that drains every signal into the inbox: the
-// SDK resumes each live coroutine on every pass of every workflow task.
-func (r *removal) listen(signals workflow.Selector) func(workflow.Context) {
-	return func(ctx workflow.Context) {
+// receive has the selector hand signal name's payloads to put.
+func receive[T any](ctx workflow.Context, sel workflow.Selector, name string, put func(T)) {
+	sel.AddReceive(workflow.GetSignalChannel(ctx, name), func(ch workflow.ReceiveChannel, _ bool) {
+		var v T
+		ch.Receive(ctx, &v)
+		put(v)
+	})
+}
+
+// listen starts the one coroutine that drains every signal into the inbox:
+// the SDK resumes each live coroutine on every pass of every workflow task.
+func listen(ctx workflow.Context, signals workflow.Selector) {
+	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			signals.Select(ctx)
 		}
-	}
+	})
 }
 
-// submit queues an update's command and waits for run to answer it. It
-// waits on a disconnected context: a cancellation from Temporal ends the
-// run, which answers every command it holds (refuseRemaining), so the
-// update gets the run's answer (409 cancelled) rather than a cancellation
-// error that a retry with the same UpdateID would get back for ever.
+// awaitAnswer waits for the run to answer update id, on a disconnected
+// context: a cancellation from Temporal ends the run, which answers every
+// command it holds (refuseRemaining), so the update gets the run's answer
+// (409 cancelled) rather than a cancellation error that a retry with the
+// same UpdateID would get back for ever.
+func awaitAnswer[A any](ctx workflow.Context, answers map[string]A, id string) (A, error) {
+	wait, _ := workflow.NewDisconnectedContext(ctx)
+	err := workflow.Await(wait, func() bool { _, ok := answers[id]; return ok })
+	return answers[id], err
+}
+
+// submit queues an update's command and waits for the run to answer it.
 func (r *removal) submit(ctx workflow.Context, cmd command) (Outcome, error) {
 	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
 	r.inbox.put(cmd)
-	wait, _ := workflow.NewDisconnectedContext(ctx)
-	if err := workflow.Await(wait, func() bool { _, ok := r.answers[cmd.ID]; return ok }); err != nil {
+	ans, err := awaitAnswer(ctx, r.answers, cmd.ID)
+	if err != nil {
 		return r.outcome(), err
 	}
-	ans := r.answers[cmd.ID]
 	delete(r.answers, cmd.ID)
 	if ans.Err != nil {
 		return Outcome{}, temporalerr.Encode(ans.Err)

@@ -33,9 +33,11 @@ func (r *removal) notifyAdmins(ctx workflow.Context) {
 		return
 	}
 	r.adminsNotified = true
+	// The removal's and run's ids name the run's row, which the activity
+	// reads the account, channel and what it says of them from.
+	step := activities.Step{RemovalID: r.doc.ID, RunID: r.doc.RunID, Actor: r.actor}
 	r.notice(ctx, Notice{Kind: domain.NoticeAdmins, Admins: &activities.NoticeInput{
-		Step: r.step(r.actor), ChannelName: r.channelName(), Status: r.doc.Status, MetaError: r.doc.MetaUnlink.LastMetaError(),
-		At: workflow.Now(ctx), NumberMove: domain.NumberMoveApplies(r.doc.Impact)}}, "Aviso aos administradores: canal removido")
+		Step: step, Status: r.doc.Status, MetaError: r.doc.MetaUnlink.LastMetaError()}}, "Aviso aos administradores: canal removido")
 }
 
 // notifyGuessLimit tells every admin of the account that the channel's wrong
@@ -47,6 +49,7 @@ func (r *removal) notifyGuessLimit(ctx workflow.Context, actor domain.Actor) {
 
 // notice starts the run's notice of its kind, keyed by the removal's first
 // run (which a reset keeps), so it starts once whatever replays or resets.
+// Its summary does not repeat the removal's id: the notice is the run's child.
 func (r *removal) notice(ctx workflow.Context, n Notice, summary string) {
-	startNotice(ctx, NoticeID(n.Kind, r.doc.RunID), summary+" — "+r.doc.ID, n)
+	startNotice(ctx, NoticeID(n.Kind, r.doc.RunID), summary, n)
 }

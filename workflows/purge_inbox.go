@@ -19,27 +19,17 @@ func (r *purge) setup(ctx workflow.Context) error {
 		return err
 	}
 	signals := workflow.NewSelector(ctx)
-	signals.AddReceive(workflow.GetSignalChannel(ctx, SignalCancelPurge), func(ch workflow.ReceiveChannel, _ bool) {
-		var v ActorRequest
-		ch.Receive(ctx, &v)
+	receive(ctx, signals, SignalCancelPurge, func(v ActorRequest) {
 		r.inbox.put(purgeCommand{Kind: purgeCancel, Actor: domain.SignalActor(v.Actor)})
 	})
-	signals.AddReceive(workflow.GetSignalChannel(ctx, SignalMovePurge), func(ch workflow.ReceiveChannel, _ bool) {
-		var v MovePurgeRequest
-		ch.Receive(ctx, &v)
+	receive(ctx, signals, SignalMovePurge, func(v MovePurgeRequest) {
 		r.inbox.put(purgeCommand{Kind: purgeMove, PurgeAt: v.PurgeAt, Actor: domain.SignalActor(v.Actor)})
 	})
-	signals.AddReceive(workflow.GetSignalChannel(ctx, SignalHoldChanged), func(ch workflow.ReceiveChannel, _ bool) {
-		var v HoldChanged
-		ch.Receive(ctx, &v)
+	receive(ctx, signals, SignalHoldChanged, func(v HoldChanged) {
 		// A signal's payload is a claim (the API's own hold_set record names who set it).
 		r.inbox.put(purgeCommand{Kind: purgeHold, Held: v.Held, Reason: v.Reason, Actor: domain.SignalActor(v.Actor)})
 	})
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			signals.Select(ctx)
-		}
-	})
+	listen(ctx, signals)
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancelPurge,
 		func(ctx workflow.Context, v ActorRequest) (domain.Purge, error) {
 			return r.submit(ctx, purgeCommand{Kind: purgeCancel, Actor: v.Actor})
@@ -58,20 +48,9 @@ func (r *purge) setup(ctx workflow.Context) error {
 		}})
 }
 
-// refusal is why a cancel or a move cannot be done now (nil: it can). Once
-// the purge has started it runs to its end; only a hold stops it.
+// refusal is why a cancel or a move cannot be done now (domain.PurgeRefusal).
 func (r *purge) refusal(kind purgeKind, at, now time.Time, lead bool) *domain.Error {
-	if !r.p.Status.Pending() {
-		return domain.Errorf(domain.CodeInvalidState, "a exclusão das mensagens já começou ou terminou (%s)", r.p.Status)
-	}
-	switch {
-	case kind != purgeMove:
-	case lead && domain.PurgeTooSoon(at, now, r.in.RetentionDay.D()):
-		return domain.PurgeTooSoonRefusal(now, r.in.RetentionDay.D())
-	case !at.After(now):
-		return domain.Errorf(domain.CodeInvalid, "a nova data da exclusão deve estar no futuro")
-	}
-	return nil
+	return domain.PurgeRefusal(r.p, kind == purgeMove, at, now, r.in.RetentionDay.D(), lead)
 }
 
 // encodeRefusal is a validator's answer: nil, or the refusal for the API.
@@ -85,11 +64,11 @@ func encodeRefusal(e *domain.Error) error {
 func (r *purge) submit(ctx workflow.Context, cmd purgeCommand) (domain.Purge, error) {
 	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
 	r.inbox.put(cmd)
-	wait, _ := workflow.NewDisconnectedContext(ctx) // the run answers it, cancelled or not (removal's submit)
-	if err := workflow.Await(wait, func() bool { _, ok := r.answers[cmd.ID]; return ok }); err != nil {
+	e, err := awaitAnswer(ctx, r.answers, cmd.ID)
+	if err != nil {
 		return r.p, err
 	}
-	return r.p, encodeRefusal(r.answers[cmd.ID])
+	return r.p, encodeRefusal(e)
 }
 
 func (r *purge) reply(cmd purgeCommand, e *domain.Error) {
@@ -103,12 +82,6 @@ func (r *purge) refuseRemaining() {
 	for _, cmd := range r.inbox.drain() {
 		r.reply(cmd, r.refusal(cmd.Kind, cmd.PurgeAt, time.Time{}, false))
 	}
-}
-
-// next is the next input, or how the wait ended without one: the deadline
-// passed (zero: none), or the run was cancelled.
-func (r *purge) next(ctx workflow.Context, deadline time.Time, summary string) (purgeCommand, waitEnd) {
-	return r.inbox.next(ctx, deadline, summary)
 }
 
 // handle acts on an admin's or ops' input while the purge is pending.
@@ -134,30 +107,14 @@ func (r *purge) handle(ctx workflow.Context, cmd purgeCommand) {
 	r.reply(cmd, nil)
 }
 
-// holdChanged follows a legal hold set or lifted on the channel.
+// holdChanged follows a legal hold set or lifted on the channel
+// (domain.PurgeHoldChanged); a lift takes up the lead first.
 func (r *purge) holdChanged(ctx workflow.Context, cmd purgeCommand) {
-	next := r.p
-	switch {
-	case cmd.Held && r.p.Status == domain.RetentionScheduled:
-		next.Status = domain.RetentionHeld
-		r.record(ctx, next, cmd.Actor, domain.ActionPurgeHeld, map[string]any{"reason": cmd.Reason})
-	case !cmd.Held && r.p.Status == domain.RetentionHeld:
+	if domain.HoldLifted(r.p, cmd.Held) {
 		r.leadFromHere(ctx)
-		next.Status = domain.RetentionScheduled
-		if r.p.StartedAt != nil && !r.lead {
-			next.Status = domain.RetentionPurging // before r5: a purge a hold stopped went on where it was
-		}
-		detail := map[string]any{"purge_at": r.p.PurgeAt}
-		if r.lead {
-			// Lifted late, or from a purge that had begun: the lead from now,
-			// and the admins told again of the new date. A purge that had
-			// begun goes on from where it stopped, on that date.
-			next.PurgeAt = domain.PurgeAfterHold(r.p.PurgeAt, workflow.Now(ctx), r.in.RetentionDay.D())
-			if r.p.StartedAt != nil {
-				next.PurgeAt = domain.PurgeAfterHold(workflow.Now(ctx), workflow.Now(ctx), r.in.RetentionDay.D())
-			}
-			detail["purge_at"], detail["from"] = next.PurgeAt, r.p.PurgeAt
-		}
-		r.record(ctx, next, cmd.Actor, domain.ActionPurgeResumed, detail)
+	}
+	now := workflow.Now(ctx)
+	if next, action, detail, ok := domain.PurgeHoldChanged(r.p, cmd.Held, cmd.Reason, now, r.in.RetentionDay.D(), r.lead); ok {
+		r.record(ctx, next, cmd.Actor, action, detail)
 	}
 }

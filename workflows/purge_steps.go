@@ -36,7 +36,7 @@ func (r *purge) awaitDate(ctx workflow.Context) (continueAsNew bool) {
 		if !r.in.NoticedFor.Equal(r.p.PurgeAt) {
 			wake, summary = noticeAt, fmt.Sprintf("até o aviso aos administradores (%d dias antes)", domain.PurgeNoticeDays)
 		}
-		if cmd, end := r.next(ctx, wake, summary); end == gotInput {
+		if cmd, end := r.inbox.next(ctx, wake, summary); end == gotInput {
 			r.handle(ctx, cmd)
 		}
 	}
@@ -49,12 +49,12 @@ func (r *purge) awaitDate(ctx workflow.Context) (continueAsNew bool) {
 // history should continue as new (a hold may last years).
 func (r *purge) awaitHold(ctx workflow.Context) bool {
 	if r.v == workflow.DefaultVersion {
-		if cmd, end := r.next(ctx, time.Time{}, ""); end == gotInput {
+		if cmd, end := r.inbox.next(ctx, time.Time{}, ""); end == gotInput {
 			r.handle(ctx, cmd)
 		}
 		return false
 	}
-	cmd, end := r.next(ctx, workflow.Now(ctx).Add(r.in.RetentionDay.D()), "relê a retenção legal (a cada dia)")
+	cmd, end := r.inbox.next(ctx, workflow.Now(ctx).Add(r.in.RetentionDay.D()), "relê a retenção legal (a cada dia)")
 	switch end {
 	case gotInput:
 		r.handle(ctx, cmd)
