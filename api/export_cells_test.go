@@ -121,7 +121,7 @@ func TestTheExportIsInertInASpreadsheetAndExact(t *testing.T) {
 		}
 	}
 
-	// Python's csv module, with the reversal written from the rule in docs/design.md.
+	// Python's csv module, with the reversal written from the rule in docs/customer-data.md.
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("no python3")

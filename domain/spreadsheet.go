@@ -9,7 +9,7 @@ import "strings"
 // honouring quotes) starts as a formula. And the export must lose nothing:
 // SpreadsheetSafe is reversed exactly by FromSpreadsheetSafe.
 //
-// The rule (docs/design.md, "The export's cells"):
+// The rule (docs/customer-data.md, "The export's cells"):
 //
 //   - a segment start is the cell's first byte and every byte right after
 //     ',', ';', '\n' or '\r';
