@@ -18,7 +18,7 @@ import (
 )
 
 // TestCustomerDataAtAMillionMessages measures the export and the purge of a
-// channel with 1 M messages (docs/performance.md): wall time, throughput,
+// channel with 1 M messages (docs/performance-scale.md): wall time, throughput,
 // peak memory of the API (this process) and of the worker (a process of its
 // own), the longest transaction, and the latency of sends on another channel
 // meanwhile. It is a measurement, not a guard: it runs only with
