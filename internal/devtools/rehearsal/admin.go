@@ -85,9 +85,13 @@ func (a *admin) signIn(ctx context.Context, base, email, password string) error 
 	if res.StatusCode != http.StatusNoContent {
 		return fmt.Errorf("sign-in: HTTP %d", res.StatusCode)
 	}
+	// Every cookie the sign-in set, as a browser sends them: the session's
+	// and the device's (cr_device, since the sign-in's device cookies).
+	var cookies []string
 	for _, c := range res.Cookies() {
-		a.cookie = c.Name + "=" + c.Value
+		cookies = append(cookies, c.Name+"="+c.Value)
 	}
+	a.cookie = strings.Join(cookies, "; ")
 	return nil
 }
 
