@@ -7,9 +7,38 @@ import (
 	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
+// Command kinds: the signal each input is or mirrors.
+const (
+	kindAcknowledge = SignalAcknowledge
+	kindVerify      = SignalVerifyCode
+	kindResend      = SignalResendCode
+	kindCancel      = SignalCancel
+	kindRetryUnlink = SignalRetryUnlink
+)
+
+// command is one human input, from a signal (ID "") or an update (its id).
+// Note is what the run notes of a signal's value it ignored; Drop: the
+// signal asked nothing (acknowledged=false), noted and not acted on.
+type command struct {
+	ID             string
+	Kind           string
+	CodeHash       string
+	Actor          domain.Actor
+	ReleaseNumber  bool // with an acknowledgement (SPEC §7, §8)
+	PurgeAfterDays int
+	Note           string
+	Drop           bool
+}
+
+// answer is an update's: the run's outcome then, or a refusal.
+type answer struct {
+	Out Outcome
+	Err *domain.Error
+}
+
 // setup registers the query, the signals and the updates. Handlers only put
-// inputs into the inbox (serializable state), noting nothing: the run
-// decides, and writes a signal's note as it takes it (removal.next).
+// inputs into the inbox; the run decides, and notes a signal's note as it
+// takes it (removal.next).
 func (r *removal) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (domain.Removal, error) { return r.doc, nil }); err != nil {
 		return err
@@ -25,72 +54,51 @@ func (r *removal) setup(ctx workflow.Context) error {
 	onSignal(ctx, r, signals, SignalVerifyCode, func(v VerifyCodeRequest) (command, bool) {
 		return command{Kind: kindVerify, CodeHash: v.CodeHash, Actor: v.Actor}, true
 	})
-	onSignal(ctx, r, signals, SignalResendCode, func(v ActorRequest) (command, bool) { return command{Kind: kindResend, Actor: v.Actor}, true })
-	onSignal(ctx, r, signals, SignalCancel, func(v ActorRequest) (command, bool) { return command{Kind: kindCancel, Actor: v.Actor}, true })
-	onSignal(ctx, r, signals, SignalRetryUnlink, func(v ActorRequest) (command, bool) { return command{Kind: kindRetryUnlink, Actor: v.Actor}, true })
+	for _, kind := range []string{kindResend, kindCancel, kindRetryUnlink} {
+		onSignal(ctx, r, signals, kind, func(v ActorRequest) (command, bool) { return command{Kind: kind, Actor: v.Actor}, true })
+	}
 	listen(ctx, signals)
 
-	updates := []struct {
-		name     string
-		handler  any
-		validate any
-	}{
-		{UpdateAcknowledge,
-			func(ctx workflow.Context, v AcknowledgeRequest) (Outcome, error) {
-				return r.submit(ctx, command{Kind: kindAcknowledge, Actor: v.Actor, ReleaseNumber: v.ReleaseNumber, PurgeAfterDays: v.PurgeAfterDays})
-			},
-			func(ctx workflow.Context, v AcknowledgeRequest) error {
-				if !v.Acknowledged {
-					return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "confirme o alerta com acknowledged=true"))
-				}
-				if !domain.ValidPurgeAfterDays(v.PurgeAfterDays) {
-					return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "%s", domain.PurgeAfterDaysRefusal))
-				}
-				// Judged once the preflight has said what the channel is.
-				if im := r.doc.Impact; v.ReleaseNumber && im != nil {
-					if why := domain.NumberReleaseRefusal(im.Kind, im.Disconnected, im.Coexistence); why != "" {
-						return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "%s", why))
-					}
-				}
-				// During the preflight too: the run answers it once the
-				// preflight's outcome is known (an admin's click that reached a
-				// run whose first task was being redone after a crash).
-				return r.expect(kindAcknowledge, domain.StatusPreflight, domain.StatusAwaitingAcknowledgement)
-			}},
-		{UpdateVerifyCode,
-			func(ctx workflow.Context, v VerifyCodeRequest) (Outcome, error) {
-				return r.submit(ctx, command{Kind: kindVerify, CodeHash: v.CodeHash, Actor: v.Actor})
-			},
-			func(ctx workflow.Context, v VerifyCodeRequest) error {
-				return r.expect(kindVerify, domain.StatusAwaitingCode)
-			}},
-		{UpdateResendCode,
-			func(ctx workflow.Context, v ActorRequest) (Outcome, error) {
-				return r.submit(ctx, command{Kind: kindResend, Actor: v.Actor})
-			},
-			func(ctx workflow.Context, v ActorRequest) error {
-				if err := r.expect(kindResend, domain.StatusAwaitingCode); err != nil {
-					return err
-				}
-				if e := r.resendTooSoon(ctx); e != nil {
-					return temporalerr.Encode(e)
-				}
-				return nil
-			}},
-		{UpdateCancel,
-			func(ctx workflow.Context, v ActorRequest) (Outcome, error) {
-				return r.submit(ctx, command{Kind: kindCancel, Actor: v.Actor})
-			},
-			func(ctx workflow.Context, v ActorRequest) error {
-				return r.expect(kindCancel, domain.StatusPreflight, domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode)
-			}},
-	}
-	for _, u := range updates {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler, workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {
-			return err
+	if err := onUpdate(ctx, r, UpdateAcknowledge, func(v AcknowledgeRequest) command {
+		return command{Kind: kindAcknowledge, Actor: v.Actor, ReleaseNumber: v.ReleaseNumber, PurgeAfterDays: v.PurgeAfterDays}
+	}, func(ctx workflow.Context, v AcknowledgeRequest) error {
+		if !v.Acknowledged {
+			return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "confirme o alerta com acknowledged=true"))
 		}
+		if !domain.ValidPurgeAfterDays(v.PurgeAfterDays) {
+			return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "%s", domain.PurgeAfterDaysRefusal))
+		}
+		if im := r.doc.Impact; v.ReleaseNumber && im != nil { // judged once the preflight said what the channel is
+			if why := domain.NumberReleaseRefusal(im.Kind, im.Disconnected, im.Coexistence); why != "" {
+				return temporalerr.Encode(domain.Errorf(domain.CodeInvalid, "%s", why))
+			}
+		}
+		// During the preflight too: answered once its outcome is known (a
+		// click that reached a run whose first task was redone after a crash).
+		return r.expect(kindAcknowledge, domain.StatusPreflight, domain.StatusAwaitingAcknowledgement)
+	}); err != nil {
+		return err
 	}
-	return nil
+	if err := onUpdate(ctx, r, UpdateVerifyCode, func(v VerifyCodeRequest) command {
+		return command{Kind: kindVerify, CodeHash: v.CodeHash, Actor: v.Actor}
+	}, func(ctx workflow.Context, v VerifyCodeRequest) error {
+		return r.expect(kindVerify, domain.StatusAwaitingCode)
+	}); err != nil {
+		return err
+	}
+	if err := onUpdate(ctx, r, UpdateResendCode, func(v ActorRequest) command { return command{Kind: kindResend, Actor: v.Actor} },
+		func(ctx workflow.Context, v ActorRequest) error {
+			if err := r.expect(kindResend, domain.StatusAwaitingCode); err != nil {
+				return err
+			}
+			return encodeRefusal(r.resendTooSoon(ctx))
+		}); err != nil {
+		return err
+	}
+	return onUpdate(ctx, r, UpdateCancel, func(v ActorRequest) command { return command{Kind: kindCancel, Actor: v.Actor} },
+		func(ctx workflow.Context, v ActorRequest) error {
+			return r.expect(kindCancel, domain.StatusPreflight, domain.StatusAwaitingAcknowledgement, domain.StatusAwaitingCode)
+		})
 }
 
 // onSignal has the selector take signal name into the inbox. A payload that
@@ -107,53 +115,25 @@ func onSignal[T any](ctx workflow.Context, r *removal, sel workflow.Selector, na
 	})
 }
 
-// receive has the selector hand signal name's payloads to put.
-func receive[T any](ctx workflow.Context, sel workflow.Selector, name string, put func(T)) {
-	sel.AddReceive(workflow.GetSignalChannel(ctx, name), func(ch workflow.ReceiveChannel, _ bool) {
-		var v T
-		ch.Receive(ctx, &v)
-		put(v)
-	})
-}
-
-// listen starts the one coroutine that drains every signal into the inbox:
-// the SDK resumes each live coroutine on every pass of every workflow task.
-func listen(ctx workflow.Context, signals workflow.Selector) {
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			signals.Select(ctx)
+// onUpdate registers update name: validate refuses it before it enters
+// history; the handler queues its command and waits for the run's answer.
+func onUpdate[T any](ctx workflow.Context, r *removal, name string, toCommand func(T) command, validate func(workflow.Context, T) error) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, name, func(ctx workflow.Context, v T) (Outcome, error) {
+		cmd := toCommand(v)
+		cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
+		ans, err := r.inbox.submit(ctx, cmd)
+		switch {
+		case err != nil:
+			return r.outcome(), err
+		case ans.Err != nil:
+			return Outcome{}, temporalerr.Encode(ans.Err)
 		}
-	})
+		return ans.Out, nil
+	}, workflow.UpdateHandlerOptions{Validator: validate})
 }
 
-// awaitAnswer waits for the run to answer update id, on a disconnected
-// context: a cancellation from Temporal ends the run, which answers every
-// command it holds (refuseRemaining), so the update gets the run's answer
-// (409 cancelled) rather than a cancellation error that a retry with the
-// same UpdateID would get back for ever.
-func awaitAnswer[A any](ctx workflow.Context, answers map[string]A, id string) (A, error) {
-	wait, _ := workflow.NewDisconnectedContext(ctx)
-	err := workflow.Await(wait, func() bool { _, ok := answers[id]; return ok })
-	return answers[id], err
-}
-
-// submit queues an update's command and waits for the run to answer it.
-func (r *removal) submit(ctx workflow.Context, cmd command) (Outcome, error) {
-	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
-	r.inbox.put(cmd)
-	ans, err := awaitAnswer(ctx, r.answers, cmd.ID)
-	if err != nil {
-		return r.outcome(), err
-	}
-	delete(r.answers, cmd.ID)
-	if ans.Err != nil {
-		return Outcome{}, temporalerr.Encode(ans.Err)
-	}
-	return ans.Out, nil
-}
-
-// expect is a validator: the update is refused, and never enters history,
-// unless the removal is in one of the statuses.
+// expect is a validator: the update is refused unless the removal is in one
+// of the statuses.
 func (r *removal) expect(action string, statuses ...domain.Status) error {
 	for _, s := range statuses {
 		if r.doc.Status == s {

@@ -19,20 +19,12 @@ func (r *removal) preflight(ctx workflow.Context) bool {
 	deadline := workflow.Now(ctx).Add(r.in.AckTimeout.D())
 	decided := domain.Decided{
 		domain.OutcomePassed:   r.decide(ctx, domain.StatusAwaitingAcknowledgement, domain.StepAwaitingAcknowledgement(deadline)),
-		domain.OutcomeRejected: r.ending(ctx, domain.StatusRejected, domain.StatusStep(domain.StatusRejected)),
+		domain.OutcomeRejected: r.doc.Ended(domain.StatusRejected, domain.StatusStep(domain.StatusRejected), workflow.Now(ctx)),
 	}
 	var res activities.PreflightResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, stallOptions(preflightOptions(), r.in.AckTimeout.D())), a.Preflight,
 		activities.PreflightInput{Step: r.step(r.in.Actor), RequestedBy: r.in.RequestedBy, Decided: decided}).Get(ctx, &res)
-	switch {
-	case err != nil && r.cancelRequested():
-		r.stoppedByTemporal(ctx)
-		return false
-	case stalled(err): // the database was away for the whole alert's wait
-		r.end(ctx, domain.StatusExpired, domain.StepStalled, r.in.Actor)
-		return false
-	case err != nil:
-		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha no preflight", temporalerr.Message(err)))
+	if r.failed(ctx, err, "Falha no preflight") {
 		return false
 	}
 	doc, _ := decided.For(res.Outcome(), res.Facts())
@@ -45,29 +37,53 @@ func (r *removal) preflight(ctx workflow.Context) bool {
 	return true
 }
 
+// failed ends the run on a step's error, if any: cancelled when ops
+// cancelled it meanwhile, expired when its dependency stayed away past the
+// wait's deadline (a stall is a wait, not a failure), else failed for good.
+func (r *removal) failed(ctx workflow.Context, err error, what string) bool {
+	switch {
+	case err == nil:
+		return false
+	case r.cancelRequested():
+		r.stoppedByTemporal(ctx)
+	case stalled(err):
+		r.end(ctx, domain.StatusExpired, domain.StepStalled, r.in.Actor)
+	default:
+		r.finish(ctx, domain.StatusFailed, domain.StepFailed(what, temporalerr.Message(err)))
+	}
+	return true
+}
+
+// waitEnded ends the run when a wait got no input: expired (with step) at
+// its deadline, cancelled when ops cancelled it from Temporal.
+func (r *removal) waitEnded(ctx workflow.Context, end waitEnd, step string) bool {
+	switch end {
+	case timedOut:
+		r.end(ctx, domain.StatusExpired, step, r.in.Actor)
+	case stopped:
+		r.stoppedByTemporal(ctx)
+	default:
+		return false
+	}
+	return true
+}
+
 // acknowledgement waits for the alert's acknowledgement and sends the first
-// code with it, answering the acknowledgement with the new state. A code
-// e-mail refused by the channel's limit (too_many_codes) refuses that
-// acknowledgement and nothing else: the run waits for another one.
+// code with it. A code e-mail refused by the channel's limit (too_many_codes)
+// refuses that acknowledgement only: the run waits for another.
 func (r *removal) acknowledgement(ctx workflow.Context) bool {
 	deadline := workflow.Now(ctx).Add(r.in.AckTimeout.D())
 	r.setStatus(ctx, domain.StatusAwaitingAcknowledgement, domain.StepAwaitingAcknowledgement(deadline))
 	for {
 		cmd, end := r.next(ctx, deadline, "aguardando confirmação ("+domain.DurationText(r.in.AckTimeout.D())+")")
-		switch end {
-		case timedOut:
-			r.end(ctx, domain.StatusExpired, domain.StepAcknowledgementExpired, r.in.Actor)
-			return false
-		case stopped:
-			r.stoppedByTemporal(ctx)
+		if r.waitEnded(ctx, end, domain.StepAcknowledgementExpired) {
 			return false
 		}
 		switch cmd.Kind {
 		case kindAcknowledge:
 			r.releaseNumber = r.doc.AskReleaseNumber(cmd.ReleaseNumber)
 			r.doc.Retention = domain.RetentionChosen(cmd.PurgeAfterDays)
-			// The acknowledgement is recorded by the first code's send, in its transaction.
-			err := r.sendCode(ctx, cmd.Actor, deadline)
+			err := r.sendCode(ctx, cmd.Actor, deadline) // records the acknowledgement, in its transaction
 			if err == nil {
 				r.setAwaitingCode(ctx)
 				r.reply(cmd, nil)
@@ -75,22 +91,17 @@ func (r *removal) acknowledgement(ctx workflow.Context) bool {
 			}
 			r.releaseNumber = r.doc.AskReleaseNumber(false)
 			r.doc.Retention = nil
-			switch de := temporalerr.AsDomain(err); {
-			case r.cancelRequested():
-				r.stoppedByTemporal(ctx)
-				r.reply(cmd, Refusal(cmd.Kind, r.doc.Status))
-				return false
-			case stalled(err): // the database or SendGrid, away until the alert's deadline
-				r.end(ctx, domain.StatusExpired, domain.StepStalled, r.in.Actor)
-				r.reply(cmd, Refusal(cmd.Kind, r.doc.Status))
-				return false
-			case de.Code == domain.CodeTooManyCodes:
+			if de := temporalerr.AsDomain(err); de.Code == domain.CodeTooManyCodes && !r.cancelRequested() {
 				r.refuse(cmd, de)
-			default:
-				r.finish(ctx, domain.StatusFailed, domain.StepFailed("Não foi possível enviar o código de verificação", de.Message))
-				r.reply(cmd, nil)
-				return false
+				continue
 			}
+			r.failed(ctx, err, "Não foi possível enviar o código de verificação")
+			if r.unrecorded {
+				r.reply(cmd, nil)
+			} else {
+				r.reply(cmd, Refusal(cmd.Kind, r.doc.Status))
+			}
+			return false
 		case kindCancel:
 			r.cancel(ctx, cmd)
 			return false
@@ -100,12 +111,9 @@ func (r *removal) acknowledgement(ctx workflow.Context) bool {
 	}
 }
 
-// purgeAfterDays is the retention the first code's send records.
-func (r *removal) purgeAfterDays(first bool) int {
-	if !first || r.doc.Retention == nil {
-		return 0
-	}
-	return r.doc.Retention.PurgeAfterDays
+func (r *removal) cancel(ctx workflow.Context, cmd command) {
+	r.end(ctx, domain.StatusCancelled, domain.StatusStep(domain.StatusCancelled), cmd.Actor)
+	r.reply(cmd, nil)
 }
 
 func (r *removal) setAwaitingCode(ctx workflow.Context) {
@@ -113,15 +121,18 @@ func (r *removal) setAwaitingCode(ctx workflow.Context) {
 }
 
 // sendCode sends a code; a failure that is not a refusal is retried until
-// deadline, the wait's own.
+// deadline, the wait's own. The first code records the acknowledgement.
 func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor, deadline time.Time) error {
 	r.sendSeq++
-	first := r.doc.CodeSentAt == nil // the first code that went out records the acknowledgement
+	first, purgeAfterDays := r.doc.CodeSentAt == nil, 0
+	if first && r.doc.Retention != nil {
+		purgeAfterDays = r.doc.Retention.PurgeAfterDays
+	}
 	decided := domain.Decided{domain.OutcomeCodeSent: r.decide(ctx, domain.StatusAwaitingCode, domain.StatusStep(domain.StatusAwaitingCode))}
 	var res activities.SendCodeResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, stallOptions(sendCodeOptions(), deadline.Sub(workflow.Now(ctx)))), a.SendVerificationCode,
 		activities.SendCodeInput{Step: r.step(actor), ChannelName: r.channelName(), Seq: r.sendSeq, Acknowledged: first,
-			ReleaseNumber: first && r.releaseNumber, PurgeAfterDays: r.purgeAfterDays(first), Decided: decided}).Get(ctx, &res)
+			ReleaseNumber: first && r.releaseNumber, PurgeAfterDays: purgeAfterDays, Decided: decided}).Get(ctx, &res)
 	if err != nil {
 		return err
 	}
@@ -136,32 +147,19 @@ func (r *removal) sendCode(ctx workflow.Context, actor domain.Actor, deadline ti
 func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 	for {
 		cmd, end := r.next(ctx, *r.doc.CodeExpiresAt, "aguardando código ("+domain.DurationText(r.doc.CodeExpiresAt.Sub(*r.doc.CodeSentAt))+")")
-		switch end {
-		case timedOut:
-			r.end(ctx, domain.StatusExpired, domain.StepCodeNotEntered, r.in.Actor)
-			return command{}, false
-		case stopped:
-			r.stoppedByTemporal(ctx)
+		if r.waitEnded(ctx, end, domain.StepCodeNotEntered) {
 			return command{}, false
 		}
 		switch cmd.Kind {
 		case kindVerify:
 			v, err := r.checkCode(ctx, cmd)
 			switch {
-			case err != nil && r.cancelRequested():
-				r.stoppedByTemporal(ctx)
-				r.reply(cmd, Refusal(cmd.Kind, r.doc.Status))
-				return command{}, false
-			case stalled(err): // the database was away until the code expired
-				r.end(ctx, domain.StatusExpired, domain.StepStalled, r.in.Actor)
-				r.reply(cmd, domain.Errorf(domain.CodeCodeExpired, "o código expirou; inicie uma nova remoção"))
-				return command{}, false
-			case err != nil:
-				r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha ao verificar o código", temporalerr.Message(err)))
+			case r.failed(ctx, err, "Falha ao verificar o código") && r.unrecorded:
 				r.refuse(cmd, temporalerr.AsDomain(err))
 				return command{}, false
-			}
-			switch {
+			case err != nil: // cancelled, or the database away until the code expired
+				r.reply(cmd, Refusal(cmd.Kind, r.doc.Status))
+				return command{}, false
 			case v.OK:
 				return cmd, true
 			case v.Locked:
@@ -169,11 +167,11 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 					r.notifyGuessLimit(ctx, cmd.Actor)
 				}
 				r.end(ctx, domain.StatusLocked, domain.StepLocked(), cmd.Actor)
-				r.refuse(cmd, domain.Errorf(domain.CodeLocked, "muitas tentativas incorretas; a remoção foi bloqueada").With("attempts_left", 0))
+				r.refuse(cmd, Refusal(cmd.Kind, domain.StatusLocked))
 				return command{}, false
 			case v.Expired:
 				r.end(ctx, domain.StatusExpired, domain.StepCodeExpired, cmd.Actor)
-				r.refuse(cmd, domain.Errorf(domain.CodeCodeExpired, "o código expirou; inicie uma nova remoção"))
+				r.refuse(cmd, Refusal(cmd.Kind, domain.StatusExpired))
 				return command{}, false
 			default:
 				r.setAwaitingCode(ctx)
@@ -200,8 +198,7 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 }
 
 // checkCode checks one code: verified, the removal goes on (removing); a
-// wrong one, it waits for the next (awaiting_code); an expired code or a
-// lock end the run, with a record of their own.
+// wrong one, it waits for the next; an expired code or a lock end the run.
 func (r *removal) checkCode(ctx workflow.Context, cmd command) (activities.VerifyResult, error) {
 	r.attemptSeq++
 	decided := domain.Decided{

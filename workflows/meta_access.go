@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crm/channel-removal/activities"
@@ -13,18 +12,13 @@ import (
 
 // MetaAccessLostWorkflow carries out one signed webhook delivery that says
 // our app lost access to WABAs (SPEC §7): it disconnects every live channel
-// on each, then has every admin of their accounts told, once.
-//
-// One run per delivery, under the delivery's id (MetaDeliveryID): Meta's
-// retries of a delivery find the run already there, and each delivery is a
-// fact of its own with nothing to wait for. A run per WABA would have to live
-// on between deliveries (signal-with-start, continue-as-new) only to
-// serialise work that is already safe side by side: the disconnection is one
-// statement under the channels' row locks, and each notice is recorded once.
+// on each, then has every admin of their accounts told, once. One run per
+// delivery (MetaDeliveryID), so Meta's retries find it there; deliveries are
+// safe side by side (one statement under the channels' row locks, each notice
+// keyed), so no run per WABA has to outlive them.
 func MetaAccessLostWorkflow(ctx workflow.Context, in MetaAccessLostInput) (MetaAccessLostResult, error) {
 	var res MetaAccessLostResult
-	// Coexistence's offboarded numbers first (since r5; inputs from before
-	// have none, so their histories replay as they ran): nothing is
+	// Coexistence's offboarded numbers first (since r5): nothing is
 	// disconnected, each WABA's admins are told by a notice of its own.
 	for _, ev := range in.Offboarded {
 		workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — avisando os administradores da WABA %s", ev.Event, ev.WABAID))
@@ -35,8 +29,7 @@ func MetaAccessLostWorkflow(ctx workflow.Context, in MetaAccessLostInput) (MetaA
 		res.Offboarded++
 	}
 	if len(in.Offboarded) > 0 && len(in.Events) == 0 {
-		// No disconnection's last step marks this delivery processed: its
-		// notices are started, so a repeat of it has nothing left to start.
+		// No disconnection marks this delivery processed: its notices are started.
 		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, disconnectOptions()),
 			a.MarkDeliveryProcessed, in.DeliveryID).Get(ctx, nil); err != nil {
 			return res, err
@@ -45,18 +38,15 @@ func MetaAccessLostWorkflow(ctx workflow.Context, in MetaAccessLostInput) (MetaA
 	for i, ev := range in.Events {
 		workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — desconectando os canais da WABA %s", ev.Event, ev.WABAID))
 		var chs []domain.DisconnectedChannel
-		// Retried until it lands, as an audit write is: Meta has already
-		// cut these channels off.
+		// Retried until it lands: Meta has already cut these channels off.
 		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, disconnectOptions()), a.DisconnectChannels,
 			activities.DisconnectInput{DeliveryID: in.DeliveryID, Event: ev, Last: i == len(in.Events)-1}).Get(ctx, &chs); err != nil {
 			return res, err // only the run's own cancellation ends the wait
 		}
 		res.Disconnected = append(res.Disconnected, chs...)
 	}
-	// Each account's admins are told by a notice workflow of its own (since
-	// r5), started and abandoned: a week of SendGrid outage never keeps this
-	// run, or its pinned build, alive. Its id is the delivery's and the
-	// account's, so Meta's retries and a reset tell no one twice.
+	// Each account's admins are told by a notice of its own, keyed by the
+	// delivery and the account: Meta's retries and a reset tell no one twice.
 	now := workflow.Now(ctx)
 	for _, acc := range byAccount(res.Disconnected) {
 		workflow.SetCurrentDetails(ctx, "avisando os administradores da conta "+acc[0].AccountID)
@@ -105,15 +95,6 @@ type MetaAccessLostResult struct {
 }
 
 func disconnectOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-		Summary:             "Marca os canais da WABA como desconectados na Meta",
-	}
-}
-
-func disconnectionNoticeOptions() workflow.ActivityOptions {
-	o := noticeOptions()
-	o.Summary = "Avisa os administradores da conta da desconexão"
-	return o
+	return workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: backoff(time.Second, time.Minute, 0),
+		Summary: "Marca os canais da WABA como desconectados na Meta"}
 }

@@ -1,14 +1,11 @@
 package workflows
 
-// SecurityNoticeWorkflow: one security notice a run owes (the admins' notice
-// of a removed channel, the guess-limit notice, the ops alert, a purge's
-// notices), delivered with the notice's own retries, for a week if SendGrid
-// is down. The run that owes it starts it as a child and waits only for its
-// start (ParentClosePolicy ABANDON): the run reaches locked, completed or its
-// wait for ops at once, and a week of SendGrid outage never keeps the run,
-// or its pinned build, alive. The notice auto-upgrades, so it pins no build
-// either; its shape is guarded like the purge's (every release's notice
-// histories replay; a change to its commands needs a GetVersion branch).
+// SecurityNoticeWorkflow: one notice a run owes (the admins', the guess
+// limit's, the ops alert, a purge's, Meta's cut-offs), with its own retries,
+// a week if SendGrid is down. The run starts it as an abandoned child and
+// waits only for its start, so no notice holds a run or its pinned build. It
+// auto-upgrades: every release's notice histories replay against this code,
+// and a change to its commands needs a GetVersion branch.
 
 import (
 	"fmt"
@@ -44,82 +41,66 @@ type Notice struct {
 	Offboarded *activities.OffboardedNoticeInput `json:"offboarded,omitempty"`
 }
 
+// send is the notice's activity, its input and options; step, for the
+// notices whose failure is audited and told to ops, names the run it is
+// recorded on (the others' failure is their run's, shown in Temporal Web; a
+// purge's is logged, its record saying which admins were told).
+func (n Notice) send() (activity, input any, o workflow.ActivityOptions, step *activities.Step, channel string) {
+	switch {
+	case n.Admins != nil:
+		return a.NotifyAdmins, *n.Admins, noticeOptions("Avisa os administradores da conta da remoção"), &n.Admins.Step, n.Admins.ChannelName
+	case n.GuessLimit != nil:
+		return a.NotifyGuessLimit, *n.GuessLimit, noticeOptions("Avisa os administradores das tentativas de código"), &n.GuessLimit.Step, n.GuessLimit.ChannelName
+	case n.Ops != nil:
+		return a.AlertOps, *n.Ops, opsAlertOptions(), &n.Ops.Step, ""
+	case n.Purge != nil:
+		return a.NotifyPurge, *n.Purge, purgeNoticeOptions(), nil, ""
+	case n.Disconnected != nil:
+		return a.NotifyDisconnected, *n.Disconnected, noticeOptions("Avisa os administradores da conta da desconexão"), nil, ""
+	case n.PurgeWait != nil: // an ops alert of its own: nothing to tell ops if it fails
+		return a.AlertPurgeWaits, *n.PurgeWait, opsAlertOptions(), nil, ""
+	case n.Offboarded != nil: // since r5
+		return a.NotifyOffboarded, *n.Offboarded, noticeOptions("Avisa os administradores do número fora da API do WhatsApp"), nil, ""
+	}
+	return nil, nil, workflow.ActivityOptions{}, nil, ""
+}
+
 // SecurityNoticeWorkflow delivers the notice. A refusal no retry changes (an
 // address SendGrid rejects), or a week of failures, is audited notice_failed
 // and, for the admins' notices, ops are told to tell the admins another way.
 func SecurityNoticeWorkflow(ctx workflow.Context, n Notice) error {
-	var step activities.Step
-	var err error
-	switch {
-	case n.Admins != nil:
-		step = n.Admins.Step
-		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, noticeOptions()), a.NotifyAdmins, *n.Admins).Get(ctx, nil)
-	case n.GuessLimit != nil:
-		o := noticeOptions()
-		o.Summary = "Avisa os administradores das tentativas de código"
-		step = n.GuessLimit.Step
-		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), a.NotifyGuessLimit, *n.GuessLimit).Get(ctx, nil)
-	case n.Ops != nil:
-		step = n.Ops.Step
-		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertOps, *n.Ops).Get(ctx, nil)
-	case n.Purge != nil:
-		// A purge's notice is logged by its activity when it cannot go out;
-		// the purge's own record says which admins were told.
-		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeNoticeOptions()), a.NotifyPurge, *n.Purge).Get(ctx, nil)
-	case n.Disconnected != nil:
-		// Failed after a week of tries, the run's failure is what Temporal
-		// Web shows; the disconnection itself is recorded per channel.
-		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, disconnectionNoticeOptions()), a.NotifyDisconnected, *n.Disconnected).Get(ctx, nil)
-	case n.PurgeWait != nil: // an ops alert of its own: nothing to tell ops if it fails
-		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertPurgeWaits, *n.PurgeWait).Get(ctx, nil)
-	case n.Offboarded != nil:
-		// A branch only inputs since r5 reach; as for a disconnection, the
-		// run's failure after a week is what Temporal Web shows.
-		o := noticeOptions()
-		o.Summary = "Avisa os administradores do número fora da API do WhatsApp"
-		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), a.NotifyOffboarded, *n.Offboarded).Get(ctx, nil)
-	default:
+	activity, input, o, step, channel := n.send()
+	if activity == nil {
 		return temporal.NewNonRetryableApplicationError("a notice without its input", string(domain.CodeInvalid), nil)
 	}
-	if err == nil {
-		return nil
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), activity, input).Get(ctx, nil)
+	if err == nil || step == nil {
+		return err
 	}
 	why := temporalerr.Message(err)
 	workflow.GetLogger(ctx).Error("notice not sent", "notice", n.Kind, "error", err)
 	cancelled := ctx.Err() != nil && workflow.GetVersion(ctx, noticeCancelChangeID, workflow.DefaultVersion, 1) == 1
-	if cancelled {
-		// Cancelled by ops from Temporal: the notice will not go out, and
-		// that is recorded and told like any notice not sent (on a context
-		// the cancellation does not reach), not dropped unsaid.
+	if cancelled { // by ops from Temporal: recorded and told like any notice not sent
 		ctx, _ = workflow.NewDisconnectedContext(ctx)
 		why = domain.ReasonNoticeCancelledByOps
 	}
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.RecordAudit, activities.AuditInput{
-		Step: step, Action: domain.ActionNoticeFailed, Detail: map[string]string{"notice": string(n.Kind), "error": why},
+		Step: *step, Action: domain.ActionNoticeFailed, Detail: map[string]string{"notice": string(n.Kind), "error": why},
 		Seq: noticeAuditSeq(n.Kind)}).Get(ctx, nil)
-	if n.Kind == domain.NoticeOps {
-		return stoppedBy(cancelled)
+	if n.Kind != domain.NoticeOps {
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertNoticeFailed, activities.NoticeFailedInput{
+			Step: *step, ChannelName: channel, Notice: n.Kind, Error: why}).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Error("ops not told of a notice not sent", "notice", n.Kind, "error", err)
+		}
 	}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opsAlertOptions()), a.AlertNoticeFailed, activities.NoticeFailedInput{
-		Step: step, ChannelName: channelNameOf(n), Notice: n.Kind, Error: why}).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("ops not told of a notice not sent", "notice", n.Kind, "error", err)
-	}
-	return stoppedBy(cancelled)
-}
-
-// stoppedBy is the notice's end: Canceled when ops cancelled it (its record
-// written), else done.
-func stoppedBy(cancelled bool) error {
 	if cancelled {
-		return temporal.NewCanceledError()
+		return temporal.NewCanceledError() // its record written
 	}
 	return nil
 }
 
-// noticeCancelChangeID names r5's change to a notice cancelled from
-// Temporal: it records notice_failed and tells ops, where it used to end
-// with nothing said (the notice auto-upgrades: runs cancelled on an earlier
-// build replay as they ran).
+// noticeCancelChangeID: since r5 a notice cancelled from Temporal is
+// recorded and told; runs cancelled on an earlier build replay as they ran.
 const noticeCancelChangeID = "r5-notice-cancelled-recorded"
 
 // noticeAuditSeq keys a notice's notice_failed record apart from the run's
@@ -134,21 +115,10 @@ func noticeAuditSeq(k domain.NoticeKind) int {
 	return 1_000_003
 }
 
-func channelNameOf(n Notice) string {
-	switch {
-	case n.Admins != nil:
-		return n.Admins.ChannelName
-	case n.GuessLimit != nil:
-		return n.GuessLimit.ChannelName
-	}
-	return ""
-}
-
-// startNotice starts the notice as an abandoned child and waits only until
-// Temporal has started it, so the run never closes with a notice owed and
-// not yet begun. id is the notice's workflow id, the same for a notice
-// started twice (a replayed or reset start is refused as a duplicate: the
-// notice already exists, and goes out once).
+// startNotice starts the notice as an abandoned child and waits only for its
+// start, so no run closes with a notice owed and not begun. id is the same
+// for a notice started twice (a replay, a reset): the duplicate is refused
+// and the notice goes out once.
 func startNotice(ctx workflow.Context, id, summary string, n Notice) {
 	ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            id,

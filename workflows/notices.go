@@ -9,12 +9,9 @@ import (
 	"github.com/crm/channel-removal/domain"
 )
 
-// The security notices (the admins' notice, the guess-limit notice, the ops
-// alert) are the control against a stolen session: each is retried until
-// SendGrid accepts it, never dropped after a while, by a notice workflow of
-// its own (notice.go) that the run starts and does not wait for. Only a
-// refusal no retry can change ends a notice's wait; it is audited as
-// notice_failed, so the trail shows the notice did not go.
+// The removal's notices (the admins', the guess limit's, the ops alert) are
+// the control against a stolen session: each is a notice workflow of its own
+// (notice.go), which the run starts and does not wait for.
 
 // alertOps tells ops, once per run, that the removal stays in
 // completed_with_warnings (MAIL_OPS; the worker sends nothing without it).
@@ -25,16 +22,14 @@ func (r *removal) alertOps(ctx workflow.Context, deadline time.Time) {
 		Since: r.warnedAt, RetryUntil: deadline}}, "Alerta à equipe de operações")
 }
 
-// notifyAdmins tells every admin of the account, once per run, that the
-// channel was removed: when the run completes, or when it first reaches
-// completed_with_warnings (the channel is gone either way).
+// notifyAdmins tells every admin, once per run, that the channel was
+// removed: when the run completes or first reaches completed_with_warnings.
 func (r *removal) notifyAdmins(ctx workflow.Context) {
 	if r.adminsNotified || (r.doc.Status != domain.StatusCompleted && r.doc.Status != domain.StatusCompletedWithWarnings) {
 		return
 	}
 	r.adminsNotified = true
-	// The removal's and run's ids name the run's row, which the activity
-	// reads the account, channel and what it says of them from.
+	// The ids name the run's row, which the activity reads the rest from.
 	step := activities.Step{RemovalID: r.doc.ID, RunID: r.doc.RunID, Actor: r.actor}
 	r.notice(ctx, Notice{Kind: domain.NoticeAdmins, Admins: &activities.NoticeInput{
 		Step: step, Status: r.doc.Status, MetaError: r.doc.MetaUnlink.LastMetaError()}}, "Aviso aos administradores: canal removido")
@@ -47,9 +42,8 @@ func (r *removal) notifyGuessLimit(ctx workflow.Context, actor domain.Actor) {
 		Step: r.step(actor), ChannelName: r.channelName()}}, "Aviso aos administradores: tentativas de código")
 }
 
-// notice starts the run's notice of its kind, keyed by the removal's first
-// run (which a reset keeps), so it starts once whatever replays or resets.
-// Its summary does not repeat the removal's id: the notice is the run's child.
+// notice starts the run's notice of its kind, keyed by the first run id
+// (which a reset keeps): it starts once whatever replays or resets.
 func (r *removal) notice(ctx workflow.Context, n Notice, summary string) {
 	startNotice(ctx, NoticeID(n.Kind, r.doc.RunID), summary, n)
 }

@@ -9,177 +9,117 @@ import (
 	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
-// Options, one per step: explicit timeouts and retry policies. Domain
-// failures come back as non-retryable errors and are never retried.
-//
-// The steps that take milliseconds (preflight, code e-mail, code check,
-// tombstone) are local activities, run inside the workflow task. They keep
-// their guarantees: each is idempotent (a retry of the same Seq is not
-// counted twice; a second tombstone changes nothing), and a worker crash
-// re-runs them from the last workflow task.
+// Options, one per step: explicit timeouts and retries; domain refusals come
+// back non-retryable and are never retried. The steps that take milliseconds
+// (preflight, code e-mail, code check, tombstone) are local activities, run
+// inside the workflow task of the input they answer; each is idempotent (its
+// Seq), and a crash re-runs it from the last workflow task.
 
-// stallOptions makes o's step wait out a stalled database (or SendGrid) up
-// to within, the human wait's own deadline: infrastructure errors are retried
-// (domain refusals never are), the run stays where it was, and the API
-// answers 503 with Retry-After meanwhile. Past within it is a timeout, a
-// domain outcome (StepStalled), not a failure. A floor keeps a step asked
-// for at its wait's last second from failing at once.
+// backoff doubles from first up to max; attempts 0: until it lands (or the
+// step's ScheduleToClose).
+func backoff(first, max time.Duration, attempts int32) *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{InitialInterval: first, BackoffCoefficient: 2, MaximumInterval: max, MaximumAttempts: attempts}
+}
+
+// stallOptions makes o's step wait out a stalled database (or SendGrid) up to
+// within, the human wait's own deadline: the run stays where it was and the
+// API answers 503 with Retry-After meanwhile. Past it, a timeout is a domain
+// outcome (StepStalled), not a failure. The floor keeps a step asked for at
+// its wait's last second from failing at once.
 func stallOptions(o workflow.LocalActivityOptions, within time.Duration) workflow.LocalActivityOptions {
 	o.ScheduleToCloseTimeout = max(within, o.StartToCloseTimeout)
 	o.RetryPolicy.MaximumAttempts = 0
 	return o
 }
 
-// stalled: a step failed without a refusal (the database or SendGrid away
-// past its wait's deadline), not because of what was asked.
+// stalled: a step failed without a refusal (its dependency away past the wait).
 func stalled(err error) bool { return err != nil && temporalerr.Retryable(err) }
 
 func preflightOptions() workflow.LocalActivityOptions {
-	return workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 5},
-	}
+	return workflow.LocalActivityOptions{StartToCloseTimeout: 10 * time.Second, RetryPolicy: backoff(time.Second, 10*time.Second, 5)}
 }
 
-// sendCodeOptions: the e-mail goes out inside the acknowledgement's (or the
-// resend's) workflow task, so the admin's click is answered without a trip
-// through an activity task queue. Backoffs past the SDK's local retry
-// threshold become durable timers; a retry never sends a second code
-// (SendVerificationCode keys each send).
+// sendCodeOptions: backoffs past the SDK's local retry threshold become
+// durable timers; a retry never sends a second code (each send is keyed).
 func sendCodeOptions() workflow.LocalActivityOptions {
-	return workflow.LocalActivityOptions{
-		StartToCloseTimeout:    30 * time.Second,
-		ScheduleToCloseTimeout: 3 * time.Minute,
-		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second},
-	}
+	return workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: 3 * time.Minute,
+		RetryPolicy: backoff(2*time.Second, 30*time.Second, 0)}
 }
 
 func verifyOptions() workflow.LocalActivityOptions {
-	return workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Second, MaximumAttempts: 5},
-	}
+	return workflow.LocalActivityOptions{StartToCloseTimeout: 10 * time.Second, RetryPolicy: backoff(time.Second, 5*time.Second, 5)}
 }
 
-// deleteOptions: two quick tries, each bounded by the pool's lock_timeout
-// when another transaction holds the channel's row (postgres.Open); past
-// them the workflow answers the verification, shows that it waits for the
-// database and keeps trying on its own timer (tombstoneThroughOutage).
+// deleteOptions: two quick tries, each bounded by the pool's lock_timeout;
+// past them the run answers the code and retries on its own timer
+// (tombstoneThroughOutage).
 func deleteOptions() workflow.LocalActivityOptions {
-	return workflow.LocalActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 4 * time.Second, MaximumAttempts: 2},
-	}
+	return workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: backoff(time.Second, 4*time.Second, 2)}
 }
 
-// The Meta unlink's automatic attempts: the workflow makes them, one
-// activity per attempt, so it decides which failure waits for ops (the last
-// automatic one, or a permanent one) and each attempt's delay shows in
-// Temporal Web as a timer. Exponential backoff, capped, so that a Meta outage
-// ends in completed_with_warnings (about 8 minutes), where ops can retry.
-const unlinkAttempts = 8
-
-// maxMetaWait bounds a wait Meta asked for (its usage header, a rate limit):
-// past it the removal would rather wait for ops than sleep on one call.
-const maxMetaWait = time.Hour
+// The Meta unlink's automatic attempts are the workflow's, one activity each,
+// so it decides which failure waits for ops and each delay is a timer in
+// Temporal Web: a Meta outage ends in completed_with_warnings after about 8
+// minutes. maxMetaWait bounds a wait Meta asked for.
+const (
+	unlinkAttempts = 8
+	maxMetaWait    = time.Hour
+)
 
 func unlinkBackoff(attempt int) time.Duration {
-	d := 2 * time.Second << (attempt - 1)
-	if d > 2*time.Minute || d <= 0 {
-		return 2 * time.Minute
+	if d := 2 * time.Second << (attempt - 1); d > 0 && d <= 2*time.Minute {
+		return d
 	}
-	return d
+	return 2 * time.Minute
 }
 
-// unlinkOptions: an attempt's activity fails only when its record could not
-// be written; it is retried until the record lands (Meta's answers are results).
+// unlinkOptions: an attempt fails only when its record could not be written,
+// and is retried until it lands (Meta's answers are results).
 func unlinkOptions(summary string) workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second},
-		Summary:             summary,
-	}
+	return workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: backoff(time.Second, 30*time.Second, 0), Summary: summary}
 }
 
 func auditOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout: 15 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second},
-		Summary:             "Registra a etapa na auditoria",
-	}
+	return workflow.ActivityOptions{StartToCloseTimeout: 15 * time.Second, RetryPolicy: backoff(time.Second, 30*time.Second, 0),
+		Summary: "Registra a etapa na auditoria"}
 }
 
-// noticeRetryPolicy: a security notice is retried until SendGrid accepts it,
-// every 10 minutes once the backoff has grown, for a week (NoticeAttempts);
-// a refusal no retry changes, or a week of failures, ends it as notice_failed
-// in the audit trail (workflows/notices.go).
-var noticeRetryPolicy = &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
-	MaximumAttempts: NoticeAttempts}
-
-// NoticeAttempts is a week of notice attempts 10 minutes apart.
+// NoticeAttempts is a week of notice attempts 10 minutes apart: a security
+// notice is retried until SendGrid accepts it; a refusal no retry changes, or
+// a week of failures, is audited notice_failed (notice.go).
 const NoticeAttempts = 7 * 24 * 6
 
-// noticeOptions: each recipient's notice goes out once (NotifyAdmins). The
-// activity heartbeats after each admin, so a killed worker's attempt is
-// retried within 15 s (one SendGrid call is bounded at 10 s).
-func noticeOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
-		HeartbeatTimeout:    15 * time.Second,
-		RetryPolicy:         noticeRetryPolicy,
-		Summary:             "Avisa os administradores da conta da remoção",
-	}
+// noticeOptions: each recipient's notice goes out once; the activity
+// heartbeats after each admin, so a killed worker's attempt is retried within 15 s.
+func noticeOptions(summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{StartToCloseTimeout: 2 * time.Minute, HeartbeatTimeout: 15 * time.Second,
+		RetryPolicy: backoff(5*time.Second, 10*time.Minute, NoticeAttempts), Summary: summary}
 }
 
-// opsAlertOptions: the ops e-mail is retried like the admins' notices.
 func opsAlertOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         noticeRetryPolicy,
-		Summary:             "Avisa a equipe de operações (MAIL_OPS)",
-	}
+	return workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: backoff(5*time.Second, 10*time.Minute, NoticeAttempts),
+		Summary: "Avisa a equipe de operações (MAIL_OPS)"}
 }
 
 // purgeOptions: the purge's writes and batches are retried until they land
-// (a database outage delays the purge, never loses a step); one batch is a
-// transaction of a fraction of a second.
-func purgeOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-	}
+// (an outage delays the purge, never loses a step).
+func purgeOptions(summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{StartToCloseTimeout: time.Minute, RetryPolicy: backoff(time.Second, time.Minute, 0), Summary: summary}
 }
 
-// purgeNoticeOptions: the purge's notices are retried for a day, then the
-// purge goes on without them (the audit trail shows which admins were told).
+// purgeNoticeOptions: retried for a day; the audit trail shows who was told.
 func purgeNoticeOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
-		HeartbeatTimeout:    15 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
-			MaximumAttempts: 24 * 6},
-		Summary: "Avisa os administradores da exclusão das mensagens",
-	}
-}
-
-// schedulePurgeOptions: the removal's retention is written and its purge
-// started, retried until both land.
-func schedulePurgeOptions() workflow.ActivityOptions {
-	o := purgeOptions()
-	o.Summary = "Agenda a exclusão das mensagens escolhida na remoção"
+	o := noticeOptions("Avisa os administradores da exclusão das mensagens")
+	o.RetryPolicy.MaximumAttempts = 24 * 6
 	return o
 }
 
-// purgeBatchOptions: a batch takes a fraction of a second; one whose worker
-// died is tried again within 15 s (its transaction was rolled back with the
-// connection).
-//
-// A cancellation from Temporal waits for the batch in flight
-// (WaitForCancellation, which the SDK keeps to itself: no command changes),
-// so the cancelled purge's record counts every message it deleted.
+// purgeBatchOptions: a dead worker's batch is retried within 15 s (its
+// transaction rolled back). A cancellation waits for the batch in flight
+// (WaitForCancellation, no command of its own), so the record counts every
+// message deleted.
 func purgeBatchOptions() workflow.ActivityOptions {
-	o := purgeOptions()
-	o.StartToCloseTimeout = 15 * time.Second
-	o.WaitForCancellation = true
+	o := purgeOptions("")
+	o.StartToCloseTimeout, o.WaitForCancellation = 15*time.Second, true
 	return o
 }

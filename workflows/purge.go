@@ -1,10 +1,9 @@
 package workflows
 
-// PurgeMessagesWorkflow: the durable wait for, and the carrying out of, the
-// purge a removal chose (SPEC §8). One run per channel, started by the
-// removal once the channel is tombstoned; it waits for the date (telling every
-// admin PurgeNoticeDays before), lets admins cancel or move it and a legal
-// hold stop it, then deletes the messages in short batches and says so.
+// PurgeMessagesWorkflow: the purge a removal chose (SPEC §8), one run per
+// channel. It waits for the date (every admin told PurgeNoticeDays before),
+// lets admins cancel or move it and a legal hold stop it, then deletes the
+// messages in short batches and says so.
 
 import (
 	"time"
@@ -34,10 +33,9 @@ const purgePrefix = "purge-messages:"
 func PurgeWorkflowID(channelID string) string { return purgePrefix + channelID }
 
 // PurgeOptions registers PurgeMessagesWorkflow, auto-upgrading: a purge waits
-// up to 180 days, longer than any build should be kept running, so each new
-// build takes its runs over. Its shape is guarded by its histories of every
-// open release (TestReplayPurgeHistoriesOfEveryRelease); a change to its
-// commands needs a workflow.GetVersion branch.
+// up to 180 days, longer than a build lives. Every open release's purge
+// histories replay against this code; a change to its commands needs a
+// workflow.GetVersion branch.
 func PurgeOptions() workflow.RegisterOptions {
 	return workflow.RegisterOptions{Name: PurgeWorkflowName, VersioningBehavior: workflow.VersioningBehaviorAutoUpgrade}
 }
@@ -48,12 +46,10 @@ type PurgeInput struct {
 	RemovalRunID string       `json:"removal_run_id"`
 	ChannelName  string       `json:"channel_name"`
 	RetentionDay Duration     `json:"retention_day"`
-	// NoticedFor is the date whose notice went out; Seq counts the records
-	// written (both carried over a continue-as-new).
+	// Carried over a continue-as-new: the date whose notice went out, the
+	// records written, and the date ops were told an admin was untold (r5).
 	NoticedFor time.Time `json:"noticed_for,omitempty"`
 	Seq        int       `json:"seq,omitempty"`
-	// OpsToldFor is the date on which the purge found an admin untold, and
-	// ops were told (since r5, purge_lead.go).
 	OpsToldFor time.Time `json:"ops_told_for,omitempty"`
 }
 
@@ -63,8 +59,7 @@ type MovePurgeRequest struct {
 	Actor   domain.Actor `json:"actor"`
 }
 
-// HoldChanged tells the purge that a legal hold was set or lifted (the API
-// wrote it on the channel first; each batch reads it there too).
+// HoldChanged: a legal hold was set or lifted (the API wrote it first).
 type HoldChanged struct {
 	Held   bool         `json:"held"`
 	Reason string       `json:"reason,omitempty"`
@@ -93,20 +88,15 @@ type purgeCommand struct {
 type purge struct {
 	in      PurgeInput
 	p       domain.Purge
-	inbox   inbox[purgeCommand]
-	answers map[string]*domain.Error
-	// v is the run's shape: purgeV1 re-reads a hold while held, starts its
-	// notices as notice workflows, and keeps PurgeStatus and PurgeAt
-	// current; DefaultVersion is the shape of the runs started before it.
-	v workflow.Version
-	// lead: the purge keeps the admins' notice lead (r5, purge_lead.go),
-	// from the first task a build with it ran (leadFromHere).
+	inbox   inbox[purgeCommand, *domain.Error]
+	// v is the run's shape: since purgeV1 (r4) it re-reads a hold while
+	// held, starts its notices as notice workflows and keeps PurgeStatus and
+	// PurgeAt current. lead: it keeps the admins' notice lead (r5), from the
+	// first task a build with it ran (leadFromHere).
+	v    workflow.Version
 	lead bool
 }
 
-// purgeV1 names the first change to the purge's commands: it auto-upgrades,
-// so runs begun on an earlier build keep their shape (GetVersion) until they
-// continue as new.
 const purgeV1ChangeID = "r4-hold-reread-notices-search-attributes"
 
 // PurgeMessagesWorkflow runs a channel's purge to its end: purged or cancelled.
@@ -114,7 +104,7 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 	if in.RetentionDay <= 0 {
 		in.RetentionDay = Duration(domain.RetentionDay)
 	}
-	r := &purge{in: in, p: in.Purge, answers: map[string]*domain.Error{}, inbox: inbox[purgeCommand]{stopped: func() bool { return ctx.Err() != nil }}}
+	r := &purge{in: in, p: in.Purge, inbox: newInbox[purgeCommand, *domain.Error](ctx)}
 	if err := r.setup(ctx); err != nil {
 		return r.p, err
 	}
@@ -122,42 +112,36 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 	r.show(ctx)
 	for r.p.Status != domain.RetentionPurged && r.p.Status != domain.RetentionCancelled {
 		r.leadFromHere(ctx)
-		if ctx.Err() != nil { // cancelled from Temporal: every wait and activity would return at once
+		if ctx.Err() != nil { // cancelled from Temporal: every wait would return at once
 			r.stoppedByTemporal(ctx)
 			break
 		}
+		var continueAsNew bool
 		switch r.p.Status {
 		case domain.RetentionScheduled:
-			if r.awaitDate(ctx) {
-				return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, r.carried())
-			}
+			continueAsNew = r.awaitDate(ctx)
 		case domain.RetentionHeld:
-			if r.awaitHold(ctx) {
-				return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, r.carried())
-			}
+			continueAsNew = r.awaitHold(ctx)
 		case domain.RetentionPurging:
-			if r.purgeBatches(ctx) && ctx.Err() == nil { // a cancelled run ends here, never continues as new
-				return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, r.carried())
-			}
+			continueAsNew = r.purgeBatches(ctx) && ctx.Err() == nil // a cancelled run ends here
 		default:
 			return r.p, temporal.NewNonRetryableApplicationError("unknown purge status "+string(r.p.Status), "invalid_state", nil)
 		}
+		if continueAsNew {
+			in := r.in
+			in.Purge = r.p
+			return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, in)
+		}
 	}
-	r.refuseRemaining()
-	after, _ := workflow.NewDisconnectedContext(ctx)
-	if err := workflow.Await(after, func() bool { return workflow.AllHandlersFinished(after) }); err != nil {
-		return r.p, err
-	}
-	if ctx.Err() != nil {
-		return r.p, ctx.Err() // the run closes as Canceled, its record written
-	}
-	return r.p, nil
+	r.inbox.refuseRemaining(func(cmd purgeCommand) (string, *domain.Error) {
+		return cmd.ID, r.refusal(cmd.Kind, cmd.PurgeAt, time.Time{}, false)
+	})
+	return r.p, closeRun(ctx)
 }
 
-// stoppedByTemporal records a purge cancelled by ops from Temporal (record
-// writes on a disconnected context, so it lands): a pending purge is
-// cancelled; one that had begun stops where it is, and its record says how
-// far it went.
+// stoppedByTemporal records a purge cancelled by ops from Temporal: a pending
+// purge is cancelled; one that had begun stops where it is, its record saying
+// how far it went.
 func (r *purge) stoppedByTemporal(ctx workflow.Context) {
 	next := r.p
 	next.Status = domain.RetentionCancelled

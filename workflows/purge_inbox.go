@@ -1,7 +1,7 @@
 package workflows
 
-// The purge's inbox: the signals and updates of admins and ops, queued by
-// their handlers and acted on by the run.
+// The purge's inputs: admins' and ops' signals and updates, queued by their
+// handlers and acted on by the run.
 
 import (
 	"time"
@@ -12,12 +12,12 @@ import (
 	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
-// setup registers the query, the signals and the updates; handlers only
-// queue inputs, which the run acts on.
 func (r *purge) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryPurge, func() (domain.Purge, error) { return r.p, nil }); err != nil {
 		return err
 	}
+	// A signal's payload is a claim (domain.SignalActor): the API's own
+	// records name who asked.
 	signals := workflow.NewSelector(ctx)
 	receive(ctx, signals, SignalCancelPurge, func(v ActorRequest) {
 		r.inbox.put(purgeCommand{Kind: purgeCancel, Actor: domain.SignalActor(v.Actor)})
@@ -26,10 +26,11 @@ func (r *purge) setup(ctx workflow.Context) error {
 		r.inbox.put(purgeCommand{Kind: purgeMove, PurgeAt: v.PurgeAt, Actor: domain.SignalActor(v.Actor)})
 	})
 	receive(ctx, signals, SignalHoldChanged, func(v HoldChanged) {
-		// A signal's payload is a claim (the API's own hold_set record names who set it).
 		r.inbox.put(purgeCommand{Kind: purgeHold, Held: v.Held, Reason: v.Reason, Actor: domain.SignalActor(v.Actor)})
 	})
 	listen(ctx, signals)
+	// Every build refuses a move that would hasten the purge (a validator's
+	// refusal leaves no history); the API does too.
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancelPurge,
 		func(ctx workflow.Context, v ActorRequest) (domain.Purge, error) {
 			return r.submit(ctx, purgeCommand{Kind: purgeCancel, Actor: v.Actor})
@@ -42,8 +43,6 @@ func (r *purge) setup(ctx workflow.Context) error {
 		func(ctx workflow.Context, v MovePurgeRequest) (domain.Purge, error) {
 			return r.submit(ctx, purgeCommand{Kind: purgeMove, PurgeAt: v.PurgeAt, Actor: v.Actor})
 		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, v MovePurgeRequest) error {
-			// Every build refuses a move that would hasten it (a validator's
-			// refusal leaves no history): the API does too.
 			return encodeRefusal(r.refusal(purgeMove, v.PurgeAt, workflow.Now(ctx), true))
 		}})
 }
@@ -53,7 +52,7 @@ func (r *purge) refusal(kind purgeKind, at, now time.Time, lead bool) *domain.Er
 	return domain.PurgeRefusal(r.p, kind == purgeMove, at, now, r.in.RetentionDay.D(), lead)
 }
 
-// encodeRefusal is a validator's answer: nil, or the refusal for the API.
+// encodeRefusal is a validator's or an update's answer: nil, or the refusal.
 func encodeRefusal(e *domain.Error) error {
 	if e == nil {
 		return nil
@@ -63,25 +62,11 @@ func encodeRefusal(e *domain.Error) error {
 
 func (r *purge) submit(ctx workflow.Context, cmd purgeCommand) (domain.Purge, error) {
 	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
-	r.inbox.put(cmd)
-	e, err := awaitAnswer(ctx, r.answers, cmd.ID)
+	e, err := r.inbox.submit(ctx, cmd)
 	if err != nil {
 		return r.p, err
 	}
 	return r.p, encodeRefusal(e)
-}
-
-func (r *purge) reply(cmd purgeCommand, e *domain.Error) {
-	if cmd.ID != "" {
-		r.answers[cmd.ID] = e
-	}
-}
-
-// refuseRemaining answers the updates still queued when the run ends.
-func (r *purge) refuseRemaining() {
-	for _, cmd := range r.inbox.drain() {
-		r.reply(cmd, r.refusal(cmd.Kind, cmd.PurgeAt, time.Time{}, false))
-	}
 }
 
 // handle acts on an admin's or ops' input while the purge is pending.
@@ -92,29 +77,27 @@ func (r *purge) handle(ctx workflow.Context, cmd purgeCommand) {
 	}
 	r.leadFromHere(ctx)
 	if e := r.refusal(cmd.Kind, cmd.PurgeAt, workflow.Now(ctx), r.lead); e != nil {
-		r.reply(cmd, e)
+		r.inbox.answer(cmd.ID, e)
 		return
 	}
 	next := r.p
-	switch cmd.Kind {
-	case purgeCancel:
+	if cmd.Kind == purgeCancel {
 		next.Status = domain.RetentionCancelled
 		r.record(ctx, next, cmd.Actor, domain.ActionPurgeCancelled, map[string]any{"purge_at": r.p.PurgeAt})
-	case purgeMove:
+	} else {
 		next.PurgeAt = cmd.PurgeAt.UTC()
 		r.record(ctx, next, cmd.Actor, domain.ActionPurgeMoved, map[string]any{"from": r.p.PurgeAt, "to": next.PurgeAt})
 	}
-	r.reply(cmd, nil)
+	r.inbox.answer(cmd.ID, nil)
 }
 
-// holdChanged follows a legal hold set or lifted on the channel
-// (domain.PurgeHoldChanged); a lift takes up the lead first.
+// holdChanged follows a legal hold set or lifted (domain.PurgeHoldChanged);
+// a lift takes up the lead first.
 func (r *purge) holdChanged(ctx workflow.Context, cmd purgeCommand) {
 	if domain.HoldLifted(r.p, cmd.Held) {
 		r.leadFromHere(ctx)
 	}
-	now := workflow.Now(ctx)
-	if next, action, detail, ok := domain.PurgeHoldChanged(r.p, cmd.Held, cmd.Reason, now, r.in.RetentionDay.D(), r.lead); ok {
+	if next, action, detail, ok := domain.PurgeHoldChanged(r.p, cmd.Held, cmd.Reason, workflow.Now(ctx), r.in.RetentionDay.D(), r.lead); ok {
 		r.record(ctx, next, cmd.Actor, action, detail)
 	}
 }

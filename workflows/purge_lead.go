@@ -1,14 +1,11 @@
 package workflows
 
 // The purge's lead (SPEC §9, since r5): a purge is never nearer than the
-// admins' notice. A move nearer than PurgeNoticeDays retention days is
-// refused (refusal); a hold lifted late, or lifted from a purge that had
-// begun, moves the date to the lead from now (holdChanged); and on its date
-// the purge starts only if SendGrid accepted the notice of that date for
-// every admin, else the date moves on by the lead and everyone is told
-// again (everyAdminTold). A stolen admin session therefore cannot have
-// messages purged before the other admins could read a notice and cancel,
-// move or hold the purge.
+// admins' notice, so a stolen admin session cannot have messages purged
+// before the other admins could read a notice and stop it. A move nearer
+// than the lead is refused, a hold lifted late moves the date to the lead
+// from now, and on its date the purge starts only if every admin's notice
+// of that date was accepted (everyAdminTold).
 
 import (
 	"fmt"
@@ -23,14 +20,11 @@ import (
 const purgeLeadChangeID = "r5-purge-lead"
 
 // leadFromHere turns the lead on from the first workflow task a build with
-// it runs for this purge. Its GetVersion is keyed by that task (the
-// history's length there): replaying an earlier build's task it finds no
-// marker and answers DefaultVersion, which decides nothing for later tasks;
-// the first task this build decides records the marker, and every later
-// replay finds it. So a purge pending when r5 is deployed (auto-upgrading,
-// for up to 180 days) keeps the lead from its next task on, and one begun on
-// r5 from its first. A single change id read once would have answered
-// DefaultVersion for good to a run whose first read was a replay.
+// it decides. Its GetVersion is keyed by that task (the history's length):
+// replaying an earlier build's task finds no marker (DefaultVersion, which
+// decides nothing for later tasks); the first task decided here records it.
+// So a purge pending when r5 was deployed keeps the lead from its next task
+// on; one change id read once would answer DefaultVersion for good.
 func (r *purge) leadFromHere(ctx workflow.Context) {
 	if r.lead {
 		return
@@ -40,14 +34,13 @@ func (r *purge) leadFromHere(ctx workflow.Context) {
 }
 
 // everyAdminTold says, on the purge's date, whether every admin's notice of
-// it was accepted (an admin added since counts). When not, no admin may lose
-// messages they were not warned of in time: the purge moves to the lead
-// from now, every admin is told of the new date, and ops are told once per
-// date that it waited.
+// it was accepted (an admin added since counts). When not, the purge moves
+// to the lead from now, every admin is told of the new date, and ops are
+// told once per date that it waited.
 func (r *purge) everyAdminTold(ctx workflow.Context) bool {
 	var untold int
 	notice := r.noticeInput(true)
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions()), a.PurgeUntold, notice).Get(ctx, &untold); err != nil {
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions("")), a.PurgeUntold, notice).Get(ctx, &untold); err != nil {
 		return false // only the run's cancellation ends purgeOptions' retries
 	}
 	if untold == 0 {

@@ -14,8 +14,7 @@ import (
 )
 
 // awaitDate waits for the notice, then the date, acting on what comes
-// first. True: the history should continue as new (moves and holds may come
-// for months).
+// first. True: continue as new (moves and holds may come for months).
 func (r *purge) awaitDate(ctx workflow.Context) (continueAsNew bool) {
 	if r.lead && r.mayContinueAsNew(ctx) {
 		return true
@@ -43,10 +42,9 @@ func (r *purge) awaitDate(ctx workflow.Context) (continueAsNew bool) {
 	return false
 }
 
-// awaitHold waits while the purge is held: for an input (a hold lifted, a
-// cancel) and, since purgeV1, re-reading the hold every retention day, so a
-// hold lifted whose signal was lost still lets the purge go on. True: the
-// history should continue as new (a hold may last years).
+// awaitHold waits while the purge is held for an input and, since purgeV1,
+// re-reads the hold every retention day: a hold lifted whose signal was lost
+// still lets the purge go on. True: continue as new (a hold may last years).
 func (r *purge) awaitHold(ctx workflow.Context) bool {
 	if r.v == workflow.DefaultVersion {
 		if cmd, end := r.inbox.next(ctx, time.Time{}, ""); end == gotInput {
@@ -60,7 +58,7 @@ func (r *purge) awaitHold(ctx workflow.Context) bool {
 		r.handle(ctx, cmd)
 	case timedOut:
 		var held bool
-		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions()), a.PurgeHeld,
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions("")), a.PurgeHeld,
 			activities.PurgeBatchInput{ChannelID: r.p.ChannelID}).Get(ctx, &held); err == nil && !held {
 			r.holdChanged(ctx, purgeCommand{Kind: purgeHold, Actor: domain.ActorRetention})
 		}
@@ -73,7 +71,7 @@ func (r *purge) awaitHold(ctx workflow.Context) bool {
 func (r *purge) start(ctx workflow.Context) {
 	r.in.Seq++
 	var held bool
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions()), a.StartPurge, r.recordInput(r.p, domain.ActorRetention,
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions("")), a.StartPurge, r.recordInput(r.p, domain.ActorRetention,
 		domain.ActionPurgeStarted, map[string]any{"purge_at": r.p.PurgeAt})).Get(ctx, &held)
 	if err != nil {
 		return // only the run's cancellation ends purgeOptions' retries
@@ -92,13 +90,13 @@ func (r *purge) start(ctx workflow.Context) {
 	r.take(ctx, next)
 }
 
-// purgeBatches deletes batch after batch until the channel has no message
-// left, a hold stops it, or the history should continue as new (true).
+// purgeBatches deletes batch after batch until no message is left, a hold
+// stops it, or the history should continue as new (true).
 func (r *purge) purgeBatches(ctx workflow.Context) (continueAsNew bool) {
 	for {
-		for _, cmd := range r.inbox.drain() { // a hold's signal waits for the next batch, which reads the hold itself
+		for _, cmd := range r.inbox.drain() { // each batch reads the hold itself
 			if cmd.Kind != purgeHold {
-				r.reply(cmd, r.refusal(cmd.Kind, cmd.PurgeAt, workflow.Now(ctx), r.lead))
+				r.inbox.answer(cmd.ID, r.refusal(cmd.Kind, cmd.PurgeAt, workflow.Now(ctx), r.lead))
 			}
 		}
 		var res activities.PurgeBatchResult
@@ -131,10 +129,9 @@ func (r *purge) purgeBatches(ctx workflow.Context) (continueAsNew bool) {
 // record writes next, decided here, with its audit record, then takes it.
 func (r *purge) record(ctx workflow.Context, next domain.Purge, actor domain.Actor, action domain.Action, detail map[string]any) {
 	r.in.Seq++
-	// Retried until it lands (purgeOptions has no attempt limit), even when
-	// ops cancel the run meanwhile: the state it takes is the one written.
+	// Retried until it lands, even when ops cancel the run meanwhile.
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
-	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions()), a.RecordPurge,
+	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions("")), a.RecordPurge,
 		r.recordInput(next, actor, action, detail)).Get(ctx, nil)
 	r.take(ctx, next)
 }
@@ -147,11 +144,8 @@ func (r *purge) step(actor domain.Actor) activities.Step {
 	return activities.Step{RemovalID: r.p.RemovalID, RunID: r.in.RemovalRunID, AccountID: r.p.AccountID, ChannelID: r.p.ChannelID, Actor: actor}
 }
 
-// notify tells every admin the purge is near (soon) or done; a notice that
-// cannot go out is logged by the activity and does not hold the purge. Since
-// purgeV1 it is a notice workflow the purge does not wait for: on its notice
-// day a purge answers a cancel, a move or a hold at once, whatever SendGrid
-// does.
+// notify tells every admin the purge is near (soon) or done. Since purgeV1
+// a notice workflow does, which the purge does not wait for.
 func (r *purge) notify(ctx workflow.Context, soon bool) {
 	if r.v != workflow.DefaultVersion {
 		kind, id := domain.NoticePurgeDone, r.p.ChannelID+":"+r.in.RemovalRunID
@@ -171,8 +165,7 @@ func (r *purge) take(ctx workflow.Context, p domain.Purge) {
 }
 
 // show puts the purge's state in Temporal Web's current details and, since
-// purgeV1, in its search attributes, so ops list held purges or those due
-// this week (PurgeStatus = 'held', PurgeAt < …).
+// purgeV1, its search attributes (PurgeStatus = 'held', PurgeAt < …).
 func (r *purge) show(ctx workflow.Context) {
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — %s", r.p.Status, domain.PurgeStep(r.p)))
 	if r.v == workflow.DefaultVersion {
@@ -189,23 +182,13 @@ func (r *purge) show(ctx workflow.Context) {
 	}
 }
 
-// carried is the input of the run that continues this one.
-func (r *purge) carried() PurgeInput {
-	in := r.in
-	in.Purge = r.p
-	return in
-}
-
 // PurgeSummary is the purge run's one-line summary in Temporal Web.
 func PurgeSummary(channelName, channelID string) string {
 	return fmt.Sprintf("Exclusão das mensagens do canal %q (%s)", channelName, channelID)
 }
 
-// mayContinueAsNew says the history should continue as new and nothing
-// would be lost by it: no input queued, no signal delivered and not yet
-// queued (the signals' coroutine runs after this one in a task), no update
-// handler still waiting for its answer. Otherwise the run goes on and asks
-// again at its next step (since r5; before, a request queued then was lost).
+// mayContinueAsNew: the history should continue as new and nothing would be
+// lost by it (no input queued, no signal not yet queued, no update waiting).
 func (r *purge) mayContinueAsNew(ctx workflow.Context) bool {
 	if !workflow.GetInfo(ctx).GetContinueAsNewSuggested() || len(r.inbox.queue) > 0 || !workflow.AllHandlersFinished(ctx) {
 		return false

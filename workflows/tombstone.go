@@ -13,18 +13,16 @@ import (
 	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
-// deleteChannel tombstones the channel. From here the removal no longer
-// depends on anyone, so the verification is answered as soon as the outcome
-// of the tombstone is known, or as accepted ("removing") when the database
-// keeps it waiting. ok is false when the run ended here.
+// deleteChannel tombstones the channel. The removal depends on no one from
+// here, so the verification is answered once the tombstone's outcome is
+// known, or as accepted ("removing") while the database keeps it waiting.
+// ok is false when the run ended here.
 func (r *removal) deleteChannel(ctx workflow.Context, verified command) (ok bool) {
 	r.actor = verified.Actor
-	r.setLocalStatus(ctx, domain.StatusRemoving, domain.StatusStep(domain.StatusRemoving))
-	decided := r.tombstoneOutcomes(ctx)
-	d, err := r.tombstone(ctx, decided)
+	r.show(ctx, domain.StatusRemoving, domain.StatusStep(domain.StatusRemoving))
+	d, decided, err := r.tombstone(ctx)
 	if err != nil && temporalerr.Retryable(err) {
-		// The database is away, or another transaction holds the channel's
-		// row: the code was accepted, so say so now and keep trying.
+		// The database is away, or another transaction holds the channel's row.
 		deadline := workflow.Now(ctx).Add(r.in.OutageWindow.D())
 		r.setStatus(ctx, domain.StatusRemoving, domain.StepAwaitingDatabase(r.in.OutageRetryInterval.D(), deadline))
 		r.reply(verified, nil)
@@ -52,14 +50,8 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (ok bool
 	return true
 }
 
-// tombstoneOutcomes is what the tombstone may lead to, decided as of now.
-func (r *removal) tombstoneOutcomes(ctx workflow.Context) domain.Decided {
-	return r.doc.TombstoneOutcomes(r.releaseNumber, workflow.Now(ctx), r.in.RetentionDay.D())
-}
-
 // schedulePurge hands the purge the admin chose to its own workflow, once
-// the channel is tombstoned. Retried until it lands: the removal's choice is
-// never dropped.
+// the channel is tombstoned; retried until it lands.
 func (r *removal) schedulePurge(ctx workflow.Context) {
 	rt := r.doc.Retention
 	if rt == nil || rt.Status != domain.RetentionScheduled || rt.PurgeAt == nil {
@@ -67,7 +59,7 @@ func (r *removal) schedulePurge(ctx workflow.Context) {
 	}
 	p := domain.Purge{ChannelID: r.doc.ChannelID, AccountID: r.doc.AccountID, RemovalID: r.doc.ID, PurgeAfterDays: rt.PurgeAfterDays,
 		PurgeAt: *rt.PurgeAt, Status: domain.RetentionScheduled}
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, schedulePurgeOptions()), a.SchedulePurge,
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions("Agenda a exclusão das mensagens escolhida na remoção")), a.SchedulePurge,
 		activities.SchedulePurgeInput{Step: r.step(r.actor), ChannelName: r.channelName(), Purge: p, RetentionDay: r.in.RetentionDay.D()}).Get(ctx, nil)
 	if err != nil && !temporal.IsCanceledError(err) { // a failure no retry mends (a bug): said, not hidden
 		r.doc.Notes = append(r.doc.Notes, domain.NotePurgeNotScheduled+temporalerr.AsDomain(err).Message)
@@ -78,11 +70,13 @@ func (r *removal) schedulePurge(ctx workflow.Context) {
 	}
 }
 
-func (r *removal) tombstone(ctx workflow.Context, decided domain.Decided) (activities.DeleteResult, error) {
+// tombstone tries once, with what it may lead to decided as of now.
+func (r *removal) tombstone(ctx workflow.Context) (activities.DeleteResult, domain.Decided, error) {
+	decided := r.doc.TombstoneOutcomes(r.releaseNumber, workflow.Now(ctx), r.in.RetentionDay.D())
 	var d activities.DeleteResult
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, deleteOptions()), a.DeleteChannel,
 		activities.DeleteInput{Step: r.step(r.actor), ReleaseNumber: r.releaseNumber, Decided: decided}).Get(ctx, &d)
-	return d, err
+	return d, decided, err
 }
 
 // tombstoneThroughOutage retries the tombstone every OutageRetryInterval
@@ -98,9 +92,7 @@ func (r *removal) tombstoneThroughOutage(ctx workflow.Context, deadline time.Tim
 			workflow.TimerOptions{Summary: "aguardando o banco de dados"}).Get(ctx, nil); err != nil {
 			return activities.DeleteResult{}, nil, err
 		}
-		decided := r.tombstoneOutcomes(ctx) // decided as of this try
-		d, err := r.tombstone(ctx, decided)
-		if err == nil || !temporalerr.Retryable(err) {
+		if d, decided, err := r.tombstone(ctx); err == nil || !temporalerr.Retryable(err) {
 			return d, decided, err
 		}
 	}

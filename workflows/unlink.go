@@ -12,9 +12,9 @@ import (
 	"github.com/crm/channel-removal/domain"
 )
 
-// unlink settles what the tombstone left owed to Meta, part by part
-// (unlink_parts.go), each with its own automatic attempts. A failure leaves the removal done but completed_with_warnings,
-// open for retry-unlink until the retry window closes.
+// unlink settles what the tombstone left owed to Meta, part by part, each
+// with its automatic attempts. A failure leaves the removal done but
+// completed_with_warnings, open for retry-unlink until the window closes.
 func (r *removal) unlink(ctx workflow.Context) {
 	if !r.owesMeta() {
 		r.answerDone() // the tombstone completed the removal
@@ -92,32 +92,24 @@ func (r *removal) waitToRetry(ctx workflow.Context, failed activities.AttemptRes
 }
 
 // abandon settles, for good, what nobody retried within the window, or what
-// ops stopped waiting for (byOps): the jobs' tokens are erased, the failure stays.
+// ops stopped waiting for (byOps): the jobs' tokens are erased, the failure
+// stays. Retried until it lands, as an audit write is.
 func (r *removal) abandon(ctx workflow.Context, byOps bool) {
 	step, why := domain.StepUnlinkAbandoned, domain.ReasonUnlinkWindowExpired
 	if byOps {
 		step, why = domain.StepUnlinkStoppedByOps, domain.ReasonUnlinkStoppedByOps
 	}
 	doc := r.doc.Abandoned(r.owed, step, why, workflow.Now(ctx))
-	// Retried until it lands, as an audit write is (auditOptions).
-	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink,
-		r.abandonInput(doc, byOps)).Get(ctx, nil)
+	in := activities.AbandonInput{Step: r.step(r.actor), Decided: domain.One(withoutImpact(doc))}
+	if byOps {
+		in.Why, in.Actor = why, domain.ActorOpsTemporal
+	}
+	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, auditOptions()), a.AbandonUnlink, in).Get(ctx, nil)
 	r.take(ctx, doc)
 }
 
-// abandonInput: when the window closed, an input like every earlier
-// release's (no why); when ops stopped the wait, theirs, with why.
-func (r *removal) abandonInput(doc domain.Removal, byOps bool) activities.AbandonInput {
-	in := activities.AbandonInput{Step: r.step(r.actor), Decided: domain.One(withoutImpact(doc))}
-	if byOps {
-		in.Why, in.Actor = domain.ReasonUnlinkStoppedByOps, domain.ActorOpsTemporal
-	}
-	return in
-}
-
-// awaitRetryUnlink waits for ops' retry-unlink until deadline. The ops
-// alert has its own wait first (its timer in Temporal Web: "alerta para
-// operações"), then the window's.
+// awaitRetryUnlink waits for ops' retry-unlink until deadline; the ops
+// alert's wait comes first, with its own timer.
 func (r *removal) awaitRetryUnlink(ctx workflow.Context, deadline time.Time) (command, waitEnd) {
 	alertAt := r.warnedAt.Add(r.in.OpsAlertAfter.D())
 	for {

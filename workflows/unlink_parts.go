@@ -1,8 +1,8 @@
 package workflows
 
-// An attempt at one of the parts the tombstone left owed to Meta. What the
-// removal's document becomes is domain.AttemptPlan.After's: the activity
-// records it for the outcome it saw, the workflow takes the same.
+// An attempt at one of the parts the tombstone left owed to Meta: the
+// document becomes domain.AttemptPlan.After's, which the activity records
+// for the outcome it saw and the workflow takes.
 
 import (
 	"go.temporal.io/sdk/workflow"
@@ -30,14 +30,12 @@ var metaParts = map[domain.MetaPart]struct {
 
 // attempt makes one attempt at part p and takes the document its outcome
 // leads to; on the last automatic attempt a transient failure waits for ops,
-// as a permanent one does. The activity's input is ids and the plan: it
-// moves the run's row (which holds r.doc, written by the step before) as
-// the run moves r.doc.
+// as a permanent one does. The input is ids and the plan: the activity moves
+// the run's row (r.doc, written by the step before) as the run moves r.doc.
 func (r *removal) attempt(ctx workflow.Context, p domain.MetaPart, last bool) activities.AttemptResult {
 	r.tries[p]++
 	plan := domain.AttemptPlan{Part: p, Last: last, UnlinkAttempts: r.tries[domain.PartSubscription], Owed: r.owed, At: workflow.Now(ctx)}
 	var res activities.AttemptResult
-	// Retried until the attempt and its record land; Meta's answer is the result.
 	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, unlinkOptions(metaParts[p].summary)), metaParts[p].activity,
 		activities.AttemptInput{Step: r.step(r.actor), Attempt: r.tries[p], Plan: plan}).Get(ctx, &res)
 	doc, ok := plan.After(plan.From(r.doc), res.Outcome, p.Facts(res.Error))
