@@ -16,10 +16,10 @@ import (
 // alertOps tells ops, once per run, that the removal stays in
 // completed_with_warnings (MAIL_OPS; the worker sends nothing without it).
 func (r *removal) alertOps(ctx workflow.Context, deadline time.Time) {
-	r.opsAlerted = true
+	r.meta.opsAlerted = true
 	r.notice(ctx, Notice{Kind: domain.NoticeOps, Ops: &activities.OpsAlertInput{
 		Step: r.step(r.actor), ChannelName: r.channelName(), LastError: r.doc.MetaUnlink.LastMetaError(), Attempts: r.doc.MetaUnlink.Attempts,
-		Since: r.warnedAt, RetryUntil: deadline}}, "Alerta à equipe de operações")
+		Since: r.meta.warnedAt, RetryUntil: deadline}}, "Alerta à equipe de operações")
 }
 
 // notifyAdmins tells every admin, once per run, that the channel was

@@ -86,9 +86,9 @@ type purgeCommand struct {
 
 // purge is the workflow's state.
 type purge struct {
-	in      PurgeInput
-	p       domain.Purge
-	inbox   inbox[purgeCommand, *domain.Error]
+	in    PurgeInput
+	p     domain.Purge
+	inbox inbox[purgeCommand, *domain.Error]
 	// v is the run's shape: since purgeV1 (r4) it re-reads a hold while
 	// held, starts its notices as notice workflows and keeps PurgeStatus and
 	// PurgeAt current. lead: it keeps the admins' notice lead (r5), from the

@@ -41,7 +41,7 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (ok bool
 		r.reply(verified, nil)
 		return false
 	case domain.OutcomeUnlinkOwed:
-		r.doc, r.owed = doc, d.Owed()
+		r.doc, r.meta.owed = doc, d.Owed()
 		r.reply(verified, nil)
 	default:
 		r.take(ctx, doc)

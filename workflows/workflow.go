@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -17,17 +16,14 @@ var a *activities.Activities
 // removal is the workflow's state: its document (the read model's), its
 // inbox, the counters that key its side effects, and what the unlink owes.
 type removal struct {
-	in                          Input
-	doc                         domain.Removal
-	inbox                       inbox[command, answer]
+	in                            Input
+	doc                           domain.Removal
+	inbox                         inbox[command, answer]
 	sendSeq, attemptSeq, auditSeq int
-	actor                       domain.Actor // who verified the code
-	releaseNumber               bool         // asked with the acknowledgement (SPEC §7)
-	owed                        domain.MetaOwed
-	retryRounds                 int                     // ops' retry-unlink rounds (domain.MaxRetryUnlinkRounds)
-	tries                       map[domain.MetaPart]int // attempts at each part, across rounds
-	warnedAt                    time.Time               // when it first reached completed_with_warnings
-	opsAlerted, adminsNotified  bool                    // each told once
+	actor                         domain.Actor // who verified the code
+	releaseNumber                 bool         // asked with the acknowledgement (SPEC §7)
+	meta                          unlinkState
+	adminsNotified                bool
 	// unrecorded: the run ended on a step that failed for good, with no
 	// record: the answers carry the document.
 	unrecorded bool
@@ -64,7 +60,7 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Outcome, error) {
 // is registered: a validator never judges an uninitialised state.
 func newRemoval(ctx workflow.Context, in Input) *removal {
 	info := workflow.GetInfo(ctx)
-	r := &removal{in: in, inbox: newInbox[command, answer](ctx), tries: map[domain.MetaPart]int{}, doc: domain.Removal{
+	r := &removal{in: in, inbox: newInbox[command, answer](ctx), meta: unlinkState{tries: map[domain.MetaPart]int{}}, doc: domain.Removal{
 		// The first run's id, which a reset keeps: a reset run writes the
 		// same row under the same keys, and a step it repeats is recognised
 		// as done (no second e-mail, Meta call or record).
