@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +166,7 @@ func TestAuthAndAccountBoundaries(t *testing.T) {
 	}
 	s.want(s.do("POST", "/v1/removals/"+id+"/cancel", s.adminToken, nil), 409, "invalid_state")
 	s.wantHistory(id, "cancelled", true)
+	s.captureHistory(id, "cancelled_by_admin.json")
 	// After a cancelled run a new one may start under the same id.
 	r = s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "")
 	if r.str("id") != id || r.str("run_id") == c.str("run_id") {
@@ -186,6 +188,7 @@ func TestPreflightAndAttendanceRejections(t *testing.T) {
 		t.Fatalf("rejected run: %s", g.Raw)
 	}
 	s.wantHistory(workflows.WorkflowID(busy), "rejected", true)
+	s.captureHistory(workflows.WorkflowID(busy), "rejected_by_preflight.json")
 
 	// An attendance opened between preflight and delete: rejected, nothing changed.
 	ch := s.channel("messenger", "", "PX-"+s.account[:8])
@@ -200,6 +203,7 @@ func TestPreflightAndAttendanceRejections(t *testing.T) {
 		t.Fatal("channel changed")
 	}
 	s.wantHistory(id, "rejected", true)
+	s.captureHistory(id, "rejected_at_the_tombstone.json")
 }
 
 func TestLockedAndExpiredCodes(t *testing.T) {
@@ -225,12 +229,14 @@ func TestLockedAndExpiredCodes(t *testing.T) {
 		t.Fatalf("%s", g.Raw)
 	}
 	s.wantHistory(id, "locked", true)
+	s.captureHistory(id, "locked.json")
 
 	ch2 := s.channel("webchat", "", "")
 	id2 := s.want(s.do("POST", "/v1/channels/"+ch2+"/removals", s.adminToken, nil), 201, "").str("id")
 	s.want(s.do("POST", "/v1/removals/"+id2+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, "")
 	s.until(id2, "expired")
 	s.wantHistory(id2, "expired", true)
+	s.captureHistory(id2, "code_expired.json")
 	s.want(s.do("POST", "/v1/removals/"+id2+"/verify", s.adminToken, map[string]any{"code": s.lastCode()}), 410, "code_expired")
 	s.want(s.do("POST", "/v1/removals/"+id2+"/resend-code", s.adminToken, nil), 409, "invalid_state")
 	if c, _ := s.store.Channel(context.Background(), ch2); c.Status != "active" {
@@ -265,4 +271,27 @@ func TestResendCodeOverHTTP(t *testing.T) {
 	}
 	s.want(s.do("POST", "/v1/removals/"+id+"/verify", s.adminToken, map[string]any{"code": fresh}), 200, "")
 	s.until(id, "completed")
+}
+
+// TestACodeMailRefusedForGoodFailsTheRemoval: SendGrid refuses the code
+// e-mail for a reason no retry mends (HTTP 400): the removal ends failed and
+// says why, the channel untouched, and a new removal may start.
+func TestACodeMailRefusedForGoodFailsTheRemoval(t *testing.T) {
+	s := newStack(t)
+	s.start(true)
+	ch := s.channel("webchat", "", "")
+	id := s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "").str("id")
+	s.sg.SetStatuses(http.StatusBadRequest)
+	if r := s.want(s.do("POST", "/v1/removals/"+id+"/acknowledge", s.adminToken, map[string]any{"acknowledged": true}), 200, ""); r.str("status") != "failed" {
+		t.Fatalf("acknowledge: %s", r.Raw)
+	}
+	if g := s.until(id, "failed"); !strings.Contains(g.str("step"), "SendGrid recusou o e-mail (HTTP 400)") {
+		t.Fatalf("the failure does not say why: %s", g.Raw)
+	}
+	if c, _ := s.store.Channel(context.Background(), ch); c.Status != "active" {
+		t.Fatal("a failed removal changed the channel")
+	}
+	s.captureHistory(id, "code_mail_refused_failed.json")
+	s.sg.SetStatuses(http.StatusAccepted)
+	s.want(s.do("POST", "/v1/channels/"+ch+"/removals", s.adminToken, nil), 201, "")
 }
