@@ -1,0 +1,130 @@
+package workflows
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"testing"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/devtools/fixtures"
+)
+
+// covers names the branch each sealed history of the current release
+// replays: a history not listed, or listed and missing, fails
+// TestTheCurrentReleaseCoversEveryEnd.
+var covers = map[string]string{
+	"happy_path.json":                       "removal: acknowledged, right code, tombstone, Meta unsubscribed → completed",
+	"happy_path_wrong_code.json":            "removal: a wrong code, then the right one → completed",
+	"nothing_owed_answered_completed.json":  "removal: nothing owed to Meta, the verify answered completed",
+	"unlink_failed_then_retry.json":         "removal: Meta failed for good → completed_with_warnings, ops' retry-unlink → completed",
+	"retry_unlink_wait_cancelled.json":      "removal: ops cancel the retry-unlink wait → completed_with_warnings, closed",
+	"unlink_window_closed.json":             "removal: Meta failed for good, nobody retried within the window → completed_with_warnings",
+	"credit_line_revoked.json":              "removal: a WABA on our credit line, revoked with the unlink → completed",
+	"removal_with_purge.json":               "removal: a purge chosen, started after the tombstone → completed",
+	"cancelled_from_temporal.json":          "removal: cancelled by ops from Temporal at a wait → cancelled",
+	"cancelled_by_admin.json":               "removal: cancelled by the admin → cancelled",
+	"rejected_by_preflight.json":            "removal: the preflight finds an open attendance → rejected",
+	"rejected_at_the_tombstone.json":        "removal: an attendance opened before the tombstone → rejected",
+	"locked.json":                           "removal: five wrong codes → locked",
+	"code_expired.json":                     "removal: the code never entered → expired",
+	"code_mail_refused_failed.json":         "removal: SendGrid refuses the code e-mail for good → failed",
+	"meta_access_lost.json":                 "Meta access lost: a WABA's channels disconnected, admins told",
+	"admins_notice.json":                    "notice: every admin told of a removed channel",
+	"purge.json":                            "purge: waits for its date, notices, batches → purged",
+	"purge_moved_then_cancelled.json":       "purge: moved, then cancelled by an admin → cancelled",
+	"purge_held_then_resumed.json":          "purge: started while held, the hold lifted → purged on the lead",
+	"purge_hold_lifted_without_signal.json": "purge: a hold cleared in Postgres alone, re-read → purged",
+	"purge_cancelled_from_temporal.json":    "purge: cancelled by ops from Temporal → cancelled",
+	"purge_waits_for_its_notice.json":       "purge: an admin untold on the date, moved on by the lead → purged",
+	"webhook_delivery_retried.json":         "webhook delivery: the receiver down, retried → delivered",
+}
+
+// ends are the ends each workflow's sealed histories must reach, as
+// howItEnded reads them.
+var ends = map[string][]string{
+	WorkflowName: {string(domain.StatusCompleted), string(domain.StatusCompletedWithWarnings), string(domain.StatusRejected),
+		string(domain.StatusCancelled), string(domain.StatusExpired), string(domain.StatusLocked), string(domain.StatusFailed)},
+	PurgeWorkflowName:           {string(domain.RetentionPurged), string(domain.RetentionCancelled)},
+	MetaAccessLostWorkflowName:  {"completed"},
+	NoticeWorkflowName:          {"completed"},
+	WebhookDeliveryWorkflowName: {"completed"},
+}
+
+// TestTheCurrentReleaseCoversEveryEnd: the current release's sealed
+// histories are the branches listed in covers, and among them every end
+// of every workflow (a removal's seven statuses, a purge's two).
+func TestTheCurrentReleaseCoversEveryEnd(t *testing.T) {
+	files, err := fixtures.Histories("testdata", Release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reached := map[string][]string{}
+	seen := map[string]bool{}
+	for _, f := range files {
+		name := filepath.Base(f)
+		seen[name] = true
+		branch, ok := covers[name]
+		if !ok {
+			t.Errorf("%s: not in covers; say which branch it replays", name)
+		}
+		wt, end := howItEnded(t, f)
+		reached[wt] = append(reached[wt], end)
+		t.Logf("%-40s %-24s %-24s %s", name, wt, end, branch)
+	}
+	for name := range covers {
+		if !seen[name] {
+			t.Errorf("%s: listed in covers, not among release %s's histories", name, Release)
+		}
+	}
+	for wt, want := range ends {
+		for _, end := range want {
+			if !slices.Contains(reached[wt], end) {
+				got := reached[wt]
+				sort.Strings(got)
+				t.Errorf("%s: no sealed history of release %s ends %s (ends: %v)", wt, Release, end, got)
+			}
+		}
+	}
+}
+
+// howItEnded reads a history's workflow type and end: the status of its
+// result (a removal's Outcome, a purge's Purge), "cancelled" for a run
+// cancelled from Temporal, "completed" for a result without a status.
+func howItEnded(t *testing.T, file string) (string, string) {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	events := h.GetEvents()
+	wt := events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
+	last := events[len(events)-1]
+	switch last.GetEventType() {
+	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED:
+		return wt, "cancelled"
+	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+	default:
+		return wt, last.GetEventType().String()
+	}
+	var res struct {
+		Status string `json:"status"`
+	}
+	if p := last.GetWorkflowExecutionCompletedEventAttributes().GetResult().GetPayloads(); len(p) > 0 {
+		_ = json.Unmarshal(p[0].GetData(), &res)
+	}
+	if res.Status == "" {
+		return wt, "completed"
+	}
+	return wt, res.Status
+}
