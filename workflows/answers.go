@@ -54,22 +54,16 @@ func (r *removal) note(n string) {
 	}
 }
 
-// outcome is the run's answer as of now: ids, status and step; the
-// document only when no record holds it (unrecorded).
+// outcome is the run's answer as of now: ids, status, step and, for ops,
+// the unlink's counts; the document only when no record holds it.
 func (r *removal) outcome() Outcome {
 	out := Outcome{RunID: r.doc.RunID, Status: r.doc.Status, Step: r.doc.Step, CompletedAt: r.doc.CompletedAt}
+	if mu := r.doc.MetaUnlink; mu.Attempts > 0 || mu.LastError != "" {
+		out.MetaUnlink = &OutcomeMetaUnlink{Status: mu.Status, Attempts: mu.Attempts, LastError: mu.LastError}
+	}
 	if r.unrecorded {
 		doc := r.doc
 		out.Doc = &doc
-	}
-	return out
-}
-
-// result is the run's outcome with its unlink's counts, which ops list.
-func (r *removal) result() Outcome {
-	out := r.outcome()
-	if mu := r.doc.MetaUnlink; mu.Attempts > 0 || mu.LastError != "" {
-		out.MetaUnlink = &OutcomeMetaUnlink{Status: mu.Status, Attempts: mu.Attempts, LastError: mu.LastError}
 	}
 	return out
 }

@@ -53,7 +53,7 @@ func RemoveChannelWorkflow(ctx workflow.Context, in Input) (Outcome, error) {
 		return cmd.ID, answer{Out: r.outcome(), Err: Refusal(cmd.Kind, r.doc.Status)}
 	})
 	err := closeRun(ctx)
-	return r.result(), err
+	return r.outcome(), err
 }
 
 // newRemoval is the state before anything ran, complete before any handler
