@@ -42,30 +42,30 @@ func TestAHoldChangesOnlyAPendingPurge(t *testing.T) {
 	day := 24 * time.Hour
 	far, near := now.Add(30*day), now.Add(day)
 	begun := now.Add(-day)
-	if next, a, d, ok := PurgeHoldChanged(Purge{Status: RetentionScheduled, PurgeAt: far}, true, "juízo", now, day, true); !ok ||
-		next.Status != RetentionHeld || a != ActionPurgeHeld || d["reason"] != "juízo" {
-		t.Errorf("set: %+v %s %v %v", next, a, d, ok)
+	if c := PurgeHoldChanged(Purge{Status: RetentionScheduled, PurgeAt: far}, true, "juízo", now, day, true); c.Next.Status != RetentionHeld ||
+		c.Action != ActionPurgeHeld || c.Detail["reason"] != "juízo" {
+		t.Errorf("set: %+v", c)
 	}
-	if _, _, _, ok := PurgeHoldChanged(Purge{Status: RetentionHeld}, true, "", now, day, true); ok {
+	if c := PurgeHoldChanged(Purge{Status: RetentionHeld}, true, "", now, day, true); c.Action != "" {
 		t.Error("a hold set on a held purge changed it")
 	}
-	if _, _, _, ok := PurgeHoldChanged(Purge{Status: RetentionScheduled}, false, "", now, day, true); ok {
+	if c := PurgeHoldChanged(Purge{Status: RetentionScheduled}, false, "", now, day, true); c.Action != "" {
 		t.Error("a lift on a scheduled purge changed it")
 	}
-	if next, a, _, _ := PurgeHoldChanged(Purge{Status: RetentionHeld, PurgeAt: far}, false, "", now, day, true); next.Status != RetentionScheduled ||
-		!next.PurgeAt.Equal(far) || a != ActionPurgeResumed {
-		t.Errorf("lift, far date: %+v %s", next, a)
+	if c := PurgeHoldChanged(Purge{Status: RetentionHeld, PurgeAt: far}, false, "", now, day, true); c.Next.Status != RetentionScheduled ||
+		!c.Next.PurgeAt.Equal(far) || c.Action != ActionPurgeResumed {
+		t.Errorf("lift, far date: %+v", c)
 	}
-	if next, _, d, _ := PurgeHoldChanged(Purge{Status: RetentionHeld, PurgeAt: near}, false, "", now, day, true); PurgeTooSoon(next.PurgeAt, now, day) ||
-		!d["from"].(time.Time).Equal(near) {
-		t.Errorf("lift, late: %+v %v", next, d)
+	if c := PurgeHoldChanged(Purge{Status: RetentionHeld, PurgeAt: near}, false, "", now, day, true); PurgeTooSoon(c.Next.PurgeAt, now, day) ||
+		!c.Detail["from"].(time.Time).Equal(near) {
+		t.Errorf("lift, late: %+v", c)
 	}
-	if next, _, _, _ := PurgeHoldChanged(Purge{Status: RetentionHeld, PurgeAt: far, StartedAt: &begun}, false, "", now, day, true); next.Status != RetentionScheduled ||
-		!next.PurgeAt.Equal(PurgeAfterHold(now, now, day)) {
-		t.Errorf("lift, begun: %+v", next)
+	if c := PurgeHoldChanged(Purge{Status: RetentionHeld, PurgeAt: far, StartedAt: &begun}, false, "", now, day, true); c.Next.Status != RetentionScheduled ||
+		!c.Next.PurgeAt.Equal(PurgeAfterHold(now, now, day)) {
+		t.Errorf("lift, begun: %+v", c)
 	}
-	if next, _, _, _ := PurgeHoldChanged(Purge{Status: RetentionHeld, PurgeAt: near, StartedAt: &begun}, false, "", now, day, false); next.Status != RetentionPurging ||
-		!next.PurgeAt.Equal(near) {
-		t.Errorf("lift, begun, before the lead: %+v", next)
+	if c := PurgeHoldChanged(Purge{Status: RetentionHeld, PurgeAt: near, StartedAt: &begun}, false, "", now, day, false); c.Next.Status != RetentionPurging ||
+		!c.Next.PurgeAt.Equal(near) {
+		t.Errorf("lift, begun, before the lead: %+v", c)
 	}
 }

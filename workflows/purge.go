@@ -1,11 +1,12 @@
 package workflows
 
 // PurgeMessagesWorkflow: the purge a removal chose (SPEC §8), one run per
-// channel. It waits for the date (every admin told PurgeNoticeDays before),
+// channel. It waits for its date (every admin told PurgeNoticeDays before),
 // lets admins cancel or move it and a legal hold stop it, then deletes the
 // messages in short batches and says so.
 
 import (
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -16,26 +17,21 @@ import (
 
 const (
 	PurgeWorkflowName = "PurgeMessagesWorkflow"
-
 	// Signals and their updates (the API's synchronous answers).
 	SignalCancelPurge = "cancel-purge"
 	SignalMovePurge   = "move-purge"
 	SignalHoldChanged = "hold-changed"
 	UpdateCancelPurge = "cancel-purge-update"
 	UpdateMovePurge   = "move-purge-update"
-	// QueryPurge returns the purge.
-	QueryPurge = "purge"
+	QueryPurge        = "purge" // returns the purge
 )
 
-const purgePrefix = "purge-messages:"
-
 // PurgeWorkflowID is the purge workflow of a channel: one per channel.
-func PurgeWorkflowID(channelID string) string { return purgePrefix + channelID }
+func PurgeWorkflowID(channelID string) string { return "purge-messages:" + channelID }
 
 // PurgeOptions registers PurgeMessagesWorkflow, auto-upgrading: a purge waits
-// up to 180 days, longer than a build lives. Every open release's purge
-// histories replay against this code; a change to its commands needs a
-// workflow.GetVersion branch.
+// up to 180 days, longer than a build lives, so a change to its commands
+// needs a workflow.GetVersion branch.
 func PurgeOptions() workflow.RegisterOptions {
 	return workflow.RegisterOptions{Name: PurgeWorkflowName, VersioningBehavior: workflow.VersioningBehaviorAutoUpgrade}
 }
@@ -66,37 +62,26 @@ type HoldChanged struct {
 	Actor  domain.Actor `json:"actor"`
 }
 
-type purgeKind string
-
-const (
-	purgeCancel purgeKind = "cancel"
-	purgeMove   purgeKind = "move"
-	purgeHold   purgeKind = "hold"
-)
-
-// purgeCommand is an input the run has yet to act on; ID is an update's.
+// purgeCommand is an input the run has yet to act on: Kind is its signal's
+// name, ID an update's.
 type purgeCommand struct {
-	Kind    purgeKind
-	ID      string
-	Actor   domain.Actor
-	PurgeAt time.Time
-	Held    bool
-	Reason  string
+	Kind, ID string
+	Actor    domain.Actor
+	PurgeAt  time.Time
+	Held     bool
+	Reason   string
 }
 
-// purge is the workflow's state.
 type purge struct {
-	in      PurgeInput
-	p       domain.Purge
-	inbox   inbox[purgeCommand, *domain.Error]
-	// v is the run's shape: since purgeV1 (r4) it re-reads a hold while
-	// held, starts its notices as notice workflows and keeps PurgeStatus and
-	// PurgeAt current. lead: it keeps the admins' notice lead (r5), from the
-	// first task a build with it ran (leadFromHere).
-	v    workflow.Version
-	lead bool
+	in    PurgeInput
+	p     domain.Purge
+	inbox inbox[purgeCommand, *domain.Error]
+	v     workflow.Version // purgeV1ChangeID's
+	lead  bool             // the admins' notice lead (r5), from leadFromHere on
 }
 
+// purgeV1ChangeID (r4): a held purge re-reads its hold, notices are notice
+// workflows, and the PurgeStatus and PurgeAt search attributes are kept.
 const purgeV1ChangeID = "r4-hold-reread-notices-search-attributes"
 
 // PurgeMessagesWorkflow runs a channel's purge to its end: purged or cancelled.
@@ -113,7 +98,7 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 	for r.p.Status != domain.RetentionPurged && r.p.Status != domain.RetentionCancelled {
 		r.leadFromHere(ctx)
 		if ctx.Err() != nil { // cancelled from Temporal: every wait would return at once
-			r.stoppedByTemporal(ctx)
+			r.record(ctx, domain.ActorOpsTemporal, domain.PurgeStoppedByOps(r.p))
 			break
 		}
 		var continueAsNew bool
@@ -133,18 +118,25 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 			return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, in)
 		}
 	}
-	r.inbox.refuseRemaining(func(cmd purgeCommand) (string, *domain.Error) {
-		return cmd.ID, r.refusal(cmd.Kind, cmd.PurgeAt, time.Time{}, false)
-	})
+	r.inbox.refuseRemaining(func(cmd purgeCommand) (string, *domain.Error) { return cmd.ID, r.refusal(cmd, time.Time{}, false) })
 	return r.p, closeRun(ctx)
 }
 
-// stoppedByTemporal records a purge cancelled by ops from Temporal: a pending
-// purge is cancelled; one that had begun stops where it is, its record saying
-// how far it went.
-func (r *purge) stoppedByTemporal(ctx workflow.Context) {
-	next := r.p
-	next.Status = domain.RetentionCancelled
-	r.record(ctx, next, domain.ActorOpsTemporal, domain.ActionPurgeCancelled, map[string]any{"purge_at": r.p.PurgeAt,
-		"from": string(r.p.Status), "purged_messages": r.p.PurgedMessages})
+// leadFromHere turns the lead (SPEC §9: a stolen admin session cannot have
+// messages purged before the other admins could read a notice and stop it)
+// on from the first workflow task a build with it decides. Its change id is
+// keyed by that task's history length: a replayed earlier build's task finds
+// no marker (DefaultVersion), so a purge pending when r5 was deployed keeps
+// the lead from its next task on, where one id read once would answer
+// DefaultVersion for good.
+func (r *purge) leadFromHere(ctx workflow.Context) {
+	if !r.lead {
+		id := fmt.Sprintf("r5-purge-lead@%d", workflow.GetInfo(ctx).GetCurrentHistoryLength())
+		r.lead = workflow.GetVersion(ctx, id, workflow.DefaultVersion, 1) == 1
+	}
+}
+
+// PurgeSummary is the purge run's one-line summary in Temporal Web.
+func PurgeSummary(channelName, channelID string) string {
+	return fmt.Sprintf("Exclusão das mensagens do canal %q (%s)", channelName, channelID)
 }

@@ -16,40 +16,47 @@ func (r *purge) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryPurge, func() (domain.Purge, error) { return r.p, nil }); err != nil {
 		return err
 	}
-	// A signal's payload is a claim (domain.SignalActor): the API's own
-	// records name who asked.
+	cancel := func(v ActorRequest) purgeCommand { return purgeCommand{Kind: SignalCancelPurge, Actor: v.Actor} }
+	move := func(v MovePurgeRequest) purgeCommand {
+		return purgeCommand{Kind: SignalMovePurge, PurgeAt: v.PurgeAt, Actor: v.Actor}
+	}
+	// A signal's actor is a claim (domain.SignalActor): the API's own records
+	// name who asked.
+	put := func(cmd purgeCommand) { cmd.Actor = domain.SignalActor(cmd.Actor); r.inbox.put(cmd) }
 	signals := workflow.NewSelector(ctx)
-	receive(ctx, signals, SignalCancelPurge, func(v ActorRequest) {
-		r.inbox.put(purgeCommand{Kind: purgeCancel, Actor: domain.SignalActor(v.Actor)})
-	})
-	receive(ctx, signals, SignalMovePurge, func(v MovePurgeRequest) {
-		r.inbox.put(purgeCommand{Kind: purgeMove, PurgeAt: v.PurgeAt, Actor: domain.SignalActor(v.Actor)})
-	})
+	receive(ctx, signals, SignalCancelPurge, func(v ActorRequest) { put(cancel(v)) })
+	receive(ctx, signals, SignalMovePurge, func(v MovePurgeRequest) { put(move(v)) })
 	receive(ctx, signals, SignalHoldChanged, func(v HoldChanged) {
-		r.inbox.put(purgeCommand{Kind: purgeHold, Held: v.Held, Reason: v.Reason, Actor: domain.SignalActor(v.Actor)})
+		put(purgeCommand{Kind: SignalHoldChanged, Held: v.Held, Reason: v.Reason, Actor: v.Actor})
 	})
 	listen(ctx, signals)
-	// Every build refuses a move that would hasten the purge (a validator's
-	// refusal leaves no history); the API does too.
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancelPurge,
-		func(ctx workflow.Context, v ActorRequest) (domain.Purge, error) {
-			return r.submit(ctx, purgeCommand{Kind: purgeCancel, Actor: v.Actor})
-		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, v ActorRequest) error {
-			return encodeRefusal(r.refusal(purgeCancel, time.Time{}, workflow.Now(ctx), true))
-		}}); err != nil {
+	if err := purgeUpdate(ctx, r, UpdateCancelPurge, cancel); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateMovePurge,
-		func(ctx workflow.Context, v MovePurgeRequest) (domain.Purge, error) {
-			return r.submit(ctx, purgeCommand{Kind: purgeMove, PurgeAt: v.PurgeAt, Actor: v.Actor})
-		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, v MovePurgeRequest) error {
-			return encodeRefusal(r.refusal(purgeMove, v.PurgeAt, workflow.Now(ctx), true))
+	return purgeUpdate(ctx, r, UpdateMovePurge, move)
+}
+
+// purgeUpdate has update name answer the run's answer to command(v). Its
+// validator refuses what the run would (a move that would hasten the purge
+// past the lead, in every build), leaving no history; the API does too.
+func purgeUpdate[T any](ctx workflow.Context, r *purge, name string, command func(T) purgeCommand) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, name,
+		func(ctx workflow.Context, v T) (domain.Purge, error) {
+			cmd := command(v)
+			cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
+			e, err := r.inbox.submit(ctx, cmd)
+			if err == nil {
+				err = encodeRefusal(e)
+			}
+			return r.p, err
+		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, v T) error {
+			return encodeRefusal(r.refusal(command(v), workflow.Now(ctx), true))
 		}})
 }
 
-// refusal is why a cancel or a move cannot be done now (domain.PurgeRefusal).
-func (r *purge) refusal(kind purgeKind, at, now time.Time, lead bool) *domain.Error {
-	return domain.PurgeRefusal(r.p, kind == purgeMove, at, now, r.in.RetentionDay.D(), lead)
+// refusal is why cmd, a cancel or a move, cannot be done at now (domain.PurgeRefusal).
+func (r *purge) refusal(cmd purgeCommand, now time.Time, lead bool) *domain.Error {
+	return domain.PurgeRefusal(r.p, cmd.Kind == SignalMovePurge, cmd.PurgeAt, now, r.in.RetentionDay.D(), lead)
 }
 
 // encodeRefusal is a validator's or an update's answer: nil, or the refusal.
@@ -60,44 +67,26 @@ func encodeRefusal(e *domain.Error) error {
 	return temporalerr.Encode(e)
 }
 
-func (r *purge) submit(ctx workflow.Context, cmd purgeCommand) (domain.Purge, error) {
-	cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
-	e, err := r.inbox.submit(ctx, cmd)
-	if err != nil {
-		return r.p, err
-	}
-	return r.p, encodeRefusal(e)
-}
-
 // handle acts on an admin's or ops' input while the purge is pending.
 func (r *purge) handle(ctx workflow.Context, cmd purgeCommand) {
-	if cmd.Kind == purgeHold {
+	if cmd.Kind == SignalHoldChanged {
 		r.holdChanged(ctx, cmd)
 		return
 	}
 	r.leadFromHere(ctx)
-	if e := r.refusal(cmd.Kind, cmd.PurgeAt, workflow.Now(ctx), r.lead); e != nil {
-		r.inbox.answer(cmd.ID, e)
-		return
+	e := r.refusal(cmd, workflow.Now(ctx), r.lead)
+	if e == nil {
+		r.record(ctx, cmd.Actor, domain.PurgeCommanded(r.p, cmd.Kind == SignalMovePurge, cmd.PurgeAt))
 	}
-	next := r.p
-	if cmd.Kind == purgeCancel {
-		next.Status = domain.RetentionCancelled
-		r.record(ctx, next, cmd.Actor, domain.ActionPurgeCancelled, map[string]any{"purge_at": r.p.PurgeAt})
-	} else {
-		next.PurgeAt = cmd.PurgeAt.UTC()
-		r.record(ctx, next, cmd.Actor, domain.ActionPurgeMoved, map[string]any{"from": r.p.PurgeAt, "to": next.PurgeAt})
-	}
-	r.inbox.answer(cmd.ID, nil)
+	r.inbox.answer(cmd.ID, e)
 }
 
-// holdChanged follows a legal hold set or lifted (domain.PurgeHoldChanged);
-// a lift takes up the lead first.
+// holdChanged follows a legal hold set or lifted; a lift takes up the lead first.
 func (r *purge) holdChanged(ctx workflow.Context, cmd purgeCommand) {
 	if domain.HoldLifted(r.p, cmd.Held) {
 		r.leadFromHere(ctx)
 	}
-	if next, action, detail, ok := domain.PurgeHoldChanged(r.p, cmd.Held, cmd.Reason, workflow.Now(ctx), r.in.RetentionDay.D(), r.lead); ok {
-		r.record(ctx, next, cmd.Actor, action, detail)
+	if c := domain.PurgeHoldChanged(r.p, cmd.Held, cmd.Reason, workflow.Now(ctx), r.in.RetentionDay.D(), r.lead); c.Action != "" {
+		r.record(ctx, cmd.Actor, c)
 	}
 }
