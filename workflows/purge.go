@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crm/channel-removal/domain"
+	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
 const (
@@ -60,6 +61,11 @@ type HoldChanged struct {
 	Held   bool         `json:"held"`
 	Reason string       `json:"reason,omitempty"`
 	Actor  domain.Actor `json:"actor"`
+}
+
+// PurgeSummary is the purge run's one-line summary in Temporal Web.
+func PurgeSummary(channelName, channelID string) string {
+	return fmt.Sprintf("Exclusão das mensagens do canal %q (%s)", channelName, channelID)
 }
 
 // purgeCommand is an input the run has yet to act on: Kind is its signal's
@@ -118,7 +124,7 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 			return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, in)
 		}
 	}
-	r.inbox.refuseRemaining(func(cmd purgeCommand) (string, *domain.Error) { return cmd.ID, r.refusal(cmd, time.Time{}, false) })
+	r.refuseQueued(time.Time{}, false)
 	return r.p, closeRun(ctx)
 }
 
@@ -126,9 +132,8 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 // messages purged before the other admins could read a notice and stop it)
 // on from the first workflow task a build with it decides. Its change id is
 // keyed by that task's history length: a replayed earlier build's task finds
-// no marker (DefaultVersion), so a purge pending when r5 was deployed keeps
-// the lead from its next task on, where one id read once would answer
-// DefaultVersion for good.
+// no marker (DefaultVersion), so a purge pending when r5 was deployed takes
+// the lead from its next task on (one id read once would say no for good).
 func (r *purge) leadFromHere(ctx workflow.Context) {
 	if !r.lead {
 		id := fmt.Sprintf("r5-purge-lead@%d", workflow.GetInfo(ctx).GetCurrentHistoryLength())
@@ -136,7 +141,82 @@ func (r *purge) leadFromHere(ctx workflow.Context) {
 	}
 }
 
-// PurgeSummary is the purge run's one-line summary in Temporal Web.
-func PurgeSummary(channelName, channelID string) string {
-	return fmt.Sprintf("Exclusão das mensagens do canal %q (%s)", channelName, channelID)
+// setup answers the query and queues the signals and updates for the run.
+func (r *purge) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryPurge, func() (domain.Purge, error) { return r.p, nil }); err != nil {
+		return err
+	}
+	cancel := func(v ActorRequest) purgeCommand { return purgeCommand{Kind: SignalCancelPurge, Actor: v.Actor} }
+	move := func(v MovePurgeRequest) purgeCommand {
+		return purgeCommand{Kind: SignalMovePurge, PurgeAt: v.PurgeAt, Actor: v.Actor}
+	}
+	// A signal's actor is a claim (domain.SignalActor): the API's own records name who asked.
+	put := func(cmd purgeCommand) { cmd.Actor = domain.SignalActor(cmd.Actor); r.inbox.put(cmd) }
+	signals := workflow.NewSelector(ctx)
+	receive(ctx, signals, SignalCancelPurge, func(v ActorRequest) { put(cancel(v)) })
+	receive(ctx, signals, SignalMovePurge, func(v MovePurgeRequest) { put(move(v)) })
+	receive(ctx, signals, SignalHoldChanged, func(v HoldChanged) {
+		put(purgeCommand{Kind: SignalHoldChanged, Held: v.Held, Reason: v.Reason, Actor: v.Actor})
+	})
+	listen(ctx, signals)
+	if err := purgeUpdate(ctx, r, UpdateCancelPurge, cancel); err != nil {
+		return err
+	}
+	return purgeUpdate(ctx, r, UpdateMovePurge, move)
+}
+
+// purgeUpdate answers update name with the run's answer to command(v). Its
+// validator refuses, in every build and with no history, what the run would
+// (a move nearer than the lead too); so does the API.
+func purgeUpdate[T any](ctx workflow.Context, r *purge, name string, command func(T) purgeCommand) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, name, func(ctx workflow.Context, v T) (domain.Purge, error) {
+		cmd := command(v)
+		cmd.ID = workflow.GetCurrentUpdateInfo(ctx).ID
+		e, err := r.inbox.submit(ctx, cmd)
+		if err == nil {
+			err = encodeRefusal(e)
+		}
+		return r.p, err
+	}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, v T) error {
+		return encodeRefusal(r.refusal(command(v), workflow.Now(ctx), true))
+	}})
+}
+
+// refusal is why cmd, a cancel or a move, cannot be done at now (domain.PurgeRefusal).
+func (r *purge) refusal(cmd purgeCommand, now time.Time, lead bool) *domain.Error {
+	return domain.PurgeRefusal(r.p, cmd.Kind == SignalMovePurge, cmd.PurgeAt, now, r.in.RetentionDay.D(), lead)
+}
+
+// encodeRefusal is a validator's or an update's answer: nil, or the refusal.
+func encodeRefusal(e *domain.Error) error {
+	if e == nil {
+		return nil
+	}
+	return temporalerr.Encode(e)
+}
+
+// refuseQueued answers every update queued with its refusal: the purge has
+// begun or ended (signals, and holds, have no one to answer).
+func (r *purge) refuseQueued(now time.Time, lead bool) {
+	r.inbox.refuseRemaining(func(cmd purgeCommand) (string, *domain.Error) { return cmd.ID, r.refusal(cmd, now, lead) })
+}
+
+// handle acts on an admin's or ops' input while the purge is pending. A
+// hold lifted takes up the lead first.
+func (r *purge) handle(ctx workflow.Context, cmd purgeCommand) {
+	if cmd.Kind == SignalHoldChanged {
+		if domain.HoldLifted(r.p, cmd.Held) {
+			r.leadFromHere(ctx)
+		}
+		if c := domain.PurgeHoldChanged(r.p, cmd.Held, cmd.Reason, workflow.Now(ctx), r.in.RetentionDay.D(), r.lead); c.Action != "" {
+			r.record(ctx, cmd.Actor, c)
+		}
+		return
+	}
+	r.leadFromHere(ctx)
+	e := r.refusal(cmd, workflow.Now(ctx), r.lead)
+	if e == nil {
+		r.record(ctx, cmd.Actor, domain.PurgeCommanded(r.p, cmd.Kind == SignalMovePurge, cmd.PurgeAt))
+	}
+	r.inbox.answer(cmd.ID, e)
 }

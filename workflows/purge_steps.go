@@ -28,9 +28,7 @@ func (r *purge) awaitDate(ctx workflow.Context) (continueAsNew bool) {
 			r.start(ctx)
 		}
 	default:
-		if cmd, end := r.inbox.next(ctx, wake, summary); end == gotInput {
-			r.handle(ctx, cmd)
-		}
+		r.wait(ctx, wake, summary)
 	}
 	return false
 }
@@ -39,21 +37,24 @@ func (r *purge) awaitDate(ctx workflow.Context) (continueAsNew bool) {
 // re-reads the hold every retention day, so a lift whose signal was lost
 // still lets the purge go on. True: continue as new (a hold may last years).
 func (r *purge) awaitHold(ctx workflow.Context) bool {
-	v1 := r.v != workflow.DefaultVersion
 	var wake time.Time
-	if v1 {
+	if r.v != workflow.DefaultVersion {
 		wake = workflow.Now(ctx).Add(r.in.RetentionDay.D())
 	}
 	var held bool
-	switch cmd, end := r.inbox.next(ctx, wake, domain.PurgeHoldRereadSummary); end {
-	case gotInput:
-		r.handle(ctx, cmd)
-	case timedOut:
-		if r.run(ctx, a.PurgeHeld, activities.PurgeBatchInput{ChannelID: r.p.ChannelID}, &held) && !held {
-			r.holdChanged(ctx, purgeCommand{Kind: SignalHoldChanged, Actor: domain.ActorRetention})
-		}
+	if r.wait(ctx, wake, domain.PurgeHoldRereadSummary) == timedOut && r.run(ctx, a.PurgeHeld, activities.PurgeBatchInput{ChannelID: r.p.ChannelID}, &held) && !held {
+		r.handle(ctx, purgeCommand{Kind: SignalHoldChanged, Actor: domain.ActorRetention})
 	}
-	return v1 && r.p.Status == domain.RetentionHeld && ctx.Err() == nil && r.continueAsNew(ctx)
+	return !wake.IsZero() && r.p.Status == domain.RetentionHeld && ctx.Err() == nil && r.continueAsNew(ctx)
+}
+
+// wait acts on the next input that comes before wake (zero: none).
+func (r *purge) wait(ctx workflow.Context, wake time.Time, summary string) waitEnd {
+	cmd, end := r.inbox.next(ctx, wake, summary)
+	if end == gotInput {
+		r.handle(ctx, cmd)
+	}
+	return end
 }
 
 // start begins the purge on its date, unless a hold stands.
@@ -69,11 +70,7 @@ func (r *purge) start(ctx workflow.Context) {
 // stops it, or the history should continue as new (true).
 func (r *purge) purgeBatches(ctx workflow.Context) (continueAsNew bool) {
 	for {
-		for _, cmd := range r.inbox.drain() { // each batch reads the hold itself
-			if cmd.Kind != SignalHoldChanged {
-				r.inbox.answer(cmd.ID, r.refusal(cmd, workflow.Now(ctx), r.lead))
-			}
-		}
+		r.refuseQueued(workflow.Now(ctx), r.lead) // each batch reads the hold itself
 		var res activities.PurgeBatchResult
 		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeBatchOptions()), a.PurgeBatch,
 			activities.PurgeBatchInput{ChannelID: r.p.ChannelID, Size: domain.PurgeBatchSize}).Get(ctx, &res); err != nil {
@@ -84,11 +81,8 @@ func (r *purge) purgeBatches(ctx workflow.Context) (continueAsNew bool) {
 		if c.Next.Status == domain.RetentionPurged {
 			r.notify(ctx, domain.NoticePurgeDone)
 		}
-		if c.Next.Status != domain.RetentionPurging {
-			return false
-		}
-		if r.continueAsNew(ctx) {
-			return true
+		if c.Next.Status != domain.RetentionPurging || r.continueAsNew(ctx) {
+			return c.Next.Status == domain.RetentionPurging
 		}
 	}
 }
