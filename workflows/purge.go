@@ -1,9 +1,8 @@
 package workflows
 
 // PurgeMessagesWorkflow: the purge a removal chose (SPEC §8), one run per
-// channel. It waits for its date (every admin told PurgeNoticeDays before),
-// lets admins cancel or move it and a legal hold stop it, then deletes the
-// messages in short batches and says so.
+// channel: admins told PurgeNoticeDays before, it may be cancelled, moved or
+// held until its date, then deletes the messages in short batches.
 
 import (
 	"fmt"
@@ -31,8 +30,7 @@ const (
 func PurgeWorkflowID(channelID string) string { return "purge-messages:" + channelID }
 
 // PurgeOptions registers PurgeMessagesWorkflow, auto-upgrading: a purge waits
-// up to 180 days, longer than a build lives, so a change to its commands
-// needs a workflow.GetVersion branch.
+// longer than a build lives, so a change to its commands needs a GetVersion.
 func PurgeOptions() workflow.RegisterOptions {
 	return workflow.RegisterOptions{Name: PurgeWorkflowName, VersioningBehavior: workflow.VersioningBehaviorAutoUpgrade}
 }
@@ -103,37 +101,32 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 	r.show(ctx)
 	for r.p.Status != domain.RetentionPurged && r.p.Status != domain.RetentionCancelled {
 		r.leadFromHere(ctx)
-		if ctx.Err() != nil { // cancelled from Temporal: every wait would return at once
-			r.record(ctx, domain.ActorOpsTemporal, domain.PurgeStoppedByOps(r.p))
-			break
-		}
 		var continueAsNew bool
-		switch r.p.Status {
-		case domain.RetentionScheduled:
+		switch {
+		case ctx.Err() != nil: // cancelled from Temporal: every wait would return at once
+			r.record(ctx, domain.ActorOpsTemporal, domain.PurgeStoppedByOps(r.p))
+		case r.p.Status == domain.RetentionScheduled:
 			continueAsNew = r.awaitDate(ctx)
-		case domain.RetentionHeld:
+		case r.p.Status == domain.RetentionHeld:
 			continueAsNew = r.awaitHold(ctx)
-		case domain.RetentionPurging:
+		case r.p.Status == domain.RetentionPurging:
 			continueAsNew = r.purgeBatches(ctx) && ctx.Err() == nil // a cancelled run ends here
 		default:
 			return r.p, temporal.NewNonRetryableApplicationError("unknown purge status "+string(r.p.Status), "invalid_state", nil)
 		}
 		if continueAsNew {
-			in := r.in
-			in.Purge = r.p
-			return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, in)
+			r.in.Purge = r.p
+			return r.p, workflow.NewContinueAsNewError(ctx, PurgeWorkflowName, r.in)
 		}
 	}
 	r.refuseQueued(time.Time{}, false)
 	return r.p, closeRun(ctx)
 }
 
-// leadFromHere turns the lead (SPEC §9: a stolen admin session cannot have
-// messages purged before the other admins could read a notice and stop it)
-// on from the first workflow task a build with it decides. Its change id is
-// keyed by that task's history length: a replayed earlier build's task finds
-// no marker (DefaultVersion), so a purge pending when r5 was deployed takes
-// the lead from its next task on (one id read once would say no for good).
+// leadFromHere turns the lead on (SPEC §9: no purge before the other admins
+// could read its notice) from the first task a build with it decides: keyed
+// by that task's history length, an earlier build's replayed task finds no
+// marker, and a purge pending at the deploy still takes it up later.
 func (r *purge) leadFromHere(ctx workflow.Context) {
 	if !r.lead {
 		id := fmt.Sprintf("r5-purge-lead@%d", workflow.GetInfo(ctx).GetCurrentHistoryLength())
@@ -165,9 +158,8 @@ func (r *purge) setup(ctx workflow.Context) error {
 	return purgeUpdate(ctx, r, UpdateMovePurge, move)
 }
 
-// purgeUpdate answers update name with the run's answer to command(v). Its
-// validator refuses, in every build and with no history, what the run would
-// (a move nearer than the lead too); so does the API.
+// purgeUpdate answers update name with the run's answer to command(v); its
+// validator refuses with no history what the run would (the lead included).
 func purgeUpdate[T any](ctx workflow.Context, r *purge, name string, command func(T) purgeCommand) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, name, func(ctx workflow.Context, v T) (domain.Purge, error) {
 		cmd := command(v)
@@ -195,14 +187,12 @@ func encodeRefusal(e *domain.Error) error {
 	return temporalerr.Encode(e)
 }
 
-// refuseQueued answers every update queued with its refusal: the purge has
-// begun or ended (signals, and holds, have no one to answer).
+// refuseQueued answers every update queued: the purge has begun or ended.
 func (r *purge) refuseQueued(now time.Time, lead bool) {
 	r.inbox.refuseRemaining(func(cmd purgeCommand) (string, *domain.Error) { return cmd.ID, r.refusal(cmd, now, lead) })
 }
 
-// handle acts on an admin's or ops' input while the purge is pending. A
-// hold lifted takes up the lead first.
+// handle acts on an input while the purge is pending (a lift takes up the lead first).
 func (r *purge) handle(ctx workflow.Context, cmd purgeCommand) {
 	if cmd.Kind == SignalHoldChanged {
 		if domain.HoldLifted(r.p, cmd.Held) {

@@ -1,7 +1,6 @@
 package workflows
 
-// The purge's steps: the wait for its date, the hold, the batches, its
-// records and notices, and what Temporal Web shows of it.
+// The purge's steps: its date, its hold, its batches, records and notices.
 
 import (
 	"fmt"
@@ -42,7 +41,8 @@ func (r *purge) awaitHold(ctx workflow.Context) bool {
 		wake = workflow.Now(ctx).Add(r.in.RetentionDay.D())
 	}
 	var held bool
-	if r.wait(ctx, wake, domain.PurgeHoldRereadSummary) == timedOut && r.run(ctx, a.PurgeHeld, activities.PurgeBatchInput{ChannelID: r.p.ChannelID}, &held) && !held {
+	if r.wait(ctx, wake, domain.PurgeHoldRereadSummary) == timedOut &&
+		r.run(ctx, a.PurgeHeld, activities.PurgeBatchInput{ChannelID: r.p.ChannelID}, &held) && !held {
 		r.handle(ctx, purgeCommand{Kind: SignalHoldChanged, Actor: domain.ActorRetention})
 	}
 	return !wake.IsZero() && r.p.Status == domain.RetentionHeld && ctx.Err() == nil && r.continueAsNew(ctx)
@@ -105,8 +105,7 @@ func (r *purge) everyAdminTold(ctx workflow.Context) bool {
 	return false
 }
 
-// run runs one of the purge's steps, retried until it lands: only the run's
-// cancellation ends it (false).
+// run runs a step, retried until it lands: false only when the run is cancelled.
 func (r *purge) run(ctx workflow.Context, activity, input, result any) bool {
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions("")), activity, input).Get(ctx, result) == nil
 }
@@ -172,9 +171,8 @@ func (r *purge) show(ctx workflow.Context) {
 	}
 }
 
-// continueAsNew: the history should continue as new and, under the lead,
-// nothing would be lost by it (no input queued or not yet queued, no update
-// waiting).
+// continueAsNew: the history should continue as new and, under the lead, no
+// input (queued, in a signal channel, or an update's) would be lost by it.
 func (r *purge) continueAsNew(ctx workflow.Context) bool {
 	if !workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 		return false
