@@ -124,9 +124,10 @@ func PurgeMessagesWorkflow(ctx workflow.Context, in PurgeInput) (domain.Purge, e
 }
 
 // leadFromHere turns the lead on (SPEC §9: no purge before the other admins
-// could read its notice) from the first task a build with it decides: keyed
-// by that task's history length, an earlier build's replayed task finds no
-// marker, and a purge pending at the deploy still takes it up later.
+// could read its notice) from the first task a build with it decides. Its
+// change id is keyed by that task's history length: one id read once would
+// answer DefaultVersion for good to a purge pending at the deploy (its
+// earlier tasks, replayed, find no marker).
 func (r *purge) leadFromHere(ctx workflow.Context) {
 	if !r.lead {
 		id := fmt.Sprintf("r5-purge-lead@%d", workflow.GetInfo(ctx).GetCurrentHistoryLength())
