@@ -1,7 +1,6 @@
 package workflows
 
-// The purge's steps: the wait for its date, the hold, the batches, its
-// records and notices, and what Temporal Web shows of it.
+// The purge's steps: its date, its hold, its batches, records and notices.
 
 import (
 	"fmt"
@@ -13,155 +12,145 @@ import (
 	"github.com/crm/channel-removal/domain"
 )
 
-// awaitDate waits for the notice, then the date, acting on what comes
-// first. True: continue as new (moves and holds may come for months).
+// awaitDate tells the admins, then starts on the date, acting meanwhile on
+// the inputs. True: continue as new (moves and holds may come for months).
 func (r *purge) awaitDate(ctx workflow.Context) (continueAsNew bool) {
-	if r.lead && r.mayContinueAsNew(ctx) {
+	if r.lead && r.continueAsNew(ctx) {
 		return true
 	}
-	now, day := workflow.Now(ctx), r.in.RetentionDay.D()
-	noticeAt := domain.PurgeNoticeAt(r.p.PurgeAt, day)
-	switch {
-	case !r.in.NoticedFor.Equal(r.p.PurgeAt) && !now.Before(noticeAt):
-		r.notify(ctx, true)
+	switch due, wake, summary := domain.PurgeScheduledStep(r.p, r.in.NoticedFor, workflow.Now(ctx), r.in.RetentionDay.D()); due {
+	case domain.PurgeNoticeDue:
+		r.notify(ctx, domain.NoticePurgeSoon)
 		r.in.NoticedFor = r.p.PurgeAt
-	case !now.Before(r.p.PurgeAt):
-		if r.lead && !r.everyAdminTold(ctx) {
-			return false
+	case domain.PurgeDateDue:
+		if !r.lead || r.everyAdminTold(ctx) {
+			r.start(ctx)
 		}
-		r.start(ctx)
 	default:
-		wake, summary := r.p.PurgeAt, "até a exclusão das mensagens"
-		if !r.in.NoticedFor.Equal(r.p.PurgeAt) {
-			wake, summary = noticeAt, fmt.Sprintf("até o aviso aos administradores (%d dias antes)", domain.PurgeNoticeDays)
-		}
-		if cmd, end := r.inbox.next(ctx, wake, summary); end == gotInput {
-			r.handle(ctx, cmd)
-		}
+		r.wait(ctx, wake, summary)
 	}
 	return false
 }
 
-// awaitHold waits while the purge is held for an input and, since purgeV1,
-// re-reads the hold every retention day: a hold lifted whose signal was lost
+// awaitHold waits for an input while the purge is held and, since purgeV1,
+// re-reads the hold every retention day, so a lift whose signal was lost
 // still lets the purge go on. True: continue as new (a hold may last years).
 func (r *purge) awaitHold(ctx workflow.Context) bool {
-	if r.v == workflow.DefaultVersion {
-		if cmd, end := r.inbox.next(ctx, time.Time{}, ""); end == gotInput {
-			r.handle(ctx, cmd)
-		}
-		return false
+	var wake time.Time
+	if r.v != workflow.DefaultVersion {
+		wake = workflow.Now(ctx).Add(r.in.RetentionDay.D())
 	}
-	cmd, end := r.inbox.next(ctx, workflow.Now(ctx).Add(r.in.RetentionDay.D()), "relê a retenção legal (a cada dia)")
-	switch end {
-	case gotInput:
+	var held bool
+	if r.wait(ctx, wake, domain.PurgeHoldRereadSummary) == timedOut &&
+		r.run(ctx, a.PurgeHeld, activities.PurgeBatchInput{ChannelID: r.p.ChannelID}, &held) && !held {
+		r.handle(ctx, purgeCommand{Kind: SignalHoldChanged, Actor: domain.ActorRetention})
+	}
+	return !wake.IsZero() && r.p.Status == domain.RetentionHeld && ctx.Err() == nil && r.continueAsNew(ctx)
+}
+
+// wait acts on the next input that comes before wake (zero: none).
+func (r *purge) wait(ctx workflow.Context, wake time.Time, summary string) waitEnd {
+	cmd, end := r.inbox.next(ctx, wake, summary)
+	if end == gotInput {
 		r.handle(ctx, cmd)
-	case timedOut:
-		var held bool
-		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions("")), a.PurgeHeld,
-			activities.PurgeBatchInput{ChannelID: r.p.ChannelID}).Get(ctx, &held); err == nil && !held {
-			r.holdChanged(ctx, purgeCommand{Kind: purgeHold, Actor: domain.ActorRetention})
-		}
 	}
-	return r.p.Status == domain.RetentionHeld && ctx.Err() == nil && workflow.GetInfo(ctx).GetContinueAsNewSuggested() &&
-		(!r.lead || r.mayContinueAsNew(ctx))
+	return end
 }
 
 // start begins the purge on its date, unless a hold stands.
 func (r *purge) start(ctx workflow.Context) {
 	r.in.Seq++
 	var held bool
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions("")), a.StartPurge, r.recordInput(r.p, domain.ActorRetention,
-		domain.ActionPurgeStarted, map[string]any{"purge_at": r.p.PurgeAt})).Get(ctx, &held)
-	if err != nil {
-		return // only the run's cancellation ends purgeOptions' retries
+	if r.run(ctx, a.StartPurge, r.recordInput(domain.ActorRetention, domain.PurgeStart(r.p)), &held) {
+		r.record(ctx, domain.ActorRetention, domain.PurgeStarted(r.p, held, workflow.Now(ctx)))
 	}
-	next := r.p
-	next.Status = domain.RetentionPurging
-	if held {
-		next.Status = domain.RetentionHeld
-		r.record(ctx, next, domain.ActorRetention, domain.ActionPurgeHeld, map[string]any{"reason": "retenção legal no canal"})
-		return
-	}
-	if next.StartedAt == nil { // a purge a hold stopped keeps when it first began
-		now := workflow.Now(ctx)
-		next.StartedAt = &now
-	}
-	r.take(ctx, next)
 }
 
 // purgeBatches deletes batch after batch until no message is left, a hold
 // stops it, or the history should continue as new (true).
 func (r *purge) purgeBatches(ctx workflow.Context) (continueAsNew bool) {
 	for {
-		for _, cmd := range r.inbox.drain() { // each batch reads the hold itself
-			if cmd.Kind != purgeHold {
-				r.inbox.answer(cmd.ID, r.refusal(cmd.Kind, cmd.PurgeAt, workflow.Now(ctx), r.lead))
-			}
-		}
+		r.refuseQueued(workflow.Now(ctx), r.lead) // each batch reads the hold itself
 		var res activities.PurgeBatchResult
 		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeBatchOptions()), a.PurgeBatch,
 			activities.PurgeBatchInput{ChannelID: r.p.ChannelID, Size: domain.PurgeBatchSize}).Get(ctx, &res); err != nil {
 			return false
 		}
-		next := res.Purge
-		next.Status, next.StartedAt = r.p.Status, r.p.StartedAt
-		switch {
-		case res.Batch.Held:
-			next.Status = domain.RetentionHeld
-			r.record(ctx, next, domain.ActorRetention, domain.ActionPurgeHeld, map[string]any{"reason": "retenção legal no canal",
-				"purged_messages": next.PurgedMessages})
-			return false
-		case res.Batch.Done:
-			next.Status = domain.RetentionPurged
-			r.record(ctx, next, domain.ActorRetention, domain.ActionMessagesPurged, map[string]any{
-				"messages": next.PurgedMessages, "conversations": next.PurgedConversations})
-			r.notify(ctx, false)
-			return false
+		c := domain.PurgeAfterBatch(r.p, res.Purge, res.Batch.Held, res.Batch.Done)
+		r.record(ctx, domain.ActorRetention, c)
+		if c.Next.Status == domain.RetentionPurged {
+			r.notify(ctx, domain.NoticePurgeDone)
 		}
-		r.take(ctx, next)
-		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() && (!r.lead || r.mayContinueAsNew(ctx)) {
-			return true
+		if c.Next.Status != domain.RetentionPurging || r.continueAsNew(ctx) {
+			return c.Next.Status == domain.RetentionPurging
 		}
 	}
 }
 
-// record writes next, decided here, with its audit record, then takes it.
-func (r *purge) record(ctx workflow.Context, next domain.Purge, actor domain.Actor, action domain.Action, detail map[string]any) {
-	r.in.Seq++
-	// Retried until it lands, even when ops cancel the run meanwhile.
-	ctx, _ = workflow.NewDisconnectedContext(ctx)
-	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions("")), a.RecordPurge,
-		r.recordInput(next, actor, action, detail)).Get(ctx, nil)
-	r.take(ctx, next)
+// everyAdminTold (r5) says, on the purge's date, whether every admin's
+// notice of it was accepted (an admin added since counts). When not, the
+// purge moves to the lead from now, and ops are told once per date.
+func (r *purge) everyAdminTold(ctx workflow.Context) bool {
+	var untold int
+	notice := r.noticeInput(true)
+	if ok := r.run(ctx, a.PurgeUntold, notice, &untold); !ok || untold == 0 {
+		return ok
+	}
+	if !r.in.OpsToldFor.Equal(r.p.PurgeAt) {
+		r.in.OpsToldFor = r.p.PurgeAt
+		r.notice(ctx, Notice{Kind: domain.NoticePurgeWaits, PurgeWait: &activities.PurgeWaitInput{
+			Step: notice.Step, ChannelName: r.in.ChannelName, Purge: r.p, Untold: untold}})
+	}
+	r.record(ctx, domain.ActorRetention, domain.PurgeUntold(r.p, untold, workflow.Now(ctx), r.in.RetentionDay.D()))
+	return false
 }
 
-func (r *purge) recordInput(p domain.Purge, actor domain.Actor, action domain.Action, detail map[string]any) activities.PurgeRecordInput {
-	return activities.PurgeRecordInput{Step: r.step(actor), Purge: p, Action: action, Detail: detail, Seq: r.in.Seq}
+// run runs a step, retried until it lands: false only when the run is cancelled.
+func (r *purge) run(ctx workflow.Context, activity, input, result any) bool {
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeOptions("")), activity, input).Get(ctx, result) == nil
+}
+
+// record writes c.Next with its audit record (if any), then takes it.
+func (r *purge) record(ctx workflow.Context, actor domain.Actor, c domain.PurgeChange) {
+	if c.Action != "" {
+		r.in.Seq++
+		ctx, _ = workflow.NewDisconnectedContext(ctx) // written even when ops cancel the run meanwhile
+		r.run(ctx, a.RecordPurge, r.recordInput(actor, c), nil)
+	}
+	r.p = c.Next
+	r.show(ctx)
+}
+
+func (r *purge) recordInput(actor domain.Actor, c domain.PurgeChange) activities.PurgeRecordInput {
+	return activities.PurgeRecordInput{Step: r.step(actor), Purge: c.Next, Action: c.Action, Detail: c.Detail, Seq: r.in.Seq}
 }
 
 func (r *purge) step(actor domain.Actor) activities.Step {
 	return activities.Step{RemovalID: r.p.RemovalID, RunID: r.in.RemovalRunID, AccountID: r.p.AccountID, ChannelID: r.p.ChannelID, Actor: actor}
 }
 
-// notify tells every admin the purge is near (soon) or done. Since purgeV1
-// a notice workflow does, which the purge does not wait for.
-func (r *purge) notify(ctx workflow.Context, soon bool) {
-	if r.v != workflow.DefaultVersion {
-		kind, id := domain.NoticePurgeDone, r.p.ChannelID+":"+r.in.RemovalRunID
-		if soon { // one notice per date: a moved purge is announced again
-			kind, id = domain.NoticePurgeSoon, fmt.Sprintf("%s:%d", r.p.ChannelID, r.p.PurgeAt.Unix())
-		}
-		n := r.noticeInput(soon)
-		startNotice(ctx, NoticeID(kind, id), PurgeSummary(r.in.ChannelName, r.p.ChannelID), Notice{Kind: kind, Purge: &n})
+// notify tells every admin the purge is near (NoticePurgeSoon) or done.
+// Since purgeV1 a notice workflow does, which the purge does not wait for.
+func (r *purge) notify(ctx workflow.Context, kind domain.NoticeKind) {
+	n := r.noticeInput(kind == domain.NoticePurgeSoon)
+	if r.v == workflow.DefaultVersion {
+		_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeNoticeOptions()), a.NotifyPurge, n).Get(ctx, nil)
 		return
 	}
-	_ = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, purgeNoticeOptions()), a.NotifyPurge, r.noticeInput(soon)).Get(ctx, nil)
+	r.notice(ctx, Notice{Kind: kind, Purge: &n})
 }
 
-func (r *purge) take(ctx workflow.Context, p domain.Purge) {
-	r.p = p
-	r.show(ctx)
+func (r *purge) notice(ctx workflow.Context, n Notice) {
+	startNotice(ctx, NoticeID(n.Kind, domain.PurgeNoticeKey(n.Kind, r.p, r.in.RemovalRunID)), PurgeSummary(r.in.ChannelName, r.p.ChannelID), n)
+}
+
+// noticeInput is the input of the admins' notice, before the purge (soon) or after.
+func (r *purge) noticeInput(soon bool) activities.PurgeNoticeInput {
+	in := activities.PurgeNoticeInput{Step: r.step(domain.ActorRetention), ChannelName: r.in.ChannelName, Purge: r.p, Soon: soon}
+	if r.lead {
+		in.RetentionDay = r.in.RetentionDay.D()
+	}
+	return in
 }
 
 // show puts the purge's state in Temporal Web's current details and, since
@@ -182,21 +171,15 @@ func (r *purge) show(ctx workflow.Context) {
 	}
 }
 
-// PurgeSummary is the purge run's one-line summary in Temporal Web.
-func PurgeSummary(channelName, channelID string) string {
-	return fmt.Sprintf("Exclusão das mensagens do canal %q (%s)", channelName, channelID)
-}
-
-// mayContinueAsNew: the history should continue as new and nothing would be
-// lost by it (no input queued, no signal not yet queued, no update waiting).
-func (r *purge) mayContinueAsNew(ctx workflow.Context) bool {
-	if !workflow.GetInfo(ctx).GetContinueAsNewSuggested() || len(r.inbox.queue) > 0 || !workflow.AllHandlersFinished(ctx) {
+// continueAsNew: the history should continue as new and, under the lead, no
+// input (queued, in a signal channel, or an update's) would be lost by it.
+func (r *purge) continueAsNew(ctx workflow.Context) bool {
+	if !workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 		return false
 	}
+	queued := len(r.inbox.queue)
 	for _, name := range []string{SignalCancelPurge, SignalMovePurge, SignalHoldChanged} {
-		if workflow.GetSignalChannel(ctx, name).Len() > 0 {
-			return false
-		}
+		queued += workflow.GetSignalChannel(ctx, name).Len()
 	}
-	return true
+	return !r.lead || queued == 0 && workflow.AllHandlersFinished(ctx)
 }
