@@ -11,7 +11,7 @@ import (
 	"github.com/crm/channel-removal/internal/temporalerr"
 )
 
-// The purge's lead (purge_lead.go): a stolen admin session cannot hasten a
+// The purge's lead (purge.go, leadFromHere; domain/purge_transition.go): a stolen admin session cannot hasten a
 // purge past the other admins' notice.
 
 // TestAPurgeCannotBeMovedNearerThanItsNotice: on day 1 of a 30-day purge,
