@@ -35,18 +35,17 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (ok bool
 		return false
 	}
 	doc, _ := decided.For(d.Outcome(), d.Facts())
-	switch d.Outcome() {
-	case domain.OutcomeAttendanceOpened:
-		r.take(ctx, doc)
+	if d.Outcome() == domain.OutcomeUnlinkOwed {
+		r.doc, r.meta.owed = doc, d.Owed() // published by the first attempt
+		r.reply(verified, nil)
+		return true
+	}
+	r.take(ctx, doc)
+	if d.Outcome() == domain.OutcomeAttendanceOpened {
 		r.reply(verified, nil)
 		return false
-	case domain.OutcomeUnlinkOwed:
-		r.doc, r.meta.owed = doc, d.Owed()
-		r.reply(verified, nil)
-	default:
-		r.take(ctx, doc)
-		r.done = &verified // nothing is owed: answered with the outcome, once the run is complete
 	}
+	r.done = &verified // nothing is owed: answered with the outcome, once the run is complete
 	return true
 }
 
