@@ -107,4 +107,23 @@ const NoteMetaAccessLost = "O acesso do aplicativo a esta conta já tinha sido r
 // to release the number and Meta cut the channel off before the tombstone.
 const NumberNotReleasable = "O acesso do aplicativo foi removido na Meta antes da remoção: o número não pôde ser liberado por aqui; a empresa pode liberá-lo no Meta Business."
 
-// UnlinkByMeta is meta_unlink.status for a channel Meta had already
+// ByAccount groups channels by account, in the order the accounts come.
+func ByAccount(chs []DisconnectedChannel) [][]DisconnectedChannel {
+	var groups [][]DisconnectedChannel
+	at := map[string]int{}
+	for _, ch := range chs {
+		i, ok := at[ch.AccountID]
+		if !ok {
+			i, at[ch.AccountID] = len(groups), len(groups)
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], ch)
+	}
+	return groups
+}
+
+// AccessLostDone is what a delivery did, as Temporal Web shows it.
+func AccessLostDone(disconnected, notified int) string {
+	return fmt.Sprintf("%d %s; %d %s", disconnected, Plural(disconnected, "canal desconectado", "canais desconectados"),
+		notified, Plural(notified, "conta avisada", "contas avisadas"))
+}

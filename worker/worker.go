@@ -114,11 +114,9 @@ func NewTuned(c client.Client, acts *activities.Activities, t Tuning) sdkworker.
 	o.Interceptors = append(o.Interceptors, activities.ResetAuditor(acts, workflows.WorkflowName))
 	o.Interceptors = append(o.Interceptors, buildInterceptors...)
 	w := sdkworker.New(c, workflows.QueueOr(t.Queue), o)
-	w.RegisterWorkflowWithOptions(workflows.RemoveChannelWorkflow, workflows.RegisterOptions())
-	w.RegisterWorkflowWithOptions(workflows.MetaAccessLostWorkflow, workflows.MetaAccessLostOptions())
-	w.RegisterWorkflowWithOptions(workflows.PurgeMessagesWorkflow, workflows.PurgeOptions())
-	w.RegisterWorkflowWithOptions(workflows.SecurityNoticeWorkflow, workflows.NoticeOptions())
-	w.RegisterWorkflowWithOptions(workflows.WebhookDeliveryWorkflow, workflows.WebhookDeliveryOptions())
+	for _, r := range workflows.Registrations() {
+		w.RegisterWorkflowWithOptions(r.Workflow, r.Options)
+	}
 	w.RegisterActivity(acts)
 	return w
 }

@@ -90,8 +90,9 @@ func newHarness(t *testing.T) *harness {
 	h.overrides = []func() activities.AttemptResult{doneUnlink}
 	h.credits = []func() activities.AttemptResult{doneUnlink}
 	env := h.env
-	env.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
-	env.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
+	for _, r := range Registrations() {
+		env.RegisterWorkflowWithOptions(r.Workflow, r.Options)
+	}
 	env.RegisterActivity(a)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: WorkflowID(testChannel), TaskQueue: TaskQueue})
 

@@ -1,5 +1,5 @@
-// Package workflows holds RemoveChannelWorkflow and every name the worker, the
-// API and ops share with it: task queue, ids, signals, updates, query, search
+// Package workflows holds the workflows and every name the worker, the API
+// and ops share with them: task queue, ids, signals, updates, query, search
 // attributes, input and document types. Nothing else spells these strings.
 package workflows
 
@@ -8,13 +8,19 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/crm/channel-removal/domain"
 )
 
+// Release names the shape of the workflows' commands: a change to what a run
+// in flight replays is a new release, with its captured histories sealed in
+// workflows/testdata (docs/versioning.md).
+const Release = "r6"
+
 const (
-	TaskQueue    = "channel-removal"
-	WorkflowName = "RemoveChannelWorkflow"
-	// MetaAccessLostWorkflowName carries out a webhook delivery (SPEC §7).
-	MetaAccessLostWorkflowName = "MetaAccessLostWorkflow"
+	TaskQueue                  = "channel-removal"
+	WorkflowName               = "RemoveChannelWorkflow"
+	MetaAccessLostWorkflowName = "MetaAccessLostWorkflow" // a Meta webhook delivery (SPEC §7)
 
 	// Signals: every step can be driven by these alone (Temporal Web, temporal CLI).
 	SignalAcknowledge = "acknowledge"
@@ -41,14 +47,20 @@ var ActionOfUpdate = map[string]string{
 	UpdateCancel:      SignalCancel,
 }
 
-// Search attributes (Keyword), kept current for filtering in Temporal Web.
+// Refusal answers an action (named by its signal) that the removal's status
+// does not allow, the same on every path (domain.Refusal).
+func Refusal(action string, s domain.Status) *domain.Error {
+	return domain.Refusal(action == SignalVerifyCode, s)
+}
+
+// Search attributes, kept current for filtering in Temporal Web; the purge's
+// state and date are SPEC §4's.
 var (
 	SAChannelID     = temporal.NewSearchAttributeKeyKeyword("ChannelId")
 	SAAccountID     = temporal.NewSearchAttributeKeyKeyword("AccountId")
 	SARemovalStatus = temporal.NewSearchAttributeKeyKeyword("RemovalStatus")
-	// The purge's state and date (SPEC §4).
-	SAPurgeStatus = temporal.NewSearchAttributeKeyKeyword("PurgeStatus")
-	SAPurgeAt     = temporal.NewSearchAttributeKeyTime("PurgeAt")
+	SAPurgeStatus   = temporal.NewSearchAttributeKeyKeyword("PurgeStatus")
+	SAPurgeAt       = temporal.NewSearchAttributeKeyTime("PurgeAt")
 )
 
 // SearchAttributeNames lists them for registration on a server: a name is a
@@ -63,19 +75,16 @@ func WorkflowID(channelID string) string { return idPrefix + channelID }
 
 // ChannelIDOf returns the channel id inside a removal id, ok false if it is not one.
 func ChannelIDOf(removalID string) (string, bool) {
-	if !strings.HasPrefix(removalID, idPrefix) || len(removalID) == len(idPrefix) {
-		return "", false
+	if id, ok := strings.CutPrefix(removalID, idPrefix); ok && id != "" {
+		return id, true
 	}
-	return strings.TrimPrefix(removalID, idPrefix), true
+	return "", false
 }
 
-const deliveryPrefix = "meta-webhook:"
-
 // MetaDeliveryID is the workflow id of a webhook delivery's run.
-func MetaDeliveryID(deliveryID string) string { return deliveryPrefix + deliveryID }
+func MetaDeliveryID(deliveryID string) string { return "meta-webhook:" + deliveryID }
 
-// QueueOr is q, or the contract's task queue when q is empty
-// (TEMPORAL_TASK_QUEUE unset).
+// QueueOr is q, or the contract's task queue when q is empty (TEMPORAL_TASK_QUEUE unset).
 func QueueOr(q string) string {
 	if q == "" {
 		return TaskQueue
@@ -83,18 +92,33 @@ func QueueOr(q string) string {
 	return q
 }
 
-// RegisterOptions registers RemoveChannelWorkflow under its contract name,
-// whatever the Go function is called, pinned: a removal lives for days, and
-// each run stays on the build that started it, so a build that changes the
-// workflow's commands never replays another build's history
-// (docs/versioning.md).
+// Registration is a workflow function and the options it is registered with.
+type Registration struct {
+	Workflow any
+	Options  workflow.RegisterOptions
+}
+
+// Registrations lists every workflow a worker runs, for the worker and the
+// replay tests alike.
+func Registrations() []Registration {
+	return []Registration{
+		{RemoveChannelWorkflow, RegisterOptions()},
+		{MetaAccessLostWorkflow, MetaAccessLostOptions()},
+		{PurgeMessagesWorkflow, PurgeOptions()},
+		{SecurityNoticeWorkflow, NoticeOptions()},
+		{WebhookDeliveryWorkflow, WebhookDeliveryOptions()},
+	}
+}
+
+// RegisterOptions pins RemoveChannelWorkflow under its contract name: a
+// removal lives for days and stays on the build that started it, so no
+// build replays another's history (docs/versioning.md).
 func RegisterOptions() workflow.RegisterOptions {
 	return workflow.RegisterOptions{Name: WorkflowName, VersioningBehavior: workflow.VersioningBehaviorPinned}
 }
 
-// MetaAccessLostOptions registers MetaAccessLostWorkflow under its name,
-// pinned too: its runs last minutes, so keeping the old build for them
-// costs nothing, and no change to it ever needs a GetVersion branch.
+// MetaAccessLostOptions pins MetaAccessLostWorkflow too: its runs last
+// minutes, so a change to it never needs a GetVersion branch.
 func MetaAccessLostOptions() workflow.RegisterOptions {
 	return workflow.RegisterOptions{Name: MetaAccessLostWorkflowName, VersioningBehavior: workflow.VersioningBehaviorPinned}
 }

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/crm/channel-removal/internal/devtools/fixtures"
 	"github.com/crm/channel-removal/temporalcodec"
@@ -55,11 +56,6 @@ func TestReplayTheCurrentRelease(t *testing.T) {
 		types[workflowType(t, f)]++
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := newReplayer(t)
-			r.RegisterWorkflowWithOptions(RemoveChannelWorkflow, RegisterOptions())
-			r.RegisterWorkflowWithOptions(MetaAccessLostWorkflow, MetaAccessLostOptions())
-			r.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
-			r.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
-			r.RegisterWorkflowWithOptions(WebhookDeliveryWorkflow, WebhookDeliveryOptions())
 			logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
@@ -83,6 +79,10 @@ func TestReplayPurgeHistoriesOfEveryRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	autoUpgrades := map[string]bool{}
+	for _, r := range Registrations() {
+		autoUpgrades[r.Options.Name] = r.Options.VersioningBehavior == workflow.VersioningBehaviorAutoUpgrade
+	}
 	n := 0
 	for _, rel := range m.Releases {
 		if rel.Status != fixtures.Open {
@@ -93,15 +93,12 @@ func TestReplayPurgeHistoriesOfEveryRelease(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range files {
-			if wt := workflowType(t, f); wt != PurgeWorkflowName && wt != NoticeWorkflowName && wt != WebhookDeliveryWorkflowName {
+			if !autoUpgrades[workflowType(t, f)] {
 				continue
 			}
 			n++
 			t.Run(rel.Name+"/"+filepath.Base(f), func(t *testing.T) {
 				r := newReplayer(t)
-				r.RegisterWorkflowWithOptions(PurgeMessagesWorkflow, PurgeOptions())
-				r.RegisterWorkflowWithOptions(SecurityNoticeWorkflow, NoticeOptions())
-				r.RegisterWorkflowWithOptions(WebhookDeliveryWorkflow, WebhookDeliveryOptions())
 				logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 				if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
 					t.Fatalf("replay %s: %v", f, err)
@@ -141,6 +138,9 @@ func newReplayer(t *testing.T) worker.WorkflowReplayer {
 		Interceptors: append([]interceptor.WorkerInterceptor{tracing.TemporalInterceptor()}, replayInterceptors...)})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, reg := range Registrations() {
+		r.RegisterWorkflowWithOptions(reg.Workflow, reg.Options)
 	}
 	return r
 }

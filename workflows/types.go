@@ -7,7 +7,10 @@ import (
 	"github.com/crm/channel-removal/domain"
 )
 
-// Input starts a removal. Zero durations take the contract's defaults.
+// Duration is the inputs' duration, written as text.
+type Duration = domain.Duration
+
+// Input starts a removal.
 type Input struct {
 	ChannelID   string       `json:"channel_id"`
 	RequestedBy string       `json:"requested_by"` // user id
@@ -15,23 +18,15 @@ type Input struct {
 	// ChannelName and ChannelKind name the channel in Temporal Web (run summary).
 	ChannelName string             `json:"channel_name,omitempty"`
 	ChannelKind domain.ChannelKind `json:"channel_kind,omitempty"`
-	// AckTimeout bounds the wait for the acknowledgement (default 15 min).
-	AckTimeout Duration `json:"ack_timeout,omitempty"`
-	// ResendInterval is the resend throttle (default 60 s); the activity enforces it too.
-	ResendInterval Duration `json:"resend_interval,omitempty"`
-	// UnlinkRetryWindow bounds how long a failed unlink waits for retry-unlink (default 7 days).
-	UnlinkRetryWindow Duration `json:"unlink_retry_window,omitempty"`
-	// OpsAlertAfter: a removal still in completed_with_warnings this long
-	// after it got there alerts ops, once (default 24 h; MAIL_OPS unset:
-	// the worker sends nothing).
-	OpsAlertAfter Duration `json:"ops_alert_after,omitempty"`
-	// OutageWindow bounds how long a verified removal waits for an unreachable
-	// database before it ends failed (default 12 h); OutageRetryInterval is the
-	// pause between tries (default 30 s).
-	OutageWindow        Duration `json:"outage_window,omitempty"`
-	OutageRetryInterval Duration `json:"outage_retry_interval,omitempty"`
-	// RetentionDay is one day of a chosen retention (RETENTION_DAY, default 24 h).
-	RetentionDay Duration `json:"retention_day,omitempty"`
+
+	// Zero durations take the contract's defaults (SPEC §1, below).
+	AckTimeout          Duration `json:"ack_timeout,omitempty"`           // the wait for the acknowledgement
+	ResendInterval      Duration `json:"resend_interval,omitempty"`       // the resend throttle (the activity enforces it too)
+	UnlinkRetryWindow   Duration `json:"unlink_retry_window,omitempty"`   // a failed unlink's wait for retry-unlink
+	OpsAlertAfter       Duration `json:"ops_alert_after,omitempty"`       // completed_with_warnings this long alerts ops, once (MAIL_OPS)
+	OutageWindow        Duration `json:"outage_window,omitempty"`         // a verified removal's wait for the database, then failed
+	OutageRetryInterval Duration `json:"outage_retry_interval,omitempty"` // the pause between its tries
+	RetentionDay        Duration `json:"retention_day,omitempty"`         // one day of a chosen retention (RETENTION_DAY)
 }
 
 // RunSummary is the run's one-line summary in Temporal Web.
@@ -52,38 +47,29 @@ const (
 )
 
 func (in *Input) withDefaults() {
-	if in.AckTimeout <= 0 {
-		in.AckTimeout = Duration(DefaultAckTimeout)
-	}
-	if in.ResendInterval <= 0 {
-		in.ResendInterval = Duration(DefaultResendInterval)
-	}
-	if in.UnlinkRetryWindow <= 0 {
-		in.UnlinkRetryWindow = Duration(DefaultUnlinkRetryWindow)
-	}
-	if in.OpsAlertAfter <= 0 {
-		in.OpsAlertAfter = Duration(domain.OpsAlertAfter)
-	}
-	if in.OutageWindow <= 0 {
-		in.OutageWindow = Duration(DefaultOutageWindow)
-	}
-	if in.OutageRetryInterval <= 0 {
-		in.OutageRetryInterval = Duration(DefaultOutageRetry)
-	}
-	if in.RetentionDay <= 0 {
-		in.RetentionDay = Duration(domain.RetentionDay)
+	for _, f := range []struct {
+		d   *Duration
+		def time.Duration
+	}{
+		{&in.AckTimeout, DefaultAckTimeout}, {&in.ResendInterval, DefaultResendInterval},
+		{&in.UnlinkRetryWindow, DefaultUnlinkRetryWindow}, {&in.OpsAlertAfter, domain.OpsAlertAfter},
+		{&in.OutageWindow, DefaultOutageWindow}, {&in.OutageRetryInterval, DefaultOutageRetry},
+		{&in.RetentionDay, domain.RetentionDay},
+	} {
+		if *f.d <= 0 {
+			*f.d = Duration(f.def)
+		}
 	}
 }
 
 // AcknowledgeRequest confirms the irreversible-removal alert.
 type AcknowledgeRequest struct {
 	Acknowledged bool `json:"acknowledged"`
-	// ReleaseNumber also asks to release the phone number in Meta after the
+	// ReleaseNumber also asks to release the number in Meta after the
 	// tombstone (SPEC §7; WhatsApp Business API channels only). Never implied.
 	ReleaseNumber bool `json:"release_number,omitempty"`
-	// PurgeAfterDays chooses the history's fate (SPEC §8): 0 keeps it, 30,
-	// 90 or 180 have the channel's messages purged that many days after the
-	// removal.
+	// PurgeAfterDays is the history's fate (SPEC §8): 0 keeps it; 30, 90 or
+	// 180 purge the channel's messages that many days after the removal.
 	PurgeAfterDays int          `json:"purge_after_days,omitempty"`
 	Actor          domain.Actor `json:"actor"`
 }
@@ -99,14 +85,11 @@ type ActorRequest struct {
 	Actor domain.Actor `json:"actor"`
 }
 
-// Outcome is what a removal's run returns and what its updates answer: its
-// run, status and step, small (the removal's id is the workflow's), so no history event carries the document. The
-// document is the read model's: each step that moves it writes it before
-// the run answers (the API reads it there, and GET answers from it); Doc
-// carries it only when no record holds it (a step that failed for good ends
-// the run without one). Its JSON names are the document's: an earlier
-// release's result (the whole document) decodes as one, and one decodes as
-// a (partial) document.
+// Outcome is what a removal's run returns and its updates answer: small, so
+// no history event carries the document, which each step writes to the read
+// model before the run answers. Doc carries it only when no record holds it
+// (a step that failed for good). Its JSON names are the document's, so an
+// earlier release's result (the whole document) decodes as one.
 type Outcome struct {
 	RunID       string             `json:"run_id"`
 	Status      domain.Status      `json:"status"`

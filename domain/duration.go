@@ -1,4 +1,4 @@
-package workflows
+package domain
 
 import (
 	"encoding/json"
@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// Duration is a time.Duration that reads well in Temporal Web's input view
-// ("15m0s", not 900000000000). It also reads nanoseconds, as Go's encoding
-// of time.Duration writes them (an input typed by hand in the CLI).
+// Duration is a time.Duration written as text ("15m0s", not 900000000000),
+// to read well in Temporal Web's input view; it also reads nanoseconds, as
+// Go writes a time.Duration (an input typed by hand in the CLI).
 type Duration time.Duration
 
 // D is d as a time.Duration.
