@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +41,9 @@ func TestAnUnlinkNobodyRetriesClosesWithItsWindow(t *testing.T) {
 	}
 	if mu, _ := r.Body["meta_unlink"].(map[string]any); mu["status"] != string(domain.UnlinkAbandoned) {
 		t.Fatalf("meta_unlink once the window closed: %s", r.Raw)
+	}
+	if trail := s.auditActions(id); !strings.Contains(trail, `"action":"`+string(domain.ActionMetaUnlinkAbandoned)+`"`) {
+		t.Fatalf("the audit trail does not say the window closed: %s", trail)
 	}
 	s.captureHistory(id, "unlink_window_closed.json")
 }

@@ -16,33 +16,33 @@ import (
 )
 
 // covers names the branch each sealed history of the current release
-// replays: a history not listed, or listed and missing, fails
-// TestTheCurrentReleaseCoversEveryEnd.
-var covers = map[string]string{
-	"happy_path.json":                       "removal: acknowledged, right code, tombstone, Meta unsubscribed → completed",
-	"happy_path_wrong_code.json":            "removal: a wrong code, then the right one → completed",
-	"nothing_owed_answered_completed.json":  "removal: nothing owed to Meta, the verify answered completed",
-	"unlink_failed_then_retry.json":         "removal: Meta failed for good → completed_with_warnings, ops' retry-unlink → completed",
-	"retry_unlink_wait_cancelled.json":      "removal: ops cancel the retry-unlink wait → completed_with_warnings, closed",
-	"unlink_window_closed.json":             "removal: Meta failed for good, nobody retried within the window → completed_with_warnings",
-	"credit_line_revoked.json":              "removal: a WABA on our credit line, revoked with the unlink → completed",
-	"removal_with_purge.json":               "removal: a purge chosen, started after the tombstone → completed",
-	"cancelled_from_temporal.json":          "removal: cancelled by ops from Temporal at a wait → cancelled",
-	"cancelled_by_admin.json":               "removal: cancelled by the admin → cancelled",
-	"rejected_by_preflight.json":            "removal: the preflight finds an open attendance → rejected",
-	"rejected_at_the_tombstone.json":        "removal: an attendance opened before the tombstone → rejected",
-	"locked.json":                           "removal: five wrong codes → locked",
-	"code_expired.json":                     "removal: the code never entered → expired",
-	"code_mail_refused_failed.json":         "removal: SendGrid refuses the code e-mail for good → failed",
-	"meta_access_lost.json":                 "Meta access lost: a WABA's channels disconnected, admins told",
-	"admins_notice.json":                    "notice: every admin told of a removed channel",
-	"purge.json":                            "purge: waits for its date, notices, batches → purged",
-	"purge_moved_then_cancelled.json":       "purge: moved, then cancelled by an admin → cancelled",
-	"purge_held_then_resumed.json":          "purge: started while held, the hold lifted → purged on the lead",
-	"purge_hold_lifted_without_signal.json": "purge: a hold cleared in Postgres alone, re-read → purged",
-	"purge_cancelled_from_temporal.json":    "purge: cancelled by ops from Temporal → cancelled",
-	"purge_waits_for_its_notice.json":       "purge: an admin untold on the date, moved on by the lead → purged",
-	"webhook_delivery_retried.json":         "webhook delivery: the receiver down, retried → delivered",
+// replays and the end it must reach: a history not listed, listed and
+// missing, or ending elsewhere fails TestTheCurrentReleaseCoversEveryEnd.
+var covers = map[string]struct{ end, branch string }{
+	"happy_path.json":                       {"completed", "removal: acknowledged, right code, tombstone, Meta unsubscribed → completed"},
+	"happy_path_wrong_code.json":            {"completed", "removal: a wrong code, then the right one → completed"},
+	"nothing_owed_answered_completed.json":  {"completed", "removal: nothing owed to Meta, the verify answered completed"},
+	"unlink_failed_then_retry.json":         {"completed", "removal: Meta failed for good → completed_with_warnings, ops' retry-unlink → completed"},
+	"retry_unlink_wait_cancelled.json":      {endCancelledFromTemporal, "removal: ops cancel the retry-unlink wait → completed_with_warnings, closed"},
+	"unlink_window_closed.json":             {"completed_with_warnings", "removal: Meta failed for good, nobody retried within the window → completed_with_warnings"},
+	"credit_line_revoked.json":              {"completed", "removal: a WABA on our credit line, revoked with the unlink → completed"},
+	"removal_with_purge.json":               {"completed", "removal: a purge chosen, started after the tombstone → completed"},
+	"cancelled_from_temporal.json":          {endCancelledFromTemporal, "removal: cancelled by ops from Temporal at a wait → cancelled"},
+	"cancelled_by_admin.json":               {"cancelled", "removal: cancelled by the admin → cancelled"},
+	"rejected_by_preflight.json":            {"rejected", "removal: the preflight finds an open attendance → rejected"},
+	"rejected_at_the_tombstone.json":        {"rejected", "removal: an attendance opened before the tombstone → rejected"},
+	"locked.json":                           {"locked", "removal: five wrong codes → locked"},
+	"code_expired.json":                     {"expired", "removal: the code never entered → expired"},
+	"code_mail_refused_failed.json":         {"failed", "removal: SendGrid refuses the code e-mail for good → failed"},
+	"meta_access_lost.json":                 {"completed", "Meta access lost: a WABA's channels disconnected, admins told"},
+	"admins_notice.json":                    {"completed", "notice: every admin told of a removed channel"},
+	"purge.json":                            {"purged", "purge: waits for its date, notices, batches → purged"},
+	"purge_moved_then_cancelled.json":       {"cancelled", "purge: moved, then cancelled by an admin → cancelled"},
+	"purge_held_then_resumed.json":          {"purged", "purge: started while held, the hold lifted → purged on the lead"},
+	"purge_hold_lifted_without_signal.json": {"purged", "purge: a hold cleared in Postgres alone, re-read → purged"},
+	"purge_cancelled_from_temporal.json":    {endCancelledFromTemporal, "purge: cancelled by ops from Temporal → cancelled"},
+	"purge_waits_for_its_notice.json":       {"purged", "purge: an admin untold on the date, moved on by the lead → purged"},
+	"webhook_delivery_retried.json":         {"completed", "webhook delivery: the receiver down, retried → delivered"},
 }
 
 // endCancelledFromTemporal is a run ops cancelled from Temporal: it closes
@@ -75,13 +75,16 @@ func TestTheCurrentReleaseCoversEveryEnd(t *testing.T) {
 	for _, f := range files {
 		name := filepath.Base(f)
 		seen[name] = true
-		branch, ok := covers[name]
-		if !ok {
-			t.Errorf("%s: not in covers; say which branch it replays", name)
-		}
+		c, ok := covers[name]
 		wt, end := howItEnded(t, f)
+		switch {
+		case !ok:
+			t.Errorf("%s: not in covers; say which branch it replays", name)
+		case end != c.end:
+			t.Errorf("%s ends %s, but covers says %s (%s)", name, end, c.end, c.branch)
+		}
 		reached[wt] = append(reached[wt], end)
-		t.Logf("%-40s %-24s %-24s %s", name, wt, end, branch)
+		t.Logf("%-40s %-24s %-24s %s", name, wt, end, c.branch)
 	}
 	for name := range covers {
 		if !seen[name] {
