@@ -55,15 +55,12 @@ func (r *removal) note(n string) {
 }
 
 // outcome is the run's answer as of now: ids, status, step and, for ops,
-// the unlink's counts; the document only when no record holds it.
+// the unlink's counts. Every state it names is recorded (since r7, a step
+// that failed for good too), so it never carries the document.
 func (r *removal) outcome() Outcome {
 	out := Outcome{RunID: r.doc.RunID, Status: r.doc.Status, Step: r.doc.Step, CompletedAt: r.doc.CompletedAt}
 	if mu := r.doc.MetaUnlink; mu.Attempts > 0 || mu.LastError != "" {
 		out.MetaUnlink = &OutcomeMetaUnlink{Status: mu.Status, Attempts: mu.Attempts, LastError: mu.LastError}
-	}
-	if r.unrecorded {
-		doc := r.doc
-		out.Doc = &doc
 	}
 	return out
 }

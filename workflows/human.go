@@ -39,7 +39,8 @@ func (r *removal) preflight(ctx workflow.Context) bool {
 
 // failed ends the run on a step's error, if any: cancelled when ops
 // cancelled it meanwhile, expired when its dependency stayed away past the
-// wait's deadline (a stall is a wait, not a failure), else failed for good.
+// wait's deadline (a stall is a wait, not a failure), else failed for good,
+// recorded like every end (since r7: the read model said the state before).
 func (r *removal) failed(ctx workflow.Context, err error, what string) bool {
 	switch {
 	case err == nil:
@@ -49,7 +50,7 @@ func (r *removal) failed(ctx workflow.Context, err error, what string) bool {
 	case stalled(err):
 		r.end(ctx, domain.StatusExpired, domain.StepStalled, r.in.Actor)
 	default:
-		r.finish(ctx, domain.StatusFailed, domain.StepFailed(what, temporalerr.Message(err)))
+		r.end(ctx, domain.StatusFailed, domain.StepFailed(what, temporalerr.Message(err)), r.in.Actor)
 	}
 	return true
 }
@@ -96,7 +97,7 @@ func (r *removal) acknowledgement(ctx workflow.Context) bool {
 				continue
 			}
 			r.failed(ctx, err, "Não foi possível enviar o código de verificação")
-			if r.unrecorded {
+			if r.doc.Status == domain.StatusFailed {
 				r.reply(cmd, nil)
 			} else {
 				r.reply(cmd, Refusal(cmd.Kind, r.doc.Status))
@@ -154,7 +155,7 @@ func (r *removal) awaitCode(ctx workflow.Context) (command, bool) {
 		case kindVerify:
 			v, err := r.checkCode(ctx, cmd)
 			switch {
-			case r.failed(ctx, err, "Falha ao verificar o código") && r.unrecorded:
+			case r.failed(ctx, err, "Falha ao verificar o código") && r.doc.Status == domain.StatusFailed:
 				r.refuse(cmd, temporalerr.AsDomain(err))
 				return command{}, false
 			case err != nil: // cancelled, or the database away until the code expired

@@ -15,7 +15,7 @@ import (
 // Release names the shape of the workflows' commands: a change to what a run
 // in flight replays is a new release, with its captured histories sealed in
 // workflows/testdata (docs/versioning.md).
-const Release = "r6"
+const Release = "r7"
 
 const (
 	TaskQueue                  = "channel-removal"

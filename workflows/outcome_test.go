@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -40,9 +41,11 @@ func TestUpdatesAndTheResultCarryIdsNotTheDocument(t *testing.T) {
 	}
 }
 
-// A step that fails for good ends the run with no record: the read model
-// does not hold its end, so the answer and the result carry the document.
-func TestARunEndedWithoutARecordAnswersItsDocument(t *testing.T) {
+// A step that fails for good ends the run failed, recorded like every end
+// (since r7; before, the read model kept the state before and only the
+// answer carried the end): the answer and the result are the outcome alone,
+// and the trail's removal_failed record moves the row.
+func TestARunThatFailsForGoodRecordsItsEnd(t *testing.T) {
 	h := newHarness(t)
 	h.sendErr = temporal.NewNonRetryableApplicationError("SendGrid refused the template", string(domain.CodeInternal), nil)
 	h.at(time.Minute, func() { h.update(UpdateAcknowledge, ack(), func(domain.Removal, domain.Code, map[string]any) {}) })
@@ -51,7 +54,10 @@ func TestARunEndedWithoutARecordAnswersItsDocument(t *testing.T) {
 	if err := h.env.GetWorkflowResult(&out); err != nil {
 		t.Fatal(err)
 	}
-	if len(h.outcomes) != 1 || h.outcomes[0].Doc == nil || h.outcomes[0].Doc.Status != domain.StatusFailed || out.Doc == nil || out.Doc.Step != out.Step {
+	if len(h.outcomes) != 1 || h.outcomes[0].Status != domain.StatusFailed || h.outcomes[0].Doc != nil || out.Doc != nil || out.Status != domain.StatusFailed {
 		t.Fatalf("answers %+v, result %+v", h.outcomes, out)
+	}
+	if !slices.Contains(h.audits, string(domain.EndAction(domain.StatusFailed))) {
+		t.Fatalf("no %s record: %v", domain.EndAction(domain.StatusFailed), h.audits)
 	}
 }

@@ -30,7 +30,7 @@ func (r *removal) deleteChannel(ctx workflow.Context, verified command) (ok bool
 		d, decided, err = r.tombstoneThroughOutage(ctx, deadline)
 	}
 	if err != nil {
-		r.finish(ctx, domain.StatusFailed, domain.StepFailed("Falha ao remover o canal", temporalerr.AsDomain(err).Message))
+		r.end(ctx, domain.StatusFailed, domain.StepFailed("Falha ao remover o canal", temporalerr.AsDomain(err).Message), r.actor)
 		r.reply(verified, nil)
 		return false
 	}

@@ -87,9 +87,10 @@ type ActorRequest struct {
 
 // Outcome is what a removal's run returns and its updates answer: small, so
 // no history event carries the document, which each step writes to the read
-// model before the run answers. Doc carries it only when no record holds it
-// (a step that failed for good). Its JSON names are the document's, so an
-// earlier release's result (the whole document) decodes as one.
+// model before the run answers. Doc is r6's, whose runs ended a step that
+// failed for good with no record and carried the document here (since r7
+// that end is recorded). Its JSON names are the document's, so an earlier
+// release's result (the whole document) decodes as one.
 type Outcome struct {
 	RunID       string             `json:"run_id"`
 	Status      domain.Status      `json:"status"`

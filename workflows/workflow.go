@@ -24,9 +24,6 @@ type removal struct {
 	releaseNumber                 bool         // asked with the acknowledgement (SPEC §7)
 	meta                          unlinkState
 	adminsNotified                bool
-	// unrecorded: the run ended on a step that failed for good, with no
-	// record: the answers carry the document.
-	unrecorded bool
 	// done is a verification after which nothing is owed: answered with the
 	// outcome ("completed") rather than "removing".
 	done *command
@@ -119,12 +116,6 @@ func (r *removal) end(ctx workflow.Context, status domain.Status, step string, a
 
 func (r *removal) stoppedByTemporal(ctx workflow.Context) {
 	r.end(ctx, domain.StatusCancelled, domain.StepCancelledByTemporal, domain.ActorOpsTemporal)
-}
-
-// finish ends the run with no record of its own (a step that failed for good).
-func (r *removal) finish(ctx workflow.Context, status domain.Status, step string) {
-	r.unrecorded = true
-	r.take(ctx, r.doc.Ended(status, step, workflow.Now(ctx)))
 }
 
 // audit writes a record of the run's own (with doc, the document it leads
