@@ -2,14 +2,12 @@ package workflows
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"testing"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/crm/channel-removal/domain"
 	"github.com/crm/channel-removal/internal/devtools/fixtures"
@@ -108,16 +106,7 @@ func TestTheCurrentReleaseCoversEveryEnd(t *testing.T) {
 // status; a result that does not read (still encrypted) fails the test.
 func howItEnded(t *testing.T, file string) (string, string) {
 	t.Helper()
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
-	if err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	events := h.GetEvents()
+	events := historyEvents(t, file)
 	wt := events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
 	last := events[len(events)-1]
 	switch last.GetEventType() {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	historypb "go.temporal.io/api/history/v1"
+
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
@@ -113,6 +115,12 @@ func TestReplayPurgeHistoriesOfEveryRelease(t *testing.T) {
 
 func workflowType(t *testing.T, file string) string {
 	t.Helper()
+	return historyEvents(t, file)[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
+}
+
+// historyEvents reads a sealed history's events.
+func historyEvents(t *testing.T, file string) []*historypb.HistoryEvent {
+	t.Helper()
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +130,7 @@ func workflowType(t *testing.T, file string) string {
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
-	return h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
+	return h.GetEvents()
 }
 
 // newReplayer replays as the workers run: through the codec-wrapped
