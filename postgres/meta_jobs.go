@@ -61,13 +61,7 @@ func (s *Store) UnlinkJob(ctx context.Context, removalID, runID string) (u domai
 // abandoned) erase the token: nothing is left to call Meta with.
 func (s *Store) RecordUnlinkAttempt(ctx context.Context, removalID, runID string, status domain.UnlinkStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.Unlink, error) {
 	var u unlinkRow
-	err := s.withRecords(ctx, &u, removalID, runID, `
-			UPDATE meta_unlinks SET
-				attempts = attempts + CASE WHEN $13 = 'abandoned' THEN 0 ELSE 1 END,
-				status = $13, last_error = NULLIF($14, ''), updated_at = $15,
-				access_token = CASE WHEN $13 IN ('unlinked', 'skipped', 'abandoned') THEN NULL ELSE access_token END
-			WHERE removal_id = $1 AND run_id = $2
-			RETURNING `+unlinkCols, []any{status, lastError, now}, records)
+	err := s.recordAttempt(ctx, &u, "meta_unlinks", unlinkCols, "'unlinked', 'skipped', 'abandoned'", removalID, runID, string(status), lastError, now, records)
 	return domain.Unlink(u), err
 }
 
@@ -79,12 +73,7 @@ const numberCols = `removal_id, run_id, channel_id, phone_number_id, COALESCE(ac
 // released or abandoned number's token is erased.
 func (s *Store) RecordNumberAttempt(ctx context.Context, removalID, runID string, status domain.NumberStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.NumberJob, error) {
 	var n numberRow
-	err := s.withRecords(ctx, &n, removalID, runID, `
-			UPDATE number_releases SET attempts = attempts + CASE WHEN $13 = 'abandoned' THEN 0 ELSE 1 END,
-				status = $13, last_error = NULLIF($14, ''), updated_at = $15,
-				access_token = CASE WHEN $13 IN ('released', 'abandoned') THEN NULL ELSE access_token END
-			WHERE removal_id = $1 AND run_id = $2
-			RETURNING `+numberCols, []any{status, lastError, now}, records)
+	err := s.recordAttempt(ctx, &n, "number_releases", numberCols, "'released', 'abandoned'", removalID, runID, string(status), lastError, now, records)
 	return domain.NumberJob(n), err
 }
 
@@ -96,13 +85,21 @@ const overrideCols = `removal_id, run_id, channel_id, phone_number_id, override_
 // RecordUnlinkAttempt); a settled or abandoned override's token is erased.
 func (s *Store) RecordOverrideAttempt(ctx context.Context, removalID, runID string, status domain.OverrideStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.OverrideJob, error) {
 	var o overrideRow
-	err := s.withRecords(ctx, &o, removalID, runID, `
-			UPDATE override_releases SET attempts = attempts + CASE WHEN $13 = 'abandoned' THEN 0 ELSE 1 END,
-				status = $13, last_error = NULLIF($14, ''), updated_at = $15,
-				access_token = CASE WHEN $13 IN ('cleared', 'not_ours', 'abandoned') THEN NULL ELSE access_token END
-			WHERE removal_id = $1 AND run_id = $2
-			RETURNING `+overrideCols, []any{status, lastError, now}, records)
+	err := s.recordAttempt(ctx, &o, "override_releases", overrideCols, "'cleared', 'not_ours', 'abandoned'", removalID, runID, string(status), lastError, now, records)
 	return domain.OverrideJob(o), err
+}
+
+// recordAttempt counts one attempt at a Meta job of table (the run's row)
+// and its outcome, with the step's records; the token is erased once the
+// status is one of settled (SQL literals, the job's settled statuses). An
+// abandon is an outcome, not an attempt.
+func (s *Store) recordAttempt(ctx context.Context, dest any, table, cols, settled, removalID, runID, status, lastError string, now time.Time, records []domain.AuditEntry) error {
+	return s.withRecords(ctx, dest, removalID, runID, `
+			UPDATE `+table+` SET attempts = attempts + CASE WHEN $13 = 'abandoned' THEN 0 ELSE 1 END,
+				status = $13, last_error = NULLIF($14, ''), updated_at = $15,
+				access_token = CASE WHEN $13 IN (`+settled+`) THEN NULL ELSE access_token END
+			WHERE removal_id = $1 AND run_id = $2
+			RETURNING `+cols, []any{status, lastError, now}, records)
 }
 
 // withRecords runs rec, a data-modifying statement on the run's row ($1 and
@@ -138,11 +135,6 @@ const creditLineCols = `removal_id, run_id, channel_id, waba_id, allocation_conf
 // statement (as RecordUnlinkAttempt); a settled or abandoned job's token is erased.
 func (s *Store) RecordCreditLineAttempt(ctx context.Context, removalID, runID string, status domain.CreditLineStatus, lastError string, now time.Time, records ...domain.AuditEntry) (domain.CreditLineJob, error) {
 	var c creditLineRow
-	err := s.withRecords(ctx, &c, removalID, runID, `
-			UPDATE credit_line_releases SET attempts = attempts + CASE WHEN $13 = 'abandoned' THEN 0 ELSE 1 END,
-				status = $13, last_error = NULLIF($14, ''), updated_at = $15,
-				access_token = CASE WHEN $13 IN ('revoked', 'kept', 'abandoned') THEN NULL ELSE access_token END
-			WHERE removal_id = $1 AND run_id = $2
-			RETURNING `+creditLineCols, []any{status, lastError, now}, records)
+	err := s.recordAttempt(ctx, &c, "credit_line_releases", creditLineCols, "'revoked', 'kept', 'abandoned'", removalID, runID, string(status), lastError, now, records)
 	return domain.CreditLineJob(c), err
 }
