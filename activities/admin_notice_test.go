@@ -62,15 +62,7 @@ func TestNotifyAdminsOnceEach(t *testing.T) {
 func TestNotifyAdminsReadsTheRunsRow(t *testing.T) {
 	e := newEnv(t, http.StatusAccepted)
 	ch := e.channel("whatsapp_cloud", "W-ROW", "")
-	st := e.step(ch)
-	decided := e.tombstoneDocs(ch)
-	for o, doc := range decided {
-		doc.Impact = &domain.Impact{ChannelName: "WhatsApp da Loja", Kind: domain.KindWhatsAppCloud}
-		decided[o] = doc
-	}
-	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: st, Decided: decided}); err != nil {
-		t.Fatal(err)
-	}
+	st := e.tombstoned(ch, "WhatsApp da Loja")
 	in := activities.NoticeInput{Step: activities.Step{RemovalID: st.RemovalID, RunID: st.RunID,
 		Actor: domain.Actor{UserID: e.admin, IP: "203.0.113.9"}}, Status: domain.StatusCompleted}
 	if sent, err := e.acts.NotifyAdmins(e.ctx, in); err != nil || sent != 1 {

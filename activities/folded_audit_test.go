@@ -53,6 +53,22 @@ func (e *env) tombstoneDocs(ch string) domain.Decided {
 		domain.OutcomeMetaAccessLost: done}
 }
 
+// tombstoned tombstones ch, the run's row naming it name (the impact a
+// notice reads from the row), and returns its step.
+func (e *env) tombstoned(ch, name string) activities.Step {
+	e.t.Helper()
+	st := e.step(ch)
+	decided := e.tombstoneDocs(ch)
+	for o, doc := range decided {
+		doc.Impact = &domain.Impact{ChannelName: name, Kind: domain.KindWhatsAppCloud}
+		decided[o] = doc
+	}
+	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: st, Decided: decided}); err != nil {
+		e.t.Fatal(err)
+	}
+	return st
+}
+
 // The acknowledgement and the final record ride on the activities that already
 // run at those steps (no RecordAudit activity on the happy path), and retries
 // write each once.

@@ -75,15 +75,7 @@ func TestANoticeNotSentOfIdsAloneNamesItsRun(t *testing.T) {
 	e := newEnv(t)
 	e.acts.OpsMail = "ops@loja.test"
 	ch := e.channel("whatsapp_cloud", "W-NF", "")
-	st := e.step(ch)
-	decided := e.tombstoneDocs(ch)
-	for o, doc := range decided {
-		doc.Impact = &domain.Impact{ChannelName: "WhatsApp Vendas", Kind: domain.KindWhatsAppCloud}
-		decided[o] = doc
-	}
-	if _, err := e.acts.DeleteChannel(e.ctx, activities.DeleteInput{Step: st, Decided: decided}); err != nil {
-		t.Fatal(err)
-	}
+	st := e.tombstoned(ch, "WhatsApp Vendas")
 	ids := activities.Step{RemovalID: st.RemovalID, RunID: st.RunID}
 	if err := e.acts.RecordAudit(e.ctx, activities.AuditInput{Step: ids, Action: domain.ActionNoticeFailed,
 		Detail: map[string]string{"notice": string(domain.NoticeAdmins)}, Seq: 1_000_001}); err != nil {
